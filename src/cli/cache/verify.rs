@@ -1,0 +1,41 @@
+//! `mlx cache verify`
+
+use mlx::fs_util::human_size;
+use mlx::ops::cache_verify;
+
+use super::super::context::Context;
+use super::super::exit::ExitStatus;
+use super::super::output::FormatArgs;
+
+/// Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)
+#[derive(clap::Args)]
+#[command(after_help = "Example:\n  mlx cache verify || echo 'restore the listed objects'")]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
+pub fn run(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
+    let project = ctx.project()?;
+    let report = cache_verify::run(project, ctx.reporter(args.format.json).as_ref())?;
+    let out = ctx.output();
+    if args.format.json {
+        out.json(&report)?;
+    } else {
+        for c in &report.corrupt {
+            out.line(&format!("corrupt  {}  moved to {}", c.hash, c.quarantined))?;
+        }
+        out.status(&format!(
+            "checked {} objects ({}): {} corrupt",
+            report.checked_objects,
+            human_size(report.checked_bytes),
+            report.corrupt.len()
+        ));
+        if !report.corrupt.is_empty() {
+            out.hint(
+                "re-add the data with `mlx add`, then `mlx status` shows what is still missing",
+            );
+        }
+    }
+    Ok(if report.corrupt.is_empty() { ExitStatus::Success } else { ExitStatus::CheckFailed })
+}

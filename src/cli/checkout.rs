@@ -1,0 +1,81 @@
+//! `mlx checkout`
+
+use std::path::PathBuf;
+
+use mlx::ops::checkout::{self, CheckoutOptions};
+use mlx::ops::tracked;
+
+use super::context::Context;
+use super::exit::ExitStatus;
+use super::output::FormatArgs;
+
+/// Make the workspace match the pointers: restore, replace and remove tracked files
+///
+/// Files whose content is not in the cache are never overwritten or deleted unless --force is
+/// given: they are listed and nothing changes.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  git checkout v1 && mlx checkout\n  mlx checkout data/images --force"
+)]
+pub struct CheckoutArgs {
+    /// Only these tracked paths (or their .mlx pointers)
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Overwrite or delete workspace changes that are not saved in the cache
+    #[arg(short, long)]
+    force: bool,
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
+pub fn run(ctx: &Context, args: &CheckoutArgs) -> anyhow::Result<ExitStatus> {
+    let project = ctx.project()?;
+    let targets = tracked::resolve_args(project, ctx.cwd(), &args.paths)?;
+    let opts = CheckoutOptions { targets, force: args.force };
+    let report = checkout::run(project, &opts, ctx.reporter(args.format.json).as_ref())?;
+    let out = ctx.output();
+    if args.format.json {
+        out.json(&report)?;
+        return Ok(if report.is_complete() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::CheckFailed
+        });
+    }
+    if !report.conflicts.is_empty() {
+        out.error(
+            "checkout would lose changes that are not saved in the cache; nothing was changed:",
+        );
+        let width = report.conflicts.iter().map(|c| c.path.len()).max().unwrap_or(0);
+        for c in &report.conflicts {
+            out.detail(&format!("{:<width$}  {}", c.path, c.reason));
+        }
+        out.hint("save them with `mlx add PATH`, or discard them with `mlx checkout --force`");
+        return Ok(ExitStatus::CheckFailed);
+    }
+    let rows: Vec<Vec<String>> = report
+        .paths
+        .iter()
+        .filter(|p| p.restored + p.removed > 0)
+        .map(|p| vec![p.path.clone(), format!("{} restored, {} removed", p.restored, p.removed)])
+        .collect();
+    out.table(&[], &rows)?;
+    let missing: usize = report.paths.iter().map(|p| p.missing_objects.len()).sum();
+    if missing > 0 {
+        for p in report.paths.iter().filter(|p| !p.missing_objects.is_empty()) {
+            out.warn(&format!(
+                "{}: {} objects are not in the cache",
+                p.path,
+                p.missing_objects.len()
+            ));
+        }
+        out.hint(
+            "this clone's cache lacks them; run `mlx add` where the data exists, or copy the cache",
+        );
+        return Ok(ExitStatus::CheckFailed);
+    }
+    if rows.is_empty() {
+        out.status("workspace already matches the pointers");
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,24 @@
+//! `mlx completions`
+
+use clap::CommandFactory;
+
+use super::context::Context;
+use super::exit::ExitStatus;
+
+/// Print a shell completion script
+#[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  mlx completions bash > ~/.local/share/bash-completion/completions/mlx"
+)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    shell: clap_complete::Shell,
+}
+
+pub fn run(_ctx: &Context, args: &CompletionsArgs) -> anyhow::Result<ExitStatus> {
+    let mut cmd = super::Cli::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "mlx", &mut buf);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &buf)?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,47 @@
+//! `mlx gc`
+
+use mlx::fs_util::human_size;
+use mlx::ops::gc::{self, GcOptions};
+
+use super::context::Context;
+use super::exit::ExitStatus;
+use super::output::FormatArgs;
+
+/// Delete cache objects that no pointer in the workspace references
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  mlx gc --dry-run\n  mlx gc")]
+pub struct GcArgs {
+    /// Only report what would be deleted
+    #[arg(short = 'n', long)]
+    dry_run: bool,
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
+pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
+    let project = ctx.project()?;
+    let report = gc::run(
+        project,
+        &GcOptions { dry_run: args.dry_run },
+        ctx.reporter(args.format.json).as_ref(),
+    )?;
+    let out = ctx.output();
+    if args.format.json {
+        out.json(&report)?;
+        return Ok(ExitStatus::Success);
+    }
+    for t in &report.unknown_manifests {
+        out.warn(&format!(
+            "{t}: its file list is not in the cache, so its files were not counted as used"
+        ));
+    }
+    let verb = if report.dry_run { "would remove" } else { "removed" };
+    out.line(&format!(
+        "{verb} {} objects ({}), kept {} objects ({})",
+        report.removed_objects,
+        human_size(report.removed_bytes),
+        report.kept_objects,
+        human_size(report.kept_bytes)
+    ))?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,93 @@
+//! The command line: global flags, the command enum and one dispatch match. Parsing and
+//! printing only; the work happens in `mlx::ops`.
+
+mod add;
+mod cache;
+mod checkout;
+mod completions;
+mod context;
+mod exit;
+mod gc;
+mod init;
+mod ls;
+mod output;
+mod progress;
+mod rm;
+mod status;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use context::Context;
+
+/// Reproducible ML projects inside git: versioned data in a content-addressed cache
+#[derive(Parser)]
+#[command(name = "mlx", version, about, max_term_width = 100)]
+#[command(after_help = "Start with `mlx init` in a git repository, then `mlx add DATA`.")]
+pub struct Cli {
+    /// Run as if mlx was started in DIR
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+    /// Print only data and errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Log more (-v: info, -vv: debug)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    Init(init::InitArgs),
+    Add(add::AddArgs),
+    Status(status::StatusArgs),
+    Checkout(checkout::CheckoutArgs),
+    Ls(ls::LsArgs),
+    Rm(rm::RmArgs),
+    Gc(gc::GcArgs),
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
+    Completions(completions::CompletionsArgs),
+}
+
+pub fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (_, 0) => "warn",
+        (_, 1) => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MLX_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+}
+
+/// Run a parsed command line and return the process exit code.
+pub fn run(cli: Cli) -> u8 {
+    let ctx = match Context::new(cli.directory.as_deref(), cli.quiet, cli.verbose) {
+        Ok(ctx) => ctx,
+        Err(e) => return exit::report(&e, &output::Output::new(cli.quiet)),
+    };
+    let result = match &cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Add(args) => add::run(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
+        Command::Checkout(args) => checkout::run(&ctx, args),
+        Command::Ls(args) => ls::run(&ctx, args),
+        Command::Rm(args) => rm::run(&ctx, args),
+        Command::Gc(args) => gc::run(&ctx, args),
+        Command::Cache(cmd) => cache::run(&ctx, cmd),
+        Command::Completions(args) => completions::run(&ctx, args),
+    };
+    match result {
+        Ok(status) => status.code(),
+        Err(e) => exit::report(&e, ctx.output()),
+    }
+}

@@ -1,0 +1,14 @@
+//! mlx: reproducible ML projects inside a git repository. This crate is the core: it does the
+//! work and returns reports; it never prints. The `mlx` binary's `cli` module parses arguments
+//! and renders what these functions return.
+
+pub mod config;
+pub mod fs_util;
+pub mod git;
+pub mod lock;
+pub mod ops;
+pub mod progress;
+pub mod project;
+pub mod project_path;
+pub mod store;
+pub mod tracking;

@@ -1,0 +1,77 @@
+//! The repository lock (`.mlx/lock`): stops two mutating commands from interleaving. A second
+//! command waits, saying who holds the lock, and gives up after a timeout with a clear error.
+//! The OS releases the lock when its holder exits, even on kill -9.
+
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fs_err as fs;
+
+use crate::progress::Reporter;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "another mlx command ({holder}) has held the project lock {path} for more than {waited}s"
+    )]
+    Timeout { path: PathBuf, holder: String, waited: u64 },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Held for as long as this value lives.
+#[derive(Debug)]
+pub struct RepoLock {
+    _file: fs::File,
+}
+
+fn holder_of(file: &mut fs::File) -> String {
+    let mut text = String::new();
+    let _ = file.rewind();
+    let _ = file.read_to_string(&mut text);
+    let text = text.trim();
+    if text.is_empty() { "unknown process".to_owned() } else { text.to_owned() }
+}
+
+pub fn acquire(path: &Path, timeout: Duration, reporter: &dyn Reporter) -> Result<RepoLock, Error> {
+    let mut file =
+        fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?;
+    let start = Instant::now();
+    let mut told = false;
+    loop {
+        match file.file().try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = holder_of(&mut file);
+                if start.elapsed() >= timeout {
+                    return Err(Error::Timeout {
+                        path: path.to_path_buf(),
+                        holder,
+                        waited: timeout.as_secs(),
+                    });
+                }
+                if !told {
+                    reporter.note(&format!(
+                        "waiting for another mlx command ({holder}) to finish (up to {}s)",
+                        timeout.as_secs()
+                    ));
+                    told = true;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!("failed to lock {}: {e}", path.display()),
+                )
+                .into());
+            }
+        }
+    }
+    let args: Vec<String> = std::env::args().skip(1).take(6).collect();
+    file.set_len(0)?;
+    file.rewind()?;
+    let _ = write!(file, "pid {}: mlx {}", std::process::id(), args.join(" "));
+    Ok(RepoLock { _file: file })
+}

@@ -1,0 +1,79 @@
+//! `mlx rm PATH...`: stop tracking. The pointer and the `.gitignore` line go; the data stays in
+//! the workspace as ordinary writable files (hardlinks and symlinks into the cache are replaced
+//! by private copies first, so later edits or `mlx gc` cannot affect each other).
+
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+
+use fs_err as fs;
+use serde::Serialize;
+
+use super::{Result, gitignore, tracked};
+use crate::fs_util;
+use crate::progress::Reporter;
+use crate::project::Project;
+use crate::store::pointer;
+
+pub struct RmOptions {
+    pub cwd: PathBuf,
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RmReport {
+    /// Paths no longer tracked.
+    pub removed: Vec<String>,
+    /// Files that were links into the cache and are now private copies.
+    pub unlinked_files: u64,
+    /// Files git should record (deleted pointers, changed .gitignore files).
+    pub git_paths: Vec<String>,
+}
+
+pub fn run(project: &Project, opts: &RmOptions, reporter: &dyn Reporter) -> Result<RmReport> {
+    let targets = tracked::resolve_args(project, &opts.cwd, &opts.paths)?;
+    let _lock = project.lock(reporter)?;
+    let mut report = RmReport { removed: Vec::new(), unlinked_files: 0, git_paths: Vec::new() };
+    for target in targets {
+        let abs = project.root().join(target.as_path());
+        report.unlinked_files += detach(project, &abs)?;
+        let pointer_rel = pointer::pointer_path(&target);
+        fs::remove_file(project.root().join(pointer_rel.as_path()))?;
+        report.git_paths.push(pointer_rel.to_string());
+        if let Some(g) = gitignore::remove_entry(project.root(), &target)?
+            && !report.git_paths.contains(&g.to_string())
+        {
+            report.git_paths.push(g.to_string());
+        }
+        report.removed.push(target.to_string());
+    }
+    Ok(report)
+}
+
+/// Replace files that share bytes with cache objects by private writable copies.
+fn detach(project: &Project, abs: &std::path::Path) -> Result<u64> {
+    let cache = project.cache();
+    let mut n = 0;
+    for entry in walkdir::WalkDir::new(abs).follow_links(false) {
+        let Ok(entry) = entry else { continue };
+        let path = entry.path();
+        let meta = fs::symlink_metadata(path)?;
+        let object = if meta.file_type().is_symlink() {
+            let to = fs::read_link(path)?;
+            cache.id_of_path(&to).map(|_| to)
+        } else if meta.is_file() && meta.nlink() > 1 && meta.mode() & 0o222 == 0 {
+            // Read-only with other links: a hardlink checkout if the cache holds this inode.
+            let id = crate::store::hash_file(path)?;
+            let obj = cache.object_path(&id);
+            fs::metadata(&obj).ok().filter(|o| o.ino() == meta.ino()).map(|_| obj)
+        } else {
+            None
+        };
+        if let Some(object) = object {
+            let tmp = fs_util::temp_sibling(path);
+            fs_util::copy_new(&object, &tmp, false)?;
+            fs::rename(&tmp, path)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}

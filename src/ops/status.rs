@@ -1,0 +1,244 @@
+//! `mlx status`: compare every tracked path with its pointer: unchanged, modified (with the
+//! files that changed inside a directory) or missing, and whether the cache holds its objects.
+//! Also the comparison that `checkout` builds on.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::{Result, tracked};
+use crate::progress::Reporter;
+use crate::project::Project;
+use crate::project_path::{ProjectPath, RelPath};
+use crate::store::manifest::{Entry, EntryKind, Manifest};
+use crate::store::pointer::Kind;
+use crate::store::workspace::{self, Found, PathState};
+use crate::store::{self, ObjectId, StatCache};
+
+pub struct StatusOptions {
+    /// Only these tracked paths; all when empty.
+    pub targets: Vec<ProjectPath>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Unchanged,
+    Modified,
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Added,
+    Modified,
+    Deleted,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChange {
+    /// Project-relative path of the file that changed.
+    pub path: String,
+    pub change: ChangeKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PathStatus {
+    pub path: String,
+    pub kind: Kind,
+    pub state: State,
+    /// Files added, modified or deleted inside a tracked directory (sorted).
+    pub changes: Vec<FileChange>,
+    /// Objects the pointer needs that the cache lacks.
+    pub missing_objects: u64,
+    /// False when a directory's manifest is not in the cache (its file list is unknown).
+    pub manifest_in_cache: bool,
+}
+
+impl PathStatus {
+    pub fn is_clean(&self) -> bool {
+        self.state == State::Unchanged && self.missing_objects == 0
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub paths: Vec<PathStatus>,
+}
+
+impl StatusReport {
+    pub fn is_clean(&self) -> bool {
+        self.paths.iter().all(PathStatus::is_clean)
+    }
+}
+
+pub fn run(
+    project: &Project,
+    opts: &StatusOptions,
+    reporter: &dyn Reporter,
+) -> Result<StatusReport> {
+    let all = tracked::load(project, opts.targets.clone())?;
+    let mut conn = project.open_db()?;
+    let stat = StatCache::load(&conn)?;
+    let paths = all
+        .iter()
+        .map(|t| Ok(compare(project, t, &stat, reporter)?.status))
+        .collect::<Result<Vec<_>>>()?;
+    // Status only reads the workspace; saving what it hashed makes the next one instant.
+    stat.save(&mut conn)?;
+    Ok(StatusReport { paths })
+}
+
+/// The workspace side of one tracked path, as manifest entries (a file is one entry).
+pub enum Workspace {
+    Missing,
+    /// Something that is neither what the pointer says nor comparable (a fifo, a symlink).
+    Other,
+    Entries(Vec<Entry>),
+}
+
+/// Everything `checkout` needs to know about one tracked path.
+pub struct Comparison {
+    pub status: PathStatus,
+    pub workspace: Workspace,
+    /// The stored manifest (directories) when it is in the cache.
+    pub stored: Option<Manifest>,
+}
+
+/// Compare one tracked path with the workspace.
+pub fn compare(
+    project: &Project,
+    t: &tracked::Tracked,
+    stat: &StatCache,
+    reporter: &dyn Reporter,
+) -> Result<Comparison> {
+    let root = project.root();
+    let cache = project.cache();
+    let p = &t.pointer;
+    let workspace = match (workspace::inspect(root, &t.target, cache)?, p.kind) {
+        (PathState::Missing, _) => Workspace::Missing,
+        (PathState::Dir(found), Kind::Directory) => {
+            Workspace::Entries(workspace::hash_found(root, &t.target, &found, stat, reporter)?)
+        }
+        (PathState::File(f @ (Found::File { .. } | Found::CacheLink { .. })), Kind::File) => {
+            Workspace::Entries(vec![single_file_entry(root, &t.target, &f, stat)?])
+        }
+        _ => Workspace::Other,
+    };
+    let (state, stored, changes, manifest_in_cache) = match p.kind {
+        Kind::File => {
+            let state = match &workspace {
+                Workspace::Missing => State::Missing,
+                Workspace::Entries(e) if file_hash(e) == Some(p.hash) => State::Unchanged,
+                _ => State::Modified,
+            };
+            (state, None, Vec::new(), true)
+        }
+        Kind::Directory => {
+            let stored = match tracked::manifest_of(project, p.hash) {
+                Ok(m) => Some(m),
+                Err(super::Error::Store(store::Error::MissingObject { .. })) => None,
+                Err(e) => return Err(e),
+            };
+            let in_cache = stored.is_some();
+            match &workspace {
+                Workspace::Missing => (State::Missing, stored, Vec::new(), in_cache),
+                Workspace::Entries(e) if Manifest::new(e.clone()).id() == p.hash => {
+                    (State::Unchanged, stored, Vec::new(), in_cache)
+                }
+                Workspace::Entries(e) => {
+                    let changes = stored
+                        .as_ref()
+                        .map(|m| diff(&t.target, m.entries(), e))
+                        .unwrap_or_default();
+                    (State::Modified, stored, changes, in_cache)
+                }
+                Workspace::Other => (State::Modified, stored, Vec::new(), in_cache),
+            }
+        }
+    };
+    let needed: Vec<ObjectId> = match &stored {
+        Some(m) => std::iter::once(p.hash).chain(file_hashes(m.entries())).collect(),
+        None => vec![p.hash],
+    };
+    let missing_objects = needed.par_iter().filter(|id| !cache.contains(id)).count() as u64;
+    let status = PathStatus {
+        path: t.target.to_string(),
+        kind: p.kind,
+        state,
+        changes,
+        missing_objects,
+        manifest_in_cache,
+    };
+    Ok(Comparison { status, workspace, stored })
+}
+
+fn single_file_entry(root: &Path, key: &ProjectPath, f: &Found, stat: &StatCache) -> Result<Entry> {
+    let name = RelPath::new(key.file_name()).expect("valid name");
+    let kind = match f {
+        Found::File { stamp, executable, .. } => EntryKind::File {
+            hash: workspace::hash_tracked_file(root, key, *stamp, stat)?,
+            size: stamp.size,
+            executable: *executable,
+        },
+        Found::CacheLink { id, size, .. } => {
+            EntryKind::File { hash: *id, size: *size, executable: false }
+        }
+        Found::Symlink { .. } | Found::EmptyDir { .. } => {
+            return Err(store::Error::Unsupported {
+                path: key.as_path().to_path_buf(),
+                what: "is not a regular file".into(),
+            }
+            .into());
+        }
+    };
+    Ok(Entry { path: name, kind })
+}
+
+fn file_hash(entries: &[Entry]) -> Option<ObjectId> {
+    match entries {
+        [Entry { kind: EntryKind::File { hash, .. }, .. }] => Some(*hash),
+        _ => None,
+    }
+}
+
+fn file_hashes(entries: &[Entry]) -> impl Iterator<Item = ObjectId> + '_ {
+    entries.iter().filter_map(|e| match e.kind {
+        EntryKind::File { hash, .. } => Some(hash),
+        _ => None,
+    })
+}
+
+/// Added / modified / deleted entries between two sorted entry lists.
+pub fn diff(dir: &ProjectPath, old: &[Entry], new: &[Entry]) -> Vec<FileChange> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    let change = |e: &Entry, change| FileChange { path: dir.join(&e.path).to_string(), change };
+    while i < old.len() || j < new.len() {
+        let ord = match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) => a.path.as_bytes().cmp(b.path.as_bytes()),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match ord {
+            std::cmp::Ordering::Less => {
+                out.push(change(&old[i], ChangeKind::Deleted));
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(change(&new[j], ChangeKind::Added));
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                if old[i].kind != new[j].kind {
+                    out.push(change(&new[j], ChangeKind::Modified));
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,101 @@
+//! Finding tracked paths: every `*.mlx` pointer in the work tree (git-ignored folders, `.git`
+//! and `.mlx` skipped, so data folders are never walked), and turning user arguments into them.
+
+use std::path::{Path, PathBuf};
+
+use super::Result;
+use crate::project::{MLX_DIR, Project};
+use crate::project_path::{ProjectPath, RelPath, resolve_user_path};
+use crate::store::pointer::{self, Pointer};
+use crate::store::{self, ObjectId, manifest::Manifest};
+
+/// A tracked path with its pointer.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    pub target: ProjectPath,
+    pub pointer: Pointer,
+}
+
+/// The targets of all pointer files in the work tree, sorted.
+pub fn find_targets(root: &Path) -> Result<Vec<ProjectPath>> {
+    let mut walker = ignore::WalkBuilder::new(root);
+    walker
+        .standard_filters(false)
+        .hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .require_git(false)
+        .filter_entry(|e| e.depth() != 1 || (e.file_name() != ".git" && e.file_name() != MLX_DIR));
+    let mut out = Vec::new();
+    for entry in walker.build() {
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        if !entry.file_name().as_encoded_bytes().ends_with(b".mlx") {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(root) else { continue };
+        if let Some(target) = RelPath::new(rel).ok().and_then(|p| pointer::target_of(&p)) {
+            out.push(target);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Turn command-line paths (data paths or their `.mlx` pointers) into tracked targets.
+pub fn resolve_args(project: &Project, cwd: &Path, args: &[PathBuf]) -> Result<Vec<ProjectPath>> {
+    let mut out = Vec::new();
+    for arg in args {
+        let p = resolve_user_path(project.root(), cwd, arg)?;
+        let target = match pointer::target_of(&p) {
+            Some(t) if !project.root().join(p.as_path()).is_dir() => t,
+            _ => p,
+        };
+        if !project.root().join(pointer::pointer_path(&target).as_path()).is_file() {
+            return Err(store::Error::NotTracked { path: target.as_path().to_path_buf() }.into());
+        }
+        if !out.contains(&target) {
+            out.push(target);
+        }
+    }
+    Ok(out)
+}
+
+/// Load pointers for `targets`, or for every tracked path when `targets` is empty.
+pub fn load(project: &Project, targets: Vec<ProjectPath>) -> Result<Vec<Tracked>> {
+    let targets = if targets.is_empty() { find_targets(project.root())? } else { targets };
+    targets
+        .into_iter()
+        .map(|target| {
+            let pointer = Pointer::read(project.root(), &target)?;
+            Ok(Tracked { target, pointer })
+        })
+        .collect()
+}
+
+/// The stored manifest of a directory pointer.
+pub fn manifest_of(project: &Project, id: ObjectId) -> Result<Manifest> {
+    let bytes = project.cache().read_verified(&id)?;
+    Ok(Manifest::decode(id, &bytes)?)
+}
+
+/// Every object a tracked path needs: the pointer's object plus, for a directory, its files.
+/// `None` in the second slot when the manifest itself is not in the cache.
+pub fn objects_of(project: &Project, t: &Tracked) -> Result<(Vec<ObjectId>, bool)> {
+    let mut ids = vec![t.pointer.hash];
+    if t.pointer.kind == pointer::Kind::Directory {
+        match manifest_of(project, t.pointer.hash) {
+            Ok(m) => ids.extend(m.entries().iter().filter_map(|e| match e.kind {
+                store::manifest::EntryKind::File { hash, .. } => Some(hash),
+                _ => None,
+            })),
+            Err(super::Error::Store(store::Error::MissingObject { .. })) => {
+                return Ok((ids, false));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((ids, true))
+}

@@ -1,0 +1,98 @@
+//! Finding a project: the enclosing git work tree and its `.mlx/` folder, with `mlx.toml` and
+//! `.mlx/config.local.toml` loaded. Owns the paths of everything mlx keeps per clone.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::config::{self, Config};
+use crate::git;
+use crate::lock::{self, RepoLock};
+use crate::progress::Reporter;
+use crate::store::{Cache, Linker};
+use crate::tracking;
+
+pub const MLX_DIR: &str = ".mlx";
+pub const DB_FILE: &str = "mlx.db";
+pub const LOCK_FILE: &str = "lock";
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(120);
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    #[error("{root} is not an mlx project (no .mlx/ folder at the repository root)")]
+    NotInitialized { root: PathBuf },
+    #[error(transparent)]
+    Config(#[from] config::Error),
+}
+
+pub struct Project {
+    root: PathBuf,
+    config: Config,
+    cache: Cache,
+    linker: Linker,
+}
+
+impl Project {
+    /// Find the project enclosing `start` (a canonical folder).
+    pub fn discover(start: &Path) -> Result<Self, Error> {
+        let root = git::discover_workdir(start)?;
+        if !root.join(MLX_DIR).is_dir() {
+            return Err(Error::NotInitialized { root });
+        }
+        Self::open(root)
+    }
+
+    /// Open the project at a known root.
+    pub fn open(root: PathBuf) -> Result<Self, Error> {
+        let shared =
+            Config::read(&root.join(config::PROJECT_FILE), Path::new(config::PROJECT_FILE))?;
+        let local_rel = Path::new(MLX_DIR).join(config::LOCAL_FILE);
+        let local = Config::read(&root.join(&local_rel), &local_rel)?;
+        let config = shared.merged_with(local);
+        let cache_dir = match &config.cache.dir {
+            Some(dir) => root.join(dir),
+            None => root.join(MLX_DIR).join("cache"),
+        };
+        let linker = Linker::new(config.cache.link_types.as_deref().unwrap_or(&[]));
+        Ok(Project { cache: Cache::new(cache_dir), linker, config, root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn mlx_dir(&self) -> PathBuf {
+        self.root.join(MLX_DIR)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    pub fn linker(&self) -> &Linker {
+        &self.linker
+    }
+
+    pub fn open_db(&self) -> Result<rusqlite::Connection, tracking::Error> {
+        tracking::db::open(&self.mlx_dir().join(DB_FILE))
+    }
+
+    /// Take the project lock for a mutating command. `MLX_LOCK_TIMEOUT` (seconds) overrides
+    /// `[core] lock_timeout`.
+    pub fn lock(&self, reporter: &dyn Reporter) -> Result<RepoLock, lock::Error> {
+        let timeout = std::env::var("MLX_LOCK_TIMEOUT")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .or(self.config.core.lock_timeout)
+            .map_or(DEFAULT_LOCK_TIMEOUT, Duration::from_secs);
+        let lock = lock::acquire(&self.mlx_dir().join(LOCK_FILE), timeout, reporter)?;
+        // Under the lock no other writer of this project runs: leftovers are from dead ones.
+        let _ = self.cache.clean_stale_tmp();
+        Ok(lock)
+    }
+}

@@ -1,0 +1,279 @@
+//! The content-addressed cache: `<cache>/<2 hex>/<62 hex>` objects, read-only once written.
+//!
+//! Objects are staged in a per-process temp folder inside the cache (same filesystem), made
+//! durable (fsync, or one `syncfs` for large batches), marked read-only and only then renamed
+//! under their hash. A kill at any point leaves at most stray temp files, which the next
+//! mutating command removes. Objects read back for use are verified against the stat cache or
+//! re-hashed; a corrupt one is moved to `<cache>/quarantine/` and never used.
+
+use fs_err::os::unix::fs::OpenOptionsExt;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use fs_err as fs;
+
+use super::{Error, ObjectId, StatCache, hash_bytes, hash_file};
+use crate::fs_util::{self, FileStamp};
+
+/// An object written to a temp file, not yet visible under its hash.
+#[derive(Debug)]
+pub struct Staged {
+    pub id: ObjectId,
+    tmp: PathBuf,
+}
+
+pub struct Cache {
+    dir: PathBuf,
+    tmp: PathBuf,
+    tmp_ready: OnceLock<()>,
+}
+
+/// Batches larger than this are made durable with one `syncfs` instead of one fsync per file.
+const SYNCFS_BATCH: usize = 16;
+
+impl Cache {
+    pub fn new(dir: PathBuf) -> Self {
+        let tmp = dir.join("tmp").join(std::process::id().to_string());
+        Cache { dir, tmp, tmp_ready: OnceLock::new() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn quarantine_dir(&self) -> PathBuf {
+        self.dir.join("quarantine")
+    }
+
+    pub fn object_path(&self, id: &ObjectId) -> PathBuf {
+        self.dir.join(id.rel_path())
+    }
+
+    pub fn contains(&self, id: &ObjectId) -> bool {
+        std::fs::symlink_metadata(self.object_path(id)).is_ok()
+    }
+
+    /// If `path` is an object path in this cache, its id.
+    pub fn id_of_path(&self, path: &Path) -> Option<ObjectId> {
+        let rel = path.strip_prefix(&self.dir).ok()?;
+        let mut parts = rel.iter();
+        let (a, b) = (parts.next()?.to_str()?, parts.next()?.to_str()?);
+        if parts.next().is_some() || a.len() != 2 {
+            return None;
+        }
+        ObjectId::from_hex(&format!("{a}{b}")).ok()
+    }
+
+    fn tmp_file(&self) -> io::Result<PathBuf> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        if self.tmp_ready.get().is_none() {
+            fs::create_dir_all(&self.tmp)?;
+            let _ = self.tmp_ready.set(());
+        }
+        Ok(self.tmp.join(COUNTER.fetch_add(1, Ordering::Relaxed).to_string()))
+    }
+
+    /// Stage bytes already hashed by the caller as `id`.
+    pub fn stage_bytes(&self, id: ObjectId, data: &[u8]) -> io::Result<Staged> {
+        let tmp = self.tmp_file()?;
+        let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o644).open(&tmp)?;
+        f.write_all(data)?;
+        Ok(Staged { id, tmp })
+    }
+
+    /// Stage a copy (or reflink) of `src`; the id is the hash of the staged copy itself, so
+    /// the object is verified by construction.
+    pub fn stage_copy(&self, src: &Path, reflink: bool) -> io::Result<Staged> {
+        let tmp = self.tmp_file()?;
+        let cloned = reflink && reflink_copy::reflink(src, &tmp).is_ok();
+        if !cloned {
+            let _ = std::fs::remove_file(&tmp);
+            fs_util::copy_new(src, &tmp, false)?;
+        }
+        let id = hash_file(&tmp)?;
+        Ok(Staged { id, tmp })
+    }
+
+    /// Stage `src` by hardlinking it (no bytes copied): the workspace file becomes the object.
+    /// Fails with the OS error when the filesystem refuses (caller falls back to a copy).
+    pub fn stage_hardlink(&self, src: &Path, id: ObjectId) -> io::Result<Staged> {
+        let tmp = self.tmp_file()?;
+        std::fs::hard_link(src, &tmp)?;
+        Ok(Staged { id, tmp })
+    }
+
+    /// Drop a staged object without publishing it.
+    pub fn discard(&self, staged: Staged) {
+        let _ = std::fs::remove_file(staged.tmp);
+    }
+
+    /// Make staged objects durable and visible under their hashes, and record their stamps.
+    pub fn commit(&self, staged: Vec<Staged>, stat: &StatCache) -> io::Result<()> {
+        if staged.is_empty() {
+            return Ok(());
+        }
+        if staged.len() > SYNCFS_BATCH {
+            rustix::fs::syncfs(fs::File::open(&self.tmp)?.file())?;
+        } else {
+            for s in &staged {
+                fs::File::open(&s.tmp)?.sync_all()?;
+            }
+        }
+        let mut made_dirs = std::collections::HashSet::new();
+        for s in staged {
+            let dest = self.object_path(&s.id);
+            if self.contains(&s.id) {
+                let _ = std::fs::remove_file(&s.tmp);
+                continue;
+            }
+            fs_util::set_readonly(&s.tmp)?;
+            let parent = dest.parent().expect("object paths have a parent").to_path_buf();
+            if made_dirs.insert(parent.clone()) {
+                fs::create_dir_all(&parent)?;
+            }
+            fs::rename(&s.tmp, &dest)?;
+            stat.record_object(s.id, FileStamp::of(&fs::metadata(&dest)?));
+        }
+        if made_dirs.len() > SYNCFS_BATCH {
+            rustix::fs::syncfs(fs::File::open(&self.dir)?.file())?;
+        } else {
+            for d in made_dirs {
+                fs::File::open(&d)?.sync_all()?;
+                fs_util::sync_parent(&d)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Store bytes (a manifest) as an object, durably.
+    pub fn put_bytes(&self, data: &[u8], stat: &StatCache) -> io::Result<ObjectId> {
+        let id = hash_bytes(data);
+        if !self.contains(&id) {
+            let staged = self.stage_bytes(id, data)?;
+            self.commit(vec![staged], stat)?;
+        }
+        Ok(id)
+    }
+
+    /// Check an object before it is used: trusted when its stamp matches the one recorded at
+    /// verification, else re-hashed. A mismatch quarantines it and returns `CorruptObject`.
+    pub fn verify_before_use(&self, id: &ObjectId, stat: &StatCache) -> Result<FileStamp, Error> {
+        let path = self.object_path(id);
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::MissingObject { id: *id });
+            }
+            Err(e) => return Err(fs::metadata(&path).map(|_| ()).err().unwrap_or(e).into()),
+        };
+        let stamp = FileStamp::of(&meta);
+        if stat.object_verified(id, &stamp) {
+            return Ok(stamp);
+        }
+        if hash_file(&path)? != *id {
+            let quarantined = self.quarantine(id)?;
+            return Err(Error::CorruptObject { id: *id, quarantined });
+        }
+        stat.record_object(*id, stamp);
+        Ok(stamp)
+    }
+
+    /// Read a (small) object fully and check its hash.
+    pub fn read_verified(&self, id: &ObjectId) -> Result<Vec<u8>, Error> {
+        let path = self.object_path(id);
+        let mut buf = Vec::new();
+        match std::fs::File::open(&path) {
+            Ok(mut f) => f.read_to_end(&mut buf).map_err(|e| {
+                io::Error::new(e.kind(), format!("failed to read {}: {e}", path.display()))
+            })?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::MissingObject { id: *id });
+            }
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("failed to open {}: {e}", path.display()),
+                )
+                .into());
+            }
+        };
+        if hash_bytes(&buf) != *id {
+            let quarantined = self.quarantine(id)?;
+            return Err(Error::CorruptObject { id: *id, quarantined });
+        }
+        Ok(buf)
+    }
+
+    /// Move an object out of the way, keeping its bytes for inspection.
+    pub fn quarantine(&self, id: &ObjectId) -> io::Result<PathBuf> {
+        let dir = self.quarantine_dir();
+        fs::create_dir_all(&dir)?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let dest = dir.join(format!("{id}.{stamp}"));
+        fs::rename(self.object_path(id), &dest)?;
+        Ok(dest)
+    }
+
+    /// Every object in the cache with its size. Stray files that are not objects are skipped.
+    pub fn list(&self) -> io::Result<Vec<(ObjectId, u64)>> {
+        let mut out = Vec::new();
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e),
+        };
+        for shard in entries {
+            let shard = shard?;
+            let name = shard.file_name();
+            let Some(prefix) = name.to_str().filter(|n| n.len() == 2) else { continue };
+            if !shard.file_type()?.is_dir() {
+                continue;
+            }
+            for obj in fs::read_dir(shard.path())? {
+                let obj = obj?;
+                let Some(rest) = obj.file_name().to_str().map(str::to_owned) else { continue };
+                if let Ok(id) = ObjectId::from_hex(&format!("{prefix}{rest}")) {
+                    out.push((id, obj.metadata()?.len()));
+                }
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// Delete an object (gc). The read-only mode does not stop unlinking.
+    pub fn remove(&self, id: &ObjectId) -> io::Result<()> {
+        fs_util::remove_file_if_exists(&self.object_path(id))
+    }
+
+    /// Remove temp folders left by processes that no longer run (killed mid-write).
+    pub fn clean_stale_tmp(&self) -> io::Result<usize> {
+        let root = self.dir.join("tmp");
+        let Ok(entries) = std::fs::read_dir(&root) else { return Ok(0) };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let alive = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<i32>().ok())
+                .is_some_and(process_alive);
+            if !alive {
+                fs::remove_dir_all(entry.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+fn process_alive(pid: i32) -> bool {
+    if pid == i32::try_from(std::process::id()).unwrap_or(-1) {
+        return true;
+    }
+    Path::new("/proc").join(pid.to_string()).exists()
+}

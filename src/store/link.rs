@@ -1,0 +1,149 @@
+//! Putting cache objects into the workspace: reflink, hardlink, symlink or copy, in the order
+//! `[cache] type` gives, remembering which kinds this filesystem refuses.
+//!
+//! Every placement writes a temp file beside the destination and renames it over, so a crash
+//! never leaves a half-written file under a tracked name.
+
+use std::io;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use fs_err as fs;
+use serde::{Deserialize, Serialize};
+
+use crate::fs_util;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkType {
+    Reflink,
+    Hardlink,
+    Symlink,
+    Copy,
+}
+
+impl LinkType {
+    pub const ALL: [LinkType; 4] =
+        [LinkType::Reflink, LinkType::Hardlink, LinkType::Symlink, LinkType::Copy];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkType::Reflink => "reflink",
+            LinkType::Hardlink => "hardlink",
+            LinkType::Symlink => "symlink",
+            LinkType::Copy => "copy",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether the workspace file shares its bytes with the cache object (edits would reach it).
+    pub fn shares_object(self) -> bool {
+        matches!(self, LinkType::Hardlink | LinkType::Symlink)
+    }
+}
+
+/// The default: a private copy-on-write clone where the filesystem can, else a plain copy.
+pub const DEFAULT_TYPES: [LinkType; 2] = [LinkType::Reflink, LinkType::Copy];
+
+/// Places objects using the first configured link type that works.
+pub struct Linker {
+    types: Vec<LinkType>,
+    refused: [AtomicBool; 4],
+}
+
+/// Errors that mean "this filesystem cannot do that kind of link", not a real failure.
+/// (The attempts below use `std::fs` directly so the OS error code survives.)
+pub(crate) fn refused_by_filesystem(e: &io::Error) -> bool {
+    use rustix::io::Errno;
+    match Errno::from_io_error(e) {
+        Some(errno) => [
+            Errno::XDEV,
+            Errno::OPNOTSUPP,
+            Errno::PERM,
+            Errno::INVAL,
+            Errno::NOSYS,
+            Errno::MLINK,
+            Errno::BADF,
+        ]
+        .contains(&errno),
+        None => e.kind() == io::ErrorKind::Unsupported,
+    }
+}
+
+fn too_many_links(e: &io::Error) -> bool {
+    rustix::io::Errno::from_io_error(e) == Some(rustix::io::Errno::MLINK)
+}
+
+impl Linker {
+    pub fn new(types: &[LinkType]) -> Self {
+        let mut types = types.to_vec();
+        if types.is_empty() {
+            types = DEFAULT_TYPES.to_vec();
+        }
+        Linker { types, refused: Default::default() }
+    }
+
+    pub fn types(&self) -> &[LinkType] {
+        &self.types
+    }
+
+    /// The first configured type not yet refused by the filesystem.
+    pub fn preferred(&self) -> LinkType {
+        self.types.iter().copied().find(|t| !self.is_refused(*t)).unwrap_or(LinkType::Copy)
+    }
+
+    pub fn is_refused(&self, t: LinkType) -> bool {
+        self.refused[t.index()].load(Ordering::Relaxed)
+    }
+
+    pub fn refuse(&self, t: LinkType) {
+        self.refused[t.index()].store(true, Ordering::Relaxed);
+    }
+
+    /// Replace whatever is at `dest` with the object at `object` (an absolute path).
+    /// Hardlinks and symlinks are skipped for executable files: an object is shared read-only
+    /// and cannot carry a per-file mode. Returns the type used.
+    pub fn place(&self, object: &Path, dest: &Path, executable: bool) -> io::Result<LinkType> {
+        let tmp = fs_util::temp_sibling(dest);
+        let mut last_err = None;
+        let candidates = self.types.iter().copied().chain(std::iter::once(LinkType::Copy));
+        for t in candidates {
+            if self.is_refused(t) || (executable && t.shares_object()) {
+                continue;
+            }
+            let attempt = match t {
+                LinkType::Reflink => reflink_copy::reflink(object, &tmp).and_then(|()| {
+                    let mode = if executable { 0o755 } else { 0o644 };
+                    use std::os::unix::fs::PermissionsExt;
+                    fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
+                }),
+                LinkType::Hardlink => std::fs::hard_link(object, &tmp),
+                LinkType::Symlink => std::os::unix::fs::symlink(object, &tmp),
+                LinkType::Copy => fs_util::copy_new(object, &tmp, executable).map(|_| ()),
+            };
+            match attempt {
+                Ok(()) => {
+                    if let Err(e) = fs::rename(&tmp, dest) {
+                        let _ = std::fs::remove_file(&tmp);
+                        return Err(e);
+                    }
+                    return Ok(t);
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    if t == LinkType::Copy || !refused_by_filesystem(&e) {
+                        return Err(e);
+                    }
+                    if !too_many_links(&e) {
+                        self.refuse(t);
+                    }
+                    last_err = Some(e);
+                }
+            }
+        }
+        Err(last_err.unwrap_or_else(|| io::Error::other("no link type available")))
+    }
+}

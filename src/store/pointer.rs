@@ -1,0 +1,166 @@
+//! Pointer files (`PATH.mlx`): the small TOML file git tracks in place of the data at `PATH`.
+//!
+//! A pointer records the kind, the hash (of the file, or of the directory's manifest), the total
+//! size and the file count. Reading one reports problems with file, line and column.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+use serde::{Deserialize, Serialize};
+
+use super::error::line_column;
+use super::{Error, ObjectId};
+use crate::fs_util;
+use crate::project_path::{ProjectPath, RelPath};
+
+pub const EXTENSION: &str = "mlx";
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    File,
+    Directory,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::File => "file",
+            Kind::Directory => "directory",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pointer {
+    /// Pointer format version.
+    pub mlx: u32,
+    pub kind: Kind,
+    pub hash: ObjectId,
+    pub size: u64,
+    pub files: u64,
+}
+
+impl Pointer {
+    pub fn new(kind: Kind, hash: ObjectId, size: u64, files: u64) -> Self {
+        Pointer { mlx: FORMAT, kind, hash, size, files }
+    }
+
+    /// The TOML text, in a fixed key order with a comment saying what wrote it.
+    pub fn encode(&self, target: &RelPath) -> String {
+        let name = target.file_name().to_string_lossy();
+        format!(
+            "# mlx pointer for {name:?}: written by `mlx add`; commit it with git, the data stays in mlx's cache\n\
+             mlx = {}\nkind = \"{}\"\nhash = \"{}\"\nsize = {}\nfiles = {}\n",
+            self.mlx,
+            self.kind.as_str(),
+            self.hash,
+            self.size,
+            self.files
+        )
+    }
+
+    /// Parse pointer text; `file` is only used in error messages.
+    pub fn decode(file: &Path, text: &str) -> Result<Self, Error> {
+        let pointer: Pointer = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_column(text, s.start));
+            Error::BadPointer {
+                file: file.to_path_buf(),
+                line,
+                column,
+                message: e.message().trim().to_owned(),
+            }
+        })?;
+        if pointer.mlx != FORMAT {
+            return Err(Error::BadPointer {
+                file: file.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "pointer format {} is not supported by this mlx (it reads format {FORMAT})",
+                    pointer.mlx
+                ),
+            });
+        }
+        if pointer.kind == Kind::File && pointer.files != 1 {
+            return Err(Error::BadPointer {
+                file: file.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: format!("a file pointer must have files = 1, not {}", pointer.files),
+            });
+        }
+        Ok(pointer)
+    }
+
+    pub fn read(root: &Path, target: &ProjectPath) -> Result<Self, Error> {
+        let rel = pointer_path(target);
+        let file = root.join(rel.as_path());
+        let bytes = fs::read(&file)?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::BadPointer {
+            file: rel.as_path().to_path_buf(),
+            line: 1,
+            column: 1,
+            message: format!("not UTF-8 text ({e})"),
+        })?;
+        Self::decode(rel.as_path(), &text)
+    }
+
+    pub fn write(&self, root: &Path, target: &ProjectPath) -> Result<(), Error> {
+        let file = root.join(pointer_path(target).as_path());
+        fs_util::write_atomic(&file, self.encode(target).as_bytes())?;
+        Ok(())
+    }
+}
+
+/// `data/raw` → `data/raw.mlx`.
+pub fn pointer_path(target: &RelPath) -> RelPath {
+    let mut name = OsString::from(target.file_name());
+    name.push(".");
+    name.push(EXTENSION);
+    let path: PathBuf = target.as_path().with_file_name(name);
+    RelPath::new(path).expect("a sibling of a valid path is valid")
+}
+
+/// `data/raw.mlx` → `data/raw`; `None` when the name does not end in `.mlx`.
+pub fn target_of(pointer: &RelPath) -> Option<RelPath> {
+    use std::os::unix::ffi::OsStrExt;
+    let name = pointer.file_name().as_bytes();
+    let stem = name.strip_suffix(b".mlx")?;
+    if stem.is_empty() {
+        return None;
+    }
+    let stem = std::ffi::OsStr::from_bytes(stem);
+    RelPath::new(pointer.as_path().with_file_name(stem)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_decode_round_trip() {
+        let target = RelPath::new("data/raw").unwrap();
+        let p = Pointer::new(Kind::Directory, super::super::hash_bytes(b"m"), 10, 2);
+        let text = p.encode(&target);
+        assert!(text.starts_with("# mlx pointer"));
+        assert_eq!(Pointer::decode(Path::new("x.mlx"), &text).unwrap(), p);
+        assert_eq!(pointer_path(&target).as_path(), Path::new("data/raw.mlx"));
+        assert_eq!(target_of(&pointer_path(&target)).unwrap(), target);
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let text = "mlx = 1\nkind = \"file\"\nhash = \"xyz\"\nsize = 1\nfiles = 1\n";
+        let Err(Error::BadPointer { line, column, message, .. }) =
+            Pointer::decode(Path::new("a.mlx"), text)
+        else {
+            panic!("expected a pointer error")
+        };
+        assert_eq!((line, column), (3, 8), "{message}");
+        assert!(message.contains("invalid object hash"), "{message}");
+    }
+}
