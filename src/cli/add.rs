@@ -9,7 +9,7 @@ use super::context::Context;
 use super::exit::ExitStatus;
 use super::output::FormatArgs;
 
-/// Track files or directories: store their content in the cache and write PATH.mlx pointers
+/// Track files or directories: cache their content, write PATH.mlx pointers
 ///
 /// Adding an unchanged path again does nothing; adding a changed one updates its pointer.
 /// Files matching .mlxignore patterns are left out of tracked directories.

@@ -21,9 +21,9 @@ use clap::{Parser, Subcommand};
 
 use context::Context;
 
-/// Reproducible ML projects inside git: versioned data in a content-addressed cache
+/// Reproducible ML projects inside git: data versioned in a content-addressed cache
 #[derive(Parser)]
-#[command(name = "mlx", version, about, max_term_width = 100)]
+#[command(name = "mlx", version, max_term_width = 100)]
 #[command(after_help = "Start with `mlx init` in a git repository, then `mlx add DATA`.")]
 pub struct Cli {
     /// Run as if mlx was started in DIR

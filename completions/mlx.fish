@@ -1,0 +1,107 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mlx_global_optspecs
+    string join \n C= q/quiet v/verbose h/help V/version
+end
+
+function __fish_mlx_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mlx_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mlx_using_subcommand
+    set -l cmd (__fish_mlx_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mlx -n "__fish_mlx_needs_command" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_needs_command" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_needs_command" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_needs_command" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_needs_command" -s V -l version -d 'Print version'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "init" -d 'Make the enclosing git repository an mlx project (safe to run again)'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "add" -d 'Track files or directories: cache their content, write PATH.mlx pointers'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "status" -d 'Show tracked data that is modified, missing or not in the cache'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "checkout" -d 'Make the workspace match the pointers: restore, replace and remove tracked files'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "ls" -d 'List tracked data, or the files inside a tracked directory'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "rm" -d 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "gc" -d 'Delete cache objects that no pointer in the workspace references'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "cache" -d 'Inspect and repair the local cache'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mlx -n "__fish_mlx_using_subcommand init" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand init" -l json -d 'Print JSON instead of a table'
+complete -c mlx -n "__fish_mlx_using_subcommand init" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand init" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mlx -n "__fish_mlx_using_subcommand add" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand add" -l json -d 'Print JSON instead of a table'
+complete -c mlx -n "__fish_mlx_using_subcommand add" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand add" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mlx -n "__fish_mlx_using_subcommand status" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand status" -l check -d 'Exit with 1 when anything is not clean'
+complete -c mlx -n "__fish_mlx_using_subcommand status" -l json -d 'Print JSON instead of a table'
+complete -c mlx -n "__fish_mlx_using_subcommand status" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand status" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mlx -n "__fish_mlx_using_subcommand checkout" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand checkout" -s f -l force -d 'Overwrite or delete workspace changes that are not saved in the cache'
+complete -c mlx -n "__fish_mlx_using_subcommand checkout" -l json -d 'Print JSON instead of a table'
+complete -c mlx -n "__fish_mlx_using_subcommand checkout" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand checkout" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand checkout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mlx -n "__fish_mlx_using_subcommand ls" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand ls" -l json -d 'Print JSON instead of a table'
+complete -c mlx -n "__fish_mlx_using_subcommand ls" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand ls" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand ls" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand rm" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand rm" -l json -d 'Print JSON instead of a table'
+complete -c mlx -n "__fish_mlx_using_subcommand rm" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand rm" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand rm" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand gc" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand gc" -s n -l dry-run -d 'Only report what would be deleted'
+complete -c mlx -n "__fish_mlx_using_subcommand gc" -l json -d 'Print JSON instead of a table'
+complete -c mlx -n "__fish_mlx_using_subcommand gc" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand gc" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand gc" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from verify" -l json -d 'Print JSON instead of a table'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mlx -n "__fish_mlx_using_subcommand completions" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand completions" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout ls rm gc cache completions help" -f -a "init" -d 'Make the enclosing git repository an mlx project (safe to run again)'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout ls rm gc cache completions help" -f -a "add" -d 'Track files or directories: cache their content, write PATH.mlx pointers'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout ls rm gc cache completions help" -f -a "status" -d 'Show tracked data that is modified, missing or not in the cache'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout ls rm gc cache completions help" -f -a "checkout" -d 'Make the workspace match the pointers: restore, replace and remove tracked files'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout ls rm gc cache completions help" -f -a "ls" -d 'List tracked data, or the files inside a tracked directory'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout ls rm gc cache completions help" -f -a "rm" -d 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout ls rm gc cache completions help" -f -a "gc" -d 'Delete cache objects that no pointer in the workspace references'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout ls rm gc cache completions help" -f -a "cache" -d 'Inspect and repair the local cache'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout ls rm gc cache completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout ls rm gc cache completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "verify" -d 'Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)'

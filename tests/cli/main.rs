@@ -1,0 +1,3 @@
+//! The integration tests: one binary driving the built `mlx` in real temporary git repositories.
+
+mod reference;
