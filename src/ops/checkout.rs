@@ -321,19 +321,22 @@ fn apply(
             Action::Symlink { path, target } => links.push((path, target)),
         }
     }
-    reporter.start("checking out", places.len() as u64);
-    let made = std::sync::Mutex::new(std::collections::HashSet::<PathBuf>::new());
-    let ensure_parent = |dest: &Path| -> Result<()> {
-        let parent = dest.parent().expect("workspace paths have a parent");
-        if made.lock().expect("poisoned").insert(parent.to_path_buf()) {
-            let meta = std::fs::symlink_metadata(parent);
-            if meta.is_ok_and(|m| !m.is_dir()) {
-                fs::remove_file(parent)?;
-            }
-            fs::create_dir_all(parent)?;
+    // Folders first, one thread: parallel placement below only creates files.
+    let mut parents: Vec<PathBuf> = places
+        .iter()
+        .map(|(p, _, _)| p.as_path())
+        .chain(links.iter().map(|(p, _)| p.as_path()))
+        .filter_map(|p| p.parent().map(|d| root.join(d)))
+        .collect();
+    parents.sort();
+    parents.dedup();
+    for dir in parents {
+        if std::fs::symlink_metadata(&dir).is_ok_and(|m| !m.is_dir()) {
+            fs::remove_file(&dir)?;
         }
-        Ok(())
-    };
+        fs::create_dir_all(&dir)?;
+    }
+    reporter.start("checking out", places.len() as u64);
     let cache = project.cache();
     let linker = project.linker();
     let outcomes: Vec<std::result::Result<(), ObjectId>> = places
@@ -346,7 +349,6 @@ fn apply(
                     Err(store::Error::MissingObject { id }) => return Ok(Err(id)),
                     Err(e) => return Err(e.into()),
                 }
-                ensure_parent(&dest)?;
                 let used = linker.place(&cache.object_path(hash), &dest, *executable)?;
                 if used != LinkType::Symlink {
                     stat.record(path, FileStamp::of(&fs::symlink_metadata(&dest)?), *hash);
@@ -363,7 +365,6 @@ fn apply(
     let mut restored = outcomes.iter().filter(|o| o.is_ok()).count() as u64;
     for (path, target) in links {
         let dest = root.join(path.as_path());
-        ensure_parent(&dest)?;
         let tmp = crate::fs_util::temp_sibling(&dest);
         fs::os::unix::fs::symlink(&target, &tmp)?;
         fs::rename(&tmp, &dest)?;

@@ -135,7 +135,10 @@ impl Linker {
                 Err(e) => {
                     let _ = std::fs::remove_file(&tmp);
                     if t == LinkType::Copy || !refused_by_filesystem(&e) {
-                        return Err(e);
+                        return Err(io::Error::new(
+                            e.kind(),
+                            format!("failed to place {} ({}): {e}", dest.display(), t.as_str()),
+                        ));
                     }
                     if !too_many_links(&e) {
                         self.refuse(t);

@@ -1,0 +1,360 @@
+//! The test harness: a `TestProject` is a temporary `git init` driven by the real `git` binary,
+//! with a hermetic environment for every child process (mlx and git): HOME inside the temp dir,
+//! system and global git config off, fixed author, committer and dates, no color.
+//!
+//! Helpers run `mlx` with assert_cmd, read and write workspace files, list cache objects and open
+//! the project database, so a test asserts both the output and the effect.
+
+#![allow(dead_code)] // Not every test file uses every helper.
+
+use std::fmt::Write as _;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use assert_cmd::assert::Assert;
+
+/// Environment variables that could leak the developer's setup into a test.
+const SCRUBBED_VARS: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+    "XDG_CONFIG_HOME",
+    "MLX_LOCK_TIMEOUT",
+    "MLX_LOG",
+    "RUST_LOG",
+    "CLICOLOR_FORCE",
+];
+
+/// The hermetic environment shared by mlx and git children. `home` is inside the temp dir.
+fn hermetic(cmd: &mut StdCommand, home: &Path) {
+    for var in SCRUBBED_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Test Author")
+        .env("GIT_AUTHOR_EMAIL", "author@example.com")
+        .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_NAME", "Test Committer")
+        .env("GIT_COMMITTER_EMAIL", "committer@example.com")
+        .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("LC_ALL", "C");
+}
+
+pub struct TestProject {
+    /// Holds the temp folder alive; `root` is inside it.
+    dir: tempfile::TempDir,
+    root: PathBuf,
+    home: PathBuf,
+}
+
+impl TestProject {
+    /// A fresh git repository (not yet an mlx project).
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new().prefix("mlx-test-").tempdir().expect("temp dir");
+        let base = dir.path().canonicalize().expect("canonical temp dir");
+        let root = base.join("repo");
+        let home = base.join("home");
+        std::fs::create_dir_all(&root).expect("create repo dir");
+        std::fs::create_dir_all(&home).expect("create home dir");
+        let p = TestProject { dir, root, home };
+        p.git(&["-c", "init.defaultBranch=main", "init", "-q", "."]);
+        p
+    }
+
+    /// A fresh git repository with `mlx init` done.
+    pub fn initialized() -> Self {
+        let p = Self::new();
+        p.mlx(&["init"]).success();
+        p
+    }
+
+    /// An initialized project whose `.mlx/config.local.toml` chooses `link_type`.
+    pub fn with_link_type(link_type: &str) -> Self {
+        let p = Self::initialized();
+        p.set_link_type(link_type);
+        p
+    }
+
+    /// The project root (canonical).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// A folder outside the project but inside the temp dir (for paths that escape it).
+    pub fn outside(&self) -> PathBuf {
+        self.root.parent().expect("root has a parent").join("outside")
+    }
+
+    pub fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// `mlx` ready to run in the project root with the hermetic environment.
+    pub fn mlx_cmd(&self) -> Command {
+        self.mlx_cmd_in(&self.root)
+    }
+
+    pub fn mlx_cmd_in(&self, dir: impl AsRef<Path>) -> Command {
+        let mut std_cmd = StdCommand::new(env!("CARGO_BIN_EXE_mlx"));
+        hermetic(&mut std_cmd, &self.home);
+        std_cmd.current_dir(dir.as_ref());
+        Command::from_std(std_cmd)
+    }
+
+    /// A plain `std::process::Command` for `mlx` (for spawning and killing).
+    pub fn mlx_std(&self) -> StdCommand {
+        let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_mlx"));
+        hermetic(&mut cmd, &self.home);
+        cmd.current_dir(&self.root);
+        cmd
+    }
+
+    /// Run `mlx ARGS` in the project root.
+    pub fn mlx(&self, args: &[&str]) -> Assert {
+        self.mlx_cmd().args(args).assert()
+    }
+
+    /// Run `mlx ARGS` in `dir` (absolute, or relative to the project root).
+    pub fn mlx_in(&self, dir: impl AsRef<Path>, args: &[&str]) -> Assert {
+        self.mlx_cmd_in(self.root.join(dir)).args(args).assert()
+    }
+
+    /// Run `git ARGS` in the project root; panics unless it succeeds. Returns stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let mut cmd = StdCommand::new("git");
+        hermetic(&mut cmd, &self.home);
+        let out = cmd.args(args).current_dir(&self.root).output().expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Stage everything and commit; returns the new commit's id.
+    pub fn commit_all(&self, msg: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", msg]);
+        self.git(&["rev-parse", "HEAD"]).trim().to_owned()
+    }
+
+    /// Write a file (creating parent folders), replacing a read-only one if needed.
+    pub fn write(&self, rel: impl AsRef<Path>, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("file has a parent")).expect("mkdir");
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            // Replace rather than write through: never modify a hardlinked cache object.
+            std::fs::remove_file(&path).expect("remove old file");
+        }
+        std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        path
+    }
+
+    pub fn mkdir(&self, rel: impl AsRef<Path>) -> PathBuf {
+        let path = self.root.join(rel);
+        std::fs::create_dir_all(&path).expect("mkdir");
+        path
+    }
+
+    pub fn read(&self, rel: impl AsRef<Path>) -> Vec<u8> {
+        let path = self.root.join(rel);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    }
+
+    pub fn read_string(&self, rel: impl AsRef<Path>) -> String {
+        String::from_utf8(self.read(rel)).expect("utf-8 file")
+    }
+
+    pub fn exists(&self, rel: impl AsRef<Path>) -> bool {
+        std::fs::symlink_metadata(self.root.join(rel)).is_ok()
+    }
+
+    pub fn remove(&self, rel: impl AsRef<Path>) {
+        let path = self.root.join(rel);
+        let meta = std::fs::symlink_metadata(&path).expect("exists");
+        if meta.is_dir() {
+            std::fs::remove_dir_all(&path).expect("remove dir");
+        } else {
+            std::fs::remove_file(&path).expect("remove file");
+        }
+    }
+
+    pub fn set_mode(&self, rel: impl AsRef<Path>, mode: u32) {
+        let path = self.root.join(rel);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+
+    pub fn mode(&self, rel: impl AsRef<Path>) -> u32 {
+        std::fs::symlink_metadata(self.root.join(rel)).expect("stat").permissions().mode() & 0o7777
+    }
+
+    /// Choose `[cache] type` in `.mlx/config.local.toml`.
+    pub fn set_link_type(&self, link_type: &str) {
+        self.write(".mlx/config.local.toml", format!("[cache]\ntype = \"{link_type}\"\n"));
+    }
+
+    /// Open `.mlx/mlx.db` read-write (the tests only read, or tamper on purpose).
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path(".mlx/mlx.db")).expect("open mlx.db")
+    }
+
+    /// `stat_cache` rows: path → hash.
+    pub fn stat_rows(&self) -> std::collections::BTreeMap<Vec<u8>, String> {
+        let conn = self.db();
+        let mut stmt = conn.prepare("SELECT path, hash FROM stat_cache").expect("query");
+        stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)))
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect()
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.path(".mlx/cache")
+    }
+
+    /// Where the object `hash` (64 hex digits) lives.
+    pub fn object_path(&self, hash: &str) -> PathBuf {
+        assert_eq!(hash.len(), 64, "not a full hash: {hash}");
+        self.cache_dir().join(&hash[..2]).join(&hash[2..])
+    }
+
+    pub fn has_object(&self, hash: &str) -> bool {
+        self.object_path(hash).exists()
+    }
+
+    /// Every object in the cache: (hash, path). Skips `tmp/` and `quarantine/`.
+    pub fn objects(&self) -> Vec<(String, PathBuf)> {
+        let mut out = Vec::new();
+        let Ok(shards) = std::fs::read_dir(self.cache_dir()) else { return out };
+        for shard in shards {
+            let shard = shard.expect("shard");
+            let name = shard.file_name().to_string_lossy().into_owned();
+            if name.len() != 2 || !shard.file_type().expect("type").is_dir() {
+                continue;
+            }
+            for obj in std::fs::read_dir(shard.path()).expect("read shard") {
+                let obj = obj.expect("object");
+                let rest = obj.file_name().to_string_lossy().into_owned();
+                out.push((format!("{name}{rest}"), obj.path()));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Files in `.mlx/cache/quarantine/`.
+    pub fn quarantined(&self) -> Vec<PathBuf> {
+        match std::fs::read_dir(self.cache_dir().join("quarantine")) {
+            Ok(entries) => entries.map(|e| e.expect("entry").path()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Parse a pointer file (`data` → `data.mlx`) as TOML.
+    pub fn pointer(&self, target: &str) -> toml::Table {
+        let text = self.read_string(format!("{target}.mlx"));
+        text.parse::<toml::Table>().unwrap_or_else(|e| panic!("{target}.mlx: {e}\n{text}"))
+    }
+
+    /// The `hash` of a pointer.
+    pub fn pointer_hash(&self, target: &str) -> String {
+        self.pointer(target)["hash"].as_str().expect("hash is a string").to_owned()
+    }
+
+    /// Run `mlx ARGS --json` expecting success; parse stdout.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.mlx(&all).success().get_output().stdout.clone();
+        serde_json::from_slice(&out).unwrap_or_else(|e| {
+            panic!("mlx {all:?} printed invalid JSON ({e}): {}", String::from_utf8_lossy(&out))
+        })
+    }
+
+    /// Replace the temp root in text with `[ROOT]`, for snapshots.
+    pub fn redact(&self, text: &str) -> String {
+        text.replace(&self.root.display().to_string(), "[ROOT]")
+    }
+
+    /// Exit code, stdout and stderr of a finished command, temp paths redacted: for snapshots.
+    pub fn transcript(&self, assert: &Assert) -> String {
+        let out = assert.get_output();
+        let mut s = String::new();
+        let _ = writeln!(s, "exit: {}", out.status.code().map_or("signal".into(), |c| c.to_string()));
+        let _ = writeln!(s, "--- stdout");
+        s.push_str(&String::from_utf8_lossy(&out.stdout));
+        let _ = writeln!(s, "--- stderr");
+        s.push_str(&String::from_utf8_lossy(&out.stderr));
+        self.redact(&s)
+    }
+
+    /// Where the temp dir lives, to keep it alive explicitly in long tests.
+    pub fn temp_dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// BLAKE3 of bytes as 64 hex digits: the name an object with this content must have.
+pub fn hash_hex(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+/// BLAKE3 of a file's content.
+pub fn hash_file_hex(path: &Path) -> String {
+    let mut hasher = blake3::Hasher::new();
+    let mut file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    std::io::copy(&mut file, &mut hasher).expect("hash file");
+    hasher.finalize().to_hex().to_string()
+}
+
+/// Stdout of a finished command as text.
+pub fn stdout(assert: &Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+/// Stderr of a finished command as text.
+pub fn stderr(assert: &Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+/// Inode of a path (not following symlinks).
+pub fn inode(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).expect("stat").ino()
+}
+
+/// A snapshot of every file under `dir`: relative path → (kind, content or link target, mode).
+/// Used to prove that a refused command changed nothing.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, (String, Vec<u8>, u32)> {
+    let mut out = std::collections::BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(dir).expect("under dir").to_path_buf();
+        let meta = std::fs::symlink_metadata(entry.path()).expect("stat");
+        let mode = meta.permissions().mode() & 0o7777;
+        let (kind, content) = if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(entry.path()).expect("readlink");
+            ("symlink", target.into_os_string().into_encoded_bytes())
+        } else if meta.is_dir() {
+            ("dir", Vec::new())
+        } else {
+            ("file", std::fs::read(entry.path()).expect("read"))
+        };
+        out.insert(rel, (kind.to_owned(), content, mode));
+    }
+    out
+}
