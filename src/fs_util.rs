@@ -92,11 +92,17 @@ pub fn set_readonly(path: &Path) -> io::Result<()> {
 /// Copy `src` to a new file `dst` (which must not exist) with a normal writable mode.
 /// Uses the kernel's copy path (`copy_file_range`) where available.
 pub fn copy_new(src: &Path, dst: &Path, executable: bool) -> io::Result<u64> {
+    copy_new_with_mode(src, dst, if executable { 0o755 } else { 0o644 })
+}
+
+/// Copy `src` to a new file `dst` created with `mode` (the open descriptor writes it even when
+/// the mode is read-only).
+pub fn copy_new_with_mode(src: &Path, dst: &Path, mode: u32) -> io::Result<u64> {
     let mut from = fs::File::open(src)?;
     let mut to = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .mode(if executable { 0o755 } else { 0o644 })
+        .mode(mode)
         .open(dst)?;
     let n = io::copy(&mut from, &mut to)?;
     Ok(n)

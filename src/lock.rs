@@ -69,7 +69,9 @@ pub fn acquire(path: &Path, timeout: Duration, reporter: &dyn Reporter) -> Resul
             }
         }
     }
-    let args: Vec<String> = std::env::args().skip(1).take(6).collect();
+    // `args_os`: a path argument need not be UTF-8 (`std::env::args` would panic on it).
+    let args: Vec<String> =
+        std::env::args_os().skip(1).take(6).map(|a| a.to_string_lossy().into_owned()).collect();
     file.set_len(0)?;
     file.rewind()?;
     let _ = write!(file, "pid {}: mlx {}", std::process::id(), args.join(" "));

@@ -24,9 +24,10 @@ impl Context {
             Some(d) => d.to_path_buf(),
             None => std::env::current_dir().context("cannot read the current directory")?,
         };
-        let cwd = start
-            .canonicalize()
-            .with_context(|| format!("cannot use directory {}", start.display()))?;
+        // A `-C` folder that does not exist is a mistake in the command line (exit 2).
+        let cwd = start.canonicalize().map_err(|e| {
+            super::exit::UsageError(format!("cannot use directory {}: {e}", start.display()))
+        })?;
         if !cwd.is_dir() {
             anyhow::bail!(super::exit::UsageError(format!(
                 "{} is not a directory",

@@ -24,6 +24,7 @@ use crate::store::link::LinkType;
 use crate::store::manifest::{Entry, EntryKind, Manifest};
 use crate::store::pointer::{self, Kind, Pointer};
 use crate::store::workspace::{self, Found, PathState};
+use crate::store::stat_cache::Rows;
 use crate::store::{self, Error, ObjectId, StatCache, hash::LARGE_FILE, hash_bytes};
 
 pub struct AddOptions {
@@ -66,7 +67,7 @@ pub fn run(project: &Project, opts: &AddOptions, reporter: &dyn Reporter) -> Res
     }
     let _lock = project.lock(reporter)?;
     let mut conn = project.open_db()?;
-    let stat = StatCache::load(&conn)?;
+    let stat = StatCache::load(&conn, Rows::Files)?;
     let mut added = Vec::new();
     let mut git_paths = Vec::new();
     let mut result = Ok(());
@@ -110,6 +111,15 @@ fn check_target(project: &Project, target: &ProjectPath) -> Result<()> {
     let abs = project.root().join(target.as_path());
     if std::fs::symlink_metadata(&abs).is_err() {
         return Err(Error::NotFound { path: target.as_path().to_path_buf() }.into());
+    }
+    if let Some(data) = pointer::target_of(target)
+        && Pointer::read(project.root(), &data).is_ok()
+    {
+        return Err(Error::Unsupported {
+            path: target.as_path().to_path_buf(),
+            what: format!("is an mlx pointer; to record a new version run: mlx add {data}"),
+        }
+        .into());
     }
     let mut ancestor = target.parent();
     while let Some(a) = ancestor {
@@ -306,22 +316,26 @@ fn ingest(
                             continue;
                         }
                         // Symlink mode on a filesystem without hardlinks: copy in.
-                        let staged = cache.stage_copy(&abs, false)?;
+                        let staged = cache.stage_copy(&abs)?;
                         unchanged(&abs)?;
                         return Ok((staged.id, Some(staged)));
                     }
                     Err(e) => return Err(Error::Io(e).into()),
                 }
             }
-            LinkType::Reflink if !linker.is_refused(LinkType::Reflink) => {
-                let staged = cache.stage_copy(&abs, true)?;
-                // A reflink that silently fell back to a copy means this filesystem cannot.
-                unchanged(&abs)?;
-                if !stamp.is_racy(hashed_at) {
-                    stat.record(key, stamp, staged.id);
+            LinkType::Reflink => match cache.stage_reflink(&abs) {
+                Ok(staged) => {
+                    unchanged(&abs)?;
+                    if !stamp.is_racy(hashed_at) {
+                        stat.record(key, stamp, staged.id);
+                    }
+                    return Ok(finish_staged(project, staged));
                 }
-                return Ok(finish_staged(project, staged));
-            }
+                Err(e) if store::link::refused_by_filesystem(&e) => {
+                    linker.refuse(LinkType::Reflink);
+                }
+                Err(e) => return Err(Error::Io(e).into()),
+            },
             _ => {
                 let staged = if stamp.size < LARGE_FILE {
                     let data = fs_err::read(&abs)?;
@@ -335,7 +349,7 @@ fn ingest(
                     }
                     cache.stage_bytes(id, &data)?
                 } else {
-                    let staged = cache.stage_copy(&abs, false)?;
+                    let staged = cache.stage_copy(&abs)?;
                     unchanged(&abs)?;
                     if !stamp.is_racy(hashed_at) {
                         stat.record(key, stamp, staged.id);

@@ -8,6 +8,7 @@ use super::Result;
 use crate::fs_util::FileStamp;
 use crate::progress::Reporter;
 use crate::project::Project;
+use crate::store::stat_cache::Rows;
 use crate::store::{ObjectId, StatCache, hash_file};
 
 #[derive(Debug, Serialize)]
@@ -28,7 +29,7 @@ pub fn run(project: &Project, reporter: &dyn Reporter) -> Result<VerifyReport> {
     let _lock = project.lock(reporter)?;
     let cache = project.cache();
     let mut conn = project.open_db()?;
-    let stat = StatCache::load(&conn)?;
+    let stat = StatCache::load(&conn, Rows::Files)?;
     let objects = cache.list()?;
     let total: u64 = objects.iter().map(|(_, s)| s).sum();
     reporter.start("verifying", total);

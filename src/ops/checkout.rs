@@ -22,6 +22,7 @@ use crate::project_path::{PathError, ProjectPath, RelPath, check_symlink_target}
 use crate::store::link::LinkType;
 use crate::store::manifest::{Entry, EntryKind};
 use crate::store::pointer::Kind;
+use crate::store::stat_cache::Rows;
 use crate::store::{self, ObjectId, StatCache};
 
 pub struct CheckoutOptions {
@@ -93,7 +94,7 @@ pub fn run(
     let _lock = project.lock(reporter)?;
     let all = tracked::load(project, opts.targets.clone())?;
     let mut conn = project.open_db()?;
-    let stat = StatCache::load(&conn)?;
+    let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
     let mut plans = Vec::new();
     let mut conflicts = Vec::new();
     for t in &all {

@@ -54,7 +54,8 @@ impl Error {
             Error::Project(project::Error::NotInitialized { .. }) => {
                 Some("start one with: mlx init".into())
             }
-            Error::Git(git::Error::NotARepository { .. }) => {
+            Error::Git(git::Error::NotARepository { .. })
+            | Error::Project(project::Error::Git(git::Error::NotARepository { .. })) => {
                 Some("mlx works inside a git repository: run git init, then mlx init".into())
             }
             Error::Lock(lock::Error::Timeout { .. }) => Some(

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Result, tracked};
@@ -14,6 +13,7 @@ use crate::project_path::{ProjectPath, RelPath};
 use crate::store::manifest::{Entry, EntryKind, Manifest};
 use crate::store::pointer::Kind;
 use crate::store::workspace::{self, Found, PathState};
+use crate::store::stat_cache::Rows;
 use crate::store::{self, ObjectId, StatCache};
 
 pub struct StatusOptions {
@@ -81,7 +81,7 @@ pub fn run(
 ) -> Result<StatusReport> {
     let all = tracked::load(project, opts.targets.clone())?;
     let mut conn = project.open_db()?;
-    let stat = StatCache::load(&conn)?;
+    let stat = StatCache::load(&conn, Rows::Files)?;
     let paths = all
         .iter()
         .map(|t| Ok(compare(project, t, &stat, reporter)?.status))
@@ -137,33 +137,39 @@ pub fn compare(
             (state, None, Vec::new(), true)
         }
         Kind::Directory => {
-            let stored = match tracked::manifest_of(project, p.hash) {
-                Ok(m) => Some(m),
-                Err(super::Error::Store(store::Error::MissingObject { .. })) => None,
-                Err(e) => return Err(e),
+            // Entries come sorted from the scan, so they encode to the manifest directly.
+            let unchanged = match &workspace {
+                Workspace::Entries(e) => Manifest::id_of_sorted(e) == p.hash,
+                _ => false,
             };
-            let in_cache = stored.is_some();
-            match &workspace {
-                Workspace::Missing => (State::Missing, stored, Vec::new(), in_cache),
-                Workspace::Entries(e) if Manifest::new(e.clone()).id() == p.hash => {
-                    (State::Unchanged, stored, Vec::new(), in_cache)
-                }
-                Workspace::Entries(e) => {
-                    let changes = stored
-                        .as_ref()
-                        .map(|m| diff(&t.target, m.entries(), e))
-                        .unwrap_or_default();
-                    (State::Modified, stored, changes, in_cache)
-                }
-                Workspace::Other => (State::Modified, stored, Vec::new(), in_cache),
+            if unchanged {
+                // The workspace lists exactly the stored manifest: no need to read it.
+                (State::Unchanged, None, Vec::new(), cache.contains(&p.hash))
+            } else {
+                let stored = match tracked::manifest_of(project, p.hash) {
+                    Ok(m) => Some(m),
+                    Err(super::Error::Store(store::Error::MissingObject { .. })) => None,
+                    Err(e) => return Err(e),
+                };
+                let in_cache = stored.is_some();
+                let changes = match (&workspace, &stored) {
+                    (Workspace::Entries(e), Some(m)) => diff(&t.target, m.entries(), e),
+                    _ => Vec::new(),
+                };
+                let state =
+                    if matches!(workspace, Workspace::Missing) { State::Missing } else { State::Modified };
+                (state, stored, changes, in_cache)
             }
         }
     };
-    let needed: Vec<ObjectId> = match &stored {
-        Some(m) => std::iter::once(p.hash).chain(file_hashes(m.entries())).collect(),
-        None => vec![p.hash],
+    let needed: Vec<ObjectId> = match (&stored, &workspace, state) {
+        (Some(m), _, _) => std::iter::once(p.hash).chain(file_hashes(m.entries())).collect(),
+        (None, Workspace::Entries(e), State::Unchanged) => {
+            std::iter::once(p.hash).chain(file_hashes(e)).collect()
+        }
+        _ => vec![p.hash],
     };
-    let missing_objects = needed.par_iter().filter(|id| !cache.contains(id)).count() as u64;
+    let missing_objects = cache.count_missing(&needed) as u64;
     let status = PathStatus {
         path: t.target.to_string(),
         kind: p.kind,

@@ -22,6 +22,8 @@ use crate::fs_util::{self, FileStamp};
 pub struct Staged {
     pub id: ObjectId,
     tmp: PathBuf,
+    /// Created writable (a hardlink of a workspace file): needs its mode set to read-only.
+    needs_readonly: bool,
 }
 
 pub struct Cache {
@@ -55,6 +57,34 @@ impl Cache {
         std::fs::symlink_metadata(self.object_path(id)).is_ok()
     }
 
+    /// How many of `ids` the cache lacks. Shards holding many of them are listed with one
+    /// directory read instead of one stat per object.
+    pub fn count_missing(&self, ids: &[ObjectId]) -> usize {
+        use rayon::prelude::*;
+        let mut by_shard: std::collections::HashMap<u8, Vec<&ObjectId>> = Default::default();
+        for id in ids {
+            by_shard.entry(id.as_bytes()[0]).or_default().push(id);
+        }
+        by_shard
+            .into_par_iter()
+            .map(|(shard, wanted)| {
+                if wanted.len() < 8 {
+                    return wanted.iter().filter(|id| !self.contains(id)).count();
+                }
+                let dir = self.dir.join(format!("{shard:02x}"));
+                let present: std::collections::HashSet<std::ffi::OsString> =
+                    match std::fs::read_dir(&dir) {
+                        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),
+                        Err(_) => Default::default(),
+                    };
+                wanted
+                    .iter()
+                    .filter(|id| !present.contains(std::ffi::OsStr::new(&id.to_hex()[2..])))
+                    .count()
+            })
+            .sum()
+    }
+
     /// If `path` is an object path in this cache, its id.
     pub fn id_of_path(&self, path: &Path) -> Option<ObjectId> {
         let rel = path.strip_prefix(&self.dir).ok()?;
@@ -78,22 +108,31 @@ impl Cache {
     /// Stage bytes already hashed by the caller as `id`.
     pub fn stage_bytes(&self, id: ObjectId, data: &[u8]) -> io::Result<Staged> {
         let tmp = self.tmp_file()?;
-        let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o644).open(&tmp)?;
+        // Created read-only: the open descriptor may still write it.
+        let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o444).open(&tmp)?;
         f.write_all(data)?;
-        Ok(Staged { id, tmp })
+        Ok(Staged { id, tmp, needs_readonly: false })
     }
 
-    /// Stage a copy (or reflink) of `src`; the id is the hash of the staged copy itself, so
-    /// the object is verified by construction.
-    pub fn stage_copy(&self, src: &Path, reflink: bool) -> io::Result<Staged> {
+    /// Stage a copy of `src`; the id is the hash of the staged copy itself, so the object is
+    /// verified by construction.
+    pub fn stage_copy(&self, src: &Path) -> io::Result<Staged> {
         let tmp = self.tmp_file()?;
-        let cloned = reflink && reflink_copy::reflink(src, &tmp).is_ok();
-        if !cloned {
+        fs_util::copy_new_with_mode(src, &tmp, 0o444)?;
+        let id = hash_file(&tmp)?;
+        Ok(Staged { id, tmp, needs_readonly: false })
+    }
+
+    /// Stage a copy-on-write clone of `src`, hashed like `stage_copy`. Fails with the OS error
+    /// when the filesystem cannot clone (the caller then stops trying).
+    pub fn stage_reflink(&self, src: &Path) -> io::Result<Staged> {
+        let tmp = self.tmp_file()?;
+        if let Err(e) = reflink_copy::reflink(src, &tmp) {
             let _ = std::fs::remove_file(&tmp);
-            fs_util::copy_new(src, &tmp, false)?;
+            return Err(e);
         }
         let id = hash_file(&tmp)?;
-        Ok(Staged { id, tmp })
+        Ok(Staged { id, tmp, needs_readonly: true })
     }
 
     /// Stage `src` by hardlinking it (no bytes copied): the workspace file becomes the object.
@@ -101,7 +140,7 @@ impl Cache {
     pub fn stage_hardlink(&self, src: &Path, id: ObjectId) -> io::Result<Staged> {
         let tmp = self.tmp_file()?;
         std::fs::hard_link(src, &tmp)?;
-        Ok(Staged { id, tmp })
+        Ok(Staged { id, tmp, needs_readonly: true })
     }
 
     /// Drop a staged object without publishing it.
@@ -128,7 +167,9 @@ impl Cache {
                 let _ = std::fs::remove_file(&s.tmp);
                 continue;
             }
-            fs_util::set_readonly(&s.tmp)?;
+            if s.needs_readonly {
+                fs_util::set_readonly(&s.tmp)?;
+            }
             let parent = dest.parent().expect("object paths have a parent").to_path_buf();
             if made_dirs.insert(parent.clone()) {
                 fs::create_dir_all(&parent)?;

@@ -47,6 +47,7 @@ impl Error {
             self,
             Error::Path(_)
                 | Error::BadPointer { .. }
+                | Error::BadManifest { .. }
                 | Error::NotTracked { .. }
                 | Error::InsideTracked { .. }
                 | Error::ContainsTracked { .. }

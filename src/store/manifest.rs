@@ -111,8 +111,17 @@ impl Manifest {
 
     /// The canonical bytes stored in the cache.
     pub fn encode(&self) -> Vec<u8> {
-        let entries = self
-            .entries
+        Self::encode_sorted(&self.entries)
+    }
+
+    /// The id of a manifest of `entries`, which must already be sorted by path bytes.
+    pub fn id_of_sorted(entries: &[Entry]) -> ObjectId {
+        debug_assert!(entries.windows(2).all(|w| w[0].path.as_bytes() < w[1].path.as_bytes()));
+        hash_bytes(&Self::encode_sorted(entries))
+    }
+
+    fn encode_sorted(entries: &[Entry]) -> Vec<u8> {
+        let entries = entries
             .iter()
             .map(|e| {
                 let (path, path_hex) = split_name(e.path.as_bytes());

@@ -34,8 +34,16 @@ fn stamp_to_row(s: &FileStamp) -> (i64, i64, i64) {
     (s.size as i64, s.mtime_ns, s.inode as i64)
 }
 
+/// Which rows a command needs: reading the workspace needs only file rows; placing objects
+/// also needs the stamps of verified objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    Files,
+    FilesAndObjects,
+}
+
 impl StatCache {
-    pub fn load(conn: &Connection) -> Result<Self, tracking::Error> {
+    pub fn load(conn: &Connection, wanted: Rows) -> Result<Self, tracking::Error> {
         let mut cache = StatCache::default();
         let mut stmt = conn.prepare("SELECT path, size, mtime_ns, inode, hash FROM stat_cache")?;
         let rows = stmt.query_map([], |r| {
@@ -46,6 +54,9 @@ impl StatCache {
             if let Ok(id) = ObjectId::from_hex(&hash) {
                 cache.files.insert(path, (stamp_from_row(size, mtime, inode), id));
             }
+        }
+        if wanted == Rows::Files {
+            return Ok(cache);
         }
         let mut stmt = conn.prepare("SELECT hash, size, mtime_ns, inode FROM object_stat")?;
         let rows =

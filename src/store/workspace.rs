@@ -113,43 +113,42 @@ pub fn scan_dir(root: &Path, dir: &ProjectPath, cache: &Cache) -> Result<Vec<Fou
         .follow_links(false)
         .add_custom_ignore_filename(IGNORE_FILE)
         .filter_entry(|e| e.file_name() != ".git");
-    let mut found = Vec::new();
+    let mut paths: Vec<PathBuf> = Vec::new();
     let mut dirs: Vec<RelPath> = Vec::new();
     let mut non_empty: HashSet<PathBuf> = HashSet::new();
     for entry in walker.build() {
         let entry = entry.map_err(|e| match e.into_io_error() {
             Some(io) => Error::Io(io),
-            None => {
-                Error::Unsupported { path: base.clone(), what: "cannot read .mlxignore".into() }
-            }
+            None => Error::Unsupported { path: base.clone(), what: "cannot read .mlxignore".into() },
         })?;
         if entry.depth() == 0 {
             continue;
         }
-        let path = entry.path();
-        let rel_path = path.strip_prefix(&base).expect("walk stays under its root");
-        let rel = RelPath::new(rel_path)?;
+        let rel_path = entry.path().strip_prefix(&base).expect("walk stays under its root");
         if let Some(parent) = rel_path.parent() {
             non_empty.insert(parent.to_path_buf());
         }
-        let meta = std::fs::symlink_metadata(path).map_err(|e| {
-            std::io::Error::new(e.kind(), format!("failed to stat {}: {e}", path.display()))
-        })?;
-        if meta.is_dir() {
-            dirs.push(rel);
-            continue;
-        }
-        match classify(path, rel, &meta, cache)? {
-            Some(f) => found.push(f),
-            None => {
-                return Err(Error::Unsupported {
-                    path: dir.as_path().join(rel_path),
-                    what: "is not a regular file, directory or symlink (list it in .mlxignore)"
-                        .into(),
-                });
-            }
+        if entry.file_type().is_some_and(|t| t.is_dir()) {
+            dirs.push(RelPath::new(rel_path)?);
+        } else {
+            paths.push(entry.into_path());
         }
     }
+    // Stat in parallel: on a large tree this is most of the time of a no-op status.
+    let mut found = paths
+        .par_iter()
+        .map(|path| {
+            let rel_path = path.strip_prefix(&base).expect("walk stays under its root");
+            let rel = RelPath::new(rel_path)?;
+            let meta = std::fs::symlink_metadata(path).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("failed to stat {}: {e}", path.display()))
+            })?;
+            classify(path, rel, &meta, cache)?.ok_or_else(|| Error::Unsupported {
+                path: dir.as_path().join(rel_path),
+                what: "is not a regular file, directory or symlink (list it in .mlxignore)".into(),
+            })
+        })
+        .collect::<Result<Vec<Found>, Error>>()?;
     for d in dirs {
         if !non_empty.contains(d.as_path()) {
             found.push(Found::EmptyDir { rel: d });
