@@ -99,11 +99,7 @@ pub fn copy_new(src: &Path, dst: &Path, executable: bool) -> io::Result<u64> {
 /// the mode is read-only).
 pub fn copy_new_with_mode(src: &Path, dst: &Path, mode: u32) -> io::Result<u64> {
     let mut from = fs::File::open(src)?;
-    let mut to = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(dst)?;
+    let mut to = fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(dst)?;
     let n = io::copy(&mut from, &mut to)?;
     Ok(n)
 }

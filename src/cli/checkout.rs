@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use mlx::ops::checkout::{self, CheckoutOptions};
-use mlx::ops::tracked;
+use mlx::ops::tracked::Source;
 
 use super::context::Context;
 use super::exit::ExitStatus;
@@ -15,12 +15,16 @@ use super::output::FormatArgs;
 /// given: they are listed and nothing changes.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  git checkout v1 && mlx checkout\n  mlx checkout data/images --force"
+    after_help = "Examples:\n  git checkout v1 && mlx checkout\n  mlx checkout data/images --force\n  mlx checkout --rev v1.0 data   # v1.0's data, without moving HEAD"
 )]
 pub struct CheckoutArgs {
     /// Only these tracked paths (or their .mlx pointers)
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// Check out the data as recorded at this commit, branch or tag (pointers are read from
+    /// git; the checked-out commit and the pointer files stay as they are)
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
     /// Overwrite or delete workspace changes that are not saved in the cache
     #[arg(short, long)]
     force: bool,
@@ -30,8 +34,12 @@ pub struct CheckoutArgs {
 
 pub fn run(ctx: &Context, args: &CheckoutArgs) -> anyhow::Result<ExitStatus> {
     let project = ctx.project()?;
-    let targets = tracked::resolve_args(project, ctx.cwd(), &args.paths)?;
-    let opts = CheckoutOptions { targets, force: args.force };
+    let opts = CheckoutOptions {
+        cwd: ctx.cwd().to_path_buf(),
+        paths: args.paths.clone(),
+        source: args.rev.clone().map_or(Source::Workspace, Source::Revision),
+        force: args.force,
+    };
     let report = checkout::run(project, &opts, ctx.reporter(args.format.json).as_ref())?;
     let out = ctx.output();
     if args.format.json {

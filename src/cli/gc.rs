@@ -7,10 +7,24 @@ use super::context::Context;
 use super::exit::ExitStatus;
 use super::output::FormatArgs;
 
-/// Delete cache objects that no pointer in the workspace references
+/// Delete cache objects that no pointer references
+///
+/// Keeps what the workspace's pointers reference, plus, when asked, what the tips of branches,
+/// tags or every commit in history reference. Everything else is deleted.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  mlx gc --dry-run\n  mlx gc")]
+#[command(
+    after_help = "Examples:\n  mlx gc --dry-run\n  mlx gc --all-commits   # keep every version ever committed"
+)]
 pub struct GcArgs {
+    /// Also keep data referenced at the tip of every local branch
+    #[arg(long)]
+    all_branches: bool,
+    /// Also keep data referenced by every tag
+    #[arg(long)]
+    all_tags: bool,
+    /// Also keep data referenced by any commit in history
+    #[arg(long)]
+    all_commits: bool,
     /// Only report what would be deleted
     #[arg(short = 'n', long)]
     dry_run: bool,
@@ -22,7 +36,12 @@ pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
     let project = ctx.project()?;
     let report = gc::run(
         project,
-        &GcOptions { dry_run: args.dry_run },
+        &GcOptions {
+            dry_run: args.dry_run,
+            all_branches: args.all_branches,
+            all_tags: args.all_tags,
+            all_commits: args.all_commits,
+        },
         ctx.reporter(args.format.json).as_ref(),
     )?;
     let out = ctx.output();

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use mlx::fs_util::human_size;
 use mlx::ops::ls::{self, LsOptions};
+use mlx::ops::tracked::Source;
 
 use super::context::Context;
 use super::exit::ExitStatus;
@@ -11,19 +12,27 @@ use super::output::FormatArgs;
 
 /// List tracked data, or the files inside a tracked directory
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  mlx ls\n  mlx ls data/images --json")]
+#[command(
+    after_help = "Examples:\n  mlx ls\n  mlx ls data/images --json\n  mlx ls --rev v1.0 data"
+)]
 pub struct LsArgs {
     /// A tracked path, a folder inside a tracked directory, or a folder holding tracked paths
     #[arg(value_name = "PATH")]
     path: Option<PathBuf>,
+    /// List what was tracked at this commit, branch or tag instead of the work tree
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
     #[command(flatten)]
     format: FormatArgs,
 }
 
 pub fn run(ctx: &Context, args: &LsArgs) -> anyhow::Result<ExitStatus> {
     let project = ctx.project()?;
-    let report =
-        ls::run(project, &LsOptions { cwd: ctx.cwd().to_path_buf(), path: args.path.clone() })?;
+    let source = args.rev.clone().map_or(Source::Workspace, Source::Revision);
+    let report = ls::run(
+        project,
+        &LsOptions { cwd: ctx.cwd().to_path_buf(), path: args.path.clone(), source },
+    )?;
     let out = ctx.output();
     if args.format.json {
         out.json(&report)?;

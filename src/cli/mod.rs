@@ -6,9 +6,12 @@ mod cache;
 mod checkout;
 mod completions;
 mod context;
+mod diff;
 mod exit;
 mod gc;
+mod hook;
 mod init;
+mod install_hooks;
 mod ls;
 mod output;
 mod progress;
@@ -45,11 +48,15 @@ pub enum Command {
     Add(add::AddArgs),
     Status(status::StatusArgs),
     Checkout(checkout::CheckoutArgs),
+    Diff(diff::DiffArgs),
     Ls(ls::LsArgs),
     Rm(rm::RmArgs),
     Gc(gc::GcArgs),
     #[command(subcommand)]
     Cache(cache::CacheCommand),
+    InstallHooks(install_hooks::InstallHooksArgs),
+    #[command(hide = true)]
+    Hook(hook::HookArgs),
     Completions(completions::CompletionsArgs),
 }
 
@@ -80,10 +87,13 @@ pub fn run(cli: Cli) -> u8 {
         Command::Add(args) => add::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
         Command::Checkout(args) => checkout::run(&ctx, args),
+        Command::Diff(args) => diff::run(&ctx, args),
         Command::Ls(args) => ls::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
         Command::Cache(cmd) => cache::run(&ctx, cmd),
+        Command::InstallHooks(args) => install_hooks::run(&ctx, args),
+        Command::Hook(args) => hook::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
     };
     match result {

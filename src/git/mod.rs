@@ -1,7 +1,13 @@
 //! Everything mlx asks of git, through git2 (the only user of it): finding the enclosing
-//! repository and asking whether git already tracks a path.
+//! repository, resolving revisions, reading pointer files from commits (never from the work
+//! tree), listing refs and history, and the hooks folder and local config.
 
+pub mod hooks;
+
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+
+use crate::project_path::RelPath;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -9,8 +15,18 @@ pub enum Error {
     NotARepository { path: PathBuf },
     #[error("{path} is a bare git repository; mlx needs a work tree")]
     Bare { path: PathBuf },
+    #[error("unknown revision {spec:?}: git knows no commit, branch or tag by that name")]
+    UnknownRevision { spec: String },
+    #[error("this repository has no commits yet, so there is no revision {spec:?} to read")]
+    NoCommits { spec: String },
     #[error("git: {0}")]
     Git(#[from] git2::Error),
+}
+
+impl Error {
+    pub fn is_input_error(&self) -> bool {
+        !matches!(self, Error::Git(_))
+    }
 }
 
 /// The canonical work-tree root of the git repository enclosing `start`.
@@ -27,13 +43,179 @@ pub fn discover_workdir(start: &Path) -> Result<PathBuf, Error> {
 pub fn tracked_under(root: &Path, rel: &Path) -> Result<Option<PathBuf>, Error> {
     let repo = git2::Repository::open(root)?;
     let index = repo.index()?;
-    let want = rel.as_os_str().as_encoded_bytes();
+    let want = rel.as_os_str().as_bytes();
     for entry in index.iter() {
         let p = entry.path.as_slice();
         if p == want || (p.starts_with(want) && p.get(want.len()) == Some(&b'/')) {
-            use std::os::unix::ffi::OsStrExt;
             return Ok(Some(PathBuf::from(std::ffi::OsStr::from_bytes(p))));
         }
     }
     Ok(None)
+}
+
+/// A resolved commit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Revision {
+    /// What the user typed (`HEAD`, `main~3`, `v1.0`), or a description for listed commits.
+    pub spec: String,
+    /// Full commit SHA, 40 hex digits.
+    pub commit: String,
+    tree: git2::Oid,
+}
+
+impl Revision {
+    /// The first 8 digits of the commit, for messages.
+    pub fn short(&self) -> &str {
+        &self.commit[..8.min(self.commit.len())]
+    }
+}
+
+/// A file read from a commit: its path, bytes and blob id (equal ids mean equal content).
+pub struct BlobFile {
+    pub path: RelPath,
+    pub content: Vec<u8>,
+    pub blob: String,
+}
+
+pub struct Repo {
+    inner: git2::Repository,
+}
+
+impl Repo {
+    pub fn open(root: &Path) -> Result<Self, Error> {
+        Ok(Repo { inner: git2::Repository::open(root)? })
+    }
+
+    /// Resolve anything git accepts as a commit-ish.
+    pub fn resolve(&self, spec: &str) -> Result<Revision, Error> {
+        let object = self.inner.revparse_single(spec).map_err(|e| {
+            if self.inner.is_empty().unwrap_or(false) {
+                Error::NoCommits { spec: spec.to_owned() }
+            } else if matches!(e.code(), git2::ErrorCode::NotFound | git2::ErrorCode::Ambiguous)
+                || e.class() == git2::ErrorClass::Reference
+            {
+                Error::UnknownRevision { spec: spec.to_owned() }
+            } else {
+                Error::Git(e)
+            }
+        })?;
+        let commit = object
+            .peel_to_commit()
+            .map_err(|_| Error::UnknownRevision { spec: spec.to_owned() })?;
+        Ok(Revision {
+            spec: spec.to_owned(),
+            commit: commit.id().to_string(),
+            tree: commit.tree_id(),
+        })
+    }
+
+    fn revision_of(&self, spec: String, oid: git2::Oid) -> Result<Revision, Error> {
+        let commit = self.inner.find_commit(oid)?;
+        Ok(Revision { spec, commit: oid.to_string(), tree: commit.tree_id() })
+    }
+
+    /// Every blob at `rev` whose file name ends with `suffix` (submodules are not entered).
+    pub fn files_ending_with(&self, rev: &Revision, suffix: &[u8]) -> Result<Vec<BlobFile>, Error> {
+        let tree = self.inner.find_tree(rev.tree)?;
+        let mut found = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob) && entry.name_bytes().ends_with(suffix)
+            {
+                let mut path = dir.as_bytes().to_vec();
+                path.extend_from_slice(entry.name_bytes());
+                found.push((path, entry.id()));
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+        let mut out = Vec::with_capacity(found.len());
+        for (path, oid) in found {
+            let Ok(path) = RelPath::from_bytes(&path) else { continue };
+            let blob = self.inner.find_blob(oid)?;
+            out.push(BlobFile { path, content: blob.content().to_vec(), blob: oid.to_string() });
+        }
+        Ok(out)
+    }
+
+    /// One file's bytes at `rev`, or `None` when the commit has no such file.
+    pub fn read_file(&self, rev: &Revision, path: &RelPath) -> Result<Option<Vec<u8>>, Error> {
+        let tree = self.inner.find_tree(rev.tree)?;
+        let entry = match tree.get_path(path.as_path()) {
+            Ok(e) => e,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        match entry.to_object(&self.inner)?.into_blob() {
+            Ok(blob) => Ok(Some(blob.content().to_vec())),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The commits at the tips of local branches and/or tags.
+    pub fn ref_tips(&self, branches: bool, tags: bool) -> Result<Vec<Revision>, Error> {
+        let mut out = Vec::new();
+        for reference in self.inner.references()? {
+            let reference = reference?;
+            let wanted = (branches && reference.is_branch()) || (tags && reference.is_tag());
+            if !wanted {
+                continue;
+            }
+            let name = reference.shorthand().unwrap_or("?").to_owned();
+            if let Ok(commit) = reference.peel_to_commit() {
+                out.push(self.revision_of(name, commit.id())?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every commit reachable from any branch, tag or HEAD.
+    pub fn all_commits(&self) -> Result<Vec<Revision>, Error> {
+        if self.inner.is_empty()? {
+            return Ok(Vec::new());
+        }
+        let mut walk = self.inner.revwalk()?;
+        walk.push_glob("refs/heads/*")?;
+        walk.push_glob("refs/tags/*")?;
+        if let Ok(head) = self.inner.head()
+            && let Some(oid) = head.target()
+        {
+            walk.push(oid)?;
+        }
+        let mut out = Vec::new();
+        for oid in walk {
+            let oid = oid?;
+            out.push(self.revision_of(oid.to_string(), oid)?);
+        }
+        Ok(out)
+    }
+
+    /// The folder git runs hooks from: `core.hooksPath` if set, else `.git/hooks` (shared by
+    /// all worktrees).
+    pub fn hooks_dir(&self, root: &Path) -> Result<PathBuf, Error> {
+        let config = self.inner.config()?;
+        match config.get_path("core.hooksPath") {
+            Ok(p) if p.is_absolute() => Ok(p),
+            Ok(p) => Ok(root.join(p)),
+            Err(_) => Ok(self.inner.commondir().join("hooks")),
+        }
+    }
+
+    /// Set a key in the repository's local config (`.git/config`).
+    pub fn set_local_config(&self, key: &str, value: &str) -> Result<(), Error> {
+        let mut config = self.inner.config()?.open_level(git2::ConfigLevel::Local)?;
+        config.set_str(key, value)?;
+        Ok(())
+    }
+
+    /// Remove a key from the local config; absent keys are fine.
+    pub fn remove_local_config(&self, key: &str) -> Result<(), Error> {
+        let mut config = self.inner.config()?.open_level(git2::ConfigLevel::Local)?;
+        match config.remove(key) {
+            Err(e) if e.code() != git2::ErrorCode::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn local_config(&self, key: &str) -> Option<String> {
+        self.inner.config().ok()?.open_level(git2::ConfigLevel::Local).ok()?.get_string(key).ok()
+    }
 }

@@ -23,8 +23,8 @@ use crate::store::cache::Staged;
 use crate::store::link::LinkType;
 use crate::store::manifest::{Entry, EntryKind, Manifest};
 use crate::store::pointer::{self, Kind, Pointer};
-use crate::store::workspace::{self, Found, PathState};
 use crate::store::stat_cache::Rows;
+use crate::store::workspace::{self, Found, PathState};
 use crate::store::{self, Error, ObjectId, StatCache, hash::LARGE_FILE, hash_bytes};
 
 pub struct AddOptions {

@@ -26,7 +26,11 @@ use crate::store::stat_cache::Rows;
 use crate::store::{self, ObjectId, StatCache};
 
 pub struct CheckoutOptions {
-    pub targets: Vec<ProjectPath>,
+    pub cwd: PathBuf,
+    /// Tracked paths (or their pointers) to check out; all when empty.
+    pub paths: Vec<PathBuf>,
+    /// Where the pointers come from: the work tree, or a commit (`--rev`).
+    pub source: tracked::Source,
     /// Overwrite and delete workspace content even when the cache does not have it.
     pub force: bool,
 }
@@ -50,6 +54,9 @@ pub struct Conflict {
 
 #[derive(Debug, Serialize)]
 pub struct CheckoutReport {
+    /// The commit whose pointers were checked out (`--rev`), else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
     pub paths: Vec<PathResult>,
     /// Unsaved workspace changes that blocked the checkout (nothing was changed).
     pub conflicts: Vec<Conflict>,
@@ -92,7 +99,7 @@ pub fn run(
     reporter: &dyn Reporter,
 ) -> Result<CheckoutReport> {
     let _lock = project.lock(reporter)?;
-    let all = tracked::load(project, opts.targets.clone())?;
+    let (all, rev) = tracked::load_source(project, &opts.source, &opts.cwd, &opts.paths)?;
     let mut conn = project.open_db()?;
     let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
     let mut plans = Vec::new();
@@ -103,8 +110,9 @@ pub fn run(
         plans.push(plan(project, t, cmp, opts.force, &mut conflicts)?);
     }
     let link_types = project.linker().types().to_vec();
+    let commit = rev.map(|r| r.commit);
     if !conflicts.is_empty() {
-        return Ok(CheckoutReport { paths: Vec::new(), conflicts, link_types });
+        return Ok(CheckoutReport { commit, paths: Vec::new(), conflicts, link_types });
     }
     let mut paths = Vec::new();
     let result = plans.into_iter().try_for_each(|p| {
@@ -113,7 +121,7 @@ pub fn run(
     });
     stat.save(&mut conn)?;
     result?;
-    Ok(CheckoutReport { paths, conflicts, link_types })
+    Ok(CheckoutReport { commit, paths, conflicts, link_types })
 }
 
 /// The folders above a tracked path must be real folders inside the project.

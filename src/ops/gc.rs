@@ -1,16 +1,24 @@
-//! `mlx gc`: delete cache objects that no pointer in the workspace references.
+//! `mlx gc`: delete cache objects that no pointer references: in the workspace, and with
+//! `--all-branches`, `--all-tags` or `--all-commits` in those commits too.
 
 use std::collections::HashSet;
 
 use serde::Serialize;
 
 use super::{Result, tracked};
+use crate::git::Repo;
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::store::{ObjectId, StatCache};
 
 pub struct GcOptions {
     pub dry_run: bool,
+    /// Also keep what the tips of local branches reference.
+    pub all_branches: bool,
+    /// Also keep what tags reference.
+    pub all_tags: bool,
+    /// Also keep what any commit reachable from a branch, tag or HEAD references.
+    pub all_commits: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -25,15 +33,39 @@ pub struct GcReport {
     /// Tracked directories whose manifest is not in the cache: their files could not be
     /// listed, so gc could only keep what other pointers reference.
     pub unknown_manifests: Vec<String>,
+    /// Commits whose pointers were kept, besides the workspace.
+    pub commits_scanned: u64,
 }
 
 pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Result<GcReport> {
     let _lock = project.lock(reporter)?;
     let mut keep: HashSet<ObjectId> = HashSet::new();
     let mut unknown_manifests = Vec::new();
-    for t in tracked::load(project, Vec::new())? {
+    let mut tracked_sets = vec![tracked::load(project, Vec::new())?];
+    let mut commits_scanned = 0;
+    if opts.all_branches || opts.all_tags || opts.all_commits {
+        let repo = Repo::open(project.root())?;
+        let revisions = if opts.all_commits {
+            repo.all_commits()?
+        } else {
+            repo.ref_tips(opts.all_branches, opts.all_tags)?
+        };
+        // Many commits share pointers: each distinct pointer is expanded once.
+        let mut seen_commits = HashSet::new();
+        for rev in revisions {
+            if seen_commits.insert(rev.commit.clone()) {
+                tracked_sets.push(tracked::load_at(&repo, &rev)?);
+                commits_scanned += 1;
+            }
+        }
+    }
+    let mut expanded: HashSet<ObjectId> = HashSet::new();
+    for t in tracked_sets.into_iter().flatten() {
+        if !expanded.insert(t.pointer.hash) {
+            continue;
+        }
         let (ids, complete) = tracked::objects_of(project, &t)?;
-        if !complete {
+        if !complete && !unknown_manifests.contains(&t.target.to_string()) {
             unknown_manifests.push(t.target.to_string());
         }
         keep.extend(ids);
@@ -46,6 +78,7 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
         removed_objects: 0,
         removed_bytes: 0,
         unknown_manifests,
+        commits_scanned,
     };
     let mut removed = Vec::new();
     reporter.start("collecting garbage", objects.len() as u64);

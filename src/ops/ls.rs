@@ -1,11 +1,14 @@
-//! `mlx ls [PATH]`: tracked paths with their size, file count and hash; with PATH inside a
-//! tracked directory, the files its manifest lists there.
+//! `mlx ls [PATH] [--rev REV]`: tracked paths with their size, file count and hash; with PATH
+//! inside a tracked directory, the files its manifest lists there. With `--rev`, pointers are
+//! read from that commit.
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Result, tracked};
+use super::Result;
+use super::tracked::{self, Source, Tracked};
+use crate::git::Repo;
 use crate::project::Project;
 use crate::project_path::{ProjectPath, resolve_user_path};
 use crate::store::manifest::EntryKind;
@@ -15,6 +18,7 @@ use crate::store::{self, ObjectId};
 pub struct LsOptions {
     pub cwd: PathBuf,
     pub path: Option<PathBuf>,
+    pub source: Source,
 }
 
 #[derive(Debug, Serialize)]
@@ -32,39 +36,43 @@ pub struct LsEntry {
 
 #[derive(Debug, Serialize)]
 pub struct LsReport {
+    /// The commit the pointers were read from (`--rev`), else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
     pub entries: Vec<LsEntry>,
 }
 
 pub fn run(project: &Project, opts: &LsOptions) -> Result<LsReport> {
+    let (all, commit) = match &opts.source {
+        Source::Workspace => (tracked::load(project, Vec::new())?, None),
+        Source::Revision(spec) => {
+            let repo = Repo::open(project.root())?;
+            let rev = repo.resolve(spec)?;
+            (tracked::load_at(&repo, &rev)?, Some(rev.commit))
+        }
+    };
     let Some(arg) = &opts.path else {
-        let entries = tracked::load(project, Vec::new())?.into_iter().map(entry_of).collect();
-        return Ok(LsReport { entries });
+        return Ok(LsReport { commit, entries: all.iter().map(entry_of).collect() });
     };
     let wanted = resolve_user_path(project.root(), &opts.cwd, arg)?;
     let wanted = pointer::target_of(&wanted)
-        .filter(|t| project.root().join(pointer::pointer_path(t).as_path()).is_file())
+        .filter(|t| all.iter().any(|a| &a.target == t))
         .unwrap_or(wanted);
     // The tracked path that is `wanted` or contains it.
-    let mut candidate = Some(wanted.clone());
-    while let Some(c) = candidate {
-        if project.root().join(pointer::pointer_path(&c).as_path()).is_file() {
-            return list_inside(project, c, &wanted);
-        }
-        candidate = c.parent();
+    if let Some(t) = all.iter().find(|t| wanted.starts_with(&t.target)) {
+        let entries = list_inside(project, t, &wanted)?;
+        return Ok(LsReport { commit, entries });
     }
     // A folder holding tracked paths: list those.
-    let entries: Vec<LsEntry> = tracked::load(project, Vec::new())?
-        .into_iter()
-        .filter(|t| t.target.starts_with(&wanted))
-        .map(entry_of)
-        .collect();
+    let entries: Vec<LsEntry> =
+        all.iter().filter(|t| t.target.starts_with(&wanted)).map(entry_of).collect();
     if entries.is_empty() {
         return Err(store::Error::NotTracked { path: wanted.as_path().to_path_buf() }.into());
     }
-    Ok(LsReport { entries })
+    Ok(LsReport { commit, entries })
 }
 
-fn entry_of(t: tracked::Tracked) -> LsEntry {
+fn entry_of(t: &Tracked) -> LsEntry {
     LsEntry {
         path: t.target.to_string(),
         kind: t.pointer.kind.as_str(),
@@ -75,49 +83,30 @@ fn entry_of(t: tracked::Tracked) -> LsEntry {
     }
 }
 
-fn list_inside(project: &Project, target: ProjectPath, wanted: &ProjectPath) -> Result<LsReport> {
-    let t = tracked::load(project, vec![target.clone()])?.remove(0);
-    if t.pointer.kind == Kind::File || &target != wanted && !wanted.starts_with(&target) {
-        return Ok(LsReport { entries: vec![entry_of(t)] });
+fn list_inside(project: &Project, t: &Tracked, wanted: &ProjectPath) -> Result<Vec<LsEntry>> {
+    if t.pointer.kind == Kind::File {
+        return Ok(vec![entry_of(t)]);
     }
     let manifest = tracked::manifest_of(project, t.pointer.hash)?;
-    let below = wanted.strip_prefix(&target);
+    let below = wanted.strip_prefix(&t.target);
     let entries = manifest
         .entries()
         .iter()
         .filter(|e| below.as_ref().is_none_or(|b| e.path.starts_with(b)))
         .map(|e| {
-            let path = target.join(&e.path).to_string();
-            match &e.kind {
-                EntryKind::File { hash, size, .. } => LsEntry {
-                    path,
-                    kind: "file",
-                    hash: Some(*hash),
-                    size: *size,
-                    files: 1,
-                    symlink_target: None,
-                },
-                EntryKind::Symlink { target } => LsEntry {
-                    path,
-                    kind: "symlink",
-                    hash: None,
-                    size: 0,
-                    files: 0,
-                    symlink_target: Some(target.display().to_string()),
-                },
-                EntryKind::EmptyDir => LsEntry {
-                    path,
-                    kind: "empty_dir",
-                    hash: None,
-                    size: 0,
-                    files: 0,
-                    symlink_target: None,
-                },
-            }
+            let path = t.target.join(&e.path).to_string();
+            let (kind, hash, size, files, symlink_target) = match &e.kind {
+                EntryKind::File { hash, size, .. } => ("file", Some(*hash), *size, 1, None),
+                EntryKind::Symlink { target } => {
+                    ("symlink", None, 0, 0, Some(target.display().to_string()))
+                }
+                EntryKind::EmptyDir => ("empty_dir", None, 0, 0, None),
+            };
+            LsEntry { path, kind, hash, size, files, symlink_target }
         })
         .collect::<Vec<_>>();
     if entries.is_empty() {
         return Err(store::Error::NotFound { path: wanted.as_path().to_path_buf() }.into());
     }
-    Ok(LsReport { entries })
+    Ok(entries)
 }

@@ -4,10 +4,13 @@
 pub mod add;
 pub mod cache_verify;
 pub mod checkout;
+pub mod diff;
 pub mod gc;
 pub mod gitignore;
 pub mod init;
+pub mod install_hooks;
 pub mod ls;
+pub mod merge;
 pub mod rm;
 pub mod status;
 pub mod tracked;
@@ -43,8 +46,8 @@ impl Error {
         match self {
             Error::Store(e) => e.is_input_error(),
             Error::Project(_) => true,
-            Error::Git(git::Error::NotARepository { .. } | git::Error::Bare { .. }) => true,
-            Error::Lock(_) | Error::Db(_) | Error::Git(_) | Error::Io(_) => false,
+            Error::Git(e) => e.is_input_error(),
+            Error::Lock(_) | Error::Db(_) | Error::Io(_) => false,
         }
     }
 

@@ -12,8 +12,8 @@ use crate::project::Project;
 use crate::project_path::{ProjectPath, RelPath};
 use crate::store::manifest::{Entry, EntryKind, Manifest};
 use crate::store::pointer::Kind;
-use crate::store::workspace::{self, Found, PathState};
 use crate::store::stat_cache::Rows;
+use crate::store::workspace::{self, Found, PathState};
 use crate::store::{self, ObjectId, StatCache};
 
 pub struct StatusOptions {
@@ -156,8 +156,11 @@ pub fn compare(
                     (Workspace::Entries(e), Some(m)) => diff(&t.target, m.entries(), e),
                     _ => Vec::new(),
                 };
-                let state =
-                    if matches!(workspace, Workspace::Missing) { State::Missing } else { State::Modified };
+                let state = if matches!(workspace, Workspace::Missing) {
+                    State::Missing
+                } else {
+                    State::Modified
+                };
                 (state, stored, changes, in_cache)
             }
         }
@@ -169,6 +172,11 @@ pub fn compare(
         }
         _ => vec![p.hash],
     };
+    // Distinct objects: a file pointer's hash is also its one entry's, and identical files
+    // inside a directory share one object.
+    let mut needed = needed;
+    needed.sort_unstable();
+    needed.dedup();
     let missing_objects = cache.count_missing(&needed) as u64;
     let status = PathStatus {
         path: t.target.to_string(),

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Result;
+use crate::git::{Repo, Revision};
 use crate::project::{MLX_DIR, Project};
 use crate::project_path::{ProjectPath, RelPath, resolve_user_path};
 use crate::store::pointer::{self, Pointer};
@@ -98,4 +99,62 @@ pub fn objects_of(project: &Project, t: &Tracked) -> Result<(Vec<ObjectId>, bool
         }
     }
     Ok((ids, true))
+}
+
+/// Where pointers are read from: the work tree, or a commit's tree (never the work tree).
+#[derive(Debug, Clone, Default)]
+pub enum Source {
+    #[default]
+    Workspace,
+    Revision(String),
+}
+
+/// Every tracked path recorded at `rev`, read from git objects.
+pub fn load_at(repo: &Repo, rev: &Revision) -> Result<Vec<Tracked>> {
+    let mut out = Vec::new();
+    for file in repo.files_ending_with(rev, b".mlx")? {
+        let Some(target) = pointer::target_of(&file.path) else { continue };
+        let shown = PathBuf::from(format!("{}:{}", rev.short(), file.path));
+        let text = String::from_utf8(file.content).map_err(|_| store::Error::BadPointer {
+            file: shown.clone(),
+            line: 1,
+            column: 1,
+            message: "not UTF-8 text".into(),
+        })?;
+        out.push(Tracked { target, pointer: Pointer::decode(&shown, &text)? });
+    }
+    out.sort_by(|a, b| a.target.cmp(&b.target));
+    Ok(out)
+}
+
+/// Tracked paths from `source`, limited to the command-line `args` (data paths or pointers)
+/// when there are any. An argument that is not tracked there is an error.
+pub fn load_source(
+    project: &Project,
+    source: &Source,
+    cwd: &Path,
+    args: &[PathBuf],
+) -> Result<(Vec<Tracked>, Option<Revision>)> {
+    let Source::Revision(spec) = source else {
+        let targets = resolve_args(project, cwd, args)?;
+        return Ok((load(project, targets)?, None));
+    };
+    let repo = Repo::open(project.root())?;
+    let rev = repo.resolve(spec)?;
+    let all = load_at(&repo, &rev)?;
+    if args.is_empty() {
+        return Ok((all, Some(rev)));
+    }
+    let mut picked: Vec<Tracked> = Vec::new();
+    for arg in args {
+        let p = resolve_user_path(project.root(), cwd, arg)?;
+        let found = all
+            .iter()
+            .find(|t| t.target == p || pointer::target_of(&p).as_ref() == Some(&t.target))
+            .ok_or_else(|| store::Error::NotTracked { path: p.as_path().to_path_buf() })?;
+        if !picked.iter().any(|t| t.target == found.target) {
+            picked.push(found.clone());
+        }
+    }
+    Ok((picked, Some(rev)))
 }

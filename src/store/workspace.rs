@@ -119,7 +119,9 @@ pub fn scan_dir(root: &Path, dir: &ProjectPath, cache: &Cache) -> Result<Vec<Fou
     for entry in walker.build() {
         let entry = entry.map_err(|e| match e.into_io_error() {
             Some(io) => Error::Io(io),
-            None => Error::Unsupported { path: base.clone(), what: "cannot read .mlxignore".into() },
+            None => {
+                Error::Unsupported { path: base.clone(), what: "cannot read .mlxignore".into() }
+            }
         })?;
         if entry.depth() == 0 {
             continue;

@@ -1,0 +1,117 @@
+//! `mlx hook NAME [ARGS]...`: what the installed git hooks and the merge driver call. Hidden:
+//! users run `mlx install-hooks`, git runs these.
+
+use std::path::PathBuf;
+
+use mlx::ops::checkout::{self, CheckoutOptions};
+use mlx::ops::merge;
+use mlx::ops::status::{self, State, StatusOptions};
+use mlx::ops::tracked::Source;
+use mlx::project_path::RelPath;
+
+use super::context::Context;
+use super::exit::{ExitStatus, UsageError};
+
+/// Run the mlx step of a git hook (called by the scripts `mlx install-hooks` installs)
+#[derive(clap::Args)]
+pub struct HookArgs {
+    /// post-checkout, post-merge, pre-commit, pre-push or merge
+    name: String,
+    /// The arguments git passed to the hook
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+pub fn run(ctx: &Context, args: &HookArgs) -> anyhow::Result<ExitStatus> {
+    match args.name.as_str() {
+        "post-checkout" | "post-merge" => sync_data(ctx),
+        "pre-commit" => pre_commit(ctx),
+        // Pushing data needs a remote; until one is configured there is nothing to do.
+        "pre-push" => Ok(ExitStatus::Success),
+        "merge" => merge_driver(ctx, &args.args),
+        other => Err(UsageError(format!("unknown hook {other:?}")).into()),
+    }
+}
+
+fn sync_data(ctx: &Context) -> anyhow::Result<ExitStatus> {
+    let project = ctx.project()?;
+    let opts = CheckoutOptions {
+        cwd: project.root().to_path_buf(),
+        paths: Vec::new(),
+        source: Source::Workspace,
+        force: false,
+    };
+    let report = checkout::run(project, &opts, ctx.reporter(false).as_ref())?;
+    let out = ctx.output();
+    if !report.conflicts.is_empty() {
+        out.warn("mlx left some tracked data as it was: it has changes that are not in the cache");
+        for c in &report.conflicts {
+            out.detail(&format!("{}  {}", c.path, c.reason));
+        }
+        out.hint("record them with `mlx add`, or discard them with `mlx checkout --force`");
+        return Ok(ExitStatus::CheckFailed);
+    }
+    let changed: u64 = report.paths.iter().map(|p| p.restored + p.removed).sum();
+    if changed > 0 {
+        out.status(&format!("mlx: updated tracked data ({changed} files) to match the checkout"));
+    }
+    let missing: usize = report.paths.iter().map(|p| p.missing_objects.len()).sum();
+    if missing > 0 {
+        out.warn(&format!("mlx: {missing} objects this commit needs are not in the cache"));
+        return Ok(ExitStatus::CheckFailed);
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn pre_commit(ctx: &Context) -> anyhow::Result<ExitStatus> {
+    let project = ctx.project()?;
+    let report =
+        status::run(project, &StatusOptions { targets: Vec::new() }, ctx.reporter(false).as_ref())?;
+    let modified: Vec<_> = report.paths.iter().filter(|p| p.state == State::Modified).collect();
+    if modified.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    let out = ctx.output();
+    out.error("tracked data changed but its pointer was not updated:");
+    for p in &modified {
+        out.detail(&p.path);
+    }
+    out.hint(&format!(
+        "record it with `mlx add {}` and stage the pointer, or commit with --no-verify",
+        modified.iter().map(|p| p.path.as_str()).collect::<Vec<_>>().join(" ")
+    ));
+    Ok(ExitStatus::CheckFailed)
+}
+
+/// `merge BASE OURS THEIRS PATH`: git's merge-driver protocol. The result replaces OURS; exit 0
+/// for a clean merge, 1 for a conflict.
+fn merge_driver(ctx: &Context, args: &[String]) -> anyhow::Result<ExitStatus> {
+    let [base, ours, theirs, path] = args else {
+        return Err(UsageError("the merge driver takes BASE OURS THEIRS PATH".into()).into());
+    };
+    let read = |p: &str| fs_err::read_to_string(p);
+    let (base_text, ours_text, theirs_text) = (read(base)?, read(ours)?, read(theirs)?);
+    let rel = RelPath::new(PathBuf::from(path))?;
+    let report = if rel.file_name() == "mlx.lock" {
+        merge::merge_lock(&base_text, &ours_text, &theirs_text)
+    } else {
+        let target = mlx::store::pointer::target_of(&rel)
+            .ok_or_else(|| UsageError(format!("{path} is neither mlx.lock nor a pointer")))?;
+        merge::merge_pointer(ctx.project()?, &target, &base_text, &ours_text, &theirs_text)?
+    };
+    mlx::fs_util::write_atomic(std::path::Path::new(ours), report.text.as_bytes())?;
+    let out = ctx.output();
+    if let Some(why) = &report.unmergeable {
+        out.warn(&format!("mlx: cannot merge {path}: {why}; keeping our version"));
+        return Ok(ExitStatus::CheckFailed);
+    }
+    if !report.conflicts.is_empty() {
+        out.warn(&format!("mlx: {path}: changed differently on both sides:"));
+        for c in &report.conflicts {
+            out.detail(c);
+        }
+        out.hint("our version is kept for those; pick one and rerun what produced it");
+        return Ok(ExitStatus::CheckFailed);
+    }
+    Ok(ExitStatus::Success)
+}
