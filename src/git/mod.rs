@@ -199,6 +199,16 @@ impl Repo {
         }
     }
 
+    /// For a linked worktree (`git worktree add`), the main work tree's root.
+    pub fn main_worktree(&self) -> Option<PathBuf> {
+        if !self.inner.is_worktree() {
+            return None;
+        }
+        let common = self.inner.commondir();
+        let common = common.canonicalize().unwrap_or_else(|_| common.to_path_buf());
+        (common.file_name()? == ".git").then(|| common.parent().map(Path::to_path_buf)).flatten()
+    }
+
     /// Set a key in the repository's local config (`.git/config`).
     pub fn set_local_config(&self, key: &str, value: &str) -> Result<(), Error> {
         let mut config = self.inner.config()?.open_level(git2::ConfigLevel::Local)?;

@@ -31,8 +31,9 @@ pub fn run(start: &Path) -> Result<InitReport> {
             created.push(format!("{}/", dir.strip_prefix(&root).unwrap_or(&dir).display()));
         }
     }
+    let local = local_template(&root)?;
     let files =
-        [(mlx.join(LOCAL_FILE), LOCAL_TEMPLATE), (root.join(PROJECT_FILE), PROJECT_TEMPLATE)];
+        [(mlx.join(LOCAL_FILE), local.as_str()), (root.join(PROJECT_FILE), PROJECT_TEMPLATE)];
     for (path, text) in files {
         if !path.exists() {
             fs_util::write_atomic(&path, text.as_bytes())?;
@@ -60,4 +61,19 @@ pub fn run(start: &Path) -> Result<InitReport> {
     let project = Project::open(root.clone())?;
     project.open_db()?;
     Ok(InitReport { root: root.display().to_string(), created })
+}
+
+/// The local settings file. A linked worktree (`git worktree add`) shares the main work tree's
+/// cache instead of filling a cache of its own.
+fn local_template(root: &Path) -> Result<String> {
+    let shared = git::Repo::open(root)?
+        .main_worktree()
+        .map(|main| main.join(MLX_DIR).join("cache"))
+        .filter(|cache| cache.is_dir());
+    let Some(cache) = shared else { return Ok(LOCAL_TEMPLATE.to_owned()) };
+    let quoted = toml::Value::String(cache.display().to_string()).to_string();
+    Ok(format!(
+        "{LOCAL_TEMPLATE}\n# This is a linked git worktree: share the main work tree's cache.\n\
+         [cache]\ndir = {quoted}\n"
+    ))
 }
