@@ -28,15 +28,16 @@ fn outside_a_git_repository_hints_at_git_init() {
     let p = TestProject::new();
     let outside = p.outside();
     std::fs::create_dir_all(&outside).unwrap();
-    p.mlx_in(&outside, &["ls"]).code(2).stderr(predicate::str::contains("hint: ").and(
-        predicate::str::contains("git init"),
-    ));
+    p.mlx_in(&outside, &["ls"])
+        .code(2)
+        .stderr(predicate::str::contains("hint: ").and(predicate::str::contains("git init")));
 }
 
 #[test]
 fn git_repository_without_init_exits_2_mentioning_mlx_init() {
     let p = TestProject::new();
-    for cmd in [&["status"][..], &["ls"], &["add", "x"], &["checkout"], &["gc"], &["cache", "verify"]]
+    for cmd in
+        [&["status"][..], &["ls"], &["add", "x"], &["checkout"], &["gc"], &["cache", "verify"]]
     {
         let a = p.mlx(cmd).code(2);
         let err = stderr(&a);
@@ -56,9 +57,7 @@ fn dash_c_runs_as_if_started_in_dir() {
     p.mlx_in(&outside, &["-C", &root, "add", "data"]).success();
     assert!(p.exists("data.mlx"));
     // -C with a relative path resolves against the current directory.
-    p.mlx_in(&outside, &["-C", "../repo", "ls"])
-        .success()
-        .stdout(predicate::str::contains("data"));
+    p.mlx_in(&outside, &["-C", "../repo", "ls"]).success().stdout(predicate::str::contains("data"));
     // -C into a subfolder: paths are relative to it.
     p.mlx_in(&outside, &["-C", &format!("{root}/data"), "ls", "a.txt"])
         .success()
@@ -68,7 +67,7 @@ fn dash_c_runs_as_if_started_in_dir() {
 #[test]
 fn dash_c_to_a_missing_dir_is_a_usage_error() {
     let p = TestProject::initialized();
-    let a = p.mlx(&["-C", "no/such/dir", "status"]).failure();
+    let a = p.mlx(&["-C", "no/such/dir", "status"]).code(2);
     assert!(stderr(&a).contains("no/such/dir"), "{}", stderr(&a));
 }
 
@@ -93,9 +92,7 @@ fn relative_paths_from_a_subfolder_resolve_against_it() {
 #[test]
 fn version_prints_name_and_version() {
     let p = TestProject::new();
-    p.mlx(&["--version"])
-        .success()
-        .stdout(format!("mlx {}\n", env!("CARGO_PKG_VERSION")));
+    p.mlx(&["--version"]).success().stdout(format!("mlx {}\n", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]

@@ -1,3 +1,18 @@
 //! The integration tests: one binary driving the built `mlx` in real temporary git repositories.
 
+mod support;
+
+mod add;
+mod cache_verify;
+mod checkout;
+mod discovery;
+mod gc;
+mod init;
+mod link_types;
+mod lock;
+mod ls;
+mod pointers;
 mod reference;
+mod reliability;
+mod rm;
+mod status;

@@ -294,7 +294,8 @@ impl TestProject {
     pub fn transcript(&self, assert: &Assert) -> String {
         let out = assert.get_output();
         let mut s = String::new();
-        let _ = writeln!(s, "exit: {}", out.status.code().map_or("signal".into(), |c| c.to_string()));
+        let _ =
+            writeln!(s, "exit: {}", out.status.code().map_or("signal".into(), |c| c.to_string()));
         let _ = writeln!(s, "--- stdout");
         s.push_str(&String::from_utf8_lossy(&out.stdout));
         let _ = writeln!(s, "--- stderr");
