@@ -76,6 +76,13 @@ pub fn run(ctx: &Context, args: &CheckoutArgs) -> anyhow::Result<ExitStatus> {
                 p.path,
                 p.missing_objects.len()
             ));
+            if !p.corrupt_objects.is_empty() {
+                out.warn(&format!(
+                    "{}: {} of them were corrupt and are now in the cache's quarantine folder",
+                    p.path,
+                    p.corrupt_objects.len()
+                ));
+            }
         }
         out.hint(
             "this clone's cache lacks them; run `mlx add` where the data exists, or copy the cache",

@@ -23,6 +23,18 @@ pub struct HookArgs {
 }
 
 pub fn run(ctx: &Context, args: &HookArgs) -> anyhow::Result<ExitStatus> {
+    // Hooks are shared by every worktree of a repository; one where `mlx init` has not run yet
+    // (such as a worktree `git worktree add` is creating) has no data to keep in step, and git
+    // must not fail because of it.
+    let git_hook =
+        matches!(args.name.as_str(), "post-checkout" | "post-merge" | "pre-commit" | "pre-push");
+    if git_hook && !is_mlx_work_tree(ctx) {
+        ctx.output().status(&format!(
+            "mlx: skipping the {} hook: this work tree is not an mlx project (run `mlx init`)",
+            args.name
+        ));
+        return Ok(ExitStatus::Success);
+    }
     match args.name.as_str() {
         "post-checkout" | "post-merge" => sync_data(ctx),
         "pre-commit" => pre_commit(ctx),
@@ -31,6 +43,12 @@ pub fn run(ctx: &Context, args: &HookArgs) -> anyhow::Result<ExitStatus> {
         "merge" => merge_driver(ctx, &args.args),
         other => Err(UsageError(format!("unknown hook {other:?}")).into()),
     }
+}
+
+/// Whether the git work tree around the working directory has a `.mlx/` folder.
+fn is_mlx_work_tree(ctx: &Context) -> bool {
+    mlx::git::discover_workdir(ctx.cwd())
+        .is_ok_and(|root| root.join(mlx::project::MLX_DIR).is_dir())
 }
 
 fn sync_data(ctx: &Context) -> anyhow::Result<ExitStatus> {

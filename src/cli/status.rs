@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use mlx::ops::status::{self, State, StatusOptions};
+use mlx::ops::status::{self, ChangeKind, State, StatusOptions};
 use mlx::ops::tracked;
 
 use super::context::Context;
@@ -36,29 +36,41 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
     if args.format.json {
         out.json(&report)?;
     } else {
-        let mut rows = Vec::new();
-        for p in report.paths.iter().filter(|p| !p.is_clean()) {
-            let state = match p.state {
-                State::Unchanged => "unchanged",
-                State::Modified => "modified",
-                State::Missing => "missing",
-            };
+        let unclean: Vec<_> = report.paths.iter().filter(|p| !p.is_clean()).collect();
+        let state_of = |p: &status::PathStatus| match p.state {
+            State::Unchanged => "unchanged",
+            State::Modified => "modified",
+            State::Missing => "missing",
+        };
+        let state_width = unclean.iter().map(|p| state_of(p).len()).max().unwrap_or(0);
+        let path_width = unclean.iter().map(|p| p.path.chars().count()).max().unwrap_or(0);
+        for p in unclean {
             let mut note = Vec::new();
             if !p.changes.is_empty() {
-                note.push(format!("{} files changed", p.changes.len()));
+                let n = p.changes.len();
+                note.push(format!("{n} change{}", if n == 1 { "" } else { "s" }));
             }
             if !p.manifest_in_cache {
                 note.push("file list not in cache".to_owned());
             } else if p.missing_objects > 0 {
                 note.push(format!("{} objects not in cache", p.missing_objects));
             }
-            rows.push(vec![state.to_owned(), p.path.clone(), note.join(", ")]);
+            let line = format!(
+                "{:<state_width$}  {:<path_width$}  {}",
+                state_of(p),
+                p.path,
+                note.join(", ")
+            );
+            out.line(line.trim_end())?;
             for c in &p.changes {
-                let kind = serde_json::to_value(c.change)?.as_str().unwrap_or_default().to_owned();
-                rows.push(vec![String::new(), format!("  {kind}: {}", c.path), String::new()]);
+                let kind = match c.change {
+                    ChangeKind::Added => "added:",
+                    ChangeKind::Modified => "modified:",
+                    ChangeKind::Deleted => "deleted:",
+                };
+                out.line(&format!("  {kind} {}", c.path))?;
             }
         }
-        out.table(&[], &rows)?;
         let count = |s: State| report.paths.iter().filter(|p| p.state == s).count();
         let summary = format!(
             "{} tracked: {} unchanged, {} modified, {} missing",

@@ -89,7 +89,7 @@ impl Repo {
     /// Resolve anything git accepts as a commit-ish.
     pub fn resolve(&self, spec: &str) -> Result<Revision, Error> {
         let object = self.inner.revparse_single(spec).map_err(|e| {
-            if self.inner.is_empty().unwrap_or(false) {
+            if self.has_no_commits() {
                 Error::NoCommits { spec: spec.to_owned() }
             } else if matches!(e.code(), git2::ErrorCode::NotFound | git2::ErrorCode::Ambiguous)
                 || e.class() == git2::ErrorClass::Reference
@@ -107,6 +107,15 @@ impl Repo {
             commit: commit.id().to_string(),
             tree: commit.tree_id(),
         })
+    }
+
+    /// True in a fresh repository: HEAD names a branch with no commit yet and no other
+    /// reference exists. (`git2::Repository::is_empty` only recognises the unborn default
+    /// branch, so `git init -b main` with `init.defaultBranch` unset would not count.)
+    fn has_no_commits(&self) -> bool {
+        let unborn =
+            matches!(self.inner.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch);
+        unborn && self.inner.references().is_ok_and(|mut refs| refs.next().is_none())
     }
 
     fn revision_of(&self, spec: String, oid: git2::Oid) -> Result<Revision, Error> {
@@ -169,7 +178,7 @@ impl Repo {
 
     /// Every commit reachable from any branch, tag or HEAD.
     pub fn all_commits(&self) -> Result<Vec<Revision>, Error> {
-        if self.inner.is_empty()? {
+        if self.has_no_commits() {
             return Ok(Vec::new());
         }
         let mut walk = self.inner.revwalk()?;

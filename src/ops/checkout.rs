@@ -44,6 +44,8 @@ pub struct PathResult {
     pub removed: u64,
     /// Objects the cache lacks, so their files could not be restored.
     pub missing_objects: Vec<ObjectId>,
+    /// Of those, objects found corrupt when about to be used, now in the quarantine folder.
+    pub corrupt_objects: Vec<ObjectId>,
 }
 
 #[derive(Debug, Serialize)]
@@ -348,21 +350,23 @@ fn apply(
     reporter.start("checking out", places.len() as u64);
     let cache = project.cache();
     let linker = project.linker();
-    let outcomes: Vec<std::result::Result<(), ObjectId>> = places
+    let outcomes: Vec<Placed> = places
         .par_iter()
         .map(|(path, hash, executable)| {
             let dest = root.join(path.as_path());
-            let res = (|| -> Result<std::result::Result<(), ObjectId>> {
+            let res = (|| -> Result<Placed> {
                 match cache.verify_before_use(hash, stat) {
                     Ok(_) => {}
-                    Err(store::Error::MissingObject { id }) => return Ok(Err(id)),
+                    Err(store::Error::MissingObject { id }) => return Ok(Placed::Missing(id)),
+                    // Quarantined, never placed: the file is restored like a missing one would be.
+                    Err(store::Error::CorruptObject { id, .. }) => return Ok(Placed::Corrupt(id)),
                     Err(e) => return Err(e.into()),
                 }
                 let used = linker.place(&cache.object_path(hash), &dest, *executable)?;
                 if used != LinkType::Symlink {
                     stat.record(path, FileStamp::of(&fs::symlink_metadata(&dest)?), *hash);
                 }
-                Ok(Ok(()))
+                Ok(Placed::Done)
             })();
             reporter.advance(1);
             res
@@ -370,8 +374,18 @@ fn apply(
         .collect::<Result<Vec<_>>>()?;
     reporter.finish();
     let mut missing = plan.missing;
-    missing.extend(outcomes.iter().filter_map(|o| o.err()));
-    let mut restored = outcomes.iter().filter(|o| o.is_ok()).count() as u64;
+    let mut corrupt = Vec::new();
+    let mut restored = 0;
+    for outcome in outcomes {
+        match outcome {
+            Placed::Done => restored += 1,
+            Placed::Missing(id) => missing.push(id),
+            Placed::Corrupt(id) => {
+                missing.push(id);
+                corrupt.push(id);
+            }
+        }
+    }
     for (path, target) in links {
         let dest = root.join(path.as_path());
         let tmp = crate::fs_util::temp_sibling(&dest);
@@ -381,5 +395,21 @@ fn apply(
     }
     missing.sort_unstable();
     missing.dedup();
-    Ok(PathResult { path: plan.target.to_string(), restored, removed, missing_objects: missing })
+    corrupt.sort_unstable();
+    corrupt.dedup();
+    Ok(PathResult {
+        path: plan.target.to_string(),
+        restored,
+        removed,
+        missing_objects: missing,
+        corrupt_objects: corrupt,
+    })
+}
+
+/// What happened to one file to place.
+enum Placed {
+    Done,
+    Missing(ObjectId),
+    /// Found corrupt before use and quarantined.
+    Corrupt(ObjectId),
 }

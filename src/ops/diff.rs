@@ -14,7 +14,7 @@ use crate::git::Repo;
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::project_path::ProjectPath;
-use crate::store::manifest::{Entry, EntryKind};
+use crate::store::manifest::{Entry, EntryKind, Manifest};
 use crate::store::pointer::Kind;
 use crate::store::stat_cache::Rows;
 use crate::store::{self, ObjectId, StatCache, hash_bytes};
@@ -124,23 +124,50 @@ pub fn run(project: &Project, opts: &DiffOptions, reporter: &dyn Reporter) -> Re
     let mut unknown = Vec::new();
     // Tracked paths equal on both sides are skipped without reading their manifests.
     let mut same: std::collections::HashSet<&ProjectPath> = std::collections::HashSet::new();
+    // Directories with a side whose file list is not in the cache: both sides compared whole.
+    let mut whole: std::collections::HashSet<&ProjectPath> = std::collections::HashSet::new();
+    let manifest_missing =
+        |t: &Tracked| t.pointer.kind == Kind::Directory && !project.cache().contains(&t.pointer.hash);
     for t in &new {
-        let same_pointer = old_by_target.get(&t.target).is_some_and(|o| o.pointer == t.pointer);
+        let old_t = old_by_target.get(&t.target);
+        let same_pointer = old_t.is_some_and(|o| o.pointer == t.pointer);
+        let as_whole = !same_pointer
+            && old_t.is_some_and(|o| manifest_missing(o) || (!workspace && manifest_missing(t)));
         if workspace {
             let cmp = status::compare(project, t, &stat, reporter)?;
             if same_pointer && cmp.status.state == status::State::Unchanged {
                 same.insert(&t.target);
                 continue;
             }
+            if as_whole && t.pointer.kind == Kind::Directory {
+                whole.insert(&t.target);
+                if let Workspace::Entries(entries) = cmp.workspace {
+                    let m = Manifest::new(entries);
+                    let size = m.totals().1;
+                    new_files.insert(
+                        t.target.clone(),
+                        FileInfo { tracked: t.target.clone(), hash: m.id(), size },
+                    );
+                }
+                continue;
+            }
             flatten_workspace(t, cmp.workspace, &mut new_files);
         } else if same_pointer {
             same.insert(&t.target);
+        } else if as_whole {
+            whole.insert(&t.target);
+            new_files.insert(t.target.clone(), whole_info(t));
         } else {
             flatten(project, t, &mut new_files, &mut unknown)?;
         }
     }
     for t in old.iter().filter(|t| !same.contains(&t.target)) {
-        flatten(project, t, &mut old_files, &mut unknown)?;
+        if whole.contains(&t.target) {
+            unknown.push(t.target.to_string());
+            old_files.insert(t.target.clone(), whole_info(t));
+        } else {
+            flatten(project, t, &mut old_files, &mut unknown)?;
+        }
     }
     if let Some(mut c) = conn {
         stat.save(&mut c)?;
@@ -176,6 +203,11 @@ fn add_entries(
     }
 }
 
+/// A tracked path as one entry: its pointer's hash and size.
+fn whole_info(t: &Tracked) -> FileInfo {
+    FileInfo { tracked: t.target.clone(), hash: t.pointer.hash, size: t.pointer.size }
+}
+
 /// The files a pointer records, through its manifest for directories.
 fn flatten(
     project: &Project,
@@ -183,7 +215,7 @@ fn flatten(
     out: &mut Files,
     unknown: &mut Vec<String>,
 ) -> Result<()> {
-    let whole = FileInfo { tracked: t.target.clone(), hash: t.pointer.hash, size: t.pointer.size };
+    let whole = whole_info(t);
     match t.pointer.kind {
         Kind::File => {
             out.insert(t.target.clone(), whole);

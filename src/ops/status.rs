@@ -229,7 +229,14 @@ fn file_hashes(entries: &[Entry]) -> impl Iterator<Item = ObjectId> + '_ {
 pub fn diff(dir: &ProjectPath, old: &[Entry], new: &[Entry]) -> Vec<FileChange> {
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
-    let change = |e: &Entry, change| FileChange { path: dir.join(&e.path).to_string(), change };
+    // Empty folders show with a trailing slash, so they do not read as files.
+    let change = |e: &Entry, change| {
+        let mut path = dir.join(&e.path).to_string();
+        if e.kind == EntryKind::EmptyDir {
+            path.push('/');
+        }
+        FileChange { path, change }
+    };
     while i < old.len() || j < new.len() {
         let ord = match (old.get(i), new.get(j)) {
             (Some(a), Some(b)) => a.path.as_bytes().cmp(b.path.as_bytes()),
@@ -242,7 +249,10 @@ pub fn diff(dir: &ProjectPath, old: &[Entry], new: &[Entry]) -> Vec<FileChange> 
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
-                out.push(change(&new[j], ChangeKind::Added));
+                // A folder left empty because its files were deleted is not news.
+                if !(new[j].kind == EntryKind::EmptyDir && had_files_below(old, &new[j].path)) {
+                    out.push(change(&new[j], ChangeKind::Added));
+                }
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
@@ -255,4 +265,12 @@ pub fn diff(dir: &ProjectPath, old: &[Entry], new: &[Entry]) -> Vec<FileChange> 
         }
     }
     out
+}
+
+/// Whether sorted `entries` hold anything strictly below the folder `dir`.
+fn had_files_below(entries: &[Entry], dir: &RelPath) -> bool {
+    let mut prefix = dir.as_bytes().to_vec();
+    prefix.push(b'/');
+    let start = entries.partition_point(|e| e.path.as_bytes() < prefix.as_slice());
+    entries.get(start).is_some_and(|e| e.path.as_bytes().starts_with(&prefix))
 }

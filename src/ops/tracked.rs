@@ -17,7 +17,9 @@ pub struct Tracked {
     pub pointer: Pointer,
 }
 
-/// The targets of all pointer files in the work tree, sorted.
+/// The targets of all pointer files in the work tree, sorted. Submodules and other nested git
+/// repositories (a folder holding a `.git` file or folder) are not entered: their pointers
+/// belong to their own project.
 pub fn find_targets(root: &Path) -> Result<Vec<ProjectPath>> {
     let mut walker = ignore::WalkBuilder::new(root);
     walker
@@ -26,7 +28,16 @@ pub fn find_targets(root: &Path) -> Result<Vec<ProjectPath>> {
         .git_ignore(true)
         .git_exclude(true)
         .require_git(false)
-        .filter_entry(|e| e.depth() != 1 || (e.file_name() != ".git" && e.file_name() != MLX_DIR));
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            if e.depth() == 1 && (e.file_name() == ".git" || e.file_name() == MLX_DIR) {
+                return false;
+            }
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && std::fs::symlink_metadata(e.path().join(".git")).is_ok())
+        });
     let mut out = Vec::new();
     for entry in walker.build() {
         let Ok(entry) = entry else { continue };

@@ -214,8 +214,7 @@ impl Cache {
             return Ok(stamp);
         }
         if hash_file(&path)? != *id {
-            let quarantined = self.quarantine(id)?;
-            return Err(Error::CorruptObject { id: *id, quarantined });
+            return Err(self.quarantine_corrupt(id));
         }
         stat.record_object(*id, stamp);
         Ok(stamp)
@@ -241,10 +240,21 @@ impl Cache {
             }
         };
         if hash_bytes(&buf) != *id {
-            let quarantined = self.quarantine(id)?;
-            return Err(Error::CorruptObject { id: *id, quarantined });
+            return Err(self.quarantine_corrupt(id));
         }
         Ok(buf)
+    }
+
+    /// Quarantine an object found corrupt. Another thread may have moved it already; either
+    /// way it is gone from the cache, which the error says.
+    fn quarantine_corrupt(&self, id: &ObjectId) -> Error {
+        match self.quarantine(id) {
+            Ok(quarantined) => Error::CorruptObject { id: *id, quarantined },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Error::CorruptObject { id: *id, quarantined: self.quarantine_dir() }
+            }
+            Err(e) => Error::Io(e),
+        }
     }
 
     /// Move an object out of the way, keeping its bytes for inspection.
@@ -309,6 +319,15 @@ impl Cache {
             }
         }
         Ok(removed)
+    }
+}
+
+impl Drop for Cache {
+    /// This process's temp folder goes when it is empty (a successful run leaves nothing).
+    fn drop(&mut self) {
+        if self.tmp_ready.get().is_some() {
+            let _ = std::fs::remove_dir(&self.tmp);
+        }
     }
 }
 

@@ -68,13 +68,13 @@ impl Error {
             Error::CorruptObject { .. } => {
                 Some("check the whole cache with: mlx cache verify".into())
             }
-            Error::BadPointer { .. } => Some(
-                "restore the pointer from git (git checkout -- FILE) or re-add the data with mlx add"
-                    .into(),
-            ),
-            Error::Path(PathError::SymlinkEscapes { .. }) => Some(
-                "list the symlink in .mlxignore, or make it point inside the project".into(),
-            ),
+            Error::BadPointer { file, .. } => Some(format!(
+                "restore the pointer from git (git checkout -- {}) or re-add the data with mlx add",
+                file.display()
+            )),
+            Error::Path(PathError::SymlinkEscapes { .. }) => {
+                Some("list the symlink in .mlxignore, or make it point inside the project".into())
+            }
             _ => None,
         }
     }

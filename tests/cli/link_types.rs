@@ -157,12 +157,16 @@ fn hardlink_in_place_edit_is_never_placed_by_checkout() {
     let hash = corrupt_through_hardlink(&p);
     // Without running cache verify: the file is deleted and checkout must restore it from the
     // (now corrupt) object. The object's stamp changed, so checkout re-hashes it, finds the
-    // mismatch, quarantines it and refuses rather than placing wrong bytes.
+    // mismatch, quarantines it and reports it as not in the cache rather than placing wrong
+    // bytes (exit 1, like any object the cache lacks).
     p.remove("data/a.txt");
-    let a = p.mlx(&["checkout"]).code(3);
+    let a = p.mlx(&["checkout"]).code(1);
     let err = stderr(&a);
-    assert!(err.contains(&format!("cache object {hash} is corrupt")), "{err}");
-    assert!(err.contains("mlx cache verify"), "{err}");
+    assert!(err.contains("1 objects are not in the cache"), "{err}");
+    assert!(err.contains("1 of them were corrupt"), "{err}");
+    let out = p.mlx(&["checkout", "--json"]).code(1).get_output().stdout.clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["paths"][0]["missing_objects"][0], hash.as_str());
     assert!(!p.exists("data/a.txt"), "a corrupt object was placed");
     assert!(!p.has_object(&hash));
     assert_eq!(p.quarantined().len(), 1);

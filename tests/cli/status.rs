@@ -35,10 +35,10 @@ fn changes_inside_a_directory_are_listed() {
     insta::assert_snapshot!(p.transcript(&a), @r"
     exit: 0
     --- stdout
-    modified  data                    3 files changed
-                modified: data/a.txt
-                deleted: data/c.txt
-                added: data/new.txt
+    modified  data  3 changes
+      modified: data/a.txt
+      deleted: data/c.txt
+      added: data/new.txt
     --- stderr
     2 tracked: 1 unchanged, 1 modified, 0 missing
     hint: record changes with `mlx add PATH`, or discard them with `mlx checkout --force PATH`

@@ -359,3 +359,109 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, (String, Vec<u8>,
     }
     out
 }
+
+/// The `mlx` binary under test.
+pub fn mlx_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_mlx")
+}
+
+impl TestProject {
+    /// The temp HOME shared by every child process.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// `git` in `dir` with the hermetic environment and `MLX_BIN` set to the mlx under test, so
+    /// installed hooks always call this build (whatever `mlx` is on PATH).
+    pub fn git_cmd_in(&self, dir: impl AsRef<Path>) -> StdCommand {
+        let mut cmd = StdCommand::new("git");
+        hermetic(&mut cmd, &self.home);
+        cmd.env("MLX_BIN", mlx_bin()).current_dir(self.root.join(dir));
+        cmd
+    }
+
+    /// Run `git ARGS` in `dir` (absolute, or relative to the root) with `MLX_BIN` set, whatever
+    /// its exit code.
+    pub fn git_output_in(&self, dir: impl AsRef<Path>, args: &[&str]) -> std::process::Output {
+        self.git_cmd_in(dir).args(args).output().expect("git runs")
+    }
+
+    /// Run `git ARGS` in the root with `MLX_BIN` set, whatever its exit code.
+    pub fn git_output(&self, args: &[&str]) -> std::process::Output {
+        self.git_output_in(&self.root, args)
+    }
+
+    /// Run `git ARGS` in `dir` with `MLX_BIN` set; panics unless it succeeds. Returns stdout.
+    pub fn git_in(&self, dir: impl AsRef<Path>, args: &[&str]) -> String {
+        let out = self.git_output_in(dir, args);
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `git ARGS` in the root with `MLX_BIN` set (for commands that run hooks); panics unless
+    /// it succeeds. Returns stdout.
+    pub fn git_hooked(&self, args: &[&str]) -> String {
+        self.git_in(&self.root, args)
+    }
+
+    /// The full commit id `rev` names.
+    pub fn rev_parse(&self, rev: &str) -> String {
+        self.git(&["rev-parse", "--verify", &format!("{rev}^{{commit}}")]).trim().to_owned()
+    }
+
+    /// `git status --porcelain` of the work tree.
+    pub fn git_status(&self) -> String {
+        self.git(&["status", "--porcelain"])
+    }
+}
+
+/// Contents of the scripted history built by [`History::new`].
+pub mod content {
+    pub const A_V1: &str = "alpha\n";
+    pub const A_V2: &str = "alpha, changed\n";
+    pub const B: &str = "bravo\n";
+    pub const C: &str = "charlie\n";
+    /// Moved from `data/raw/x.bin` (v1) to `data/moved/x.bin` (v2), content unchanged.
+    pub const X: &str = "x-bytes\n";
+    pub const MODEL: &str = "model v1\n";
+}
+
+/// A scripted history: `v1` (tag) tracks `data/` (a.txt, b.txt, raw/x.bin) and `model.bin`;
+/// `v2` (tag, and the `main` tip, and branch `feature`) modifies a.txt, adds c.txt, deletes
+/// b.txt and moves raw/x.bin to moved/x.bin (same content); model.bin is unchanged. The
+/// workspace is at v2, clean; every object of both commits is in the cache.
+pub struct History {
+    pub p: TestProject,
+    pub v1: String,
+    pub v2: String,
+}
+
+impl History {
+    pub fn new() -> Self {
+        use content::*;
+        let p = TestProject::initialized();
+        p.write("data/a.txt", A_V1);
+        p.write("data/b.txt", B);
+        p.write("data/raw/x.bin", X);
+        p.write("model.bin", MODEL);
+        p.mlx(&["add", "-q", "data", "model.bin"]).success();
+        let v1 = p.commit_all("v1");
+        p.git(&["tag", "v1"]);
+        p.write("data/a.txt", A_V2);
+        p.write("data/c.txt", C);
+        p.remove("data/b.txt");
+        std::fs::create_dir_all(p.path("data/moved")).expect("mkdir");
+        std::fs::rename(p.path("data/raw/x.bin"), p.path("data/moved/x.bin")).expect("move");
+        p.remove("data/raw");
+        p.mlx(&["add", "-q", "data"]).success();
+        let v2 = p.commit_all("v2");
+        p.git(&["tag", "v2"]);
+        p.git(&["branch", "feature"]);
+        History { p, v1, v2 }
+    }
+}
