@@ -76,6 +76,9 @@ pub fn run(ctx: &Context, args: &CheckoutArgs) -> anyhow::Result<ExitStatus> {
                 p.path,
                 p.missing_objects.len()
             ));
+            for id in &p.missing_objects {
+                out.detail(&id.to_string());
+            }
             if !p.corrupt_objects.is_empty() {
                 out.warn(&format!(
                     "{}: {} of them were corrupt and are now in the cache's quarantine folder",

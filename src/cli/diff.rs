@@ -69,8 +69,13 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
                 human_size(c.new_size.unwrap_or(0)),
             ),
         };
-        let path =
-            if path.is_empty() || path == c.tracked { "(the file itself)".into() } else { path };
+        let path = if !path.is_empty() && path != c.tracked {
+            path
+        } else if report.unknown_manifests.contains(&c.tracked) {
+            "(the whole directory)".into()
+        } else {
+            "(the file itself)".into()
+        };
         rows.push(vec![format!("  {kind}"), path, size]);
     }
     out.table(&[], &rows)?;

@@ -10,6 +10,8 @@ pub enum ExitStatus {
     Success,
     /// A check said no (`status --check`, a refused checkout): not an error, but not 0.
     CheckFailed,
+    /// Pass on another program's exit code (`mlx run -- CMD` exits as CMD did).
+    Code(u8),
 }
 
 impl ExitStatus {
@@ -17,6 +19,7 @@ impl ExitStatus {
         match self {
             ExitStatus::Success => 0,
             ExitStatus::CheckFailed => 1,
+            ExitStatus::Code(code) => code,
         }
     }
 }

@@ -12,10 +12,12 @@ mod gc;
 mod hook;
 mod init;
 mod install_hooks;
+mod log;
 mod ls;
 mod output;
 mod progress;
 mod rm;
+mod run;
 mod status;
 
 use std::path::PathBuf;
@@ -52,6 +54,9 @@ pub enum Command {
     Ls(ls::LsArgs),
     Rm(rm::RmArgs),
     Gc(gc::GcArgs),
+    Run(run::RunArgs),
+    #[command(subcommand)]
+    Log(log::LogCommand),
     #[command(subcommand)]
     Cache(cache::CacheCommand),
     InstallHooks(install_hooks::InstallHooksArgs),
@@ -91,6 +96,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Ls(args) => ls::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
+        Command::Run(args) => run::run(&ctx, args),
+        Command::Log(cmd) => log::run(&ctx, cmd),
         Command::Cache(cmd) => cache::run(&ctx, cmd),
         Command::InstallHooks(args) => install_hooks::run(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),

@@ -34,7 +34,9 @@ pub fn script(name: &str, fallback: &Path) -> String {
     let fallback = fallback.display().to_string().replace('\'', "'\\''");
     let chained = format!("\"$(dirname \"$0\")/{name}{CHAINED_SUFFIX}\"");
     let (read_input, feed) = if STDIN_HOOKS.contains(&name) {
-        ("input=$(cat)\n", "printf '%s\\n' \"$input\" | ")
+        // `$(...)` strips trailing newlines: the `x` keeps them, so the input is passed on
+        // byte for byte (and empty input stays empty).
+        ("input=$(cat; echo x)\ninput=${input%x}\n", "printf '%s' \"$input\" | ")
     } else {
         ("", "")
     };
@@ -134,7 +136,7 @@ mod tests {
     #[test]
     fn stdin_hooks_feed_input_to_both() {
         let text = script("pre-push", Path::new("/x/mlx"));
-        assert!(text.contains("input=$(cat)"));
+        assert!(text.contains("input=$(cat; echo x)"));
         assert!(text.contains("hook pre-push"));
     }
 }

@@ -81,6 +81,17 @@ pub struct Repo {
     inner: git2::Repository,
 }
 
+/// Where the work tree stands, for run records.
+#[derive(Debug, Clone, Default)]
+pub struct HeadState {
+    /// `None` before the first commit.
+    pub commit: Option<String>,
+    /// `None` on a detached HEAD.
+    pub branch: Option<String>,
+    pub dirty: bool,
+    pub diff_hash: Option<String>,
+}
+
 impl Repo {
     pub fn open(root: &Path) -> Result<Self, Error> {
         Ok(Repo { inner: git2::Repository::open(root)? })
@@ -216,6 +227,41 @@ impl Repo {
         let common = self.inner.commondir();
         let common = common.canonicalize().unwrap_or_else(|_| common.to_path_buf());
         (common.file_name()? == ".git").then(|| common.parent().map(Path::to_path_buf)).flatten()
+    }
+
+    /// HEAD's commit and branch, and whether tracked files differ from it (untracked files do
+    /// not count), with a BLAKE3 hash of the uncommitted diff when they do.
+    pub fn head_state(&self) -> Result<HeadState, Error> {
+        let head = self.inner.head().ok();
+        let commit = head.as_ref().and_then(|h| h.peel_to_commit().ok());
+        let branch = match &head {
+            Some(h) if h.is_branch() => h.shorthand().ok().map(str::to_owned),
+            Some(_) => None,
+            // No commits yet: HEAD names the branch that will be born.
+            None => self
+                .inner
+                .find_reference("HEAD")
+                .ok()
+                .and_then(|r| r.symbolic_target().ok().flatten().map(str::to_owned))
+                .map(|t| t.trim_start_matches("refs/heads/").to_owned()),
+        };
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(false).include_ignored(false).exclude_submodules(true);
+        let dirty = !self.inner.statuses(Some(&mut opts))?.is_empty();
+        let diff_hash = if dirty {
+            let tree = commit.as_ref().and_then(|c| c.tree().ok());
+            let diff = self.inner.diff_tree_to_workdir_with_index(tree.as_ref(), None)?;
+            let mut hasher = blake3::Hasher::new();
+            diff.print(git2::DiffFormat::Patch, |_, _, line| {
+                hasher.update(&[line.origin() as u8]);
+                hasher.update(line.content());
+                true
+            })?;
+            Some(hasher.finalize().to_hex().to_string())
+        } else {
+            None
+        };
+        Ok(HeadState { commit: commit.map(|c| c.id().to_string()), branch, dirty, diff_hash })
     }
 
     /// Set a key in the repository's local config (`.git/config`).

@@ -145,6 +145,34 @@ fn add_one(
     reporter: &dyn Reporter,
 ) -> Result<AddedPath> {
     let root = project.root();
+    let (pointer, new_objects) = snapshot(project, target, stat, reporter)?;
+    let previous = pointer::Pointer::read(root, target).ok();
+    let changed = previous.as_ref() != Some(&pointer);
+    if changed {
+        pointer.write(root, target)?;
+    }
+    Ok(AddedPath {
+        path: target.to_string(),
+        kind: pointer.kind,
+        hash: pointer.hash,
+        size: pointer.size,
+        files: pointer.files,
+        changed,
+        new_objects,
+        pointer: pointer::pointer_path(target).to_string(),
+    })
+}
+
+/// Store the content at `target` in the cache (a file, or a directory and its manifest) and
+/// return the pointer that would describe it, with the number of new objects. Writes no
+/// pointer: `add` does that; run artifacts only record the result. The caller holds the lock.
+pub fn snapshot(
+    project: &Project,
+    target: &ProjectPath,
+    stat: &StatCache,
+    reporter: &dyn Reporter,
+) -> Result<(Pointer, u64)> {
+    let root = project.root();
     let unsupported = |what: &str| Error::Unsupported {
         path: target.as_path().to_path_buf(),
         what: what.to_owned(),
@@ -178,21 +206,7 @@ fn add_one(
         }
         PathState::Dir(found) => add_dir(project, target, &found, stat, reporter)?,
     };
-    let previous = pointer::Pointer::read(root, target).ok();
-    let changed = previous.as_ref() != Some(&pointer);
-    if changed {
-        pointer.write(root, target)?;
-    }
-    Ok(AddedPath {
-        path: target.to_string(),
-        kind: pointer.kind,
-        hash: pointer.hash,
-        size: pointer.size,
-        files: pointer.files,
-        changed,
-        new_objects,
-        pointer: pointer::pointer_path(target).to_string(),
-    })
+    Ok((pointer, new_objects))
 }
 
 fn add_dir(

@@ -126,8 +126,9 @@ pub fn run(project: &Project, opts: &DiffOptions, reporter: &dyn Reporter) -> Re
     let mut same: std::collections::HashSet<&ProjectPath> = std::collections::HashSet::new();
     // Directories with a side whose file list is not in the cache: both sides compared whole.
     let mut whole: std::collections::HashSet<&ProjectPath> = std::collections::HashSet::new();
-    let manifest_missing =
-        |t: &Tracked| t.pointer.kind == Kind::Directory && !project.cache().contains(&t.pointer.hash);
+    let manifest_missing = |t: &Tracked| {
+        t.pointer.kind == Kind::Directory && !project.cache().contains(&t.pointer.hash)
+    };
     for t in &new {
         let old_t = old_by_target.get(&t.target);
         let same_pointer = old_t.is_some_and(|o| o.pointer == t.pointer);

@@ -1,5 +1,6 @@
 //! `mlx gc`: delete cache objects that no pointer references: in the workspace, and with
-//! `--all-branches`, `--all-tags` or `--all-commits` in those commits too.
+//! `--all-branches`, `--all-tags` or `--all-commits` in those commits too. Objects that run
+//! records reference (artifacts, logs) are always kept.
 
 use std::collections::HashSet;
 
@@ -35,6 +36,8 @@ pub struct GcReport {
     pub unknown_manifests: Vec<String>,
     /// Commits whose pointers were kept, besides the workspace.
     pub commits_scanned: u64,
+    /// Run artifacts (and logs) whose objects were kept.
+    pub run_artifacts: u64,
 }
 
 pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Result<GcReport> {
@@ -59,6 +62,24 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
             }
         }
     }
+    // Run artifacts and logs are kept as long as their runs exist.
+    let conn = project.open_db()?;
+    let mut artifacts = 0u64;
+    for (hash, kind) in crate::tracking::runs::artifact_objects(&conn)? {
+        let Ok(id) = ObjectId::from_hex(&hash) else { continue };
+        artifacts += 1;
+        if kind == "directory" {
+            let pointer =
+                crate::store::Pointer::new(crate::store::pointer::Kind::Directory, id, 0, 0);
+            let t = tracked::Tracked {
+                target: crate::project_path::RelPath::new("artifact")?,
+                pointer,
+            };
+            keep.extend(tracked::objects_of(project, &t)?.0);
+        } else {
+            keep.insert(id);
+        }
+    }
     let mut expanded: HashSet<ObjectId> = HashSet::new();
     for t in tracked_sets.into_iter().flatten() {
         if !expanded.insert(t.pointer.hash) {
@@ -79,6 +100,7 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
         removed_bytes: 0,
         unknown_manifests,
         commits_scanned,
+        run_artifacts: artifacts,
     };
     let mut removed = Vec::new();
     reporter.start("collecting garbage", objects.len() as u64);
@@ -98,7 +120,6 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
     }
     reporter.finish();
     if !removed.is_empty() {
-        let conn = project.open_db()?;
         StatCache::forget_objects(&conn, &removed)?;
     }
     Ok(report)

@@ -9,9 +9,11 @@ pub mod gc;
 pub mod gitignore;
 pub mod init;
 pub mod install_hooks;
+pub mod log;
 pub mod ls;
 pub mod merge;
 pub mod rm;
+pub mod run;
 pub mod status;
 pub mod tracked;
 
@@ -47,7 +49,8 @@ impl Error {
             Error::Store(e) => e.is_input_error(),
             Error::Project(_) => true,
             Error::Git(e) => e.is_input_error(),
-            Error::Lock(_) | Error::Db(_) | Error::Io(_) => false,
+            Error::Db(e) => e.is_input_error(),
+            Error::Lock(_) | Error::Io(_) => false,
         }
     }
 

@@ -16,6 +16,28 @@ pub enum Error {
     TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("no run matches {prefix:?}")]
+    UnknownRun { prefix: String },
+    #[error("{prefix:?} matches several runs ({}); type more of the id", candidates.join(", "))]
+    AmbiguousRun { prefix: String, candidates: Vec<String> },
+    #[error("no run to log to: run this inside `mlx run`, or name one with --run ID")]
+    NoCurrentRun,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    /// Whether the user's input is at fault (exit 2) rather than the database (exit 3).
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            Error::UnknownRun { .. }
+                | Error::AmbiguousRun { .. }
+                | Error::NoCurrentRun
+                | Error::Invalid(_)
+                | Error::TooNew { .. }
+        )
+    }
 }
 
 /// Each entry upgrades the schema by one version; index + 1 is the version it produces.
@@ -33,6 +55,67 @@ const MIGRATIONS: &[&str] = &[
         size     INTEGER NOT NULL,
         mtime_ns INTEGER NOT NULL,
         inode    INTEGER NOT NULL
+    ) WITHOUT ROWID;",
+    // 2: experiment tracking.
+    "CREATE TABLE runs (
+        id            TEXT PRIMARY KEY,  -- sortable run id: 12 base32 characters, time first
+        name          TEXT,
+        command       TEXT NOT NULL,     -- JSON array of the arguments
+        cwd           TEXT NOT NULL,     -- working folder, relative to the project root
+        git_commit    TEXT,              -- full SHA of HEAD; NULL before the first commit
+        git_branch    TEXT,              -- NULL on a detached HEAD
+        git_dirty     INTEGER NOT NULL,  -- 1 when tracked files differed from HEAD
+        git_diff_hash TEXT,              -- BLAKE3 of the uncommitted diff, when dirty
+        status        TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'killed')),
+        exit_code     INTEGER,
+        start_time    TEXT NOT NULL,     -- RFC 3339 UTC, milliseconds
+        end_time      TEXT,
+        duration      REAL,              -- seconds
+        host          TEXT NOT NULL,
+        user          TEXT NOT NULL,
+        pid           INTEGER,           -- of the recording mlx process, while running
+        mlx_version   TEXT NOT NULL
+    );
+    CREATE INDEX runs_start ON runs (start_time);
+    CREATE INDEX runs_commit ON runs (git_commit);
+    CREATE TABLE params (
+        run_id    TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key       TEXT NOT NULL,
+        value     TEXT NOT NULL,         -- as given
+        value_num REAL,                  -- the value as a number, when it is one
+        PRIMARY KEY (run_id, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX params_key ON params (key, value_num);
+    CREATE TABLE tags (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key    TEXT NOT NULL,
+        value  TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE metrics (
+        run_id    TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key       TEXT NOT NULL,
+        step      INTEGER NOT NULL,
+        value     REAL,                  -- NULL stands for NaN (SQLite has no NaN)
+        timestamp INTEGER NOT NULL       -- milliseconds since the Unix epoch
+    );
+    CREATE INDEX metrics_run_key ON metrics (run_id, key, step);
+    CREATE TABLE latest_metrics (        -- per run and key: the point with the highest step
+        run_id    TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key       TEXT NOT NULL,
+        step      INTEGER NOT NULL,
+        value     REAL,
+        timestamp INTEGER NOT NULL,
+        PRIMARY KEY (run_id, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX latest_metrics_key ON latest_metrics (key, value);
+    CREATE TABLE artifacts (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        path   TEXT NOT NULL,            -- name within the run (project-relative for files)
+        kind   TEXT NOT NULL CHECK (kind IN ('file', 'directory', 'log')),
+        hash   TEXT NOT NULL,            -- cache object (a manifest for directories)
+        size   INTEGER NOT NULL,
+        PRIMARY KEY (run_id, path)
     ) WITHOUT ROWID;",
 ];
 

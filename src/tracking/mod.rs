@@ -1,6 +1,9 @@
 //! The project database `.mlx/mlx.db`: opening it with the right pragmas and migrating its
-//! schema. Later modules add runs, params and metrics; the stat cache lives here too.
+//! schema (`db`), run ids, and run records (`runs`). SQL stays in this module.
 
 pub mod db;
+pub mod run_id;
+pub mod runs;
 
 pub use db::Error;
+pub use run_id::RunId;
