@@ -407,6 +407,12 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
         }
     };
     drop(handover);
+    let stopped = interrupted.is_some() || signals.take().is_some();
+    if stopped {
+        // What the command started in the background may outlive it (a non-interactive shell
+        // makes its background jobs ignore SIGINT): stop the rest of the group too.
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM);
+    }
     // Let the pipes drain (both pumps report), but not forever.
     let deadline = Instant::now() + DRAIN;
     for _ in 0..2 {
@@ -415,9 +421,12 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
             break;
         }
     }
+    if stopped {
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+    }
     tail.ingest(&mut conn, &id, true)?;
     let (exit_code, signal) = exit_code_of(exit_status);
-    let status = match (exit_code, signal, interrupted.is_some() || signals.take().is_some()) {
+    let status = match (exit_code, signal, stopped) {
         (_, Some(_), _) | (_, _, true) => Status::Killed,
         (0, None, false) => Status::Finished,
         _ => Status::Failed,

@@ -131,6 +131,10 @@ pub fn open(path: &Path) -> Result<Connection, Error> {
     conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
     conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
     conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
+    // Short-lived processes (`mlx log` in a loop) must not each checkpoint and delete the WAL on
+    // close (four fsyncs); SQLite checkpoints automatically as the WAL grows instead.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+        .map_err(open_err)?;
     migrate(&mut conn, path)?;
     Ok(conn)
 }
