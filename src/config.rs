@@ -27,6 +27,12 @@ pub struct Config {
     pub core: CoreConfig,
     #[serde(default)]
     pub cache: CacheConfig,
+    /// `[stages.*]`: read and checked by `pipeline::spec`, with its own error positions.
+    #[serde(default, rename = "stages")]
+    _stages: serde::de::IgnoredAny,
+    /// `[resources]`: limits for the pipeline executor, read by `pipeline::spec`.
+    #[serde(default, rename = "resources")]
+    _resources: serde::de::IgnoredAny,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -142,5 +148,17 @@ mod tests {
         assert_eq!((line, column), (2, 8));
         let err = Config::parse(Path::new("mlx.toml"), "[cache\n").unwrap_err();
         assert!(matches!(err, Error::Parse { line: 1, .. }));
+    }
+
+    #[test]
+    fn pipeline_tables_are_left_to_the_pipeline_and_other_keys_refused() {
+        let text = "[resources]\ngpu = 1\n[stages.a]\ncmd = 1\nanything = [\"x\"]\n[cache]\ntype = \"copy\"\n";
+        let c = Config::parse(Path::new("mlx.toml"), text).unwrap();
+        assert_eq!(c.cache.link_types, Some(vec![LinkType::Copy]));
+        let err = Config::parse(Path::new("mlx.toml"), "[stages.a]\ncmd = \"x\"\n[stagez]\n")
+            .unwrap_err();
+        let Error::Parse { line, column, message, .. } = err else { panic!() };
+        assert_eq!((line, column), (3, 2), "{message}");
+        assert!(message.contains("unknown field `stagez`"), "{message}");
     }
 }

@@ -7,6 +7,7 @@ pub mod fs_util;
 pub mod git;
 pub mod lock;
 pub mod ops;
+pub mod pipeline;
 pub mod progress;
 pub mod project;
 pub mod project_path;

@@ -51,6 +51,9 @@ pub fn report(err: &anyhow::Error, output: &Output) -> u8 {
     let mut code = 3;
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<ops::Error>() {
+            for line in e.details() {
+                output.detail(&line);
+            }
             if let Some(hint) = e.hint() {
                 output.hint(&hint);
             }

@@ -6,8 +6,10 @@ mod cache;
 mod checkout;
 mod completions;
 mod context;
+mod dag;
 mod diff;
 mod exit;
+mod exp;
 mod gc;
 mod hook;
 mod init;
@@ -18,6 +20,7 @@ mod output;
 mod progress;
 mod rm;
 mod run;
+mod sql;
 mod status;
 
 use std::path::PathBuf;
@@ -50,6 +53,7 @@ pub enum Command {
     Add(add::AddArgs),
     Status(status::StatusArgs),
     Checkout(checkout::CheckoutArgs),
+    Dag(dag::DagArgs),
     Diff(diff::DiffArgs),
     Ls(ls::LsArgs),
     Rm(rm::RmArgs),
@@ -57,6 +61,9 @@ pub enum Command {
     Run(run::RunArgs),
     #[command(subcommand)]
     Log(log::LogCommand),
+    #[command(subcommand)]
+    Exp(exp::ExpCommand),
+    Sql(sql::SqlArgs),
     #[command(subcommand)]
     Cache(cache::CacheCommand),
     InstallHooks(install_hooks::InstallHooksArgs),
@@ -92,12 +99,15 @@ pub fn run(cli: Cli) -> u8 {
         Command::Add(args) => add::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
         Command::Checkout(args) => checkout::run(&ctx, args),
+        Command::Dag(args) => dag::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Ls(args) => ls::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
         Command::Run(args) => run::run(&ctx, args),
         Command::Log(cmd) => log::run(&ctx, cmd),
+        Command::Exp(cmd) => exp::run(&ctx, cmd),
+        Command::Sql(args) => sql::run(&ctx, args),
         Command::Cache(cmd) => cache::run(&ctx, cmd),
         Command::InstallHooks(args) => install_hooks::run(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),

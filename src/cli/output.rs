@@ -38,30 +38,71 @@ impl Output {
 
     /// Rows as aligned columns on stdout (no header when `headers` is empty).
     pub fn table(&self, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+        self.table_marked(headers, rows, &[])
+    }
+
+    /// A table whose rows flagged in `marked` are highlighted on a color terminal (the flag
+    /// must also show in the text itself: color is never load-bearing).
+    pub fn table_marked(
+        &self,
+        headers: &[&str],
+        rows: &[Vec<String>],
+        marked: &[bool],
+    ) -> io::Result<()> {
         let columns = headers.len().max(rows.iter().map(Vec::len).max().unwrap_or(0));
         let mut widths = vec![0; columns];
-        let all = std::iter::once(headers.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>())
-            .filter(|h| !h.is_empty())
-            .chain(rows.iter().cloned());
-        let all: Vec<Vec<String>> = all.collect();
-        for row in &all {
+        let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+        let has_header = !header.is_empty();
+        let all = std::iter::once(&header).filter(|_| has_header).chain(rows.iter());
+        for row in all.clone() {
             for (i, cell) in row.iter().enumerate() {
                 widths[i] = widths[i].max(cell.chars().count());
             }
         }
-        let mut out = io::stdout().lock();
-        for row in &all {
-            let mut line = String::new();
+        let color = !marked.is_empty() && color_on_stdout();
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        let mut line = String::new();
+        for (n, row) in all.enumerate() {
+            line.clear();
             for (i, cell) in row.iter().enumerate() {
-                if i + 1 == row.len() {
-                    line.push_str(cell);
-                } else {
-                    line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+                line.push_str(cell);
+                if i + 1 < row.len() {
+                    let pad = widths[i] - cell.chars().count() + 2;
+                    line.extend(std::iter::repeat_n(' ', pad));
                 }
             }
-            writeln!(out, "{}", line.trim_end())?;
+            let text = line.trim_end();
+            let row_index = if has_header { n.checked_sub(1) } else { Some(n) };
+            if color && row_index.is_some_and(|i| marked.get(i) == Some(&true)) {
+                writeln!(out, "\x1b[33m{text}\x1b[0m")?;
+            } else {
+                writeln!(out, "{text}")?;
+            }
         }
-        Ok(())
+        out.flush()
+    }
+
+    /// Rows as CSV on stdout (RFC 4180 quoting, `\n` line ends), with a header row.
+    pub fn csv(&self, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+        fn field(out: &mut impl Write, cell: &str) -> io::Result<()> {
+            if cell.contains([',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ') {
+                write!(out, "\"{}\"", cell.replace('"', "\"\""))
+            } else {
+                out.write_all(cell.as_bytes())
+            }
+        }
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+        for row in std::iter::once(&header).chain(rows.iter()) {
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                field(&mut out, cell)?;
+            }
+            out.write_all(b"\n")?;
+        }
+        out.flush()
     }
 
     /// A status line on stderr, hidden by `-q`.
@@ -93,4 +134,10 @@ impl Output {
     pub fn cause(&self, text: &str) {
         eprintln!("  caused by: {text}");
     }
+}
+
+/// Color only on a terminal, and never with `NO_COLOR` set.
+pub fn color_on_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
 }

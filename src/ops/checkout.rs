@@ -126,6 +126,17 @@ pub fn run(
     Ok(CheckoutReport { commit, paths, conflicts, link_types })
 }
 
+/// Make one path exactly what `t`'s pointer says, overwriting what is there (the caller has
+/// made sure nothing unsaved is lost). Used to restore stage outputs from the run cache.
+pub fn restore_one(project: &Project, t: &tracked::Tracked, stat: &StatCache) -> Result<PathResult> {
+    let reporter = crate::progress::NoProgress;
+    check_parents_inside(project.root(), &t.target)?;
+    let cmp = status::compare(project, t, stat, &reporter)?;
+    let mut conflicts = Vec::new();
+    let plan = plan(project, t, cmp, true, &mut conflicts)?;
+    apply(project, plan, stat, &reporter)
+}
+
 /// The folders above a tracked path must be real folders inside the project.
 fn check_parents_inside(root: &Path, target: &ProjectPath) -> Result<()> {
     if let Some(parent) = target.parent() {

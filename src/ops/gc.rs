@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Result, tracked};
 use crate::git::Repo;
+use crate::pipeline::lock::LockFile;
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::store::{ObjectId, StatCache};
@@ -40,11 +41,38 @@ pub struct GcReport {
     pub run_artifacts: u64,
 }
 
+/// Stage outputs recorded in a lock file, as tracked paths (so directories expand).
+fn lock_outs(lock: &LockFile) -> Vec<tracked::Tracked> {
+    use crate::store::pointer::{Kind, Pointer};
+    lock.stages
+        .values()
+        .flat_map(|s| &s.outs)
+        .filter(|o| o.cache)
+        .filter_map(|o| {
+            let target = crate::project_path::RelPath::new(&o.path).ok()?;
+            let kind = if o.files.is_some() { Kind::Directory } else { Kind::File };
+            let pointer = Pointer::new(kind, o.hash, o.size, o.files.unwrap_or(1));
+            Some(tracked::Tracked { target, pointer })
+        })
+        .collect()
+}
+
+fn pipeline_error(e: crate::pipeline::lock::Error) -> super::Error {
+    match e {
+        crate::pipeline::lock::Error::Io(io) => super::Error::Io(io),
+        other => super::Error::Store(crate::store::Error::Unsupported {
+            path: crate::pipeline::lock::FILE.into(),
+            what: other.to_string(),
+        }),
+    }
+}
+
 pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Result<GcReport> {
     let _lock = project.lock(reporter)?;
     let mut keep: HashSet<ObjectId> = HashSet::new();
     let mut unknown_manifests = Vec::new();
     let mut tracked_sets = vec![tracked::load(project, Vec::new())?];
+    tracked_sets.push(lock_outs(&LockFile::read(project.root()).map_err(pipeline_error)?));
     let mut commits_scanned = 0;
     if opts.all_branches || opts.all_tags || opts.all_commits {
         let repo = Repo::open(project.root())?;
@@ -58,6 +86,12 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
         for rev in revisions {
             if seen_commits.insert(rev.commit.clone()) {
                 tracked_sets.push(tracked::load_at(&repo, &rev)?);
+                let lock_path = crate::project_path::RelPath::new(crate::pipeline::lock::FILE)?;
+                if let Some(bytes) = repo.read_file(&rev, &lock_path)?
+                    && let Ok(lock) = LockFile::parse(&String::from_utf8_lossy(&bytes))
+                {
+                    tracked_sets.push(lock_outs(&lock));
+                }
                 commits_scanned += 1;
             }
         }

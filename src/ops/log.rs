@@ -95,6 +95,7 @@ pub fn run(project: &Project, opts: LogOptions, reporter: &dyn Reporter) -> Resu
                 });
             }
             stat.save(&mut conn)?;
+            report.logged = report.artifacts.len() as u64;
         }
     }
     Ok(report)

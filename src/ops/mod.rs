@@ -4,7 +4,9 @@
 pub mod add;
 pub mod cache_verify;
 pub mod checkout;
+pub mod dag;
 pub mod diff;
+pub mod exp;
 pub mod gc;
 pub mod gitignore;
 pub mod init;
@@ -14,8 +16,10 @@ pub mod ls;
 pub mod merge;
 pub mod rm;
 pub mod run;
+pub mod sql;
 pub mod status;
 pub mod tracked;
+pub mod tracked_run;
 
 use crate::{git, lock, project, store, tracking};
 
@@ -34,6 +38,18 @@ pub enum Error {
     Git(#[from] git::Error),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Pipeline(#[from] crate::pipeline::Error),
+    /// A filter expression or sort key that does not parse; `details` draws a caret under it.
+    #[error("invalid {what} at column {}: {}", .error.column, .error.message)]
+    Filter { what: &'static str, text: String, error: tracking::filter::FilterError },
+    #[error("no finished run on HEAD's commit {}", &commit[..commit.len().min(8)])]
+    NoFinishedRun { commit: String },
+    #[error("run {id} is still running")]
+    RunStillRunning { id: tracking::RunId },
+    /// SQLite refused or failed the user's own SQL (`mlx sql`).
+    #[error("sql: {message}")]
+    Sql { message: String },
 }
 
 impl From<crate::project_path::PathError> for Error {
@@ -50,12 +66,18 @@ impl Error {
             Error::Project(_) => true,
             Error::Git(e) => e.is_input_error(),
             Error::Db(e) => e.is_input_error(),
+            Error::Pipeline(e) => e.is_input_error(),
+            Error::Filter { .. }
+            | Error::NoFinishedRun { .. }
+            | Error::RunStillRunning { .. }
+            | Error::Sql { .. } => true,
             Error::Lock(_) | Error::Io(_) => false,
         }
     }
 
     pub fn hint(&self) -> Option<String> {
         match self {
+            Error::Pipeline(e) => e.hint(),
             Error::Store(e) => e.hint(),
             Error::Project(project::Error::NotInitialized { .. }) => {
                 Some("start one with: mlx init".into())
@@ -67,7 +89,31 @@ impl Error {
             Error::Lock(lock::Error::Timeout { .. }) => Some(
                 "wait for it to finish, or raise the wait with MLX_LOCK_TIMEOUT=SECONDS".into(),
             ),
+            Error::Filter { what: "filter", .. } => Some(
+                "filters read like: metrics.acc > 0.9 and params.opt = 'adam' (see mlx exp list --help)"
+                    .into(),
+            ),
+            Error::Filter { .. } => Some("sort keys read like: metrics.acc, -metrics.acc, start".into()),
+            Error::NoFinishedRun { .. } => Some(
+                "record one with `mlx run -- CMD` on this commit, or name a run with --run RUN".into(),
+            ),
+            Error::RunStillRunning { .. } => {
+                Some("wait for it to end, or delete it anyway with --force".into())
+            }
             _ => None,
+        }
+    }
+
+    /// Lines shown under the error message: for a bad expression, the expression with a caret
+    /// under the column where it goes wrong.
+    pub fn details(&self) -> Vec<String> {
+        match self {
+            Error::Filter { text, error, .. } => {
+                let shown: String =
+                    text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
+                vec![shown, format!("{}^", " ".repeat(error.column.saturating_sub(1)))]
+            }
+            _ => Vec::new(),
         }
     }
 }

@@ -117,6 +117,17 @@ const MIGRATIONS: &[&str] = &[
         size   INTEGER NOT NULL,
         PRIMARY KEY (run_id, path)
     ) WITHOUT ROWID;",
+    // 3: pipelines.
+    "ALTER TABLE runs ADD COLUMN stage TEXT;         -- the pipeline stage this run executed
+    ALTER TABLE runs ADD COLUMN pipeline_run TEXT;  -- shared by the stages of one `mlx run`
+    CREATE INDEX runs_stage ON runs (stage);
+    CREATE TABLE run_cache (
+        fingerprint TEXT PRIMARY KEY,  -- BLAKE3 of the stage's cmd, deps, params and out paths
+        stage       TEXT NOT NULL,
+        outs        TEXT NOT NULL,     -- JSON: the outputs it produced, with their hashes
+        run_id      TEXT,              -- the run that produced them
+        created     TEXT NOT NULL      -- RFC 3339 UTC
+    ) WITHOUT ROWID;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -2,8 +2,12 @@
 //! schema (`db`), run ids, and run records (`runs`). SQL stays in this module.
 
 pub mod db;
+pub mod filter;
+pub mod query;
+pub mod run_cache;
 pub mod run_id;
 pub mod runs;
+pub mod sql;
 
 pub use db::Error;
 pub use run_id::RunId;

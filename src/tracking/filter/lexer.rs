@@ -8,7 +8,10 @@ pub(super) enum Tok {
     /// A bare word: a keyword, an attribute, or `prefix.key` (letters, digits, `_ - / .`).
     Word(String),
     /// A quoted string; `quote` is `'`, `"` or `` ` ``.
-    Str { text: String, quote: char },
+    Str {
+        text: String,
+        quote: char,
+    },
     /// A number as written (`3`, `-0.5`, `1e-3`, `-inf`).
     Number(String),
     /// `=`, `!=`, `<`, `<=`, `>`, `>=` (`==` and `<>` are read as `=` and `!=`).
@@ -48,7 +51,12 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Token>, FilterError> {
         let c = chars[i].1;
         let start = i;
         let push = |out: &mut Vec<Token>, tok: Tok, end: usize| {
-            out.push(Token { tok, col: start + 1, end: end + 1, span: (byte_at(start), byte_at(end)) });
+            out.push(Token {
+                tok,
+                col: start + 1,
+                end: end + 1,
+                span: (byte_at(start), byte_at(end)),
+            });
         };
         if c.is_whitespace() {
             i += 1;
@@ -155,7 +163,10 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Token>, FilterError> {
                     '!' => " (write 'not', or '!=' to compare)",
                     _ => "",
                 };
-                return Err(FilterError::new(start + 1, format!("unexpected character '{other}'{hint}")));
+                return Err(FilterError::new(
+                    start + 1,
+                    format!("unexpected character '{other}'{hint}"),
+                ));
             }
         }
     }

@@ -160,7 +160,11 @@ impl fmt::Display for Field {
         };
         let bare = key.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_')
             && key.chars().all(lexer::is_word_char);
-        if bare { write!(f, "{prefix}.{key}") } else { write!(f, "{prefix}.`{}`", key.replace('`', "``")) }
+        if bare {
+            write!(f, "{prefix}.{key}")
+        } else {
+            write!(f, "{prefix}.`{}`", key.replace('`', "``"))
+        }
     }
 }
 
@@ -311,7 +315,10 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate to `word`, if it is close enough to be a likely typo.
-pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let word = word.to_lowercase();
     candidates
         .into_iter()

@@ -230,46 +230,47 @@ impl Parser<'_> {
     fn value(&mut self, op: Op) -> Result<Literal, FilterError> {
         let t = self.next();
         let raw = self.text(&t).to_owned();
-        let value = match &t.tok {
-            Tok::Number(s) => LitValue::Number(s.parse::<f64>().map_err(|_| {
-                FilterError::new(t.col, format!("cannot read '{s}' as a number"))
-            })?),
-            Tok::Str { text, quote: '\'' | '"' } => LitValue::Text(text.clone()),
-            Tok::Str { .. } => {
-                return Err(FilterError::new(
-                    t.col,
-                    "backticks quote keys; write text in 'single quotes'",
-                ));
-            }
-            Tok::Word(w) => match w.to_ascii_lowercase().as_str() {
-                "inf" | "infinity" => LitValue::Number(f64::INFINITY),
-                "nan" => LitValue::Number(f64::NAN),
-                "true" => LitValue::Bool(true),
-                "false" => LitValue::Bool(false),
-                "null" => {
+        let value =
+            match &t.tok {
+                Tok::Number(s) => LitValue::Number(s.parse::<f64>().map_err(|_| {
+                    FilterError::new(t.col, format!("cannot read '{s}' as a number"))
+                })?),
+                Tok::Str { text, quote: '\'' | '"' } => LitValue::Text(text.clone()),
+                Tok::Str { .. } => {
                     return Err(FilterError::new(
                         t.col,
-                        "use 'is null' or 'is not null' to test for a missing value",
+                        "backticks quote keys; write text in 'single quotes'",
                     ));
                 }
+                Tok::Word(w) => match w.to_ascii_lowercase().as_str() {
+                    "inf" | "infinity" => LitValue::Number(f64::INFINITY),
+                    "nan" => LitValue::Number(f64::NAN),
+                    "true" => LitValue::Bool(true),
+                    "false" => LitValue::Bool(false),
+                    "null" => {
+                        return Err(FilterError::new(
+                            t.col,
+                            "use 'is null' or 'is not null' to test for a missing value",
+                        ));
+                    }
+                    _ => {
+                        return Err(FilterError::new(
+                            t.col,
+                            format!(
+                                "expected a value after '{}'; quote text: '{}'",
+                                op.as_str(),
+                                w.replace('\'', "''")
+                            ),
+                        ));
+                    }
+                },
                 _ => {
                     return Err(FilterError::new(
                         t.col,
-                        format!(
-                            "expected a value after '{}'; quote text: '{}'",
-                            op.as_str(),
-                            w.replace('\'', "''")
-                        ),
+                        format!("expected a value after '{}'", op.as_str()),
                     ));
                 }
-            },
-            _ => {
-                return Err(FilterError::new(
-                    t.col,
-                    format!("expected a value after '{}'", op.as_str()),
-                ));
-            }
-        };
+            };
         Ok(Literal { value, raw, col: t.col })
     }
 
@@ -319,7 +320,9 @@ impl Parser<'_> {
             _ => {
                 let hint = suggest(prefix, ["metrics", "params", "tags", "attributes"])
                     .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_else(|| "; fields are metrics.KEY, params.KEY, tags.KEY or a run attribute".into());
+                    .unwrap_or_else(|| {
+                        "; fields are metrics.KEY, params.KEY, tags.KEY or a run attribute".into()
+                    });
                 return Err(FilterError::new(col, format!("unknown field '{prefix}.'{hint}")));
             }
         };
@@ -348,9 +351,10 @@ impl Parser<'_> {
             "metric" => Field::Metric(key),
             "param" => Field::Param(key),
             "tag" => Field::Tag(key),
-            _ => Field::Attr(Attr::from_name(&key).ok_or_else(|| {
-                unknown_attribute(&key, col + prefix.chars().count() + 1)
-            })?),
+            _ => Field::Attr(
+                Attr::from_name(&key)
+                    .ok_or_else(|| unknown_attribute(&key, col + prefix.chars().count() + 1))?,
+            ),
         };
         Ok((field, col))
     }
@@ -433,29 +437,53 @@ mod tests {
             err("metrics.acc 0.9"),
             (13, "expected a comparison operator after metrics.acc, found '0.9'".into())
         );
-        assert_eq!(err("stauts = 'x'"), (1, "unknown attribute 'stauts' (did you mean 'status'?)".into()));
+        assert_eq!(
+            err("stauts = 'x'"),
+            (1, "unknown attribute 'stauts' (did you mean 'status'?)".into())
+        );
         assert_eq!(err("name = 'x"), (8, "unterminated string".into()));
-        assert_eq!(err("metrcs.acc > 1"), (1, "unknown field 'metrcs.' (did you mean 'metrics'?)".into()));
+        assert_eq!(
+            err("metrcs.acc > 1"),
+            (1, "unknown field 'metrcs.' (did you mean 'metrics'?)".into())
+        );
         assert_eq!(err("metrics. > 1"), (9, "expected a metric name after 'metrics.'".into()));
         assert_eq!(err("name = x").0, 8);
         assert!(err("name = adam").1.contains("quote text: 'adam'"));
-        assert_eq!(err("(name = 'a'"), (12, "expected ')' to close the '(' at column 1, found the end".into()));
+        assert_eq!(
+            err("(name = 'a'"),
+            (12, "expected ')' to close the '(' at column 1, found the end".into())
+        );
         assert_eq!(err("name = 'a')").0, 11);
         assert_eq!(err("name = 'a' name = 'b'").1, "expected 'and' or 'or' before 'name'");
-        assert_eq!(err("name = 'a' and"), (15, "expected a field such as metrics.acc, params.lr or status".into()));
-        assert_eq!(err("acc > 1").1, "unknown attribute 'acc'; metrics, params and tags are written metrics.acc, params.acc, tags.acc");
+        assert_eq!(
+            err("name = 'a' and"),
+            (15, "expected a field such as metrics.acc, params.lr or status".into())
+        );
+        assert_eq!(
+            err("acc > 1").1,
+            "unknown attribute 'acc'; metrics, params and tags are written metrics.acc, params.acc, tags.acc"
+        );
         assert_eq!(err("").0, 1);
         assert_eq!(err("name in ()").1, "expected a value after 'in'");
         assert_eq!(err("name is nul").1, "expected 'null' after 'is'");
         assert_eq!(err("name = `x`").1, "backticks quote keys; write text in 'single quotes'");
-        assert_eq!(err("name = null").1, "use 'is null' or 'is not null' to test for a missing value");
+        assert_eq!(
+            err("name = null").1,
+            "use 'is null' or 'is not null' to test for a missing value"
+        );
     }
 
     #[test]
     fn sort_keys() {
-        assert_eq!(parse_sort("-metrics.acc").unwrap(), Sort { field: Field::Metric("acc".into()), descending: true });
+        assert_eq!(
+            parse_sort("-metrics.acc").unwrap(),
+            Sort { field: Field::Metric("acc".into()), descending: true }
+        );
         assert_eq!(parse_sort("metrics.acc DESC").unwrap().descending, true);
-        assert_eq!(parse_sort("start").unwrap(), Sort { field: Field::Attr(Attr::Start), descending: false });
+        assert_eq!(
+            parse_sort("start").unwrap(),
+            Sort { field: Field::Attr(Attr::Start), descending: false }
+        );
         assert_eq!(parse_sort("  -stauts").unwrap_err().column, 4);
         assert_eq!(parse_sort("name sideways").unwrap_err().column, 6);
     }

@@ -1,0 +1,75 @@
+//! `mlx exp diff`
+
+use mlx::ops::exp::{self, DiffRow};
+use mlx::tracking::query::MetricValue;
+
+use super::super::context::Context;
+use super::super::exit::ExitStatus;
+use super::super::output::FormatArgs;
+use super::{NONE, human_duration, short_commit, short_time};
+
+/// Compare two runs: git state, params, latest metrics and tags side by side
+///
+/// Rows that differ are marked with `*` (and colored on a terminal).
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  mlx exp diff 01jd4k 01jd5m\n  mlx exp diff 01jd4k 01jd5m --json")]
+pub struct DiffArgs {
+    /// The first run (id or unique prefix)
+    #[arg(value_name = "RUN_A")]
+    run_a: String,
+    /// The second run (id or unique prefix)
+    #[arg(value_name = "RUN_B")]
+    run_b: String,
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
+pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
+    let report = exp::diff(ctx.project()?, &args.run_a, &args.run_b)?;
+    let out = ctx.output();
+    if args.format.json {
+        out.json(&report)?;
+        return Ok(ExitStatus::Success);
+    }
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut marked = Vec::new();
+    let mut push = |changed: bool, key: String, a: String, b: String, delta: String| {
+        rows.push(vec![if changed { "*".into() } else { String::new() }, key, a, b, delta]);
+        marked.push(changed);
+    };
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| NONE.into());
+    for f in &report.fields {
+        let show = |v: &Option<String>| match (f.key.as_str(), v) {
+            (_, None) => NONE.into(),
+            ("commit", Some(c)) => short_commit(Some(c), false),
+            ("start", Some(t)) => short_time(t),
+            ("duration", Some(d)) => d.parse().map_or_else(|_| d.clone(), human_duration),
+            (_, Some(v)) => v.clone(),
+        };
+        push(f.changed, f.key.clone(), show(&f.a), show(&f.b), String::new());
+    }
+    let kv = |prefix: &str, rows: &[DiffRow<String>], push: &mut dyn FnMut(bool, String, String, String, String)| {
+        for r in rows {
+            push(r.changed, format!("{prefix}.{}", r.key), opt(&r.a), opt(&r.b), String::new());
+        }
+    };
+    kv("params", &report.params, &mut push);
+    for m in &report.metrics {
+        let show = |v: &Option<MetricValue>| v.map_or_else(|| NONE.into(), |v| v.to_string());
+        let delta = match (m.a, m.b) {
+            (Some(a), Some(b)) if m.changed && a.0.is_finite() && b.0.is_finite() => {
+                let d = MetricValue(b.0 - a.0).to_string();
+                if d.starts_with('-') { d } else { format!("+{d}") }
+            }
+            _ => String::new(),
+        };
+        push(m.changed, format!("metrics.{}", m.key), show(&m.a), show(&m.b), delta);
+    }
+    kv("tags", &report.tags, &mut push);
+    let a = report.a.id.as_str();
+    let b = report.b.id.as_str();
+    let changed = marked.iter().filter(|c| **c).count();
+    out.table_marked(&["", "", a, b, ""], &rows, &marked)?;
+    out.status(&format!("{changed} of {} values differ", marked.len()));
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,42 @@
+//! `mlx exp rm`
+
+use mlx::ops::exp::{self, RmOptions};
+
+use super::super::context::Context;
+use super::super::exit::ExitStatus;
+use super::super::output::FormatArgs;
+
+/// Delete runs with their params, metrics, tags and artifact references
+///
+/// Artifact objects stay in the cache until `mlx gc` finds nothing else uses them.
+#[derive(clap::Args)]
+#[command(after_help = "Example:\n  mlx exp rm 01jd4k 01jd5m")]
+pub struct RmArgs {
+    /// Runs to delete: ids or unique prefixes
+    #[arg(required = true, value_name = "RUN")]
+    runs: Vec<String>,
+    /// Also delete runs that are still marked running
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
+pub fn run(ctx: &Context, args: &RmArgs) -> anyhow::Result<ExitStatus> {
+    let report =
+        exp::rm(ctx.project()?, &RmOptions { runs: args.runs.clone(), force: args.force })?;
+    let out = ctx.output();
+    if args.format.json {
+        out.json(&report)?;
+        return Ok(ExitStatus::Success);
+    }
+    for r in &report.deleted {
+        match &r.name {
+            Some(name) => out.line(&format!("deleted  {}  {name}", r.id))?,
+            None => out.line(&format!("deleted  {}", r.id))?,
+        }
+    }
+    let n = report.deleted.len();
+    out.status(&format!("deleted {n} run{}", if n == 1 { "" } else { "s" }));
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,287 @@
+//! `mlx exp list|show|diff|rm|check`: reading, comparing, deleting and gating on recorded runs.
+//! Filters and sort keys are compiled by `tracking::filter`; runs are read by
+//! `tracking::query`.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::{Error, Result};
+use crate::git::{self, Repo};
+use crate::project::Project;
+use crate::tracking::filter::{self, Filter, FilterError, Sort};
+use crate::tracking::query::{self, ListQuery, MetricValue, Observation, RunDetail, RunRecord};
+use crate::tracking::{RunId, runs};
+
+/// The fewest characters of a run id that tables show.
+pub const SHORT_ID: usize = 8;
+
+fn filter_error(what: &'static str, text: &str, error: FilterError) -> Error {
+    Error::Filter { what, text: text.to_owned(), error }
+}
+
+/// Compile a filter expression, with errors that point into `text`.
+pub fn compile_filter(text: &str) -> Result<Filter> {
+    filter::compile(text).map_err(|e| filter_error("filter", text, e))
+}
+
+#[derive(Debug, Default)]
+pub struct ListOptions {
+    pub filter: Option<String>,
+    /// `metrics.acc` ascending, `-metrics.acc` or `metrics.acc desc` descending; default newest
+    /// first.
+    pub sort: Option<String>,
+    /// Git revisions (anything git accepts) or SHA prefixes of commits the runs were on.
+    pub commits: Vec<String>,
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListReport {
+    pub runs: Vec<RunRecord>,
+    /// How many characters of the ids tell the listed runs apart (for tables).
+    #[serde(skip)]
+    pub short_id_len: usize,
+}
+
+/// Columns for a table of runs.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Columns {
+    pub params: Vec<String>,
+    pub metrics: Vec<String>,
+    /// Columns left out because every run has the same value there.
+    pub hidden: usize,
+}
+
+impl ListReport {
+    /// The params and metrics keys to show: all of them, or only those whose values differ
+    /// between the runs (a missing value differs from any value). With one run, all.
+    pub fn columns(&self, all: bool) -> Columns {
+        let params: BTreeSet<&String> = self.runs.iter().flat_map(|r| r.params.keys()).collect();
+        let metrics: BTreeSet<&String> = self.runs.iter().flat_map(|r| r.metrics.keys()).collect();
+        let all = all || self.runs.len() < 2;
+        let mut cols = Columns::default();
+        for k in params {
+            let first = self.runs[0].params.get(k);
+            if all || self.runs.iter().any(|r| r.params.get(k) != first) {
+                cols.params.push(k.clone());
+            } else {
+                cols.hidden += 1;
+            }
+        }
+        // Compare bit patterns, so NaN equals NaN here.
+        let bits = |r: &RunRecord, k: &String| r.metrics.get(k).map(|v| v.0.to_bits());
+        for k in metrics {
+            let first = bits(&self.runs[0], k);
+            if all || self.runs.iter().any(|r| bits(r, k) != first) {
+                cols.metrics.push(k.clone());
+            } else {
+                cols.hidden += 1;
+            }
+        }
+        cols
+    }
+}
+
+/// Turn `--commit` arguments into SHAs (or SHA prefixes for commits git does not have, such as
+/// runs recorded before a rebase or in another clone).
+fn resolve_commits(project: &Project, specs: &[String]) -> Result<Vec<String>> {
+    if specs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let repo = Repo::open(project.root())?;
+    specs
+        .iter()
+        .map(|spec| match repo.resolve(spec) {
+            Ok(rev) => Ok(rev.commit),
+            Err(git::Error::UnknownRevision { .. } | git::Error::NoCommits { .. })
+                if (4..=40).contains(&spec.len())
+                    && spec.chars().all(|c| c.is_ascii_hexdigit()) =>
+            {
+                Ok(spec.to_ascii_lowercase())
+            }
+            Err(e) => Err(e.into()),
+        })
+        .collect()
+}
+
+pub fn list(project: &Project, opts: &ListOptions) -> Result<ListReport> {
+    let filter = match opts.filter.as_deref() {
+        Some(text) if !text.trim().is_empty() => Some(compile_filter(text)?),
+        _ => None,
+    };
+    let sort = match opts.sort.as_deref() {
+        Some(text) => filter::parse_sort(text).map_err(|e| filter_error("sort key", text, e))?,
+        None => Sort::newest_first(),
+    };
+    let commits = resolve_commits(project, &opts.commits)?;
+    let conn = project.open_db()?;
+    let runs = query::list(
+        &conn,
+        &ListQuery { filter: filter.as_ref(), commits: &commits, sort: &sort, limit: opts.limit },
+    )?;
+    let ids: Vec<&RunId> = runs.iter().map(|r| &r.id).collect();
+    let short_id_len = query::unique_prefix_len(&conn, &ids, SHORT_ID)?;
+    Ok(ListReport { runs, short_id_len })
+}
+
+/// `mlx exp show RUN`.
+pub fn show(project: &Project, run: &str) -> Result<RunDetail> {
+    let conn = project.open_db()?;
+    let id = runs::resolve(&conn, run)?;
+    Ok(query::show(&conn, &id)?)
+}
+
+/// One row of a comparison: a value of run A and of run B.
+#[derive(Debug, Serialize)]
+pub struct DiffRow<T> {
+    pub key: String,
+    pub a: Option<T>,
+    pub b: Option<T>,
+    pub changed: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiffReport {
+    pub a: RunRecord,
+    pub b: RunRecord,
+    /// name, status, commit, branch, dirty, start, duration, exit_code.
+    pub fields: Vec<DiffRow<String>>,
+    pub params: Vec<DiffRow<String>>,
+    pub metrics: Vec<DiffRow<MetricValue>>,
+    pub tags: Vec<DiffRow<String>>,
+}
+
+fn rows<T: Clone + PartialEq>(
+    a: &std::collections::BTreeMap<String, T>,
+    b: &std::collections::BTreeMap<String, T>,
+    same: impl Fn(&T, &T) -> bool,
+) -> Vec<DiffRow<T>> {
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .map(|k| {
+            let (x, y) = (a.get(k).cloned(), b.get(k).cloned());
+            let changed = match (&x, &y) {
+                (Some(x), Some(y)) => !same(x, y),
+                _ => true,
+            };
+            DiffRow { key: k.clone(), a: x, b: y, changed }
+        })
+        .collect()
+}
+
+/// `mlx exp diff RUN_A RUN_B`.
+pub fn diff(project: &Project, run_a: &str, run_b: &str) -> Result<DiffReport> {
+    let conn = project.open_db()?;
+    let ids = [runs::resolve(&conn, run_a)?, runs::resolve(&conn, run_b)?];
+    let mut records = query::records(&conn, &ids)?;
+    let (Some(b), Some(a)) = (records.pop(), records.pop()) else {
+        return Err(crate::tracking::Error::UnknownRun { prefix: run_a.to_owned() }.into());
+    };
+    let field = |key: &str, f: &dyn Fn(&RunRecord) -> Option<String>| {
+        let (x, y) = (f(&a), f(&b));
+        DiffRow { key: key.to_owned(), changed: x != y, a: x, b: y }
+    };
+    let fields = vec![
+        field("name", &|r| r.name.clone()),
+        field("status", &|r| Some(r.status.clone())),
+        field("commit", &|r| r.commit.clone()),
+        field("branch", &|r| r.branch.clone()),
+        field("dirty", &|r| Some(r.dirty.to_string())),
+        field("start", &|r| Some(r.start.clone())),
+        field("duration", &|r| r.duration.map(|d| d.to_string())),
+        field("exit_code", &|r| r.exit_code.map(|c| c.to_string())),
+    ];
+    let params = rows(&a.params, &b.params, |x, y| {
+        x == y || runs::as_number(x).is_some_and(|n| runs::as_number(y) == Some(n))
+    });
+    let metrics = rows(&a.metrics, &b.metrics, |x, y| x.0.to_bits() == y.0.to_bits() || x.0 == y.0);
+    let tags = rows(&a.tags, &b.tags, |x, y| x == y);
+    Ok(DiffReport { a, b, fields, params, metrics, tags })
+}
+
+#[derive(Debug)]
+pub struct RmOptions {
+    pub runs: Vec<String>,
+    /// Also delete runs still marked running.
+    pub force: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RemovedRun {
+    pub id: RunId,
+    pub name: Option<String>,
+    pub status: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RmReport {
+    pub deleted: Vec<RemovedRun>,
+}
+
+/// `mlx exp rm RUN...`: every prefix is resolved before anything is deleted.
+pub fn rm(project: &Project, opts: &RmOptions) -> Result<RmReport> {
+    let mut conn = project.open_db()?;
+    let mut ids: Vec<RunId> = Vec::new();
+    for prefix in &opts.runs {
+        let id = runs::resolve(&conn, prefix)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let records = query::records(&conn, &ids)?;
+    if !opts.force
+        && let Some(r) = records.iter().find(|r| r.status == runs::Status::Running.as_str())
+    {
+        return Err(Error::RunStillRunning { id: r.id.clone() });
+    }
+    runs::delete(&mut conn, &ids)?;
+    Ok(RmReport {
+        deleted: records
+            .into_iter()
+            .map(|r| RemovedRun { id: r.id, name: r.name, status: r.status })
+            .collect(),
+    })
+}
+
+#[derive(Debug)]
+pub struct CheckOptions {
+    pub expr: String,
+    /// A run id or prefix; `None` for the latest finished run on HEAD's commit.
+    pub run: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub run: RunId,
+    pub name: Option<String>,
+    pub commit: Option<String>,
+    pub expression: String,
+    pub passed: bool,
+    /// Each comparison with the value the run had.
+    pub comparisons: Vec<Observation>,
+}
+
+/// `mlx exp check EXPR [--run RUN]`: evaluate the expression for one run.
+pub fn check(project: &Project, opts: &CheckOptions) -> Result<CheckReport> {
+    let filter = compile_filter(&opts.expr)?;
+    let conn = project.open_db()?;
+    let id = match &opts.run {
+        Some(prefix) => runs::resolve(&conn, prefix)?,
+        None => {
+            let head = Repo::open(project.root())?.resolve("HEAD")?;
+            runs::latest(&conn, Some(&head.commit), true)?
+                .ok_or(Error::NoFinishedRun { commit: head.commit })?
+        }
+    };
+    let (passed, comparisons) = query::evaluate(&conn, &id, &filter)?;
+    let record = query::records(&conn, std::slice::from_ref(&id))?.pop();
+    Ok(CheckReport {
+        run: id,
+        name: record.as_ref().and_then(|r| r.name.clone()),
+        commit: record.and_then(|r| r.commit),
+        expression: opts.expr.clone(),
+        passed,
+        comparisons,
+    })
+}

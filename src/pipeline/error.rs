@@ -1,0 +1,128 @@
+//! `pipeline::Error`: everything that can be wrong with a pipeline, its graph or its params files.
+//! Variants carry the stage, path, file and position concerned; nothing here prints.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::project_path::ProjectPath;
+
+use super::spec::StageName;
+
+/// A place in a text file, shown as `FILE:LINE:COLUMN` (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A syntax or meaning error in `mlx.toml` (unknown key, wrong type, bad interpolation, …).
+    #[error("{location}: {message}")]
+    Spec { location: Location, message: String },
+
+    /// A graph error found after parsing, with the place in `mlx.toml` that causes it.
+    #[error("{location}: {source}")]
+    At {
+        location: Location,
+        #[source]
+        source: Box<Error>,
+    },
+
+    #[error("cycle between stages: {}", join_cycle(.stages))]
+    Cycle { stages: Vec<StageName> },
+
+    #[error("stages {first} and {second} both write {path}")]
+    DuplicateOut { path: ProjectPath, first: StageName, second: StageName },
+
+    #[error("output {inner} of stage {inner_stage} is inside output {outer} of stage {outer_stage}")]
+    NestedOut { inner: ProjectPath, inner_stage: StageName, outer: ProjectPath, outer_stage: StageName },
+
+    #[error("stage {stage} lists {path} both as a dependency and as an output")]
+    DepIsOwnOut { stage: StageName, path: ProjectPath },
+
+    #[error("stage {stage}: dependency {path} does not exist and no stage produces it")]
+    MissingDep { stage: StageName, path: ProjectPath },
+
+    #[error("unknown stage {name}{}", suggestion.as_ref().map(|s| format!(" (did you mean {s}?)")).unwrap_or_default())]
+    UnknownStage { name: String, suggestion: Option<StageName> },
+
+    #[error("two stages are named {name}")]
+    DuplicateStage { name: StageName },
+
+    /// A params file that a stage or an override names does not exist.
+    #[error("params file {file} does not exist")]
+    MissingParamsFile { file: ProjectPath },
+
+    #[error("params file {file} has no key {key}")]
+    MissingParam { file: ProjectPath, key: String },
+
+    /// A params file that does not parse; line and column where the format gives them.
+    #[error("{}: {message}", position(.file, *.line_column))]
+    BadParamsFile { file: ProjectPath, line_column: Option<(usize, usize)>, message: String },
+
+    #[error("params file {file}: only .toml, .json, .yaml and .yml files can hold params")]
+    UnsupportedParamsFile { file: ProjectPath },
+
+    #[error("params file {file}: cannot set {key}: {reason}")]
+    BadOverride { file: ProjectPath, key: String, reason: String },
+
+    /// A `--set` argument that is not `KEY=VALUE` or `FILE:KEY=VALUE`.
+    #[error("--set {arg:?}: {reason}")]
+    BadOverrideSyntax { arg: String, reason: String },
+
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+fn join_cycle(stages: &[StageName]) -> String {
+    let mut names: Vec<&str> = stages.iter().map(StageName::as_str).collect();
+    if let Some(first) = names.first().copied() {
+        names.push(first);
+    }
+    names.join(" -> ")
+}
+
+fn position(file: &ProjectPath, line_column: Option<(usize, usize)>) -> String {
+    match line_column {
+        Some((line, column)) => format!("{file}:{line}:{column}"),
+        None => file.to_string(),
+    }
+}
+
+impl Error {
+    /// True for mistakes in `mlx.toml`, params files or arguments (exit 2); false for IO (exit 3).
+    pub fn is_input_error(&self) -> bool {
+        !matches!(self, Error::Io(_))
+    }
+
+    /// A next step for the user, where one is obvious.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::At { source, .. } => source.hint(),
+            Error::UnknownStage { .. } => Some("list the stages with: mlx dag".into()),
+            Error::MissingDep { path, .. } => Some(format!(
+                "create {path}, track it with `mlx add {path}`, or add a stage whose outs include it"
+            )),
+            Error::DuplicateOut { .. } | Error::NestedOut { .. } => {
+                Some("each output belongs to exactly one stage; split or rename the outputs".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// The error without the `mlx.toml` position wrapped around it.
+    pub fn inner(&self) -> &Error {
+        match self {
+            Error::At { source, .. } => source.inner(),
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Pipelines: stages declared in `mlx.toml`, run as a DAG, skipped when nothing they depend on
+//! changed, recorded in `mlx.lock` and as experiment runs.
+//!
+//! - `spec`: the parsed, expanded and validated pipeline (`Pipeline`, `Stage`).
+//! - `dag`: the graph between stages: order, selection, cycles.
+//! - `params`: reading parameter values from TOML/JSON/YAML files, and `--set` overrides.
+//! - `lock`: `mlx.lock`, what each stage last produced.
+//! - `fingerprint`: the hash that identifies a stage's inputs (for the run cache).
+//! - `executor`: running stages in parallel under resource limits.
+
+pub mod dag;
+pub mod error;
+pub mod fingerprint;
+pub mod lock;
+pub mod params;
+pub mod spec;
+
+pub use dag::{Dag, Edge};
+pub use error::{Error, Location};
+pub use spec::{Out, OutKind, ParamRef, Pipeline, Stage, StageName, load};

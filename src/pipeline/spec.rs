@@ -1,0 +1,1202 @@
+//! The pipeline as mlx runs it: every stage expanded (`foreach`/`matrix` give `train@rf`),
+//! every path checked to stay inside the project, stages in a valid order.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::dag::Dag;
+use super::error::{Error, Location};
+use crate::project_path::{ProjectPath, RelPath};
+
+/// A stage's name as users type it: `train`, or `train@rf` for an expanded one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct StageName(pub String);
+
+impl StageName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StageName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What an output is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutKind {
+    Out,
+    /// A metrics file (JSON/TOML/YAML/CSV): read after the stage and logged on its run.
+    Metrics,
+    /// A plots file: cached and listed, not interpreted.
+    Plots,
+}
+
+/// One output of a stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Out {
+    pub path: ProjectPath,
+    pub kind: OutKind,
+    /// Stored in the cache (and git-ignored). `cache = false`: only hashed and recorded.
+    pub cache: bool,
+    /// Kept between runs: not deleted before the stage runs.
+    pub persist: bool,
+}
+
+/// A parameter a stage depends on: a key (dotted path; may name a whole section) in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ParamRef {
+    /// `params.toml` unless the entry said `FILE:key`.
+    pub file: ProjectPath,
+    pub key: String,
+}
+
+impl ParamRef {
+    /// How the parameter is named in records: `key` for `params.toml`, `file:key` otherwise.
+    pub fn display_name(&self) -> String {
+        if self.file.as_path() == std::path::Path::new(DEFAULT_PARAMS_FILE) {
+            self.key.clone()
+        } else {
+            format!("{}:{}", self.file, self.key)
+        }
+    }
+}
+
+pub const DEFAULT_PARAMS_FILE: &str = "params.toml";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stage {
+    pub name: StageName,
+    /// Shell commands run one after the other with `sh -c` (most stages have one).
+    pub cmd: Vec<String>,
+    /// Folder the commands run in; `None` is the project root.
+    pub wdir: Option<ProjectPath>,
+    pub deps: Vec<ProjectPath>,
+    pub params: Vec<ParamRef>,
+    /// Outputs of every kind (outs, metrics, plots).
+    pub outs: Vec<Out>,
+    pub env: BTreeMap<String, String>,
+    /// Run every time, even when nothing changed.
+    pub always_changed: bool,
+    /// Scarce resources this stage holds while it runs, e.g. `gpu = 1`.
+    pub resources: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pipeline {
+    /// In a valid execution order (every stage after the stages producing its deps).
+    pub stages: Vec<Stage>,
+    /// Limits from `[resources]`, e.g. `gpu = 1`; a resource without a limit is unlimited.
+    pub resources: BTreeMap<String, u32>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing `[stages]` and `[resources]` from `mlx.toml`.
+//
+// The text is deserialized into raw types whose strings keep their spans, so every error (TOML
+// syntax, an unknown key, a wrong type, a bad path or interpolation, a graph error) names
+// `mlx.toml:LINE:COLUMN`. Then each raw stage is expanded (`foreach`/`matrix`), its strings
+// interpolated, its paths resolved against `wdir` into project paths, and the whole checked as a
+// graph (`dag`) and put in execution order.
+
+/// The file stages are declared in, at the project root.
+pub const PIPELINE_FILE: &str = crate::config::PROJECT_FILE;
+
+/// Read the pipeline declared in `ROOT/mlx.toml`: expanded, checked and in execution order.
+/// `None` when there is no `mlx.toml` or it has no `[stages]` table.
+pub fn load(root: &Path) -> Result<Option<Pipeline>, Error> {
+    Ok(load_with_source_map(root)?.map(|(pipeline, _)| pipeline))
+}
+
+/// [`load`], plus where each stage, dep and out was declared (to place later errors such as a
+/// missing dependency, see [`SourceMap::locate`]).
+pub fn load_with_source_map(root: &Path) -> Result<Option<(Pipeline, SourceMap)>, Error> {
+    let text = match std::fs::read_to_string(root.join(PIPELINE_FILE)) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => fs_err::read_to_string(root.join(PIPELINE_FILE))?,
+    };
+    parse_with_source_map(Path::new(PIPELINE_FILE), &text)
+}
+
+/// Parse pipeline text; `file_name` names it in errors. `None` when it has no `[stages]`.
+pub fn parse(file_name: &Path, text: &str) -> Result<Option<Pipeline>, Error> {
+    Ok(parse_with_source_map(file_name, text)?.map(|(pipeline, _)| pipeline))
+}
+
+/// [`parse`], plus where each stage, dep and out was declared.
+pub fn parse_with_source_map(
+    file_name: &Path,
+    text: &str,
+) -> Result<Option<(Pipeline, SourceMap)>, Error> {
+    let lines = LineIndex::new(text);
+    let cx = Cx { file: file_name, text, lines: &lines };
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        // serde's name for a TOML array is "sequence".
+        cx.error(offset, &e.message().trim().replace("a sequence", "a list"))
+    })?;
+    let Some(raw_stages) = raw.stages else { return Ok(None) };
+
+    let mut resources = BTreeMap::new();
+    for (name, limit) in &raw.resources {
+        check_resource_name(&cx, name)?;
+        resources.insert(name.get_ref().clone(), *limit.get_ref());
+    }
+
+    // Declaration order: where each stage's name first appears in the file.
+    let mut declared: Vec<(&Spanned<String>, &RawStage)> =
+        raw_stages.get_ref().iter().map(|(k, v)| (k, v.get_ref())).collect();
+    declared.sort_by_key(|(k, _)| k.span().start);
+
+    let mut stages = Vec::new();
+    let mut map = SourceMap { stages: HashMap::new() };
+    let mut seen: HashMap<StageName, Range<usize>> = HashMap::new();
+    for (name, raw_stage) in declared {
+        for (stage, spans) in expand(&cx, name, raw_stage, &resources)? {
+            if seen.insert(stage.name.clone(), spans.header.clone()).is_some() {
+                return Err(
+                    cx.error(spans.header.start, &format!("two stages are named {}", stage.name))
+                );
+            }
+            map.stages.insert(stage.name.clone(), spans.locate(&cx));
+            stages.push(stage);
+        }
+    }
+
+    let dag = Dag::build(&stages).map_err(|e| map.locate(e))?;
+    let mut by_name: HashMap<StageName, Stage> =
+        stages.into_iter().map(|s| (s.name.clone(), s)).collect();
+    let stages = dag
+        .order()
+        .iter()
+        .map(|name| by_name.remove(name).expect("the dag orders exactly the parsed stages"))
+        .collect();
+    Ok(Some((Pipeline { stages, resources }, map)))
+}
+
+/// Where stages, deps and outs were declared in `mlx.toml`, to place errors found later.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    stages: HashMap<StageName, StageLocations>,
+}
+
+#[derive(Debug, Clone)]
+struct StageLocations {
+    header: Location,
+    deps: Vec<(ProjectPath, Location)>,
+    outs: Vec<(ProjectPath, Location)>,
+}
+
+impl SourceMap {
+    /// Where stage `name` is declared (its name in the table header).
+    pub fn stage(&self, name: &StageName) -> Option<&Location> {
+        self.stages.get(name).map(|s| &s.header)
+    }
+
+    /// Wrap a graph error with the place in `mlx.toml` that causes it, where there is one.
+    pub fn locate(&self, err: Error) -> Error {
+        let dep = |stage: &StageName, path: &ProjectPath| {
+            let s = self.stages.get(stage)?;
+            s.deps.iter().find(|(p, _)| p == path).map(|(_, l)| l).or(Some(&s.header))
+        };
+        let out = |stage: &StageName, path: &ProjectPath| {
+            let s = self.stages.get(stage)?;
+            s.outs.iter().find(|(p, _)| p == path).map(|(_, l)| l).or(Some(&s.header))
+        };
+        let location = match &err {
+            Error::DuplicateOut { path, second, .. } => out(second, path),
+            Error::NestedOut { inner, inner_stage, .. } => out(inner_stage, inner),
+            Error::DepIsOwnOut { stage, path } => dep(stage, path),
+            Error::MissingDep { stage, path } => dep(stage, path),
+            Error::DuplicateStage { name } => self.stage(name),
+            Error::Cycle { stages } => stages.first().and_then(|s| self.stage(s)),
+            _ => None,
+        };
+        match location {
+            Some(location) => Error::At { location: location.clone(), source: Box::new(err) },
+            None => err,
+        }
+    }
+}
+
+/// Spans of one expanded stage's parts, turned into [`StageLocations`] once it is accepted.
+struct StageSpans {
+    header: Range<usize>,
+    deps: Vec<(ProjectPath, Range<usize>)>,
+    outs: Vec<(ProjectPath, Range<usize>)>,
+}
+
+impl StageSpans {
+    fn locate(&self, cx: &Cx<'_>) -> StageLocations {
+        StageLocations {
+            header: cx.location(self.header.start),
+            deps: self.deps.iter().map(|(p, s)| (p.clone(), cx.location(s.start))).collect(),
+            outs: self.outs.iter().map(|(p, s)| (p.clone(), cx.location(s.start))).collect(),
+        }
+    }
+}
+
+// --- raw TOML shapes ---------------------------------------------------------------------------
+
+/// The keys of `mlx.toml` this module reads; the others belong to `config`.
+#[derive(Deserialize)]
+struct RawFile {
+    stages: Option<Spanned<BTreeMap<Spanned<String>, Spanned<RawStage>>>>,
+    #[serde(default)]
+    resources: BTreeMap<Spanned<String>, Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a stage table (cmd, deps, outs, …)")]
+struct RawStage {
+    cmd: Option<Spanned<RawCmd>>,
+    wdir: Option<Spanned<String>>,
+    #[serde(default)]
+    deps: Vec<Spanned<String>>,
+    #[serde(default)]
+    params: Vec<Spanned<String>>,
+    #[serde(default)]
+    outs: Vec<Spanned<RawOut>>,
+    #[serde(default)]
+    metrics: Vec<Spanned<RawOut>>,
+    #[serde(default)]
+    plots: Vec<Spanned<RawOut>>,
+    #[serde(default)]
+    env: BTreeMap<Spanned<String>, Spanned<EnvValue>>,
+    #[serde(default)]
+    always_changed: bool,
+    #[serde(default)]
+    resources: BTreeMap<Spanned<String>, Spanned<u32>>,
+    foreach: Option<Spanned<RawForeach>>,
+    matrix: Option<Spanned<BTreeMap<Spanned<String>, Spanned<Vec<toml::Value>>>>>,
+    /// A description for people reading the file; mlx does not use it.
+    #[allow(dead_code)]
+    desc: Option<String>,
+}
+
+/// `foreach = [values…]` or `foreach = { name = value, … }` (keys keep their place in the file).
+enum RawForeach {
+    List(Vec<toml::Value>),
+    Table(Vec<(Spanned<String>, toml::Value)>),
+}
+
+impl<'de> Deserialize<'de> for RawForeach {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawForeach;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of values or a table of named values")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut all = Vec::new();
+                while let Some(v) = seq.next_element()? {
+                    all.push(v);
+                }
+                Ok(RawForeach::List(all))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut all = Vec::new();
+                while let Some(k) = map.next_key()? {
+                    all.push((k, map.next_value()?));
+                }
+                Ok(RawForeach::Table(all))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `cmd = "…"` or `cmd = ["…", "…"]`.
+enum RawCmd {
+    One(String),
+    Many(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for RawCmd {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawCmd;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a command string or a list of command strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawCmd, E> {
+                Ok(RawCmd::One(v.to_owned()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawCmd, A::Error> {
+                let mut all = Vec::new();
+                while let Some(cmd) = seq.next_element()? {
+                    all.push(cmd);
+                }
+                Ok(RawCmd::Many(all))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An entry of `outs`, `metrics` or `plots`: `"path"` or `{ path = "…", cache = …, persist = … }`.
+struct RawOut {
+    path: Spanned<String>,
+    cache: Option<bool>,
+    persist: Option<bool>,
+    /// The entry was a bare string (its span is then the string's).
+    bare: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutTable {
+    path: Spanned<String>,
+    cache: Option<bool>,
+    persist: Option<bool>,
+}
+
+impl<'de> Deserialize<'de> for RawOut {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawOut;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a path or a table like { path = \"…\", cache = false, persist = true }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawOut, E> {
+                Ok(RawOut {
+                    path: Spanned::new(0..0, v.to_owned()),
+                    cache: None,
+                    persist: None,
+                    bare: true,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawOut, A::Error> {
+                let t = RawOutTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawOut { path: t.path, cache: t.cache, persist: t.persist, bare: false })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An `env` value: a string, or a number or boolean written as one.
+struct EnvValue(String);
+
+impl<'de> Deserialize<'de> for EnvValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = EnvValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<EnvValue, E> {
+                Ok(EnvValue(v.to_owned()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<EnvValue, E> {
+                Ok(EnvValue(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<EnvValue, E> {
+                Ok(EnvValue(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<EnvValue, E> {
+                Ok(EnvValue(toml::Value::Float(v).to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<EnvValue, E> {
+                Ok(EnvValue(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// --- positions -----------------------------------------------------------------------------------
+
+/// Byte offset → line and column, by binary search over line starts.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    fn line_column(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        (line + 1, column + 1)
+    }
+}
+
+/// What every error needs to say where it is.
+struct Cx<'a> {
+    file: &'a Path,
+    text: &'a str,
+    lines: &'a LineIndex,
+}
+
+impl Cx<'_> {
+    fn location(&self, offset: usize) -> Location {
+        let (line, column) = self.lines.line_column(self.text, offset);
+        Location { file: self.file.to_path_buf(), line, column }
+    }
+
+    fn error(&self, offset: usize, message: &str) -> Error {
+        Error::Spec { location: self.location(offset), message: message.to_owned() }
+    }
+
+    /// An error about `needle` inside the value at `span`: points at `needle` when the source
+    /// text holds it verbatim (no escapes in the way), else at the value.
+    fn error_in(&self, span: &Range<usize>, needle: &str, message: &str) -> Error {
+        let offset = self
+            .text
+            .get(span.clone())
+            .and_then(|s| s.find(needle))
+            .map_or(span.start, |i| span.start + i);
+        self.error(offset, message)
+    }
+}
+
+// --- expansion -------------------------------------------------------------------------------------
+
+/// The values `${…}` can name in one expanded stage.
+struct Vars<'a> {
+    key: Option<&'a str>,
+    item: &'a toml::Value,
+}
+
+fn valid_stage_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn valid_name_suffix(suffix: &str) -> bool {
+    !suffix.is_empty()
+        && suffix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+fn check_resource_name(cx: &Cx<'_>, name: &Spanned<String>) -> Result<(), Error> {
+    if valid_stage_name(name.get_ref()) {
+        Ok(())
+    } else {
+        Err(cx.error(
+            name.span().start,
+            &format!(
+                "resource name {:?} may only contain letters, digits, `_` and `-`",
+                name.get_ref()
+            ),
+        ))
+    }
+}
+
+/// A scalar as it reads in a name or an interpolated string; `None` for tables and arrays.
+fn scalar_text(value: &toml::Value) -> Option<String> {
+    match value {
+        toml::Value::String(s) => Some(s.clone()),
+        toml::Value::Table(_) | toml::Value::Array(_) => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// One raw stage → its expanded stages (one unless `foreach` or `matrix`).
+fn expand(
+    cx: &Cx<'_>,
+    name: &Spanned<String>,
+    raw: &RawStage,
+    limits: &BTreeMap<String, u32>,
+) -> Result<Vec<(Stage, StageSpans)>, Error> {
+    let base = name.get_ref();
+    let name_span = name.span();
+    if !valid_stage_name(base) {
+        return Err(cx.error(
+            name_span.start,
+            &format!("stage name {base:?} may only contain letters, digits, `_` and `-`"),
+        ));
+    }
+    // (name suffix, key, item, span of the value it comes from)
+    let mut variants: Vec<(String, Option<String>, toml::Value, Range<usize>)> = Vec::new();
+    match (&raw.foreach, &raw.matrix) {
+        (Some(_), Some(matrix)) => {
+            return Err(cx.error(
+                matrix.span().start,
+                &format!("stage {base} has both `foreach` and `matrix`; use one"),
+            ));
+        }
+        (Some(foreach), None) => {
+            let span = foreach.span();
+            match foreach.get_ref() {
+                RawForeach::List(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let suffix = scalar_text(item).unwrap_or_else(|| i.to_string());
+                        variants.push((suffix, None, item.clone(), span.clone()));
+                    }
+                }
+                RawForeach::Table(entries) => {
+                    let mut entries: Vec<_> = entries.iter().collect();
+                    entries.sort_by_key(|(k, _)| k.span().start);
+                    for (key, item) in entries {
+                        let key = key.get_ref().clone();
+                        variants.push((key.clone(), Some(key), item.clone(), span.clone()));
+                    }
+                }
+            }
+            if variants.is_empty() {
+                return Err(cx.error(span.start, &format!("`foreach` of stage {base} is empty")));
+            }
+        }
+        (None, Some(matrix)) => variants = matrix_variants(cx, base, matrix)?,
+        (None, None) => {}
+    }
+
+    if variants.is_empty() {
+        let no_vars = None;
+        return Ok(vec![build_stage(cx, StageName(base.clone()), &name_span, raw, no_vars, limits)?]);
+    }
+    let mut out = Vec::with_capacity(variants.len());
+    for (suffix, key, item, span) in &variants {
+        if !valid_name_suffix(suffix) {
+            return Err(cx.error_in(
+                span,
+                suffix,
+                &format!(
+                    "{suffix:?} cannot be part of a stage name (letters, digits, `_`, `-` and `.` only); \
+                     use a table `foreach = {{ name = … }}` to name the variants"
+                ),
+            ));
+        }
+        let stage_name = StageName(format!("{base}@{suffix}"));
+        let vars = Vars { key: key.as_deref(), item };
+        out.push(build_stage(cx, stage_name, &name_span, raw, Some(&vars), limits)?);
+    }
+    Ok(out)
+}
+
+fn toml_type(value: &toml::Value) -> &'static str {
+    match value {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a float",
+        toml::Value::Boolean(_) => "a boolean",
+        toml::Value::Datetime(_) => "a date",
+        toml::Value::Array(_) => "a list",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
+/// `matrix = { model = ["rf", "gbm"], seed = [1, 2] }` → rf-1, rf-2, gbm-1, gbm-2 (first key
+/// outermost), each item a table `{ model = …, seed = … }`.
+fn matrix_variants(
+    cx: &Cx<'_>,
+    base: &str,
+    matrix: &Spanned<BTreeMap<Spanned<String>, Spanned<Vec<toml::Value>>>>,
+) -> Result<Vec<(String, Option<String>, toml::Value, Range<usize>)>, Error> {
+    let mut axes: Vec<(&Spanned<String>, &Spanned<Vec<toml::Value>>)> =
+        matrix.get_ref().iter().collect();
+    axes.sort_by_key(|(k, _)| k.span().start);
+    if axes.is_empty() {
+        return Err(cx.error(matrix.span().start, &format!("`matrix` of stage {base} is empty")));
+    }
+    let mut combos: Vec<(Vec<String>, toml::Table, Range<usize>)> =
+        vec![(Vec::new(), toml::Table::new(), matrix.span())];
+    for (key, values) in axes {
+        if values.get_ref().is_empty() {
+            return Err(cx.error(
+                values.span().start,
+                &format!("`matrix.{}` of stage {base} has no values", key.get_ref()),
+            ));
+        }
+        let mut next = Vec::with_capacity(combos.len() * values.get_ref().len());
+        for (parts, table, _) in &combos {
+            for (i, value) in values.get_ref().iter().enumerate() {
+                let mut parts = parts.clone();
+                parts.push(scalar_text(value).unwrap_or_else(|| format!("{}{i}", key.get_ref())));
+                let mut table = table.clone();
+                table.insert(key.get_ref().clone(), value.clone());
+                next.push((parts, table, values.span()));
+            }
+        }
+        combos = next;
+    }
+    Ok(combos
+        .into_iter()
+        .map(|(parts, table, span)| (parts.join("-"), None, toml::Value::Table(table), span))
+        .collect())
+}
+
+/// Replace `${key}`, `${item}` and `${item.a.b}` in `s`; `\${` stays a literal `${`.
+fn interpolate(
+    cx: &Cx<'_>,
+    s: &Spanned<String>,
+    stage: &str,
+    vars: Option<&Vars<'_>>,
+) -> Result<String, Error> {
+    let text = s.get_ref();
+    if !text.contains("${") {
+        return Ok(text.clone());
+    }
+    let span = s.span();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("${") {
+        if rest[..i].ends_with('\\') {
+            out.push_str(&rest[..i - 1]);
+            out.push_str("${");
+            rest = &rest[i + 2..];
+            continue;
+        }
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else {
+            let snippet: String = rest[i..].chars().take(20).collect();
+            return Err(cx.error_in(
+                &span,
+                &snippet,
+                "unclosed `${`; write `\\${` for a literal `${`",
+            ));
+        };
+        let expr = after[..end].trim();
+        let whole = &rest[i..i + 2 + end + 1];
+        let value = resolve_var(expr, stage, vars).map_err(|m| cx.error_in(&span, whole, &m))?;
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn resolve_var(expr: &str, stage: &str, vars: Option<&Vars<'_>>) -> Result<String, String> {
+    let Some(vars) = vars else {
+        return Err(format!(
+            "unknown variable `${{{expr}}}`: stage {stage} has no `foreach` or `matrix` \
+             (write `\\${{` for a literal `${{`)"
+        ));
+    };
+    let mut parts = expr.split('.');
+    let head = parts.next().unwrap_or("");
+    let mut value = match head {
+        "item" => vars.item,
+        "key" => {
+            return match (vars.key, parts.next()) {
+                (Some(k), None) => Ok(k.to_owned()),
+                (None, _) => Err(format!(
+                    "unknown variable `${{{expr}}}`: `${{key}}` needs `foreach` over a table"
+                )),
+                (Some(_), Some(_)) => Err(format!("unknown variable `${{{expr}}}`")),
+            };
+        }
+        _ => {
+            let known = if vars.key.is_some() { "`${key}` and `${item}`" } else { "`${item}`" };
+            return Err(format!("unknown variable `${{{expr}}}`; stage {stage} defines {known}"));
+        }
+    };
+    let mut path = head.to_owned();
+    for part in parts {
+        match value {
+            toml::Value::Table(t) => match t.get(part) {
+                Some(v) => value = v,
+                None => {
+                    let fields: Vec<&str> = t.keys().map(String::as_str).collect();
+                    return Err(format!(
+                        "unknown variable `${{{expr}}}`: {path} has no field {part:?} (it has {})",
+                        fields.join(", ")
+                    ));
+                }
+            },
+            other => {
+                return Err(format!(
+                    "unknown variable `${{{expr}}}`: {path} is {}, not a table",
+                    toml_type(other)
+                ));
+            }
+        }
+        path = format!("{path}.{part}");
+    }
+    scalar_text(value).ok_or_else(|| {
+        format!("`${{{expr}}}` is {}; name one of its fields, e.g. `${{{path}.name}}`", toml_type(value))
+    })
+}
+
+/// Resolve a path written in a stage (relative to its `wdir`) into a project path.
+fn resolve_path(wdir: Option<&ProjectPath>, raw: &str) -> Result<ProjectPath, String> {
+    if raw.trim().is_empty() {
+        return Err("empty path".into());
+    }
+    let path = Path::new(raw);
+    if path.is_absolute() {
+        return Err(format!(
+            "{raw:?} is absolute; paths in mlx.toml are relative to the stage's wdir and must stay inside the project"
+        ));
+    }
+    let mut out: Vec<&std::ffi::OsStr> =
+        wdir.map(|w| w.as_path().iter().collect()).unwrap_or_default();
+    for c in path.components() {
+        match c {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if out.pop().is_none() {
+                    return Err(format!("{raw:?} leads outside the project"));
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(format!("{raw:?} is absolute"));
+            }
+        }
+    }
+    let joined: PathBuf = out.iter().collect();
+    RelPath::new(joined).map_err(|_| format!("{raw:?} names the project root itself"))
+}
+
+#[allow(clippy::too_many_lines)]
+fn build_stage(
+    cx: &Cx<'_>,
+    name: StageName,
+    name_span: &Range<usize>,
+    raw: &RawStage,
+    vars: Option<&Vars<'_>>,
+    limits: &BTreeMap<String, u32>,
+) -> Result<(Stage, StageSpans), Error> {
+    let stage = name.as_str();
+    let interp = |s: &Spanned<String>| interpolate(cx, s, stage, vars);
+    let path_error = |span: &Range<usize>, m: String| cx.error(span.start, &m);
+
+    let cmd = match &raw.cmd {
+        None => {
+            return Err(cx.error(name_span.start, &format!("stage {stage} has no `cmd`")));
+        }
+        Some(cmd) => {
+            let list: Vec<Spanned<String>> = match cmd.get_ref() {
+                RawCmd::One(s) => vec![Spanned::new(cmd.span(), s.clone())],
+                RawCmd::Many(all) => all.clone(),
+            };
+            if list.is_empty() {
+                return Err(cx.error(cmd.span().start, &format!("`cmd` of stage {stage} is empty")));
+            }
+            let mut out = Vec::with_capacity(list.len());
+            for c in &list {
+                let text = interp(c)?;
+                if text.trim().is_empty() {
+                    return Err(cx.error(c.span().start, "empty command"));
+                }
+                out.push(text);
+            }
+            out
+        }
+    };
+
+    let wdir = match &raw.wdir {
+        None => None,
+        Some(w) => {
+            let text = interp(w)?;
+            if Path::new(&text).components().all(|c| c == Component::CurDir) {
+                None
+            } else {
+                Some(resolve_path(None, &text).map_err(|m| path_error(&w.span(), format!("wdir: {m}")))?)
+            }
+        }
+    };
+
+    let mut spans = StageSpans { header: name_span.clone(), deps: Vec::new(), outs: Vec::new() };
+
+    let mut deps = Vec::new();
+    for d in &raw.deps {
+        let path = resolve_path(wdir.as_ref(), &interp(d)?).map_err(|m| path_error(&d.span(), m))?;
+        if !deps.contains(&path) {
+            spans.deps.push((path.clone(), d.span()));
+            deps.push(path);
+        }
+    }
+
+    let mut params: Vec<ParamRef> = Vec::new();
+    for p in &raw.params {
+        let text = interp(p)?;
+        let param = parse_param_ref(wdir.as_ref(), &text).map_err(|m| path_error(&p.span(), m))?;
+        if !params.contains(&param) {
+            params.push(param);
+        }
+    }
+
+    let mut outs: Vec<Out> = Vec::new();
+    let groups = [(&raw.outs, OutKind::Out), (&raw.metrics, OutKind::Metrics), (&raw.plots, OutKind::Plots)];
+    for (entries, kind) in groups {
+        for entry in entries {
+            let raw_out = entry.get_ref();
+            let path_span = if raw_out.bare { entry.span() } else { raw_out.path.span() };
+            let text = interp(&Spanned::new(path_span.clone(), raw_out.path.get_ref().clone()))?;
+            let path =
+                resolve_path(wdir.as_ref(), &text).map_err(|m| path_error(&path_span, m))?;
+            if outs.iter().any(|o| o.path == path) {
+                return Err(cx.error(
+                    path_span.start,
+                    &format!("{path} is listed twice in the outputs of stage {stage}"),
+                ));
+            }
+            spans.outs.push((path.clone(), path_span));
+            outs.push(Out {
+                path,
+                kind,
+                cache: raw_out.cache.unwrap_or(true),
+                persist: raw_out.persist.unwrap_or(false),
+            });
+        }
+    }
+
+    let mut env = BTreeMap::new();
+    for (key, value) in &raw.env {
+        let k = key.get_ref();
+        if k.is_empty() || k.contains('=') || k.contains('\0') {
+            return Err(cx.error(key.span().start, &format!("{k:?} is not a valid environment variable name")));
+        }
+        let value = interp(&Spanned::new(value.span(), value.get_ref().0.clone()))?;
+        env.insert(k.clone(), value);
+    }
+
+    let mut resources = BTreeMap::new();
+    for (key, amount) in &raw.resources {
+        check_resource_name(cx, key)?;
+        if let Some(limit) = limits.get(key.get_ref())
+            && amount.get_ref() > limit
+        {
+            return Err(cx.error(
+                amount.span().start,
+                &format!(
+                    "stage {stage} needs {} {} but [resources] allows only {limit}",
+                    amount.get_ref(),
+                    key.get_ref()
+                ),
+            ));
+        }
+        resources.insert(key.get_ref().clone(), *amount.get_ref());
+    }
+
+    let stage = Stage {
+        name,
+        cmd,
+        wdir,
+        deps,
+        params,
+        outs,
+        env,
+        always_changed: raw.always_changed,
+        resources,
+    };
+    Ok((stage, spans))
+}
+
+/// `"train.lr"` (in the stage's default params file) or `"other.yaml:train.lr"`.
+fn parse_param_ref(wdir: Option<&ProjectPath>, text: &str) -> Result<ParamRef, String> {
+    let (file, key) = match text.rsplit_once(':') {
+        Some((file, key)) => (file, key),
+        None => (DEFAULT_PARAMS_FILE, text),
+    };
+    if key.is_empty() || key.split('.').any(str::is_empty) {
+        return Err(format!("param {text:?}: the key must be dotted names like `train.lr`"));
+    }
+    let file = resolve_path(wdir, file).map_err(|m| format!("param {text:?}: {m}"))?;
+    if super::params::Format::of(&file).is_none() {
+        return Err(format!(
+            "param {text:?}: params files must end in .toml, .json, .yaml or .yml"
+        ));
+    }
+    Ok(ParamRef { file, key: key.to_owned() })
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Pipeline {
+        parse(Path::new("mlx.toml"), text).unwrap().expect("has stages")
+    }
+
+    fn parse_err(text: &str) -> String {
+        parse(Path::new("mlx.toml"), text).unwrap_err().to_string()
+    }
+
+    fn names(p: &Pipeline) -> Vec<&str> {
+        p.stages.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    fn paths(list: &[ProjectPath]) -> Vec<String> {
+        list.iter().map(ToString::to_string).collect()
+    }
+
+    const FULL: &str = r#"
+[core]
+lock_timeout = 5
+
+[resources]
+gpu = 1
+
+[stages.train]
+cmd = ["python train.py", "python report.py"]
+deps = ["data/prepared", "train.py"]
+params = ["train", "conf/model.yaml:model.depth"]
+outs = ["model.pkl", { path = "ckpt", persist = true }]
+metrics = [{ path = "eval/metrics.json", cache = false }]
+plots = ["eval/plots/roc.csv"]
+env = { OMP_NUM_THREADS = 1, MODE = "fast" }
+always_changed = true
+resources = { gpu = 1 }
+desc = "fits the model"
+
+[stages.prepare]
+cmd = "python src/prepare.py data/data.xml"
+wdir = "."
+deps = ["data/data.xml", "src/prepare.py"]
+params = ["prepare.seed", "prepare.split"]
+outs = ["data/prepared", { path = "cache/tmp", cache = false }]
+"#;
+
+    #[test]
+    fn parses_every_key_and_orders_producers_first() {
+        let p = parse_ok(FULL);
+        assert_eq!(names(&p), ["prepare", "train"]);
+        assert_eq!(p.resources, BTreeMap::from([("gpu".to_owned(), 1)]));
+        let prepare = &p.stages[0];
+        assert_eq!(prepare.cmd, ["python src/prepare.py data/data.xml"]);
+        assert_eq!(prepare.wdir, None);
+        assert_eq!(prepare.params[1].file.to_string(), "params.toml");
+        assert_eq!(prepare.params[1].key, "prepare.split");
+        assert!(!prepare.outs[1].cache);
+        let train = &p.stages[1];
+        assert_eq!(train.cmd.len(), 2);
+        assert_eq!(paths(&train.deps), ["data/prepared", "train.py"]);
+        assert_eq!(train.params[0].key, "train");
+        assert_eq!(train.params[1].display_name(), "conf/model.yaml:model.depth");
+        let kinds: Vec<(String, OutKind, bool, bool)> = train
+            .outs
+            .iter()
+            .map(|o| (o.path.to_string(), o.kind, o.cache, o.persist))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("model.pkl".into(), OutKind::Out, true, false),
+                ("ckpt".into(), OutKind::Out, true, true),
+                ("eval/metrics.json".into(), OutKind::Metrics, false, false),
+                ("eval/plots/roc.csv".into(), OutKind::Plots, true, false),
+            ]
+        );
+        assert_eq!(train.env["OMP_NUM_THREADS"], "1");
+        assert_eq!(train.env["MODE"], "fast");
+        assert!(train.always_changed);
+        assert_eq!(train.resources["gpu"], 1);
+    }
+
+    #[test]
+    fn no_stages_table_is_none() {
+        assert!(parse(Path::new("mlx.toml"), "[cache]\ntype = \"copy\"\n").unwrap().is_none());
+        assert!(parse(Path::new("mlx.toml"), "").unwrap().is_none());
+        assert_eq!(parse_ok("[stages]\n").stages.len(), 0);
+    }
+
+    #[test]
+    fn independent_stages_keep_declaration_order() {
+        let p = parse_ok("[stages.zeta]\ncmd = \"z\"\n[stages.alpha]\ncmd = \"a\"\n[stages.mid]\ncmd = \"m\"\n");
+        assert_eq!(names(&p), ["zeta", "alpha", "mid"]);
+    }
+
+    #[test]
+    fn paths_are_relative_to_wdir() {
+        let p = parse_ok(
+            "[stages.s]\ncmd = \"make\"\nwdir = \"src/app\"\ndeps = [\"../../data/x\", \"main.c\"]\n\
+             params = [\"lr\", \"../conf.json:a.b\"]\nouts = [\"./build/out\"]\n",
+        );
+        let s = &p.stages[0];
+        assert_eq!(s.wdir.as_ref().map(ToString::to_string).as_deref(), Some("src/app"));
+        assert_eq!(paths(&s.deps), ["data/x", "src/app/main.c"]);
+        assert_eq!(s.params[0].file.to_string(), "src/app/params.toml");
+        assert_eq!(s.params[1].file.to_string(), "src/conf.json");
+        assert_eq!(s.outs[0].path.to_string(), "src/app/build/out");
+    }
+
+    #[test]
+    fn paths_outside_the_project_are_refused_where_written() {
+        let err = parse_err("[stages.s]\ncmd = \"x\"\ndeps = [\"ok\", \"../etc/passwd\"]\n");
+        assert_eq!(err, "mlx.toml:3:15: \"../etc/passwd\" leads outside the project");
+        let err = parse_err("[stages.s]\ncmd = \"x\"\nwdir = \"sub\"\nouts = [\"../../x\"]\n");
+        assert_eq!(err, "mlx.toml:4:9: \"../../x\" leads outside the project");
+        let err = parse_err("[stages.s]\ncmd = \"x\"\nouts = [{ path = \"/tmp/x\" }]\n");
+        assert!(err.starts_with("mlx.toml:3:18: \"/tmp/x\" is absolute"), "{err}");
+        let err = parse_err("[stages.s]\ncmd = \"x\"\nwdir = \"..\"\n");
+        assert_eq!(err, "mlx.toml:3:8: wdir: \"..\" leads outside the project");
+        let err = parse_err("[stages.s]\ncmd = \"x\"\nparams = [\"/etc/p.toml:a\"]\n");
+        assert!(err.starts_with("mlx.toml:3:11: param \"/etc/p.toml:a\": "), "{err}");
+        let err = parse_err("[stages.s]\ncmd = \"x\"\nparams = [\"p.ini:a\"]\n");
+        assert!(err.contains("params files must end in .toml"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_point_at_them() {
+        let err = parse_err("[stages.s]\ncmd = \"x\"\ndep = [\"a\"]\n");
+        assert!(err.starts_with("mlx.toml:3:1: unknown field `dep`, expected one of"), "{err}");
+        let err = parse_err("[stages.s]\ncmd = 5\n");
+        assert!(err.starts_with("mlx.toml:2:7: invalid type: integer `5`"), "{err}");
+        let err = parse_err("[stages.s]\ncmd = \"x\"\nouts = [{ path = \"a\", cahce = false }]\n");
+        assert!(err.starts_with("mlx.toml:3:23: unknown field `cahce`"), "{err}");
+        let err = parse_err("[stages.s]\ncmd = \"x\"\nalways_changed = \"yes\"\n");
+        assert!(err.starts_with("mlx.toml:3:18: invalid type: string"), "{err}");
+        let err = parse_err("[stages]\ns = \"echo\"\n");
+        assert!(err.starts_with("mlx.toml:2:5: invalid type: string \"echo\", expected a stage table"), "{err}");
+        let err = parse_err("[stages.s]\ncmd = \"x\"\n\n[stages.t\n");
+        assert!(err.starts_with("mlx.toml:4:"), "{err}");
+        let err = parse_err("[stages.s]\nouts = [\"a\"]\n");
+        assert_eq!(err, "mlx.toml:1:9: stage s has no `cmd`");
+        let err = parse_err("[stages.s]\ncmd = []\n");
+        assert_eq!(err, "mlx.toml:2:7: `cmd` of stage s is empty");
+    }
+
+    #[test]
+    fn bad_stage_names_are_refused() {
+        let err = parse_err("[stages.\"a b\"]\ncmd = \"x\"\n");
+        assert_eq!(err, "mlx.toml:1:9: stage name \"a b\" may only contain letters, digits, `_` and `-`");
+        let err = parse_err("[stages.\"train@rf\"]\ncmd = \"x\"\n");
+        assert!(err.starts_with("mlx.toml:1:9: stage name \"train@rf\""), "{err}");
+    }
+
+    #[test]
+    fn foreach_list_expands_with_item() {
+        let p = parse_ok(
+            "[stages.train]\nforeach = [\"rf\", \"gbm\", 3]\ncmd = \"python train.py --model ${item}\"\n\
+             outs = [\"models/${item}.pkl\"]\nenv = { MODEL = \"${ item }\" }\n",
+        );
+        assert_eq!(names(&p), ["train@rf", "train@gbm", "train@3"]);
+        assert_eq!(p.stages[1].cmd, ["python train.py --model gbm"]);
+        assert_eq!(p.stages[1].outs[0].path.to_string(), "models/gbm.pkl");
+        assert_eq!(p.stages[2].env["MODEL"], "3");
+    }
+
+    #[test]
+    fn foreach_table_expands_with_key_and_fields_in_file_order() {
+        let p = parse_ok(
+            "[stages.train]\nforeach = { rf = { depth = 5 }, gbm = { depth = 3, lr = 0.1 } }\n\
+             cmd = \"train ${key} --depth ${item.depth}\"\n",
+        );
+        assert_eq!(names(&p), ["train@rf", "train@gbm"]);
+        assert_eq!(p.stages[0].cmd, ["train rf --depth 5"]);
+        assert_eq!(p.stages[1].cmd, ["train gbm --depth 3"]);
+        // The sub-table form, and list items that are tables (named by index).
+        let p = parse_ok(
+            "[stages.t]\ncmd = \"run ${item.x}\"\n[stages.t.foreach.b]\nx = 1\n[stages.t.foreach.a]\nx = 2\n\
+             [stages.u]\nforeach = [{ x = 1.5 }, { x = true }]\ncmd = \"u ${item.x}\"\n",
+        );
+        assert_eq!(names(&p), ["t@b", "t@a", "u@0", "u@1"]);
+        assert_eq!(p.stages[3].cmd, ["u true"]);
+        assert_eq!(p.stages[2].cmd, ["u 1.5"]);
+    }
+
+    #[test]
+    fn matrix_expands_the_product_first_key_outermost() {
+        let p = parse_ok(
+            "[stages.train]\nmatrix = { model = [\"rf\", \"gbm\"], seed = [1, 2] }\n\
+             cmd = \"train --model ${item.model} --seed ${item.seed}\"\nouts = [\"m/${item.model}-${item.seed}\"]\n",
+        );
+        assert_eq!(names(&p), ["train@rf-1", "train@rf-2", "train@gbm-1", "train@gbm-2"]);
+        assert_eq!(p.stages[2].cmd, ["train --model gbm --seed 1"]);
+        assert_eq!(p.stages[3].outs[0].path.to_string(), "m/gbm-2");
+        let p = parse_ok("[stages.s]\nmatrix = { b = [1], a = [\"x\"] }\ncmd = \"${item.a}\"\n");
+        assert_eq!(names(&p), ["s@1-x"]);
+    }
+
+    #[test]
+    fn interpolation_errors_point_at_the_variable() {
+        let err = parse_err("[stages.t]\nforeach = [\"a\"]\ncmd = \"run ${nope} now\"\n");
+        assert_eq!(err, "mlx.toml:3:12: unknown variable `${nope}`; stage t@a defines `${item}`");
+        let err = parse_err("[stages.t]\ncmd = \"run ${item}\"\n");
+        assert!(err.starts_with("mlx.toml:2:12: unknown variable `${item}`: stage t has no `foreach`"), "{err}");
+        let err = parse_err("[stages.t]\nforeach = { a = { x = 1 } }\ncmd = \"run\"\ndeps = [\"${item.y}\"]\n");
+        assert!(err.starts_with("mlx.toml:4:10: unknown variable `${item.y}`: item has no field \"y\""), "{err}");
+        let err = parse_err("[stages.t]\nforeach = { a = { x = 1 } }\ncmd = \"run ${item}\"\n");
+        assert!(err.starts_with("mlx.toml:3:12: `${item}` is a table"), "{err}");
+        let err = parse_err("[stages.t]\nforeach = [1]\ncmd = \"run ${key}\"\n");
+        assert!(err.contains("`${key}` needs `foreach` over a table"), "{err}");
+        let err = parse_err("[stages.t]\nforeach = [1]\ncmd = \"run ${item\"\n");
+        assert!(err.starts_with("mlx.toml:3:12: unclosed `${`"), "{err}");
+        // An escaped `${` stays literal, for the shell.
+        let p = parse_ok("[stages.t]\ncmd = 'echo \\${HOME} $HOME'\n");
+        assert_eq!(p.stages[0].cmd, ["echo ${HOME} $HOME"]);
+    }
+
+    #[test]
+    fn foreach_mistakes_are_refused() {
+        let err = parse_err("[stages.t]\nforeach = [\"a\", \"a\"]\ncmd = \"x ${item}\"\n");
+        assert_eq!(err, "mlx.toml:1:9: two stages are named t@a");
+        let err = parse_err("[stages.t]\nforeach = [\"a b\"]\ncmd = \"x\"\n");
+        assert!(err.starts_with("mlx.toml:2:13: \"a b\" cannot be part of a stage name"), "{err}");
+        let err = parse_err("[stages.t]\nforeach = []\ncmd = \"x\"\n");
+        assert_eq!(err, "mlx.toml:2:11: `foreach` of stage t is empty");
+        let err = parse_err("[stages.t]\nforeach = \"a\"\ncmd = \"x\"\n");
+        assert!(err.starts_with("mlx.toml:2:11: invalid type: string \"a\", expected a list"), "{err}");
+        let err = parse_err("[stages.t]\nforeach = [1]\nmatrix = { a = [1] }\ncmd = \"x\"\n");
+        assert_eq!(err, "mlx.toml:3:10: stage t has both `foreach` and `matrix`; use one");
+        let err = parse_err("[stages.t]\nmatrix = { a = [] }\ncmd = \"x\"\n");
+        assert_eq!(err, "mlx.toml:2:16: `matrix.a` of stage t has no values");
+    }
+
+    #[test]
+    fn resources_over_the_limit_are_refused() {
+        let err = parse_err("[resources]\ngpu = 1\n[stages.t]\ncmd = \"x\"\nresources = { gpu = 2 }\n");
+        assert_eq!(err, "mlx.toml:5:21: stage t needs 2 gpu but [resources] allows only 1");
+        let err = parse_err("[resources]\ngpu = -1\n[stages]\n");
+        assert!(err.starts_with("mlx.toml:2:7: invalid value"), "{err}");
+    }
+
+    #[test]
+    fn graph_errors_point_at_the_declaration() {
+        let err = parse_err(
+            "[stages.a]\ncmd = \"x\"\nouts = [\"out\"]\n[stages.b]\ncmd = \"y\"\nouts = [\"out\"]\n",
+        );
+        assert_eq!(err, "mlx.toml:6:9: stages a and b both write out");
+        let err = parse_err(
+            "[stages.a]\ncmd = \"x\"\nouts = [\"data\"]\n[stages.b]\ncmd = \"y\"\nouts = [\"data/sub\"]\n",
+        );
+        assert_eq!(err, "mlx.toml:6:9: output data/sub of stage b is inside output data of stage a");
+        let err = parse_err(
+            "[stages.prepare]\ncmd = \"x\"\ndeps = [\"model.pkl\"]\nouts = [\"data\"]\n\
+             [stages.train]\ncmd = \"y\"\ndeps = [\"data\"]\nouts = [\"model.pkl\"]\n",
+        );
+        assert_eq!(err, "mlx.toml:1:9: cycle between stages: prepare -> train -> prepare");
+        let err = parse_err("[stages.a]\ncmd = \"x\"\nouts = [\"o\", { path = \"o\" }]\n");
+        assert_eq!(err, "mlx.toml:3:23: o is listed twice in the outputs of stage a");
+    }
+
+    #[test]
+    fn missing_deps_are_located_through_the_source_map() {
+        let (p, map) = parse_with_source_map(
+            Path::new("mlx.toml"),
+            "[stages.a]\ncmd = \"x\"\ndeps = [\"here\", \"gone\"]\n",
+        )
+        .unwrap()
+        .unwrap();
+        let names: Vec<StageName> = p.stages.iter().map(|s| s.name.clone()).collect();
+        let dag = p.dag().unwrap();
+        let err = dag
+            .check_deps(&p.stages, &names, |path| path.as_path() == Path::new("here"))
+            .unwrap_err();
+        assert_eq!(
+            map.locate(err).to_string(),
+            "mlx.toml:3:17: stage a: dependency gone does not exist and no stage produces it"
+        );
+    }
+
+    #[test]
+    fn positions_count_characters_not_bytes() {
+        let err = parse_err("# é\n[stages.s]\ncmd = \"é ${x}\"\n");
+        assert!(err.starts_with("mlx.toml:3:10: "), "{err}");
+    }
+}
