@@ -26,9 +26,10 @@ impl Output {
 
     /// Pretty JSON on stdout.
     pub fn json<T: Serialize>(&self, value: &T) -> io::Result<()> {
-        let mut out = io::stdout().lock();
+        let mut out = io::BufWriter::new(io::stdout().lock());
         serde_json::to_writer_pretty(&mut out, value)?;
-        writeln!(out)
+        writeln!(out)?;
+        out.flush()
     }
 
     /// One data line on stdout.
@@ -85,7 +86,8 @@ impl Output {
     /// Rows as CSV on stdout (RFC 4180 quoting, `\n` line ends), with a header row.
     pub fn csv(&self, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
         fn field(out: &mut impl Write, cell: &str) -> io::Result<()> {
-            if cell.contains([',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ') {
+            if cell.contains([',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ')
+            {
                 write!(out, "\"{}\"", cell.replace('"', "\"\""))
             } else {
                 out.write_all(cell.as_bytes())

@@ -1,40 +1,96 @@
-//! `mlx run -- CMD`
+//! `mlx run [STAGE...]` (the pipeline) and `mlx run -- CMD` (one tracked command)
 
 use std::ffi::OsString;
 
 use mlx::ops::run::{self, RunOptions};
+use mlx::ops::run_stages::{self, Outcome, RunStagesOptions};
 use mlx::tracking::runs::Status;
 
 use super::context::Context;
-use super::exit::ExitStatus;
+use super::exit::{ExitStatus, UsageError};
 use super::log::parse_key_value;
+use super::output::FormatArgs;
 
-/// Run a command as a tracked experiment run
+/// Run the pipeline's stale stages, or one command as a tracked run
 ///
-/// Records the command, git commit, branch and dirty state, timing, exit code, host and user in
-/// .mlx/mlx.db; passes its output through and saves it as the run's log. The command sees
-/// MLX_RUN_ID, MLX_PROJECT and MLX_METRICS_FILE (append {"key":"loss","value":0.3,"step":1}
-/// lines to log metrics fast). mlx exits with the command's exit code.
+/// Without `--`, runs the stages declared in mlx.toml whose command, deps, params or outputs
+/// changed since mlx.lock recorded them, and whatever they feed; each stage run is a tracked
+/// run. With `-- CMD`, runs CMD as a tracked run (its exit code becomes mlx's). Commands see
+/// MLX_RUN_ID, MLX_PROJECT and MLX_METRICS_FILE.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx run --name baseline --param lr=0.01 -- python train.py\n  mlx run -- sh -c 'mlx log metric acc=0.93'"
+    after_help = "Examples:\n  mlx run                       # every stale stage\n  mlx run train --dry-run       # what would run, and why\n  mlx run --set train.lr=0.1    # one run with an override\n  mlx run --name baseline --param lr=0.01 -- python train.py"
 )]
 pub struct RunArgs {
-    /// A name for the run
+    /// Stages to run, with what they depend on (default: all)
+    #[arg(value_name = "STAGE")]
+    stages: Vec<String>,
+    /// Run the stages even when nothing changed
+    #[arg(short, long)]
+    force: bool,
+    /// Show what would run and why, without running anything
+    #[arg(short = 'n', long)]
+    dry_run: bool,
+    /// Only the named stages, not what they depend on
+    #[arg(short, long, conflicts_with = "downstream")]
+    single: bool,
+    /// The named stages and everything that depends on them
+    #[arg(long)]
+    downstream: bool,
+    /// After a stage fails, go on with the stages that do not depend on it
+    #[arg(short, long)]
+    keep_going: bool,
+    /// How many independent stages may run at once
+    #[arg(short, long, value_name = "N", default_value_t = 1)]
+    jobs: usize,
+    /// Override a param for this run only (the params file is restored afterwards)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// A name for the run (with `-- CMD`)
     #[arg(long)]
     name: Option<String>,
-    /// A tag to record (repeatable)
+    /// A tag to record (with `-- CMD`; repeatable)
     #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     tags: Vec<(String, String)>,
-    /// A parameter to record (repeatable)
+    /// A parameter to record (with `-- CMD`; repeatable)
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     params: Vec<(String, String)>,
-    /// The command to run, after `--`
-    #[arg(last = true, required = true, value_name = "CMD")]
+    #[command(flatten)]
+    format: FormatArgs,
+    /// A command to run as one tracked run, after `--`
+    #[arg(last = true, value_name = "CMD")]
     command: Vec<OsString>,
 }
 
 pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
+    if args.command.is_empty() {
+        if args.name.is_some() || !args.tags.is_empty() || !args.params.is_empty() {
+            return Err(UsageError(
+                "--name, --tag and --param go with a command: mlx run --name N -- CMD".into(),
+            )
+            .into());
+        }
+        return run_pipeline(ctx, args);
+    }
+    let pipeline_flags = !args.stages.is_empty()
+        || args.force
+        || args.dry_run
+        || args.single
+        || args.downstream
+        || args.keep_going
+        || args.jobs != 1
+        || !args.set.is_empty();
+    if pipeline_flags {
+        return Err(UsageError(
+            "stage names and pipeline options (--force, --dry-run, --set, ...) do not go with `-- CMD`"
+                .into(),
+        )
+        .into());
+    }
+    run_command(ctx, args)
+}
+
+fn run_command(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
     let project = ctx.project()?;
     let opts = RunOptions {
         command: args.command.clone(),
@@ -72,4 +128,70 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         report.id, report.duration, report.exit_code, report.metric_points
     ));
     Ok(ExitStatus::Code(u8::try_from(report.exit_code).unwrap_or(1)))
+}
+
+fn run_pipeline(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
+    let project = ctx.project()?;
+    let json = args.format.json;
+    let opts = RunStagesOptions {
+        targets: args.stages.clone(),
+        force: args.force,
+        dry_run: args.dry_run,
+        single: args.single,
+        downstream: args.downstream,
+        keep_going: args.keep_going,
+        jobs: args.jobs,
+        set: args.set.clone(),
+        // With --json, stdout is for the report: the stages' output goes to stderr.
+        stdout: Box::new(move || {
+            if json { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) }
+        }),
+        stderr: Box::new(|| Box::new(std::io::stderr())),
+    };
+    let report = run_stages::run(project, opts, ctx.reporter(json).as_ref())?;
+    let out = ctx.output();
+    if json {
+        out.json(&report)?;
+    } else if args.dry_run {
+        let rows: Vec<Vec<String>> = report
+            .stages
+            .iter()
+            .map(|s| {
+                let what =
+                    if matches!(s.outcome, Outcome::WouldRun) { "would run" } else { "up to date" };
+                let why: Vec<String> = s.reasons.iter().map(ToString::to_string).collect();
+                vec![s.stage.clone(), what.to_owned(), why.join(", ")]
+            })
+            .collect();
+        out.table(&[], &rows)?;
+    } else {
+        for s in &report.stages {
+            let line = match s.outcome {
+                Outcome::UpToDate => format!("{}: up to date", s.stage),
+                Outcome::WouldRun => format!("{}: would run", s.stage),
+                Outcome::Ran => {
+                    format!("{}: ran (run {})", s.stage, s.run.as_ref().map_or("?", |r| r.as_str()))
+                }
+                Outcome::Restored => format!("{}: restored from the run cache", s.stage),
+                Outcome::Failed => {
+                    format!("{}: FAILED: {}", s.stage, s.message.as_deref().unwrap_or(""))
+                }
+                Outcome::Killed => format!("{}: killed", s.stage),
+                Outcome::Skipped => {
+                    format!("{}: not run: {}", s.stage, s.message.as_deref().unwrap_or(""))
+                }
+            };
+            out.status(&line);
+        }
+        if !report.succeeded() {
+            out.hint("fix the failing stage and run `mlx run` again: stages that succeeded are not rerun");
+        }
+    }
+    Ok(if report.interrupted {
+        ExitStatus::Code(130)
+    } else if report.succeeded() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::CheckFailed
+    })
 }

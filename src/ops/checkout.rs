@@ -128,7 +128,11 @@ pub fn run(
 
 /// Make one path exactly what `t`'s pointer says, overwriting what is there (the caller has
 /// made sure nothing unsaved is lost). Used to restore stage outputs from the run cache.
-pub fn restore_one(project: &Project, t: &tracked::Tracked, stat: &StatCache) -> Result<PathResult> {
+pub fn restore_one(
+    project: &Project,
+    t: &tracked::Tracked,
+    stat: &StatCache,
+) -> Result<PathResult> {
     let reporter = crate::progress::NoProgress;
     check_parents_inside(project.root(), &t.target)?;
     let cmp = status::compare(project, t, stat, &reporter)?;

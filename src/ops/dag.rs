@@ -88,14 +88,20 @@ impl DagReport {
             out.push_str(&format!("    {id}[\"{}\"]\n", node.name.as_str().replace('"', "#quot;")));
         }
         for e in &self.edges {
-            out.push_str(&format!("    {} --> {}\n", self.id_of(&ids, &e.from), self.id_of(&ids, &e.to)));
+            out.push_str(&format!(
+                "    {} --> {}\n",
+                self.id_of(&ids, &e.from),
+                self.id_of(&ids, &e.to)
+            ));
         }
         out
     }
 
     /// A Graphviz `digraph`.
     pub fn to_dot(&self) -> String {
-        let quote = |name: &StageName| format!("\"{}\"", name.as_str().replace('\\', "\\\\").replace('"', "\\\""));
+        let quote = |name: &StageName| {
+            format!("\"{}\"", name.as_str().replace('\\', "\\\\").replace('"', "\\\""))
+        };
         let mut out = String::from("digraph pipeline {\n    rankdir=TB;\n    node [shape=box];\n");
         for node in &self.nodes {
             out.push_str(&format!("    {};\n", quote(&node.name)));

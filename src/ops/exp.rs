@@ -10,7 +10,9 @@ use super::{Error, Result};
 use crate::git::{self, Repo};
 use crate::project::Project;
 use crate::tracking::filter::{self, Filter, FilterError, Sort};
-use crate::tracking::query::{self, ListQuery, MetricValue, Observation, RunDetail, RunRecord};
+use crate::tracking::query::{
+    self, Key, ListQuery, MetricValue, Observation, RunDetail, RunRecord,
+};
 use crate::tracking::{RunId, runs};
 
 /// The fewest characters of a run id that tables show.
@@ -57,30 +59,49 @@ impl ListReport {
     /// The params and metrics keys to show: all of them, or only those whose values differ
     /// between the runs (a missing value differs from any value). With one run, all.
     pub fn columns(&self, all: bool) -> Columns {
-        let params: BTreeSet<&String> = self.runs.iter().flat_map(|r| r.params.keys()).collect();
-        let metrics: BTreeSet<&String> = self.runs.iter().flat_map(|r| r.metrics.keys()).collect();
         let all = all || self.runs.len() < 2;
-        let mut cols = Columns::default();
-        for k in params {
-            let first = self.runs[0].params.get(k);
-            if all || self.runs.iter().any(|r| r.params.get(k) != first) {
-                cols.params.push(k.clone());
-            } else {
-                cols.hidden += 1;
-            }
-        }
+        let (params, hidden_params) =
+            differing(&self.runs, all, |r| &r.params, |a: &String, b: &String| a == b);
         // Compare bit patterns, so NaN equals NaN here.
-        let bits = |r: &RunRecord, k: &String| r.metrics.get(k).map(|v| v.0.to_bits());
-        for k in metrics {
-            let first = bits(&self.runs[0], k);
-            if all || self.runs.iter().any(|r| bits(r, k) != first) {
-                cols.metrics.push(k.clone());
-            } else {
-                cols.hidden += 1;
+        let (metrics, hidden_metrics) = differing(
+            &self.runs,
+            all,
+            |r| &r.metrics,
+            |a: &MetricValue, b: &MetricValue| a.0.to_bits() == b.0.to_bits(),
+        );
+        Columns { params, metrics, hidden: hidden_params + hidden_metrics }
+    }
+}
+
+/// Keys of the maps `get` picks from each run, sorted: all of them, or those whose value is
+/// not the same in every run; and how many were left out. One pass, one hash lookup per value.
+fn differing<V>(
+    runs: &[RunRecord],
+    all: bool,
+    get: impl Fn(&RunRecord) -> &std::collections::BTreeMap<Key, V>,
+    same: impl Fn(&V, &V) -> bool,
+) -> (Vec<String>, usize) {
+    // key → (first value seen, runs having it, values differ)
+    let mut seen: std::collections::HashMap<&str, (&V, usize, bool)> =
+        std::collections::HashMap::new();
+    for r in runs {
+        for (k, v) in get(r) {
+            let e = seen.entry(k.as_str()).or_insert((v, 0, false));
+            e.1 += 1;
+            if !e.2 && !same(e.0, v) {
+                e.2 = true;
             }
         }
-        cols
     }
+    let total = seen.len();
+    let mut keys: Vec<String> = seen
+        .into_iter()
+        .filter(|(_, (_, n, differ))| all || *differ || *n < runs.len())
+        .map(|(k, _)| k.to_owned())
+        .collect();
+    keys.sort_unstable();
+    let hidden = total - keys.len();
+    (keys, hidden)
 }
 
 /// Turn `--commit` arguments into SHAs (or SHA prefixes for commits git does not have, such as
@@ -153,11 +174,11 @@ pub struct DiffReport {
 }
 
 fn rows<T: Clone + PartialEq>(
-    a: &std::collections::BTreeMap<String, T>,
-    b: &std::collections::BTreeMap<String, T>,
+    a: &std::collections::BTreeMap<Key, T>,
+    b: &std::collections::BTreeMap<Key, T>,
     same: impl Fn(&T, &T) -> bool,
 ) -> Vec<DiffRow<T>> {
-    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let keys: BTreeSet<&Key> = a.keys().chain(b.keys()).collect();
     keys.into_iter()
         .map(|k| {
             let (x, y) = (a.get(k).cloned(), b.get(k).cloned());
@@ -165,7 +186,7 @@ fn rows<T: Clone + PartialEq>(
                 (Some(x), Some(y)) => !same(x, y),
                 _ => true,
             };
-            DiffRow { key: k.clone(), a: x, b: y, changed }
+            DiffRow { key: k.to_string(), a: x, b: y, changed }
         })
         .collect()
 }

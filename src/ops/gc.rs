@@ -57,22 +57,12 @@ fn lock_outs(lock: &LockFile) -> Vec<tracked::Tracked> {
         .collect()
 }
 
-fn pipeline_error(e: crate::pipeline::lock::Error) -> super::Error {
-    match e {
-        crate::pipeline::lock::Error::Io(io) => super::Error::Io(io),
-        other => super::Error::Store(crate::store::Error::Unsupported {
-            path: crate::pipeline::lock::FILE.into(),
-            what: other.to_string(),
-        }),
-    }
-}
-
 pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Result<GcReport> {
     let _lock = project.lock(reporter)?;
     let mut keep: HashSet<ObjectId> = HashSet::new();
     let mut unknown_manifests = Vec::new();
     let mut tracked_sets = vec![tracked::load(project, Vec::new())?];
-    tracked_sets.push(lock_outs(&LockFile::read(project.root()).map_err(pipeline_error)?));
+    tracked_sets.push(lock_outs(&LockFile::read(project.root())?));
     let mut commits_scanned = 0;
     if opts.all_branches || opts.all_tags || opts.all_commits {
         let repo = Repo::open(project.root())?;

@@ -16,6 +16,7 @@ pub mod ls;
 pub mod merge;
 pub mod rm;
 pub mod run;
+pub mod run_stages;
 pub mod sql;
 pub mod status;
 pub mod tracked;
@@ -40,6 +41,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Pipeline(#[from] crate::pipeline::Error),
+    #[error(transparent)]
+    LockFile(#[from] crate::pipeline::lock::Error),
     /// A filter expression or sort key that does not parse; `details` draws a caret under it.
     #[error("invalid {what} at column {}: {}", .error.column, .error.message)]
     Filter { what: &'static str, text: String, error: tracking::filter::FilterError },
@@ -67,6 +70,7 @@ impl Error {
             Error::Git(e) => e.is_input_error(),
             Error::Db(e) => e.is_input_error(),
             Error::Pipeline(e) => e.is_input_error(),
+            Error::LockFile(e) => matches!(e, crate::pipeline::lock::Error::Parse { .. }),
             Error::Filter { .. }
             | Error::NoFinishedRun { .. }
             | Error::RunStillRunning { .. }

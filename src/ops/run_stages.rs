@@ -20,7 +20,7 @@ use super::tracked_run::{Ended, Launch, Signals, TrackedRun};
 use super::{Result, add, gitignore};
 use crate::pipeline::fingerprint::{self, Inputs};
 use crate::pipeline::lock::{LockFile, LockedOut, LockedPath, StageLock, toml_value};
-use crate::pipeline::{self, OutKind, ParamRef, Pipeline, Stage};
+use crate::pipeline::{self, OutKind, ParamRef, Pipeline, Stage, StageName};
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::project_path::ProjectPath;
@@ -123,13 +123,20 @@ impl RunStagesReport {
     pub fn succeeded(&self) -> bool {
         !self.interrupted
             && self.stages.iter().all(|s| {
-                matches!(s.outcome, Outcome::UpToDate | Outcome::WouldRun | Outcome::Ran | Outcome::Restored)
+                matches!(
+                    s.outcome,
+                    Outcome::UpToDate | Outcome::WouldRun | Outcome::Ran | Outcome::Restored
+                )
             })
     }
 }
 
 /// The hash, size and file count of a workspace path, or `None` when it does not exist.
-pub fn hash_path(project: &Project, stat: &StatCache, path: &ProjectPath) -> Result<Option<LockedPath>> {
+pub fn hash_path(
+    project: &Project,
+    stat: &StatCache,
+    path: &ProjectPath,
+) -> Result<Option<LockedPath>> {
     let root = project.root();
     let locked = |hash, size, files| LockedPath { path: path.to_string(), hash, size, files };
     Ok(match workspace::inspect(root, path, project.cache())? {
@@ -140,7 +147,8 @@ pub fn hash_path(project: &Project, stat: &StatCache, path: &ProjectPath) -> Res
         }
         PathState::File(Found::CacheLink { id, size, .. }) => Some(locked(id, size, None)),
         PathState::Dir(found) => {
-            let entries = workspace::hash_found(root, path, &found, stat, &crate::progress::NoProgress)?;
+            let entries =
+                workspace::hash_found(root, path, &found, stat, &crate::progress::NoProgress)?;
             let manifest = Manifest::new(entries);
             let (files, size) = manifest.totals();
             Some(locked(manifest.id(), size, Some(files)))
@@ -171,7 +179,8 @@ struct StageInputs {
 }
 
 fn current_inputs(project: &Project, stat: &StatCache, stage: &Stage) -> Result<StageInputs> {
-    let deps = stage.deps.iter().map(|d| hash_path(project, stat, d)).collect::<Result<Vec<_>>>()?;
+    let deps =
+        stage.deps.iter().map(|d| hash_path(project, stat, d)).collect::<Result<Vec<_>>>()?;
     Ok(StageInputs { deps, params: param_values(project, stage)? })
 }
 
@@ -195,7 +204,8 @@ fn fingerprint_of(stage: &Stage, inputs: &StageInputs) -> Option<ObjectId> {
     params.sort();
     let mut outs: Vec<String> = stage.outs.iter().map(|o| o.path.to_string()).collect();
     outs.sort();
-    let env: Vec<(String, String)> = stage.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let env: Vec<(String, String)> =
+        stage.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     Some(fingerprint::fingerprint(&Inputs {
         cmd: &stage.cmd,
         wdir: &wdir_of(stage),
@@ -302,7 +312,13 @@ fn collect_outs(
             let (pointer, _) = add::snapshot(project, &out.path, stat, reporter)?;
             gitignore::add_entry(project.root(), &out.path)?;
             let files = (pointer.kind == Kind::Directory).then_some(pointer.files);
-            outs.push(LockedOut { path, hash: pointer.hash, size: pointer.size, files, cache: true });
+            outs.push(LockedOut {
+                path,
+                hash: pointer.hash,
+                size: pointer.size,
+                files,
+                cache: true,
+            });
         } else {
             let h = hash_path(project, stat, &out.path)?.expect("checked above");
             outs.push(LockedOut { path, hash: h.hash, size: h.size, files: h.files, cache: false });
@@ -313,7 +329,12 @@ fn collect_outs(
 
 /// Before a stage runs: its non-persistent outputs go, so a stale file cannot pass for a new
 /// one. Content not in the cache is stored first, so nothing is lost.
-fn clear_outs(project: &Project, stat: &StatCache, stage: &Stage, reporter: &dyn Reporter) -> Result<()> {
+fn clear_outs(
+    project: &Project,
+    stat: &StatCache,
+    stage: &Stage,
+    reporter: &dyn Reporter,
+) -> Result<()> {
     for out in stage.outs.iter().filter(|o| !o.persist) {
         let abs = project.root().join(out.path.as_path());
         let Ok(meta) = std::fs::symlink_metadata(&abs) else { continue };
@@ -384,8 +405,15 @@ struct Running {
 fn lock_stage(project: &Project, name: &str, reporter: &dyn Reporter) -> Result<fs::File> {
     let dir = project.mlx_dir().join("locks");
     fs::create_dir_all(&dir)?;
-    let safe: String = name.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(format!("stage-{safe}.lock")))?;
+    let safe: String = name
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(format!("stage-{safe}.lock")))?;
     match file.file().try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -397,16 +425,100 @@ fn lock_stage(project: &Project, name: &str, reporter: &dyn Reporter) -> Result<
     Ok(file)
 }
 
-pub fn run(project: &Project, opts: RunStagesOptions, reporter: &dyn Reporter) -> Result<RunStagesReport> {
+pub fn run(
+    project: &Project,
+    opts: RunStagesOptions,
+    reporter: &dyn Reporter,
+) -> Result<RunStagesReport> {
+    // A previous run that died while `--set` was in effect left the params files changed.
+    ParamsRestore::recover(project)?;
     let pipeline = pipeline::spec::load(project.root())?.ok_or_else(|| {
         tracking::Error::Invalid("mlx.toml declares no stages: add a [stages.NAME] table".into())
     })?;
-    let selected = pipeline::dag::select(&pipeline, &opts.targets, opts.single, opts.downstream)?;
-    let upstream = pipeline::dag::upstream_of(&pipeline);
-    let restore = pipeline::params::Overrides::apply(project.root(), &opts.set)?;
+    let names: Vec<StageName> = pipeline
+        .select(&opts.targets, opts.single, opts.downstream)?
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    pipeline.check_deps_exist(project.root(), &names)?;
+    let index: HashMap<&StageName, usize> =
+        pipeline.stages.iter().enumerate().map(|(i, s)| (&s.name, i)).collect();
+    let selected: Vec<usize> = names.iter().filter_map(|n| index.get(n).copied()).collect();
+    let dag = pipeline.dag()?;
+    let upstream: Vec<Vec<usize>> = pipeline
+        .stages
+        .iter()
+        .map(|s| dag.upstream_of(&s.name).iter().filter_map(|n| index.get(n).copied()).collect())
+        .collect();
+    let restore = if opts.dry_run {
+        ParamsRestore::default()
+    } else {
+        ParamsRestore::apply(project, &opts.set)?
+    };
     let result = execute(project, &pipeline, &selected, &upstream, &opts, reporter);
-    restore.restore()?;
+    restore.restore(project)?;
     result
+}
+
+/// `--set`: params files rewritten for this run, and their original texts to put back. The
+/// originals are also saved in `.mlx/params-backup.json` first, so a run that dies cannot leave
+/// the committed params changed: the next `mlx run` restores them.
+#[derive(Default, Serialize, serde::Deserialize)]
+struct ParamsRestore {
+    /// (project-relative file, original text or `None` when the file did not exist)
+    files: Vec<(String, Option<String>)>,
+}
+
+impl ParamsRestore {
+    fn backup_path(project: &Project) -> std::path::PathBuf {
+        project.mlx_dir().join("params-backup.json")
+    }
+
+    fn apply(project: &Project, set: &[String]) -> Result<Self> {
+        if set.is_empty() {
+            return Ok(ParamsRestore::default());
+        }
+        let overrides = set
+            .iter()
+            .map(|s| pipeline::params::Override::parse(s))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let edits = pipeline::params::apply_overrides(project.root(), &overrides, false)?;
+        let restore = ParamsRestore {
+            files: edits.iter().map(|e| (e.file.to_string(), e.original.clone())).collect(),
+        };
+        let json = serde_json::to_vec(&restore).expect("serializable");
+        crate::fs_util::write_atomic(&Self::backup_path(project), &json)?;
+        for e in &edits {
+            crate::fs_util::write_atomic(
+                &project.root().join(e.file.as_path()),
+                e.text.as_bytes(),
+            )?;
+        }
+        Ok(restore)
+    }
+
+    fn restore(&self, project: &Project) -> Result<()> {
+        if self.files.is_empty() {
+            return Ok(());
+        }
+        for (file, original) in &self.files {
+            let path = project.root().join(ProjectPath::new(file)?.as_path());
+            match original {
+                Some(text) => crate::fs_util::write_atomic(&path, text.as_bytes())?,
+                None => crate::fs_util::remove_file_if_exists(&path)?,
+            }
+        }
+        crate::fs_util::remove_file_if_exists(&Self::backup_path(project))?;
+        Ok(())
+    }
+
+    fn recover(project: &Project) -> Result<()> {
+        let Ok(bytes) = std::fs::read(Self::backup_path(project)) else { return Ok(()) };
+        match serde_json::from_slice::<ParamsRestore>(&bytes) {
+            Ok(r) => r.restore(project),
+            Err(_) => Ok(crate::fs_util::remove_file_if_exists(&Self::backup_path(project))?),
+        }
+    }
 }
 
 fn execute(
@@ -425,7 +537,8 @@ fn execute(
     let signals = Signals::install()?;
     let git = super::run::git_info(project.root());
     let (host, user) = (super::run::host_name(), super::run::user_name());
-    let in_selection: Vec<bool> = (0..pipeline.stages.len()).map(|i| selected.contains(&i)).collect();
+    let in_selection: Vec<bool> =
+        (0..pipeline.stages.len()).map(|i| selected.contains(&i)).collect();
     let mut states: Vec<State> = (0..pipeline.stages.len()).map(|_| State::Pending).collect();
     let mut held: BTreeMap<String, u32> = BTreeMap::new();
     let mut stop = false;
@@ -449,12 +562,20 @@ fn execute(
             }
             let stage = &pipeline.stages[i];
             // Upstream stages outside the selection count as done.
-            let ups: Vec<usize> = upstream[i].iter().copied().filter(|u| in_selection[*u]).collect();
+            let ups: Vec<usize> =
+                upstream[i].iter().copied().filter(|u| in_selection[*u]).collect();
             if ups.iter().any(|u| !matches!(states[*u], State::Done(_))) {
                 continue;
             }
             let failed_up = ups.iter().find_map(|u| match &states[*u] {
-                State::Done(r) if !matches!(r.outcome, Outcome::UpToDate | Outcome::Ran | Outcome::Restored | Outcome::WouldRun) => Some(r.stage.clone()),
+                State::Done(r)
+                    if !matches!(
+                        r.outcome,
+                        Outcome::UpToDate | Outcome::Ran | Outcome::Restored | Outcome::WouldRun
+                    ) =>
+                {
+                    Some(r.stage.clone())
+                }
                 _ => None,
             });
             if stop || failed_up.is_some() {
@@ -473,7 +594,8 @@ fn execute(
                 continue;
             }
             let inputs = current_inputs(project, &stat, stage)?;
-            let mut why = reasons(project, &stat, stage, &inputs, lock.stages.get(stage.name.as_str()))?;
+            let mut why =
+                reasons(project, &stat, stage, &inputs, lock.stages.get(stage.name.as_str()))?;
             if opts.dry_run {
                 for u in &ups {
                     if let State::Done(r) = &states[*u]
@@ -521,7 +643,8 @@ fn execute(
                 if restore_outs(project, &stat, &outs)? {
                     let entry = lock_entry(stage, &inputs, outs);
                     LockFile::update_stage(project.root(), stage.name.as_str(), entry)?;
-                    reporter.note(&format!("mlx: stage {} restored from the run cache", stage.name));
+                    reporter
+                        .note(&format!("mlx: stage {} restored from the run cache", stage.name));
                     states[i] = State::Done(StageReport {
                         stage: stage.name.to_string(),
                         outcome: Outcome::Restored,
@@ -551,7 +674,11 @@ fn execute(
                 host: host.clone(),
                 user: user.clone(),
                 pid: std::process::id(),
-                params: inputs.params.iter().map(|(p, v)| (p.display_name(), param_text(v))).collect(),
+                params: inputs
+                    .params
+                    .iter()
+                    .map(|(p, v)| (p.display_name(), param_text(v)))
+                    .collect(),
                 tags: if opts.set.is_empty() {
                     Vec::new()
                 } else {
@@ -563,7 +690,9 @@ fn execute(
                 record,
                 program: "sh".into(),
                 args: vec!["-c".into(), script.into()],
-                cwd: project.root().join(stage.wdir.as_ref().map_or(std::path::Path::new(""), |w| w.as_path())),
+                cwd: project
+                    .root()
+                    .join(stage.wdir.as_ref().map_or(std::path::Path::new(""), |w| w.as_path())),
                 env: stage.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 stdout: (opts.stdout)(),
                 stderr: (opts.stderr)(),
@@ -605,7 +734,17 @@ fn execute(
             }
             let Running { run, fingerprint, inputs, reasons, _stage_lock } = *r;
             let ended = run.finish(project, &mut conn, reporter)?;
-            let report = finish_stage(project, &mut conn, &stat, stage, ended, fingerprint, &inputs, reasons, reporter)?;
+            let report = finish_stage(
+                project,
+                &mut conn,
+                &stat,
+                stage,
+                ended,
+                fingerprint,
+                &inputs,
+                reasons,
+                reporter,
+            )?;
             if !matches!(report.outcome, Outcome::Ran) && !opts.keep_going {
                 stop = true;
             }
@@ -636,7 +775,11 @@ fn execute(
     Ok(RunStagesReport { pipeline_run, stages, interrupted })
 }
 
-fn fits(limits: &BTreeMap<String, u32>, held: &BTreeMap<String, u32>, wants: &BTreeMap<String, u32>) -> bool {
+fn fits(
+    limits: &BTreeMap<String, u32>,
+    held: &BTreeMap<String, u32>,
+    wants: &BTreeMap<String, u32>,
+) -> bool {
     wants.iter().all(|(k, v)| match limits.get(k) {
         Some(limit) => held.get(k).copied().unwrap_or(0) + v <= *limit,
         None => true,
@@ -679,7 +822,8 @@ fn finish_stage(
             return Ok(report);
         }
         Status::Failed | Status::Running => {
-            report.message = Some(format!("stage {} failed with exit code {}", stage.name, ended.exit_code));
+            report.message =
+                Some(format!("stage {} failed with exit code {}", stage.name, ended.exit_code));
             return Ok(report);
         }
         Status::Finished => {}
@@ -688,7 +832,13 @@ fn finish_stage(
     let outs = match collect_outs(project, stat, stage, reporter)? {
         Ok(outs) => outs,
         Err(message) => {
-            runs::finish(conn, &ended.id, Status::Failed, Some(ended.exit_code), runs::now_millis())?;
+            runs::finish(
+                conn,
+                &ended.id,
+                Status::Failed,
+                Some(ended.exit_code),
+                runs::now_millis(),
+            )?;
             report.message = Some(message);
             return Ok(report);
         }

@@ -73,7 +73,11 @@ impl Dag {
         for ((from, to), paths) in links {
             upstream[to].push(from);
             downstream[from].push(to);
-            edges.push(Edge { from: stages[from].name.clone(), to: stages[to].name.clone(), paths });
+            edges.push(Edge {
+                from: stages[from].name.clone(),
+                to: stages[to].name.clone(),
+                paths,
+            });
         }
         for list in upstream.iter_mut().chain(downstream.iter_mut()) {
             list.sort_unstable();
@@ -322,7 +326,10 @@ fn producers(outs: &BTreeMap<ProjectPath, usize>, dep: &ProjectPath) -> Vec<usiz
 
 /// Kahn's algorithm, always taking the earliest-declared ready stage. On a cycle, the stages in
 /// it, producer before consumer, starting from the earliest declared.
-fn topological_order(upstream: &[Vec<usize>], downstream: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
+fn topological_order(
+    upstream: &[Vec<usize>],
+    downstream: &[Vec<usize>],
+) -> Result<Vec<usize>, Vec<usize>> {
     let n = upstream.len();
     let mut waiting: Vec<usize> = upstream.iter().map(Vec::len).collect();
     let mut ready: BinaryHeap<Reverse<usize>> =
@@ -435,7 +442,10 @@ mod tests {
         assert_eq!(names(&dag.upstream_of(&StageName("featurize".into()))), ["prepare"]);
         // equal paths, and two producers
         assert_eq!(names(&dag.upstream_of(&StageName("evaluate".into()))), ["train", "featurize"]);
-        assert_eq!(names(&dag.downstream_of(&StageName("featurize".into()))), ["evaluate", "train"]);
+        assert_eq!(
+            names(&dag.downstream_of(&StageName("featurize".into()))),
+            ["evaluate", "train"]
+        );
         let edge = &dag.edges()[0];
         assert_eq!((edge.from.as_str(), edge.to.as_str()), ("prepare", "featurize"));
         assert_eq!(edge.paths, [p("data/prepared")]);
@@ -473,8 +483,10 @@ mod tests {
             "output data/sub/x of stage b is inside output data of stage a"
         );
         // Siblings that share a name prefix are fine.
-        assert!(Dag::build(&[stage("a", &[], &["data"]), stage("b", &[], &["data-2", "data.x"])])
-            .is_ok());
+        assert!(
+            Dag::build(&[stage("a", &[], &["data"]), stage("b", &[], &["data-2", "data.x"])])
+                .is_ok()
+        );
         let err = Dag::build(&[stage("a", &["out/x"], &["out"])]).unwrap_err();
         assert!(matches!(err, Error::DepIsOwnOut { .. }), "{err}");
     }
@@ -525,8 +537,14 @@ mod tests {
         ];
         let dag = Dag::build(&stages).unwrap();
         let t = |s: &str| vec![s.to_owned()];
-        assert_eq!(names(&dag.select(&t("train"), true, false).unwrap()), ["train@rf", "train@gbm"]);
-        assert_eq!(names(&dag.select(&t("train@gbm"), false, false).unwrap()), ["prepare", "train@gbm"]);
+        assert_eq!(
+            names(&dag.select(&t("train"), true, false).unwrap()),
+            ["train@rf", "train@gbm"]
+        );
+        assert_eq!(
+            names(&dag.select(&t("train@gbm"), false, false).unwrap()),
+            ["prepare", "train@gbm"]
+        );
         assert_eq!(
             names(&dag.select(&t("train@rf"), false, true).unwrap()),
             ["train@rf", "report"]

@@ -42,8 +42,15 @@ pub enum Error {
     #[error("stages {first} and {second} both write {path}")]
     DuplicateOut { path: ProjectPath, first: StageName, second: StageName },
 
-    #[error("output {inner} of stage {inner_stage} is inside output {outer} of stage {outer_stage}")]
-    NestedOut { inner: ProjectPath, inner_stage: StageName, outer: ProjectPath, outer_stage: StageName },
+    #[error(
+        "output {inner} of stage {inner_stage} is inside output {outer} of stage {outer_stage}"
+    )]
+    NestedOut {
+        inner: ProjectPath,
+        inner_stage: StageName,
+        outer: ProjectPath,
+        outer_stage: StageName,
+    },
 
     #[error("stage {stage} lists {path} both as a dependency and as an output")]
     DepIsOwnOut { stage: StageName, path: ProjectPath },

@@ -62,12 +62,14 @@ fn from_csv(text: &str) -> Points {
     };
     let mut out = Vec::new();
     for row in chosen {
-        let step = step_col.and_then(|i| row.get(i)).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+        let step =
+            step_col.and_then(|i| row.get(i)).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
         for (i, col) in cols.iter().enumerate() {
             if Some(i) == step_col {
                 continue;
             }
-            if let Some(v) = row.get(i).and_then(|s| crate::ops::tracked_run::parse_metric_value(s)) {
+            if let Some(v) = row.get(i).and_then(|s| crate::ops::tracked_run::parse_metric_value(s))
+            {
                 out.push(((*col).to_owned(), v, step));
             }
         }
@@ -81,14 +83,16 @@ pub fn read(path: &Path, shown: &str) -> Result<Points, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let value: serde_json::Value = match ext.as_str() {
-        "json" => serde_json::from_str(&text).map_err(|e| err(e.to_string()))?,
-        "toml" => {
-            let t: toml::Value = toml::from_str(&text).map_err(|e| err(e.message().to_owned()))?;
-            serde_json::to_value(t).map_err(|e| err(e.to_string()))?
+        "json" | "toml" | "yaml" | "yml" => {
+            let file = crate::project_path::RelPath::new(shown).map_err(|e| err(e.to_string()))?;
+            crate::pipeline::params::parse_text(&file, &text).map_err(|e| err(e.to_string()))?
         }
-        "yaml" | "yml" => crate::pipeline::params::parse_yaml(&text).map_err(err)?,
         "csv" | "tsv" => return Ok(from_csv(&text.replace('\t', ","))),
-        other => return Err(err(format!("unknown metrics format {other:?} (use .json, .toml, .yaml or .csv)"))),
+        other => {
+            return Err(err(format!(
+                "unknown metrics format {other:?} (use .json, .toml, .yaml or .csv)"
+            )));
+        }
     };
     Ok(from_value(&value))
 }
@@ -100,7 +104,8 @@ mod tests {
     #[test]
     fn flattens_nested_json() {
         let v: serde_json::Value =
-            serde_json::from_str(r#"{"acc": 0.9, "eval": {"auc": 0.8, "name": "x"}, "ok": true}"#).unwrap();
+            serde_json::from_str(r#"{"acc": 0.9, "eval": {"auc": 0.8, "name": "x"}, "ok": true}"#)
+                .unwrap();
         let p = from_value(&v);
         assert_eq!(
             p,

@@ -12,6 +12,7 @@ pub mod dag;
 pub mod error;
 pub mod fingerprint;
 pub mod lock;
+pub mod metrics_file;
 pub mod params;
 pub mod spec;
 

@@ -108,7 +108,9 @@ fn yaml_to_json(value: &serde_yaml_ng::Value) -> Result<Value, String> {
             }
         }
         Y::String(s) => Value::String(s.clone()),
-        Y::Sequence(items) => Value::Array(items.iter().map(yaml_to_json).collect::<Result<_, _>>()?),
+        Y::Sequence(items) => {
+            Value::Array(items.iter().map(yaml_to_json).collect::<Result<_, _>>()?)
+        }
         Y::Mapping(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map {
@@ -117,7 +119,11 @@ fn yaml_to_json(value: &serde_yaml_ng::Value) -> Result<Value, String> {
                     Y::Bool(b) => b.to_string(),
                     Y::Number(n) => n.to_string(),
                     Y::Null => "null".to_owned(),
-                    _ => return Err("a mapping key is a list or a mapping; params keys must be text".into()),
+                    _ => {
+                        return Err(
+                            "a mapping key is a list or a mapping; params keys must be text".into(),
+                        );
+                    }
                 };
                 out.insert(key, yaml_to_json(v)?);
             }
@@ -209,15 +215,15 @@ pub struct Override {
 impl Override {
     /// Parse `train.lr=0.1` or `other.yaml:train.lr=0.1`.
     pub fn parse(arg: &str) -> Result<Override, Error> {
-        let bad = |reason: &str| Error::BadOverrideSyntax { arg: arg.to_owned(), reason: reason.into() };
+        let bad =
+            |reason: &str| Error::BadOverrideSyntax { arg: arg.to_owned(), reason: reason.into() };
         let (target, raw) = arg.split_once('=').ok_or_else(|| bad("expected KEY=VALUE"))?;
         let (file, key) = target.rsplit_once(':').unwrap_or((DEFAULT_PARAMS_FILE, target));
         let key = key.trim();
         if key.is_empty() || key.split('.').any(str::is_empty) {
             return Err(bad("the key must be dotted names like train.lr"));
         }
-        let file = RelPath::new(file.trim())
-            .map_err(|e| bad(&format!("params file: {e}")))?;
+        let file = RelPath::new(file.trim()).map_err(|e| bad(&format!("params file: {e}")))?;
         if Format::of(&file).is_none() {
             return Err(bad("params files must end in .toml, .json, .yaml or .yml"));
         }
@@ -229,7 +235,9 @@ impl Override {
     pub fn value(&self) -> toml::Value {
         let raw = self.raw.trim();
         match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
-            Ok(mut t) if !raw.is_empty() && t.len() == 1 => t.remove("v").unwrap_or_else(|| toml::Value::String(self.raw.clone())),
+            Ok(mut t) if !raw.is_empty() && t.len() == 1 => {
+                t.remove("v").unwrap_or_else(|| toml::Value::String(self.raw.clone()))
+            }
             _ => toml::Value::String(self.raw.clone()),
         }
     }
@@ -300,13 +308,12 @@ pub fn override_text(
     }
     match format {
         Format::Toml => {
-            let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-                Error::BadParamsFile {
+            let mut doc: toml_edit::DocumentMut =
+                text.parse().map_err(|e: toml_edit::TomlError| Error::BadParamsFile {
                     file: file.clone(),
                     line_column: e.span().map(|s| line_column(text, s.start)),
                     message: e.message().trim().to_owned(),
-                }
-            })?;
+                })?;
             for o in overrides {
                 let parts: Vec<&str> = o.key.split('.').collect();
                 set_toml(doc.as_item_mut(), &parts, toml_edit_value(&o.value()), allow_new)
@@ -315,8 +322,11 @@ pub fn override_text(
             Ok(doc.to_string())
         }
         Format::Json => {
-            let mut value: Value =
-                if text.trim().is_empty() { Value::Object(Default::default()) } else { parse_text(file, text)? };
+            let mut value: Value = if text.trim().is_empty() {
+                Value::Object(Default::default())
+            } else {
+                parse_text(file, text)?
+            };
             for o in overrides {
                 let parts: Vec<&str> = o.key.split('.').collect();
                 set_json(&mut value, &parts, o.json_value(), allow_new)
@@ -339,7 +349,8 @@ pub fn override_text(
             for o in overrides {
                 let parts: Vec<&str> = o.key.split('.').collect();
                 let new = serde_yaml_ng::to_value(o.json_value()).map_err(std::io::Error::other)?;
-                set_yaml(&mut value, &parts, new, allow_new).map_err(|reason| bad_override(o, reason))?;
+                set_yaml(&mut value, &parts, new, allow_new)
+                    .map_err(|reason| bad_override(o, reason))?;
             }
             serde_yaml_ng::to_string(&value).map_err(|e| std::io::Error::other(e).into())
         }
@@ -361,7 +372,9 @@ fn toml_edit_value(value: &toml::Value) -> toml_edit::Value {
         toml::Value::Integer(i) => (*i).into(),
         toml::Value::Float(f) => (*f).into(),
         toml::Value::Boolean(b) => (*b).into(),
-        toml::Value::Datetime(d) => d.to_string().parse::<toml_edit::Value>().unwrap_or_else(|_| d.to_string().into()),
+        toml::Value::Datetime(d) => {
+            d.to_string().parse::<toml_edit::Value>().unwrap_or_else(|_| d.to_string().into())
+        }
         toml::Value::Array(items) => {
             toml_edit::Value::Array(items.iter().map(toml_edit_value).collect())
         }
@@ -386,7 +399,8 @@ fn set_toml(
 ) -> Result<(), String> {
     let (first, rest) = parts.split_first().expect("keys have at least one part");
     let inline_parent = item.is_inline_table();
-    let table = item.as_table_like_mut().ok_or_else(|| format!("{first}'s parent is not a table"))?;
+    let table =
+        item.as_table_like_mut().ok_or_else(|| format!("{first}'s parent is not a table"))?;
     if rest.is_empty() {
         match table.get_mut(first) {
             Some(toml_edit::Item::Value(old)) if !old.is_inline_table() => {
@@ -424,12 +438,19 @@ fn set_toml(
     }
 }
 
-fn set_json(target: &mut Value, parts: &[&str], value: Value, allow_new: bool) -> Result<(), String> {
+fn set_json(
+    target: &mut Value,
+    parts: &[&str],
+    value: Value,
+    allow_new: bool,
+) -> Result<(), String> {
     let (first, rest) = parts.split_first().expect("keys have at least one part");
     let Value::Object(map) = target else { return Err(format!("{first}'s parent is not a table")) };
     if rest.is_empty() {
         match map.get_mut(*first) {
-            Some(Value::Object(_)) => Err(format!("{first} is a table; set one of its keys instead")),
+            Some(Value::Object(_)) => {
+                Err(format!("{first} is a table; set one of its keys instead"))
+            }
             Some(old) => {
                 *old = value;
                 Ok(())
@@ -558,7 +579,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("params.toml"), TOML).unwrap();
         let param = |file: &str, key: &str| ParamRef { file: f(file), key: key.into() };
-        assert_eq!(read_value(dir.path(), &param("params.toml", "train.epochs")).unwrap(), json!(10));
+        assert_eq!(
+            read_value(dir.path(), &param("params.toml", "train.epochs")).unwrap(),
+            json!(10)
+        );
         let err = read_value(dir.path(), &param("params.toml", "train.momentum")).unwrap_err();
         assert_eq!(err.to_string(), "params file params.toml has no key train.momentum");
         let err = read_value(dir.path(), &param("other.yaml", "a")).unwrap_err();
@@ -594,7 +618,8 @@ mod tests {
 
     #[test]
     fn toml_overrides_keep_formatting_and_comments() {
-        let o = [Override::parse("train.lr=0.1").unwrap(), Override::parse("prepare.seed=7").unwrap()];
+        let o =
+            [Override::parse("train.lr=0.1").unwrap(), Override::parse("prepare.seed=7").unwrap()];
         let refs: Vec<&Override> = o.iter().collect();
         let text = override_text(&f("params.toml"), TOML, &refs, false).unwrap();
         assert_eq!(
@@ -609,14 +634,23 @@ mod tests {
         let err = override_text(&f("params.toml"), TOML, &[&o], false).unwrap_err();
         assert_eq!(err.to_string(), "params file params.toml has no key train.momentum");
         let text = override_text(&f("params.toml"), TOML, &[&o], true).unwrap();
-        assert_eq!(lookup(&parse_text(&f("params.toml"), &text).unwrap(), "train.momentum"), Some(&json!(0.9)));
+        assert_eq!(
+            lookup(&parse_text(&f("params.toml"), &text).unwrap(), "train.momentum"),
+            Some(&json!(0.9))
+        );
         let o = Override::parse("new.deep.key=1").unwrap();
         let text = override_text(&f("params.toml"), TOML, &[&o], true).unwrap();
         assert!(text.starts_with(TOML), "{text}");
-        assert_eq!(lookup(&parse_text(&f("params.toml"), &text).unwrap(), "new.deep.key"), Some(&json!(1)));
+        assert_eq!(
+            lookup(&parse_text(&f("params.toml"), &text).unwrap(), "new.deep.key"),
+            Some(&json!(1))
+        );
         let o = Override::parse("train.lr.x=1").unwrap();
         let err = override_text(&f("params.toml"), TOML, &[&o], true).unwrap_err();
-        assert_eq!(err.to_string(), "params file params.toml: cannot set train.lr.x: lr is not a table");
+        assert_eq!(
+            err.to_string(),
+            "params file params.toml: cannot set train.lr.x: lr is not a table"
+        );
         let o = Override::parse("train=1").unwrap();
         assert!(matches!(
             override_text(&f("params.toml"), TOML, &[&o], true),
@@ -637,9 +671,13 @@ mod tests {
     #[test]
     fn json_and_yaml_overrides() {
         let o = Override::parse("p.json:train.lr=0.5").unwrap();
-        let text = override_text(&f("p.json"), r#"{"train": {"lr": 0.1, "epochs": 3}}"#, &[&o], false)
-            .unwrap();
-        assert_eq!(parse_text(&f("p.json"), &text).unwrap(), json!({"train": {"lr": 0.5, "epochs": 3}}));
+        let text =
+            override_text(&f("p.json"), r#"{"train": {"lr": 0.1, "epochs": 3}}"#, &[&o], false)
+                .unwrap();
+        assert_eq!(
+            parse_text(&f("p.json"), &text).unwrap(),
+            json!({"train": {"lr": 0.5, "epochs": 3}})
+        );
         let o = Override::parse("p.yaml:train.model=gbm").unwrap();
         let text =
             override_text(&f("p.yaml"), "train:\n  model: rf\n  depth: 3\n", &[&o], false).unwrap();

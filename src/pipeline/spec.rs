@@ -278,11 +278,18 @@ struct RawStage {
     #[serde(default)]
     resources: BTreeMap<Spanned<String>, Spanned<u32>>,
     foreach: Option<Spanned<RawForeach>>,
-    matrix: Option<Spanned<BTreeMap<Spanned<String>, Spanned<Vec<toml::Value>>>>>,
+    matrix: Option<Spanned<RawMatrix>>,
     /// A description for people reading the file; mlx does not use it.
     #[allow(dead_code)]
     desc: Option<String>,
 }
+
+/// `matrix = { axis = [values…], … }`; axes keep their place in the file through the spans.
+type RawMatrix = BTreeMap<Spanned<String>, Spanned<Vec<toml::Value>>>;
+
+/// One expansion of a stage: the name suffix, `${key}` (foreach over a table), `${item}`, and the
+/// span of the `foreach`/`matrix` value it comes from.
+type Variant = (String, Option<String>, toml::Value, Range<usize>);
 
 /// `foreach = [values…]` or `foreach = { name = value, … }` (keys keep their place in the file).
 enum RawForeach {
@@ -298,14 +305,20 @@ impl<'de> Deserialize<'de> for RawForeach {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a list of values or a table of named values")
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
                 let mut all = Vec::new();
                 while let Some(v) = seq.next_element()? {
                     all.push(v);
                 }
                 Ok(RawForeach::List(all))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
                 let mut all = Vec::new();
                 while let Some(k) = map.next_key()? {
                     all.push((k, map.next_value()?));
@@ -334,7 +347,10 @@ impl<'de> Deserialize<'de> for RawCmd {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawCmd, E> {
                 Ok(RawCmd::One(v.to_owned()))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawCmd, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawCmd, A::Error> {
                 let mut all = Vec::new();
                 while let Some(cmd) = seq.next_element()? {
                     all.push(cmd);
@@ -369,7 +385,9 @@ impl<'de> Deserialize<'de> for RawOut {
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = RawOut;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a path or a table like { path = \"…\", cache = false, persist = true }")
+                f.write_str(
+                    "a path or a table like { path = \"…\", cache = false, persist = true }",
+                )
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawOut, E> {
                 Ok(RawOut {
@@ -380,7 +398,8 @@ impl<'de> Deserialize<'de> for RawOut {
                 })
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawOut, A::Error> {
-                let t = RawOutTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                let t =
+                    RawOutTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
                 Ok(RawOut { path: t.path, cache: t.cache, persist: t.persist, bare: false })
             }
         }
@@ -527,7 +546,7 @@ fn expand(
         ));
     }
     // (name suffix, key, item, span of the value it comes from)
-    let mut variants: Vec<(String, Option<String>, toml::Value, Range<usize>)> = Vec::new();
+    let mut variants: Vec<Variant> = Vec::new();
     match (&raw.foreach, &raw.matrix) {
         (Some(_), Some(matrix)) => {
             return Err(cx.error(
@@ -563,7 +582,14 @@ fn expand(
 
     if variants.is_empty() {
         let no_vars = None;
-        return Ok(vec![build_stage(cx, StageName(base.clone()), &name_span, raw, no_vars, limits)?]);
+        return Ok(vec![build_stage(
+            cx,
+            StageName(base.clone()),
+            &name_span,
+            raw,
+            no_vars,
+            limits,
+        )?]);
     }
     let mut out = Vec::with_capacity(variants.len());
     for (suffix, key, item, span) in &variants {
@@ -601,8 +627,8 @@ fn toml_type(value: &toml::Value) -> &'static str {
 fn matrix_variants(
     cx: &Cx<'_>,
     base: &str,
-    matrix: &Spanned<BTreeMap<Spanned<String>, Spanned<Vec<toml::Value>>>>,
-) -> Result<Vec<(String, Option<String>, toml::Value, Range<usize>)>, Error> {
+    matrix: &Spanned<RawMatrix>,
+) -> Result<Vec<Variant>, Error> {
     let mut axes: Vec<(&Spanned<String>, &Spanned<Vec<toml::Value>>)> =
         matrix.get_ref().iter().collect();
     axes.sort_by_key(|(k, _)| k.span().start);
@@ -725,7 +751,10 @@ fn resolve_var(expr: &str, stage: &str, vars: Option<&Vars<'_>>) -> Result<Strin
         path = format!("{path}.{part}");
     }
     scalar_text(value).ok_or_else(|| {
-        format!("`${{{expr}}}` is {}; name one of its fields, e.g. `${{{path}.name}}`", toml_type(value))
+        format!(
+            "`${{{expr}}}` is {}; name one of its fields, e.g. `${{{path}.name}}`",
+            toml_type(value)
+        )
     })
 }
 
@@ -804,7 +833,10 @@ fn build_stage(
             if Path::new(&text).components().all(|c| c == Component::CurDir) {
                 None
             } else {
-                Some(resolve_path(None, &text).map_err(|m| path_error(&w.span(), format!("wdir: {m}")))?)
+                Some(
+                    resolve_path(None, &text)
+                        .map_err(|m| path_error(&w.span(), format!("wdir: {m}")))?,
+                )
             }
         }
     };
@@ -813,7 +845,8 @@ fn build_stage(
 
     let mut deps = Vec::new();
     for d in &raw.deps {
-        let path = resolve_path(wdir.as_ref(), &interp(d)?).map_err(|m| path_error(&d.span(), m))?;
+        let path =
+            resolve_path(wdir.as_ref(), &interp(d)?).map_err(|m| path_error(&d.span(), m))?;
         if !deps.contains(&path) {
             spans.deps.push((path.clone(), d.span()));
             deps.push(path);
@@ -830,14 +863,14 @@ fn build_stage(
     }
 
     let mut outs: Vec<Out> = Vec::new();
-    let groups = [(&raw.outs, OutKind::Out), (&raw.metrics, OutKind::Metrics), (&raw.plots, OutKind::Plots)];
+    let groups =
+        [(&raw.outs, OutKind::Out), (&raw.metrics, OutKind::Metrics), (&raw.plots, OutKind::Plots)];
     for (entries, kind) in groups {
         for entry in entries {
             let raw_out = entry.get_ref();
             let path_span = if raw_out.bare { entry.span() } else { raw_out.path.span() };
             let text = interp(&Spanned::new(path_span.clone(), raw_out.path.get_ref().clone()))?;
-            let path =
-                resolve_path(wdir.as_ref(), &text).map_err(|m| path_error(&path_span, m))?;
+            let path = resolve_path(wdir.as_ref(), &text).map_err(|m| path_error(&path_span, m))?;
             if outs.iter().any(|o| o.path == path) {
                 return Err(cx.error(
                     path_span.start,
@@ -858,7 +891,10 @@ fn build_stage(
     for (key, value) in &raw.env {
         let k = key.get_ref();
         if k.is_empty() || k.contains('=') || k.contains('\0') {
-            return Err(cx.error(key.span().start, &format!("{k:?} is not a valid environment variable name")));
+            return Err(cx.error(
+                key.span().start,
+                &format!("{k:?} is not a valid environment variable name"),
+            ));
         }
         let value = interp(&Spanned::new(value.span(), value.get_ref().0.clone()))?;
         env.insert(k.clone(), value);
@@ -913,7 +949,6 @@ fn parse_param_ref(wdir: Option<&ProjectPath>, text: &str) -> Result<ParamRef, S
     }
     Ok(ParamRef { file, key: key.to_owned() })
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -978,11 +1013,8 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
         assert_eq!(paths(&train.deps), ["data/prepared", "train.py"]);
         assert_eq!(train.params[0].key, "train");
         assert_eq!(train.params[1].display_name(), "conf/model.yaml:model.depth");
-        let kinds: Vec<(String, OutKind, bool, bool)> = train
-            .outs
-            .iter()
-            .map(|o| (o.path.to_string(), o.kind, o.cache, o.persist))
-            .collect();
+        let kinds: Vec<(String, OutKind, bool, bool)> =
+            train.outs.iter().map(|o| (o.path.to_string(), o.kind, o.cache, o.persist)).collect();
         assert_eq!(
             kinds,
             [
@@ -1007,7 +1039,9 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
 
     #[test]
     fn independent_stages_keep_declaration_order() {
-        let p = parse_ok("[stages.zeta]\ncmd = \"z\"\n[stages.alpha]\ncmd = \"a\"\n[stages.mid]\ncmd = \"m\"\n");
+        let p = parse_ok(
+            "[stages.zeta]\ncmd = \"z\"\n[stages.alpha]\ncmd = \"a\"\n[stages.mid]\ncmd = \"m\"\n",
+        );
         assert_eq!(names(&p), ["zeta", "alpha", "mid"]);
     }
 
@@ -1052,7 +1086,10 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
         let err = parse_err("[stages.s]\ncmd = \"x\"\nalways_changed = \"yes\"\n");
         assert!(err.starts_with("mlx.toml:3:18: invalid type: string"), "{err}");
         let err = parse_err("[stages]\ns = \"echo\"\n");
-        assert!(err.starts_with("mlx.toml:2:5: invalid type: string \"echo\", expected a stage table"), "{err}");
+        assert!(
+            err.starts_with("mlx.toml:2:5: invalid type: string \"echo\", expected a stage table"),
+            "{err}"
+        );
         let err = parse_err("[stages.s]\ncmd = \"x\"\n\n[stages.t\n");
         assert!(err.starts_with("mlx.toml:4:"), "{err}");
         let err = parse_err("[stages.s]\nouts = [\"a\"]\n");
@@ -1064,7 +1101,10 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
     #[test]
     fn bad_stage_names_are_refused() {
         let err = parse_err("[stages.\"a b\"]\ncmd = \"x\"\n");
-        assert_eq!(err, "mlx.toml:1:9: stage name \"a b\" may only contain letters, digits, `_` and `-`");
+        assert_eq!(
+            err,
+            "mlx.toml:1:9: stage name \"a b\" may only contain letters, digits, `_` and `-`"
+        );
         let err = parse_err("[stages.\"train@rf\"]\ncmd = \"x\"\n");
         assert!(err.starts_with("mlx.toml:1:9: stage name \"train@rf\""), "{err}");
     }
@@ -1118,9 +1158,17 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
         let err = parse_err("[stages.t]\nforeach = [\"a\"]\ncmd = \"run ${nope} now\"\n");
         assert_eq!(err, "mlx.toml:3:12: unknown variable `${nope}`; stage t@a defines `${item}`");
         let err = parse_err("[stages.t]\ncmd = \"run ${item}\"\n");
-        assert!(err.starts_with("mlx.toml:2:12: unknown variable `${item}`: stage t has no `foreach`"), "{err}");
-        let err = parse_err("[stages.t]\nforeach = { a = { x = 1 } }\ncmd = \"run\"\ndeps = [\"${item.y}\"]\n");
-        assert!(err.starts_with("mlx.toml:4:10: unknown variable `${item.y}`: item has no field \"y\""), "{err}");
+        assert!(
+            err.starts_with("mlx.toml:2:12: unknown variable `${item}`: stage t has no `foreach`"),
+            "{err}"
+        );
+        let err = parse_err(
+            "[stages.t]\nforeach = { a = { x = 1 } }\ncmd = \"run\"\ndeps = [\"${item.y}\"]\n",
+        );
+        assert!(
+            err.starts_with("mlx.toml:4:10: unknown variable `${item.y}`: item has no field \"y\""),
+            "{err}"
+        );
         let err = parse_err("[stages.t]\nforeach = { a = { x = 1 } }\ncmd = \"run ${item}\"\n");
         assert!(err.starts_with("mlx.toml:3:12: `${item}` is a table"), "{err}");
         let err = parse_err("[stages.t]\nforeach = [1]\ncmd = \"run ${key}\"\n");
@@ -1141,7 +1189,10 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
         let err = parse_err("[stages.t]\nforeach = []\ncmd = \"x\"\n");
         assert_eq!(err, "mlx.toml:2:11: `foreach` of stage t is empty");
         let err = parse_err("[stages.t]\nforeach = \"a\"\ncmd = \"x\"\n");
-        assert!(err.starts_with("mlx.toml:2:11: invalid type: string \"a\", expected a list"), "{err}");
+        assert!(
+            err.starts_with("mlx.toml:2:11: invalid type: string \"a\", expected a list"),
+            "{err}"
+        );
         let err = parse_err("[stages.t]\nforeach = [1]\nmatrix = { a = [1] }\ncmd = \"x\"\n");
         assert_eq!(err, "mlx.toml:3:10: stage t has both `foreach` and `matrix`; use one");
         let err = parse_err("[stages.t]\nmatrix = { a = [] }\ncmd = \"x\"\n");
@@ -1150,7 +1201,8 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
 
     #[test]
     fn resources_over_the_limit_are_refused() {
-        let err = parse_err("[resources]\ngpu = 1\n[stages.t]\ncmd = \"x\"\nresources = { gpu = 2 }\n");
+        let err =
+            parse_err("[resources]\ngpu = 1\n[stages.t]\ncmd = \"x\"\nresources = { gpu = 2 }\n");
         assert_eq!(err, "mlx.toml:5:21: stage t needs 2 gpu but [resources] allows only 1");
         let err = parse_err("[resources]\ngpu = -1\n[stages]\n");
         assert!(err.starts_with("mlx.toml:2:7: invalid value"), "{err}");
@@ -1165,7 +1217,10 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
         let err = parse_err(
             "[stages.a]\ncmd = \"x\"\nouts = [\"data\"]\n[stages.b]\ncmd = \"y\"\nouts = [\"data/sub\"]\n",
         );
-        assert_eq!(err, "mlx.toml:6:9: output data/sub of stage b is inside output data of stage a");
+        assert_eq!(
+            err,
+            "mlx.toml:6:9: output data/sub of stage b is inside output data of stage a"
+        );
         let err = parse_err(
             "[stages.prepare]\ncmd = \"x\"\ndeps = [\"model.pkl\"]\nouts = [\"data\"]\n\
              [stages.train]\ncmd = \"y\"\ndeps = [\"data\"]\nouts = [\"model.pkl\"]\n",

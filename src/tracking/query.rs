@@ -2,10 +2,12 @@
 //! (a fixed number of queries whatever the number of runs), one run in full with each metric's
 //! history summarised, and evaluating a filter against one run for `mlx exp check`.
 
-use std::collections::BTreeMap;
+use std::borrow::{Borrow, Cow};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use serde::{Serialize, Serializer};
 
@@ -22,6 +24,29 @@ impl MetricValue {
     /// From the database, where NULL stands for NaN.
     fn from_db(v: Option<f64>) -> Self {
         MetricValue(v.unwrap_or(f64::NAN))
+    }
+}
+
+impl MetricValue {
+    /// Six significant digits, for tables: `0.926359`, `1.5e-7`, `NaN`.
+    pub fn short(&self) -> String {
+        let v = self.0;
+        if !v.is_finite() || v == 0.0 {
+            return self.to_string();
+        }
+        fn trim(s: &str) -> &str {
+            if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { s }
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let magnitude = v.abs().log10().floor() as i32;
+        if (-4..15).contains(&magnitude) {
+            let decimals = usize::try_from(5 - magnitude).unwrap_or(0);
+            trim(&format!("{v:.decimals$}")).to_owned()
+        } else {
+            let s = format!("{v:.5e}");
+            let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+            format!("{}e{exp}", trim(mantissa))
+        }
     }
 }
 
@@ -56,6 +81,60 @@ impl fmt::Display for MetricValue {
     }
 }
 
+/// A param, metric or tag name, shared by every run of a list: 10,000 runs with the same 40
+/// keys hold 40 strings, not 400,000.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key(Arc<str>);
+
+impl Key {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Key {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// Hands out one shared [`Key`] per distinct name.
+#[derive(Default)]
+struct Interner(HashMap<Box<str>, Key>);
+
+impl Interner {
+    fn get(&mut self, name: &str) -> Key {
+        if let Some(k) = self.0.get(name) {
+            return k.clone();
+        }
+        let k = Key(Arc::from(name));
+        self.0.insert(name.into(), k.clone());
+        k
+    }
+}
+
+/// A text column without copying it (lossy for invalid UTF-8).
+fn text_ref(v: ValueRef<'_>) -> Cow<'_, str> {
+    match v {
+        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t),
+        ValueRef::Integer(i) => Cow::Owned(i.to_string()),
+        ValueRef::Real(f) => Cow::Owned(f.to_string()),
+        ValueRef::Null => Cow::Borrowed(""),
+    }
+}
+
 /// One run as `mlx exp list` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunRecord {
@@ -72,10 +151,10 @@ pub struct RunRecord {
     /// Seconds.
     pub duration: Option<f64>,
     pub exit_code: Option<i64>,
-    pub params: BTreeMap<String, String>,
+    pub params: BTreeMap<Key, String>,
     /// The latest value (highest step) of each metric.
-    pub metrics: BTreeMap<String, MetricValue>,
-    pub tags: BTreeMap<String, String>,
+    pub metrics: BTreeMap<Key, MetricValue>,
+    pub tags: BTreeMap<Key, String>,
 }
 
 /// Which runs to list, in which order.
@@ -160,6 +239,7 @@ fn attach_details(conn: &Connection, runs: &mut [RunRecord]) -> Result<(), Error
         .expect("a list of strings serializes");
     let n = runs.len();
     let index = |i: i64| usize::try_from(i).ok().filter(|&i| i < n);
+    let mut keys = Interner::default();
     for table in ["params", "tags"] {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT j.key, t.key, t.value FROM json_each(?1) j CROSS JOIN {table} t \
@@ -168,7 +248,8 @@ fn attach_details(conn: &Connection, runs: &mut [RunRecord]) -> Result<(), Error
         let mut rows = stmt.query([&ids])?;
         while let Some(row) = rows.next()? {
             let Some(i) = index(row.get(0)?) else { continue };
-            let (k, v): (String, String) = (row.get(1)?, row.get(2)?);
+            let k = keys.get(&text_ref(row.get_ref(1)?));
+            let v = text_ref(row.get_ref(2)?).into_owned();
             let run = &mut runs[i];
             if table == "params" {
                 run.params.insert(k, v)
@@ -184,7 +265,8 @@ fn attach_details(conn: &Connection, runs: &mut [RunRecord]) -> Result<(), Error
     let mut rows = stmt.query([&ids])?;
     while let Some(row) = rows.next()? {
         let Some(i) = index(row.get(0)?) else { continue };
-        runs[i].metrics.insert(row.get(1)?, MetricValue::from_db(row.get(2)?));
+        let k = keys.get(&text_ref(row.get_ref(1)?));
+        runs[i].metrics.insert(k, MetricValue::from_db(row.get(2)?));
     }
     Ok(())
 }
@@ -568,5 +650,12 @@ mod tests {
         assert_eq!(s(1e-7), "1e-7");
         assert_eq!(s(123456.0), "123456");
         assert_eq!(s(f64::NEG_INFINITY), "-inf");
+        let short = |v: f64| MetricValue(v).short();
+        assert_eq!(short(0.926_359_113_193_346_9), "0.926359");
+        assert_eq!(short(0.1 + 0.2), "0.3");
+        assert_eq!(short(123_456_789.0), "123456789");
+        assert_eq!(short(-1.234_567_8e-7), "-1.23457e-7");
+        assert_eq!(short(2.0), "2");
+        assert_eq!(short(f64::NAN), "NaN");
     }
 }

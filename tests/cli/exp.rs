@@ -61,8 +61,11 @@ fn seed(p: &TestProject, s: &Seed<'_>) -> String {
         tags: s.tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
     };
     let id = runs::start(&mut conn, &run, s.start).expect("start run");
-    let points: Vec<Point<'_>> =
-        s.metrics.iter().map(|(k, v)| Point { key: k, value: *v, step: 0, timestamp: s.start }).collect();
+    let points: Vec<Point<'_>> = s
+        .metrics
+        .iter()
+        .map(|(k, v)| Point { key: k, value: *v, step: 0, timestamp: s.start })
+        .collect();
     runs::log_metrics(&mut conn, &id, &points).expect("log metrics");
     if s.status != Status::Running {
         let code = if s.status == Status::Finished { 0 } else { 1 };
@@ -84,7 +87,9 @@ fn cli_run(p: &TestProject, name: &str, params: &[&str], script: &str) -> String
 }
 
 fn newest_run(p: &TestProject) -> String {
-    p.db().query_row("SELECT id FROM runs ORDER BY id DESC LIMIT 1", [], |r| r.get(0)).expect("a run")
+    p.db()
+        .query_row("SELECT id FROM runs ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+        .expect("a run")
 }
 
 /// `mlx exp list --json ARGS` → the runs' names, in order.
@@ -238,10 +243,7 @@ fn filters_cover_every_operator_and_value_kind() {
         ("exit_code = 1", &["gamma"]),
         ("user = 'user' and host = 'host' and status = 'running'", &["delta"]),
         // and / or / not / parentheses, keywords in any case.
-        (
-            "(metrics.acc > 0.9 OR params.optimizer = 'adamw') And NOT dirty = true",
-            &["delta"],
-        ),
+        ("(metrics.acc > 0.9 OR params.optimizer = 'adamw') And NOT dirty = true", &["delta"]),
         ("metrics.acc > 0.9 or metrics.acc < 0.6 and status = 'failed'", &["beta", "gamma"]),
         ("(metrics.acc > 0.9 or metrics.acc < 0.6) and status = 'finished'", &["beta"]),
     ];
@@ -294,9 +296,15 @@ fn sort_and_limit() {
     assert_eq!(names(&p, &[]), ["it's", "delta", "gamma", "beta", "alpha"], "newest first");
     assert_eq!(names(&p, &["--sort", "-metrics.acc"]), ["beta", "alpha", "gamma", "it's", "delta"]);
     assert_eq!(names(&p, &["--sort", "metrics.acc", "-n", "2"]), ["gamma", "alpha"]);
-    assert_eq!(names(&p, &["--sort", "params.lr desc", "--limit", "3"]), ["beta", "alpha", "gamma"]);
+    assert_eq!(
+        names(&p, &["--sort", "params.lr desc", "--limit", "3"]),
+        ["beta", "alpha", "gamma"]
+    );
     assert_eq!(names(&p, &["--sort", "start"]), ["alpha", "beta", "gamma", "delta", "it's"]);
-    assert_eq!(names(&p, &["--sort", "name", "--filter", "status = 'finished'"]), ["alpha", "beta", "it's"]);
+    assert_eq!(
+        names(&p, &["--sort", "name", "--filter", "status = 'finished'"]),
+        ["alpha", "beta", "it's"]
+    );
     let a = p.mlx(&["exp", "list", "--sort", "metrics."]).code(2);
     assert!(stderr(&a).starts_with("error: invalid sort key at column 9: expected a metric name"));
 }
@@ -304,7 +312,9 @@ fn sort_and_limit() {
 #[test]
 fn table_shows_only_differing_columns_unless_asked() {
     let p = TestProject::initialized();
-    for (i, (name, lr, acc)) in [("a", "0.1", 0.5), ("b", "0.2", 0.5), ("c", "0.3", 0.75)].into_iter().enumerate() {
+    for (i, (name, lr, acc)) in
+        [("a", "0.1", 0.5), ("b", "0.2", 0.5), ("c", "0.3", 0.75)].into_iter().enumerate()
+    {
         seed(
             &p,
             &Seed {
@@ -319,7 +329,10 @@ fn table_shows_only_differing_columns_unless_asked() {
     let a = p.mlx(&["exp", "list"]).success();
     let out = stdout(&a);
     let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
-    assert_eq!(header, ["RUN", "NAME", "STATUS", "COMMIT", "START", "DURATION", "params.lr", "metrics.acc"]);
+    assert_eq!(
+        header,
+        ["RUN", "NAME", "STATUS", "COMMIT", "START", "DURATION", "params.lr", "metrics.acc"]
+    );
     assert_eq!(out.lines().count(), 4);
     let row: Vec<&str> = out.lines().nth(1).unwrap().split_whitespace().collect();
     assert!((8..12).contains(&row[0].len()), "short ids: {out}");
@@ -348,8 +361,19 @@ fn json_and_csv_shapes() {
     assert_eq!(
         keys,
         BTreeSet::from([
-            "id", "name", "status", "commit", "branch", "dirty", "start", "end", "duration",
-            "exit_code", "params", "metrics", "tags"
+            "id",
+            "name",
+            "status",
+            "commit",
+            "branch",
+            "dirty",
+            "start",
+            "end",
+            "duration",
+            "exit_code",
+            "params",
+            "metrics",
+            "tags"
         ])
     );
     assert_eq!(delta["metrics"]["loss"], "-Infinity");
@@ -369,7 +393,8 @@ fn json_and_csv_shapes() {
     let beta = p.json(&["exp", "list", "--filter", "name = 'beta'"]);
     assert_eq!(beta["runs"][0]["metrics"]["loss"], "Infinity");
 
-    let a = p.mlx(&["exp", "list", "--csv", "--sort", "name", "--filter", "name != 'gamma'"]).success();
+    let a =
+        p.mlx(&["exp", "list", "--csv", "--sort", "name", "--filter", "name != 'gamma'"]).success();
     let out = stdout(&a);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 5, "{out}");
@@ -377,7 +402,11 @@ fn json_and_csv_shapes() {
         "id,name,status,commit,branch,dirty,start,end,duration,exit_code,params.learning rate,params.lr,params.optimizer,metrics.acc,metrics.loss"
     ), "{}", lines[0]);
     assert!(lines[0].ends_with(",tags.team,tags.группа"), "{}", lines[0]);
-    assert!(lines[1].starts_with(&format!("{},alpha,finished,{},main,false,2026-11-01T00:00:00.000Z,", ids[0], "a".repeat(40))));
+    assert!(lines[1].starts_with(&format!(
+        "{},alpha,finished,{},main,false,2026-11-01T00:00:00.000Z,",
+        ids[0],
+        "a".repeat(40)
+    )));
     assert!(lines[1].contains(",0.87,NaN,"), "{}", lines[1]);
     assert!(lines[4].starts_with(&format!("{},it's,finished,,main,", ids[4])), "{}", lines[4]);
     assert!(lines[4].contains(",a' OR 1=1 --,"), "{}", lines[4]);
@@ -387,7 +416,10 @@ fn json_and_csv_shapes() {
     assert_eq!(stderr(&a), "no runs match\n");
     let a = p.mlx(&["exp", "list", "--filter", "metrics.acc > 5", "--csv"]).success();
     assert_eq!(stdout(&a), "");
-    assert_eq!(p.json(&["exp", "list", "--filter", "metrics.acc > 5"])["runs"], Value::Array(vec![]));
+    assert_eq!(
+        p.json(&["exp", "list", "--filter", "metrics.acc > 5"])["runs"],
+        Value::Array(vec![])
+    );
     p.mlx(&["exp", "list", "--csv", "--json"]).code(2);
 }
 
@@ -401,7 +433,14 @@ fn commit_takes_any_git_revision() {
     p.write("train.py", "v2\n");
     let v2 = p.commit_all("v2");
     let second = cli_run(&p, "on-v2", &[], "true");
-    seed(&p, &Seed { name: "rebased-away", commit: Some("cafe0123cafe0123cafe0123cafe0123cafe0123"), ..Seed::default() });
+    seed(
+        &p,
+        &Seed {
+            name: "rebased-away",
+            commit: Some("cafe0123cafe0123cafe0123cafe0123cafe0123"),
+            ..Seed::default()
+        },
+    );
     assert_eq!(names(&p, &["--commit", "v1"]), ["on-v1"]);
     assert_eq!(names(&p, &["--commit", "HEAD"]), ["on-v2"]);
     assert_eq!(names(&p, &["--commit", "main~1"]), ["on-v1"]);
@@ -432,13 +471,27 @@ fn show_summarises_each_metric_with_a_sparkline() {
     let id = cli_run(&p, "train", &["lr=0.01"], script);
     let a = p.mlx(&["exp", "show", &id[..9]]).success();
     let out = stdout(&a);
-    assert!(out.starts_with(&format!("run       {id}\nname      train\nstatus    finished (exit code 0)\n")), "{out}");
+    assert!(
+        out.starts_with(&format!(
+            "run       {id}\nname      train\nstatus    finished (exit code 0)\n"
+        )),
+        "{out}"
+    );
     assert!(out.contains("\nPARAMS  VALUE\nlr      0.01\n"), "{out}");
     assert!(out.contains("\nTAGS  VALUE\nteam  vision\n"), "{out}");
     let metrics: Vec<&str> = out.lines().skip_while(|l| !l.starts_with("METRICS")).collect();
-    assert_eq!(metrics[0].split_whitespace().collect::<Vec<_>>(), ["METRICS", "LAST", "MIN", "MAX", "STEPS", "HISTORY"]);
-    assert_eq!(metrics[1].split_whitespace().collect::<Vec<_>>(), ["acc", "NaN", "0.5", "0.5", "2", "(0..1)", "▁"]);
-    assert_eq!(metrics[2].split_whitespace().collect::<Vec<_>>(), ["loss", "1", "1", "8", "8", "(0..7)", "█▇▆▅▄▃▂▁"]);
+    assert_eq!(
+        metrics[0].split_whitespace().collect::<Vec<_>>(),
+        ["METRICS", "LAST", "MIN", "MAX", "STEPS", "HISTORY"]
+    );
+    assert_eq!(
+        metrics[1].split_whitespace().collect::<Vec<_>>(),
+        ["acc", "NaN", "0.5", "0.5", "2", "(0..1)", "▁"]
+    );
+    assert_eq!(
+        metrics[2].split_whitespace().collect::<Vec<_>>(),
+        ["loss", "1", "1", "8", "8", "(0..7)", "█▇▆▅▄▃▂▁"]
+    );
     assert!(metrics[3].starts_with("val acc"), "{out}");
 
     let json = p.json(&["exp", "show", &id]);
@@ -460,8 +513,14 @@ fn show_summarises_each_metric_with_a_sparkline() {
 fn diff_puts_two_runs_side_by_side() {
     let p = TestProject::initialized();
     p.commit_all("init");
-    let a = cli_run(&p, "base", &["lr=0.1", "seed=1"], r#""$MLX_BIN" log metric acc=0.5 loss=0.25"#);
-    let b = cli_run(&p, "big", &["lr=0.2", "seed=1", "layers=4"], r#""$MLX_BIN" log metric acc=0.75 loss=0.25"#);
+    let a =
+        cli_run(&p, "base", &["lr=0.1", "seed=1"], r#""$MLX_BIN" log metric acc=0.5 loss=0.25"#);
+    let b = cli_run(
+        &p,
+        "big",
+        &["lr=0.2", "seed=1", "layers=4"],
+        r#""$MLX_BIN" log metric acc=0.75 loss=0.25"#,
+    );
     let out = p.mlx(&["exp", "diff", &a[..10], &b[..10]]).success();
     let text = stdout(&out);
     let row = |key: &str| -> Vec<String> {
@@ -472,7 +531,10 @@ fn diff_puts_two_runs_side_by_side() {
             .map(str::to_owned)
             .collect()
     };
-    assert_eq!(text.lines().next().unwrap().split_whitespace().collect::<Vec<_>>(), [a.as_str(), b.as_str()]);
+    assert_eq!(
+        text.lines().next().unwrap().split_whitespace().collect::<Vec<_>>(),
+        [a.as_str(), b.as_str()]
+    );
     assert_eq!(row("name"), ["*", "name", "base", "big"]);
     assert_eq!(row("status"), ["status", "finished", "finished"]);
     assert_eq!(row("commit")[0], "commit", "same commit is not marked");
@@ -566,7 +628,8 @@ fn check_gates_on_the_latest_finished_run_of_head() {
     );
     // --run picks any run, finished or not.
     let crashed = newest_run(&p);
-    p.mlx(&["exp", "check", "status = 'failed' and exit_code = 3", "--run", &crashed[..10]]).success();
+    p.mlx(&["exp", "check", "status = 'failed' and exit_code = 3", "--run", &crashed[..10]])
+        .success();
     p.mlx(&["exp", "check", "metrics.acc > 0", "--run", "zzzz"]).code(2);
     // A new commit has no run again.
     p.write("train.py", "v2\n");
@@ -589,7 +652,12 @@ fn sql_reads_and_never_writes() {
     let a = p.mlx(&["sql", "SELECT 'a,b' AS x, 1 AS y", "--csv"]).success();
     assert_eq!(stdout(&a), "x,y\n\"a,b\",1\n");
 
-    let before = p.mlx(&["sql", "SELECT * FROM runs ORDER BY id", "--json"]).success().get_output().stdout.clone();
+    let before = p
+        .mlx(&["sql", "SELECT * FROM runs ORDER BY id", "--json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let attached = p.path("other.db");
     for bad in [
         "UPDATE runs SET name = 'hacked'".to_owned(),
@@ -606,7 +674,12 @@ fn sql_reads_and_never_writes() {
         assert!(stderr(&a).starts_with("error: sql: "), "{bad}: {}", stderr(&a));
         assert_eq!(stdout(&a), "", "{bad}");
     }
-    let after = p.mlx(&["sql", "SELECT * FROM runs ORDER BY id", "--json"]).success().get_output().stdout.clone();
+    let after = p
+        .mlx(&["sql", "SELECT * FROM runs ORDER BY id", "--json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     assert_eq!(before, after, "nothing changed");
     assert!(!attached.exists());
     let n: i64 = p.db().query_row("SELECT count(*) FROM params", [], |r| r.get(0)).unwrap();
@@ -621,7 +694,12 @@ fn python_sqlite3_reads_the_database_as_any_client_would() {
     }
     let p = TestProject::initialized();
     p.commit_all("init");
-    cli_run(&p, "py", &["lr=0.01", "optimizer=adam"], r#""$MLX_BIN" log metric acc=0.5 --step 1 && "$MLX_BIN" log metric acc=0.75 --step 2 && "$MLX_BIN" log metric loss=nan"#);
+    cli_run(
+        &p,
+        "py",
+        &["lr=0.01", "optimizer=adam"],
+        r#""$MLX_BIN" log metric acc=0.5 --step 1 && "$MLX_BIN" log metric acc=0.75 --step 2 && "$MLX_BIN" log metric loss=nan"#,
+    );
     let script = r#"
 import json, sqlite3, sys
 con = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)

@@ -16,6 +16,7 @@ mod link_types;
 mod lock;
 mod log;
 mod ls;
+mod pipeline_spec;
 mod pointers;
 mod reference;
 mod reliability;

@@ -27,15 +27,18 @@ pub struct CheckArgs {
 }
 
 pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
-    let report =
-        exp::check(ctx.project()?, &CheckOptions { expr: args.expr.clone(), run: args.run.clone() })?;
+    let report = exp::check(
+        ctx.project()?,
+        &CheckOptions { expr: args.expr.clone(), run: args.run.clone() },
+    )?;
     let out = ctx.output();
     if args.format.json {
         out.json(&report)?;
     } else {
         let name = report.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
         for c in &report.comparisons {
-            let actual = c.actual.as_ref().map_or_else(|| "missing".to_owned(), ToString::to_string);
+            let actual =
+                c.actual.as_ref().map_or_else(|| "missing".to_owned(), ToString::to_string);
             let verdict = if c.passed { "ok  " } else { "FAIL" };
             out.status(&format!("{verdict}  {} = {actual} (needs {})", c.field, c.expected));
         }

@@ -12,7 +12,9 @@ use super::{NONE, human_duration, short_commit, short_time};
 ///
 /// Rows that differ are marked with `*` (and colored on a terminal).
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  mlx exp diff 01jd4k 01jd5m\n  mlx exp diff 01jd4k 01jd5m --json")]
+#[command(
+    after_help = "Examples:\n  mlx exp diff 01jd4k 01jd5m\n  mlx exp diff 01jd4k 01jd5m --json"
+)]
 pub struct DiffArgs {
     /// The first run (id or unique prefix)
     #[arg(value_name = "RUN_A")]
@@ -48,17 +50,19 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
         };
         push(f.changed, f.key.clone(), show(&f.a), show(&f.b), String::new());
     }
-    let kv = |prefix: &str, rows: &[DiffRow<String>], push: &mut dyn FnMut(bool, String, String, String, String)| {
+    let kv = |prefix: &str,
+              rows: &[DiffRow<String>],
+              push: &mut dyn FnMut(bool, String, String, String, String)| {
         for r in rows {
             push(r.changed, format!("{prefix}.{}", r.key), opt(&r.a), opt(&r.b), String::new());
         }
     };
     kv("params", &report.params, &mut push);
     for m in &report.metrics {
-        let show = |v: &Option<MetricValue>| v.map_or_else(|| NONE.into(), |v| v.to_string());
+        let show = |v: &Option<MetricValue>| v.map_or_else(|| NONE.into(), |v| v.short());
         let delta = match (m.a, m.b) {
             (Some(a), Some(b)) if m.changed && a.0.is_finite() && b.0.is_finite() => {
-                let d = MetricValue(b.0 - a.0).to_string();
+                let d = MetricValue(b.0 - a.0).short();
                 if d.starts_with('-') { d } else { format!("+{d}") }
             }
             _ => String::new(),

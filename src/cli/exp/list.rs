@@ -98,9 +98,13 @@ pub fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<ExitStatus> {
                 short_time(&r.start),
                 r.duration.map_or_else(|| NONE.into(), human_duration),
             ];
-            row.extend(cols.params.iter().map(|k| r.params.get(k).map_or(NONE, |v| v).to_owned()));
             row.extend(
-                cols.metrics.iter().map(|k| r.metrics.get(k).map_or(NONE.into(), |v| v.to_string())),
+                cols.params.iter().map(|k| r.params.get(k.as_str()).map_or(NONE, |v| v).to_owned()),
+            );
+            row.extend(
+                cols.metrics
+                    .iter()
+                    .map(|k| r.metrics.get(k.as_str()).map_or(NONE.into(), |v| v.short())),
             );
             row
         })
@@ -122,10 +126,18 @@ pub fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<ExitStatus> {
 /// Every column, full values: for spreadsheets and pandas.
 fn csv(ctx: &Context, report: &ListReport) -> anyhow::Result<()> {
     let cols = report.columns(true);
-    let tags: std::collections::BTreeSet<&String> =
+    let tags: std::collections::BTreeSet<&mlx::tracking::query::Key> =
         report.runs.iter().flat_map(|r| r.tags.keys()).collect();
     let fixed = [
-        "id", "name", "status", "commit", "branch", "dirty", "start", "end", "duration",
+        "id",
+        "name",
+        "status",
+        "commit",
+        "branch",
+        "dirty",
+        "start",
+        "end",
+        "duration",
         "exit_code",
     ];
     let names: Vec<String> = cols
@@ -135,7 +147,8 @@ fn csv(ctx: &Context, report: &ListReport) -> anyhow::Result<()> {
         .chain(cols.metrics.iter().map(|k| format!("metrics.{k}")))
         .chain(tags.iter().map(|k| format!("tags.{k}")))
         .collect();
-    let headers: Vec<&str> = fixed.iter().copied().chain(names.iter().map(String::as_str)).collect();
+    let headers: Vec<&str> =
+        fixed.iter().copied().chain(names.iter().map(String::as_str)).collect();
     let opt = |v: Option<String>| v.unwrap_or_default();
     let rows: Vec<Vec<String>> = report
         .runs
@@ -153,8 +166,10 @@ fn csv(ctx: &Context, report: &ListReport) -> anyhow::Result<()> {
                 opt(r.duration.map(|d| d.to_string())),
                 opt(r.exit_code.map(|c| c.to_string())),
             ];
-            row.extend(cols.params.iter().map(|k| opt(r.params.get(k).cloned())));
-            row.extend(cols.metrics.iter().map(|k| opt(r.metrics.get(k).map(|v| v.to_string()))));
+            row.extend(cols.params.iter().map(|k| opt(r.params.get(k.as_str()).cloned())));
+            row.extend(
+                cols.metrics.iter().map(|k| opt(r.metrics.get(k.as_str()).map(|v| v.to_string()))),
+            );
             row.extend(tags.iter().map(|k| opt(r.tags.get(*k).cloned())));
             row
         })

@@ -49,7 +49,11 @@ fn human_duration(secs: f64) -> String {
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let s = secs.round() as u64;
-    if s < 3600 { format!("{}m{:02}s", s / 60, s % 60) } else { format!("{}h{:02}m", s / 3600, s % 3600 / 60) }
+    if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
+    }
 }
 
 /// The first 8 digits of a commit, with `*` when the tree was dirty.

@@ -11,7 +11,9 @@ use super::{NONE, human_duration, short_time};
 
 /// Show everything about one run: git state, params, tags, metrics with their history, artifacts
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  mlx exp show 01jd4k\n  mlx exp show 01jd4k --json | jq .metrics")]
+#[command(
+    after_help = "Examples:\n  mlx exp show 01jd4k\n  mlx exp show 01jd4k --json | jq .metrics"
+)]
 pub struct ShowArgs {
     /// The run: its id or any unique prefix
     #[arg(value_name = "RUN")]
@@ -63,7 +65,10 @@ fn render(ctx: &Context, run: &RunDetail) -> anyhow::Result<()> {
         ("cwd", run.cwd.clone()),
         ("commit", commit),
         ("start", format!("{} UTC", short_time(&run.start))),
-        ("end", run.end.as_deref().map_or_else(|| NONE.into(), |e| format!("{} UTC", short_time(e)))),
+        (
+            "end",
+            run.end.as_deref().map_or_else(|| NONE.into(), |e| format!("{} UTC", short_time(e))),
+        ),
         ("duration", run.duration.map_or_else(|| NONE.into(), human_duration)),
         ("host", format!("{} (user {})", run.host, run.user)),
         ("mlx", run.mlx_version.clone()),
@@ -91,9 +96,9 @@ fn render(ctx: &Context, run: &RunDetail) -> anyhow::Result<()> {
                 };
                 vec![
                     k.clone(),
-                    m.last.to_string(),
-                    m.min.to_string(),
-                    m.max.to_string(),
+                    m.last.short(),
+                    m.min.short(),
+                    m.max.short(),
                     steps,
                     sparkline(&m.series),
                 ]
@@ -107,7 +112,12 @@ fn render(ctx: &Context, run: &RunDetail) -> anyhow::Result<()> {
             .artifacts
             .iter()
             .map(|a| {
-                vec![a.path.clone(), a.kind.clone(), human_size(a.size), a.hash[..a.hash.len().min(12)].to_owned()]
+                vec![
+                    a.path.clone(),
+                    a.kind.clone(),
+                    human_size(a.size),
+                    a.hash[..a.hash.len().min(12)].to_owned(),
+                ]
             })
             .collect();
         out.table(&["ARTIFACTS", "KIND", "SIZE", "HASH"], &rows)?;
@@ -119,8 +129,8 @@ fn render(ctx: &Context, run: &RunDetail) -> anyhow::Result<()> {
 fn shell_words(args: &[String]) -> String {
     args.iter()
         .map(|a| {
-            let plain = !a.is_empty()
-                && a.chars().all(|c| c.is_alphanumeric() || "-_./=:,+@%".contains(c));
+            let plain =
+                !a.is_empty() && a.chars().all(|c| c.is_alphanumeric() || "-_./=:,+@%".contains(c));
             if plain { a.clone() } else { format!("'{}'", a.replace('\'', r"'\''")) }
         })
         .collect::<Vec<_>>()
@@ -134,7 +144,8 @@ fn sparkline(values: &[f64]) -> String {
         return String::new();
     }
     let finite = values.iter().copied().filter(|v| v.is_finite());
-    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+    let (lo, hi) =
+        finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
     values
         .iter()
         .map(|&v| {
@@ -162,6 +173,9 @@ mod tests {
         assert_eq!(sparkline(&[0.0, 0.5, 1.0, f64::NAN, f64::INFINITY]), "▁▅█ █");
         assert_eq!(sparkline(&[2.0, 2.0]), "▁▁");
         assert_eq!(sparkline(&[1.0]), "");
-        assert_eq!(shell_words(&["python".into(), "a b".into(), "it's".into()]), r"python 'a b' 'it'\''s'");
+        assert_eq!(
+            shell_words(&["python".into(), "a b".into(), "it's".into()]),
+            r"python 'a b' 'it'\''s'"
+        );
     }
 }
