@@ -1,6 +1,7 @@
 //! `mlx sql`
 
 use mlx::ops;
+use mlx::tracking::sql::Cell;
 
 use super::context::Context;
 use super::exit::ExitStatus;
@@ -35,7 +36,7 @@ pub fn run(ctx: &Context, args: &SqlArgs) -> anyhow::Result<ExitStatus> {
     }
     let headers: Vec<&str> = result.columns.iter().map(String::as_str).collect();
     let rows: Vec<Vec<String>> =
-        result.rows.iter().map(|r| r.iter().map(|c| c.display()).collect()).collect();
+        result.rows.iter().map(|r| r.iter().map(Cell::display).collect()).collect();
     if args.csv {
         out.csv(&headers, &rows)?;
     } else if !headers.is_empty() {

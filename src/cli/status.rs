@@ -9,9 +9,10 @@ use super::context::Context;
 use super::exit::ExitStatus;
 use super::output::FormatArgs;
 
-/// Show tracked data that is modified, missing or not in the cache
+/// Show tracked data that is modified, missing or not in the cache, and stale stages
 ///
-/// Lists only what is not clean; --json lists every tracked path.
+/// Lists only what is not clean; --json lists every tracked path. Pipeline stages that
+/// `mlx run` would run are listed with the reason (a dep or param changed, an out is missing).
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  mlx status\n  mlx status --check   # exit 1 unless clean (git hooks, CI)"
@@ -71,6 +72,10 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
                 out.line(&format!("  {kind} {}", c.path))?;
             }
         }
+        for st in &report.stages {
+            let why: Vec<String> = st.reasons.iter().map(ToString::to_string).collect();
+            out.line(&format!("stale     stage {}  {}", st.stage, why.join(", ")))?;
+        }
         let count = |s: State| report.paths.iter().filter(|p| p.state == s).count();
         let summary = format!(
             "{} tracked: {} unchanged, {} modified, {} missing",
@@ -80,6 +85,10 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
             count(State::Missing)
         );
         out.status(&summary);
+        if !report.stages.is_empty() {
+            out.status(&format!("{} stages would run", report.stages.len()));
+            out.hint("bring them up to date with `mlx run` (`mlx run --dry-run` shows the plan)");
+        }
         if report.paths.iter().any(|p| p.state == State::Modified) {
             out.hint("record changes with `mlx add PATH`, or discard them with `mlx checkout --force PATH`");
         } else if report.paths.iter().any(|p| p.state == State::Missing) {

@@ -460,6 +460,37 @@ pub fn run(
     result
 }
 
+/// A stage that would run, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaleStage {
+    pub stage: String,
+    pub reasons: Vec<Reason>,
+}
+
+/// Which stages `mlx run` would run now, in order, and why (what `mlx status` shows). A stage
+/// downstream of a stale one is stale too.
+pub fn stale_stages(project: &Project, stat: &StatCache) -> Result<Vec<StaleStage>> {
+    let Some(pipeline) = pipeline::spec::load(project.root())? else { return Ok(Vec::new()) };
+    let dag = pipeline.dag()?;
+    let lock = LockFile::read(project.root())?;
+    let mut will_run: std::collections::HashSet<&StageName> = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for stage in &pipeline.stages {
+        let inputs = current_inputs(project, stat, stage)?;
+        let mut why = reasons(project, stat, stage, &inputs, lock.stages.get(stage.name.as_str()))?;
+        for up in dag.upstream_of(&stage.name) {
+            if will_run.contains(&up) {
+                why.push(Reason::UpstreamWillRun { stage: up.to_string() });
+            }
+        }
+        if !why.is_empty() {
+            will_run.insert(&stage.name);
+            out.push(StaleStage { stage: stage.name.to_string(), reasons: why });
+        }
+    }
+    Ok(out)
+}
+
 /// `--set`: params files rewritten for this run, and their original texts to put back. The
 /// originals are also saved in `.mlx/params-backup.json` first, so a run that dies cannot leave
 /// the committed params changed: the next `mlx run` restores them.

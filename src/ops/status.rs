@@ -66,11 +66,13 @@ impl PathStatus {
 #[derive(Debug, Serialize)]
 pub struct StatusReport {
     pub paths: Vec<PathStatus>,
+    /// Pipeline stages `mlx run` would run, and why (absent without stages in mlx.toml).
+    pub stages: Vec<super::run_stages::StaleStage>,
 }
 
 impl StatusReport {
     pub fn is_clean(&self) -> bool {
-        self.paths.iter().all(PathStatus::is_clean)
+        self.paths.iter().all(PathStatus::is_clean) && self.stages.is_empty()
     }
 }
 
@@ -86,9 +88,15 @@ pub fn run(
         .iter()
         .map(|t| Ok(compare(project, t, &stat, reporter)?.status))
         .collect::<Result<Vec<_>>>()?;
+    // Stages matter only when the whole project is asked about.
+    let stages = if opts.targets.is_empty() {
+        super::run_stages::stale_stages(project, &stat)?
+    } else {
+        Vec::new()
+    };
     // Status only reads the workspace; saving what it hashed makes the next one instant.
     stat.save(&mut conn)?;
-    Ok(StatusReport { paths })
+    Ok(StatusReport { paths, stages })
 }
 
 /// The workspace side of one tracked path, as manifest entries (a file is one entry).

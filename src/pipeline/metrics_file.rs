@@ -79,13 +79,31 @@ fn from_csv(text: &str) -> Points {
 
 /// Read a metrics file by its extension.
 pub fn read(path: &Path, shown: &str) -> Result<Points, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error { path: shown.to_owned(), message: e.to_string() })?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    parse_as(ext, shown, &text)
+}
+
+/// Parse a metrics file's text (from the workspace, a git object or the cache); `file` is its
+/// project path, whose extension picks the format.
+pub fn parse(file: &str, text: &str) -> Result<Points, Error> {
+    let ext = Path::new(file).extension().and_then(|e| e.to_str()).unwrap_or("");
+    parse_as(ext, file, text)
+}
+
+fn parse_as(ext: &str, shown: &str, text: &str) -> Result<Points, Error> {
     let err = |message: String| Error { path: shown.to_owned(), message };
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let value: serde_json::Value = match ext.as_str() {
+    let value: serde_json::Value = match ext.to_ascii_lowercase().as_str() {
         "json" | "toml" | "yaml" | "yml" => {
             let file = crate::project_path::RelPath::new(shown).map_err(|e| err(e.to_string()))?;
-            crate::pipeline::params::parse_text(&file, &text).map_err(|e| err(e.to_string()))?
+            crate::pipeline::params::parse_text(&file, text).or_else(|e| {
+                // Python's `json.dump` writes bare NaN and Infinity, which are not JSON.
+                quote_non_finite(text)
+                    .filter(|_| ext.eq_ignore_ascii_case("json"))
+                    .and_then(|quoted| serde_json::from_str(&quoted).ok())
+                    .ok_or_else(|| err(e.to_string()))
+            })?
         }
         "csv" | "tsv" => return Ok(from_csv(&text.replace('\t', ","))),
         other => {
@@ -95,6 +113,41 @@ pub fn read(path: &Path, shown: &str) -> Result<Points, Error> {
         }
     };
     Ok(from_value(&value))
+}
+
+/// JSON text with bare `NaN`, `Infinity` and `-Infinity` (outside strings) quoted; `None` when
+/// there are none.
+fn quote_non_finite(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut changed = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if let Some(token) =
+            ["-Infinity", "Infinity", "NaN"].into_iter().find(|t| rest.starts_with(t))
+        {
+            out.push('"');
+            out.push_str(token);
+            out.push('"');
+            rest = &rest[token.len()..];
+            changed = true;
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    changed.then_some(out)
 }
 
 #[cfg(test)]
@@ -119,5 +172,19 @@ mod tests {
         assert_eq!(with, vec![("loss".into(), 1.0, 0), ("loss".into(), 0.5, 1)]);
         let without = from_csv("loss,acc\n1.0,0.1\n0.5,0.9\n");
         assert_eq!(without, vec![("loss".into(), 0.5, 0), ("acc".into(), 0.9, 0)]);
+    }
+
+    #[test]
+    fn bare_nan_and_infinity_in_json_are_read() {
+        let p = parse("m.json", r#"{"a": NaN, "b": -Infinity, "c": Infinity, "d": "NaN x", "e": 1}"#)
+            .unwrap();
+        let keys: Vec<&str> = p.iter().map(|(k, _, _)| k.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "c", "e"]);
+        assert!(p[0].1.is_nan());
+        assert_eq!(p[1].1, f64::NEG_INFINITY);
+        assert_eq!(p[2].1, f64::INFINITY);
+        assert!(parse("m.json", "{\"a\": Nope}").is_err());
+        assert!(parse("m.toml", "a = nan\n").unwrap()[0].1.is_nan());
+        assert!(parse("m.yaml", "a: .nan\n").unwrap()[0].1.is_nan());
     }
 }

@@ -637,7 +637,7 @@ mod tests {
     fn short_ids_stay_unique() {
         let (_d, conn, ids) = seeded();
         let n = unique_prefix_len(&conn, &ids.iter().collect::<Vec<_>>(), 8).unwrap();
-        assert!(n >= 8 && n <= 12);
+        assert!((8..=12).contains(&n));
         let mut prefixes: Vec<&str> = ids.iter().map(|i| &i.as_str()[..n]).collect();
         prefixes.dedup();
         assert_eq!(prefixes.len(), 3);

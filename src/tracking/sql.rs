@@ -115,7 +115,7 @@ pub fn query(conn: &Connection, sql: &str) -> Result<QueryResult, SqlError> {
     if !stmt.readonly() {
         return Err(SqlError::NotReadOnly);
     }
-    let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+    let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
     let n = columns.len();
     let mut rows = Vec::new();
     let mut cursor = stmt.query([])?;

@@ -688,10 +688,6 @@ fn sql_reads_and_never_writes() {
 
 #[test]
 fn python_sqlite3_reads_the_database_as_any_client_would() {
-    if std::process::Command::new("python3").arg("--version").output().is_err() {
-        eprintln!("skipped: no python3");
-        return;
-    }
     let p = TestProject::initialized();
     p.commit_all("init");
     cli_run(

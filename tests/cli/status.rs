@@ -102,7 +102,8 @@ fn json_lists_every_path_with_its_state() {
                     "missing_objects": 0,
                     "manifest_in_cache": true,
                 },
-            ]
+            ],
+            "stages": [],
         })
     );
     // --json with --check: still valid JSON, still exit 1.

@@ -1,6 +1,7 @@
 //! `mlx exp list`
 
 use mlx::ops::exp::{self, ListOptions, ListReport};
+use mlx::tracking::query::MetricValue;
 
 use super::super::context::Context;
 use super::super::exit::ExitStatus;
@@ -104,7 +105,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<ExitStatus> {
             row.extend(
                 cols.metrics
                     .iter()
-                    .map(|k| r.metrics.get(k.as_str()).map_or(NONE.into(), |v| v.short())),
+                    .map(|k| r.metrics.get(k.as_str()).map_or(NONE.into(), MetricValue::short)),
             );
             row
         })
@@ -168,7 +169,9 @@ fn csv(ctx: &Context, report: &ListReport) -> anyhow::Result<()> {
             ];
             row.extend(cols.params.iter().map(|k| opt(r.params.get(k.as_str()).cloned())));
             row.extend(
-                cols.metrics.iter().map(|k| opt(r.metrics.get(k.as_str()).map(|v| v.to_string()))),
+                cols.metrics
+                    .iter()
+                    .map(|k| opt(r.metrics.get(k.as_str()).map(ToString::to_string))),
             );
             row.extend(tags.iter().map(|k| opt(r.tags.get(*k).cloned())));
             row

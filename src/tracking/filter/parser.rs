@@ -479,7 +479,7 @@ mod tests {
             parse_sort("-metrics.acc").unwrap(),
             Sort { field: Field::Metric("acc".into()), descending: true }
         );
-        assert_eq!(parse_sort("metrics.acc DESC").unwrap().descending, true);
+        assert!(parse_sort("metrics.acc DESC").unwrap().descending);
         assert_eq!(
             parse_sort("start").unwrap(),
             Sort { field: Field::Attr(Attr::Start), descending: false }
