@@ -32,16 +32,18 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Make the enclosing git repository an mlx project (safe to run again)')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Track files or directories: cache their content, write PATH.mlx pointers')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show tracked data that is modified, missing or not in the cache')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show tracked data that is modified, missing or not in the cache, and stale stages')
             [CompletionResult]::new('checkout', 'checkout', [CompletionResultType]::ParameterValue, 'Make the workspace match the pointers: restore, replace and remove tracked files')
             [CompletionResult]::new('dag', 'dag', [CompletionResultType]::ParameterValue, 'Draw the pipeline: its stages in execution order and which feed which')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show data changes between two commits, or between a commit and the workspace')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tracked data, or the files inside a tracked directory')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Delete cache objects that no pointer references')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command as a tracked experiment run')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline''s stale stages, or one command as a tracked run')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Log params, metrics, tags or artifacts to a run')
             [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check recorded runs')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
+            [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
             [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Run one read-only SQL statement over the project database')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect and repair the local cache')
             [CompletionResult]::new('install-hooks', 'install-hooks', [CompletionResultType]::ParameterValue, 'Install git hooks that keep data in step with commits, and the merge driver')
@@ -161,10 +163,23 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;run' {
-            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name for the run')
-            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag to record (repeatable)')
-            [CompletionResult]::new('--param', '--param', [CompletionResultType]::ParameterName, 'A parameter to record (repeatable)')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'How many independent stages may run at once')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'How many independent stages may run at once')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Override a param for this run only (the params file is restored afterwards)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name for the run (with `-- CMD`)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag to record (with `-- CMD`; repeatable)')
+            [CompletionResult]::new('--param', '--param', [CompletionResultType]::ParameterName, 'A parameter to record (with `-- CMD`; repeatable)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Run the stages even when nothing changed')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run the stages even when nothing changed')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would run and why, without running anything')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would run and why, without running anything')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Only the named stages, not what they depend on')
+            [CompletionResult]::new('--single', '--single', [CompletionResultType]::ParameterName, 'Only the named stages, not what they depend on')
+            [CompletionResult]::new('--downstream', '--downstream', [CompletionResultType]::ParameterName, 'The named stages and everything that depends on them')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'After a stage fails, go on with the stages that do not depend on it')
+            [CompletionResult]::new('--keep-going', '--keep-going', [CompletionResultType]::ParameterName, 'After a stage fails, go on with the stages that do not depend on it')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
@@ -369,6 +384,95 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         'mlx;exp;help;help' {
             break
         }
+        'mlx;metrics' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the values in every declared metrics file, in the workspace or at a revision')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the declared metrics files between two commits, or a commit and the workspace')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;metrics;show' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('--md', '--md', [CompletionResultType]::ParameterName, 'Print a GitHub-flavoured markdown table (for CI comments)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;metrics;diff' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'List unchanged metrics too')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('--md', '--md', [CompletionResultType]::ParameterName, 'Print a GitHub-flavoured markdown table (for CI comments)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;metrics;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the values in every declared metrics file, in the workspace or at a revision')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the declared metrics files between two commits, or a commit and the workspace')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;metrics;help;show' {
+            break
+        }
+        'mlx;metrics;help;diff' {
+            break
+        }
+        'mlx;metrics;help;help' {
+            break
+        }
+        'mlx;params' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the params stages declare between two commits, or a commit and the workspace')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;params;diff' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'List unchanged params too')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('--md', '--md', [CompletionResultType]::ParameterName, 'Print a GitHub-flavoured markdown table (for CI comments)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;params;help' {
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the params stages declare between two commits, or a commit and the workspace')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;params;help;diff' {
+            break
+        }
+        'mlx;params;help;help' {
+            break
+        }
         'mlx;sql' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Print CSV instead of a table')
@@ -450,16 +554,18 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         'mlx;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Make the enclosing git repository an mlx project (safe to run again)')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Track files or directories: cache their content, write PATH.mlx pointers')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show tracked data that is modified, missing or not in the cache')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show tracked data that is modified, missing or not in the cache, and stale stages')
             [CompletionResult]::new('checkout', 'checkout', [CompletionResultType]::ParameterValue, 'Make the workspace match the pointers: restore, replace and remove tracked files')
             [CompletionResult]::new('dag', 'dag', [CompletionResultType]::ParameterValue, 'Draw the pipeline: its stages in execution order and which feed which')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show data changes between two commits, or between a commit and the workspace')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tracked data, or the files inside a tracked directory')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Delete cache objects that no pointer references')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command as a tracked experiment run')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline''s stale stages, or one command as a tracked run')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Log params, metrics, tags or artifacts to a run')
             [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check recorded runs')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
+            [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
             [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Run one read-only SQL statement over the project database')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect and repair the local cache')
             [CompletionResult]::new('install-hooks', 'install-hooks', [CompletionResultType]::ParameterValue, 'Install git hooks that keep data in step with commits, and the merge driver')
@@ -538,6 +644,24 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;exp;check' {
+            break
+        }
+        'mlx;help;metrics' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the values in every declared metrics file, in the workspace or at a revision')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the declared metrics files between two commits, or a commit and the workspace')
+            break
+        }
+        'mlx;help;metrics;show' {
+            break
+        }
+        'mlx;help;metrics;diff' {
+            break
+        }
+        'mlx;help;params' {
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the params stages declare between two commits, or a commit and the workspace')
+            break
+        }
+        'mlx;help;params;diff' {
             break
         }
         'mlx;help;sql' {

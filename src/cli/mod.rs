@@ -16,7 +16,9 @@ mod init;
 mod install_hooks;
 mod log;
 mod ls;
+mod metrics;
 mod output;
+mod params;
 mod progress;
 mod rm;
 mod run;
@@ -63,6 +65,10 @@ pub enum Command {
     Log(log::LogCommand),
     #[command(subcommand)]
     Exp(exp::ExpCommand),
+    #[command(subcommand)]
+    Metrics(metrics::MetricsCommand),
+    #[command(subcommand)]
+    Params(params::ParamsCommand),
     Sql(sql::SqlArgs),
     #[command(subcommand)]
     Cache(cache::CacheCommand),
@@ -107,6 +113,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Run(args) => run::run(&ctx, args),
         Command::Log(cmd) => log::run(&ctx, cmd),
         Command::Exp(cmd) => exp::run(&ctx, cmd),
+        Command::Metrics(cmd) => metrics::run(&ctx, cmd),
+        Command::Params(cmd) => params::run(&ctx, cmd),
         Command::Sql(args) => sql::run(&ctx, args),
         Command::Cache(cmd) => cache::run(&ctx, cmd),
         Command::InstallHooks(args) => install_hooks::run(&ctx, args),

@@ -107,6 +107,24 @@ impl Output {
         out.flush()
     }
 
+    /// Rows as a GitHub-flavoured markdown table on stdout (for CI comments); `|` in cells is
+    /// escaped.
+    pub fn markdown(&self, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+        fn line(out: &mut impl Write, cells: &[String]) -> io::Result<()> {
+            let cells: Vec<String> =
+                cells.iter().map(|c| c.replace('|', "\\|").replace('\n', " ")).collect();
+            writeln!(out, "| {} |", cells.join(" | "))
+        }
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+        line(&mut out, &header)?;
+        writeln!(out, "|{}", "---|".repeat(headers.len()))?;
+        for row in rows {
+            line(&mut out, row)?;
+        }
+        out.flush()
+    }
+
     /// A status line on stderr, hidden by `-q`.
     pub fn status(&self, text: &str) {
         if !self.quiet {

@@ -137,6 +137,8 @@ pub fn list(project: &Project, opts: &ListOptions) -> Result<ListReport> {
     };
     let commits = resolve_commits(project, &opts.commits)?;
     let conn = project.open_db()?;
+    // Runs whose recording mlx process died are failed, not running forever.
+    super::run::reap(project, &conn)?;
     let runs = query::list(
         &conn,
         &ListQuery { filter: filter.as_ref(), commits: &commits, sort: &sort, limit: opts.limit },

@@ -351,6 +351,35 @@ fn clear_outs(
             fs::remove_file(&abs)?;
         }
     }
+    for out in stage.outs.iter().filter(|o| o.persist) {
+        unprotect(project, &project.root().join(out.path.as_path()))?;
+    }
+    Ok(())
+}
+
+/// A persistent output stays for the stage to update, so it must be the stage's own file: one
+/// linked to a cache object (a hardlink, a symlink into the cache, a read-only copy) is replaced
+/// by a writable copy first, or the stage would write into the object.
+fn unprotect(project: &Project, abs: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::symlink_metadata(abs) else { return Ok(()) };
+    if meta.is_dir() {
+        for entry in fs::read_dir(abs)? {
+            unprotect(project, &entry?.path())?;
+        }
+        return Ok(());
+    }
+    let linked = if meta.file_type().is_symlink() {
+        project.cache().id_of_path(&fs::read_link(abs)?).is_some()
+    } else {
+        meta.is_file() && (meta.nlink() > 1 || meta.permissions().readonly())
+    };
+    if linked {
+        let executable = crate::fs_util::is_executable(&fs::metadata(abs)?);
+        let tmp = crate::fs_util::temp_sibling(abs);
+        crate::fs_util::copy_new(abs, &tmp, executable)?;
+        fs::rename(&tmp, abs)?;
+    }
     Ok(())
 }
 
@@ -433,7 +462,11 @@ pub fn run(
     // A previous run that died while `--set` was in effect left the params files changed.
     ParamsRestore::recover(project)?;
     let pipeline = pipeline::spec::load(project.root())?.ok_or_else(|| {
-        tracking::Error::Invalid("mlx.toml declares no stages: add a [stages.NAME] table".into())
+        tracking::Error::Invalid(
+            "mlx.toml declares no stages: add [stages.NAME] tables, or run one command with \
+             `mlx run -- CMD`"
+                .into(),
+        )
     })?;
     let names: Vec<StageName> = pipeline
         .select(&opts.targets, opts.single, opts.downstream)?
@@ -747,6 +780,7 @@ fn execute(
         // Poll what runs.
         let wait = if running == 1 { POLL } else { Duration::ZERO };
         let mut progressed = false;
+        #[allow(clippy::needless_range_loop)] // the slot is replaced below, by index
         for i in 0..states.len() {
             let State::Running(r) = &mut states[i] else { continue };
             r.run.escalate(GRACE);

@@ -176,8 +176,9 @@ mod tests {
 
     #[test]
     fn bare_nan_and_infinity_in_json_are_read() {
-        let p = parse("m.json", r#"{"a": NaN, "b": -Infinity, "c": Infinity, "d": "NaN x", "e": 1}"#)
-            .unwrap();
+        let p =
+            parse("m.json", r#"{"a": NaN, "b": -Infinity, "c": Infinity, "d": "NaN x", "e": 1}"#)
+                .unwrap();
         let keys: Vec<&str> = p.iter().map(|(k, _, _)| k.as_str()).collect();
         assert_eq!(keys, ["a", "b", "c", "e"]);
         assert!(p[0].1.is_nan());

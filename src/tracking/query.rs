@@ -151,6 +151,9 @@ pub struct RunRecord {
     /// Seconds.
     pub duration: Option<f64>,
     pub exit_code: Option<i64>,
+    /// The pipeline stage this run executed; absent for `mlx run -- CMD` runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
     pub params: BTreeMap<Key, String>,
     /// The latest value (highest step) of each metric.
     pub metrics: BTreeMap<Key, MetricValue>,
@@ -167,7 +170,7 @@ pub struct ListQuery<'a> {
 }
 
 const RUN_COLUMNS: &str = "r.id, r.name, r.status, r.git_commit, r.git_branch, r.git_dirty, \
-                           r.start_time, r.end_time, r.duration, r.exit_code";
+                           r.start_time, r.end_time, r.duration, r.exit_code, r.stage";
 
 fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
     Ok(RunRecord {
@@ -181,6 +184,7 @@ fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
         end: row.get(7)?,
         duration: row.get(8)?,
         exit_code: row.get(9)?,
+        stage: row.get(10)?,
         params: BTreeMap::new(),
         metrics: BTreeMap::new(),
         tags: BTreeMap::new(),

@@ -399,7 +399,7 @@ fn json_and_csv_shapes() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 5, "{out}");
     assert!(lines[0].starts_with(
-        "id,name,status,commit,branch,dirty,start,end,duration,exit_code,params.learning rate,params.lr,params.optimizer,metrics.acc,metrics.loss"
+        "id,name,status,commit,branch,dirty,start,end,duration,exit_code,stage,params.learning rate,params.lr,params.optimizer,metrics.acc,metrics.loss"
     ), "{}", lines[0]);
     assert!(lines[0].ends_with(",tags.team,tags.группа"), "{}", lines[0]);
     assert!(lines[1].starts_with(&format!(

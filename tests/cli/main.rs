@@ -16,6 +16,8 @@ mod link_types;
 mod lock;
 mod log;
 mod ls;
+mod metrics;
+mod pipeline_run;
 mod pipeline_spec;
 mod pointers;
 mod reference;

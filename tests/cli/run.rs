@@ -826,10 +826,14 @@ fn kill_9_of_mlx_leaves_the_run_running_until_the_next_run_marks_it_failed() {
 #[test]
 fn run_without_a_command_or_with_bad_key_values_is_a_usage_error() {
     let p = TestProject::initialized();
+    // Without a command, `mlx run` runs the pipeline; a project without stages says so.
     let a = p.mlx(&["run"]).code(2);
-    assert!(stderr(&a).contains("required arguments were not provided"), "{}", stderr(&a));
+    assert!(stderr(&a).contains("declares no stages"), "{}", stderr(&a));
+    assert!(stderr(&a).contains("mlx run -- CMD"), "{}", stderr(&a));
     let a = p.mlx(&["run", "--"]).code(2);
-    assert!(stderr(&a).contains("<CMD>"), "{}", stderr(&a));
+    assert!(stderr(&a).contains("declares no stages"), "{}", stderr(&a));
+    let a = p.mlx(&["run", "--name", "x"]).code(2);
+    assert!(stderr(&a).contains("go with a command"), "{}", stderr(&a));
     let a = p.mlx(&["run", "--param", "novalue", "--", "true"]).code(2);
     assert!(stderr(&a).contains("expected KEY=VALUE"), "{}", stderr(&a));
     let a = p.mlx(&["run", "--tag", "=v", "--", "true"]).code(2);

@@ -140,6 +140,7 @@ fn csv(ctx: &Context, report: &ListReport) -> anyhow::Result<()> {
         "end",
         "duration",
         "exit_code",
+        "stage",
     ];
     let names: Vec<String> = cols
         .params
@@ -166,6 +167,7 @@ fn csv(ctx: &Context, report: &ListReport) -> anyhow::Result<()> {
                 opt(r.end.clone()),
                 opt(r.duration.map(|d| d.to_string())),
                 opt(r.exit_code.map(|c| c.to_string())),
+                opt(r.stage.clone()),
             ];
             row.extend(cols.params.iter().map(|k| opt(r.params.get(k.as_str()).cloned())));
             row.extend(

@@ -76,10 +76,14 @@ pub enum Attr {
     User,
     Host,
     Dirty,
+    /// The pipeline stage a run executed.
+    Stage,
+    /// The pipeline run a stage run belongs to.
+    PipelineRun,
 }
 
 impl Attr {
-    pub const ALL: [Attr; 12] = [
+    pub const ALL: [Attr; 14] = [
         Attr::Id,
         Attr::Name,
         Attr::Status,
@@ -92,6 +96,8 @@ impl Attr {
         Attr::User,
         Attr::Host,
         Attr::Dirty,
+        Attr::Stage,
+        Attr::PipelineRun,
     ];
 
     /// The name used in filters and messages.
@@ -109,6 +115,8 @@ impl Attr {
             Attr::User => "user",
             Attr::Host => "host",
             Attr::Dirty => "dirty",
+            Attr::Stage => "stage",
+            Attr::PipelineRun => "pipeline_run",
         }
     }
 
@@ -127,6 +135,8 @@ impl Attr {
             "user" => Attr::User,
             "host" => Attr::Host,
             "dirty" | "git_dirty" => Attr::Dirty,
+            "stage" => Attr::Stage,
+            "pipeline_run" | "pipeline" => Attr::PipelineRun,
             _ => return None,
         })
     }
@@ -146,6 +156,8 @@ impl Attr {
             Attr::User => "r.user",
             Attr::Host => "r.host",
             Attr::Dirty => "r.git_dirty",
+            Attr::Stage => "r.stage",
+            Attr::PipelineRun => "r.pipeline_run",
         }
     }
 }

@@ -304,7 +304,13 @@ fn attribute(c: &Comparison, a: Attr, p: &mut Params) -> Result<String, FilterEr
         _ => {}
     }
     let cond = match a {
-        Attr::Name | Attr::Branch | Attr::User | Attr::Host | Attr::Status => {
+        Attr::Name
+        | Attr::Branch
+        | Attr::User
+        | Attr::Host
+        | Attr::Status
+        | Attr::Stage
+        | Attr::PipelineRun => {
             if a == Attr::Status && !is_like(c.op) {
                 for lit in &c.values {
                     let s = as_text(lit).to_lowercase();

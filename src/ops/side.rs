@@ -1,0 +1,157 @@
+//! One side of a comparison (`mlx metrics diff`, `mlx params diff`): the workspace, or a commit
+//! whose files are read from git objects, and whose cached stage outputs are read through
+//! `mlx.lock` at that commit and the cache. Only reads; never touches the workspace.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::Result;
+use crate::git::{Repo, Revision};
+use crate::pipeline::lock::{self, LockFile};
+use crate::pipeline::spec::{self, Pipeline};
+use crate::project::Project;
+use crate::project_path::ProjectPath;
+use crate::store::ObjectId;
+
+/// What one side of a comparison is, as reports show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SideInfo {
+    /// What was asked for: a revision as typed, or `workspace`.
+    pub label: String,
+    /// The full commit SHA; absent for the workspace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+/// The workspace, or a commit.
+pub struct Side<'p> {
+    project: &'p Project,
+    at: Option<(Repo, Revision)>,
+    pub info: SideInfo,
+}
+
+/// Why a file's content could not be had on a side (shown as a warning; the value counts as
+/// missing).
+pub type Unreadable = String;
+
+impl<'p> Side<'p> {
+    /// The workspace when `spec` is `None`, else the commit it names (an unknown revision is an
+    /// input error).
+    pub fn open(project: &'p Project, spec: Option<&str>) -> Result<Self> {
+        let Some(spec) = spec else {
+            return Ok(Side {
+                project,
+                at: None,
+                info: SideInfo { label: "workspace".into(), commit: None },
+            });
+        };
+        let repo = Repo::open(project.root())?;
+        let rev = repo.resolve(spec)?;
+        let info = SideInfo { label: spec.to_owned(), commit: Some(rev.commit.clone()) };
+        Ok(Side { project, at: Some((repo, rev)), info })
+    }
+
+    pub fn label(&self) -> &str {
+        &self.info.label
+    }
+
+    /// How a file on this side is named in messages: `params.toml`, or `HEAD:params.toml`.
+    pub fn shown(&self, path: &ProjectPath) -> String {
+        match &self.at {
+            None => path.to_string(),
+            Some((_, rev)) => format!("{}:{path}", rev.spec),
+        }
+    }
+
+    /// A file's bytes: from the workspace, or from the commit's tree. `None` when it is not
+    /// there (or is a folder).
+    pub fn read_file(&self, path: &ProjectPath) -> Result<Option<Vec<u8>>> {
+        match &self.at {
+            Some((repo, rev)) => Ok(repo.read_file(rev, path)?),
+            None => {
+                let abs = self.project.root().join(path.as_path());
+                match std::fs::read(&abs) {
+                    Ok(bytes) => Ok(Some(bytes)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(_) if abs.is_dir() => Ok(None),
+                    Err(_) => Ok(Some(fs_err::read(&abs)?)),
+                }
+            }
+        }
+    }
+
+    /// The pipeline declared in `mlx.toml` on this side; `None` without one or without stages.
+    pub fn pipeline(&self) -> Result<Option<Pipeline>> {
+        if self.at.is_none() {
+            return Ok(spec::load(self.project.root())?);
+        }
+        let file = ProjectPath::new(spec::PIPELINE_FILE)?;
+        let Some(bytes) = self.read_file(&file)? else { return Ok(None) };
+        let text = String::from_utf8_lossy(&bytes);
+        Ok(spec::parse(Path::new(&self.shown(&file)), &text)?)
+    }
+
+    /// `mlx.lock` on this side (empty when there is none).
+    pub fn lock(&self) -> Result<LockFile> {
+        if self.at.is_none() {
+            return Ok(LockFile::read(self.project.root())?);
+        }
+        let file = ProjectPath::new(lock::FILE)?;
+        match self.read_file(&file)? {
+            Some(bytes) => Ok(LockFile::parse(&String::from_utf8_lossy(&bytes))?),
+            None => Ok(LockFile::default()),
+        }
+    }
+
+    /// The content of a stage output on this side. In the workspace: the file itself. At a
+    /// commit: a cached output (git-ignored) through its hash in `mlx.lock` and the cache; an
+    /// uncached one from the commit's tree (each falls back to the other way).
+    pub fn read_out(
+        &self,
+        lock: &LockFile,
+        stage: &str,
+        path: &ProjectPath,
+        cached: bool,
+    ) -> Result<std::result::Result<Vec<u8>, Unreadable>> {
+        if self.at.is_none() {
+            return Ok(self.read_file(path)?.ok_or_else(|| "does not exist".to_owned()));
+        }
+        if !cached && let Some(bytes) = self.read_file(path)? {
+            return Ok(Ok(bytes));
+        }
+        let locked = lock
+            .stages
+            .get(stage)
+            .and_then(|s| s.outs.iter().find(|o| o.path == path.to_string()))
+            .map(|o| (o.hash, o.files.is_some()));
+        if let Some((_, true)) = locked {
+            return Ok(Err("is a folder in mlx.lock, not a file".into()));
+        }
+        if let Some((hash, _)) = locked
+            && let Some(bytes) = self.read_object(hash)?
+        {
+            return Ok(Ok(bytes));
+        }
+        if cached && let Some(bytes) = self.read_file(path)? {
+            return Ok(Ok(bytes));
+        }
+        Ok(Err(match locked {
+            Some((hash, _)) if cached => format!(
+                "object {} is not in the cache (fetch it with `mlx fetch --rev {}`)",
+                &hash.to_string()[..8],
+                self.label()
+            ),
+            None if cached => format!("stage {stage} has no entry for it in mlx.lock"),
+            _ => "is not committed to git".to_owned(),
+        }))
+    }
+
+    /// A cached object's bytes, verified; `None` when the cache does not have it.
+    fn read_object(&self, id: ObjectId) -> Result<Option<Vec<u8>>> {
+        if !self.project.cache().contains(&id) {
+            return Ok(None);
+        }
+        Ok(Some(self.project.cache().read_verified(&id)?))
+    }
+}
