@@ -41,28 +41,12 @@ pub struct GcReport {
     pub run_artifacts: u64,
 }
 
-/// Stage outputs recorded in a lock file, as tracked paths (so directories expand).
-fn lock_outs(lock: &LockFile) -> Vec<tracked::Tracked> {
-    use crate::store::pointer::{Kind, Pointer};
-    lock.stages
-        .values()
-        .flat_map(|s| &s.outs)
-        .filter(|o| o.cache)
-        .filter_map(|o| {
-            let target = crate::project_path::RelPath::new(&o.path).ok()?;
-            let kind = if o.files.is_some() { Kind::Directory } else { Kind::File };
-            let pointer = Pointer::new(kind, o.hash, o.size, o.files.unwrap_or(1));
-            Some(tracked::Tracked { target, pointer })
-        })
-        .collect()
-}
-
 pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Result<GcReport> {
     let _lock = project.lock(reporter)?;
     let mut keep: HashSet<ObjectId> = HashSet::new();
     let mut unknown_manifests = Vec::new();
     let mut tracked_sets = vec![tracked::load(project, Vec::new())?];
-    tracked_sets.push(lock_outs(&LockFile::read(project.root())?));
+    tracked_sets.push(tracked::lock_outs(&LockFile::read(project.root())?));
     let mut commits_scanned = 0;
     if opts.all_branches || opts.all_tags || opts.all_commits {
         let repo = Repo::open(project.root())?;
@@ -80,7 +64,7 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
                 if let Some(bytes) = repo.read_file(&rev, &lock_path)?
                     && let Ok(lock) = LockFile::parse(&String::from_utf8_lossy(&bytes))
                 {
-                    tracked_sets.push(lock_outs(&lock));
+                    tracked_sets.push(tracked::lock_outs(&lock));
                 }
                 commits_scanned += 1;
             }

@@ -408,11 +408,25 @@ fn log_metric_files(
     Ok(problems)
 }
 
-fn param_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
+/// A stage's params as run params: a param naming a whole section (`train`) becomes one entry
+/// per value inside it (`train.lr`, `train.epochs`), so filters and tables can use them.
+fn run_params(params: &[(ParamRef, serde_json::Value)]) -> Vec<(String, String)> {
+    fn walk(name: String, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, v) in o {
+                    walk(format!("{name}.{k}"), v, out);
+                }
+            }
+            serde_json::Value::String(s) => out.push((name, s.clone())),
+            other => out.push((name, other.to_string())),
+        }
     }
+    let mut out = Vec::new();
+    for (p, v) in params {
+        walk(p.display_name(), v, &mut out);
+    }
+    out
 }
 
 /// A stage waiting, running or done.
@@ -738,11 +752,7 @@ fn execute(
                 host: host.clone(),
                 user: user.clone(),
                 pid: std::process::id(),
-                params: inputs
-                    .params
-                    .iter()
-                    .map(|(p, v)| (p.display_name(), param_text(v)))
-                    .collect(),
+                params: run_params(&inputs.params),
                 tags: if opts.set.is_empty() {
                     Vec::new()
                 } else {

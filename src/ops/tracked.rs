@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::Result;
 use crate::git::{Repo, Revision};
+use crate::pipeline::lock::LockFile;
 use crate::project::{MLX_DIR, Project};
 use crate::project_path::{ProjectPath, RelPath, resolve_user_path};
 use crate::store::pointer::{self, Pointer};
@@ -138,23 +139,35 @@ pub fn load_at(repo: &Repo, rev: &Revision) -> Result<Vec<Tracked>> {
     Ok(out)
 }
 
-/// Tracked paths from `source`, limited to the command-line `args` (data paths or pointers)
-/// when there are any. An argument that is not tracked there is an error.
+/// Tracked paths from `source` — pointers, plus the cached stage outputs `mlx.lock` records —
+/// limited to the command-line `args` (data paths or pointers) when there are any. An argument
+/// that is not tracked there is an error.
 pub fn load_source(
     project: &Project,
     source: &Source,
     cwd: &Path,
     args: &[PathBuf],
 ) -> Result<(Vec<Tracked>, Option<Revision>)> {
-    let Source::Revision(spec) = source else {
-        let targets = resolve_args(project, cwd, args)?;
-        return Ok((load(project, targets)?, None));
+    let (mut all, lock, rev) = match source {
+        Source::Workspace => (load(project, Vec::new())?, LockFile::read(project.root())?, None),
+        Source::Revision(spec) => {
+            let repo = Repo::open(project.root())?;
+            let rev = repo.resolve(spec)?;
+            let lock_path = RelPath::new(crate::pipeline::lock::FILE)?;
+            let lock = match repo.read_file(&rev, &lock_path)? {
+                Some(bytes) => LockFile::parse(&String::from_utf8_lossy(&bytes))?,
+                None => LockFile::default(),
+            };
+            (load_at(&repo, &rev)?, lock, Some(rev))
+        }
     };
-    let repo = Repo::open(project.root())?;
-    let rev = repo.resolve(spec)?;
-    let all = load_at(&repo, &rev)?;
+    for t in lock_outs(&lock) {
+        if !all.iter().any(|a| a.target == t.target) {
+            all.push(t);
+        }
+    }
     if args.is_empty() {
-        return Ok((all, Some(rev)));
+        return Ok((all, rev));
     }
     let mut picked: Vec<Tracked> = Vec::new();
     for arg in args {
@@ -167,5 +180,22 @@ pub fn load_source(
             picked.push(found.clone());
         }
     }
-    Ok((picked, Some(rev)))
+    Ok((picked, rev))
+}
+
+/// The cached stage outputs a lock file records, as tracked paths (directories expand through
+/// their manifests like pointers do).
+pub fn lock_outs(lock: &LockFile) -> Vec<Tracked> {
+    lock.stages
+        .values()
+        .flat_map(|s| &s.outs)
+        .filter(|o| o.cache)
+        .filter_map(|o| {
+            let target = RelPath::new(&o.path).ok()?;
+            let kind =
+                if o.files.is_some() { pointer::Kind::Directory } else { pointer::Kind::File };
+            let pointer = Pointer::new(kind, o.hash, o.size, o.files.unwrap_or(1));
+            Some(Tracked { target, pointer })
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@ mod add;
 mod cache_verify;
 mod checkout;
 mod discovery;
+mod examples;
 mod exp;
 mod gc;
 mod git_edge_cases;
