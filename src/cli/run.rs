@@ -187,8 +187,8 @@ fn run_pipeline(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
             out.hint("fix the failing stage and run `mlx run` again: stages that succeeded are not rerun");
         }
     }
-    Ok(if report.interrupted {
-        ExitStatus::Code(130)
+    Ok(if let Some(sig) = report.interrupted {
+        ExitStatus::Code(u8::try_from(128 + sig).unwrap_or(130))
     } else if report.succeeded() {
         ExitStatus::Success
     } else {

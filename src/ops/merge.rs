@@ -124,7 +124,13 @@ pub fn merge_lock(base: &str, ours: &str, theirs: &str) -> MergeReport {
     let header: String =
         ours.lines().take_while(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
     let body = toml::to_string(&merged).unwrap_or_default();
-    MergeReport { text: format!("{header}{body}"), conflicts, unmergeable: None }
+    let text = format!("{header}{body}");
+    // A well-formed lock is written exactly as `mlx run` writes it.
+    let text = match crate::pipeline::lock::LockFile::parse(&text) {
+        Ok(lock) => lock.encode(),
+        Err(_) => text,
+    };
+    MergeReport { text, conflicts, unmergeable: None }
 }
 
 fn entries_by_path(m: Option<&Manifest>) -> BTreeMap<RelPath, EntryKind> {
@@ -229,9 +235,10 @@ mod tests {
         let r = merge_lock(BASE, &ours, &theirs);
         assert!(r.is_clean(), "{:?}", r.conflicts);
         let merged: toml::Table = toml::from_str(&r.text).unwrap();
-        assert_eq!(merged["stages"]["prepare"]["cmd"].as_str(), Some("p2"));
-        assert_eq!(merged["stages"]["train"]["cmd"].as_str(), Some("t2"));
-        assert!(r.text.starts_with("# written by mlx run\n"));
+        // A well-formed lock comes out in the canonical form `mlx run` writes.
+        assert_eq!(merged["stages"]["prepare"]["cmd"][0].as_str(), Some("p2"));
+        assert_eq!(merged["stages"]["train"]["cmd"][0].as_str(), Some("t2"));
+        assert!(r.text.starts_with("# mlx.lock"), "{}", r.text);
     }
 
     #[test]

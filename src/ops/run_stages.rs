@@ -116,12 +116,13 @@ pub struct StageReport {
 pub struct RunStagesReport {
     pub pipeline_run: String,
     pub stages: Vec<StageReport>,
-    pub interrupted: bool,
+    /// The signal (2 = SIGINT, 15 = SIGTERM) that stopped the run, if one did.
+    pub interrupted: Option<i32>,
 }
 
 impl RunStagesReport {
     pub fn succeeded(&self) -> bool {
-        !self.interrupted
+        self.interrupted.is_none()
             && self.stages.iter().all(|s| {
                 matches!(
                     s.outcome,
@@ -444,8 +445,9 @@ struct Running {
     _stage_lock: fs::File,
 }
 
-/// Per-stage lock: two `mlx run` processes never run the same stage at once.
-fn lock_stage(project: &Project, name: &str, reporter: &dyn Reporter) -> Result<fs::File> {
+/// Per-stage lock: two `mlx run` processes never run the same stage at once. True when it had
+/// to wait for another process (which may have brought the stage up to date meanwhile).
+fn lock_stage(project: &Project, name: &str, reporter: &dyn Reporter) -> Result<(fs::File, bool)> {
     let dir = project.mlx_dir().join("locks");
     fs::create_dir_all(&dir)?;
     let safe: String = name
@@ -457,15 +459,16 @@ fn lock_stage(project: &Project, name: &str, reporter: &dyn Reporter) -> Result<
         .truncate(false)
         .write(true)
         .open(dir.join(format!("stage-{safe}.lock")))?;
-    match file.file().try_lock() {
-        Ok(()) => {}
+    let waited = match file.file().try_lock() {
+        Ok(()) => false,
         Err(std::fs::TryLockError::WouldBlock) => {
             reporter.note(&format!("mlx: waiting for another mlx run to finish stage {name}"));
             file.file().lock()?;
+            true
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
-    }
-    Ok(file)
+    };
+    Ok((file, waited))
 }
 
 pub fn run(
@@ -498,6 +501,8 @@ pub fn run(
         .map(|s| dag.upstream_of(&s.name).iter().filter_map(|n| index.get(n).copied()).collect())
         .collect();
     let restore = if opts.dry_run {
+        // Nothing is written, but a bad override is still an error.
+        ParamsRestore::check(project, &opts.set)?;
         ParamsRestore::default()
     } else {
         ParamsRestore::apply(project, &opts.set)?
@@ -550,6 +555,15 @@ struct ParamsRestore {
 impl ParamsRestore {
     fn backup_path(project: &Project) -> std::path::PathBuf {
         project.mlx_dir().join("params-backup.json")
+    }
+
+    fn check(project: &Project, set: &[String]) -> Result<()> {
+        let overrides = set
+            .iter()
+            .map(|s| pipeline::params::Override::parse(s))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        pipeline::params::apply_overrides(project.root(), &overrides, false)?;
+        Ok(())
     }
 
     fn apply(project: &Project, set: &[String]) -> Result<Self> {
@@ -620,11 +634,11 @@ fn execute(
     let mut states: Vec<State> = (0..pipeline.stages.len()).map(|_| State::Pending).collect();
     let mut held: BTreeMap<String, u32> = BTreeMap::new();
     let mut stop = false;
-    let mut interrupted = false;
+    let mut interrupted: Option<i32> = None;
     let jobs = opts.jobs.max(1);
     loop {
         if let Some(sig) = signals.take() {
-            interrupted = true;
+            interrupted.get_or_insert(sig as i32);
             stop = true;
             for s in &mut states {
                 if let State::Running(r) = s {
@@ -708,6 +722,28 @@ fn execute(
                 });
                 continue;
             }
+            if running >= jobs || !fits(&pipeline.resources, &held, &stage.resources) {
+                continue;
+            }
+            let (stage_lock, waited) = lock_stage(project, stage.name.as_str(), reporter)?;
+            if waited && !opts.force {
+                // The other process ran this stage: judge it again against what it recorded.
+                let fresh = LockFile::read(project.root())?;
+                let now = current_inputs(project, &stat, stage)?;
+                if reasons(project, &stat, stage, &now, fresh.stages.get(stage.name.as_str()))?
+                    .is_empty()
+                {
+                    states[i] = State::Done(StageReport {
+                        stage: stage.name.to_string(),
+                        outcome: Outcome::UpToDate,
+                        reasons: Vec::new(),
+                        run: None,
+                        exit_code: None,
+                        message: None,
+                    });
+                    continue;
+                }
+            }
             let fp = fingerprint_of(stage, &inputs);
             // The run cache: the same inputs ran before, so the outputs are known.
             if !opts.force
@@ -734,10 +770,6 @@ fn execute(
                     continue;
                 }
             }
-            if running >= jobs || !fits(&pipeline.resources, &held, &stage.resources) {
-                continue;
-            }
-            let stage_lock = lock_stage(project, stage.name.as_str(), reporter)?;
             {
                 let _lock = project.lock(reporter)?;
                 clear_outs(project, &stat, stage, reporter)?;

@@ -49,6 +49,20 @@ pub struct LockedOut {
     pub cache: bool,
 }
 
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    match OneOrMany::deserialize(d) {
+        Ok(OneOrMany::One(s)) => Ok(vec![s]),
+        Ok(OneOrMany::Many(v)) => Ok(v),
+        Err(_) => Err(serde::de::Error::custom("`cmd` must be a string or a list of strings")),
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -61,6 +75,8 @@ fn is_true(b: &bool) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StageLock {
+    /// The commands; a single string is accepted when reading (one command).
+    #[serde(deserialize_with = "one_or_many")]
     pub cmd: Vec<String>,
     #[serde(default)]
     pub deps: Vec<LockedPath>,

@@ -24,12 +24,16 @@ pub struct Staged {
     tmp: PathBuf,
     /// Created writable (a hardlink of a workspace file): needs its mode set to read-only.
     needs_readonly: bool,
+    /// Size, mtime and inode taken from the open file when staged (a rename keeps them).
+    stamp: Option<FileStamp>,
 }
 
 pub struct Cache {
     dir: PathBuf,
     tmp: PathBuf,
     tmp_ready: OnceLock<()>,
+    /// Shard folders (`ab/`) known to exist.
+    shards: [std::sync::atomic::AtomicBool; 256],
 }
 
 /// Batches larger than this are made durable with one `syncfs` instead of one fsync per file.
@@ -38,7 +42,12 @@ const SYNCFS_BATCH: usize = 16;
 impl Cache {
     pub fn new(dir: PathBuf) -> Self {
         let tmp = dir.join("tmp").join(std::process::id().to_string());
-        Cache { dir, tmp, tmp_ready: OnceLock::new() }
+        Cache {
+            dir,
+            tmp,
+            tmp_ready: OnceLock::new(),
+            shards: [const { std::sync::atomic::AtomicBool::new(false) }; 256],
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -105,13 +114,29 @@ impl Cache {
         Ok(self.tmp.join(COUNTER.fetch_add(1, Ordering::Relaxed).to_string()))
     }
 
-    /// Stage bytes already hashed by the caller as `id`.
+    /// The shard folder of `id`, created if needed.
+    fn shard_dir(&self, id: &ObjectId) -> io::Result<PathBuf> {
+        let b = usize::from(id.as_bytes()[0]);
+        let dir = self.dir.join(format!("{b:02x}"));
+        if !self.shards[b].load(Ordering::Relaxed) {
+            fs::create_dir_all(&dir)?;
+            self.shards[b].store(true, Ordering::Relaxed);
+        }
+        Ok(dir)
+    }
+
+    /// Stage bytes already hashed by the caller as `id`. The temp file sits in the object's own
+    /// shard folder (named `.tmp-PID-N`, never a valid object name), so publishing it is a
+    /// rename within one folder, which the filesystem does not serialize.
     pub fn stage_bytes(&self, id: ObjectId, data: &[u8]) -> io::Result<Staged> {
-        let tmp = self.tmp_file()?;
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = self.shard_dir(&id)?.join(format!(".tmp-{}-{n}", std::process::id()));
         // Created read-only: the open descriptor may still write it.
         let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o444).open(&tmp)?;
         f.write_all(data)?;
-        Ok(Staged { id, tmp, needs_readonly: false })
+        let stamp = FileStamp::of(&f.metadata()?);
+        Ok(Staged { id, tmp, needs_readonly: false, stamp: Some(stamp) })
     }
 
     /// Stage a copy of `src`; the id is the hash of the staged copy itself, so the object is
@@ -120,7 +145,7 @@ impl Cache {
         let tmp = self.tmp_file()?;
         fs_util::copy_new_with_mode(src, &tmp, 0o444)?;
         let id = hash_file(&tmp)?;
-        Ok(Staged { id, tmp, needs_readonly: false })
+        Ok(Staged { id, tmp, needs_readonly: false, stamp: None })
     }
 
     /// Stage a copy-on-write clone of `src`, hashed like `stage_copy`. Fails with the OS error
@@ -132,7 +157,7 @@ impl Cache {
             return Err(e);
         }
         let id = hash_file(&tmp)?;
-        Ok(Staged { id, tmp, needs_readonly: true })
+        Ok(Staged { id, tmp, needs_readonly: true, stamp: None })
     }
 
     /// Stage `src` by hardlinking it (no bytes copied): the workspace file becomes the object.
@@ -140,7 +165,7 @@ impl Cache {
     pub fn stage_hardlink(&self, src: &Path, id: ObjectId) -> io::Result<Staged> {
         let tmp = self.tmp_file()?;
         std::fs::hard_link(src, &tmp)?;
-        Ok(Staged { id, tmp, needs_readonly: true })
+        Ok(Staged { id, tmp, needs_readonly: true, stamp: None })
     }
 
     /// Drop a staged object without publishing it.
@@ -150,37 +175,48 @@ impl Cache {
 
     /// Make staged objects durable and visible under their hashes, and record their stamps.
     pub fn commit(&self, staged: Vec<Staged>, stat: &StatCache) -> io::Result<()> {
+        use rayon::prelude::*;
         if staged.is_empty() {
             return Ok(());
         }
         if staged.len() > SYNCFS_BATCH {
-            rustix::fs::syncfs(fs::File::open(&self.tmp)?.file())?;
+            rustix::fs::syncfs(fs::File::open(&self.dir)?.file())?;
         } else {
             for s in &staged {
                 fs::File::open(&s.tmp)?.sync_all()?;
             }
         }
-        let mut made_dirs = std::collections::HashSet::new();
-        for s in staged {
-            let dest = self.object_path(&s.id);
-            if self.contains(&s.id) {
-                let _ = std::fs::remove_file(&s.tmp);
-                continue;
-            }
+        let publish = |s: &Staged| -> io::Result<()> {
+            // A hardlinked workspace file must not replace an object others may share; plain
+            // staged bytes may (an existing object has the same content).
             if s.needs_readonly {
+                if self.contains(&s.id) {
+                    let _ = std::fs::remove_file(&s.tmp);
+                    return Ok(());
+                }
                 fs_util::set_readonly(&s.tmp)?;
             }
-            let parent = dest.parent().expect("object paths have a parent").to_path_buf();
-            if made_dirs.insert(parent.clone()) {
-                fs::create_dir_all(&parent)?;
-            }
+            let dest = self.shard_dir(&s.id)?.join(&s.id.to_hex()[2..]);
             fs::rename(&s.tmp, &dest)?;
-            stat.record_object(s.id, FileStamp::of(&fs::metadata(&dest)?));
-        }
-        if made_dirs.len() > SYNCFS_BATCH {
+            let stamp = match s.stamp {
+                Some(stamp) => stamp,
+                None => FileStamp::of(&fs::metadata(&dest)?),
+            };
+            stat.record_object(s.id, stamp);
+            Ok(())
+        };
+        staged.par_iter().try_for_each(publish)?;
+        // The renames (directory entries) must be durable too.
+        if staged.len() > SYNCFS_BATCH {
             rustix::fs::syncfs(fs::File::open(&self.dir)?.file())?;
         } else {
-            for d in made_dirs {
+            let mut dirs: Vec<PathBuf> = staged
+                .iter()
+                .filter_map(|s| self.object_path(&s.id).parent().map(Path::to_path_buf))
+                .collect();
+            dirs.sort();
+            dirs.dedup();
+            for d in dirs {
                 fs::File::open(&d)?.sync_all()?;
                 fs_util::sync_parent(&d)?;
             }
@@ -290,6 +326,11 @@ impl Cache {
                 let Some(rest) = obj.file_name().to_str().map(str::to_owned) else { continue };
                 if let Ok(id) = ObjectId::from_hex(&format!("{prefix}{rest}")) {
                     out.push((id, obj.metadata()?.len()));
+                } else if let Some(pid) = stale_tmp_pid(&rest)
+                    && !process_alive(pid)
+                {
+                    // Left by a process killed while writing: never an object, safe to drop.
+                    let _ = std::fs::remove_file(obj.path());
                 }
             }
         }
@@ -329,6 +370,11 @@ impl Drop for Cache {
             let _ = std::fs::remove_dir(&self.tmp);
         }
     }
+}
+
+/// The pid in a shard temp file name `.tmp-PID-N`.
+fn stale_tmp_pid(name: &str) -> Option<i32> {
+    name.strip_prefix(".tmp-")?.split('-').next()?.parse().ok()
 }
 
 fn process_alive(pid: i32) -> bool {

@@ -561,13 +561,25 @@ fn merge_of_a_tracked_file_changed_on_both_sides_conflicts() {
     assert_eq!(p.read_string("model.bin"), "model, theirs\n");
 }
 
-const LOCK_BASE: &str = "# mlx.lock: written by `mlx run`\nversion = 1\n\n\
-[stages.prepare]\ncmd = \"python prepare.py\"\nouts = { \"data/clean\" = \"aaaa\" }\n\n\
-[stages.train]\ncmd = \"python train.py\"\nouts = { \"model.bin\" = \"bbbb\" }\n";
+/// A real `mlx.lock` (outputs not cached, so the hooks have nothing to check out). `PREP` and
+/// `TRAIN` stand for each stage's output hash; tests put 64-hex-digit values in their place.
+const LOCK_BASE: &str = "# mlx.lock: written by `mlx run`; commit it with the code.\n\
+[stages.prepare]\ncmd = [\"python prepare.py\"]\n\n\
+[[stages.prepare.outs]]\npath = \"data/clean\"\nhash = \"PREP\"\nsize = 1\ncache = false\n\n\
+[stages.train]\ncmd = [\"python train.py\"]\n\n\
+[[stages.train.outs]]\npath = \"model.bin\"\nhash = \"TRAIN\"\nsize = 1\ncache = false\n";
+
+fn hex(digit: char) -> String {
+    digit.to_string().repeat(64)
+}
+
+fn lock_with(prep: char, train: char) -> String {
+    LOCK_BASE.replace("PREP", &hex(prep)).replace("TRAIN", &hex(train))
+}
 
 fn lock_history() -> History {
     let h = hooked_history();
-    h.p.write("mlx.lock", LOCK_BASE);
+    h.p.write("mlx.lock", lock_with('1', '3'));
     commit_hooked(&h.p, "lock");
     h
 }
@@ -576,17 +588,21 @@ fn lock(p: &TestProject) -> toml::Table {
     p.read_string("mlx.lock").parse().expect("merged mlx.lock is TOML")
 }
 
+fn out_hash<'t>(lock: &'t toml::Table, stage: &str) -> &'t str {
+    lock["stages"][stage]["outs"][0]["hash"].as_str().expect("an out hash")
+}
+
 #[test]
 fn merge_of_mlx_lock_with_different_stages_changed_is_clean() {
     let h = lock_history();
     diverge(
         &h,
         |p| {
-            p.write("mlx.lock", LOCK_BASE.replace("bbbb", "b-theirs"));
+            p.write("mlx.lock", lock_with('1', '4'));
         },
         |p| {
-            let text = LOCK_BASE.replace("aaaa", "a-ours");
-            p.write("mlx.lock", format!("{text}\n[stages.eval]\ncmd = \"python eval.py\"\n"));
+            let text = lock_with('2', '3');
+            p.write("mlx.lock", format!("{text}\n[stages.eval]\ncmd = [\"python eval.py\"]\n"));
         },
     );
     let p = &h.p;
@@ -594,12 +610,10 @@ fn merge_of_mlx_lock_with_different_stages_changed_is_clean() {
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(p.git_status(), "");
     let merged = lock(p);
-    assert_eq!(merged["version"].as_integer(), Some(1));
-    let stages = merged["stages"].as_table().unwrap();
-    assert_eq!(stages["prepare"]["outs"]["data/clean"].as_str(), Some("a-ours"));
-    assert_eq!(stages["train"]["outs"]["model.bin"].as_str(), Some("b-theirs"));
-    assert_eq!(stages["eval"]["cmd"].as_str(), Some("python eval.py"));
-    assert!(p.read_string("mlx.lock").starts_with("# mlx.lock: written by `mlx run`\n"));
+    assert_eq!(out_hash(&merged, "prepare"), hex('2'), "ours changed prepare");
+    assert_eq!(out_hash(&merged, "train"), hex('4'), "theirs changed train");
+    assert_eq!(merged["stages"]["eval"]["cmd"][0].as_str(), Some("python eval.py"));
+    assert!(p.read_string("mlx.lock").starts_with("# mlx.lock: written by `mlx run`"));
 }
 
 #[test]
@@ -608,10 +622,10 @@ fn merge_of_mlx_lock_with_one_stage_changed_differently_conflicts_naming_it() {
     diverge(
         &h,
         |p| {
-            p.write("mlx.lock", LOCK_BASE.replace("bbbb", "b-theirs").replace("aaaa", "a-both"));
+            p.write("mlx.lock", lock_with('5', '4'));
         },
         |p| {
-            p.write("mlx.lock", LOCK_BASE.replace("bbbb", "b-ours").replace("aaaa", "a-both"));
+            p.write("mlx.lock", lock_with('5', '6'));
         },
     );
     let p = &h.p;
@@ -623,8 +637,8 @@ fn merge_of_mlx_lock_with_one_stage_changed_differently_conflicts_naming_it() {
     assert_eq!(p.git_status(), "UU mlx.lock\n");
     // Our version of the stage is kept; the file stays TOML.
     let merged = lock(p);
-    assert_eq!(merged["stages"]["train"]["outs"]["model.bin"].as_str(), Some("b-ours"));
-    assert_eq!(merged["stages"]["prepare"]["outs"]["data/clean"].as_str(), Some("a-both"));
+    assert_eq!(out_hash(&merged, "train"), hex('6'));
+    assert_eq!(out_hash(&merged, "prepare"), hex('5'));
 }
 
 #[test]

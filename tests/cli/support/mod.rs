@@ -249,6 +249,10 @@ impl TestProject {
             for obj in std::fs::read_dir(shard.path()).expect("read shard") {
                 let obj = obj.expect("object");
                 let rest = obj.file_name().to_string_lossy().into_owned();
+                // Only names that are hashes are objects (temp files are `.tmp-PID-N`).
+                if rest.len() != 62 || !rest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    continue;
+                }
                 out.push((format!("{name}{rest}"), obj.path()));
             }
         }
