@@ -102,8 +102,10 @@ fn run_command(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         stderr: Box::new(std::io::stderr()),
     };
     let report = run::run(project, opts, ctx.reporter(false).as_ref())?;
+    let reaped = &report.reaped;
+    let report = &report.ended;
     let out = ctx.output();
-    for id in &report.reaped {
+    for id in reaped {
         out.warn(&format!(
             "run {id} was still marked running but its mlx process is gone: marked failed"
         ));

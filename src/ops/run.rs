@@ -10,11 +10,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Result;
-use super::tracked_run::{BadMetricLine, Launch, Signals, TrackedRun};
+use super::tracked_run::{Ended, Launch, Signals, TrackedRun};
 use crate::git::Repo;
 use crate::progress::Reporter;
 use crate::project::Project;
-use crate::tracking::runs::{self, GitInfo, NewRun, Status};
+use crate::tracking::runs::{self, GitInfo, NewRun};
 use crate::tracking::{self, RunId};
 
 /// How long each wait for the command lasts (an exit wakes it at once).
@@ -39,13 +39,9 @@ pub struct RunOptions {
 
 #[derive(Debug, Serialize)]
 pub struct RunReport {
-    pub id: RunId,
-    pub status: Status,
-    /// What `mlx run` exits with: the command's code, or 128 + the signal that ended it.
-    pub exit_code: i32,
-    pub duration: f64,
-    pub metric_points: u64,
-    pub bad_metric_lines: Vec<BadMetricLine>,
+    /// How the command ended; its `exit_code` is what `mlx run` exits with.
+    #[serde(flatten)]
+    pub ended: Ended,
     /// Earlier runs whose mlx process had died, now marked failed.
     pub reaped: Vec<RunId>,
 }
@@ -157,13 +153,5 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
         run.escalate(GRACE);
     }
     let ended = run.finish(project, &mut conn, reporter)?;
-    Ok(RunReport {
-        id: ended.id,
-        status: ended.status,
-        exit_code: ended.exit_code,
-        duration: ended.duration,
-        metric_points: ended.metric_points,
-        bad_metric_lines: ended.bad_metric_lines,
-        reaped,
-    })
+    Ok(RunReport { ended, reaped })
 }
