@@ -100,7 +100,14 @@ pub fn copy_new(src: &Path, dst: &Path, executable: bool) -> io::Result<u64> {
 pub fn copy_new_with_mode(src: &Path, dst: &Path, mode: u32) -> io::Result<u64> {
     let mut from = fs::File::open(src)?;
     let mut to = fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(dst)?;
-    let n = io::copy(&mut from, &mut to)?;
+    // std's own `File`s, so `io::copy` can use `copy_file_range` (the kernel copies, no 8 KiB
+    // read/write loop through user space).
+    let n = io::copy(from.file_mut(), to.file_mut()).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("failed to copy {} to {}: {e}", src.display(), dst.display()),
+        )
+    })?;
     Ok(n)
 }
 

@@ -36,12 +36,14 @@ impl ObjectId {
     }
 
     pub fn to_hex(&self) -> String {
-        use fmt::Write;
-        let mut s = String::with_capacity(64);
+        // Table-driven: this runs for every object of every command (paths, stat cache).
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = Vec::with_capacity(64);
         for b in self.0 {
-            let _ = write!(s, "{b:02x}");
+            out.push(DIGITS[usize::from(b >> 4)]);
+            out.push(DIGITS[usize::from(b & 0xf)]);
         }
-        s
+        String::from_utf8(out).expect("hex digits are ASCII")
     }
 
     /// The first 8 hex digits, for tables.

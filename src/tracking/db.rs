@@ -147,7 +147,25 @@ pub fn open(path: &Path) -> Result<Connection, Error> {
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
         .map_err(open_err)?;
     migrate(&mut conn, path)?;
+    truncate_large_wal(&conn, path);
     Ok(conn)
+}
+
+/// Past this size the write-ahead log is checkpointed and truncated when a database is opened.
+const WAL_TRUNCATE_BYTES: u64 = 1 << 20;
+
+/// Without a checkpoint on close (see `open`), every new process would rebuild the WAL index by
+/// reading the whole WAL, and the WAL would never be rewound: each `mlx log` call would get
+/// slower as it grows. So a process that finds it large truncates it, waiting briefly at most
+/// (a busy database just means another process will do it).
+fn truncate_large_wal(conn: &Connection, path: &Path) {
+    let wal = format!("{}-wal", path.display());
+    if std::fs::metadata(wal).map_or(0, |m| m.len()) <= WAL_TRUNCATE_BYTES {
+        return;
+    }
+    let _ = conn.busy_timeout(Duration::from_millis(100));
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    let _ = conn.busy_timeout(BUSY_TIMEOUT);
 }
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
