@@ -34,7 +34,9 @@ use context::Context;
 /// Reproducible ML projects inside git: versioned data, tracked runs and pipelines
 #[derive(Parser)]
 #[command(name = "mlx", version, max_term_width = 100)]
-#[command(after_help = "Start with `mlx init` in a git repository, then `mlx add DATA`, `mlx run -- CMD`\nor stages in mlx.toml and `mlx run`. Guides: docs/ in the mlx repository.")]
+#[command(
+    after_help = "Start with `mlx init` in a git repository, then `mlx add DATA`, `mlx run -- CMD`\nor stages in mlx.toml and `mlx run`. Guides: docs/ in the mlx repository."
+)]
 pub struct Cli {
     /// Run as if mlx was started in DIR
     #[arg(short = 'C', global = true, value_name = "DIR")]
