@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::Result;
+use super::side::SideInfo;
 use super::status::{self, Workspace};
 use super::tracked::{self, Tracked};
 use crate::git::Repo;
@@ -54,15 +55,6 @@ pub struct Change {
     pub new_size: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Side {
-    /// What was asked for: a revision as typed, or `workspace`.
-    pub label: String,
-    /// The full commit SHA; absent for the workspace.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
-}
-
 #[derive(Debug, Default, Serialize)]
 pub struct Totals {
     pub added: u64,
@@ -75,8 +67,8 @@ pub struct Totals {
 
 #[derive(Debug, Serialize)]
 pub struct DiffReport {
-    pub a: Side,
-    pub b: Side,
+    pub a: SideInfo,
+    pub b: SideInfo,
     pub changes: Vec<Change>,
     pub totals: Totals,
     /// Tracked directories whose file list is not in the cache: compared as a whole only.
@@ -100,13 +92,17 @@ pub fn run(project: &Project, opts: &DiffOptions, reporter: &dyn Reporter) -> Re
     let (new, b) = match &opts.b {
         Some(spec) => {
             let rev = repo.resolve(spec)?;
-            (tracked::load_at(&repo, &rev)?, Side { label: spec.clone(), commit: Some(rev.commit) })
+            (
+                tracked::load_at(&repo, &rev)?,
+                SideInfo { label: spec.clone(), commit: Some(rev.commit) },
+            )
         }
-        None => {
-            (tracked::load(project, Vec::new())?, Side { label: "workspace".into(), commit: None })
-        }
+        None => (
+            tracked::load(project, Vec::new())?,
+            SideInfo { label: "workspace".into(), commit: None },
+        ),
     };
-    let a = Side { label: rev_a.spec.clone(), commit: Some(rev_a.commit.clone()) };
+    let a = SideInfo { label: rev_a.spec.clone(), commit: Some(rev_a.commit.clone()) };
     let workspace = opts.b.is_none();
     let mut conn = None;
     let stat = if workspace {
