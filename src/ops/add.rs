@@ -132,6 +132,24 @@ fn check_target(project: &Project, target: &ProjectPath) -> Result<()> {
         }
         ancestor = a.parent();
     }
+    // Stage outputs are tracked by `mlx run` through mlx.lock; a pointer would fight it. (A
+    // broken pipeline definition is reported by the commands that use it, not here.)
+    if let Ok(Some(pipeline)) = crate::pipeline::spec::load(project.root()) {
+        for stage in &pipeline.stages {
+            if let Some(out) = stage.outs.iter().find(|o| {
+                o.path == *target || target.starts_with(&o.path) || o.path.starts_with(target)
+            }) {
+                return Err(Error::Unsupported {
+                    path: target.as_path().to_path_buf(),
+                    what: format!(
+                        "overlaps {}, an output of stage {}: `mlx run` tracks it in mlx.lock",
+                        out.path, stage.name
+                    ),
+                }
+                .into());
+            }
+        }
+    }
     if git::tracked_under(project.root(), target.as_path())?.is_some() {
         return Err(Error::TrackedByGit { path: target.as_path().to_path_buf() }.into());
     }

@@ -468,3 +468,20 @@ fn adding_a_pointer_file_is_refused() {
     assert!(!p.exists("data.mlx.mlx"));
     assert_eq!(p.read("data.mlx"), before);
 }
+
+#[test]
+fn add_refuses_a_stage_output_and_writes_nothing() {
+    let p = TestProject::initialized();
+    p.write(
+        "mlx.toml",
+        "[stages.make]\ncmd = \"mkdir -p out && echo x > out/a.txt\"\nouts = [\"out\"]\n",
+    );
+    p.mlx(&["run"]).success();
+    for path in ["out", "out/a.txt"] {
+        let a = p.mlx(&["add", path]).code(2);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+        assert!(err.contains("an output of stage make"), "{err}");
+    }
+    assert!(!p.exists("out.mlx"));
+    assert!(!p.exists("out/a.txt.mlx"));
+}
