@@ -74,19 +74,19 @@ fn dash_c_to_a_missing_dir_is_a_usage_error() {
 #[test]
 fn relative_paths_from_a_subfolder_resolve_against_it() {
     let p = TestProject::initialized();
-    p.write("work/data/a.txt", "a\n");
-    p.write("work/other/b.txt", "b\n");
-    p.mlx_in("work", &["add", "data", "../work/other"]).success();
-    assert!(p.exists("work/data.mlx"));
-    assert!(p.exists("work/other.mlx"));
-    assert_eq!(p.read_string("work/.gitignore"), "/data\n/other\n");
-    p.mlx_in("work/data", &["status", "--check", "."]).success();
-    p.mlx_in("work", &["ls", "data"]).success().stdout(predicate::str::contains("work/data/a.txt"));
-    p.remove("work/other");
-    p.mlx_in("work/data", &["checkout", "../other"]).success();
-    assert_eq!(p.read_string("work/other/b.txt"), "b\n");
-    p.mlx_in("work", &["rm", "other.mlx"]).success();
-    assert!(!p.exists("work/other.mlx"));
+    p.write("sub/data/a.txt", "a\n");
+    p.write("sub/other/b.txt", "b\n");
+    p.mlx_in("sub", &["add", "data", "../sub/other"]).success();
+    assert!(p.exists("sub/data.mlx"));
+    assert!(p.exists("sub/other.mlx"));
+    assert_eq!(p.read_string("sub/.gitignore"), "/data\n/other\n");
+    p.mlx_in("sub/data", &["status", "--check", "."]).success();
+    p.mlx_in("sub", &["ls", "data"]).success().stdout(predicate::str::contains("sub/data/a.txt"));
+    p.remove("sub/other");
+    p.mlx_in("sub/data", &["checkout", "../other"]).success();
+    assert_eq!(p.read_string("sub/other/b.txt"), "b\n");
+    p.mlx_in("sub", &["rm", "other.mlx"]).success();
+    assert!(!p.exists("sub/other.mlx"));
 }
 
 #[test]

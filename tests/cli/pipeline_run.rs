@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use crate::run::{artifacts, metrics, params, tags, wait_child, wait_for};
+use crate::run::{
+    GroupGuard, artifacts, group_members, metrics, params, tags, wait_child, wait_for,
+};
 use crate::support::{TestProject, hash_file_hex, hash_hex, stderr, stdout};
 
 // ---------------------------------------------------------------------------------------------
@@ -143,35 +145,6 @@ fn dry_run(p: &TestProject, args: &[&str]) -> Vec<String> {
 
 fn s(items: &[&str]) -> Vec<String> {
     items.iter().map(|&i| i.to_owned()).collect()
-}
-
-/// Processes of the process group `pgid` that are alive (not zombies).
-fn group_members(pgid: i32) -> Vec<i32> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return out };
-    for entry in entries.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
-        let Some(close) = stat.rfind(')') else { continue };
-        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-        let (Some(state), Some(pgrp)) = (fields.first(), fields.get(2)) else { continue };
-        if *state != "Z" && *state != "X" && pgrp.parse::<i32>() == Ok(pgid) {
-            out.push(pid);
-        }
-    }
-    out
-}
-
-/// Kills a process group when dropped, so a failing test leaves no `sleep 60` behind.
-struct GroupGuard(i32);
-
-impl Drop for GroupGuard {
-    fn drop(&mut self) {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(self.0),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
 }
 
 /// Kills a child (mlx) when dropped.

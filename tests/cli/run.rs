@@ -180,7 +180,7 @@ pub fn scratch(p: &TestProject) -> PathBuf {
 }
 
 /// Processes of the process group `pgid` that are alive (not zombies): (pid, comm).
-fn group_members(pgid: i32) -> Vec<(i32, String)> {
+pub fn group_members(pgid: i32) -> Vec<(i32, String)> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir("/proc") else { return out };
     for entry in entries.flatten() {
@@ -199,7 +199,7 @@ fn group_members(pgid: i32) -> Vec<(i32, String)> {
 }
 
 /// Kills a process group when dropped, so a failing test leaves no `sleep 60` behind.
-struct GroupGuard(i32);
+pub struct GroupGuard(pub i32);
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
