@@ -6,6 +6,7 @@ use mlx::ops::diff::{self, ChangeKind, DiffOptions};
 use super::context::Context;
 use super::exit::ExitStatus;
 use super::output::FormatArgs;
+use super::output::RevPair;
 
 /// Show data changes between two commits, or between a commit and the workspace
 ///
@@ -17,19 +18,15 @@ use super::output::FormatArgs;
     after_help = "Examples:\n  mlx diff                 # HEAD vs workspace\n  mlx diff v1.0            # v1.0 vs workspace\n  mlx diff main~1 main --json"
 )]
 pub struct DiffArgs {
-    /// The old side (default HEAD)
-    #[arg(value_name = "REV_A")]
-    a: Option<String>,
-    /// The new side (default: the workspace)
-    #[arg(value_name = "REV_B")]
-    b: Option<String>,
+    #[command(flatten)]
+    revs: RevPair,
     #[command(flatten)]
     format: FormatArgs,
 }
 
 pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
     let project = ctx.project()?;
-    let opts = DiffOptions { a: args.a.clone(), b: args.b.clone() };
+    let opts = DiffOptions { a: args.revs.a.clone(), b: args.revs.b.clone() };
     let report = diff::run(project, &opts, ctx.reporter(args.format.json).as_ref())?;
     let out = ctx.output();
     if args.format.json {

@@ -6,6 +6,7 @@ use mlx::tracking::query::MetricValue;
 use super::context::Context;
 use super::exit::ExitStatus;
 use super::output::Output;
+use super::output::RevPair;
 
 /// Show and compare the metrics files that stages declare, across commits
 #[derive(clap::Subcommand)]
@@ -72,12 +73,8 @@ pub struct ShowArgs {
     after_help = "Examples:\n  mlx metrics diff                 # HEAD vs workspace\n  mlx metrics diff main --md       # for a pull-request comment\n  mlx metrics diff v1.0 v2.0 --all --json"
 )]
 pub struct DiffArgs {
-    /// The old side (default HEAD)
-    #[arg(value_name = "REV_A")]
-    a: Option<String>,
-    /// The new side (default: the workspace)
-    #[arg(value_name = "REV_B")]
-    b: Option<String>,
+    #[command(flatten)]
+    revs: RevPair,
     /// List unchanged metrics too
     #[arg(long)]
     all: bool,
@@ -125,7 +122,7 @@ fn shown(label: &str, path: &str) -> String {
 }
 
 fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
-    let opts = MetricsDiffOptions { a: args.a.clone(), b: args.b.clone(), all: args.all };
+    let opts = MetricsDiffOptions { a: args.revs.a.clone(), b: args.revs.b.clone(), all: args.all };
     let report = metrics::diff(ctx.project()?, &opts)?;
     let out = ctx.output();
     if args.format.json {

@@ -14,6 +14,17 @@ pub struct FormatArgs {
     pub json: bool,
 }
 
+/// `REV_A [REV_B]`: the two sides of a comparison (`diff`, `metrics diff`, `params diff`).
+#[derive(clap::Args, Clone, Default)]
+pub struct RevPair {
+    /// The old side (default HEAD)
+    #[arg(value_name = "REV_A")]
+    pub a: Option<String>,
+    /// The new side (default: the workspace)
+    #[arg(value_name = "REV_B")]
+    pub b: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct Output {
     quiet: bool,

@@ -5,6 +5,7 @@ use mlx::ops::params_diff::{self, ParamsDiffOptions};
 use super::context::Context;
 use super::exit::ExitStatus;
 use super::metrics::TableFormatArgs;
+use super::output::RevPair;
 
 /// Compare the params that stages declare, across commits
 #[derive(clap::Subcommand)]
@@ -23,12 +24,8 @@ pub enum ParamsCommand {
     after_help = "Examples:\n  mlx params diff                  # HEAD vs workspace\n  mlx params diff main --md        # for a pull-request comment\n  mlx params diff v1.0 v2.0 --all --json"
 )]
 pub struct DiffArgs {
-    /// The old side (default HEAD)
-    #[arg(value_name = "REV_A")]
-    a: Option<String>,
-    /// The new side (default: the workspace)
-    #[arg(value_name = "REV_B")]
-    b: Option<String>,
+    #[command(flatten)]
+    revs: RevPair,
     /// List unchanged params too
     #[arg(long)]
     all: bool,
@@ -43,7 +40,7 @@ pub fn run(ctx: &Context, cmd: &ParamsCommand) -> anyhow::Result<ExitStatus> {
 }
 
 fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
-    let opts = ParamsDiffOptions { a: args.a.clone(), b: args.b.clone(), all: args.all };
+    let opts = ParamsDiffOptions { a: args.revs.a.clone(), b: args.revs.b.clone(), all: args.all };
     let report = params_diff::diff(ctx.project()?, &opts)?;
     let out = ctx.output();
     if args.format.json {
