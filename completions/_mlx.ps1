@@ -39,6 +39,10 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tracked data, or the files inside a tracked directory')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Delete cache objects that no pointer references')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload the data (and with --runs, run records) the remote lacks')
+            [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Download the data (and with --runs, run records) the cache lacks')
+            [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Fetch, then check out: make the workspace''s data match its pointers')
+            [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Configure remotes: where `mlx push` and `mlx fetch` send and find data')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline''s stale stages, or one command as a tracked run')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Log params, metrics, tags or artifacts to a run')
             [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check recorded runs')
@@ -75,6 +79,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;status' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Compare the cache with this remote instead: what is not pushed, or not fetched')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Compare the cache with this remote instead: what is not pushed, or not fetched')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Exit with 1 when anything is not clean')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
@@ -147,6 +153,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;gc' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Delete unreferenced objects on this remote instead of in the cache')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Delete unreferenced objects on this remote instead of in the cache')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--all-branches', '--all-branches', [CompletionResultType]::ParameterName, 'Also keep data referenced at the tip of every local branch')
             [CompletionResult]::new('--all-tags', '--all-tags', [CompletionResultType]::ParameterName, 'Also keep data referenced by every tag')
@@ -160,6 +168,174 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;push' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The remote (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'The data of this commit, branch or tag instead of the workspace')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel transfers (default: the remote''s `jobs` setting, else 16)')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel transfers (default: the remote''s `jobs` setting, else 16)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--all-branches', '--all-branches', [CompletionResultType]::ParameterName, 'Also the data at the tip of every local branch')
+            [CompletionResult]::new('--all-tags', '--all-tags', [CompletionResultType]::ParameterName, 'Also the data of every tag')
+            [CompletionResult]::new('--all-commits', '--all-commits', [CompletionResultType]::ParameterName, 'Also the data of every commit in history')
+            [CompletionResult]::new('--runs', '--runs', [CompletionResultType]::ParameterName, 'Also run records (params, metrics, tags, artifacts) so teammates see them in `mlx exp list`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;fetch' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The remote (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'The data of this commit, branch or tag instead of the workspace')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel transfers (default: the remote''s `jobs` setting, else 16)')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel transfers (default: the remote''s `jobs` setting, else 16)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--all-branches', '--all-branches', [CompletionResultType]::ParameterName, 'Also the data at the tip of every local branch')
+            [CompletionResult]::new('--all-tags', '--all-tags', [CompletionResultType]::ParameterName, 'Also the data of every tag')
+            [CompletionResult]::new('--all-commits', '--all-commits', [CompletionResultType]::ParameterName, 'Also the data of every commit in history')
+            [CompletionResult]::new('--runs', '--runs', [CompletionResultType]::ParameterName, 'Also run records (params, metrics, tags, artifacts) so teammates see them in `mlx exp list`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;pull' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The remote (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'The data of this commit, branch or tag instead of the workspace')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel transfers (default: the remote''s `jobs` setting, else 16)')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel transfers (default: the remote''s `jobs` setting, else 16)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--all-branches', '--all-branches', [CompletionResultType]::ParameterName, 'Also the data at the tip of every local branch')
+            [CompletionResult]::new('--all-tags', '--all-tags', [CompletionResultType]::ParameterName, 'Also the data of every tag')
+            [CompletionResult]::new('--all-commits', '--all-commits', [CompletionResultType]::ParameterName, 'Also the data of every commit in history')
+            [CompletionResult]::new('--runs', '--runs', [CompletionResultType]::ParameterName, 'Also run records (params, metrics, tags, artifacts) so teammates see them in `mlx exp list`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Overwrite or delete workspace changes that are not saved in the cache')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite or delete workspace changes that are not saved in the cache')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;remote' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a remote to mlx.toml (or, with --local, to this clone only)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List remotes: URL (passwords redacted), where each is defined, and its options')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a remote from mlx.toml and .mlx/config.local.toml')
+            [CompletionResult]::new('modify', 'modify', [CompletionResultType]::ParameterValue, 'Set or unset one option of a remote')
+            [CompletionResult]::new('default', 'default', [CompletionResultType]::ParameterValue, 'Show the default remote, or set it')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;remote;add' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--default', '--default', [CompletionResultType]::ParameterName, 'Make it the default remote ([core] remote)')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Write to .mlx/config.local.toml (this clone only, ignored by git) instead of mlx.toml')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace a remote of the same name')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;remote;list' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;remote;remove' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Remove only its settings in .mlx/config.local.toml (e.g. credentials)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;remote;modify' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Edit .mlx/config.local.toml (this clone only, ignored by git) instead of mlx.toml')
+            [CompletionResult]::new('--unset', '--unset', [CompletionResultType]::ParameterName, 'Remove the option instead of setting it')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;remote;default' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Set it in .mlx/config.local.toml (this clone only) instead of mlx.toml')
+            [CompletionResult]::new('--unset', '--unset', [CompletionResultType]::ParameterName, 'Clear the default')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;remote;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a remote to mlx.toml (or, with --local, to this clone only)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List remotes: URL (passwords redacted), where each is defined, and its options')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a remote from mlx.toml and .mlx/config.local.toml')
+            [CompletionResult]::new('modify', 'modify', [CompletionResultType]::ParameterValue, 'Set or unset one option of a remote')
+            [CompletionResult]::new('default', 'default', [CompletionResultType]::ParameterValue, 'Show the default remote, or set it')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;remote;help;add' {
+            break
+        }
+        'mlx;remote;help;list' {
+            break
+        }
+        'mlx;remote;help;remove' {
+            break
+        }
+        'mlx;remote;help;modify' {
+            break
+        }
+        'mlx;remote;help;default' {
+            break
+        }
+        'mlx;remote;help;help' {
             break
         }
         'mlx;run' {
@@ -561,6 +737,10 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tracked data, or the files inside a tracked directory')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Delete cache objects that no pointer references')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload the data (and with --runs, run records) the remote lacks')
+            [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Download the data (and with --runs, run records) the cache lacks')
+            [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Fetch, then check out: make the workspace''s data match its pointers')
+            [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Configure remotes: where `mlx push` and `mlx fetch` send and find data')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline''s stale stages, or one command as a tracked run')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Log params, metrics, tags or artifacts to a run')
             [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check recorded runs')
@@ -599,6 +779,38 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;gc' {
+            break
+        }
+        'mlx;help;push' {
+            break
+        }
+        'mlx;help;fetch' {
+            break
+        }
+        'mlx;help;pull' {
+            break
+        }
+        'mlx;help;remote' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a remote to mlx.toml (or, with --local, to this clone only)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List remotes: URL (passwords redacted), where each is defined, and its options')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a remote from mlx.toml and .mlx/config.local.toml')
+            [CompletionResult]::new('modify', 'modify', [CompletionResultType]::ParameterValue, 'Set or unset one option of a remote')
+            [CompletionResult]::new('default', 'default', [CompletionResultType]::ParameterValue, 'Show the default remote, or set it')
+            break
+        }
+        'mlx;help;remote;add' {
+            break
+        }
+        'mlx;help;remote;list' {
+            break
+        }
+        'mlx;help;remote;remove' {
+            break
+        }
+        'mlx;help;remote;modify' {
+            break
+        }
+        'mlx;help;remote;default' {
             break
         }
         'mlx;help;run' {

@@ -1,6 +1,7 @@
 //! `mlx.toml` and `.mlx/config.local.toml`: serde types and loading. Parse errors keep the file,
 //! line and column. The local file overrides the project file key by key.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
@@ -16,6 +17,9 @@ pub const LOCAL_FILE: &str = "config.local.toml";
 pub enum Error {
     #[error("{file}:{line}:{column}: {message}")]
     Parse { file: PathBuf, line: usize, column: usize, message: String },
+    /// A secret key in a `[remotes.NAME]` table of the committed project file.
+    #[error("{file}:{line}:{column}: {key} belongs in .mlx/config.local.toml, which git ignores")]
+    SecretInProjectFile { file: PathBuf, line: usize, column: usize, remote: String, key: String },
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -27,6 +31,9 @@ pub struct Config {
     pub core: CoreConfig,
     #[serde(default)]
     pub cache: CacheConfig,
+    /// `[remotes.NAME]`: where `mlx push` and `mlx fetch` send and find objects.
+    #[serde(default)]
+    pub remotes: BTreeMap<String, RemoteConfig>,
     /// `[stages.*]`: read and checked by `pipeline::spec`, with its own error positions.
     #[serde(default, rename = "stages")]
     _stages: serde::de::IgnoredAny,
@@ -40,6 +47,62 @@ pub struct Config {
 pub struct CoreConfig {
     /// Seconds a mutating command waits for another one's repository lock.
     pub lock_timeout: Option<u64>,
+    /// The remote used when a command names none (`mlx remote add --default`).
+    pub remote: Option<String>,
+}
+
+/// One `[remotes.NAME]` table. Keys left out are looked up in the environment and the standard
+/// credential files of the storage (AWS conventions for S3). Secret keys may only appear in
+/// `.mlx/config.local.toml`.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteConfig {
+    /// `/path`, `file:///path`, `s3://bucket/prefix`, `webdav://host/path`, `http(s)://host/path`,
+    /// `gs://bucket/prefix`, `azure://container/prefix`.
+    pub url: Option<String>,
+    /// S3-compatible endpoint, e.g. `http://127.0.0.1:9000` for MinIO.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// Profile of the shared AWS config and credentials files.
+    pub profile: Option<String>,
+    /// Path-style addressing (`endpoint/bucket/key`, the default); `false` for virtual hosts.
+    pub path_style: Option<bool>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub session_token: Option<String>,
+    /// WebDAV/HTTP user name, or Azure storage account name.
+    pub user: Option<String>,
+    /// WebDAV/HTTP password, or Azure storage account key.
+    pub password: Option<String>,
+    /// Parallel transfers for this remote (default 16).
+    pub jobs: Option<usize>,
+}
+
+/// Keys of a remote that hold secrets: accepted only in `.mlx/config.local.toml`.
+pub const SECRET_KEYS: &[&str] =
+    &["access_key_id", "secret_access_key", "session_token", "password"];
+
+impl RemoteConfig {
+    /// `other`'s keys win where it has them.
+    pub fn merged_with(mut self, other: RemoteConfig) -> RemoteConfig {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f; } )* };
+        }
+        take!(
+            url,
+            endpoint,
+            region,
+            profile,
+            path_style,
+            access_key_id,
+            secret_access_key,
+            session_token,
+            user,
+            password,
+            jobs
+        );
+        self
+    }
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -85,12 +148,27 @@ impl Config {
         })
     }
 
+    /// Parse the committed project file: like [`Config::parse`], and a secret key in a
+    /// `[remotes.NAME]` table is an error naming its line and column.
+    pub fn parse_shared(file: &Path, text: &str) -> Result<Self, Error> {
+        let config = Self::parse(file, text)?;
+        check_no_secrets(file, text)?;
+        Ok(config)
+    }
+
     /// Read a file if it exists; a missing file is an empty config.
     pub fn read(path: &Path, shown_as: &Path) -> Result<Self, Error> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(shown_as, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(_) => Ok(Self::parse(shown_as, &fs::read_to_string(path)?)?),
+        match read_if_exists(path)? {
+            Some(text) => Self::parse(shown_as, &text),
+            None => Ok(Config::default()),
+        }
+    }
+
+    /// Read the committed project file if it exists (see [`Config::parse_shared`]).
+    pub fn read_shared(path: &Path, shown_as: &Path) -> Result<Self, Error> {
+        match read_if_exists(path)? {
+            Some(text) => Self::parse_shared(shown_as, &text),
+            None => Ok(Config::default()),
         }
     }
 
@@ -99,6 +177,16 @@ impl Config {
         if other.core.lock_timeout.is_some() {
             self.core.lock_timeout = other.core.lock_timeout;
         }
+        if other.core.remote.is_some() {
+            self.core.remote = other.core.remote;
+        }
+        for (name, remote) in other.remotes {
+            let merged = match self.remotes.remove(&name) {
+                Some(mine) => mine.merged_with(remote),
+                None => remote,
+            };
+            self.remotes.insert(name, merged);
+        }
         if other.cache.link_types.is_some() {
             self.cache.link_types = other.cache.link_types;
         }
@@ -106,6 +194,43 @@ impl Config {
             self.cache.dir = other.cache.dir;
         }
         self
+    }
+}
+
+fn read_if_exists(path: &Path) -> Result<Option<String>, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(_) => Ok(Some(fs::read_to_string(path)?)),
+    }
+}
+
+/// Refuse secret keys (`SECRET_KEYS`) in the `[remotes.*]` tables of a committed file, naming
+/// the position of the first one. Text that does not parse is left to [`Config::parse`].
+fn check_no_secrets(file: &Path, text: &str) -> Result<(), Error> {
+    let Ok(doc) = toml_edit::Document::parse(text) else { return Ok(()) };
+    let Some(remotes) = doc.as_item().get("remotes").and_then(toml_edit::Item::as_table_like)
+    else {
+        return Ok(());
+    };
+    let mut first: Option<(usize, String, String)> = None;
+    for (name, remote) in remotes.iter() {
+        let Some(remote) = remote.as_table_like() else { continue };
+        for key in SECRET_KEYS {
+            if let Some((k, _)) = remote.get_key_value(key) {
+                let at = k.span().map_or(0, |s| s.start);
+                if first.as_ref().is_none_or(|(f, _, _)| at < *f) {
+                    first = Some((at, name.to_owned(), (*key).to_owned()));
+                }
+            }
+        }
+    }
+    match first {
+        Some((at, remote, key)) => {
+            let (line, column) = line_column(text, at);
+            Err(Error::SecretInProjectFile { file: file.to_path_buf(), line, column, remote, key })
+        }
+        None => Ok(()),
     }
 }
 
@@ -148,6 +273,31 @@ mod tests {
         assert_eq!((line, column), (2, 8));
         let err = Config::parse(Path::new("mlx.toml"), "[cache\n").unwrap_err();
         assert!(matches!(err, Error::Parse { line: 1, .. }));
+    }
+
+    #[test]
+    fn secrets_in_the_project_file_name_their_position() {
+        let text =
+            "[remotes.s3]\nurl = \"s3://b/p\"\nregion = \"eu\"\n  secret_access_key = \"x\"\n";
+        assert!(Config::parse(Path::new("mlx.toml"), text).is_ok());
+        let err = Config::parse_shared(Path::new("mlx.toml"), text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mlx.toml:4:3: secret_access_key belongs in .mlx/config.local.toml, which git ignores"
+        );
+        let text =
+            "remotes.a.url = \"/x\"\nremotes.a.password = \"p\"\n[remotes.b]\nurl = \"/y\"\n";
+        let Error::SecretInProjectFile { line, column, remote, key, .. } =
+            Config::parse_shared(Path::new("mlx.toml"), text).unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!((line, column, remote.as_str(), key.as_str()), (2, 11, "a", "password"));
+        let text = "[remotes]\nb = { url = \"/y\", session_token = \"t\" }\n";
+        let err = Config::parse_shared(Path::new("mlx.toml"), text).unwrap_err();
+        assert!(err.to_string().starts_with("mlx.toml:2:19: session_token"), "{err}");
+        let ok = "[remotes.b]\nurl = \"/y\"\nuser = \"bob\"\n";
+        assert!(Config::parse_shared(Path::new("mlx.toml"), ok).is_ok());
     }
 
     #[test]

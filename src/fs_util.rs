@@ -60,10 +60,15 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
 
 /// Write `data` to `path` atomically: temp file in the same folder, fsync, rename, fsync folder.
 pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
+    write_atomic_with_mode(path, data, 0o644)
+}
+
+/// [`write_atomic`] with the file created as `mode` (`0o600` for a file holding credentials:
+/// it is never readable by others, not even between creation and rename).
+pub fn write_atomic_with_mode(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
     let tmp = temp_sibling(path);
     let result = (|| {
-        let mut file =
-            fs::OpenOptions::new().write(true).create_new(true).mode(0o644).open(&tmp)?;
+        let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp)?;
         file.write_all(data)?;
         file.sync_all()?;
         drop(file);

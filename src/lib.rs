@@ -11,5 +11,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod project;
 pub mod project_path;
+pub mod remote;
 pub mod store;
 pub mod tracking;

@@ -46,7 +46,7 @@ impl Project {
     /// Open the project at a known root.
     pub fn open(root: PathBuf) -> Result<Self, Error> {
         let shared =
-            Config::read(&root.join(config::PROJECT_FILE), Path::new(config::PROJECT_FILE))?;
+            Config::read_shared(&root.join(config::PROJECT_FILE), Path::new(config::PROJECT_FILE))?;
         let local_rel = Path::new(MLX_DIR).join(config::LOCAL_FILE);
         let local = Config::read(&root.join(&local_rel), &local_rel)?;
         let config = shared.merged_with(local);

@@ -87,9 +87,15 @@ pub fn run(ctx: &Context, args: &CheckoutArgs) -> anyhow::Result<ExitStatus> {
                 ));
             }
         }
-        out.hint(
-            "this clone's cache lacks them; run `mlx add` where the data exists, or copy the cache",
-        );
+        out.hint(&match &args.rev {
+            Some(rev) => format!(
+                "fetch them from a remote with `mlx fetch --rev {rev}`, then check out again"
+            ),
+            None => {
+                "fetch them from a remote with `mlx pull` (or `mlx add` them where the data exists)"
+                    .to_owned()
+            }
+        });
         return Ok(ExitStatus::CheckFailed);
     }
     if rows.is_empty() {

@@ -51,7 +51,17 @@ impl Context {
         if let Some(p) = self.project.get() {
             return Ok(p);
         }
-        let project = Project::discover(&self.cwd).map_err(mlx::ops::Error::from)?;
+        let project = match Project::discover(&self.cwd) {
+            // A fresh clone of an mlx project: mlx.toml is committed, the per-clone `.mlx/`
+            // folder is not. Set it up, as `mlx init` would, instead of making the user do it.
+            Err(mlx::project::Error::NotInitialized { root })
+                if root.join(mlx::config::PROJECT_FILE).is_file() =>
+            {
+                mlx::ops::init::run(&root)?;
+                Project::discover(&self.cwd).map_err(mlx::ops::Error::from)?
+            }
+            other => other.map_err(mlx::ops::Error::from)?,
+        };
         Ok(self.project.get_or_init(|| project))
     }
 

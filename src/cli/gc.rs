@@ -2,6 +2,8 @@
 
 use mlx::fs_util::human_size;
 use mlx::ops::gc::{self, GcOptions};
+use mlx::ops::remote_gc::{self, RemoteGcOptions};
+use mlx::ops::transfer::Scope;
 
 use super::context::Context;
 use super::exit::ExitStatus;
@@ -13,7 +15,7 @@ use super::output::FormatArgs;
 /// tags or every commit in history reference. Everything else is deleted.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx gc --dry-run\n  mlx gc --all-commits   # keep every version ever committed"
+    after_help = "Examples:\n  mlx gc --dry-run\n  mlx gc --all-commits   # keep every version ever committed\n  mlx gc --remote storage --all-commits --dry-run"
 )]
 pub struct GcArgs {
     /// Also keep data referenced at the tip of every local branch
@@ -25,6 +27,9 @@ pub struct GcArgs {
     /// Also keep data referenced by any commit in history
     #[arg(long)]
     all_commits: bool,
+    /// Delete unreferenced objects on this remote instead of in the cache
+    #[arg(short, long, value_name = "NAME")]
+    remote: Option<String>,
     /// Only report what would be deleted
     #[arg(short = 'n', long)]
     dry_run: bool,
@@ -34,6 +39,9 @@ pub struct GcArgs {
 
 pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
     let project = ctx.project()?;
+    if let Some(remote) = &args.remote {
+        return remote_gc(ctx, args, Some(remote.as_str()));
+    }
     let report = gc::run(
         project,
         &GcOptions {
@@ -57,6 +65,37 @@ pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
     let verb = if report.dry_run { "would remove" } else { "removed" };
     out.line(&format!(
         "{verb} {} objects ({}), kept {} objects ({})",
+        report.removed_objects,
+        human_size(report.removed_bytes),
+        report.kept_objects,
+        human_size(report.kept_bytes)
+    ))?;
+    Ok(ExitStatus::Success)
+}
+
+fn remote_gc(ctx: &Context, args: &GcArgs, remote: Option<&str>) -> anyhow::Result<ExitStatus> {
+    let project = ctx.project()?;
+    let opts = RemoteGcOptions {
+        remote: remote.map(str::to_owned),
+        scope: Scope {
+            rev: None,
+            all_branches: args.all_branches,
+            all_tags: args.all_tags,
+            all_commits: args.all_commits,
+        },
+        dry_run: args.dry_run,
+    };
+    let report = remote_gc::run(project, &opts, ctx.reporter(args.format.json).as_ref())?;
+    let out = ctx.output();
+    if args.format.json {
+        out.json(&report)?;
+        return Ok(ExitStatus::Success);
+    }
+    let verb = if report.dry_run { "would remove" } else { "removed" };
+    out.line(&format!(
+        "{} ({}): {verb} {} objects ({}), kept {} objects ({})",
+        report.remote,
+        report.url,
         report.removed_objects,
         human_size(report.removed_bytes),
         report.kept_objects,

@@ -38,11 +38,61 @@ pub fn run(ctx: &Context, args: &HookArgs) -> anyhow::Result<ExitStatus> {
     match args.name.as_str() {
         "post-checkout" | "post-merge" => sync_data(ctx),
         "pre-commit" => pre_commit(ctx),
-        // Pushing data needs a remote; until one is configured there is nothing to do.
-        "pre-push" => Ok(ExitStatus::Success),
+        "pre-push" => pre_push(ctx),
         "merge" => merge_driver(ctx, &args.args),
         other => Err(UsageError(format!("unknown hook {other:?}")).into()),
     }
+}
+
+/// Before `git push`: push the data of the commits being pushed to the default mlx remote, so
+/// that nobody receives commits whose data they cannot pull. Git gives one line per ref on
+/// stdin: `<local ref> <local sha> <remote ref> <remote sha>`.
+fn pre_push(ctx: &Context) -> anyhow::Result<ExitStatus> {
+    use std::io::BufRead;
+    let project = ctx.project()?;
+    let out = ctx.output();
+    // A project without remotes keeps its data local: nothing to do, nothing to say.
+    if project.config().remotes.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    let mut commits = Vec::new();
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        let Some(sha) = line.split_whitespace().nth(1) else { continue };
+        // A deleted ref has an all-zero sha: nothing to push for it.
+        if !sha.bytes().all(|b| b == b'0') && !commits.iter().any(|c| c == sha) {
+            commits.push(sha.to_owned());
+        }
+    }
+    for sha in commits {
+        let opts = mlx::ops::push::PushOptions {
+            cwd: project.root().to_path_buf(),
+            paths: Vec::new(),
+            remote: None,
+            scope: mlx::ops::transfer::Scope { rev: Some(sha.clone()), ..Default::default() },
+            jobs: None,
+            runs: false,
+        };
+        let report =
+            mlx::ops::push::run(project, &opts, ctx.reporter(false).as_ref()).map_err(|e| {
+                anyhow::Error::new(e).context(format!(
+                    "mlx: could not push the data of {} (skip with git push --no-verify)",
+                    &sha[..sha.len().min(8)]
+                ))
+            })?;
+        for path in &report.missing_locally {
+            out.warn(&format!("mlx: {path}: not in this clone's cache, so not pushed"));
+        }
+        if report.uploaded > 0 {
+            out.status(&format!(
+                "mlx: pushed {} objects of {} to {}",
+                report.uploaded,
+                &sha[..sha.len().min(8)],
+                report.remote
+            ));
+        }
+    }
+    Ok(ExitStatus::Success)
 }
 
 /// Whether the git work tree around the working directory has a `.mlx/` folder.

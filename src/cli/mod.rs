@@ -20,10 +20,12 @@ mod metrics;
 mod output;
 mod params;
 mod progress;
+mod remote;
 mod rm;
 mod run;
 mod sql;
 mod status;
+mod transfer;
 
 use std::path::PathBuf;
 
@@ -62,6 +64,11 @@ pub enum Command {
     Ls(ls::LsArgs),
     Rm(rm::RmArgs),
     Gc(gc::GcArgs),
+    Push(transfer::PushArgs),
+    Fetch(transfer::FetchArgs),
+    Pull(transfer::PullArgs),
+    #[command(subcommand)]
+    Remote(remote::RemoteCommand),
     Run(run::RunArgs),
     #[command(subcommand)]
     Log(log::LogCommand),
@@ -112,6 +119,10 @@ pub fn run(cli: Cli) -> u8 {
         Command::Ls(args) => ls::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
+        Command::Push(args) => transfer::push(&ctx, args),
+        Command::Fetch(args) => transfer::fetch(&ctx, args),
+        Command::Pull(args) => transfer::pull(&ctx, args),
+        Command::Remote(cmd) => remote::run(&ctx, cmd),
         Command::Run(args) => run::run(&ctx, args),
         Command::Log(cmd) => log::run(&ctx, cmd),
         Command::Exp(cmd) => exp::run(&ctx, cmd),

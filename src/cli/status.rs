@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use mlx::ops::remote_status::{self, RemoteStatusOptions};
 use mlx::ops::status::{self, ChangeKind, State, StatusOptions};
 use mlx::ops::tracked;
 
@@ -15,7 +16,7 @@ use super::output::FormatArgs;
 /// `mlx run` would run are listed with the reason (a dep or param changed, an out is missing).
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx status\n  mlx status --check   # exit 1 unless clean (git hooks, CI)"
+    after_help = "Examples:\n  mlx status\n  mlx status --check   # exit 1 unless clean (git hooks, CI)\n  mlx status --remote storage --check   # exit 1 unless everything is pushed"
 )]
 pub struct StatusArgs {
     /// Only these tracked paths (or their .mlx pointers)
@@ -24,12 +25,18 @@ pub struct StatusArgs {
     /// Exit with 1 when anything is not clean
     #[arg(long)]
     check: bool,
+    /// Compare the cache with this remote instead: what is not pushed, or not fetched
+    #[arg(short, long, value_name = "NAME")]
+    remote: Option<String>,
     #[command(flatten)]
     format: FormatArgs,
 }
 
 pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
     let project = ctx.project()?;
+    if let Some(remote) = &args.remote {
+        return remote_status(ctx, args, Some(remote.as_str()));
+    }
     let targets = tracked::resolve_args(project, ctx.cwd(), &args.paths)?;
     let report =
         status::run(project, &StatusOptions { targets }, ctx.reporter(args.format.json).as_ref())?;
@@ -93,6 +100,59 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
             out.hint("record changes with `mlx add PATH`, or discard them with `mlx checkout --force PATH`");
         } else if report.paths.iter().any(|p| p.state == State::Missing) {
             out.hint("restore missing data with `mlx checkout`");
+        }
+    }
+    Ok(if args.check && !report.is_clean() { ExitStatus::CheckFailed } else { ExitStatus::Success })
+}
+
+fn remote_status(
+    ctx: &Context,
+    args: &StatusArgs,
+    remote: Option<&str>,
+) -> anyhow::Result<ExitStatus> {
+    let project = ctx.project()?;
+    let opts = RemoteStatusOptions {
+        cwd: ctx.cwd().to_path_buf(),
+        paths: args.paths.clone(),
+        remote: remote.map(str::to_owned),
+    };
+    let report = remote_status::run(project, &opts, ctx.reporter(args.format.json).as_ref())?;
+    let out = ctx.output();
+    if args.format.json {
+        out.json(&report)?;
+    } else {
+        let rows: Vec<Vec<String>> = report
+            .paths
+            .iter()
+            .filter(|p| p.state != "in sync")
+            .map(|p| {
+                let mut note = Vec::new();
+                if p.local_only > 0 {
+                    note.push(format!("{} only local", p.local_only));
+                }
+                if p.remote_only > 0 {
+                    note.push(format!("{} only on the remote", p.remote_only));
+                }
+                if p.neither > 0 {
+                    note.push(format!("{} in neither", p.neither));
+                }
+                vec![p.state.to_owned(), p.path.clone(), note.join(", ")]
+            })
+            .collect();
+        out.table(&[], &rows)?;
+        out.status(&format!(
+            "{} ({}): {} objects, {} only local, {} only on the remote, {} in neither",
+            report.remote,
+            report.url,
+            report.objects,
+            report.local_only,
+            report.remote_only,
+            report.neither
+        ));
+        if report.local_only > 0 {
+            out.hint(&format!("send them with `mlx push -r {}`", report.remote));
+        } else if report.remote_only > 0 {
+            out.hint(&format!("get them with `mlx pull -r {}`", report.remote));
         }
     }
     Ok(if args.check && !report.is_clean() { ExitStatus::CheckFailed } else { ExitStatus::Success })

@@ -7,6 +7,7 @@ pub mod checkout;
 pub mod dag;
 pub mod diff;
 pub mod exp;
+pub mod fetch;
 pub mod gc;
 pub mod gitignore;
 pub mod init;
@@ -16,6 +17,10 @@ pub mod ls;
 pub mod merge;
 pub mod metrics;
 pub mod params_diff;
+pub mod push;
+pub mod remote_config;
+pub mod remote_gc;
+pub mod remote_status;
 pub mod rm;
 pub mod run;
 pub mod run_stages;
@@ -24,6 +29,7 @@ pub mod sql;
 pub mod status;
 pub mod tracked;
 pub mod tracked_run;
+pub mod transfer;
 
 use crate::{git, lock, project, store, tracking};
 
@@ -46,6 +52,13 @@ pub enum Error {
     Pipeline(#[from] crate::pipeline::Error),
     #[error(transparent)]
     LockFile(#[from] crate::pipeline::lock::Error),
+    #[error(transparent)]
+    Remote(#[from] crate::remote::Error),
+    #[error(transparent)]
+    RemoteConfig(#[from] remote_config::RemoteConfigError),
+    /// Some transfers failed (after retries); the others finished and a rerun continues.
+    #[error("{failed} of {total} transfers failed; the first: {first}")]
+    Transfers { failed: usize, total: usize, first: Box<Error> },
     /// A filter expression or sort key that does not parse; `details` draws a caret under it.
     #[error("invalid {what} at column {}: {}", .error.column, .error.message)]
     Filter { what: &'static str, text: String, error: tracking::filter::FilterError },
@@ -56,6 +69,12 @@ pub enum Error {
     /// SQLite refused or failed the user's own SQL (`mlx sql`).
     #[error("sql: {message}")]
     Sql { message: String },
+}
+
+impl From<crate::remote::url::UrlError> for Error {
+    fn from(e: crate::remote::url::UrlError) -> Self {
+        Error::RemoteConfig(e.into())
+    }
 }
 
 impl From<crate::project_path::PathError> for Error {
@@ -78,7 +97,9 @@ impl Error {
             | Error::NoFinishedRun { .. }
             | Error::RunStillRunning { .. }
             | Error::Sql { .. } => true,
-            Error::Lock(_) | Error::Io(_) => false,
+            Error::Remote(e) => e.is_input_error(),
+            Error::RemoteConfig(_) => true,
+            Error::Lock(_) | Error::Io(_) | Error::Transfers { .. } => false,
         }
     }
 
@@ -86,6 +107,16 @@ impl Error {
         match self {
             Error::Pipeline(e) => e.hint(),
             Error::Store(e) => e.hint(),
+            Error::Remote(e) => e.hint(),
+            Error::RemoteConfig(e) => e.hint(),
+            Error::Project(project::Error::Config(crate::config::Error::SecretInProjectFile {
+                remote,
+                ..
+            })) => Some(format!(
+                "move the line under [remotes.{remote}] in .mlx/config.local.toml, or use the \
+                 environment; if it was ever committed, rotate the credential"
+            )),
+            Error::Transfers { first, .. } => first.hint(),
             Error::Project(project::Error::NotInitialized { .. }) => {
                 Some("start one with: mlx init".into())
             }

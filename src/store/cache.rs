@@ -66,32 +66,37 @@ impl Cache {
         std::fs::symlink_metadata(self.object_path(id)).is_ok()
     }
 
-    /// How many of `ids` the cache lacks. Shards holding many of them are listed with one
-    /// directory read instead of one stat per object.
+    /// How many of `ids` the cache lacks.
     pub fn count_missing(&self, ids: &[ObjectId]) -> usize {
+        self.missing(ids).len()
+    }
+
+    /// Those of `ids` the cache lacks, sorted. Shards holding many of them are listed with one
+    /// directory read instead of one stat per object.
+    pub fn missing(&self, ids: &[ObjectId]) -> Vec<ObjectId> {
         use rayon::prelude::*;
         let mut by_shard: std::collections::HashMap<u8, Vec<&ObjectId>> = Default::default();
         for id in ids {
             by_shard.entry(id.as_bytes()[0]).or_default().push(id);
         }
-        by_shard
+        let mut out: Vec<ObjectId> = by_shard
             .into_par_iter()
-            .map(|(shard, wanted)| {
-                if wanted.len() < 8 {
-                    return wanted.iter().filter(|id| !self.contains(id)).count();
-                }
-                let dir = self.dir.join(format!("{shard:02x}"));
-                let present: std::collections::HashSet<std::ffi::OsString> =
-                    match std::fs::read_dir(&dir) {
+            .flat_map_iter(|(shard, wanted)| {
+                let present: Option<std::collections::HashSet<std::ffi::OsString>> = (wanted.len()
+                    >= 8)
+                    .then(|| match std::fs::read_dir(self.dir.join(format!("{shard:02x}"))) {
                         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),
                         Err(_) => Default::default(),
-                    };
-                wanted
-                    .iter()
-                    .filter(|id| !present.contains(std::ffi::OsStr::new(&id.to_hex()[2..])))
-                    .count()
+                    });
+                let lacks = move |id: &&ObjectId| match &present {
+                    Some(p) => !p.contains(std::ffi::OsStr::new(&id.to_hex()[2..])),
+                    None => !self.contains(id),
+                };
+                wanted.into_iter().filter(lacks).copied().collect::<Vec<_>>()
             })
-            .sum()
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// If `path` is an object path in this cache, its id.
@@ -166,6 +171,18 @@ impl Cache {
         let tmp = self.tmp_file()?;
         std::fs::hard_link(src, &tmp)?;
         Ok(Staged { id, tmp, needs_readonly: true, stamp: None })
+    }
+
+    /// A new temp file in the staging area, for bytes that arrive in pieces (a download).
+    pub fn temp_file(&self) -> io::Result<(PathBuf, fs::File)> {
+        let tmp = self.tmp_file()?;
+        let f = fs::OpenOptions::new().write(true).create_new(true).mode(0o644).open(&tmp)?;
+        Ok((tmp, f))
+    }
+
+    /// Stage a temp file from [`Cache::temp_file`] whose bytes the caller verified hash to `id`.
+    pub fn stage_verified(&self, id: ObjectId, tmp: PathBuf) -> Staged {
+        Staged { id, tmp, needs_readonly: true, stamp: None }
     }
 
     /// Drop a staged object without publishing it.

@@ -11,7 +11,7 @@ pub mod pointer;
 pub mod stat_cache;
 pub mod workspace;
 
-pub use cache::Cache;
+pub use cache::{Cache, Staged};
 pub use error::Error;
 pub use hash::{hash_bytes, hash_file};
 pub use link::{LinkType, Linker};

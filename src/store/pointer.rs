@@ -17,7 +17,7 @@ use crate::project_path::{ProjectPath, RelPath};
 pub const EXTENSION: &str = "mlx";
 pub const FORMAT: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     File,

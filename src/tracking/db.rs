@@ -128,6 +128,12 @@ const MIGRATIONS: &[&str] = &[
         run_id      TEXT,              -- the run that produced them
         created     TEXT NOT NULL      -- RFC 3339 UTC
     ) WITHOUT ROWID;",
+    // 4: run records shared through remotes (`mlx push --runs`, `mlx fetch --runs`).
+    "CREATE TABLE run_records (  -- records pushed from or merged into this database
+        name   TEXT PRIMARY KEY,  -- object name on the remote: runs/<run id>/<hash>.json
+        run_id TEXT NOT NULL,     -- the run it holds (not a foreign key: runs can be deleted)
+        seen   TEXT NOT NULL      -- RFC 3339 UTC, when first pushed or merged
+    ) WITHOUT ROWID;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,9 +1,11 @@
 //! The project database `.mlx/mlx.db`: opening it with the right pragmas and migrating its
-//! schema (`db`), run ids, and run records (`runs`). SQL stays in this module.
+//! schema (`db`), run ids, and run records (`runs`), and runs as portable records for remotes
+//! (`records`). SQL stays in this module.
 
 pub mod db;
 pub mod filter;
 pub mod query;
+pub mod records;
 pub mod run_cache;
 pub mod run_id;
 pub mod runs;

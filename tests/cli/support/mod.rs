@@ -15,6 +15,8 @@ use std::process::Command as StdCommand;
 use assert_cmd::Command;
 use assert_cmd::assert::Assert;
 
+pub mod servers;
+
 /// Environment variables that could leak the developer's setup into a test.
 const SCRUBBED_VARS: &[&str] = &[
     "GIT_DIR",
@@ -30,6 +32,19 @@ const SCRUBBED_VARS: &[&str] = &[
     "MLX_LOG",
     "RUST_LOG",
     "CLICOLOR_FORCE",
+    // AWS credentials, profiles, regions and endpoints (the S3 remote tests give their own).
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
 ];
 
 /// The hermetic environment shared by mlx and git children. `home` is inside the temp dir.
@@ -49,7 +64,9 @@ fn hermetic(cmd: &mut StdCommand, home: &Path) {
         .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
-        .env("LC_ALL", "C");
+        .env("LC_ALL", "C")
+        // Never wait on the EC2 instance metadata service for credentials.
+        .env("AWS_EC2_METADATA_DISABLED", "true");
 }
 
 pub struct TestProject {

@@ -1,0 +1,225 @@
+//! `mlx push`, `mlx fetch` and `mlx pull`
+
+use std::path::PathBuf;
+
+use mlx::fs_util::human_size;
+use mlx::ops::checkout::{self, CheckoutOptions};
+use mlx::ops::fetch::{self, FetchOptions, FetchReport};
+use mlx::ops::push::{self, PushOptions};
+use mlx::ops::tracked::Source;
+use mlx::ops::transfer::Scope;
+
+use super::context::Context;
+use super::exit::ExitStatus;
+use super::output::{FormatArgs, Output};
+
+/// Which data to move: paths, remote, commits, parallelism.
+#[derive(clap::Args)]
+pub struct TransferArgs {
+    /// Only these tracked paths (or their .mlx pointers)
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The remote (default: `[core] remote`, or the only one)
+    #[arg(short, long, value_name = "NAME")]
+    remote: Option<String>,
+    /// The data of this commit, branch or tag instead of the workspace
+    #[arg(long, value_name = "REV", conflicts_with_all = ["all_branches", "all_tags", "all_commits"])]
+    rev: Option<String>,
+    /// Also the data at the tip of every local branch
+    #[arg(long)]
+    all_branches: bool,
+    /// Also the data of every tag
+    #[arg(long)]
+    all_tags: bool,
+    /// Also the data of every commit in history
+    #[arg(long)]
+    all_commits: bool,
+    /// Parallel transfers (default: the remote's `jobs` setting, else 16)
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
+    /// Also run records (params, metrics, tags, artifacts) so teammates see them in `mlx exp list`
+    #[arg(long)]
+    runs: bool,
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
+impl TransferArgs {
+    fn scope(&self) -> Scope {
+        Scope {
+            rev: self.rev.clone(),
+            all_branches: self.all_branches,
+            all_tags: self.all_tags,
+            all_commits: self.all_commits,
+        }
+    }
+}
+
+/// Upload the data (and with --runs, run records) the remote lacks
+///
+/// Sends the cache objects that the workspace's pointers and mlx.lock reference, or those of
+/// the commits chosen with --rev / --all-*. Objects already on the remote are skipped
+/// (checked by listing), so a rerun after an interruption continues where it stopped.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx push\n  mlx push -r storage data/images\n  mlx push --all-branches --runs"
+)]
+pub struct PushArgs {
+    #[command(flatten)]
+    args: TransferArgs,
+}
+
+/// Download the data (and with --runs, run records) the cache lacks
+///
+/// Every object is re-hashed on arrival; a corrupt or truncated one never enters the cache.
+/// The workspace is not changed: `mlx checkout` (or `mlx pull`) places the data.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx fetch\n  mlx fetch --rev v1.0 data/images\n  mlx fetch --runs   # teammates' experiments into mlx exp list"
+)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    args: TransferArgs,
+}
+
+/// Fetch, then check out: make the workspace's data match its pointers
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  git clone URL && cd REPO && mlx pull\n  mlx pull data/images --force"
+)]
+pub struct PullArgs {
+    #[command(flatten)]
+    args: TransferArgs,
+    /// Overwrite or delete workspace changes that are not saved in the cache
+    #[arg(short, long)]
+    force: bool,
+}
+
+pub fn push(ctx: &Context, a: &PushArgs) -> anyhow::Result<ExitStatus> {
+    let a = &a.args;
+    let project = ctx.project()?;
+    let opts = PushOptions {
+        cwd: ctx.cwd().to_path_buf(),
+        paths: a.paths.clone(),
+        remote: a.remote.clone(),
+        scope: a.scope(),
+        jobs: a.jobs.map(usize::from),
+        runs: a.runs,
+    };
+    let report = push::run(project, &opts, ctx.reporter(a.format.json).as_ref())?;
+    let out = ctx.output();
+    if a.format.json {
+        out.json(&report)?;
+        return Ok(ExitStatus::Success);
+    }
+    for path in &report.missing_locally {
+        out.warn(&format!("{path}: not (fully) in this clone's cache, so not pushed"));
+    }
+    out.line(&format!(
+        "pushed {} objects ({}) to {} ({}); {} already there",
+        report.uploaded,
+        human_size(report.uploaded_bytes),
+        report.remote,
+        report.url,
+        report.already_there
+    ))?;
+    if a.runs {
+        out.line(&format!(
+            "pushed {} run records; {} already there",
+            report.runs_uploaded, report.runs_already_there
+        ))?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn fetch_opts(ctx: &Context, a: &TransferArgs) -> FetchOptions {
+    FetchOptions {
+        cwd: ctx.cwd().to_path_buf(),
+        paths: a.paths.clone(),
+        remote: a.remote.clone(),
+        scope: a.scope(),
+        jobs: a.jobs.map(usize::from),
+        runs: a.runs,
+    }
+}
+
+pub fn fetch(ctx: &Context, a: &FetchArgs) -> anyhow::Result<ExitStatus> {
+    let a = &a.args;
+    let project = ctx.project()?;
+    let report = fetch::run(project, &fetch_opts(ctx, a), ctx.reporter(a.format.json).as_ref())?;
+    let out = ctx.output();
+    if a.format.json {
+        out.json(&report)?;
+    } else {
+        print_fetch(out, &report, a.runs)?;
+    }
+    Ok(if report.is_complete() { ExitStatus::Success } else { ExitStatus::CheckFailed })
+}
+
+fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result<()> {
+    if runs {
+        out.line(&format!(
+            "merged {} run records ({} new runs)",
+            report.runs_merged, report.runs_new
+        ))?;
+    }
+    out.line(&format!(
+        "fetched {} objects ({}) from {} ({}); {} already in the cache",
+        report.downloaded,
+        human_size(report.downloaded_bytes),
+        report.remote,
+        report.url,
+        report.already_cached
+    ))?;
+    if !report.missing_on_remote.is_empty() {
+        out.warn(&format!("{} objects are not on the remote:", report.missing_on_remote.len()));
+        for id in report.missing_on_remote.iter().take(10) {
+            out.detail(id);
+        }
+        if report.missing_on_remote.len() > 10 {
+            out.detail(&format!("... and {} more", report.missing_on_remote.len() - 10));
+        }
+    }
+    for d in &report.unknown_directories {
+        out.warn(&format!("{d}: its file list is neither in the cache nor on the remote"));
+    }
+    if !report.is_complete() {
+        out.hint("push them from a clone that has them (`mlx push`), then fetch again");
+    }
+    Ok(())
+}
+
+pub fn pull(ctx: &Context, p: &PullArgs) -> anyhow::Result<ExitStatus> {
+    let a = &p.args;
+    let project = ctx.project()?;
+    let reporter = ctx.reporter(a.format.json);
+    let fetched = fetch::run(project, &fetch_opts(ctx, a), reporter.as_ref())?;
+    let opts = CheckoutOptions {
+        cwd: ctx.cwd().to_path_buf(),
+        paths: a.paths.clone(),
+        source: a.rev.clone().map_or(Source::Workspace, Source::Revision),
+        force: p.force,
+    };
+    let checked = checkout::run(project, &opts, reporter.as_ref())?;
+    let out = ctx.output();
+    let ok = fetched.is_complete() && checked.is_complete();
+    if a.format.json {
+        out.json(&serde_json::json!({ "fetch": fetched, "checkout": checked }))?;
+        return Ok(if ok { ExitStatus::Success } else { ExitStatus::CheckFailed });
+    }
+    print_fetch(out, &fetched, a.runs)?;
+    if !checked.conflicts.is_empty() {
+        out.error(
+            "checkout would lose changes that are not saved in the cache; nothing was changed:",
+        );
+        for c in &checked.conflicts {
+            out.detail(&format!("{}  {}", c.path, c.reason));
+        }
+        out.hint("save them with `mlx add PATH`, or discard them with `mlx pull --force`");
+        return Ok(ExitStatus::CheckFailed);
+    }
+    let restored: u64 = checked.paths.iter().map(|p| p.restored).sum();
+    let removed: u64 = checked.paths.iter().map(|p| p.removed).sum();
+    out.line(&format!("checked out: {restored} files restored, {removed} removed"))?;
+    Ok(if ok { ExitStatus::Success } else { ExitStatus::CheckFailed })
+}

@@ -1,0 +1,206 @@
+//! `mlx fetch`: download the objects tracked data needs and the cache lacks. Every object is
+//! hashed on arrival and enters the cache only when it matches its name; downloads are
+//! committed in batches, so an interrupted fetch keeps what it finished. With `--runs`, run
+//! records are merged into the local database first (and their artifacts fetched).
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+
+use super::Result;
+use super::transfer::{self, Needed, Scope};
+use crate::progress::Reporter;
+use crate::project::Project;
+use crate::remote::{self, Remote};
+use crate::store::stat_cache::Rows;
+use crate::store::{ObjectId, Staged, StatCache};
+use crate::tracking::records;
+
+/// Objects committed to the cache together (one `syncfs` each).
+const BATCH: usize = 512;
+
+pub struct FetchOptions {
+    pub cwd: PathBuf,
+    pub paths: Vec<PathBuf>,
+    pub remote: Option<String>,
+    pub scope: Scope,
+    pub jobs: Option<usize>,
+    pub runs: bool,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct FetchReport {
+    pub remote: String,
+    pub url: String,
+    /// Objects the chosen data needs.
+    pub objects: u64,
+    /// Of those, already in the cache.
+    pub already_cached: u64,
+    pub downloaded: u64,
+    pub downloaded_bytes: u64,
+    /// Objects the remote does not have (nobody pushed them).
+    pub missing_on_remote: Vec<String>,
+    /// Tracked directories whose listing (manifest) is neither cached nor on the remote.
+    pub unknown_directories: Vec<String>,
+    pub commits_scanned: u64,
+    /// With --runs: records merged, of which runs new to this clone.
+    pub runs_merged: u64,
+    pub runs_new: u64,
+}
+
+impl FetchReport {
+    /// Everything asked for is now in the cache.
+    pub fn is_complete(&self) -> bool {
+        self.missing_on_remote.is_empty() && self.unknown_directories.is_empty()
+    }
+}
+
+pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> Result<FetchReport> {
+    let remote = transfer::open_remote(project, opts.remote.as_deref())?;
+    let _lock = project.lock(reporter)?;
+    remote.check()?;
+    let mut report = FetchReport {
+        remote: remote.name().to_owned(),
+        url: remote.url().to_owned(),
+        ..FetchReport::default()
+    };
+    let mut conn = project.open_db()?;
+    if opts.runs {
+        merge_records(&remote, &mut conn, &mut report)?;
+    }
+    let (tracked, commits) =
+        transfer::tracked_in_scope(project, &opts.cwd, &opts.paths, &opts.scope)?;
+    report.commits_scanned = commits;
+    let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
+    let jobs = opts.jobs.unwrap_or_else(|| remote.jobs());
+
+    // Directory listings first: the files to fetch are named in them.
+    let manifests: Vec<Needed> = tracked
+        .iter()
+        .filter(|t| t.pointer.kind == crate::store::pointer::Kind::Directory)
+        .filter(|t| !project.cache().contains(&t.pointer.hash))
+        .map(|t| Needed { id: t.pointer.hash, size: None })
+        .collect();
+    let mut missing_ids: HashSet<ObjectId> = HashSet::new();
+    download_all(
+        project,
+        &remote,
+        &stat,
+        jobs,
+        &manifests,
+        reporter,
+        &mut report,
+        &mut missing_ids,
+    )?;
+
+    let manifest = |id: &ObjectId| transfer::cached_manifest(project, id);
+    let (mut needed, unknown): (Vec<Needed>, Vec<String>) =
+        transfer::objects_needed(&tracked, manifest)?;
+    report.unknown_directories = unknown;
+    if opts.runs {
+        let (more, _) = transfer::run_artifact_objects(&conn, manifest)?;
+        let have: HashSet<ObjectId> = needed.iter().map(|n| n.id).collect();
+        needed.extend(more.into_iter().filter(|n| !have.contains(&n.id)));
+    }
+    report.objects = needed.len() as u64;
+    let ids: Vec<ObjectId> = needed.iter().map(|n| n.id).collect();
+    let absent: HashSet<ObjectId> = project.cache().missing(&ids).into_iter().collect();
+    let to_get: Vec<Needed> = needed.into_iter().filter(|n| absent.contains(&n.id)).collect();
+    report.already_cached = report.objects - to_get.len() as u64;
+    download_all(project, &remote, &stat, jobs, &to_get, reporter, &mut report, &mut missing_ids)?;
+
+    for t in &tracked {
+        if missing_ids.contains(&t.pointer.hash) {
+            let target = t.target.to_string();
+            report.unknown_directories.retain(|d| *d != target);
+        }
+    }
+    let mut missing: Vec<String> = missing_ids.iter().map(ObjectId::to_hex).collect();
+    missing.sort();
+    report.missing_on_remote = missing;
+    stat.save(&mut conn)?;
+    Ok(report)
+}
+
+/// Download `items` into the cache in batches. Objects the remote lacks go to `missing`;
+/// any other failure ends the fetch with an error once the finished batch is committed.
+#[allow(clippy::too_many_arguments)]
+fn download_all(
+    project: &Project,
+    remote: &Remote,
+    stat: &StatCache,
+    jobs: usize,
+    items: &[Needed],
+    reporter: &dyn Reporter,
+    report: &mut FetchReport,
+    missing: &mut HashSet<ObjectId>,
+) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let total_bytes: u64 = items.iter().filter_map(|n| n.size).sum();
+    reporter.start(&format!("fetching {} objects", items.len()), total_bytes);
+    let got = AtomicU64::new(0);
+    let got_bytes = AtomicU64::new(0);
+    let absent = Mutex::new(Vec::new());
+    let mut outcome = Ok(());
+    for batch in items.chunks(BATCH) {
+        let staged: Mutex<Vec<Staged>> = Mutex::new(Vec::new());
+        let failures = transfer::run_parallel(jobs, batch, |n| {
+            match remote.download(&n.id, n.size, project.cache()) {
+                Ok(s) => {
+                    got.fetch_add(1, Ordering::Relaxed);
+                    let size = n.size.unwrap_or(0);
+                    got_bytes.fetch_add(size, Ordering::Relaxed);
+                    reporter.advance(size);
+                    staged.lock().expect("staged list poisoned").push(s);
+                    Ok(())
+                }
+                Err(remote::Error::Missing { .. }) => {
+                    absent.lock().expect("absent list poisoned").push(n.id);
+                    Ok(())
+                }
+                Err(e) => Err(e.into()),
+            }
+        })?;
+        project.cache().commit(staged.into_inner().expect("staged list poisoned"), stat)?;
+        if let Some(e) = transfer::transfers_error(failures, items.len()) {
+            outcome = Err(e);
+            break;
+        }
+    }
+    reporter.finish();
+    report.downloaded += got.into_inner();
+    report.downloaded_bytes += got_bytes.into_inner();
+    missing.extend(absent.into_inner().expect("absent list poisoned"));
+    outcome
+}
+
+/// Download the run records this database has not seen and merge them by run id.
+fn merge_records(
+    remote: &Remote,
+    conn: &mut rusqlite::Connection,
+    report: &mut FetchReport,
+) -> Result<()> {
+    let known = records::known_names(conn)?;
+    let names: Vec<String> = remote
+        .list_names("runs/")?
+        .into_iter()
+        .filter(|n| n.ends_with(".json") && !known.contains(n))
+        .collect();
+    let mut merged = Vec::new();
+    for name in names {
+        let bytes = remote.get_named(&name)?;
+        let outcome = records::merge(conn, &name, &bytes)?;
+        report.runs_merged += 1;
+        if outcome.new_run {
+            report.runs_new += 1;
+        }
+        merged.push((name, outcome.run_id.to_string()));
+    }
+    records::mark_known(conn, &merged)?;
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! `mlx push`: upload the objects that tracked data (in the workspace or chosen commits) needs
+//! and the remote lacks; with `--runs`, also run records and the objects they reference.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+
+use super::Result;
+use super::transfer::{self, Needed, Scope};
+use crate::progress::Reporter;
+use crate::project::Project;
+use crate::remote::Remote;
+use crate::store::stat_cache::Rows;
+use crate::store::{ObjectId, StatCache};
+use crate::tracking::records;
+
+pub struct PushOptions {
+    pub cwd: PathBuf,
+    pub paths: Vec<PathBuf>,
+    pub remote: Option<String>,
+    pub scope: Scope,
+    /// Parallel transfers (default: the remote's `jobs`, else 16).
+    pub jobs: Option<usize>,
+    pub runs: bool,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct PushReport {
+    pub remote: String,
+    pub url: String,
+    /// Objects the chosen data needs.
+    pub objects: u64,
+    /// Of those, already on the remote.
+    pub already_there: u64,
+    pub uploaded: u64,
+    pub uploaded_bytes: u64,
+    /// Tracked paths whose objects this cache lacks, so they could not be pushed.
+    pub missing_locally: Vec<String>,
+    pub missing_objects: u64,
+    /// Commits read besides the workspace.
+    pub commits_scanned: u64,
+    /// With --runs: run records uploaded, and those the remote had.
+    pub runs_uploaded: u64,
+    pub runs_already_there: u64,
+}
+
+pub fn run(project: &Project, opts: &PushOptions, reporter: &dyn Reporter) -> Result<PushReport> {
+    let remote = transfer::open_remote(project, opts.remote.as_deref())?;
+    push_to(project, &remote, opts, reporter)
+}
+
+pub fn push_to(
+    project: &Project,
+    remote: &Remote,
+    opts: &PushOptions,
+    reporter: &dyn Reporter,
+) -> Result<PushReport> {
+    remote.prepare_writes()?;
+    let (tracked, commits) =
+        transfer::tracked_in_scope(project, &opts.cwd, &opts.paths, &opts.scope)?;
+    let manifest = |id: &ObjectId| transfer::cached_manifest(project, id);
+    let (mut needed, unknown) = transfer::objects_needed(&tracked, manifest)?;
+    let conn = project.open_db()?;
+    if opts.runs {
+        let (more, _) = transfer::run_artifact_objects(&conn, manifest)?;
+        let have: HashSet<ObjectId> = needed.iter().map(|n| n.id).collect();
+        needed.extend(more.into_iter().filter(|n| !have.contains(&n.id)));
+    }
+    let mut report = PushReport {
+        remote: remote.name().to_owned(),
+        url: remote.url().to_owned(),
+        commits_scanned: commits,
+        ..PushReport::default()
+    };
+    // Which tracked paths this clone cannot push in full.
+    let missing: HashSet<ObjectId> =
+        needed.iter().filter(|n| !project.cache().contains(&n.id)).map(|n| n.id).collect();
+    report.missing_locally = unknown;
+    for t in &tracked {
+        if missing.contains(&t.pointer.hash)
+            && !report.missing_locally.contains(&t.target.to_string())
+        {
+            report.missing_locally.push(t.target.to_string());
+        }
+    }
+    report.missing_objects = missing.len() as u64;
+    let local: Vec<Needed> = needed.into_iter().filter(|n| !missing.contains(&n.id)).collect();
+    report.objects = local.len() as u64;
+
+    let ids: Vec<ObjectId> = local.iter().map(|n| n.id).collect();
+    reporter.start("checking the remote", ids.len() as u64);
+    let present = remote.present(&ids)?;
+    reporter.finish();
+    // An object of the wrong size on the remote (a write cut short) is sent again.
+    let mut to_send = Vec::new();
+    for n in &local {
+        let size = std::fs::metadata(project.cache().object_path(&n.id))?.len();
+        match present.get(&n.id) {
+            Some(s) if *s == size => report.already_there += 1,
+            _ => to_send.push((n.id, size)),
+        }
+    }
+
+    let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
+    let total_bytes: u64 = to_send.iter().map(|(_, s)| s).sum();
+    reporter.start(&format!("pushing {} objects", to_send.len()), total_bytes);
+    let sent = AtomicU64::new(0);
+    let sent_bytes = AtomicU64::new(0);
+    let jobs = opts.jobs.unwrap_or_else(|| remote.jobs());
+    let failures = transfer::run_parallel(jobs, &to_send, |(id, size)| {
+        // Never spread a damaged object: check it first (free when the stat cache vouches).
+        project.cache().verify_before_use(id, &stat)?;
+        remote.upload(id, &project.cache().object_path(id), *size)?;
+        sent.fetch_add(1, Ordering::Relaxed);
+        sent_bytes.fetch_add(*size, Ordering::Relaxed);
+        reporter.advance(*size);
+        Ok(())
+    })?;
+    reporter.finish();
+    report.uploaded = sent.into_inner();
+    report.uploaded_bytes = sent_bytes.into_inner();
+    let synced = remote.finish_writes();
+    let mut conn = conn;
+    let _ = stat.save(&mut conn);
+    if let Some(e) = transfer::transfers_error(failures, to_send.len()) {
+        return Err(e);
+    }
+    synced?;
+
+    if opts.runs {
+        let known = records::known_names(&conn)?;
+        let on_remote: HashSet<String> = remote.list_names("runs/")?.into_iter().collect();
+        let mut pushed = Vec::new();
+        for rec in records::export(&conn)? {
+            if on_remote.contains(&rec.name) {
+                report.runs_already_there += 1;
+            } else {
+                remote.put_named(&rec.name, rec.bytes)?;
+                report.runs_uploaded += 1;
+            }
+            if !known.contains(&rec.name) {
+                pushed.push((rec.name, rec.run_id));
+            }
+        }
+        records::mark_known(&conn, &pushed)?;
+    }
+    Ok(report)
+}

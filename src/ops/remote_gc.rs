@@ -1,0 +1,138 @@
+//! `mlx gc --remote NAME`: delete remote objects that nothing references. Kept: what the
+//! workspace's pointers and `mlx.lock` reference (and, with `--all-*`, those commits'), the
+//! artifacts of local runs, and the artifacts of every run record on the remote (teammates'
+//! runs included). A directory whose listing can be read from neither the cache nor the remote
+//! stops the command: deleting without knowing what it needs could lose data.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::Result;
+use super::transfer::{self, Scope};
+use crate::progress::Reporter;
+use crate::project::Project;
+use crate::remote::{self, Remote};
+use crate::store::ObjectId;
+use crate::store::manifest::Manifest;
+
+pub struct RemoteGcOptions {
+    pub remote: Option<String>,
+    pub scope: Scope,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RemoteGcReport {
+    pub remote: String,
+    pub url: String,
+    pub dry_run: bool,
+    pub kept_objects: u64,
+    pub kept_bytes: u64,
+    pub removed_objects: u64,
+    pub removed_bytes: u64,
+    pub commits_scanned: u64,
+    /// Run records on the remote whose artifacts were kept.
+    pub run_records: u64,
+}
+
+pub fn run(
+    project: &Project,
+    opts: &RemoteGcOptions,
+    reporter: &dyn Reporter,
+) -> Result<RemoteGcReport> {
+    let remote = transfer::open_remote(project, opts.remote.as_deref())?;
+    remote.check()?;
+    let cwd = project.root().to_path_buf();
+    let (tracked, commits) = transfer::tracked_in_scope(project, &cwd, &[], &opts.scope)?;
+    let manifest = |id: &ObjectId| transfer::manifest_anywhere(project, &remote, id);
+    let (needed, unknown) = transfer::objects_needed(&tracked, manifest)?;
+    refuse_unknown(&remote, &unknown)?;
+    let mut keep: HashSet<ObjectId> = needed.iter().map(|n| n.id).collect();
+
+    let conn = project.open_db()?;
+    let (artifacts, unknown) = transfer::run_artifact_objects(&conn, manifest)?;
+    refuse_unknown(&remote, &unknown)?;
+    keep.extend(artifacts.iter().map(|n| n.id));
+    let names: Vec<String> =
+        remote.list_names("runs/")?.into_iter().filter(|n| n.ends_with(".json")).collect();
+    for name in &names {
+        for (id, directory) in record_artifacts(&remote.get_named(name)?) {
+            keep.insert(id);
+            if directory {
+                match manifest(&id)? {
+                    Some(m) => keep.extend(files_of(&m)),
+                    None => refuse_unknown(&remote, &[format!("artifact {id} of {name}")])?,
+                }
+            }
+        }
+    }
+
+    reporter.start("listing the remote", 0);
+    let objects = remote.list_objects()?;
+    reporter.finish();
+    let mut report = RemoteGcReport {
+        remote: remote.name().to_owned(),
+        url: remote.url().to_owned(),
+        dry_run: opts.dry_run,
+        kept_objects: 0,
+        kept_bytes: 0,
+        removed_objects: 0,
+        removed_bytes: 0,
+        commits_scanned: commits,
+        run_records: names.len() as u64,
+    };
+    let mut doomed = Vec::new();
+    for (id, size) in objects {
+        if keep.contains(&id) {
+            report.kept_objects += 1;
+            report.kept_bytes += size;
+        } else {
+            report.removed_objects += 1;
+            report.removed_bytes += size;
+            doomed.push(id);
+        }
+    }
+    if !opts.dry_run && !doomed.is_empty() {
+        reporter.start("deleting", doomed.len() as u64);
+        for chunk in doomed.chunks(1000) {
+            remote.delete(chunk)?;
+            reporter.advance(chunk.len() as u64);
+        }
+        reporter.finish();
+    }
+    Ok(report)
+}
+
+fn files_of(m: &Manifest) -> impl Iterator<Item = ObjectId> + '_ {
+    m.entries().iter().filter_map(|e| match e.kind {
+        crate::store::manifest::EntryKind::File { hash, .. } => Some(hash),
+        _ => None,
+    })
+}
+
+fn refuse_unknown(remote: &Remote, unknown: &[String]) -> Result<()> {
+    match unknown.first() {
+        None => Ok(()),
+        Some(first) => Err(remote::Error::Config {
+            remote: remote.name().to_owned(),
+            message: format!(
+                "cannot tell which objects {first} needs: its directory listing is neither in the cache nor on the remote; nothing was deleted"
+            ),
+        }
+        .into()),
+    }
+}
+
+/// The artifact objects a run record names, and whether each is a directory (a manifest).
+fn record_artifacts(bytes: &[u8]) -> Vec<(ObjectId, bool)> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else { return Vec::new() };
+    let Some(list) = value.get("artifacts").and_then(|a| a.as_array()) else { return Vec::new() };
+    list.iter()
+        .filter_map(|a| {
+            let id = ObjectId::from_hex(a.get("hash")?.as_str()?).ok()?;
+            let directory = a.get("kind").and_then(|k| k.as_str()) == Some("directory");
+            Some((id, directory))
+        })
+        .collect()
+}

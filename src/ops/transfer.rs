@@ -1,0 +1,250 @@
+//! What push, fetch, `status --remote` and `gc --remote` share: opening the remote a command
+//! names, choosing the commits whose data they move, listing the objects those need, and
+//! running transfers in parallel.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use super::tracked::{self, Source, Tracked};
+use super::{Result, remote_config};
+use crate::git::Repo;
+use crate::pipeline::lock::LockFile;
+use crate::project::Project;
+use crate::project_path::RelPath;
+use crate::remote::{self, Remote};
+use crate::store::manifest::{EntryKind, Manifest};
+use crate::store::pointer::Kind;
+use crate::store::{self, ObjectId};
+
+/// Open the remote named on the command line, else the default one.
+pub fn open_remote(project: &Project, name: Option<&str>) -> Result<Remote> {
+    let (name, cfg) = remote_config::resolve(project.config(), name)?;
+    Ok(Remote::open(project.root(), &name, cfg)?)
+}
+
+/// Which commits' data a command moves.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Only this commit, branch or tag (not the workspace).
+    pub rev: Option<String>,
+    /// The workspace plus the tips of all local branches.
+    pub all_branches: bool,
+    /// The workspace plus all tags.
+    pub all_tags: bool,
+    /// The workspace plus every commit reachable from a branch, tag or HEAD.
+    pub all_commits: bool,
+}
+
+/// Tracked paths in scope (pointers and `mlx.lock` outputs), limited to `paths` when given,
+/// each distinct pointer once; and the number of commits read besides the workspace.
+pub fn tracked_in_scope(
+    project: &Project,
+    cwd: &Path,
+    paths: &[PathBuf],
+    scope: &Scope,
+) -> Result<(Vec<Tracked>, u64)> {
+    if let Some(rev) = &scope.rev {
+        let (tracked, _) =
+            tracked::load_source(project, &Source::Revision(rev.clone()), cwd, paths)?;
+        return Ok((dedup(tracked), 1));
+    }
+    let (mut all, _) = tracked::load_source(project, &Source::Workspace, cwd, paths)?;
+    let mut commits = 0;
+    if scope.all_branches || scope.all_tags || scope.all_commits {
+        let (more, n) = tracked_in_history(project, scope)?;
+        commits = n;
+        let wanted: Vec<_> = all.iter().map(|t| t.target.clone()).collect();
+        all.extend(more.into_iter().filter(|t| paths.is_empty() || wanted.contains(&t.target)));
+    }
+    Ok((dedup(all), commits))
+}
+
+/// Pointers and `mlx.lock` outputs recorded in branch tips, tags or all commits.
+pub fn tracked_in_history(project: &Project, scope: &Scope) -> Result<(Vec<Tracked>, u64)> {
+    let repo = Repo::open(project.root())?;
+    let revisions = if scope.all_commits {
+        repo.all_commits()?
+    } else {
+        repo.ref_tips(scope.all_branches, scope.all_tags)?
+    };
+    let lock_path = RelPath::new(crate::pipeline::lock::FILE)?;
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for rev in revisions {
+        if !seen.insert(rev.commit.clone()) {
+            continue;
+        }
+        out.extend(tracked::load_at(&repo, &rev)?);
+        if let Some(bytes) = repo.read_file(&rev, &lock_path)?
+            && let Ok(lock) = LockFile::parse(&String::from_utf8_lossy(&bytes))
+        {
+            out.extend(tracked::lock_outs(&lock));
+        }
+    }
+    Ok((out, seen.len() as u64))
+}
+
+fn dedup(tracked: Vec<Tracked>) -> Vec<Tracked> {
+    let mut seen = HashSet::new();
+    tracked.into_iter().filter(|t| seen.insert((t.pointer.hash, t.pointer.kind))).collect()
+}
+
+/// An object a command needs, with its size when the pointer or manifest records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Needed {
+    pub id: ObjectId,
+    pub size: Option<u64>,
+}
+
+/// The objects of tracked paths: each pointer's object, and for a directory its manifest's
+/// files. `manifest` reads a manifest (from the cache, or the remote when fetching); `None`
+/// means it is nowhere to be had, and the directory's path is returned in the second list.
+pub fn objects_needed(
+    tracked: &[Tracked],
+    mut manifest: impl FnMut(&ObjectId) -> Result<Option<Manifest>>,
+) -> Result<(Vec<Needed>, Vec<String>)> {
+    let mut out: HashMap<ObjectId, Option<u64>> = HashMap::new();
+    let mut unknown = Vec::new();
+    for t in tracked {
+        match t.pointer.kind {
+            Kind::File => {
+                out.insert(t.pointer.hash, Some(t.pointer.size));
+            }
+            Kind::Directory => {
+                out.entry(t.pointer.hash).or_insert(None);
+                match manifest(&t.pointer.hash)? {
+                    Some(m) => {
+                        for e in m.entries() {
+                            if let EntryKind::File { hash, size, .. } = e.kind {
+                                out.insert(hash, Some(size));
+                            }
+                        }
+                    }
+                    None => unknown.push(t.target.to_string()),
+                }
+            }
+        }
+    }
+    let mut needed: Vec<Needed> = out.into_iter().map(|(id, size)| Needed { id, size }).collect();
+    needed.sort_by_key(|n| n.id);
+    Ok((needed, unknown))
+}
+
+/// A directory manifest from the local cache, `None` when the cache lacks it.
+pub fn cached_manifest(project: &Project, id: &ObjectId) -> Result<Option<Manifest>> {
+    match tracked::manifest_of(project, *id) {
+        Ok(m) => Ok(Some(m)),
+        Err(super::Error::Store(store::Error::MissingObject { .. })) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A directory manifest from the cache, else read from the remote (verified, not cached);
+/// `None` when neither has it.
+pub fn manifest_anywhere(
+    project: &Project,
+    remote: &Remote,
+    id: &ObjectId,
+) -> Result<Option<Manifest>> {
+    if let Some(m) = cached_manifest(project, id)? {
+        return Ok(Some(m));
+    }
+    let bytes = match remote.get_named(&crate::remote::storage::key_of(id)) {
+        Ok(b) => b,
+        Err(remote::Error::Missing { .. }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let actual = store::hash_bytes(&bytes);
+    if actual != *id {
+        return Err(remote::Error::CorruptObject {
+            remote: remote.name().to_owned(),
+            id: *id,
+            actual,
+        }
+        .into());
+    }
+    Ok(Some(Manifest::decode(*id, &bytes)?))
+}
+
+/// Objects that run records reference (artifacts and logs; directories expanded through their
+/// manifests, which `manifest` provides).
+pub fn run_artifact_objects(
+    conn: &rusqlite::Connection,
+    manifest: impl FnMut(&ObjectId) -> Result<Option<Manifest>>,
+) -> Result<(Vec<Needed>, Vec<String>)> {
+    let mut tracked_list = Vec::new();
+    for (hash, kind) in crate::tracking::runs::artifact_objects(conn)? {
+        let Ok(id) = ObjectId::from_hex(&hash) else { continue };
+        let kind = if kind == "directory" { Kind::Directory } else { Kind::File };
+        let pointer = store::Pointer::new(kind, id, 0, 0);
+        tracked_list.push(Tracked { target: RelPath::new("run-artifact")?, pointer });
+    }
+    let (mut needed, unknown) = objects_needed(&tracked_list, manifest)?;
+    // Artifact rows carry no reliable size for a file pointer built above.
+    for n in &mut needed {
+        if tracked_list.iter().any(|t| t.pointer.hash == n.id && t.pointer.kind == Kind::File) {
+            n.size = None;
+        }
+    }
+    Ok((needed, unknown))
+}
+
+/// Errors that mean the remote as a whole is not working: stop starting new transfers.
+fn is_fatal(e: &super::Error) -> bool {
+    match e {
+        super::Error::Remote(r) => {
+            !matches!(r, remote::Error::CorruptObject { .. } | remote::Error::Missing { .. })
+        }
+        super::Error::Store(_) => false,
+        _ => true,
+    }
+}
+
+/// Run `f` on every item with `jobs` threads. Failures are collected, not fatal to the others,
+/// except that after a failure of the remote itself (unreachable, access denied) no new
+/// transfer starts. Returns the failures, in no particular order.
+pub fn run_parallel<T: Sync>(
+    jobs: usize,
+    items: &[T],
+    f: impl Fn(&T) -> Result<()> + Sync,
+) -> Result<Vec<super::Error>> {
+    let failures = Mutex::new(Vec::new());
+    let stop = AtomicBool::new(false);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .thread_name(|i| format!("mlx-transfer-{i}"))
+        .build()
+        .map_err(std::io::Error::other)?;
+    pool.install(|| {
+        items.par_iter().with_max_len(1).for_each(|item| {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            if let Err(e) = f(item) {
+                if is_fatal(&e) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                failures.lock().expect("failure list poisoned").push(e);
+            }
+        });
+    });
+    Ok(failures.into_inner().expect("failure list poisoned"))
+}
+
+/// One error for a batch with failures: the first fatal one (or the first), with counts.
+pub fn transfers_error(mut failures: Vec<super::Error>, total: usize) -> Option<super::Error> {
+    if failures.is_empty() {
+        return None;
+    }
+    let failed = failures.len();
+    let pos = failures.iter().position(is_fatal).unwrap_or(0);
+    let first = failures.swap_remove(pos);
+    if failed == 1 && total == 1 {
+        return Some(first);
+    }
+    Some(super::Error::Transfers { failed, total, first: Box::new(first) })
+}

@@ -1,0 +1,155 @@
+//! A remote in a local or network-mounted folder, with the cache's layout. Written natively
+//! (not through the storage library): copies use `copy_file_range`, and an object appears under
+//! its name only by a rename, so a reader never sees half of it.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use fs_err as fs;
+
+use crate::fs_util;
+use crate::store::{Cache, ObjectId, Staged};
+
+pub struct LocalDir {
+    root: PathBuf,
+}
+
+impl LocalDir {
+    pub fn new(root: PathBuf) -> Self {
+        LocalDir { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn exists(&self) -> bool {
+        self.root.is_dir()
+    }
+
+    pub fn object_path(&self, id: &ObjectId) -> PathBuf {
+        self.root.join(id.rel_path())
+    }
+
+    /// Every object with its size: one directory read per shard.
+    pub fn list_objects(&self) -> io::Result<HashMap<ObjectId, u64>> {
+        let mut out = HashMap::new();
+        for shard in 0..=255u8 {
+            self.list_shard(shard, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    fn list_shard(&self, shard: u8, out: &mut HashMap<ObjectId, u64>) -> io::Result<()> {
+        let prefix = format!("{shard:02x}");
+        let entries = match std::fs::read_dir(self.root.join(&prefix)) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let Some(rest) = entry.file_name().to_str().map(str::to_owned) else { continue };
+            if let Ok(id) = ObjectId::from_hex(&format!("{prefix}{rest}")) {
+                out.insert(id, entry.metadata()?.len());
+            }
+        }
+        Ok(())
+    }
+
+    /// Which of `wanted` exist, with their sizes.
+    pub fn present(&self, wanted: &[ObjectId]) -> io::Result<HashMap<ObjectId, u64>> {
+        let mut out = HashMap::new();
+        if wanted.len() < 256 {
+            for id in wanted {
+                match std::fs::metadata(self.object_path(id)) {
+                    Ok(m) => {
+                        out.insert(*id, m.len());
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            return Ok(out);
+        }
+        let mut shards: Vec<u8> = wanted.iter().map(|id| id.as_bytes()[0]).collect();
+        shards.sort_unstable();
+        shards.dedup();
+        for shard in shards {
+            self.list_shard(shard, &mut out)?;
+        }
+        let wanted: std::collections::HashSet<&ObjectId> = wanted.iter().collect();
+        out.retain(|id, _| wanted.contains(id));
+        Ok(out)
+    }
+
+    /// Copy a cache object in: to a temp name in its shard folder, then renamed. Durability of
+    /// a batch comes from [`LocalDir::sync`] at its end.
+    pub fn upload(&self, id: &ObjectId, src: &Path) -> io::Result<()> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let dest = self.object_path(id);
+        let shard = dest.parent().unwrap_or(&self.root);
+        fs::create_dir_all(shard)?;
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = shard.join(format!(".tmp-{}-{n}", std::process::id()));
+        if let Err(e) = fs_util::copy_new_with_mode(src, &tmp, 0o444) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        fs::rename(&tmp, &dest).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    }
+
+    /// Copy an object into the cache's staging area; the staged copy is hashed, so a damaged
+    /// remote object is caught here (the caller compares the ids).
+    pub fn download(&self, id: &ObjectId, cache: &Cache) -> io::Result<Staged> {
+        cache.stage_copy(&self.object_path(id))
+    }
+
+    pub fn delete(&self, id: &ObjectId) -> io::Result<()> {
+        fs_util::remove_file_if_exists(&self.object_path(id))
+    }
+
+    /// Files under `dir` (relative, '/'-separated names), recursively.
+    pub fn list_names(&self, dir: &str) -> io::Result<Vec<String>> {
+        let base = self.root.join(dir);
+        let mut out = Vec::new();
+        if !base.is_dir() {
+            return Ok(out);
+        }
+        for entry in walkdir::WalkDir::new(&base) {
+            let entry = entry.map_err(io::Error::other)?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(&self.root) else { continue };
+            let Some(name) = rel.to_str() else { continue };
+            if !name.rsplit('/').next().is_some_and(|n| n.starts_with('.')) {
+                out.push(name.to_owned());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    pub fn put_named(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.root.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs_util::write_atomic(&path, bytes)
+    }
+
+    pub fn get_named(&self, name: &str) -> io::Result<Vec<u8>> {
+        fs::read(self.root.join(name))
+    }
+
+    /// Make what this process wrote durable: one `syncfs` of the remote's filesystem.
+    pub fn sync(&self) -> io::Result<()> {
+        rustix::fs::syncfs(fs::File::open(&self.root)?.file())?;
+        Ok(())
+    }
+}

@@ -1,0 +1,493 @@
+//! One opened remote: a local folder or an OpenDAL operator behind the same blocking calls.
+//! The network side runs on a private tokio runtime; callers use plain threads (a rayon pool
+//! sized for the network) and block on each request.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use futures::TryStreamExt;
+use opendal::Operator;
+
+use super::Error;
+use super::dal;
+use super::local::LocalDir;
+use super::url::{self, Location};
+use crate::config::RemoteConfig;
+use crate::store::{Cache, ObjectId, Staged, hash_bytes};
+
+/// Objects up to this size move in one request; larger ones stream in parts.
+const SINGLE_REQUEST: u64 = 16 << 20;
+/// Part size of multipart uploads and ranged downloads.
+const PART: usize = 16 << 20;
+/// Parts of one object in flight at once.
+const PARTS_IN_FLIGHT: usize = 4;
+/// Default parallel transfers: network latency, not cores, is what they hide.
+pub const DEFAULT_JOBS: usize = 16;
+
+pub struct Remote {
+    name: String,
+    shown: String,
+    jobs: usize,
+    backend: Backend,
+}
+
+enum Backend {
+    Local(LocalDir),
+    Dal { op: Operator, rt: tokio::runtime::Runtime, can_list: bool, can_write: bool, multi: bool },
+}
+
+impl Remote {
+    /// Open a configured remote. `root` resolves relative folder URLs.
+    pub fn open(root: &Path, name: &str, cfg: &RemoteConfig) -> Result<Remote, Error> {
+        let raw = cfg.url.as_deref().ok_or_else(|| Error::Config {
+            remote: name.to_owned(),
+            message: "has no url: mlx remote modify NAME url URL".into(),
+        })?;
+        let shown = url::redact(raw);
+        let location = url::parse(raw)
+            .map_err(|e| Error::Config { remote: name.to_owned(), message: e.to_string() })?;
+        let jobs = cfg.jobs.filter(|j| *j > 0).unwrap_or(DEFAULT_JOBS);
+        let backend = match &location {
+            Location::Local { path } => Backend::Local(LocalDir::new(root.join(path))),
+            _ => {
+                // The process-wide HTTP client (reqwest, rustls): installed once, first use.
+                opendal::install_default();
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()?;
+                let op = {
+                    let _guard = rt.enter();
+                    dal::build(name, &shown, &location, cfg)?
+                };
+                let cap = op.info().capability();
+                Backend::Dal {
+                    can_list: cap.list && cap.list_with_recursive,
+                    can_write: cap.write,
+                    multi: cap.write_can_multi,
+                    op,
+                    rt,
+                }
+            }
+        };
+        Ok(Remote { name: name.to_owned(), shown, jobs, backend })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The URL with any password redacted.
+    pub fn url(&self) -> &str {
+        &self.shown
+    }
+
+    pub fn jobs(&self) -> usize {
+        self.jobs
+    }
+
+    /// Whether this is a folder on this machine (or a mounted share).
+    pub fn is_local(&self) -> bool {
+        matches!(self.backend, Backend::Local(_))
+    }
+
+    /// A local folder remote's path.
+    pub fn local_root(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::Local(l) => Some(l.root()),
+            Backend::Dal { .. } => None,
+        }
+    }
+
+    fn io_err(&self, path: &Path, e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::NotFound && !path.exists() {
+            return Error::Missing {
+                remote: self.name.clone(),
+                url: self.shown.clone(),
+                detail: format!("{} does not exist", path.display()),
+            };
+        }
+        Error::LocalIo { path: path.to_path_buf(), source: e }
+    }
+
+    fn dal_err(&self, e: &opendal::Error) -> Error {
+        dal::classify(&self.name, &self.shown, e)
+    }
+
+    fn read_only(&self) -> Error {
+        Error::ReadOnly { remote: self.name.clone(), url: self.shown.clone() }
+    }
+
+    /// A cheap request that fails the way real work would: unreachable server, refused
+    /// credentials, missing bucket.
+    pub fn check(&self) -> Result<(), Error> {
+        match &self.backend {
+            Backend::Local(l) => {
+                if l.exists() {
+                    Ok(())
+                } else {
+                    Err(self.io_err(l.root(), std::io::ErrorKind::NotFound.into()))
+                }
+            }
+            Backend::Dal { op, rt, can_list, .. } => {
+                if *can_list {
+                    rt.block_on(async { op.lister_with("00/").await?.try_next().await })
+                        .map(|_| ())
+                        .map_err(|e| self.dal_err(&e))
+                } else {
+                    match rt.block_on(op.stat("/")) {
+                        Ok(_) => Ok(()),
+                        Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(()),
+                        Err(e) => Err(self.dal_err(&e)),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Get ready to write: a local folder is created, other storage is checked for access.
+    pub fn prepare_writes(&self) -> Result<(), Error> {
+        match &self.backend {
+            Backend::Local(l) => {
+                std::fs::create_dir_all(l.root()).map_err(|e| self.io_err(l.root(), e))
+            }
+            Backend::Dal { can_write: false, .. } => Err(self.read_only()),
+            Backend::Dal { .. } => self.check(),
+        }
+    }
+
+    /// Every object on the remote, with its size.
+    pub fn list_objects(&self) -> Result<HashMap<ObjectId, u64>, Error> {
+        match &self.backend {
+            Backend::Local(l) => l.list_objects().map_err(|e| self.io_err(l.root(), e)),
+            Backend::Dal { can_list: false, .. } => Err(Error::Config {
+                remote: self.name.clone(),
+                message: format!("{}: this storage cannot list its objects", self.shown),
+            }),
+            Backend::Dal { op, rt, .. } => rt.block_on(self.dal_list(op, "")),
+        }
+    }
+
+    async fn dal_list(&self, op: &Operator, dir: &str) -> Result<HashMap<ObjectId, u64>, Error> {
+        let mut out = HashMap::new();
+        let mut lister = op.lister_with(dir).recursive(true).await.map_err(|e| self.dal_err(&e))?;
+        while let Some(entry) = lister.try_next().await.map_err(|e| self.dal_err(&e))? {
+            if let Some(id) = id_of_key(entry.path()) {
+                out.insert(id, entry.metadata().content_length());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Which of `wanted` the remote has, with their sizes. Many objects are checked by
+    /// listing (about 1,000 names per request); few by one request each, in parallel.
+    pub fn present(&self, wanted: &[ObjectId]) -> Result<HashMap<ObjectId, u64>, Error> {
+        if wanted.is_empty() {
+            return Ok(HashMap::new());
+        }
+        match &self.backend {
+            Backend::Local(l) => l.present(wanted).map_err(|e| self.io_err(l.root(), e)),
+            Backend::Dal { op, rt, can_list, .. } => {
+                if *can_list && wanted.len() > 64 {
+                    // Estimate the remote's size from one shard: list it all when that takes
+                    // fewer requests than asking for each object.
+                    let shard = format!("{:02x}/", wanted[0].as_bytes()[0]);
+                    let sample = rt.block_on(self.dal_list(op, &shard))?;
+                    let pages = (sample.len() * 256) / 1000 + 1;
+                    if pages <= wanted.len() {
+                        let mut all = rt.block_on(self.dal_list(op, ""))?;
+                        let wanted: std::collections::HashSet<&ObjectId> = wanted.iter().collect();
+                        all.retain(|id, _| wanted.contains(id));
+                        return Ok(all);
+                    }
+                }
+                self.stat_each(op, rt, wanted)
+            }
+        }
+    }
+
+    fn stat_each(
+        &self,
+        op: &Operator,
+        rt: &tokio::runtime::Runtime,
+        wanted: &[ObjectId],
+    ) -> Result<HashMap<ObjectId, u64>, Error> {
+        use futures::StreamExt;
+        rt.block_on(async {
+            let results: Vec<Result<Option<(ObjectId, u64)>, Error>> =
+                futures::stream::iter(wanted.iter().copied())
+                    .map(|id| async move {
+                        match op.stat(&key_of(&id)).await {
+                            Ok(m) => Ok(Some((id, m.content_length()))),
+                            Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(None),
+                            Err(e) => Err(self.dal_err(&e)),
+                        }
+                    })
+                    .buffer_unordered(self.jobs.max(1))
+                    .collect()
+                    .await;
+            let mut out = HashMap::new();
+            for r in results {
+                if let Some((id, size)) = r? {
+                    out.insert(id, size);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Upload one cache object (`path`, `size` bytes) under its id.
+    pub fn upload(&self, id: &ObjectId, path: &Path, size: u64) -> Result<(), Error> {
+        match &self.backend {
+            Backend::Local(l) => l.upload(id, path).map_err(|e| self.io_err(path, e)),
+            Backend::Dal { can_write: false, .. } => Err(self.read_only()),
+            Backend::Dal { op, rt, multi, .. } => {
+                let key = key_of(id);
+                let read_err = |e| Error::LocalIo { path: path.to_path_buf(), source: e };
+                if size <= SINGLE_REQUEST || !*multi {
+                    // One request (WebDAV and HTTP servers take a body in one piece).
+                    let data = std::fs::read(path).map_err(read_err)?;
+                    return rt
+                        .block_on(op.write(&key, data))
+                        .map(|_| ())
+                        .map_err(|e| self.dal_err(&e));
+                }
+                let mut file = std::fs::File::open(path).map_err(read_err)?;
+                rt.block_on(async {
+                    let mut w = op
+                        .writer_with(&key)
+                        .chunk(PART)
+                        .concurrent(PARTS_IN_FLIGHT)
+                        .await
+                        .map_err(|e| self.dal_err(&e))?;
+                    loop {
+                        let mut buf = vec![0u8; PART];
+                        let n = read_full(&mut file, &mut buf).map_err(read_err)?;
+                        if n == 0 {
+                            break;
+                        }
+                        buf.truncate(n);
+                        if let Err(e) = w.write(buf).await {
+                            let _ = w.abort().await;
+                            return Err(self.dal_err(&e));
+                        }
+                    }
+                    w.close().await.map(|_| ()).map_err(|e| self.dal_err(&e))
+                })
+            }
+        }
+    }
+
+    /// Download one object into the cache's staging area, hashing it on the way. A body that
+    /// does not hash to `id` is `CorruptObject` and never staged. `size` (when known) picks
+    /// between one request and a ranged, streamed download.
+    pub fn download(
+        &self,
+        id: &ObjectId,
+        size: Option<u64>,
+        cache: &Cache,
+    ) -> Result<Staged, Error> {
+        let staged = match &self.backend {
+            Backend::Local(l) => {
+                let src = l.object_path(id);
+                l.download(id, cache).map_err(|e| self.io_err(&src, e))?
+            }
+            Backend::Dal { op, rt, .. } => {
+                let key = key_of(id);
+                if size.is_none_or(|s| s <= SINGLE_REQUEST) {
+                    let data = rt.block_on(op.read(&key)).map_err(|e| self.dal_err(&e))?.to_vec();
+                    let actual = hash_bytes(&data);
+                    if actual != *id {
+                        return Err(self.corrupt(id, actual));
+                    }
+                    cache.stage_bytes(*id, &data)?
+                } else {
+                    self.download_streamed(op, rt, id, &key, cache)?
+                }
+            }
+        };
+        if staged.id != *id {
+            let actual = staged.id;
+            cache.discard(staged);
+            return Err(self.corrupt(id, actual));
+        }
+        Ok(staged)
+    }
+
+    fn download_streamed(
+        &self,
+        op: &Operator,
+        rt: &tokio::runtime::Runtime,
+        id: &ObjectId,
+        key: &str,
+        cache: &Cache,
+    ) -> Result<Staged, Error> {
+        let (tmp, mut file) = cache.temp_file()?;
+        let result: Result<ObjectId, Error> = rt.block_on(async {
+            let reader = op
+                .reader_with(key)
+                .chunk(PART)
+                .concurrent(PARTS_IN_FLIGHT)
+                .await
+                .map_err(|e| self.dal_err(&e))?;
+            let mut stream = reader.into_bytes_stream(..).await.map_err(|e| self.dal_err(&e))?;
+            let mut hasher = blake3::Hasher::new();
+            while let Some(chunk) = stream.try_next().await.map_err(|e| {
+                let kind = e.kind();
+                Error::Unreachable {
+                    remote: self.name.clone(),
+                    url: self.shown.clone(),
+                    detail: format!("download of {id} broke off: {kind}: {e}"),
+                }
+            })? {
+                hasher.update(&chunk);
+                file.write_all(&chunk)?;
+            }
+            Ok(ObjectId::from_bytes(*hasher.finalize().as_bytes()))
+        });
+        drop(file);
+        match result {
+            Ok(actual) if actual == *id => Ok(cache.stage_verified(*id, tmp)),
+            Ok(actual) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(self.corrupt(id, actual))
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    fn corrupt(&self, id: &ObjectId, actual: ObjectId) -> Error {
+        Error::CorruptObject { remote: self.name.clone(), id: *id, actual }
+    }
+
+    /// Delete objects (gc). Missing ones are not an error.
+    pub fn delete(&self, ids: &[ObjectId]) -> Result<(), Error> {
+        match &self.backend {
+            Backend::Local(l) => {
+                for id in ids {
+                    l.delete(id).map_err(|e| self.io_err(&l.object_path(id), e))?;
+                }
+                Ok(())
+            }
+            Backend::Dal { can_write: false, .. } => Err(self.read_only()),
+            Backend::Dal { op, rt, .. } => {
+                rt.block_on(op.delete_iter(ids.iter().map(key_of))).map_err(|e| self.dal_err(&e))
+            }
+        }
+    }
+
+    /// Names of the files under `dir` (e.g. `runs/`), relative to the remote's root.
+    pub fn list_names(&self, dir: &str) -> Result<Vec<String>, Error> {
+        match &self.backend {
+            Backend::Local(l) => l.list_names(dir).map_err(|e| self.io_err(l.root(), e)),
+            Backend::Dal { can_list: false, .. } => Err(Error::Config {
+                remote: self.name.clone(),
+                message: format!("{}: this storage cannot list its files", self.shown),
+            }),
+            Backend::Dal { op, rt, .. } => rt.block_on(async {
+                let mut out = Vec::new();
+                let lister = op.lister_with(dir).recursive(true).await;
+                let mut lister = match lister {
+                    Ok(l) => l,
+                    Err(e) if e.kind() == opendal::ErrorKind::NotFound => return Ok(out),
+                    Err(e) => return Err(self.dal_err(&e)),
+                };
+                loop {
+                    match lister.try_next().await {
+                        Ok(Some(entry)) => {
+                            if entry.metadata().mode().is_file() {
+                                out.push(entry.path().trim_start_matches('/').to_owned());
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) if e.kind() == opendal::ErrorKind::NotFound => break,
+                        Err(e) => return Err(self.dal_err(&e)),
+                    }
+                }
+                out.sort();
+                Ok(out)
+            }),
+        }
+    }
+
+    pub fn put_named(&self, name: &str, bytes: Vec<u8>) -> Result<(), Error> {
+        match &self.backend {
+            Backend::Local(l) => l.put_named(name, &bytes).map_err(|e| self.io_err(l.root(), e)),
+            Backend::Dal { can_write: false, .. } => Err(self.read_only()),
+            Backend::Dal { op, rt, .. } => {
+                rt.block_on(op.write(name, bytes)).map(|_| ()).map_err(|e| self.dal_err(&e))
+            }
+        }
+    }
+
+    pub fn get_named(&self, name: &str) -> Result<Vec<u8>, Error> {
+        match &self.backend {
+            Backend::Local(l) => {
+                l.get_named(name).map_err(|e| self.io_err(&l.root().join(name), e))
+            }
+            Backend::Dal { op, rt, .. } => {
+                rt.block_on(op.read(name)).map(|b| b.to_vec()).map_err(|e| self.dal_err(&e))
+            }
+        }
+    }
+
+    /// Make finished uploads durable where the storage needs telling (a local folder).
+    pub fn finish_writes(&self) -> Result<(), Error> {
+        match &self.backend {
+            Backend::Local(l) if l.exists() => l.sync().map_err(|e| self.io_err(l.root(), e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Where a local folder remote keeps an object (for messages and tests).
+    pub fn local_object_path(&self, id: &ObjectId) -> Option<PathBuf> {
+        self.local_root().map(|r| r.join(id.rel_path()))
+    }
+}
+
+/// The key of an object: the cache layout, `ab/cdef…`.
+pub fn key_of(id: &ObjectId) -> String {
+    let hex = id.to_hex();
+    format!("{}/{}", &hex[..2], &hex[2..])
+}
+
+/// The object a listed key names, if it is one (run records and folders are not).
+fn id_of_key(key: &str) -> Option<ObjectId> {
+    let mut parts = key.trim_start_matches('/').rsplitn(3, '/');
+    let (rest, shard) = (parts.next()?, parts.next()?);
+    if shard.len() != 2 || rest.len() != 62 {
+        return None;
+    }
+    ObjectId::from_hex(&format!("{shard}{rest}")).ok()
+}
+
+fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_cache_layout() {
+        let id = hash_bytes(b"x");
+        let key = key_of(&id);
+        assert_eq!(key.len(), 65);
+        assert_eq!(id_of_key(&key), Some(id));
+        assert_eq!(id_of_key(&format!("prefix/deeper/{key}")), Some(id));
+        assert_eq!(id_of_key("runs/ABC/0123.json"), None);
+        assert_eq!(id_of_key(&format!("{}/", &key[..2])), None);
+    }
+}

@@ -1,0 +1,298 @@
+//! `mlx push`, `fetch`, `pull`, `status --remote` and `gc --remote` against a remote in a local
+//! folder: round trips into fresh clones, corrupt and missing remote objects, commits chosen
+//! with --rev / --all-commits, the pre-push hook, and run records shared with --runs.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::support::{TestProject, hash_hex, mlx_bin, stderr, stdout};
+
+/// A project with a tracked directory and a tracked file, committed, and a folder remote
+/// `store` (the default). Returns the project and the remote folder.
+pub fn project_with_remote() -> (TestProject, PathBuf) {
+    let p = TestProject::initialized();
+    p.write("data/a.txt", "alpha\n");
+    p.write("data/sub/b.txt", "bravo\n");
+    p.write("model.bin", "weights v1\n");
+    p.mlx(&["add", "data", "model.bin"]).success();
+    let store = p.temp_dir().join("store");
+    p.mlx(&["remote", "add", "store", store.to_str().unwrap(), "--default"]).success();
+    p.commit_all("data v1");
+    (p, store)
+}
+
+/// `git clone` of the project next to it; mlx sets up its `.mlx/` folder on first use.
+pub fn clone_of(p: &TestProject, name: &str) -> PathBuf {
+    let dest = p.temp_dir().join(name);
+    p.git(&["clone", "-q", p.root().to_str().unwrap(), dest.to_str().unwrap()]);
+    dest
+}
+
+/// Objects stored in a folder remote (`ab/cdef…` files), as 64-hex names.
+pub fn remote_objects(store: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(shards) = std::fs::read_dir(store) else { return out };
+    for shard in shards.flatten() {
+        let name = shard.file_name().to_string_lossy().into_owned();
+        if name.len() != 2 || !shard.path().is_dir() {
+            continue;
+        }
+        for obj in std::fs::read_dir(shard.path()).unwrap().flatten() {
+            let rest = obj.file_name().to_string_lossy().into_owned();
+            if rest.len() == 62 {
+                out.push(format!("{name}{rest}"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn remote_path(store: &Path, hash: &str) -> PathBuf {
+    store.join(&hash[..2]).join(&hash[2..])
+}
+
+#[test]
+fn push_then_pull_into_a_fresh_clone_restores_the_data() {
+    let (p, store) = project_with_remote();
+    let a = p.mlx(&["push"]).success();
+    // data/ has a manifest and two files; model.bin one object.
+    assert!(stdout(&a).starts_with("pushed 4 objects ("), "{}", stdout(&a));
+    let local: Vec<String> = p.objects().into_iter().map(|(h, _)| h).collect();
+    assert_eq!(remote_objects(&store), local);
+    for h in &local {
+        // The remote has the cache's layout and content; objects are read-only.
+        let path = remote_path(&store, h);
+        assert_eq!(hash_hex(&std::fs::read(&path).unwrap()), *h);
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o222, 0);
+    }
+
+    let clone = clone_of(&p, "clone");
+    assert!(!clone.join("data").exists());
+    let a = p.mlx_in(&clone, &["pull"]).success();
+    let out = stdout(&a);
+    assert!(out.contains("fetched 4 objects"), "{out}");
+    assert!(out.contains("checked out: 3 files restored"), "{out}");
+    assert_eq!(std::fs::read_to_string(clone.join("data/sub/b.txt")).unwrap(), "bravo\n");
+    assert_eq!(std::fs::read_to_string(clone.join("model.bin")).unwrap(), "weights v1\n");
+    p.mlx_in(&clone, &["status", "--check"]).success();
+    // Pulled files entered the stat cache as verified: nothing is hashed again.
+    let db = rusqlite::Connection::open(clone.join(".mlx/mlx.db")).unwrap();
+    let rows: i64 = db.query_row("SELECT count(*) FROM stat_cache", [], |r| r.get(0)).unwrap();
+    assert_eq!(rows, 3);
+    // A second pull has nothing to do.
+    let a = p.mlx_in(&clone, &["pull"]).success();
+    assert!(stdout(&a).contains("fetched 0 objects (0 B)"), "{}", stdout(&a));
+}
+
+#[test]
+fn a_second_push_uploads_nothing_and_json_counts_it() {
+    let (p, _store) = project_with_remote();
+    p.mlx(&["push", "-q"]).success();
+    let json = p.json(&["push"]);
+    assert_eq!(json["uploaded"], 0);
+    assert_eq!(json["already_there"], 4);
+    assert_eq!(json["objects"], 4);
+    assert_eq!(json["remote"], "store");
+    // A new version sends only the changed file.
+    p.write("data/a.txt", "alpha, changed\n");
+    p.mlx(&["add", "data"]).success();
+    let json = p.json(&["push"]);
+    assert_eq!(json["uploaded"], 2, "new manifest and new a.txt: {json}");
+}
+
+#[test]
+fn push_and_fetch_of_chosen_paths_move_only_those() {
+    let (p, store) = project_with_remote();
+    p.mlx(&["push", "model.bin"]).success();
+    assert_eq!(remote_objects(&store), vec![p.pointer_hash("model.bin")]);
+    p.mlx(&["push"]).success();
+    let clone = clone_of(&p, "clone");
+    p.mlx_in(&clone, &["pull", "data"]).success();
+    assert!(clone.join("data/a.txt").is_file());
+    assert!(!clone.join("model.bin").exists());
+}
+
+#[test]
+fn a_corrupt_object_on_the_remote_never_enters_the_cache() {
+    let (p, store) = project_with_remote();
+    p.mlx(&["push", "-q"]).success();
+    let h = p.pointer_hash("model.bin");
+    let path = remote_path(&store, &h);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&path, "weights v2\n").unwrap(); // same size, other bytes
+    let clone = clone_of(&p, "clone");
+    let a = p.mlx_in(&clone, &["fetch"]).code(3);
+    let err = stderr(&a);
+    assert!(err.contains(&format!("object {h} on remote 'store' is corrupt")), "{err}");
+    assert!(!clone.join(".mlx/cache").join(&h[..2]).join(&h[2..]).exists());
+    // The other objects arrived and stay: a rerun after repairing the remote fetches one.
+    let cached = |c: &Path| {
+        walkdir::WalkDir::new(c.join(".mlx/cache"))
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .count()
+    };
+    assert_eq!(cached(&clone), 3);
+    // Once the damaged copy is gone, a push from a clone that has the object restores it.
+    std::fs::remove_file(&path).unwrap();
+    p.mlx(&["push", "-q"]).success();
+    let a = p.mlx_in(&clone, &["fetch", "--json"]).success();
+    let json: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    assert_eq!(json["downloaded"], 1);
+    assert_eq!(json["already_cached"], 3);
+}
+
+#[test]
+fn a_truncated_object_on_the_remote_is_sent_again() {
+    let (p, store) = project_with_remote();
+    p.mlx(&["push", "-q"]).success();
+    let h = p.pointer_hash("model.bin");
+    let path = remote_path(&store, &h);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&path, "wei").unwrap();
+    let json = p.json(&["push"]);
+    assert_eq!(json["uploaded"], 1);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "weights v1\n");
+}
+
+#[test]
+fn objects_missing_on_the_remote_are_listed_and_exit_1() {
+    let (p, store) = project_with_remote();
+    p.mlx(&["push", "-q"]).success();
+    let h = p.pointer_hash("model.bin");
+    std::fs::remove_file(remote_path(&store, &h)).unwrap();
+    let clone = clone_of(&p, "clone");
+    let a = p.mlx_in(&clone, &["pull"]).code(1);
+    let err = stderr(&a);
+    assert!(err.contains("1 objects are not on the remote"), "{err}");
+    assert!(err.contains(&h), "{err}");
+    assert!(err.contains("mlx push"), "{err}");
+    // What the remote had was placed.
+    assert!(clone.join("data/a.txt").is_file());
+}
+
+#[test]
+fn rev_and_all_commits_choose_which_versions_move() {
+    let (p, store) = project_with_remote();
+    let v1_model = p.pointer_hash("model.bin");
+    p.git(&["tag", "v1"]);
+    p.write("model.bin", "weights v2\n");
+    p.mlx(&["add", "model.bin"]).success();
+    p.commit_all("model v2");
+    let v2_model = p.pointer_hash("model.bin");
+    // --rev pushes that commit's data only.
+    p.mlx(&["push", "--rev", "v1", "model.bin"]).success();
+    assert_eq!(remote_objects(&store), vec![v1_model.clone()]);
+    // The workspace push adds v2; --all-commits has nothing left to send.
+    p.mlx(&["push", "-q"]).success();
+    assert!(remote_objects(&store).contains(&v2_model));
+    let json = p.json(&["push", "--all-commits"]);
+    assert_eq!(json["uploaded"], 0);
+    assert_eq!(json["commits_scanned"], 2);
+
+    let clone = clone_of(&p, "clone");
+    p.mlx_in(&clone, &["fetch", "--rev", "v1", "model.bin"]).success();
+    p.mlx_in(&clone, &["checkout", "--rev", "v1", "model.bin"]).success();
+    assert_eq!(std::fs::read_to_string(clone.join("model.bin")).unwrap(), "weights v1\n");
+    // The workspace's version is not fetched yet: checkout says how to get it.
+    let a = p.mlx_in(&clone, &["checkout", "--rev", "HEAD", "model.bin"]).code(1);
+    assert!(stderr(&a).contains("mlx fetch --rev HEAD"), "{}", stderr(&a));
+}
+
+#[test]
+fn status_remote_shows_what_is_not_pushed_or_not_fetched() {
+    let (p, _store) = project_with_remote();
+    let a = p.mlx(&["status", "--remote", "store", "--check"]).code(1);
+    let out = stdout(&a);
+    assert!(out.contains("not pushed  data"), "{out}");
+    assert!(out.contains("3 only local"), "{out}");
+    assert!(stderr(&a).contains("mlx push -r store"), "{}", stderr(&a));
+    p.mlx(&["push", "-q"]).success();
+    p.mlx(&["status", "--remote", "store", "--check"]).success();
+    let clone = clone_of(&p, "clone");
+    let a = p.mlx_in(&clone, &["status", "--remote", "store", "--json"]).success();
+    let json: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    assert_eq!(json["remote_only"], 4);
+    assert_eq!(json["local_only"], 0);
+    let states: Vec<&str> =
+        json["paths"].as_array().unwrap().iter().map(|p| p["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["not fetched", "not fetched"]);
+}
+
+#[test]
+fn gc_remote_deletes_what_nothing_references() {
+    let (p, store) = project_with_remote();
+    p.mlx(&["push", "-q"]).success();
+    let old = p.pointer_hash("model.bin");
+    p.write("model.bin", "weights v2\n");
+    p.mlx(&["add", "model.bin"]).success();
+    p.commit_all("model v2");
+    p.mlx(&["push", "-q"]).success();
+    assert_eq!(remote_objects(&store).len(), 5);
+    // Every commit still references the old model.
+    let json = p.json(&["gc", "--remote", "store", "--all-commits"]);
+    assert_eq!(json["removed_objects"], 0);
+    let json = p.json(&["gc", "--remote", "store", "--dry-run"]);
+    assert_eq!(json["removed_objects"], 1);
+    assert_eq!(remote_objects(&store).len(), 5);
+    let a = p.mlx(&["gc", "--remote", "store"]).success();
+    assert!(stdout(&a).contains("removed 1 objects"), "{}", stdout(&a));
+    assert!(!remote_objects(&store).contains(&old));
+    assert_eq!(remote_objects(&store).len(), 4);
+}
+
+#[test]
+fn the_pre_push_hook_pushes_the_data_of_pushed_commits() {
+    let (p, store) = project_with_remote();
+    p.mlx(&["install-hooks", "-q"]).success();
+    let bare = p.temp_dir().join("origin.git");
+    p.git(&["init", "-q", "--bare", bare.to_str().unwrap()]);
+    p.git(&["remote", "add", "origin", bare.to_str().unwrap()]);
+    assert!(remote_objects(&store).is_empty());
+    p.git_hooked(&["push", "-q", "origin", "main"]);
+    let local: Vec<String> = p.objects().into_iter().map(|(h, _)| h).collect();
+    assert_eq!(remote_objects(&store), local);
+}
+
+#[test]
+fn runs_are_shared_through_the_remote() {
+    let (p, _store) = project_with_remote();
+    let script = format!("{0} log param lr=0.01 && {0} log metric acc=0.91", mlx_bin());
+    p.mlx(&["run", "--name", "baseline", "--", "sh", "-c", &script]).success();
+    let a = p.mlx(&["push", "--runs"]).success();
+    assert!(stdout(&a).contains("pushed 1 run records"), "{}", stdout(&a));
+
+    let clone = clone_of(&p, "clone");
+    let a = p.mlx_in(&clone, &["fetch", "--runs"]).success();
+    assert!(stdout(&a).contains("merged 1 run records (1 new runs)"), "{}", stdout(&a));
+    let a = p.mlx_in(&clone, &["exp", "list", "--json"]).success();
+    let runs: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    let runs = runs["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["name"], "baseline");
+    assert_eq!(runs[0]["params"]["lr"], "0.01");
+    assert_eq!(runs[0]["metrics"]["acc"], 0.91);
+    // Merging twice changes nothing; a push from the clone sends nothing new.
+    let a = p.mlx_in(&clone, &["fetch", "--runs"]).success();
+    assert!(stdout(&a).contains("merged 0 run records"), "{}", stdout(&a));
+    let a = p.mlx_in(&clone, &["push", "--runs"]).success();
+    assert!(stdout(&a).contains("pushed 0 run records; 1 already there"), "{}", stdout(&a));
+}
+
+#[test]
+fn unknown_or_missing_remotes_are_clear_errors() {
+    let p = TestProject::initialized();
+    p.write("x.txt", "x\n");
+    p.mlx(&["add", "x.txt"]).success();
+    let a = p.mlx(&["push"]).code(2);
+    assert!(stderr(&a).contains("mlx remote add"), "{}", stderr(&a));
+    let gone = p.temp_dir().join("nowhere");
+    p.mlx(&["remote", "add", "store", gone.to_str().unwrap(), "--default"]).success();
+    let a = p.mlx(&["push", "-r", "stroe"]).code(2);
+    assert!(stderr(&a).contains("store"), "{}", stderr(&a));
+    // Fetching from a folder that does not exist is a remote error (3) naming it.
+    let a = p.mlx(&["fetch"]).code(3);
+    assert!(stderr(&a).contains("nowhere"), "{}", stderr(&a));
+}
