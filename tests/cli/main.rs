@@ -30,3 +30,4 @@ mod rm;
 mod run;
 mod status;
 mod test_servers;
+mod tour;

@@ -387,6 +387,19 @@ pub fn mlx_bin() -> &'static str {
 }
 
 impl TestProject {
+    /// `program` in `dir` with the hermetic environment and the mlx under test first on PATH:
+    /// for scripts that call `mlx` by name.
+    pub fn command_in(&self, program: &str, dir: impl AsRef<Path>) -> StdCommand {
+        let mut cmd = StdCommand::new(program);
+        hermetic(&mut cmd, &self.home);
+        let bin_dir = Path::new(mlx_bin()).parent().expect("mlx has a folder");
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![bin_dir.to_path_buf()];
+        dirs.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(dirs).expect("PATH")).current_dir(self.root.join(dir));
+        cmd
+    }
+
     /// The temp HOME shared by every child process.
     pub fn home(&self) -> &Path {
         &self.home
