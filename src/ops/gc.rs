@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+use super::transfer::{self, Scope};
 use super::{Result, tracked};
-use crate::git::Repo;
 use crate::pipeline::lock::LockFile;
 use crate::progress::Reporter;
 use crate::project::Project;
@@ -45,51 +45,28 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
     let _lock = project.lock(reporter)?;
     let mut keep: HashSet<ObjectId> = HashSet::new();
     let mut unknown_manifests = Vec::new();
-    let mut tracked_sets = vec![tracked::load(project, Vec::new())?];
-    tracked_sets.push(tracked::lock_outs(&LockFile::read(project.root())?));
+    let mut tracked_sets = tracked::load(project, Vec::new())?;
+    tracked_sets.extend(tracked::lock_outs(&LockFile::read(project.root())?));
     let mut commits_scanned = 0;
     if opts.all_branches || opts.all_tags || opts.all_commits {
-        let repo = Repo::open(project.root())?;
-        let revisions = if opts.all_commits {
-            repo.all_commits()?
-        } else {
-            repo.ref_tips(opts.all_branches, opts.all_tags)?
+        let scope = Scope {
+            rev: None,
+            all_branches: opts.all_branches,
+            all_tags: opts.all_tags,
+            all_commits: opts.all_commits,
         };
-        // Many commits share pointers: each distinct pointer is expanded once.
-        let mut seen_commits = HashSet::new();
-        for rev in revisions {
-            if seen_commits.insert(rev.commit.clone()) {
-                tracked_sets.push(tracked::load_at(&repo, &rev)?);
-                let lock_path = crate::project_path::RelPath::new(crate::pipeline::lock::FILE)?;
-                if let Some(bytes) = repo.read_file(&rev, &lock_path)?
-                    && let Ok(lock) = LockFile::parse(&String::from_utf8_lossy(&bytes))
-                {
-                    tracked_sets.push(tracked::lock_outs(&lock));
-                }
-                commits_scanned += 1;
-            }
-        }
+        let (more, n) = transfer::tracked_in_history(project, &scope)?;
+        tracked_sets.extend(more);
+        commits_scanned = n;
     }
     // Run artifacts and logs are kept as long as their runs exist.
     let conn = project.open_db()?;
-    let mut artifacts = 0u64;
-    for (hash, kind) in crate::tracking::runs::artifact_objects(&conn)? {
-        let Ok(id) = ObjectId::from_hex(&hash) else { continue };
-        artifacts += 1;
-        if kind == "directory" {
-            let pointer =
-                crate::store::Pointer::new(crate::store::pointer::Kind::Directory, id, 0, 0);
-            let t = tracked::Tracked {
-                target: crate::project_path::RelPath::new("artifact")?,
-                pointer,
-            };
-            keep.extend(tracked::objects_of(project, &t)?.0);
-        } else {
-            keep.insert(id);
-        }
-    }
+    let manifest = |id: &ObjectId| transfer::cached_manifest(project, id);
+    let (artifact_objects, _) = transfer::run_artifact_objects(&conn, manifest)?;
+    let artifacts = crate::tracking::runs::artifact_objects(&conn)?.len() as u64;
+    keep.extend(artifact_objects.iter().map(|n| n.id));
     let mut expanded: HashSet<ObjectId> = HashSet::new();
-    for t in tracked_sets.into_iter().flatten() {
+    for t in tracked_sets {
         if !expanded.insert(t.pointer.hash) {
             continue;
         }

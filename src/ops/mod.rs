@@ -56,8 +56,9 @@ pub enum Error {
     Remote(#[from] crate::remote::Error),
     #[error(transparent)]
     RemoteConfig(#[from] remote_config::RemoteConfigError),
-    /// Some transfers failed (after retries); the others finished and a rerun continues.
-    #[error("{failed} of {total} transfers failed; the first: {first}")]
+    /// Some transfers failed (after retries); once the remote itself failed, no new one
+    /// started. Those that finished are kept, and a rerun continues.
+    #[error("{failed} failed transfers (of {total} to do); the first: {first}")]
     Transfers { failed: usize, total: usize, first: Box<Error> },
     /// A filter expression or sort key that does not parse; `details` draws a caret under it.
     #[error("invalid {what} at column {}: {}", .error.column, .error.message)]

@@ -177,19 +177,15 @@ pub fn run_artifact_objects(
     manifest: impl FnMut(&ObjectId) -> Result<Option<Manifest>>,
 ) -> Result<(Vec<Needed>, Vec<String>)> {
     let mut tracked_list = Vec::new();
-    for (hash, kind) in crate::tracking::runs::artifact_objects(conn)? {
+    for (hash, kind, size) in crate::tracking::runs::artifact_objects(conn)? {
         let Ok(id) = ObjectId::from_hex(&hash) else { continue };
-        let kind = if kind == "directory" { Kind::Directory } else { Kind::File };
-        let pointer = store::Pointer::new(kind, id, 0, 0);
+        // A directory artifact's size is its files' total; its manifest's own is unknown.
+        let (kind, size) =
+            if kind == "directory" { (Kind::Directory, 0) } else { (Kind::File, size) };
+        let pointer = store::Pointer::new(kind, id, size, 0);
         tracked_list.push(Tracked { target: RelPath::new("run-artifact")?, pointer });
     }
-    let (mut needed, unknown) = objects_needed(&tracked_list, manifest)?;
-    // Artifact rows carry no reliable size for a file pointer built above.
-    for n in &mut needed {
-        if tracked_list.iter().any(|t| t.pointer.hash == n.id && t.pointer.kind == Kind::File) {
-            n.size = None;
-        }
-    }
+    let (needed, unknown) = objects_needed(&tracked_list, manifest)?;
     Ok((needed, unknown))
 }
 

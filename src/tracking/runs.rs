@@ -303,9 +303,10 @@ pub fn add_artifact(
 }
 
 /// Every object run records reference: (hash, kind), kind `file`, `directory` or `log`.
-pub fn artifact_objects(conn: &Connection) -> Result<Vec<(String, String)>, Error> {
-    let mut stmt = conn.prepare("SELECT DISTINCT hash, kind FROM artifacts")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+pub fn artifact_objects(conn: &Connection) -> Result<Vec<(String, String, u64)>, Error> {
+    let mut stmt = conn.prepare("SELECT DISTINCT hash, kind, size FROM artifacts")?;
+    let rows =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
