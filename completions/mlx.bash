@@ -34,6 +34,9 @@ _mlx() {
             mlx,diff)
                 cmd="mlx__subcmd__diff"
                 ;;
+            mlx,doctor)
+                cmd="mlx__subcmd__doctor"
+                ;;
             mlx,exp)
                 cmd="mlx__subcmd__exp"
                 ;;
@@ -60,6 +63,9 @@ _mlx() {
                 ;;
             mlx,ls)
                 cmd="mlx__subcmd__ls"
+                ;;
+            mlx,man)
+                cmd="mlx__subcmd__man"
                 ;;
             mlx,metrics)
                 cmd="mlx__subcmd__metrics"
@@ -154,6 +160,9 @@ _mlx() {
             mlx__subcmd__help,diff)
                 cmd="mlx__subcmd__help__subcmd__diff"
                 ;;
+            mlx__subcmd__help,doctor)
+                cmd="mlx__subcmd__help__subcmd__doctor"
+                ;;
             mlx__subcmd__help,exp)
                 cmd="mlx__subcmd__help__subcmd__exp"
                 ;;
@@ -180,6 +189,9 @@ _mlx() {
                 ;;
             mlx__subcmd__help,ls)
                 cmd="mlx__subcmd__help__subcmd__ls"
+                ;;
+            mlx__subcmd__help,man)
+                cmd="mlx__subcmd__help__subcmd__man"
                 ;;
             mlx__subcmd__help,metrics)
                 cmd="mlx__subcmd__help__subcmd__metrics"
@@ -365,7 +377,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook completions help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -547,6 +559,28 @@ _mlx() {
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__doctor)
+            opts="-C -q -v -h --no-remotes --timeout --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -861,7 +895,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook completions help"
+            opts="init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -959,6 +993,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1211,6 +1259,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1721,6 +1783,24 @@ _mlx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__man)
+            opts="-C -q -v -h --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -13,4 +13,5 @@ pub mod project;
 pub mod project_path;
 pub mod remote;
 pub mod store;
+pub mod text;
 pub mod tracking;

@@ -8,7 +8,7 @@ use super::exit::ExitStatus;
 /// Print a shell completion script
 #[derive(clap::Args)]
 #[command(
-    after_help = "Example:\n  mlx completions bash > ~/.local/share/bash-completion/completions/mlx"
+    after_help = "Examples:\n  mlx completions bash > ~/.local/share/bash-completion/completions/mlx\n  mlx completions fish > ~/.config/fish/completions/mlx.fish"
 )]
 pub struct CompletionsArgs {
     /// The shell to complete for

@@ -79,6 +79,7 @@ fn remote_gc(ctx: &Context, args: &GcArgs, remote: Option<&str>) -> anyhow::Resu
         remote: remote.map(str::to_owned),
         scope: Scope {
             rev: None,
+            commits: Vec::new(),
             all_branches: args.all_branches,
             all_tags: args.all_tags,
             all_commits: args.all_commits,

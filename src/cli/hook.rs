@@ -38,16 +38,18 @@ pub fn run(ctx: &Context, args: &HookArgs) -> anyhow::Result<ExitStatus> {
     match args.name.as_str() {
         "post-checkout" | "post-merge" => sync_data(ctx),
         "pre-commit" => pre_commit(ctx),
-        "pre-push" => pre_push(ctx),
+        "pre-push" => pre_push(ctx, &args.args),
         "merge" => merge_driver(ctx, &args.args),
         other => Err(UsageError(format!("unknown hook {other:?}")).into()),
     }
 }
 
 /// Before `git push`: push the data of the commits being pushed to the default mlx remote, so
-/// that nobody receives commits whose data they cannot pull. Git gives one line per ref on
-/// stdin: `<local ref> <local sha> <remote ref> <remote sha>`.
-fn pre_push(ctx: &Context) -> anyhow::Result<ExitStatus> {
+/// that nobody receives commits whose data they cannot pull. Git passes the remote's name and
+/// gives one line per ref on stdin: `<local ref> <local sha> <remote ref> <remote sha>`; the
+/// commits sent are those reachable from the local sha but not from the remote sha or the
+/// remote's tracking branches.
+fn pre_push(ctx: &Context, args: &[String]) -> anyhow::Result<ExitStatus> {
     use std::io::BufRead;
     let project = ctx.project()?;
     let out = ctx.output();
@@ -55,42 +57,48 @@ fn pre_push(ctx: &Context) -> anyhow::Result<ExitStatus> {
     if project.config().remotes.is_empty() {
         return Ok(ExitStatus::Success);
     }
-    let mut commits = Vec::new();
+    let repo = mlx::git::Repo::open(project.root())?;
+    let git_remote = args.first().map(String::as_str);
+    let mut commits: Vec<String> = Vec::new();
     for line in std::io::stdin().lock().lines() {
         let line = line?;
-        let Some(sha) = line.split_whitespace().nth(1) else { continue };
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [_, local, _, remote] = fields[..] else { continue };
         // A deleted ref has an all-zero sha: nothing to push for it.
-        if !sha.bytes().all(|b| b == b'0') && !commits.iter().any(|c| c == sha) {
-            commits.push(sha.to_owned());
+        if local.bytes().all(|b| b == b'0') {
+            continue;
+        }
+        for c in repo.commits_to_push(local, &[remote.to_owned()], git_remote)? {
+            if !commits.contains(&c) {
+                commits.push(c);
+            }
         }
     }
-    for sha in commits {
-        let opts = mlx::ops::push::PushOptions {
-            cwd: project.root().to_path_buf(),
-            paths: Vec::new(),
-            remote: None,
-            scope: mlx::ops::transfer::Scope { rev: Some(sha.clone()), ..Default::default() },
-            jobs: None,
-            runs: false,
-        };
-        let report =
-            mlx::ops::push::run(project, &opts, ctx.reporter(false).as_ref()).map_err(|e| {
-                anyhow::Error::new(e).context(format!(
-                    "mlx: could not push the data of {} (skip with git push --no-verify)",
-                    &sha[..sha.len().min(8)]
-                ))
-            })?;
-        for path in &report.missing_locally {
-            out.warn(&format!("mlx: {path}: not in this clone's cache, so not pushed"));
-        }
-        if report.uploaded > 0 {
-            out.status(&format!(
-                "mlx: pushed {} objects of {} to {}",
-                report.uploaded,
-                &sha[..sha.len().min(8)],
-                report.remote
-            ));
-        }
+    if commits.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    let opts = mlx::ops::push::PushOptions {
+        cwd: project.root().to_path_buf(),
+        paths: Vec::new(),
+        remote: None,
+        scope: mlx::ops::transfer::Scope { commits: commits.clone(), ..Default::default() },
+        jobs: None,
+        runs: false,
+    };
+    let report = mlx::ops::push::run(project, &opts, ctx.reporter(false).as_ref()).map_err(|e| {
+        anyhow::Error::new(e)
+            .context("mlx: could not push the data of the pushed commits (skip with git push --no-verify)")
+    })?;
+    for path in &report.missing_locally {
+        out.warn(&format!("mlx: {path}: not in this clone's cache, so not pushed"));
+    }
+    if report.uploaded > 0 {
+        out.status(&format!(
+            "mlx: pushed {} of {} to {}",
+            super::output::counted(report.uploaded, "object"),
+            super::output::counted(commits.len() as u64, "commit"),
+            report.remote
+        ));
     }
     Ok(ExitStatus::Success)
 }

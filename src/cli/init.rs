@@ -11,7 +11,9 @@ use super::output::FormatArgs;
 /// Creates .mlx/ (cache, local settings, database), mlx.toml if absent, and the .gitignore line
 /// that keeps .mlx/ out of git.
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  git init && mlx init && git add mlx.toml .gitignore")]
+#[command(
+    after_help = "Examples:\n  git init && mlx init && git add mlx.toml .gitignore\n  mlx init --json   # safe to run again: lists what it created"
+)]
 pub struct InitArgs {
     #[command(flatten)]
     format: FormatArgs,

@@ -9,8 +9,9 @@ use super::output::FormatArgs;
 /// Install git hooks that keep data in step with commits, and the merge driver
 ///
 /// post-checkout and post-merge run `mlx checkout` for the new commit; pre-commit refuses a
-/// commit while tracked data has changes not recorded with `mlx add`; pre-push will push data to
-/// the default remote once one is configured. Hooks already present are kept and run first.
+/// commit while tracked data has changes not recorded with `mlx add`; pre-push pushes the data
+/// of the commits being pushed to the default mlx remote (when the project has remotes). Hooks
+/// already present are kept and run first.
 /// The merge driver merges mlx.lock stage by stage and directory pointers file by file; it is
 /// registered in .gitattributes (commit it) and in this clone's git config.
 #[derive(clap::Args)]

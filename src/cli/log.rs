@@ -15,14 +15,29 @@ use super::output::FormatArgs;
 /// with --run (any unique prefix of its id). For many metric points, appending JSON lines to
 /// $MLX_METRICS_FILE is faster.
 #[derive(clap::Subcommand)]
+#[command(
+    after_help = "Examples:\n  mlx log metric loss=0.31 --step 12   # inside `mlx run`\n  mlx log tag reviewed=yes --run 01jd4k"
+)]
 pub enum LogCommand {
     /// Record parameters: `mlx log param lr=0.01 optimizer=adam`
+    #[command(
+        after_help = "Examples:\n  mlx log param lr=0.01 optimizer=adam\n  mlx log param dataset=v2 --run 01jd4k"
+    )]
     Param(KeyValueArgs),
     /// Record metric values: `mlx log metric loss=0.31 acc=0.9 --step 12`
+    #[command(
+        after_help = "Examples:\n  mlx log metric loss=0.31 acc=0.9 --step 12\n  mlx log metric test_acc=0.87 --run 01jd4k"
+    )]
     Metric(MetricArgs),
     /// Record tags: `mlx log tag dataset=v2`
+    #[command(
+        after_help = "Examples:\n  mlx log tag dataset=v2\n  mlx log tag reviewed=yes --run 01jd4k"
+    )]
     Tag(KeyValueArgs),
     /// Store files or directories in the cache and attach them: `mlx log artifact model.pkl`
+    #[command(
+        after_help = "Examples:\n  mlx log artifact model.pkl\n  mlx log artifact plots/ --run 01jd4k"
+    )]
     Artifact(ArtifactArgs),
 }
 

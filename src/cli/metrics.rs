@@ -10,6 +10,7 @@ use super::output::RevPair;
 
 /// Show and compare the metrics files that stages declare, across commits
 #[derive(clap::Subcommand)]
+#[command(after_help = "Examples:\n  mlx metrics show\n  mlx metrics diff main --md")]
 pub enum MetricsCommand {
     Show(ShowArgs),
     Diff(DiffArgs),

@@ -8,6 +8,7 @@ mod completions;
 mod context;
 mod dag;
 mod diff;
+mod doctor;
 mod exit;
 mod exp;
 mod gc;
@@ -16,6 +17,7 @@ mod init;
 mod install_hooks;
 mod log;
 mod ls;
+mod man;
 mod metrics;
 mod output;
 mod params;
@@ -84,7 +86,10 @@ pub enum Command {
     InstallHooks(install_hooks::InstallHooksArgs),
     #[command(hide = true)]
     Hook(hook::HookArgs),
+    Doctor(doctor::DoctorArgs),
     Completions(completions::CompletionsArgs),
+    #[command(hide = true)]
+    Man(man::ManArgs),
 }
 
 pub fn init_logging(verbose: u8, quiet: bool) {
@@ -132,7 +137,9 @@ pub fn run(cli: Cli) -> u8 {
         Command::Cache(cmd) => cache::run(&ctx, cmd),
         Command::InstallHooks(args) => install_hooks::run(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
+        Command::Man(args) => man::run(&ctx, args),
     };
     match result {
         Ok(status) => status.code(),

@@ -9,6 +9,7 @@ use super::output::RevPair;
 
 /// Compare the params that stages declare, across commits
 #[derive(clap::Subcommand)]
+#[command(after_help = "Examples:\n  mlx params diff\n  mlx params diff main --md")]
 pub enum ParamsCommand {
     Diff(DiffArgs),
 }

@@ -10,7 +10,9 @@ use super::output::FormatArgs;
 
 /// Stop tracking paths: drop their pointers and .gitignore lines, keep the data
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  mlx rm data/scratch && git add -A data")]
+#[command(
+    after_help = "Examples:\n  mlx rm data/scratch && git add -A data\n  mlx rm data/raw.csv.mlx   # a pointer names its data too"
+)]
 pub struct RmArgs {
     /// Tracked paths (or their .mlx pointers)
     #[arg(required = true, value_name = "PATH")]

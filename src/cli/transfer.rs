@@ -11,7 +11,7 @@ use mlx::ops::transfer::Scope;
 
 use super::context::Context;
 use super::exit::ExitStatus;
-use super::output::{FormatArgs, Output};
+use super::output::{FormatArgs, Output, counted};
 
 /// Which data to move: paths, remote, commits, parallelism.
 #[derive(clap::Args)]
@@ -48,6 +48,7 @@ impl TransferArgs {
     fn scope(&self) -> Scope {
         Scope {
             rev: self.rev.clone(),
+            commits: Vec::new(),
             all_branches: self.all_branches,
             all_tags: self.all_tags,
             all_commits: self.all_commits,
@@ -116,8 +117,8 @@ pub fn push(ctx: &Context, a: &PushArgs) -> anyhow::Result<ExitStatus> {
         out.warn(&format!("{path}: not (fully) in this clone's cache, so not pushed"));
     }
     out.line(&format!(
-        "pushed {} objects ({}) to {} ({}); {} already there",
-        report.uploaded,
+        "pushed {} ({}) to {} ({}); {} already there",
+        counted(report.uploaded, "object"),
         human_size(report.uploaded_bytes),
         report.remote,
         report.url,
@@ -125,8 +126,9 @@ pub fn push(ctx: &Context, a: &PushArgs) -> anyhow::Result<ExitStatus> {
     ))?;
     if a.runs {
         out.line(&format!(
-            "pushed {} run records; {} already there",
-            report.runs_uploaded, report.runs_already_there
+            "pushed {}; {} already there",
+            counted(report.runs_uploaded, "run record"),
+            report.runs_already_there
         ))?;
     }
     Ok(ExitStatus::Success)
@@ -159,20 +161,27 @@ pub fn fetch(ctx: &Context, a: &FetchArgs) -> anyhow::Result<ExitStatus> {
 fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result<()> {
     if runs {
         out.line(&format!(
-            "merged {} run records ({} new runs)",
-            report.runs_merged, report.runs_new
+            "merged {} ({} new {})",
+            counted(report.runs_merged, "run record"),
+            report.runs_new,
+            if report.runs_new == 1 { "run" } else { "runs" }
         ))?;
     }
     out.line(&format!(
-        "fetched {} objects ({}) from {} ({}); {} already in the cache",
-        report.downloaded,
+        "fetched {} ({}) from {} ({}); {} already in the cache",
+        counted(report.downloaded, "object"),
         human_size(report.downloaded_bytes),
         report.remote,
         report.url,
         report.already_cached
     ))?;
     if !report.missing_on_remote.is_empty() {
-        out.warn(&format!("{} objects are not on the remote:", report.missing_on_remote.len()));
+        let n = report.missing_on_remote.len();
+        out.warn(&if n == 1 {
+            "1 object is not on the remote:".to_owned()
+        } else {
+            format!("{n} objects are not on the remote:")
+        });
         for id in report.missing_on_remote.iter().take(10) {
             out.detail(id);
         }
@@ -220,6 +229,6 @@ pub fn pull(ctx: &Context, p: &PullArgs) -> anyhow::Result<ExitStatus> {
     }
     let restored: u64 = checked.paths.iter().map(|p| p.restored).sum();
     let removed: u64 = checked.paths.iter().map(|p| p.removed).sum();
-    out.line(&format!("checked out: {restored} files restored, {removed} removed"))?;
+    out.line(&format!("checked out: {} restored, {removed} removed", counted(restored, "file")))?;
     Ok(if ok { ExitStatus::Success } else { ExitStatus::CheckFailed })
 }

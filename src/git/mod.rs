@@ -208,6 +208,52 @@ impl Repo {
         Ok(out)
     }
 
+    /// Up to `limit` first-parent ancestors of `rev`, nearest first (not `rev` itself): full
+    /// SHAs.
+    pub fn first_parent_ancestors(
+        &self,
+        rev: &Revision,
+        limit: usize,
+    ) -> Result<Vec<String>, Error> {
+        let mut walk = self.inner.revwalk()?;
+        walk.push(git2::Oid::from_str(&rev.commit)?)?;
+        walk.simplify_first_parent()?;
+        let mut out = Vec::new();
+        for oid in walk.skip(1).take(limit) {
+            out.push(oid?.to_string());
+        }
+        Ok(out)
+    }
+
+    /// Commits reachable from `tip` but not from `exclude` (SHAs this repository may not have:
+    /// those are skipped) nor from the remote-tracking branches of `remote`: what a `git push`
+    /// of `tip` sends. Newest first.
+    pub fn commits_to_push(
+        &self,
+        tip: &str,
+        exclude: &[String],
+        remote: Option<&str>,
+    ) -> Result<Vec<String>, Error> {
+        let mut walk = self.inner.revwalk()?;
+        walk.push(git2::Oid::from_str(tip)?)?;
+        for sha in exclude {
+            if let Ok(oid) = git2::Oid::from_str(sha)
+                && self.inner.find_commit(oid).is_ok()
+            {
+                walk.hide(oid)?;
+            }
+        }
+        if let Some(remote) = remote {
+            // A remote named by URL has no tracking branches: nothing to hide.
+            let _ = walk.hide_glob(&format!("refs/remotes/{remote}/*"));
+        }
+        let mut out = Vec::new();
+        for oid in walk {
+            out.push(oid?.to_string());
+        }
+        Ok(out)
+    }
+
     /// The folder git runs hooks from: `core.hooksPath` if set, else `.git/hooks` (shared by
     /// all worktrees).
     pub fn hooks_dir(&self, root: &Path) -> Result<PathBuf, Error> {

@@ -285,17 +285,35 @@ pub struct CheckReport {
     pub comparisons: Vec<Observation>,
 }
 
+/// How far back `exp check` looks for the runs behind HEAD.
+const ANCESTORS_SEARCHED: usize = 100;
+
+/// The run `exp check` judges when none is named: the latest finished run on HEAD's commit;
+/// else on its nearest first-parent ancestor that has one. Runs are recorded on the commit they
+/// started from, so the runs that produced a committed `mlx.lock` belong to the commit before
+/// it; when `mlx run` on HEAD has nothing to do (a fresh CI clone after `mlx pull --runs`),
+/// those are the runs whose results HEAD holds.
+fn latest_run_for_head(project: &Project, conn: &rusqlite::Connection) -> Result<RunId> {
+    let repo = Repo::open(project.root())?;
+    let head = repo.resolve("HEAD")?;
+    if let Some(id) = runs::latest(conn, Some(&head.commit), true)? {
+        return Ok(id);
+    }
+    for commit in repo.first_parent_ancestors(&head, ANCESTORS_SEARCHED)? {
+        if let Some(id) = runs::latest(conn, Some(&commit), true)? {
+            return Ok(id);
+        }
+    }
+    Err(Error::NoFinishedRun { commit: head.commit })
+}
+
 /// `mlx exp check EXPR [--run RUN]`: evaluate the expression for one run.
 pub fn check(project: &Project, opts: &CheckOptions) -> Result<CheckReport> {
     let filter = compile_filter(&opts.expr)?;
     let conn = project.open_db()?;
     let id = match &opts.run {
         Some(prefix) => runs::resolve(&conn, prefix)?,
-        None => {
-            let head = Repo::open(project.root())?.resolve("HEAD")?;
-            runs::latest(&conn, Some(&head.commit), true)?
-                .ok_or(Error::NoFinishedRun { commit: head.commit })?
-        }
+        None => latest_run_for_head(project, &conn)?,
     };
     let (passed, comparisons) = query::evaluate(&conn, &id, &filter)?;
     let record = query::records(&conn, std::slice::from_ref(&id))?.pop();

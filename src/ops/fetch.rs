@@ -109,7 +109,9 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
     let ids: Vec<ObjectId> = needed.iter().map(|n| n.id).collect();
     let absent: HashSet<ObjectId> = project.cache().missing(&ids).into_iter().collect();
     let to_get: Vec<Needed> = needed.into_iter().filter(|n| absent.contains(&n.id)).collect();
-    report.already_cached = report.objects - to_get.len() as u64;
+    // The listings fetched above are in the cache now, but were not there before.
+    report.already_cached =
+        (report.objects - to_get.len() as u64).saturating_sub(report.downloaded);
     download_all(project, &remote, &stat, jobs, &to_get, reporter, &mut report, &mut missing_ids)?;
 
     for t in &tracked {

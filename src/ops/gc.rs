@@ -51,6 +51,7 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
     if opts.all_branches || opts.all_tags || opts.all_commits {
         let scope = Scope {
             rev: None,
+            commits: Vec::new(),
             all_branches: opts.all_branches,
             all_tags: opts.all_tags,
             all_commits: opts.all_commits,

@@ -6,6 +6,7 @@ pub mod cache_verify;
 pub mod checkout;
 pub mod dag;
 pub mod diff;
+pub mod doctor;
 pub mod exp;
 pub mod fetch;
 pub mod gc;
@@ -63,7 +64,7 @@ pub enum Error {
     /// A filter expression or sort key that does not parse; `details` draws a caret under it.
     #[error("invalid {what} at column {}: {}", .error.column, .error.message)]
     Filter { what: &'static str, text: String, error: tracking::filter::FilterError },
-    #[error("no finished run on HEAD's commit {}", &commit[..commit.len().min(8)])]
+    #[error("no finished run on HEAD's commit {} or its recent ancestors", &commit[..commit.len().min(8)])]
     NoFinishedRun { commit: String },
     #[error("run {id} is still running")]
     RunStillRunning { id: tracking::RunId },
@@ -138,6 +139,31 @@ impl Error {
             ),
             Error::RunStillRunning { .. } => {
                 Some("wait for it to end, or delete it anyway with --force".into())
+            }
+            Error::Git(git::Error::UnknownRevision { .. }) => {
+                Some("list the branches and tags with: git branch --all && git tag".into())
+            }
+            Error::Git(git::Error::NoCommits { .. }) => {
+                Some("make a first commit: git add -A && git commit".into())
+            }
+            Error::Git(git::Error::Bare { path })
+            | Error::Project(project::Error::Git(git::Error::Bare { path })) => Some(format!(
+                "run mlx in a clone with a work tree: git clone {} DIR",
+                path.display()
+            )),
+            Error::Db(tracking::Error::UnknownRun { .. }) => {
+                Some("list the runs with: mlx exp list".into())
+            }
+            Error::LockFile(crate::pipeline::lock::Error::Parse { .. }) => Some(
+                "restore it with `git checkout -- mlx.lock`, or delete it and `mlx run` writes it \
+                 again"
+                    .into(),
+            ),
+            Error::Sql { message } if message.starts_with("no such table") => {
+                Some("list the tables with: mlx sql 'PRAGMA table_list'".into())
+            }
+            Error::Sql { message } if message.starts_with("no such column") => {
+                Some("list a table's columns with: mlx sql 'PRAGMA table_info(runs)'".into())
             }
             _ => None,
         }

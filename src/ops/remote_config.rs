@@ -18,7 +18,6 @@ use crate::config::{
     self, Config, LOCAL_FILE, LOCAL_TEMPLATE, PROJECT_FILE, RemoteConfig, SECRET_KEYS,
 };
 use crate::fs_util;
-use crate::pipeline::dag::edit_distance;
 use crate::progress::Reporter;
 use crate::project::{MLX_DIR, Project};
 use crate::remote::url::{self, Location, UrlError};
@@ -238,12 +237,7 @@ fn unknown<'a>(name: &str, known: impl Iterator<Item = &'a String> + Clone) -> R
 
 /// The known name closest to a mistyped one, if it is close.
 fn suggest<'a>(name: &str, known: impl Iterator<Item = &'a String>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(2);
-    known
-        .map(|k| (edit_distance(name, k), k))
-        .filter(|(d, k)| *d <= limit && *d < k.chars().count())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k.clone())
+    crate::text::closest(name, known.map(String::as_str)).map(str::to_owned)
 }
 
 /// `[A-Za-z0-9_.-]+`

@@ -31,6 +31,8 @@ pub fn open_remote(project: &Project, name: Option<&str>) -> Result<Remote> {
 pub struct Scope {
     /// Only this commit, branch or tag (not the workspace).
     pub rev: Option<String>,
+    /// Only these commits (not the workspace): what a `git push` sends.
+    pub commits: Vec<String>,
     /// The workspace plus the tips of all local branches.
     pub all_branches: bool,
     /// The workspace plus all tags.
@@ -51,6 +53,15 @@ pub fn tracked_in_scope(
         let (tracked, _) =
             tracked::load_source(project, &Source::Revision(rev.clone()), cwd, paths)?;
         return Ok((dedup(tracked), 1));
+    }
+    if !scope.commits.is_empty() {
+        let mut all = Vec::new();
+        for commit in &scope.commits {
+            all.extend(
+                tracked::load_source(project, &Source::Revision(commit.clone()), cwd, paths)?.0,
+            );
+        }
+        return Ok((dedup(all), scope.commits.len() as u64));
     }
     let (mut all, _) = tracked::load_source(project, &Source::Workspace, cwd, paths)?;
     let mut commits = 0;

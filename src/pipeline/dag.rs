@@ -192,13 +192,7 @@ impl Dag {
                 candidates.push(base);
             }
         }
-        let limit = (target.chars().count() / 3).max(2);
-        candidates
-            .into_iter()
-            .map(|c| (edit_distance(target, c), c))
-            .filter(|(d, _)| *d <= limit)
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, c)| StageName(c.to_owned()))
+        crate::text::closest(target, candidates).map(|c| StageName(c.to_owned()))
     }
 
     /// Check that every dep of the `selected` stages either comes from a stage or exists
@@ -366,22 +360,6 @@ fn topological_order(
     let first = cycle.iter().enumerate().min_by_key(|(_, i)| **i).map_or(0, |(pos, _)| pos);
     cycle.rotate_left(first);
     Err(cycle)
-}
-
-/// Levenshtein distance over characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -561,14 +539,5 @@ mod tests {
         let expanded = Dag::build(&[stage("train@rf", &[], &[])]).unwrap();
         let err = expanded.select(&["tran".into()], false, false).unwrap_err();
         assert_eq!(err.to_string(), "unknown stage tran (did you mean train?)");
-    }
-
-    #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("train", "train"), 0);
-        assert_eq!(edit_distance("trian", "train"), 2);
-        assert_eq!(edit_distance("prepare", "prepar"), 1);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -118,6 +118,16 @@ impl Error {
             Error::MissingDep { path, .. } => Some(format!(
                 "create {path}, track it with `mlx add {path}`, or add a stage whose outs include it"
             )),
+            Error::MissingParamsFile { file } => {
+                Some(format!("create {file}, or fix the name where a stage or --set gives it"))
+            }
+            Error::MissingParam { file, key } => {
+                Some(format!("add {key} to {file}, or fix the key where a stage or --set names it"))
+            }
+            Error::BadOverrideSyntax { .. } => Some(
+                "write it as --set train.lr=0.1, or --set FILE:KEY=VALUE for another params file"
+                    .into(),
+            ),
             Error::DuplicateOut { .. } | Error::NestedOut { .. } => {
                 Some("each output belongs to exactly one stage; split or rename the outputs".into())
             }

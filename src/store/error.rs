@@ -72,6 +72,15 @@ impl Error {
                 "restore the pointer from git (git checkout -- {}) or re-add the data with mlx add",
                 file.display()
             )),
+            Error::MissingObject { .. } => {
+                Some("download it from the remote with: mlx fetch".into())
+            }
+            Error::InsideTracked { parent, .. } => {
+                Some(format!("add the whole directory instead: mlx add {}", parent.display()))
+            }
+            Error::ContainsTracked { inner, .. } => {
+                Some(format!("stop tracking it on its own first: mlx rm {}", inner.display()))
+            }
             Error::Path(PathError::SymlinkEscapes { .. }) => {
                 Some("list the symlink in .mlxignore, or make it point inside the project".into())
             }

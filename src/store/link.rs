@@ -48,6 +48,22 @@ impl LinkType {
 /// The default: a private copy-on-write clone where the filesystem can, else a plain copy.
 pub const DEFAULT_TYPES: [LinkType; 2] = [LinkType::Reflink, LinkType::Copy];
 
+/// Make a new file `dest` (which must not exist) from `object` with link type `t`: the one
+/// attempt [`Linker::place`] makes per type. The OS error survives, so a caller can tell a
+/// filesystem that refuses the type from a real failure (`mlx doctor` probes with it).
+pub fn link_as(t: LinkType, object: &Path, dest: &Path, executable: bool) -> io::Result<()> {
+    match t {
+        LinkType::Reflink => reflink_copy::reflink(object, dest).and_then(|()| {
+            let mode = if executable { 0o755 } else { 0o644 };
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(dest, std::fs::Permissions::from_mode(mode))
+        }),
+        LinkType::Hardlink => std::fs::hard_link(object, dest),
+        LinkType::Symlink => std::os::unix::fs::symlink(object, dest),
+        LinkType::Copy => fs_util::copy_new(object, dest, executable).map(|_| ()),
+    }
+}
+
 /// Places objects using the first configured link type that works.
 pub struct Linker {
     types: Vec<LinkType>,
@@ -114,17 +130,7 @@ impl Linker {
             if self.is_refused(t) || (executable && t.shares_object()) {
                 continue;
             }
-            let attempt = match t {
-                LinkType::Reflink => reflink_copy::reflink(object, &tmp).and_then(|()| {
-                    let mode = if executable { 0o755 } else { 0o644 };
-                    use std::os::unix::fs::PermissionsExt;
-                    fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
-                }),
-                LinkType::Hardlink => std::fs::hard_link(object, &tmp),
-                LinkType::Symlink => std::os::unix::fs::symlink(object, &tmp),
-                LinkType::Copy => fs_util::copy_new(object, &tmp, executable).map(|_| ()),
-            };
-            match attempt {
+            match link_as(t, object, &tmp, executable) {
                 Ok(()) => {
                     if let Err(e) = fs::rename(&tmp, dest) {
                         let _ = std::fs::remove_file(&tmp);

@@ -35,3 +35,18 @@ fn data_versioning_example_runs_end_to_end() {
 fn pipeline_example_runs_end_to_end() {
     run_example("examples/pipeline/run.sh");
 }
+
+#[test]
+fn makefile_example_runs_end_to_end() {
+    run_example("examples/makefile/run.sh");
+}
+
+#[test]
+fn ci_example_runs_end_to_end() {
+    run_example("examples/ci/run.sh");
+}
+
+#[test]
+fn git_hooks_example_runs_end_to_end() {
+    run_example("examples/git-hooks/run.sh");
+}

@@ -631,10 +631,27 @@ fn check_gates_on_the_latest_finished_run_of_head() {
     p.mlx(&["exp", "check", "status = 'failed' and exit_code = 3", "--run", &crashed[..10]])
         .success();
     p.mlx(&["exp", "check", "metrics.acc > 0", "--run", "zzzz"]).code(2);
-    // A new commit has no run again.
+    // The commit that records the results (mlx.lock, say) has no run of its own: the runs of
+    // its parent are the ones behind it.
+    p.write("results.txt", "recorded\n");
+    p.commit_all("record the results");
+    let a = p.mlx(&["exp", "check", "metrics.acc > 0.8"]).success();
+    assert!(stderr(&a).ends_with(&format!("check passed for run {good} (good)\n")));
+    // A run on HEAD wins over its ancestors'.
+    let newer = cli_run(&p, "newer", &[], r#""$MLX_BIN" log metric acc=0.5"#);
+    let a = p.mlx(&["exp", "check", "metrics.acc > 0.8"]).code(1);
+    assert!(stderr(&a).ends_with(&format!("check failed for run {newer} (newer)\n")));
+}
+
+#[test]
+fn check_without_any_run_in_history_is_an_input_error() {
+    let p = TestProject::initialized();
+    p.write("train.py", "v1\n");
+    p.commit_all("v1");
     p.write("train.py", "v2\n");
     p.commit_all("v2");
-    p.mlx(&["exp", "check", "metrics.acc > 0"]).code(2);
+    let a = p.mlx(&["exp", "check", "metrics.acc > 0"]).code(2);
+    assert!(stderr(&a).contains("or its recent ancestors"), "{}", stderr(&a));
 }
 
 #[test]

@@ -361,7 +361,8 @@ fn unknown_revisions_are_input_errors() {
         let a = p.mlx(args).code(2);
         assert_eq!(
             stderr(&a),
-            "error: unknown revision \"nope\": git knows no commit, branch or tag by that name\n",
+            "error: unknown revision \"nope\": git knows no commit, branch or tag by that name\n\
+             hint: list the branches and tags with: git branch --all && git tag\n",
             "{args:?}"
         );
         assert_eq!(stdout(&a), "");

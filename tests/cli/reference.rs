@@ -1,10 +1,12 @@
-//! Generated files stay in sync with the CLI: shell completions under `completions/` and the
-//! command reference `docs/cli-reference.md`. Run with `MLX_UPDATE_REFERENCE=1` to regenerate.
+//! Generated files stay in sync with the CLI: shell completions under `completions/`, the
+//! command reference `docs/cli-reference.md` and the man pages under `docs/man/`. Run with
+//! `MLX_UPDATE_REFERENCE=1` to regenerate.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn mlx_output(args: &[&str]) -> String {
+/// The stdout of a successful `mlx ARGS`, at a fixed width and without color.
+pub(crate) fn mlx_output(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_mlx"))
         .args(args)
         .env("COLUMNS", "100")
@@ -22,7 +24,7 @@ fn repo_file(rel: &str) -> PathBuf {
 /// Compare `actual` with the checked-in file, or rewrite it when asked to.
 fn check_generated(rel: &str, actual: &str) {
     let path = repo_file(rel);
-    if std::env::var_os("MLX_UPDATE_REFERENCE").is_some() {
+    if updating() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
         return;
@@ -32,6 +34,10 @@ fn check_generated(rel: &str, actual: &str) {
         expected == actual,
         "{rel} is out of date with the CLI; regenerate with: MLX_UPDATE_REFERENCE=1 cargo test reference"
     );
+}
+
+fn updating() -> bool {
+    std::env::var_os("MLX_UPDATE_REFERENCE").is_some()
 }
 
 #[test]
@@ -49,7 +55,7 @@ fn completions_match_the_cli() {
 }
 
 /// Subcommand names listed under "Commands:" in a help text.
-fn subcommands(help: &str) -> Vec<String> {
+pub(crate) fn subcommands(help: &str) -> Vec<String> {
     help.lines()
         .skip_while(|l| !l.starts_with("Commands:"))
         .skip(1)
@@ -85,4 +91,48 @@ fn cli_reference_matches_the_cli() {
     document(&[], &mut doc);
     assert!(doc.contains("### `mlx add`"), "every command is documented");
     check_generated("docs/cli-reference.md", &doc);
+}
+
+#[test]
+fn man_pages_match_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let generated = tmp.path().join("man");
+    mlx_output(&["man", generated.to_str().unwrap()]);
+    let pages = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.ends_with(".1"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let names = pages(&generated);
+    for expected in ["mlx.1", "mlx-add.1", "mlx-exp.1", "mlx-exp-list.1", "mlx-remote-add.1"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} is generated: {names:?}");
+    }
+    for hidden in ["mlx-hook.1", "mlx-man.1", "mlx-help.1", "mlx-exp-help.1"] {
+        assert!(!names.iter().any(|n| n == hidden), "no page for {hidden}");
+    }
+    let checked_in = repo_file("docs/man");
+    let stale: Vec<String> =
+        pages(&checked_in).into_iter().filter(|name| !names.contains(name)).collect();
+    if updating() {
+        for name in &stale {
+            std::fs::remove_file(checked_in.join(name)).unwrap();
+        }
+    } else {
+        assert!(
+            stale.is_empty(),
+            "docs/man/ has pages for commands that no longer exist: {stale:?}; regenerate with: \
+             MLX_UPDATE_REFERENCE=1 cargo test reference"
+        );
+    }
+    for name in &names {
+        let page = std::fs::read_to_string(generated.join(name)).unwrap();
+        check_generated(&format!("docs/man/{name}"), &page);
+    }
 }

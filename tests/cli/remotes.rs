@@ -166,7 +166,7 @@ fn objects_missing_on_the_remote_are_listed_and_exit_1() {
     let clone = clone_of(&p, "clone");
     let a = p.mlx_in(&clone, &["pull"]).code(1);
     let err = stderr(&a);
-    assert!(err.contains("1 objects are not on the remote"), "{err}");
+    assert!(err.contains("1 object is not on the remote"), "{err}");
     assert!(err.contains(&h), "{err}");
     assert!(err.contains("mlx push"), "{err}");
     // What the remote had was placed.
@@ -254,6 +254,23 @@ fn the_pre_push_hook_pushes_the_data_of_pushed_commits() {
     p.git_hooked(&["push", "-q", "origin", "main"]);
     let local: Vec<String> = p.objects().into_iter().map(|(h, _)| h).collect();
     assert_eq!(remote_objects(&store), local);
+    // Two new commits pushed at once: the data of both goes, not only the tip's.
+    p.write("model.bin", "weights v2\n");
+    p.mlx(&["add", "model.bin"]).success();
+    p.commit_all("model v2");
+    let v2 = p.pointer_hash("model.bin");
+    p.write("model.bin", "weights v3\n");
+    p.mlx(&["add", "model.bin"]).success();
+    p.commit_all("model v3");
+    let v3 = p.pointer_hash("model.bin");
+    p.git_hooked(&["push", "-q", "origin", "main"]);
+    let pushed = remote_objects(&store);
+    assert!(pushed.contains(&v2) && pushed.contains(&v3), "{pushed:?}");
+    assert_eq!(pushed.len(), local.len() + 2);
+    // A push of nothing new sends nothing and says nothing.
+    let out = p.git_output(&["push", "-q", "origin", "main"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
 
 #[test]
@@ -262,11 +279,11 @@ fn runs_are_shared_through_the_remote() {
     let script = format!("{0} log param lr=0.01 && {0} log metric acc=0.91", mlx_bin());
     p.mlx(&["run", "--name", "baseline", "--", "sh", "-c", &script]).success();
     let a = p.mlx(&["push", "--runs"]).success();
-    assert!(stdout(&a).contains("pushed 1 run records"), "{}", stdout(&a));
+    assert!(stdout(&a).contains("pushed 1 run record;"), "{}", stdout(&a));
 
     let clone = clone_of(&p, "clone");
     let a = p.mlx_in(&clone, &["fetch", "--runs"]).success();
-    assert!(stdout(&a).contains("merged 1 run records (1 new runs)"), "{}", stdout(&a));
+    assert!(stdout(&a).contains("merged 1 run record (1 new run)"), "{}", stdout(&a));
     let a = p.mlx_in(&clone, &["exp", "list", "--json"]).success();
     let runs: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
     let runs = runs["runs"].as_array().unwrap();
@@ -276,7 +293,7 @@ fn runs_are_shared_through_the_remote() {
     assert_eq!(runs[0]["metrics"]["acc"], 0.91);
     // Merging twice changes nothing; a push from the clone sends nothing new.
     let a = p.mlx_in(&clone, &["fetch", "--runs"]).success();
-    assert!(stdout(&a).contains("merged 0 run records"), "{}", stdout(&a));
+    assert!(stdout(&a).contains("merged 0 run records (0 new runs)"), "{}", stdout(&a));
     let a = p.mlx_in(&clone, &["push", "--runs"]).success();
     assert!(stdout(&a).contains("pushed 0 run records; 1 already there"), "{}", stdout(&a));
 }

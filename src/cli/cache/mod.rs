@@ -7,6 +7,7 @@ use super::exit::ExitStatus;
 
 /// Inspect and repair the local cache
 #[derive(clap::Subcommand)]
+#[command(after_help = "Examples:\n  mlx cache verify")]
 pub enum CacheCommand {
     Verify(verify::VerifyArgs),
 }

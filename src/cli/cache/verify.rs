@@ -9,7 +9,9 @@ use super::super::output::FormatArgs;
 
 /// Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  mlx cache verify || echo 'restore the listed objects'")]
+#[command(
+    after_help = "Examples:\n  mlx cache verify\n  mlx cache verify || mlx status   # which tracked data lost its content"
+)]
 pub struct VerifyArgs {
     #[command(flatten)]
     format: FormatArgs,

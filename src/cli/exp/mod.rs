@@ -12,6 +12,9 @@ use super::exit::ExitStatus;
 
 /// Query, compare, delete and check recorded runs
 #[derive(clap::Subcommand)]
+#[command(
+    after_help = "Examples:\n  mlx exp list --sort -metrics.acc --limit 5\n  mlx exp diff 01jd4k 01jd5m"
+)]
 pub enum ExpCommand {
     List(list::ListArgs),
     Show(show::ShowArgs),

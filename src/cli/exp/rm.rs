@@ -10,7 +10,9 @@ use super::super::output::FormatArgs;
 ///
 /// Artifact objects stay in the cache until `mlx gc` finds nothing else uses them.
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  mlx exp rm 01jd4k 01jd5m")]
+#[command(
+    after_help = "Examples:\n  mlx exp rm 01jd4k 01jd5m\n  mlx exp rm 01jd6p --force   # a run left marked running"
+)]
 pub struct RmArgs {
     /// Runs to delete: ids or unique prefixes
     #[arg(required = true, value_name = "RUN")]

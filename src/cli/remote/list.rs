@@ -11,7 +11,9 @@ use super::super::output::FormatArgs;
 /// DEFINED IN says which file has its table: project (mlx.toml), local
 /// (.mlx/config.local.toml) or both (local keys win). Secrets show as ***.
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  mlx remote list --json | jq -r '.remotes[].name'")]
+#[command(
+    after_help = "Examples:\n  mlx remote list\n  mlx remote list --json | jq -r '.remotes[].name'"
+)]
 pub struct ListArgs {
     #[command(flatten)]
     format: FormatArgs,

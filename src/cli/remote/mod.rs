@@ -12,6 +12,9 @@ use super::exit::ExitStatus;
 
 /// Configure remotes: where `mlx push` and `mlx fetch` send and find data
 #[derive(clap::Subcommand)]
+#[command(
+    after_help = "Examples:\n  mlx remote add storage s3://my-bucket/mlx --default\n  mlx remote list"
+)]
 pub enum RemoteCommand {
     Add(add::AddArgs),
     List(list::ListArgs),

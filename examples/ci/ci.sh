@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# What a CI job runs on a fresh clone of an mlx project: get the data, reproduce the pipeline,
+# report the metrics against the base branch, gate on quality, share the outputs.
+#
+# Usage (from the project root, after `git clone`):
+#     examples/ci/ci.sh                       # or copy this file into your project
+#
+# Settings, all optional, from the environment:
+#     MLX        the mlx binary                              (default: mlx on PATH)
+#     GATE       the quality gate, an `mlx exp list --filter` expression checked on the
+#                evaluation run of this commit               (default: metrics.accuracy >= 0.8)
+#     EVAL_STAGE the stage whose run the gate reads          (default: evaluate)
+#     BASE       the commit to compare metrics with          (default: origin/main)
+#     REPORT     where the markdown report goes              (default: mlx-report.md)
+#     PUSH       0 to skip `mlx push` (read-only CI, forks)  (default: 1)
+#     PUSH_RUNS  1 to push run records too (`--runs`)        (default: 0)
+#
+# Exit codes are mlx's own, passed through unchanged (set -e stops at the first failing step):
+#     0  everything passed
+#     1  a check failed: the quality gate is false, a stage's command failed, or data this
+#        commit needs was never pushed by anyone (`mlx pull` lists it). Fix the change.
+#     2  usage or input error: bad mlx.toml or params file, bad GATE expression, unknown
+#        remote or revision. Fix the project or this job's settings.
+#     3  remote or IO error after retries: storage unreachable, credentials refused, a corrupt
+#        object. Infrastructure, not the change: rerunning the job is reasonable.
+set -euo pipefail
+
+mlx=${MLX:-mlx}
+gate=${GATE:-metrics.accuracy >= 0.8}
+eval_stage=${EVAL_STAGE:-evaluate}
+base=${BASE:-origin/main}
+report=${REPORT:-mlx-report.md}
+
+# Echo each command before running it, so the CI log shows what ran.
+run() {
+    printf '\n$ %s\n' "$*" >&2
+    "$@"
+}
+
+# The newest finished run of the evaluation stage recorded on this commit (empty if none).
+eval_run_on_head() {
+    "$mlx" exp list -q --commit HEAD --limit 1 --csv \
+        --filter "stage = '$eval_stage' and status = 'finished'" | sed -n '2s/,.*//p'
+}
+
+# 1. Data: the tracked data and the stage outputs recorded in mlx.lock for this commit. A fresh
+#    clone needs no `mlx init`; the remote comes from mlx.toml (credentials from the CI
+#    environment, e.g. AWS_ACCESS_KEY_ID, never from the repository).
+run "$mlx" pull
+
+# 2. Reproduce: only stages whose command, deps or params differ from mlx.lock run. On a commit
+#    whose mlx.lock is current nothing runs; a commit that changed a param reruns just the
+#    stages that read it.
+run "$mlx" run
+
+# The gate reads a run recorded on this commit. When every stage was up to date, the results
+#    came from mlx.lock and no run was recorded here (`mlx exp check` alone would fall back to
+#    the runs of the nearest ancestor, if their records were fetched with `mlx pull --runs`):
+#    evaluate once more (the models are not retrained) so the gate checks a measurement made on
+#    this very commit.
+if [ -z "$(eval_run_on_head)" ]; then
+    run "$mlx" run "$eval_stage" --single --force
+fi
+eval_run=$(eval_run_on_head)
+
+# 3. Report: metrics against the base branch as a markdown table, for a pull-request comment.
+#    The base commit's metrics files are cached outputs, so fetch its objects first. Written
+#    before the gate, so a failing change still gets its report.
+if git rev-parse --verify -q "$base^{commit}" >/dev/null; then
+    run "$mlx" fetch --rev "$base"
+    {
+        echo "### Metrics against $base"
+        "$mlx" metrics diff "$base" --all --md
+        echo
+        echo "### Params against $base"
+        "$mlx" params diff "$base" --md
+    } >"$report"
+    cat "$report"
+else
+    echo "note: $base not found (a shallow clone?); no report" >&2
+fi
+
+# 4. Quality gate: exit 1 when the expression is false for this commit's evaluation run.
+run "$mlx" exp check "$gate" --run "$eval_run"
+
+# 5. Share: push what this job produced (outputs of stages that ran), so the next job and
+#    teammates pull instead of recomputing. PUSH_RUNS=1 also uploads run records, which
+#    `mlx fetch --runs` merges into anyone's `mlx exp list`.
+if [ "${PUSH:-1}" != 0 ]; then
+    if [ "${PUSH_RUNS:-0}" = 1 ]; then
+        run "$mlx" push --runs
+    else
+        run "$mlx" push
+    fi
+fi
+
+echo "ci: passed (gate: $gate)" >&2
