@@ -7,7 +7,7 @@ use mlx::ops::transfer::Scope;
 
 use super::context::Context;
 use super::exit::ExitStatus;
-use super::output::FormatArgs;
+use super::output::{FormatArgs, counted};
 
 /// Delete cache objects that no pointer references
 ///
@@ -62,13 +62,12 @@ pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
             "{t}: its file list is not in the cache, so its files were not counted as used"
         ));
     }
-    let verb = if report.dry_run { "would remove" } else { "removed" };
-    out.line(&format!(
-        "{verb} {} objects ({}), kept {} objects ({})",
+    out.line(&summary(
+        report.dry_run,
         report.removed_objects,
-        human_size(report.removed_bytes),
+        report.removed_bytes,
         report.kept_objects,
-        human_size(report.kept_bytes)
+        report.kept_bytes,
     ))?;
     Ok(ExitStatus::Success)
 }
@@ -92,15 +91,25 @@ fn remote_gc(ctx: &Context, args: &GcArgs, remote: Option<&str>) -> anyhow::Resu
         out.json(&report)?;
         return Ok(ExitStatus::Success);
     }
-    let verb = if report.dry_run { "would remove" } else { "removed" };
-    out.line(&format!(
-        "{} ({}): {verb} {} objects ({}), kept {} objects ({})",
-        report.remote,
-        report.url,
+    let counts = summary(
+        report.dry_run,
         report.removed_objects,
-        human_size(report.removed_bytes),
+        report.removed_bytes,
         report.kept_objects,
-        human_size(report.kept_bytes)
-    ))?;
+        report.kept_bytes,
+    );
+    out.line(&format!("{} ({}): {counts}", report.remote, report.url))?;
     Ok(ExitStatus::Success)
+}
+
+/// "removed 3 objects (52 KiB), kept 305 objects (2.4 MiB)"
+fn summary(dry_run: bool, removed: u64, removed_bytes: u64, kept: u64, kept_bytes: u64) -> String {
+    let verb = if dry_run { "would remove" } else { "removed" };
+    format!(
+        "{verb} {} ({}), kept {} ({})",
+        counted(removed, "object"),
+        human_size(removed_bytes),
+        counted(kept, "object"),
+        human_size(kept_bytes)
+    )
 }

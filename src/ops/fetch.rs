@@ -4,14 +4,13 @@
 //! records are merged into the local database first (and their artifacts fetched).
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
 use super::Result;
-use super::transfer::{self, Needed, Scope};
+use super::transfer::{self, Needed};
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::remote::{self, Remote};
@@ -22,14 +21,7 @@ use crate::tracking::records;
 /// Objects committed to the cache together (one `syncfs` each).
 const BATCH: usize = 512;
 
-pub struct FetchOptions {
-    pub cwd: PathBuf,
-    pub paths: Vec<PathBuf>,
-    pub remote: Option<String>,
-    pub scope: Scope,
-    pub jobs: Option<usize>,
-    pub runs: bool,
-}
+pub use super::transfer::TransferOptions as FetchOptions;
 
 #[derive(Debug, Default, Serialize)]
 pub struct FetchReport {

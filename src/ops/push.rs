@@ -2,13 +2,12 @@
 //! and the remote lacks; with `--runs`, also run records and the objects they reference.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
 use super::Result;
-use super::transfer::{self, Needed, Scope};
+use super::transfer::{self, Needed};
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::remote::Remote;
@@ -16,15 +15,7 @@ use crate::store::stat_cache::Rows;
 use crate::store::{ObjectId, StatCache};
 use crate::tracking::records;
 
-pub struct PushOptions {
-    pub cwd: PathBuf,
-    pub paths: Vec<PathBuf>,
-    pub remote: Option<String>,
-    pub scope: Scope,
-    /// Parallel transfers (default: the remote's `jobs`, else 16).
-    pub jobs: Option<usize>,
-    pub runs: bool,
-}
+pub use super::transfer::TransferOptions as PushOptions;
 
 #[derive(Debug, Default, Serialize)]
 pub struct PushReport {

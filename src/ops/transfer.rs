@@ -26,6 +26,21 @@ pub fn open_remote(project: &Project, name: Option<&str>) -> Result<Remote> {
     Ok(Remote::open(project.root(), &name, cfg)?)
 }
 
+/// What `mlx push` and `mlx fetch` move, and how.
+pub struct TransferOptions {
+    /// Where relative `paths` start.
+    pub cwd: PathBuf,
+    /// Only these tracked paths (all when empty).
+    pub paths: Vec<PathBuf>,
+    /// The remote's name (default: `[core] remote`, or the only one).
+    pub remote: Option<String>,
+    pub scope: Scope,
+    /// Parallel transfers (default: the remote's `jobs`, else 16).
+    pub jobs: Option<usize>,
+    /// Run records too, and the objects their artifacts reference.
+    pub runs: bool,
+}
+
 /// Which commits' data a command moves.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {

@@ -691,7 +691,7 @@ fn gc_history_flags_with_dry_run_count_and_delete_nothing() {
         assert_eq!(p.objects(), before, "{flag}");
     }
     let a = p.mlx(&["gc", "--all-commits", "-n"]).success();
-    assert_eq!(stdout(&a), "would remove 1 objects (8 B), kept 4 objects (23 B)\n");
+    assert_eq!(stdout(&a), "would remove 1 object (8 B), kept 4 objects (23 B)\n");
 }
 
 #[test]

@@ -222,7 +222,7 @@ fn s3_gc_remote_and_runs() {
     mlx_s3(&p, p.root(), &["push", "-q"]).success();
     assert_eq!(s3_objects(&server).len(), 6, "4 objects, the new model and the run's log");
     let a = mlx_s3(&p, p.root(), &["gc", "--remote", "s3"]).success();
-    assert!(stdout(&a).contains("removed 1 objects"), "{}", stdout(&a));
+    assert!(stdout(&a).contains("removed 1 object "), "{}", stdout(&a));
     assert_eq!(s3_objects(&server).len(), 5);
 
     let clone = clone_of(&p, "clone");

@@ -238,7 +238,7 @@ fn gc_remote_deletes_what_nothing_references() {
     assert_eq!(json["removed_objects"], 1);
     assert_eq!(remote_objects(&store).len(), 5);
     let a = p.mlx(&["gc", "--remote", "store"]).success();
-    assert!(stdout(&a).contains("removed 1 objects"), "{}", stdout(&a));
+    assert!(stdout(&a).contains("removed 1 object "), "{}", stdout(&a));
     assert!(!remote_objects(&store).contains(&old));
     assert_eq!(remote_objects(&store).len(), 4);
 }
