@@ -93,10 +93,12 @@ pub enum Command {
 }
 
 pub fn init_logging(verbose: u8, quiet: bool) {
+    // The storage library logs each retry as a warning, with a backtrace: mlx reports the
+    // failure that matters itself, so its retries show only with -v.
     let default = match (quiet, verbose) {
         (true, _) => "error",
-        (_, 0) => "warn",
-        (_, 1) => "info",
+        (_, 0) => "warn,opendal=error",
+        (_, 1) => "info,opendal=warn",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("MLX_LOG")

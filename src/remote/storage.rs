@@ -63,7 +63,8 @@ impl Remote {
                 };
                 let cap = op.info().capability();
                 Backend::Dal {
-                    can_list: cap.list && cap.list_with_recursive,
+                    // Services without recursive listing get it walked for them.
+                    can_list: cap.list,
                     can_write: cap.write,
                     multi: cap.write_can_multi,
                     op,
@@ -130,17 +131,19 @@ impl Remote {
                     Err(self.io_err(l.root(), std::io::ErrorKind::NotFound.into()))
                 }
             }
+            // Listing one folder reaches the server the way real work does (S3 answers a
+            // missing bucket only to a listing); an HTTP remote gets a request for an object.
+            // A folder or object that does not exist yet is fine: nothing was pushed.
             Backend::Dal { op, rt, can_list, .. } => {
-                if *can_list {
-                    rt.block_on(async { op.lister_with("00/").await?.try_next().await })
-                        .map(|_| ())
-                        .map_err(|e| self.dal_err(&e))
+                let probe = if *can_list {
+                    rt.block_on(async { op.lister_with("00/").await?.try_next().await.map(|_| ()) })
                 } else {
-                    match rt.block_on(op.stat("/")) {
-                        Ok(_) => Ok(()),
-                        Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(()),
-                        Err(e) => Err(self.dal_err(&e)),
-                    }
+                    rt.block_on(op.stat(&key_of(&ObjectId::from_bytes([0; 32])))).map(|_| ())
+                };
+                match probe {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(self.dal_err(&e)),
                 }
             }
         }
@@ -171,13 +174,36 @@ impl Remote {
 
     async fn dal_list(&self, op: &Operator, dir: &str) -> Result<HashMap<ObjectId, u64>, Error> {
         let mut out = HashMap::new();
-        let mut lister = op.lister_with(dir).recursive(true).await.map_err(|e| self.dal_err(&e))?;
-        while let Some(entry) = lister.try_next().await.map_err(|e| self.dal_err(&e))? {
+        self.dal_walk(op, dir, |entry| {
             if let Some(id) = id_of_key(entry.path()) {
                 out.insert(id, entry.metadata().content_length());
             }
-        }
+        })
+        .await?;
         Ok(out)
+    }
+
+    /// Every entry under `dir`, recursively. A folder that does not exist (WebDAV and HTTP
+    /// answer 404 where S3 lists nothing) has no entries.
+    async fn dal_walk(
+        &self,
+        op: &Operator,
+        dir: &str,
+        mut each: impl FnMut(&opendal::Entry),
+    ) -> Result<(), Error> {
+        let mut lister = match op.lister_with(dir).recursive(true).await {
+            Ok(l) => l,
+            Err(e) if e.kind() == opendal::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(self.dal_err(&e)),
+        };
+        loop {
+            match lister.try_next().await {
+                Ok(Some(entry)) => each(&entry),
+                Ok(None) => return Ok(()),
+                Err(e) if e.kind() == opendal::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(self.dal_err(&e)),
+            }
+        }
     }
 
     /// Which of `wanted` the remote has, with their sizes. Many objects are checked by
@@ -215,25 +241,19 @@ impl Remote {
     ) -> Result<HashMap<ObjectId, u64>, Error> {
         use futures::StreamExt;
         rt.block_on(async {
-            let results: Vec<Result<Option<(ObjectId, u64)>, Error>> =
-                futures::stream::iter(wanted.iter().copied())
-                    .map(|id| async move {
-                        match op.stat(&key_of(&id)).await {
-                            Ok(m) => Ok(Some((id, m.content_length()))),
-                            Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(None),
-                            Err(e) => Err(self.dal_err(&e)),
-                        }
-                    })
-                    .buffer_unordered(self.jobs.max(1))
-                    .collect()
-                    .await;
-            let mut out = HashMap::new();
-            for r in results {
-                if let Some((id, size)) = r? {
-                    out.insert(id, size);
-                }
-            }
-            Ok(out)
+            // The first failure ends it: the remote itself is not answering.
+            let found: Vec<Option<(ObjectId, u64)>> = futures::stream::iter(wanted.iter().copied())
+                .map(|id| async move {
+                    match op.stat(&key_of(&id)).await {
+                        Ok(m) => Ok(Some((id, m.content_length()))),
+                        Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(None),
+                        Err(e) => Err(self.dal_err(&e)),
+                    }
+                })
+                .buffer_unordered(self.jobs.max(1))
+                .try_collect()
+                .await?;
+            Ok(found.into_iter().flatten().collect())
         })
     }
 
@@ -390,24 +410,12 @@ impl Remote {
             }),
             Backend::Dal { op, rt, .. } => rt.block_on(async {
                 let mut out = Vec::new();
-                let lister = op.lister_with(dir).recursive(true).await;
-                let mut lister = match lister {
-                    Ok(l) => l,
-                    Err(e) if e.kind() == opendal::ErrorKind::NotFound => return Ok(out),
-                    Err(e) => return Err(self.dal_err(&e)),
-                };
-                loop {
-                    match lister.try_next().await {
-                        Ok(Some(entry)) => {
-                            if entry.metadata().mode().is_file() {
-                                out.push(entry.path().trim_start_matches('/').to_owned());
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) if e.kind() == opendal::ErrorKind::NotFound => break,
-                        Err(e) => return Err(self.dal_err(&e)),
+                self.dal_walk(op, dir, |entry| {
+                    if entry.metadata().mode().is_file() {
+                        out.push(entry.path().trim_start_matches('/').to_owned());
                     }
-                }
+                })
+                .await?;
                 out.sort();
                 Ok(out)
             }),

@@ -239,6 +239,10 @@ fn dav_project() -> (TestProject, DavServer, PathBuf) {
     let p = TestProject::initialized();
     p.write("data/a.txt", "alpha\n");
     p.write("data/sub/b.txt", "bravo\n");
+    // Enough objects that push lists the (not yet existing) folder instead of asking for each.
+    for i in 0..100 {
+        p.write(format!("data/many/{i:03}.txt"), format!("file {i}\n"));
+    }
     p.mlx(&["add", "data"]).success();
     let root = p.temp_dir().join("dav");
     let server = DavServer::start(&root);
@@ -251,7 +255,7 @@ fn dav_project() -> (TestProject, DavServer, PathBuf) {
 fn webdav_push_and_pull_into_a_fresh_clone() {
     let (p, _server, root) = dav_project();
     let a = p.mlx(&["push"]).success();
-    assert!(stdout(&a).starts_with("pushed 3 objects"), "{}", stdout(&a));
+    assert!(stdout(&a).starts_with("pushed 103 objects"), "{}", stdout(&a));
     let h = p.pointer_hash("data");
     assert!(root.join("store").join(&h[..2]).join(&h[2..]).is_file());
     let clone = clone_of(&p, "clone");
@@ -259,6 +263,15 @@ fn webdav_push_and_pull_into_a_fresh_clone() {
     assert_eq!(std::fs::read_to_string(clone.join("data/a.txt")).unwrap(), "alpha\n");
     let json = p.json(&["push"]);
     assert_eq!(json["uploaded"], 0);
+    // WebDAV lists folder by folder: status and gc work on it like on S3.
+    p.write("data/a.txt", "alpha, changed\n");
+    p.mlx(&["add", "data"]).success();
+    p.mlx(&["status", "--remote", "dav", "--check"]).code(1);
+    p.mlx(&["push", "-q"]).success();
+    p.mlx(&["status", "--remote", "dav", "--check"]).success();
+    let json = p.json(&["gc", "--remote", "dav"]);
+    assert_eq!(json["removed_objects"], 2, "the old manifest and the old a.txt: {json}");
+    assert_eq!(json["kept_objects"], 103);
 }
 
 #[test]
