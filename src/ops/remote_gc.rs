@@ -34,6 +34,8 @@ pub struct RemoteGcReport {
     pub commits_scanned: u64,
     /// Run records on the remote whose artifacts were kept.
     pub run_records: u64,
+    /// Temp files of uploads interrupted over a day ago, deleted (folder remotes).
+    pub stale_temp_files: u64,
 }
 
 pub fn run(
@@ -81,6 +83,7 @@ pub fn run(
         removed_bytes: 0,
         commits_scanned: commits,
         run_records: names.len() as u64,
+        stale_temp_files: 0,
     };
     let mut doomed = Vec::new();
     for (id, size) in objects {
@@ -92,6 +95,9 @@ pub fn run(
             report.removed_bytes += size;
             doomed.push(id);
         }
+    }
+    if !opts.dry_run {
+        report.stale_temp_files = remote.clean_stale_temp()?;
     }
     if !opts.dry_run && !doomed.is_empty() {
         reporter.start("deleting", doomed.len() as u64);

@@ -147,6 +147,27 @@ impl LocalDir {
         fs::read(self.root.join(name))
     }
 
+    /// Delete temp files that interrupted uploads left in shard folders more than a day ago
+    /// (another machine sharing the folder may be writing the recent ones). Returns how many.
+    pub fn clean_stale_temp(&self) -> io::Result<u64> {
+        let day = std::time::Duration::from_secs(24 * 3600);
+        let mut removed = 0;
+        for shard in 0..=255u8 {
+            let Ok(entries) = std::fs::read_dir(self.root.join(format!("{shard:02x}"))) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let stale = entry.file_name().to_string_lossy().starts_with(".tmp-")
+                    && entry.metadata()?.modified()?.elapsed().is_ok_and(|age| age > day);
+                if stale {
+                    fs_util::remove_file_if_exists(&entry.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// Make what this process wrote durable: one `syncfs` of the remote's filesystem.
     pub fn sync(&self) -> io::Result<()> {
         rustix::fs::syncfs(fs::File::open(&self.root)?.file())?;

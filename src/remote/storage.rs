@@ -443,6 +443,15 @@ impl Remote {
         }
     }
 
+    /// Remove what interrupted uploads left behind, where the storage can hold such leftovers
+    /// (a folder remote's temp files; object stores never show half an object).
+    pub fn clean_stale_temp(&self) -> Result<u64, Error> {
+        match &self.backend {
+            Backend::Local(l) => l.clean_stale_temp().map_err(|e| self.io_err(l.root(), e)),
+            Backend::Dal { .. } => Ok(0),
+        }
+    }
+
     /// Make finished uploads durable where the storage needs telling (a local folder).
     pub fn finish_writes(&self) -> Result<(), Error> {
         match &self.backend {

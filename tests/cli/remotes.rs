@@ -237,8 +237,18 @@ fn gc_remote_deletes_what_nothing_references() {
     let json = p.json(&["gc", "--remote", "store", "--dry-run"]);
     assert_eq!(json["removed_objects"], 1);
     assert_eq!(remote_objects(&store).len(), 5);
+    // Temp files of uploads interrupted long ago go too; a recent one may be another
+    // machine's upload in progress and stays.
+    let shard = store.join(&old[..2]);
+    let stale = shard.join(".tmp-4000000-1");
+    let recent = shard.join(".tmp-4000000-2");
+    std::fs::write(&stale, "half").unwrap();
+    std::fs::write(&recent, "half").unwrap();
+    let two_days = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 24 * 3600);
+    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(two_days).unwrap();
     let a = p.mlx(&["gc", "--remote", "store"]).success();
     assert!(stdout(&a).contains("removed 1 object "), "{}", stdout(&a));
+    assert!(!stale.exists() && recent.exists());
     assert!(!remote_objects(&store).contains(&old));
     assert_eq!(remote_objects(&store).len(), 4);
 }
