@@ -159,6 +159,9 @@ pub fn fetch(ctx: &Context, a: &FetchArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result<()> {
+    for why in &report.invalid_run_records {
+        out.warn(&format!("skipped {why}"));
+    }
     if runs {
         out.line(&format!(
             "merged {} ({} new {})",

@@ -41,6 +41,8 @@ pub struct FetchReport {
     /// With --runs: records merged, of which runs new to this clone.
     pub runs_merged: u64,
     pub runs_new: u64,
+    /// Run records that could not be read, with why; skipped.
+    pub invalid_run_records: Vec<String>,
 }
 
 impl FetchReport {
@@ -188,7 +190,16 @@ fn merge_records(
     let mut merged = Vec::new();
     for name in names {
         let bytes = remote.get_named(&name)?;
-        let outcome = records::merge(conn, &name, &bytes)?;
+        // A damaged or foreign record is reported and skipped: it must not keep the team's
+        // other runs out. It changed nothing, and is looked at again next time.
+        let outcome = match records::merge(conn, &name, &bytes) {
+            Ok(outcome) => outcome,
+            Err(crate::tracking::Error::Invalid(why)) => {
+                report.invalid_run_records.push(why);
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         report.runs_merged += 1;
         if outcome.new_run {
             report.runs_new += 1;

@@ -285,7 +285,7 @@ fn the_pre_push_hook_pushes_the_data_of_pushed_commits() {
 
 #[test]
 fn runs_are_shared_through_the_remote() {
-    let (p, _store) = project_with_remote();
+    let (p, store) = project_with_remote();
     let script = format!("{0} log param lr=0.01 && {0} log metric acc=0.91", mlx_bin());
     p.mlx(&["run", "--name", "baseline", "--", "sh", "-c", &script]).success();
     let a = p.mlx(&["push", "--runs"]).success();
@@ -306,6 +306,14 @@ fn runs_are_shared_through_the_remote() {
     assert!(stdout(&a).contains("merged 0 run records (0 new runs)"), "{}", stdout(&a));
     let a = p.mlx_in(&clone, &["push", "--runs"]).success();
     assert!(stdout(&a).contains("pushed 0 run records; 1 already there"), "{}", stdout(&a));
+    // A damaged record on the remote is skipped with a warning; the others still merge.
+    let bad = store.join("runs/0000000000zz/00000000000000000000000000000000.json");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    std::fs::write(&bad, "{ not json").unwrap();
+    let other = clone_of(&p, "other");
+    let a = p.mlx_in(&other, &["fetch", "--runs"]).success();
+    assert!(stdout(&a).contains("merged 1 run record (1 new run)"), "{}", stdout(&a));
+    assert!(stderr(&a).contains("skipped run record runs/0000000000zz/"), "{}", stderr(&a));
 }
 
 #[test]
