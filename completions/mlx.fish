@@ -115,7 +115,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand gc" -s v -l verbose -d 'Log more
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -s r -l remote -d 'The remote (default: `[core] remote`, or the only one)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand push" -l rev -d 'The data of this commit, branch or tag instead of the workspace' -r
-complete -c mlx -n "__fish_mlx_using_subcommand push" -s j -l jobs -d 'Parallel transfers (default: the remote\'s `jobs` setting, else 16)' -r
+complete -c mlx -n "__fish_mlx_using_subcommand push" -s j -l jobs -d 'Parallel transfers (default: the remote\'s `jobs` setting, else 32)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand push" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand push" -l all-branches -d 'Also the data at the tip of every local branch'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -l all-tags -d 'Also the data of every tag'
@@ -127,7 +127,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand push" -s v -l verbose -d 'Log mo
 complete -c mlx -n "__fish_mlx_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -s r -l remote -d 'The remote (default: `[core] remote`, or the only one)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -l rev -d 'The data of this commit, branch or tag instead of the workspace' -r
-complete -c mlx -n "__fish_mlx_using_subcommand fetch" -s j -l jobs -d 'Parallel transfers (default: the remote\'s `jobs` setting, else 16)' -r
+complete -c mlx -n "__fish_mlx_using_subcommand fetch" -s j -l jobs -d 'Parallel transfers (default: the remote\'s `jobs` setting, else 32)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -l all-branches -d 'Also the data at the tip of every local branch'
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -l all-tags -d 'Also the data of every tag'
@@ -139,7 +139,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand fetch" -s v -l verbose -d 'Log m
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -s r -l remote -d 'The remote (default: `[core] remote`, or the only one)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -l rev -d 'The data of this commit, branch or tag instead of the workspace' -r
-complete -c mlx -n "__fish_mlx_using_subcommand pull" -s j -l jobs -d 'Parallel transfers (default: the remote\'s `jobs` setting, else 16)' -r
+complete -c mlx -n "__fish_mlx_using_subcommand pull" -s j -l jobs -d 'Parallel transfers (default: the remote\'s `jobs` setting, else 32)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -l all-branches -d 'Also the data at the tip of every local branch'
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -l all-tags -d 'Also the data of every tag'

@@ -74,7 +74,7 @@ pub struct RemoteConfig {
     pub user: Option<String>,
     /// WebDAV/HTTP password, or Azure storage account key.
     pub password: Option<String>,
-    /// Parallel transfers for this remote (default 16).
+    /// Parallel transfers for this remote (default 32).
     pub jobs: Option<usize>,
 }
 

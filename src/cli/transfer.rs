@@ -34,7 +34,7 @@ pub struct TransferArgs {
     /// Also the data of every commit in history
     #[arg(long)]
     all_commits: bool,
-    /// Parallel transfers (default: the remote's `jobs` setting, else 16)
+    /// Parallel transfers (default: the remote's `jobs` setting, else 32)
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     jobs: Option<u16>,
     /// Also run records (params, metrics, tags, artifacts) so teammates see them in `mlx exp list`

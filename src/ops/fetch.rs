@@ -18,7 +18,8 @@ use crate::store::stat_cache::Rows;
 use crate::store::{ObjectId, Staged, StatCache};
 use crate::tracking::records;
 
-/// Objects committed to the cache together (one `syncfs` each).
+/// Objects committed to the cache together (one `syncfs` each): what an interrupted fetch can
+/// lose, and how often the parallel downloads wait for each other.
 const BATCH: usize = 512;
 
 pub use super::transfer::TransferOptions as FetchOptions;

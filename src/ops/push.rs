@@ -66,8 +66,8 @@ pub fn push_to(
         ..PushReport::default()
     };
     // Which tracked paths this clone cannot push in full.
-    let missing: HashSet<ObjectId> =
-        needed.iter().filter(|n| !project.cache().contains(&n.id)).map(|n| n.id).collect();
+    let all: Vec<ObjectId> = needed.iter().map(|n| n.id).collect();
+    let missing: HashSet<ObjectId> = project.cache().missing(&all).into_iter().collect();
     report.missing_locally = unknown;
     for t in &tracked {
         if missing.contains(&t.pointer.hash)
@@ -87,13 +87,20 @@ pub fn push_to(
     // An object of the wrong size on the remote (a write cut short) is sent again.
     let mut to_send = Vec::new();
     for n in &local {
-        let size = std::fs::metadata(project.cache().object_path(&n.id))?.len();
+        // Pointers and manifests record file sizes; a manifest's own size is looked up.
+        let size = match n.size {
+            Some(size) => size,
+            None => std::fs::metadata(project.cache().object_path(&n.id))?.len(),
+        };
         match present.get(&n.id) {
             Some(s) if *s == size => report.already_there += 1,
             _ => to_send.push((n.id, size)),
         }
     }
 
+    if to_send.is_empty() && !opts.runs {
+        return Ok(report);
+    }
     let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
     let total_bytes: u64 = to_send.iter().map(|(_, s)| s).sum();
     reporter.start(&format!("pushing {} objects", to_send.len()), total_bytes);

@@ -35,7 +35,7 @@ pub struct TransferOptions {
     /// The remote's name (default: `[core] remote`, or the only one).
     pub remote: Option<String>,
     pub scope: Scope,
-    /// Parallel transfers (default: the remote's `jobs`, else 16).
+    /// Parallel transfers (default: the remote's `jobs`, else 32).
     pub jobs: Option<usize>,
     /// Run records too, and the objects their artifacts reference.
     pub runs: bool,

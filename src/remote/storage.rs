@@ -22,8 +22,9 @@ const SINGLE_REQUEST: u64 = 16 << 20;
 const PART: usize = 16 << 20;
 /// Parts of one object in flight at once.
 const PARTS_IN_FLIGHT: usize = 4;
-/// Default parallel transfers: network latency, not cores, is what they hide.
-pub const DEFAULT_JOBS: usize = 16;
+/// Default parallel transfers: network latency, not cores, is what they hide (a request to a
+/// cloud store takes tens of milliseconds, most of it waiting).
+pub const DEFAULT_JOBS: usize = 32;
 
 pub struct Remote {
     name: String,
