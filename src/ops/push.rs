@@ -11,6 +11,8 @@ use super::transfer::{self, Needed};
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::remote::Remote;
+use crate::store::manifest::EntryKind;
+use crate::store::pointer::Kind;
 use crate::store::stat_cache::Rows;
 use crate::store::{ObjectId, StatCache};
 use crate::tracking::records;
@@ -80,13 +82,40 @@ pub fn push_to(
     let local: Vec<Needed> = needed.into_iter().filter(|n| !missing.contains(&n.id)).collect();
     report.objects = local.len() as u64;
 
-    let ids: Vec<ObjectId> = local.iter().map(|n| n.id).collect();
-    reporter.start("checking the remote", ids.len() as u64);
+    // A directory's listing (manifest) goes up only after all its files, so one found on the
+    // remote stands for the whole directory: a push with nothing new asks one question per
+    // directory instead of one per file.
+    let mut dir_ids: Vec<ObjectId> = tracked
+        .iter()
+        .filter(|t| t.pointer.kind == Kind::Directory && !missing.contains(&t.pointer.hash))
+        .map(|t| t.pointer.hash)
+        .collect();
+    dir_ids.sort_unstable();
+    dir_ids.dedup();
+    reporter.start("checking the remote", local.len() as u64);
+    let dirs_there = remote.present(&dir_ids)?;
+    let mut covered: HashSet<ObjectId> = HashSet::new();
+    for id in dirs_there.keys() {
+        if let Some(m) = transfer::cached_manifest(project, id)? {
+            covered.insert(*id);
+            covered.extend(m.entries().iter().filter_map(|e| match e.kind {
+                EntryKind::File { hash, .. } => Some(hash),
+                _ => None,
+            }));
+        }
+    }
+    let ids: Vec<ObjectId> =
+        local.iter().map(|n| n.id).filter(|id| !covered.contains(id)).collect();
     let present = remote.present(&ids)?;
     reporter.finish();
     // An object of the wrong size on the remote (a write cut short) is sent again.
-    let mut to_send = Vec::new();
+    let mut files = Vec::new();
+    let mut listings = Vec::new();
     for n in &local {
+        if covered.contains(&n.id) {
+            report.already_there += 1;
+            continue;
+        }
         // Pointers and manifests record file sizes; a manifest's own size is looked up.
         let size = match n.size {
             Some(size) => size,
@@ -94,9 +123,11 @@ pub fn push_to(
         };
         match present.get(&n.id) {
             Some(s) if *s == size => report.already_there += 1,
-            _ => to_send.push((n.id, size)),
+            _ if dir_ids.binary_search(&n.id).is_ok() => listings.push((n.id, size)),
+            _ => files.push((n.id, size)),
         }
     }
+    let to_send: Vec<(ObjectId, u64)> = files.iter().chain(&listings).copied().collect();
 
     if to_send.is_empty() && !opts.runs {
         return Ok(report);
@@ -107,7 +138,7 @@ pub fn push_to(
     let sent = AtomicU64::new(0);
     let sent_bytes = AtomicU64::new(0);
     let jobs = opts.jobs.unwrap_or_else(|| remote.jobs());
-    let failures = transfer::run_parallel(jobs, &to_send, |(id, size)| {
+    let send = |(id, size): &(ObjectId, u64)| {
         // Never spread a damaged object: check it first (free when the stat cache vouches).
         project.cache().verify_before_use(id, &stat)?;
         remote.upload(id, &project.cache().object_path(id), *size)?;
@@ -115,7 +146,12 @@ pub fn push_to(
         sent_bytes.fetch_add(*size, Ordering::Relaxed);
         reporter.advance(*size);
         Ok(())
-    })?;
+    };
+    // The files first; the listings only once every file is there.
+    let mut failures = transfer::run_parallel(jobs, &files, send)?;
+    if failures.is_empty() {
+        failures = transfer::run_parallel(jobs, &listings, send)?;
+    }
     reporter.finish();
     report.uploaded = sent.into_inner();
     report.uploaded_bytes = sent_bytes.into_inner();

@@ -87,7 +87,7 @@ fn push_then_pull_into_a_fresh_clone_restores_the_data() {
 
 #[test]
 fn a_second_push_uploads_nothing_and_json_counts_it() {
-    let (p, _store) = project_with_remote();
+    let (p, store) = project_with_remote();
     p.mlx(&["push", "-q"]).success();
     let json = p.json(&["push"]);
     assert_eq!(json["uploaded"], 0);
@@ -99,6 +99,12 @@ fn a_second_push_uploads_nothing_and_json_counts_it() {
     p.mlx(&["add", "data"]).success();
     let json = p.json(&["push"]);
     assert_eq!(json["uploaded"], 2, "new manifest and new a.txt: {json}");
+    // A directory whose listing is on the remote counts as there, files and all: the listing
+    // only goes up after them.
+    std::fs::remove_file(remote_path(&store, &hash_hex(b"bravo\n"))).unwrap();
+    let json = p.json(&["push"]);
+    assert_eq!(json["uploaded"], 0);
+    assert_eq!(json["already_there"], 4);
 }
 
 #[test]
