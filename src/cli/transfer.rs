@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use mlx::fs_util::human_size;
 use mlx::ops::checkout::{self, CheckoutOptions};
-use mlx::ops::fetch::{self, FetchOptions, FetchReport};
-use mlx::ops::push::{self, PushOptions};
+use mlx::ops::fetch::{self, FetchReport};
+use mlx::ops::push;
 use mlx::ops::tracked::Source;
-use mlx::ops::transfer::Scope;
+use mlx::ops::transfer::{Scope, TransferOptions};
 
 use super::context::Context;
 use super::exit::ExitStatus;
@@ -45,6 +45,18 @@ pub struct TransferArgs {
 }
 
 impl TransferArgs {
+    /// What `mlx push` and `mlx fetch` take.
+    fn options(&self, ctx: &Context) -> TransferOptions {
+        TransferOptions {
+            cwd: ctx.cwd().to_path_buf(),
+            paths: self.paths.clone(),
+            remote: self.remote.clone(),
+            scope: self.scope(),
+            jobs: self.jobs.map(usize::from),
+            runs: self.runs,
+        }
+    }
+
     fn scope(&self) -> Scope {
         Scope {
             rev: self.rev.clone(),
@@ -99,15 +111,7 @@ pub struct PullArgs {
 pub fn push(ctx: &Context, a: &PushArgs) -> anyhow::Result<ExitStatus> {
     let a = &a.args;
     let project = ctx.project()?;
-    let opts = PushOptions {
-        cwd: ctx.cwd().to_path_buf(),
-        paths: a.paths.clone(),
-        remote: a.remote.clone(),
-        scope: a.scope(),
-        jobs: a.jobs.map(usize::from),
-        runs: a.runs,
-    };
-    let report = push::run(project, &opts, ctx.reporter(a.format.json).as_ref())?;
+    let report = push::run(project, &a.options(ctx), ctx.reporter(a.format.json).as_ref())?;
     let out = ctx.output();
     if a.format.json {
         out.json(&report)?;
@@ -134,21 +138,10 @@ pub fn push(ctx: &Context, a: &PushArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn fetch_opts(ctx: &Context, a: &TransferArgs) -> FetchOptions {
-    FetchOptions {
-        cwd: ctx.cwd().to_path_buf(),
-        paths: a.paths.clone(),
-        remote: a.remote.clone(),
-        scope: a.scope(),
-        jobs: a.jobs.map(usize::from),
-        runs: a.runs,
-    }
-}
-
 pub fn fetch(ctx: &Context, a: &FetchArgs) -> anyhow::Result<ExitStatus> {
     let a = &a.args;
     let project = ctx.project()?;
-    let report = fetch::run(project, &fetch_opts(ctx, a), ctx.reporter(a.format.json).as_ref())?;
+    let report = fetch::run(project, &a.options(ctx), ctx.reporter(a.format.json).as_ref())?;
     let out = ctx.output();
     if a.format.json {
         out.json(&report)?;
@@ -205,7 +198,7 @@ pub fn pull(ctx: &Context, p: &PullArgs) -> anyhow::Result<ExitStatus> {
     let a = &p.args;
     let project = ctx.project()?;
     let reporter = ctx.reporter(a.format.json);
-    let fetched = fetch::run(project, &fetch_opts(ctx, a), reporter.as_ref())?;
+    let fetched = fetch::run(project, &a.options(ctx), reporter.as_ref())?;
     let opts = CheckoutOptions {
         cwd: ctx.cwd().to_path_buf(),
         paths: a.paths.clone(),

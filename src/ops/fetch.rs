@@ -96,7 +96,7 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
         transfer::objects_needed(&tracked, manifest)?;
     report.unknown_directories = unknown;
     if opts.runs {
-        let (more, _) = transfer::run_artifact_objects(&conn, manifest)?;
+        let (more, _) = transfer::objects_needed(&transfer::run_artifacts(&conn)?, manifest)?;
         let have: HashSet<ObjectId> = needed.iter().map(|n| n.id).collect();
         needed.extend(more.into_iter().filter(|n| !have.contains(&n.id)));
     }

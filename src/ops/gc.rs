@@ -6,9 +6,8 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+use super::Result;
 use super::transfer::{self, Scope};
-use super::{Result, tracked};
-use crate::pipeline::lock::LockFile;
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::store::{ObjectId, StatCache};
@@ -43,40 +42,28 @@ pub struct GcReport {
 
 pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Result<GcReport> {
     let _lock = project.lock(reporter)?;
-    let mut keep: HashSet<ObjectId> = HashSet::new();
-    let mut unknown_manifests = Vec::new();
-    let mut tracked_sets = tracked::load(project, Vec::new())?;
-    tracked_sets.extend(tracked::lock_outs(&LockFile::read(project.root())?));
-    let mut commits_scanned = 0;
-    if opts.all_branches || opts.all_tags || opts.all_commits {
-        let scope = Scope {
-            rev: None,
-            commits: Vec::new(),
-            all_branches: opts.all_branches,
-            all_tags: opts.all_tags,
-            all_commits: opts.all_commits,
-        };
-        let (more, n) = transfer::tracked_in_history(project, &scope)?;
-        tracked_sets.extend(more);
-        commits_scanned = n;
+    let scope = Scope {
+        all_branches: opts.all_branches,
+        all_tags: opts.all_tags,
+        all_commits: opts.all_commits,
+        ..Scope::default()
+    };
+    let (tracked, commits_scanned) =
+        transfer::tracked_in_scope(project, project.root(), &[], &scope)?;
+    let manifest = |id: &ObjectId| transfer::cached_manifest(project, id);
+    let (needed, unknown) = transfer::objects_needed(&tracked, manifest)?;
+    let mut unknown_manifests: Vec<String> = Vec::new();
+    for target in unknown {
+        if !unknown_manifests.contains(&target) {
+            unknown_manifests.push(target);
+        }
     }
+    let mut keep: HashSet<ObjectId> = needed.iter().map(|n| n.id).collect();
     // Run artifacts and logs are kept as long as their runs exist.
     let conn = project.open_db()?;
-    let manifest = |id: &ObjectId| transfer::cached_manifest(project, id);
-    let (artifact_objects, _) = transfer::run_artifact_objects(&conn, manifest)?;
-    let artifacts = crate::tracking::runs::artifact_objects(&conn)?.len() as u64;
+    let artifacts = transfer::run_artifacts(&conn)?;
+    let (artifact_objects, _) = transfer::objects_needed(&artifacts, manifest)?;
     keep.extend(artifact_objects.iter().map(|n| n.id));
-    let mut expanded: HashSet<ObjectId> = HashSet::new();
-    for t in tracked_sets {
-        if !expanded.insert(t.pointer.hash) {
-            continue;
-        }
-        let (ids, complete) = tracked::objects_of(project, &t)?;
-        if !complete && !unknown_manifests.contains(&t.target.to_string()) {
-            unknown_manifests.push(t.target.to_string());
-        }
-        keep.extend(ids);
-    }
     let objects = project.cache().list()?;
     let mut report = GcReport {
         dry_run: opts.dry_run,
@@ -86,7 +73,7 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
         removed_bytes: 0,
         unknown_manifests,
         commits_scanned,
-        run_artifacts: artifacts,
+        run_artifacts: artifacts.len() as u64,
     };
     let mut removed = Vec::new();
     reporter.start("collecting garbage", objects.len() as u64);

@@ -11,7 +11,6 @@ use super::transfer::{self, Needed};
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::remote::Remote;
-use crate::store::manifest::EntryKind;
 use crate::store::pointer::Kind;
 use crate::store::stat_cache::Rows;
 use crate::store::{ObjectId, StatCache};
@@ -57,7 +56,7 @@ pub fn push_to(
     let (mut needed, unknown) = transfer::objects_needed(&tracked, manifest)?;
     let conn = project.open_db()?;
     if opts.runs {
-        let (more, _) = transfer::run_artifact_objects(&conn, manifest)?;
+        let (more, _) = transfer::objects_needed(&transfer::run_artifacts(&conn)?, manifest)?;
         let have: HashSet<ObjectId> = needed.iter().map(|n| n.id).collect();
         needed.extend(more.into_iter().filter(|n| !have.contains(&n.id)));
     }
@@ -98,10 +97,7 @@ pub fn push_to(
     for id in dirs_there.keys() {
         if let Some(m) = transfer::cached_manifest(project, id)? {
             covered.insert(*id);
-            covered.extend(m.entries().iter().filter_map(|e| match e.kind {
-                EntryKind::File { hash, .. } => Some(hash),
-                _ => None,
-            }));
+            covered.extend(m.file_hashes());
         }
     }
     let ids: Vec<ObjectId> =

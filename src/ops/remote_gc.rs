@@ -14,7 +14,7 @@ use crate::progress::Reporter;
 use crate::project::Project;
 use crate::remote::{self, Remote};
 use crate::store::ObjectId;
-use crate::store::manifest::Manifest;
+use crate::tracking::records;
 
 pub struct RemoteGcOptions {
     pub remote: Option<String>,
@@ -52,23 +52,20 @@ pub fn run(
     refuse_unknown(&remote, &unknown)?;
     let mut keep: HashSet<ObjectId> = needed.iter().map(|n| n.id).collect();
 
+    // Artifacts of local runs, and of every run record on the remote (teammates' included).
     let conn = project.open_db()?;
-    let (artifacts, unknown) = transfer::run_artifact_objects(&conn, manifest)?;
-    refuse_unknown(&remote, &unknown)?;
-    keep.extend(artifacts.iter().map(|n| n.id));
+    let mut artifacts = transfer::run_artifacts(&conn)?;
     let names: Vec<String> =
         remote.list_names("runs/")?.into_iter().filter(|n| n.ends_with(".json")).collect();
     for name in &names {
-        for (id, directory) in record_artifacts(&remote.get_named(name)?) {
-            keep.insert(id);
-            if directory {
-                match manifest(&id)? {
-                    Some(m) => keep.extend(files_of(&m)),
-                    None => refuse_unknown(&remote, &[format!("artifact {id} of {name}")])?,
-                }
-            }
+        // An unreadable record names nothing that could be kept.
+        if let Ok(rows) = records::artifacts_of(name, &remote.get_named(name)?) {
+            artifacts.extend(transfer::artifacts_as_tracked(rows)?);
         }
     }
+    let (artifact_objects, unknown) = transfer::objects_needed(&artifacts, manifest)?;
+    refuse_unknown(&remote, &unknown)?;
+    keep.extend(artifact_objects.iter().map(|n| n.id));
 
     reporter.start("listing the remote", 0);
     let objects = remote.list_objects()?;
@@ -110,13 +107,6 @@ pub fn run(
     Ok(report)
 }
 
-fn files_of(m: &Manifest) -> impl Iterator<Item = ObjectId> + '_ {
-    m.entries().iter().filter_map(|e| match e.kind {
-        crate::store::manifest::EntryKind::File { hash, .. } => Some(hash),
-        _ => None,
-    })
-}
-
 fn refuse_unknown(remote: &Remote, unknown: &[String]) -> Result<()> {
     match unknown.first() {
         None => Ok(()),
@@ -128,17 +118,4 @@ fn refuse_unknown(remote: &Remote, unknown: &[String]) -> Result<()> {
         }
         .into()),
     }
-}
-
-/// The artifact objects a run record names, and whether each is a directory (a manifest).
-fn record_artifacts(bytes: &[u8]) -> Vec<(ObjectId, bool)> {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else { return Vec::new() };
-    let Some(list) = value.get("artifacts").and_then(|a| a.as_array()) else { return Vec::new() };
-    list.iter()
-        .filter_map(|a| {
-            let id = ObjectId::from_hex(a.get("hash")?.as_str()?).ok()?;
-            let directory = a.get("kind").and_then(|k| k.as_str()) == Some("directory");
-            Some((id, directory))
-        })
-        .collect()
 }

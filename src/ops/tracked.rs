@@ -94,25 +94,6 @@ pub fn manifest_of(project: &Project, id: ObjectId) -> Result<Manifest> {
     Ok(Manifest::decode(id, &bytes)?)
 }
 
-/// Every object a tracked path needs: the pointer's object plus, for a directory, its files.
-/// `None` in the second slot when the manifest itself is not in the cache.
-pub fn objects_of(project: &Project, t: &Tracked) -> Result<(Vec<ObjectId>, bool)> {
-    let mut ids = vec![t.pointer.hash];
-    if t.pointer.kind == pointer::Kind::Directory {
-        match manifest_of(project, t.pointer.hash) {
-            Ok(m) => ids.extend(m.entries().iter().filter_map(|e| match e.kind {
-                store::manifest::EntryKind::File { hash, .. } => Some(hash),
-                _ => None,
-            })),
-            Err(super::Error::Store(store::Error::MissingObject { .. })) => {
-                return Ok((ids, false));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((ids, true))
-}
-
 /// Where pointers are read from: the work tree, or a commit's tree (never the work tree).
 #[derive(Debug, Clone, Default)]
 pub enum Source {

@@ -135,12 +135,17 @@ pub fn objects_needed(
 ) -> Result<(Vec<Needed>, Vec<String>)> {
     let mut out: HashMap<ObjectId, Option<u64>> = HashMap::new();
     let mut unknown = Vec::new();
+    // Commits share most pointers: each distinct directory is read once.
+    let mut expanded: HashSet<ObjectId> = HashSet::new();
     for t in tracked {
         match t.pointer.kind {
             Kind::File => {
                 out.insert(t.pointer.hash, Some(t.pointer.size));
             }
             Kind::Directory => {
+                if !expanded.insert(t.pointer.hash) {
+                    continue;
+                }
                 out.entry(t.pointer.hash).or_insert(None);
                 match manifest(&t.pointer.hash)? {
                     Some(m) => {
@@ -196,23 +201,24 @@ pub fn manifest_anywhere(
     Ok(Some(Manifest::decode(*id, &bytes)?))
 }
 
-/// Objects that run records reference (artifacts and logs; directories expanded through their
-/// manifests, which `manifest` provides).
-pub fn run_artifact_objects(
-    conn: &rusqlite::Connection,
-    manifest: impl FnMut(&ObjectId) -> Result<Option<Manifest>>,
-) -> Result<(Vec<Needed>, Vec<String>)> {
-    let mut tracked_list = Vec::new();
-    for (hash, kind, size) in crate::tracking::runs::artifact_objects(conn)? {
+/// Run artifacts and logs as tracked paths (a directory artifact is its manifest), for
+/// [`objects_needed`]: the objects that run records reference.
+pub fn run_artifacts(conn: &rusqlite::Connection) -> Result<Vec<Tracked>> {
+    artifacts_as_tracked(crate::tracking::runs::artifact_objects(conn)?)
+}
+
+/// Artifact rows `(hash, kind, size)` as tracked paths; rows with a bad hash are skipped.
+pub fn artifacts_as_tracked(rows: Vec<(String, String, u64)>) -> Result<Vec<Tracked>> {
+    let mut out = Vec::new();
+    for (hash, kind, size) in rows {
         let Ok(id) = ObjectId::from_hex(&hash) else { continue };
         // A directory artifact's size is its files' total; its manifest's own is unknown.
         let (kind, size) =
             if kind == "directory" { (Kind::Directory, 0) } else { (Kind::File, size) };
         let pointer = store::Pointer::new(kind, id, size, 0);
-        tracked_list.push(Tracked { target: RelPath::new("run-artifact")?, pointer });
+        out.push(Tracked { target: RelPath::new("run-artifact")?, pointer });
     }
-    let (needed, unknown) = objects_needed(&tracked_list, manifest)?;
-    Ok((needed, unknown))
+    Ok(out)
 }
 
 /// Errors that mean the remote as a whole is not working: stop starting new transfers.

@@ -117,6 +117,13 @@ impl Remote {
         dal::classify(&self.name, &self.shown, e)
     }
 
+    fn cannot_list(&self) -> Error {
+        Error::Config {
+            remote: self.name.clone(),
+            message: format!("{}: this storage cannot list its files", self.shown),
+        }
+    }
+
     fn read_only(&self) -> Error {
         Error::ReadOnly { remote: self.name.clone(), url: self.shown.clone() }
     }
@@ -165,10 +172,7 @@ impl Remote {
     pub fn list_objects(&self) -> Result<HashMap<ObjectId, u64>, Error> {
         match &self.backend {
             Backend::Local(l) => l.list_objects().map_err(|e| self.io_err(l.root(), e)),
-            Backend::Dal { can_list: false, .. } => Err(Error::Config {
-                remote: self.name.clone(),
-                message: format!("{}: this storage cannot list its objects", self.shown),
-            }),
+            Backend::Dal { can_list: false, .. } => Err(self.cannot_list()),
             Backend::Dal { op, rt, .. } => rt.block_on(self.dal_list(op, "")),
         }
     }
@@ -405,10 +409,7 @@ impl Remote {
     pub fn list_names(&self, dir: &str) -> Result<Vec<String>, Error> {
         match &self.backend {
             Backend::Local(l) => l.list_names(dir).map_err(|e| self.io_err(l.root(), e)),
-            Backend::Dal { can_list: false, .. } => Err(Error::Config {
-                remote: self.name.clone(),
-                message: format!("{}: this storage cannot list its files", self.shown),
-            }),
+            Backend::Dal { can_list: false, .. } => Err(self.cannot_list()),
             Backend::Dal { op, rt, .. } => rt.block_on(async {
                 let mut out = Vec::new();
                 self.dal_walk(op, dir, |entry| {

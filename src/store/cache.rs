@@ -323,12 +323,51 @@ impl Cache {
         Ok(dest)
     }
 
-    /// Every object in the cache with its size. Stray files that are not objects are skipped.
+    /// Every object in the cache with its size. Stray files that are not objects are skipped;
+    /// temp files of processes killed while writing are removed.
     pub fn list(&self) -> io::Result<Vec<(ObjectId, u64)>> {
         let mut out = Vec::new();
-        let entries = match std::fs::read_dir(&self.dir) {
+        self.walk(
+            |id, size| out.push((id, size)),
+            // Never an object, safe to drop.
+            |path| {
+                let _ = std::fs::remove_file(path);
+            },
+        )?;
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// What the cache holds and what dead processes left in it, counted without changing
+    /// anything (`mlx doctor`).
+    pub fn survey(&self) -> io::Result<Survey> {
+        let (mut objects, mut bytes, mut stray_temp) = (0, 0, 0);
+        self.walk(
+            |_, size| {
+                objects += 1;
+                bytes += size;
+            },
+            |_| stray_temp += 1,
+        )?;
+        stray_temp += self.stale_tmp_dirs().len() as u64;
+        let quarantined = match fs::read_dir(self.quarantine_dir()) {
+            Ok(entries) => entries.count() as u64,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(e),
+        };
+        Ok(Survey { objects, bytes, stray_temp, quarantined })
+    }
+
+    /// Every object (`object` gets its id and size) and every temp file of a dead process in
+    /// the shard folders (`stale` gets its path).
+    fn walk(
+        &self,
+        mut object: impl FnMut(ObjectId, u64),
+        mut stale: impl FnMut(PathBuf),
+    ) -> io::Result<()> {
+        let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e),
         };
         for shard in entries {
@@ -342,17 +381,15 @@ impl Cache {
                 let obj = obj?;
                 let Some(rest) = obj.file_name().to_str().map(str::to_owned) else { continue };
                 if let Ok(id) = ObjectId::from_hex(&format!("{prefix}{rest}")) {
-                    out.push((id, obj.metadata()?.len()));
+                    object(id, obj.metadata()?.len());
                 } else if let Some(pid) = stale_tmp_pid(&rest)
                     && !process_alive(pid)
                 {
-                    // Left by a process killed while writing: never an object, safe to drop.
-                    let _ = std::fs::remove_file(obj.path());
+                    stale(obj.path());
                 }
             }
         }
-        out.sort_unstable();
-        Ok(out)
+        Ok(())
     }
 
     /// Delete an object (gc). The read-only mode does not stop unlinking.
@@ -362,22 +399,39 @@ impl Cache {
 
     /// Remove temp folders left by processes that no longer run (killed mid-write).
     pub fn clean_stale_tmp(&self) -> io::Result<usize> {
-        let root = self.dir.join("tmp");
-        let Ok(entries) = std::fs::read_dir(&root) else { return Ok(0) };
-        let mut removed = 0;
-        for entry in entries.flatten() {
-            let alive = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<i32>().ok())
-                .is_some_and(process_alive);
-            if !alive {
-                fs::remove_dir_all(entry.path())?;
-                removed += 1;
-            }
+        let stale = self.stale_tmp_dirs();
+        for dir in &stale {
+            fs::remove_dir_all(dir)?;
         }
-        Ok(removed)
+        Ok(stale.len())
     }
+
+    /// The per-process temp folders (`tmp/<pid>`) of processes that no longer run.
+    fn stale_tmp_dirs(&self) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(self.dir.join("tmp")) else { return Vec::new() };
+        entries
+            .flatten()
+            .filter(|entry| {
+                !entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|n| n.parse::<i32>().ok())
+                    .is_some_and(process_alive)
+            })
+            .map(|entry| entry.path())
+            .collect()
+    }
+}
+
+/// What [`Cache::survey`] counts.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Survey {
+    pub objects: u64,
+    pub bytes: u64,
+    /// Temp files and folders of processes that no longer run.
+    pub stray_temp: u64,
+    /// Objects moved aside as corrupt.
+    pub quarantined: u64,
 }
 
 impl Drop for Cache {

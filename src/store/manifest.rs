@@ -101,6 +101,14 @@ impl Manifest {
         self.entries
     }
 
+    /// The objects of its files (symlinks and empty folders have none).
+    pub fn file_hashes(&self) -> impl Iterator<Item = ObjectId> + '_ {
+        self.entries.iter().filter_map(|e| match e.kind {
+            EntryKind::File { hash, .. } => Some(hash),
+            _ => None,
+        })
+    }
+
     /// Files only: count and total size.
     pub fn totals(&self) -> (u64, u64) {
         self.entries.iter().fold((0, 0), |(n, size), e| match e.kind {

@@ -460,6 +460,13 @@ fn check_name(name: &str, run_id: &str, bytes: &[u8]) -> Result<(), String> {
 /// and the metric points it lacks (a point is its key, step, timestamp and value; a point the
 /// record holds n times is present n times after the merge). A run still running here is left
 /// alone entirely. An invalid record is `Error::Invalid` and changes nothing.
+/// The artifacts (and logs) a record names, as `(hash, kind, size)` like
+/// [`crate::tracking::runs::artifact_objects`]; `Invalid` when the record cannot be read.
+pub fn artifacts_of(name: &str, bytes: &[u8]) -> Result<Vec<(String, String, u64)>, Error> {
+    let record = parse(bytes).map_err(|msg| Error::Invalid(format!("run record {name}: {msg}")))?;
+    Ok(record.artifacts.into_iter().map(|a| (a.hash, a.kind, a.size)).collect())
+}
+
 pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOutcome, Error> {
     let invalid = |msg: String| Error::Invalid(format!("run record {name}: {msg}"));
     let record = parse(bytes).map_err(invalid)?;
