@@ -80,16 +80,8 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
         .map(|t| Needed { id: t.pointer.hash, size: None })
         .collect();
     let mut missing_ids: HashSet<ObjectId> = HashSet::new();
-    download_all(
-        project,
-        &remote,
-        &stat,
-        jobs,
-        &manifests,
-        reporter,
-        &mut report,
-        &mut missing_ids,
-    )?;
+    let downloads = Downloads { project, remote: &remote, stat: &stat, jobs, reporter };
+    downloads.run(&manifests, &mut report, &mut missing_ids)?;
 
     let manifest = |id: &ObjectId| transfer::cached_manifest(project, id);
     let (mut needed, unknown): (Vec<Needed>, Vec<String>) =
@@ -107,7 +99,7 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
     // The listings fetched above are in the cache now, but were not there before.
     report.already_cached =
         (report.objects - to_get.len() as u64).saturating_sub(report.downloaded);
-    download_all(project, &remote, &stat, jobs, &to_get, reporter, &mut report, &mut missing_ids)?;
+    downloads.run(&to_get, &mut report, &mut missing_ids)?;
 
     for t in &tracked {
         if missing_ids.contains(&t.pointer.hash) {
@@ -122,58 +114,66 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
     Ok(report)
 }
 
-/// Download `items` into the cache in batches. Objects the remote lacks go to `missing`;
-/// any other failure ends the fetch with an error once the finished batch is committed.
-#[allow(clippy::too_many_arguments)]
-fn download_all(
-    project: &Project,
-    remote: &Remote,
-    stat: &StatCache,
+/// What downloads into the cache need: the remote, the stat cache that records what arrives,
+/// the parallelism and the progress display.
+struct Downloads<'a> {
+    project: &'a Project,
+    remote: &'a Remote,
+    stat: &'a StatCache,
     jobs: usize,
-    items: &[Needed],
-    reporter: &dyn Reporter,
-    report: &mut FetchReport,
-    missing: &mut HashSet<ObjectId>,
-) -> Result<()> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let total_bytes: u64 = items.iter().filter_map(|n| n.size).sum();
-    reporter.start(&format!("fetching {} objects", items.len()), total_bytes);
-    let got = AtomicU64::new(0);
-    let got_bytes = AtomicU64::new(0);
-    let absent = Mutex::new(Vec::new());
-    let mut outcome = Ok(());
-    for batch in items.chunks(BATCH) {
-        let staged: Mutex<Vec<Staged>> = Mutex::new(Vec::new());
-        let failures = transfer::run_parallel(jobs, batch, |n| {
-            match remote.download(&n.id, n.size, project.cache()) {
-                Ok(s) => {
-                    got.fetch_add(1, Ordering::Relaxed);
-                    let size = n.size.unwrap_or(0);
-                    got_bytes.fetch_add(size, Ordering::Relaxed);
-                    reporter.advance(size);
-                    staged.lock().expect("staged list poisoned").push(s);
-                    Ok(())
-                }
-                Err(remote::Error::Missing { .. }) => {
-                    absent.lock().expect("absent list poisoned").push(n.id);
-                    Ok(())
-                }
-                Err(e) => Err(e.into()),
-            }
-        })?;
-        project.cache().commit(staged.into_inner().expect("staged list poisoned"), stat)?;
-        if let Some(e) = transfer::transfers_error(failures, items.len()) {
-            outcome = Err(e);
-            break;
+    reporter: &'a dyn Reporter,
+}
+
+impl Downloads<'_> {
+    /// Download `items` into the cache in batches. Objects the remote lacks go to `missing`;
+    /// any other failure ends the fetch with an error once the finished batch is committed.
+    fn run(
+        &self,
+        items: &[Needed],
+        report: &mut FetchReport,
+        missing: &mut HashSet<ObjectId>,
+    ) -> Result<()> {
+        let Downloads { project, remote, stat, jobs, reporter } = *self;
+        if items.is_empty() {
+            return Ok(());
         }
+        let total_bytes: u64 = items.iter().filter_map(|n| n.size).sum();
+        reporter.start(&format!("fetching {} objects", items.len()), total_bytes);
+        let got = AtomicU64::new(0);
+        let got_bytes = AtomicU64::new(0);
+        let absent = Mutex::new(Vec::new());
+        let mut outcome = Ok(());
+        for batch in items.chunks(BATCH) {
+            let staged: Mutex<Vec<Staged>> = Mutex::new(Vec::new());
+            let failures = transfer::run_parallel(jobs, batch, |n| {
+                match remote.download(&n.id, n.size, project.cache()) {
+                    Ok(s) => {
+                        got.fetch_add(1, Ordering::Relaxed);
+                        let size = n.size.unwrap_or(0);
+                        got_bytes.fetch_add(size, Ordering::Relaxed);
+                        reporter.advance(size);
+                        staged.lock().expect("staged list poisoned").push(s);
+                        Ok(())
+                    }
+                    Err(remote::Error::Missing { .. }) => {
+                        absent.lock().expect("absent list poisoned").push(n.id);
+                        Ok(())
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            })?;
+            project.cache().commit(staged.into_inner().expect("staged list poisoned"), stat)?;
+            if let Some(e) = transfer::transfers_error(failures, items.len()) {
+                outcome = Err(e);
+                break;
+            }
+        }
+        reporter.finish();
+        report.downloaded += got.into_inner();
+        report.downloaded_bytes += got_bytes.into_inner();
+        missing.extend(absent.into_inner().expect("absent list poisoned"));
+        outcome
     }
-    reporter.finish();
-    report.downloaded += got.into_inner();
-    report.downloaded_bytes += got_bytes.into_inner();
-    missing.extend(absent.into_inner().expect("absent list poisoned"));
-    outcome
 }
 
 /// Download the run records this database has not seen and merge them by run id.
