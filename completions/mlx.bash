@@ -869,7 +869,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__gc)
-            opts="-r -n -C -q -v -h --all-branches --all-tags --all-commits --remote --dry-run --json --quiet --verbose --help"
+            opts="-r -n -C -q -v -h --workspace --all-branches --all-tags --all-commits --remote --dry-run --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -105,7 +105,8 @@ complete -c mlx -n "__fish_mlx_using_subcommand rm" -s v -l verbose -d 'Log more
 complete -c mlx -n "__fish_mlx_using_subcommand rm" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -s r -l remote -d 'Delete unreferenced objects on this remote instead of in the cache' -r
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand gc" -l all-branches -d 'Also keep data referenced at the tip of every local branch'
+complete -c mlx -n "__fish_mlx_using_subcommand gc" -l workspace -d 'Keep only what the workspace references (the default without --remote)'
+complete -c mlx -n "__fish_mlx_using_subcommand gc" -l all-branches -d 'Also keep data referenced at the tip of every branch, local or remote-tracking'
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -l all-tags -d 'Also keep data referenced by every tag'
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -l all-commits -d 'Also keep data referenced by any commit in history'
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -s n -l dry-run -d 'Only report what would be deleted'

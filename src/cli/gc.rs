@@ -6,19 +6,27 @@ use mlx::ops::remote_gc::{self, RemoteGcOptions};
 use mlx::ops::transfer::Scope;
 
 use super::context::Context;
-use super::exit::ExitStatus;
+use super::exit::{ExitStatus, UsageError};
 use super::output::{FormatArgs, counted};
 
 /// Delete cache objects that no pointer references
 ///
 /// Keeps what the workspace's pointers reference, plus, when asked, what the tips of branches,
-/// tags or every commit in history reference. Everything else is deleted.
+/// tags or every commit in history reference (remote-tracking branches count as branches).
+/// Artifacts of runs are always kept. Everything else is deleted.
+///
+/// With --remote, the objects are deleted from that remote, which others may share: say what
+/// to keep there with --all-commits (the safe choice), --all-branches, --all-tags or
+/// --workspace.
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  mlx gc --dry-run\n  mlx gc --all-commits   # keep every version ever committed\n  mlx gc --remote storage --all-commits --dry-run"
 )]
 pub struct GcArgs {
-    /// Also keep data referenced at the tip of every local branch
+    /// Keep only what the workspace references (the default without --remote)
+    #[arg(long, conflicts_with_all = ["all_branches", "all_tags", "all_commits"])]
+    workspace: bool,
+    /// Also keep data referenced at the tip of every branch, local or remote-tracking
     #[arg(long)]
     all_branches: bool,
     /// Also keep data referenced by every tag
@@ -73,6 +81,15 @@ pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn remote_gc(ctx: &Context, args: &GcArgs, remote: Option<&str>) -> anyhow::Result<ExitStatus> {
+    // A remote may hold what other clones and branches need: no default scope there.
+    if !(args.workspace || args.all_branches || args.all_tags || args.all_commits) {
+        anyhow::bail!(UsageError(
+            "gc --remote deletes data that other clones may need; say what to keep: \
+             --all-commits (what any commit of any branch or tag references: the safe choice), \
+             --all-branches, --all-tags, or --workspace (only what this workspace references)"
+                .into()
+        ));
+    }
     let project = ctx.project()?;
     let opts = RemoteGcOptions {
         remote: remote.map(str::to_owned),
@@ -82,6 +99,7 @@ fn remote_gc(ctx: &Context, args: &GcArgs, remote: Option<&str>) -> anyhow::Resu
             all_branches: args.all_branches,
             all_tags: args.all_tags,
             all_commits: args.all_commits,
+            remote_branches: true,
         },
         dry_run: args.dry_run,
     };

@@ -64,6 +64,7 @@ impl TransferArgs {
             all_branches: self.all_branches,
             all_tags: self.all_tags,
             all_commits: self.all_commits,
+            remote_branches: false,
         }
     }
 }

@@ -170,12 +170,20 @@ impl Repo {
         }
     }
 
-    /// The commits at the tips of local branches and/or tags.
-    pub fn ref_tips(&self, branches: bool, tags: bool) -> Result<Vec<Revision>, Error> {
+    /// The commits at the tips of local branches and/or tags; with `remote_branches`, of
+    /// remote-tracking branches (`refs/remotes/*`) too when branches are asked for.
+    pub fn ref_tips(
+        &self,
+        branches: bool,
+        tags: bool,
+        remote_branches: bool,
+    ) -> Result<Vec<Revision>, Error> {
         let mut out = Vec::new();
         for reference in self.inner.references()? {
             let reference = reference?;
-            let wanted = (branches && reference.is_branch()) || (tags && reference.is_tag());
+            let wanted = (branches && reference.is_branch())
+                || (branches && remote_branches && reference.is_remote())
+                || (tags && reference.is_tag());
             if !wanted {
                 continue;
             }
@@ -187,14 +195,18 @@ impl Repo {
         Ok(out)
     }
 
-    /// Every commit reachable from any branch, tag or HEAD.
-    pub fn all_commits(&self) -> Result<Vec<Revision>, Error> {
+    /// Every commit reachable from any branch, tag or HEAD; with `remote_branches`, from
+    /// remote-tracking branches (`refs/remotes/*`) too.
+    pub fn all_commits(&self, remote_branches: bool) -> Result<Vec<Revision>, Error> {
         if self.has_no_commits() {
             return Ok(Vec::new());
         }
         let mut walk = self.inner.revwalk()?;
         walk.push_glob("refs/heads/*")?;
         walk.push_glob("refs/tags/*")?;
+        if remote_branches {
+            walk.push_glob("refs/remotes/*")?;
+        }
         if let Ok(head) = self.inner.head()
             && let Some(oid) = head.target()
         {

@@ -1,6 +1,7 @@
 //! `mlx gc`: delete cache objects that no pointer references: in the workspace, and with
-//! `--all-branches`, `--all-tags` or `--all-commits` in those commits too. Objects that run
-//! records reference (artifacts, logs) are always kept.
+//! `--all-branches`, `--all-tags` or `--all-commits` in those commits too (remote-tracking
+//! branches count as branches). Objects that run records reference (artifacts, logs) are always
+//! kept.
 
 use std::collections::HashSet;
 
@@ -14,11 +15,12 @@ use crate::store::{ObjectId, StatCache};
 
 pub struct GcOptions {
     pub dry_run: bool,
-    /// Also keep what the tips of local branches reference.
+    /// Also keep what the tips of local and remote-tracking branches reference.
     pub all_branches: bool,
     /// Also keep what tags reference.
     pub all_tags: bool,
-    /// Also keep what any commit reachable from a branch, tag or HEAD references.
+    /// Also keep what any commit reachable from a branch (local or remote-tracking), tag or
+    /// HEAD references.
     pub all_commits: bool,
 }
 
@@ -46,6 +48,7 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
         all_branches: opts.all_branches,
         all_tags: opts.all_tags,
         all_commits: opts.all_commits,
+        remote_branches: true,
         ..Scope::default()
     };
     let (tracked, commits_scanned) =

@@ -1,5 +1,6 @@
 //! `mlx gc --remote NAME`: delete remote objects that nothing references. Kept: what the
-//! workspace's pointers and `mlx.lock` reference (and, with `--all-*`, those commits'), the
+//! workspace's pointers and `mlx.lock` reference (and, with `--all-*`, those commits', where
+//! remote-tracking branches count as branches), the
 //! artifacts of local runs, and the artifacts of every run record on the remote (teammates'
 //! runs included). A directory whose listing can be read from neither the cache nor the remote
 //! stops the command: deleting without knowing what it needs could lose data.
@@ -46,7 +47,8 @@ pub fn run(
     let remote = transfer::open_remote(project, opts.remote.as_deref())?;
     remote.check()?;
     let cwd = project.root().to_path_buf();
-    let (tracked, commits) = transfer::tracked_in_scope(project, &cwd, &[], &opts.scope)?;
+    let scope = Scope { remote_branches: true, ..opts.scope.clone() };
+    let (tracked, commits) = transfer::tracked_in_scope(project, &cwd, &[], &scope)?;
     let manifest = |id: &ObjectId| transfer::manifest_anywhere(project, &remote, id);
     let (needed, unknown) = transfer::objects_needed(&tracked, manifest)?;
     refuse_unknown(&remote, &unknown)?;

@@ -54,6 +54,10 @@ pub struct Scope {
     pub all_tags: bool,
     /// The workspace plus every commit reachable from a branch, tag or HEAD.
     pub all_commits: bool,
+    /// With `all_branches` or `all_commits`, remote-tracking branches (`refs/remotes/*`) count
+    /// as branches too: what gc keeps, so that a teammate's branch known only from `git fetch`
+    /// keeps its data.
+    pub remote_branches: bool,
 }
 
 /// Tracked paths in scope (pointers and `mlx.lock` outputs), limited to `paths` when given,
@@ -93,9 +97,9 @@ pub fn tracked_in_scope(
 pub fn tracked_in_history(project: &Project, scope: &Scope) -> Result<(Vec<Tracked>, u64)> {
     let repo = Repo::open(project.root())?;
     let revisions = if scope.all_commits {
-        repo.all_commits()?
+        repo.all_commits(scope.remote_branches)?
     } else {
-        repo.ref_tips(scope.all_branches, scope.all_tags)?
+        repo.ref_tips(scope.all_branches, scope.all_tags, scope.remote_branches)?
     };
     let lock_path = RelPath::new(crate::pipeline::lock::FILE)?;
     let mut seen = HashSet::new();

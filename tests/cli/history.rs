@@ -649,6 +649,24 @@ fn gc_all_branches_keeps_branch_tips() {
 }
 
 #[test]
+fn gc_all_branches_and_all_commits_count_remote_tracking_branches() {
+    let p = gc_history();
+    // `side` known only as a remote-tracking branch (as after `git fetch`), not as a branch.
+    let side = p.rev_parse("side");
+    p.git(&["update-ref", "refs/remotes/origin/side", &side]);
+    p.git(&["branch", "-q", "-D", "side"]);
+    let v = p.json(&["gc", "--all-branches", "--dry-run"]);
+    assert_eq!(v["commits_scanned"], 2, "{v}");
+    assert_eq!(v["removed_objects"], 3, "{v}");
+    p.mlx(&["gc", "--all-commits", "-q"]).success();
+    assert_eq!(surviving(&p), ["tagged", "old", "head", "branch"]);
+    // --workspace says the default out loud, and cannot be mixed with what contradicts it.
+    p.mlx(&["gc", "--workspace", "--all-tags"]).code(2);
+    p.mlx(&["gc", "--workspace", "-q"]).success();
+    assert_eq!(surviving(&p), ["head"]);
+}
+
+#[test]
 fn gc_all_tags_keeps_tagged_commits() {
     let p = gc_history();
     let v = p.json(&["gc", "--all-tags"]);

@@ -223,7 +223,7 @@ fn s3_gc_remote_and_runs() {
     p.commit_all("v2");
     mlx_s3(&p, p.root(), &["push", "-q"]).success();
     assert_eq!(s3_objects(&server).len(), 6, "4 objects, the new model and the run's log");
-    let a = mlx_s3(&p, p.root(), &["gc", "--remote", "s3"]).success();
+    let a = mlx_s3(&p, p.root(), &["gc", "--remote", "s3", "--workspace"]).success();
     assert!(stdout(&a).contains("removed 1 object "), "{}", stdout(&a));
     assert_eq!(s3_objects(&server).len(), 5);
 
@@ -271,7 +271,7 @@ fn webdav_push_and_pull_into_a_fresh_clone() {
     p.mlx(&["status", "--remote", "dav", "--check"]).code(1);
     p.mlx(&["push", "-q"]).success();
     p.mlx(&["status", "--remote", "dav", "--check"]).success();
-    let json = p.json(&["gc", "--remote", "dav"]);
+    let json = p.json(&["gc", "--remote", "dav", "--workspace"]);
     assert_eq!(json["removed_objects"], 2, "the old manifest and the old a.txt: {json}");
     assert_eq!(json["kept_objects"], 103);
 }

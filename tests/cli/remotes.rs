@@ -240,7 +240,11 @@ fn gc_remote_deletes_what_nothing_references() {
     // Every commit still references the old model.
     let json = p.json(&["gc", "--remote", "store", "--all-commits"]);
     assert_eq!(json["removed_objects"], 0);
-    let json = p.json(&["gc", "--remote", "store", "--dry-run"]);
+    // Without a scope it refuses: the remote may be shared.
+    let a = p.mlx(&["gc", "--remote", "store"]).code(2);
+    assert!(stderr(&a).contains("--all-commits"), "{}", stderr(&a));
+    assert_eq!(remote_objects(&store).len(), 5);
+    let json = p.json(&["gc", "--remote", "store", "--workspace", "--dry-run"]);
     assert_eq!(json["removed_objects"], 1);
     assert_eq!(remote_objects(&store).len(), 5);
     // Temp files of uploads interrupted long ago go too; a recent one may be another
@@ -252,11 +256,44 @@ fn gc_remote_deletes_what_nothing_references() {
     std::fs::write(&recent, "half").unwrap();
     let two_days = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 24 * 3600);
     std::fs::File::options().write(true).open(&stale).unwrap().set_modified(two_days).unwrap();
-    let a = p.mlx(&["gc", "--remote", "store"]).success();
+    let a = p.mlx(&["gc", "--remote", "store", "--workspace"]).success();
     assert!(stdout(&a).contains("removed 1 object "), "{}", stdout(&a));
     assert!(!stale.exists() && recent.exists());
     assert!(!remote_objects(&store).contains(&old));
     assert_eq!(remote_objects(&store).len(), 4);
+}
+
+#[test]
+fn gc_remote_keeps_the_data_of_a_teammates_fetched_branch() {
+    let (p, store) = project_with_remote();
+    p.mlx(&["push", "-q"]).success();
+    // A teammate commits a new model on a branch of their own and pushes its data.
+    let teammate = clone_of(&p, "teammate");
+    p.git_in(&teammate, &["checkout", "-q", "-b", "feature"]);
+    std::fs::write(teammate.join("model.bin"), "weights from the feature branch\n").unwrap();
+    p.mlx_in(&teammate, &["add", "model.bin"]).success();
+    p.git_in(&teammate, &["commit", "-q", "-am", "feature model"]);
+    p.mlx_in(&teammate, &["push", "-q"]).success();
+    let feature = toml::from_str::<toml::Table>(
+        &std::fs::read_to_string(teammate.join("model.bin.mlx")).unwrap(),
+    )
+    .unwrap()["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(remote_objects(&store).contains(&feature));
+    // Here the branch is known only as a remote-tracking branch, never checked out.
+    p.git(&["fetch", "-q", teammate.to_str().unwrap(), "feature:refs/remotes/teammate/feature"]);
+    for scope in ["--all-commits", "--all-branches"] {
+        let json = p.json(&["gc", "--remote", "store", scope]);
+        assert_eq!(json["removed_objects"], 0, "{scope}: {json}");
+        assert!(remote_objects(&store).contains(&feature), "{scope}");
+    }
+    // Tags alone, or the workspace alone, do not cover it: asked for, it goes.
+    let json = p.json(&["gc", "--remote", "store", "--all-tags", "--dry-run"]);
+    assert_eq!(json["removed_objects"], 1, "{json}");
+    p.mlx(&["gc", "--remote", "store", "--workspace", "-q"]).success();
+    assert!(!remote_objects(&store).contains(&feature));
 }
 
 #[test]
