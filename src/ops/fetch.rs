@@ -72,10 +72,16 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
     let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
     let jobs = opts.jobs.unwrap_or_else(|| remote.jobs());
 
-    // Directory listings first: the files to fetch are named in them.
+    let artifacts = if opts.runs { transfer::run_artifacts(&conn)? } else { Vec::new() };
+
+    // Directory listings first (of tracked paths and of run artifacts): the files to fetch are
+    // named in them.
+    let mut seen_manifests = HashSet::new();
     let manifests: Vec<Needed> = tracked
         .iter()
+        .chain(&artifacts)
         .filter(|t| t.pointer.kind == crate::store::pointer::Kind::Directory)
+        .filter(|t| seen_manifests.insert(t.pointer.hash))
         .filter(|t| !project.cache().contains(&t.pointer.hash))
         .map(|t| Needed { id: t.pointer.hash, size: None })
         .collect();
@@ -88,7 +94,7 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
         transfer::objects_needed(&tracked, manifest)?;
     report.unknown_directories = unknown;
     if opts.runs {
-        let (more, _) = transfer::objects_needed(&transfer::run_artifacts(&conn)?, manifest)?;
+        let (more, _) = transfer::objects_needed(&artifacts, manifest)?;
         let have: HashSet<ObjectId> = needed.iter().map(|n| n.id).collect();
         needed.extend(more.into_iter().filter(|n| !have.contains(&n.id)));
     }

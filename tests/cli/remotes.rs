@@ -360,6 +360,23 @@ fn runs_are_shared_through_the_remote() {
 }
 
 #[test]
+fn one_fetch_runs_brings_every_file_of_a_directory_artifact() {
+    let (p, _store) = project_with_remote();
+    p.write("reports/summary.txt", "accuracy 0.9\n");
+    p.write("reports/plots/loss.svg", "<svg/>");
+    let script = format!("{} log artifact reports", mlx_bin());
+    p.mlx(&["run", "--name", "with-reports", "--", "sh", "-c", &script]).success();
+    p.mlx(&["push", "--runs", "-q"]).success();
+    let clone = clone_of(&p, "clone");
+    p.mlx_in(&clone, &["fetch", "--runs", "-q"]).success();
+    for content in ["accuracy 0.9\n", "<svg/>"] {
+        let h = hash_hex(content.as_bytes());
+        let object = clone.join(".mlx/cache").join(&h[..2]).join(&h[2..]);
+        assert!(object.is_file(), "{content:?} not fetched by the first fetch --runs");
+    }
+}
+
+#[test]
 fn unknown_or_missing_remotes_are_clear_errors() {
     let p = TestProject::initialized();
     p.write("x.txt", "x\n");
