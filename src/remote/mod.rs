@@ -7,6 +7,7 @@ pub mod error;
 pub mod local;
 pub mod storage;
 pub mod url;
+pub mod webdav;
 
 pub use error::Error;
 pub use storage::Remote;

@@ -13,6 +13,7 @@ use super::Error;
 use super::dal;
 use super::local::LocalDir;
 use super::url::{self, Location};
+use super::webdav::StreamedPut;
 use crate::config::RemoteConfig;
 use crate::store::{Cache, ObjectId, Staged, hash_bytes};
 
@@ -22,6 +23,10 @@ const SINGLE_REQUEST: u64 = 16 << 20;
 const PART: usize = 16 << 20;
 /// Parts of one object in flight at once.
 const PARTS_IN_FLIGHT: usize = 4;
+/// Objects over [`SINGLE_REQUEST`] moving at once, whatever the number of jobs: each holds up to
+/// `PART * PARTS_IN_FLIGHT` bytes of buffers, so this bounds that memory (256 MiB), and a few
+/// large objects in parts already fill a link.
+const LARGE_AT_ONCE: usize = 4;
 /// Default parallel transfers: network latency, not cores, is what they hide (a request to a
 /// cloud store takes tens of milliseconds, most of it waiting).
 pub const DEFAULT_JOBS: usize = 32;
@@ -33,9 +38,20 @@ pub struct Remote {
     backend: Backend,
 }
 
+#[expect(clippy::large_enum_variant, reason = "one per command, never moved in a loop")]
 enum Backend {
     Local(LocalDir),
-    Dal { op: Operator, rt: tokio::runtime::Runtime, can_list: bool, can_write: bool, multi: bool },
+    Dal {
+        op: Operator,
+        rt: tokio::runtime::Runtime,
+        can_list: bool,
+        can_write: bool,
+        multi: bool,
+        /// WebDAV: large objects are streamed from the file by mlx's own `PUT`.
+        streamed: Option<StreamedPut>,
+        /// Turns for objects over [`SINGLE_REQUEST`]: [`LARGE_AT_ONCE`] at a time.
+        large: tokio::sync::Semaphore,
+    },
 }
 
 impl Remote {
@@ -63,7 +79,20 @@ impl Remote {
                     dal::build(name, &shown, &location, cfg)?
                 };
                 let cap = op.info().capability();
+                let streamed = match &location {
+                    Location::Webdav { endpoint, root, user, password } => Some(StreamedPut::new(
+                        name,
+                        &shown,
+                        endpoint,
+                        root,
+                        cfg.user.clone().or_else(|| user.clone()),
+                        cfg.password.clone().or_else(|| password.clone()),
+                    )?),
+                    _ => None,
+                };
                 Backend::Dal {
+                    streamed,
+                    large: tokio::sync::Semaphore::new(LARGE_AT_ONCE),
                     // Services without recursive listing get it walked for them.
                     can_list: cap.list,
                     can_write: cap.write,
@@ -150,6 +179,7 @@ impl Remote {
                 };
                 match probe {
                     Ok(()) => Ok(()),
+                    Err(e) if *can_list => self.listing_err(op, &e).map_or(Ok(()), Err),
                     Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(()),
                     Err(e) => Err(self.dal_err(&e)),
                 }
@@ -198,17 +228,25 @@ impl Remote {
     ) -> Result<(), Error> {
         let mut lister = match op.lister_with(dir).recursive(true).await {
             Ok(l) => l,
-            Err(e) if e.kind() == opendal::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(self.dal_err(&e)),
+            Err(e) => return self.listing_err(op, &e).map_or(Ok(()), Err),
         };
         loop {
             match lister.try_next().await {
                 Ok(Some(entry)) => each(&entry),
                 Ok(None) => return Ok(()),
-                Err(e) if e.kind() == opendal::ErrorKind::NotFound => return Ok(()),
-                Err(e) => return Err(self.dal_err(&e)),
+                Err(e) => return self.listing_err(op, &e).map_or(Ok(()), Err),
             }
         }
+    }
+
+    /// A failed listing as our error, or `None` when it only says that the folder does not
+    /// exist yet (WebDAV and HTTP answer 404 for it). GCS lists a prefix with nothing under it
+    /// as empty, so its 404 says that the bucket is missing.
+    fn listing_err(&self, op: &Operator, e: &opendal::Error) -> Option<Error> {
+        if e.kind() != opendal::ErrorKind::NotFound {
+            return Some(self.dal_err(e));
+        }
+        (op.info().scheme() == "gcs").then(|| dal::no_bucket(&self.name, &self.shown, e))
     }
 
     /// Which of `wanted` the remote has, with their sizes. Many objects are checked by
@@ -267,25 +305,37 @@ impl Remote {
         match &self.backend {
             Backend::Local(l) => l.upload(id, path).map_err(|e| self.io_err(path, e)),
             Backend::Dal { can_write: false, .. } => Err(self.read_only()),
-            Backend::Dal { op, rt, multi, .. } => {
+            Backend::Dal { op, rt, multi, streamed, large, .. } => {
                 let key = key_of(id);
                 let read_err = |e| Error::LocalIo { path: path.to_path_buf(), source: e };
+                // Waiting for a turn first, then holding it to the end of the upload.
+                let _turn = (size > SINGLE_REQUEST).then(|| rt.block_on(large.acquire()));
+                if let Some(put) = streamed
+                    && size > SINGLE_REQUEST
+                {
+                    let parent = &key[..=key.find('/').unwrap_or(0)];
+                    return rt.block_on(async {
+                        op.create_dir(parent).await.map_err(|e| self.dal_err(&e))?;
+                        put.put(&key, path, size).await
+                    });
+                }
                 if size <= SINGLE_REQUEST || !*multi {
-                    // One request (WebDAV and HTTP servers take a body in one piece).
+                    // One request, from memory.
                     let data = std::fs::read(path).map_err(read_err)?;
                     return rt
-                        .block_on(op.write(&key, data))
+                        .block_on(op.write_options(&key, data, write_options(op)))
                         .map(|_| ())
                         .map_err(|e| self.dal_err(&e));
                 }
                 let mut file = std::fs::File::open(path).map_err(read_err)?;
                 rt.block_on(async {
-                    let mut w = op
-                        .writer_with(&key)
-                        .chunk(PART)
-                        .concurrent(PARTS_IN_FLIGHT)
-                        .await
-                        .map_err(|e| self.dal_err(&e))?;
+                    let opts = opendal::options::WriteOptions {
+                        chunk: Some(PART),
+                        concurrent: PARTS_IN_FLIGHT,
+                        ..write_options(op)
+                    };
+                    let mut w =
+                        op.writer_options(&key, opts).await.map_err(|e| self.dal_err(&e))?;
                     loop {
                         let mut buf = vec![0u8; PART];
                         let n = read_full(&mut file, &mut buf).map_err(read_err)?;
@@ -318,7 +368,7 @@ impl Remote {
                 let src = l.object_path(id);
                 l.download(id, cache).map_err(|e| self.io_err(&src, e))?
             }
-            Backend::Dal { op, rt, .. } => {
+            Backend::Dal { op, rt, large, .. } => {
                 let key = key_of(id);
                 if size.is_none_or(|s| s <= SINGLE_REQUEST) {
                     let data = rt.block_on(op.read(&key)).map_err(|e| self.dal_err(&e))?.to_vec();
@@ -328,6 +378,7 @@ impl Remote {
                     }
                     cache.stage_bytes(*id, &data)?
                 } else {
+                    let _turn = rt.block_on(large.acquire());
                     self.download_streamed(op, rt, id, &key, cache)?
                 }
             }
@@ -428,9 +479,10 @@ impl Remote {
         match &self.backend {
             Backend::Local(l) => l.put_named(name, &bytes).map_err(|e| self.io_err(l.root(), e)),
             Backend::Dal { can_write: false, .. } => Err(self.read_only()),
-            Backend::Dal { op, rt, .. } => {
-                rt.block_on(op.write(name, bytes)).map(|_| ()).map_err(|e| self.dal_err(&e))
-            }
+            Backend::Dal { op, rt, .. } => rt
+                .block_on(op.write_options(name, bytes, write_options(op)))
+                .map(|_| ())
+                .map_err(|e| self.dal_err(&e)),
         }
     }
 
@@ -466,6 +518,15 @@ impl Remote {
     pub fn local_object_path(&self, id: &ObjectId) -> Option<PathBuf> {
         self.local_root().map(|r| r.join(id.rel_path()))
     }
+}
+
+/// How objects are written. GCS is told their type, `application/octet-stream` (what it gives
+/// an object written without one): then every description of an object (a listing, a stat, the
+/// answer to an upload) carries that type, where some GCS emulators would answer `null`, which
+/// the client cannot read.
+fn write_options(op: &Operator) -> opendal::options::WriteOptions {
+    let content_type = (op.info().scheme() == "gcs").then(|| "application/octet-stream".into());
+    opendal::options::WriteOptions { content_type, ..Default::default() }
 }
 
 /// The key of an object: the cache layout, `ab/cdef…`.

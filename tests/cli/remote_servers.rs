@@ -417,3 +417,26 @@ fn s3_server_stopped_mid_fetch_then_a_rerun_finishes() {
     mlx_s3(&p, &clone, &["checkout", "-q"]).success();
     mlx_s3(&p, &clone, &["status", "--check"]).success();
 }
+
+#[test]
+fn webdav_big_objects_are_streamed_not_held_in_memory() {
+    let (p, _server, root) = dav_project();
+    let body = noise(96 << 20, 11);
+    p.write("big.bin", &body);
+    p.mlx(&["add", "big.bin"]).success();
+    p.commit_all("big");
+    // With its private writable memory capped below the file's size, mlx can only push the
+    // file by streaming it (reading it whole into memory would fail).
+    let out = p
+        .command_in("prlimit", p.root())
+        .args([&format!("--data={}", 64 << 20), "--", mlx_bin(), "push", "-q", "--jobs", "2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let h = p.pointer_hash("big.bin");
+    let stored = root.join("store").join(&h[..2]).join(&h[2..]);
+    assert!(std::fs::read(&stored).unwrap() == body, "the object on the server differs");
+    let clone = clone_of(&p, "clone");
+    p.mlx_in(&clone, &["pull", "-q", "big.bin"]).success();
+    assert!(std::fs::read(clone.join("big.bin")).unwrap() == body);
+}
