@@ -74,13 +74,15 @@ pub struct RemoteConfig {
     pub user: Option<String>,
     /// WebDAV/HTTP password, or Azure storage account key.
     pub password: Option<String>,
+    /// Google Cloud Storage: a fixed OAuth2 access token (`gcloud auth print-access-token`).
+    pub token: Option<String>,
     /// Parallel transfers for this remote (default 32).
     pub jobs: Option<usize>,
 }
 
 /// Keys of a remote that hold secrets: accepted only in `.mlx/config.local.toml`.
 pub const SECRET_KEYS: &[&str] =
-    &["access_key_id", "secret_access_key", "session_token", "password"];
+    &["access_key_id", "secret_access_key", "session_token", "password", "token"];
 
 impl RemoteConfig {
     /// `other`'s keys win where it has them.
@@ -99,6 +101,7 @@ impl RemoteConfig {
             session_token,
             user,
             password,
+            token,
             jobs
         );
         self
@@ -296,8 +299,33 @@ mod tests {
         let text = "[remotes]\nb = { url = \"/y\", session_token = \"t\" }\n";
         let err = Config::parse_shared(Path::new("mlx.toml"), text).unwrap_err();
         assert!(err.to_string().starts_with("mlx.toml:2:19: session_token"), "{err}");
+        let text = "[remotes.g]\nurl = \"gs://b/p\"\ntoken = \"ya29.x\"\n";
+        let err = Config::parse_shared(Path::new("mlx.toml"), text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mlx.toml:3:1: token belongs in .mlx/config.local.toml, which git ignores"
+        );
         let ok = "[remotes.b]\nurl = \"/y\"\nuser = \"bob\"\n";
         assert!(Config::parse_shared(Path::new("mlx.toml"), ok).is_ok());
+    }
+
+    #[test]
+    fn local_remote_keys_win_and_the_token_is_kept() {
+        let shared = Config::parse(
+            Path::new("mlx.toml"),
+            "[remotes.g]\nurl = \"gs://b/p\"\nendpoint = \"http://127.0.0.1:1\"\n",
+        )
+        .unwrap();
+        let local = Config::parse(
+            Path::new(LOCAL_FILE),
+            "[remotes.g]\ntoken = \"ya29.x\"\nendpoint = \"http://127.0.0.1:2\"\n",
+        )
+        .unwrap();
+        let merged = shared.merged_with(local);
+        let g = &merged.remotes["g"];
+        assert_eq!(g.url.as_deref(), Some("gs://b/p"));
+        assert_eq!(g.endpoint.as_deref(), Some("http://127.0.0.1:2"));
+        assert_eq!(g.token.as_deref(), Some("ya29.x"));
     }
 
     #[test]

@@ -74,6 +74,11 @@ pub fn build(
             if let Some(endpoint) = &cfg.endpoint {
                 b = b.endpoint(endpoint);
             }
+            if let Some(token) = &cfg.token {
+                // An explicit token is the only credential: no service-account file from the
+                // environment, no request to the metadata server of a Google Cloud VM.
+                b = b.token(token.clone()).disable_config_load().disable_vm_metadata();
+            }
             Operator::new(b).map_err(config_err)?
         }
         Location::Azure { container, prefix, account } => {
@@ -133,6 +138,23 @@ pub fn classify(remote: &str, shown: &str, e: &opendal::Error) -> Error {
     let (remote, url) = (remote.to_owned(), shown.to_owned());
     match e.kind() {
         // No credentials anywhere: the request could not even be signed.
+        _ if detail.contains("signing credential") && url.starts_with("gs://") => {
+            Error::AccessDenied {
+                remote,
+                url,
+                detail:
+                    "no credentials found (the remote's `token`, GOOGLE_APPLICATION_CREDENTIALS, \
+                         gcloud's application default credentials, or the VM's service account)"
+                        .into(),
+            }
+        }
+        _ if detail.contains("signing credential") && url.starts_with("azure://") => {
+            Error::AccessDenied {
+                remote,
+                url,
+                detail: "no account key found (the remote's `password`)".into(),
+            }
+        }
         _ if detail.contains("signing credential") => Error::AccessDenied {
             remote,
             url,
@@ -151,12 +173,32 @@ pub fn classify(remote: &str, shown: &str, e: &opendal::Error) -> Error {
     }
 }
 
+/// A listing of a GCS bucket or an Azure container answered "not found": the bucket or
+/// container does not exist (both list a prefix with nothing under it as empty).
+pub fn no_bucket(remote: &str, shown: &str, e: &opendal::Error) -> Error {
+    let what = if shown.starts_with("azure://") { "container" } else { "bucket" };
+    Error::Missing {
+        remote: remote.to_owned(),
+        url: shown.to_owned(),
+        detail: format!("the {what} does not exist ({})", describe(e)),
+    }
+}
+
 /// The message of a storage error with its innermost cause (a refused connection, say), on
-/// one line and without the operation context dump.
+/// one line and without the operation context dump. An answer without a message is named by
+/// its HTTP status.
 fn describe(e: &opendal::Error) -> String {
     let mut msg = e.message().trim().to_owned();
-    if let Some(code) = s3_error_code(&msg) {
+    if let Some(code) =
+        s3_error_code(&msg).or_else(|| gcs_error_message(&msg)).or_else(|| azure_error(&msg))
+    {
         msg = code;
+    }
+    if msg.is_empty() {
+        msg = match http_status(&e.to_string()) {
+            Some(status) => format!("HTTP {status}, without a message"),
+            None => e.kind().to_string(),
+        };
     }
     let mut source = std::error::Error::source(e);
     let mut last = None;
@@ -171,6 +213,40 @@ fn describe(e: &opendal::Error) -> String {
     .replace('\n', " ")
 }
 
+/// GCS answers errors in JSON, which OpenDAL passes on as the debug text of its parse:
+/// `GcsErrorResponse { error: GcsError { code: 404, message: "…", errors: […] } }`. Its
+/// `message` says it best.
+fn gcs_error_message(msg: &str) -> Option<String> {
+    let rest = msg.strip_prefix("GcsErrorResponse")?;
+    let start = rest.find("message: \"")? + "message: \"".len();
+    let end = rest[start..].find("\", ")? + start;
+    Some(rest[start..end].to_owned()).filter(|m| !m.is_empty())
+}
+
+/// Azure answers errors in XML, which OpenDAL passes on as the debug text of its parse:
+/// `AzblobError { code: "ContainerNotFound", message: "The specified container does not exist.
+/// RequestId:… Time:…" }`. Its code and message say it best, without the request id and time.
+fn azure_error(msg: &str) -> Option<String> {
+    let rest = msg.strip_prefix("AzblobError")?;
+    let field = |name: &str| {
+        let start = rest.find(&format!("{name}: \""))? + name.len() + 3;
+        let len = rest[start..].find("\", ").or_else(|| rest[start..].find("\" }"))?;
+        Some(rest[start..start + len].to_owned())
+    };
+    let code = field("code").filter(|c| !c.is_empty())?;
+    let message = field("message").unwrap_or_default();
+    let message = message.split(" RequestId:").next().unwrap_or_default().trim();
+    Some(if message.is_empty() { code } else { format!("{code}: {message}") })
+}
+
+/// The HTTP status of the answer an OpenDAL error came from, read from the response it
+/// describes in its context (`response: Parts { status: 404, … }`).
+fn http_status(text: &str) -> Option<u16> {
+    let at = text.find("response: Parts { status: ")? + "response: Parts { status: ".len();
+    let digits = text.get(at..at + 3)?;
+    digits.parse().ok().filter(|s| (100..600).contains(s))
+}
+
 /// S3 answers errors in XML; its `<Code>` and `<Message>` say it best.
 fn s3_error_code(body: &str) -> Option<String> {
     let tag = |t: &str| {
@@ -183,4 +259,64 @@ fn s3_error_code(body: &str) -> Option<String> {
         Some(m) if !m.is_empty() => format!("{code}: {m}"),
         _ => code,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gcs(token: Option<&str>) -> (Location, RemoteConfig) {
+        let location = Location::Gcs { bucket: "b".into(), prefix: "p".into() };
+        let cfg = RemoteConfig {
+            endpoint: Some("http://127.0.0.1:1".into()),
+            token: token.map(str::to_owned),
+            ..RemoteConfig::default()
+        };
+        (location, cfg)
+    }
+
+    #[test]
+    fn gcs_builds_with_and_without_a_token() {
+        for token in [Some("ya29.test"), None] {
+            let (location, cfg) = gcs(token);
+            let op = build("g", "gs://b/p", &location, &cfg).unwrap();
+            assert_eq!(op.info().scheme(), "gcs");
+            assert_eq!(op.info().name(), "b");
+        }
+    }
+
+    #[test]
+    fn answers_without_a_message_are_named_by_their_status() {
+        let e = opendal::Error::new(opendal::ErrorKind::Unexpected, "")
+            .with_context("service_operation", "CreateMultipartUpload")
+            .with_context("response", "Parts { status: 501, version: HTTP/1.1, headers: {} }");
+        assert_eq!(describe(&e), "HTTP 501, without a message");
+        let e = opendal::Error::new(opendal::ErrorKind::Unexpected, "");
+        assert_eq!(describe(&e), "Unexpected");
+    }
+
+    #[test]
+    fn gcs_errors_show_their_message() {
+        let body = "GcsErrorResponse { error: GcsError { code: 404, message: \"The specified \
+                    bucket does not exist.\", errors: [GcsErrorDetail { domain: \"global\", \
+                    message: \"The specified bucket does not exist.\", reason: \"notFound\" }] } }";
+        let e = opendal::Error::new(opendal::ErrorKind::NotFound, body);
+        assert_eq!(describe(&e), "The specified bucket does not exist.");
+        let Error::Missing { detail, .. } = no_bucket("g", "gs://b/p", &e) else { panic!() };
+        assert_eq!(detail, "the bucket does not exist (The specified bucket does not exist.)");
+        let e = opendal::Error::new(opendal::ErrorKind::PermissionDenied, body);
+        assert!(matches!(classify("g", "gs://b/p", &e), Error::AccessDenied { .. }));
+    }
+
+    #[test]
+    fn missing_credentials_name_the_storage_s_own_sources() {
+        let e = opendal::Error::new(opendal::ErrorKind::Unexpected, "signing http request")
+            .set_source(anyhow::anyhow!("no valid signing credential found"));
+        let gcs = classify("g", "gs://b/p", &e);
+        assert!(gcs.to_string().contains("GOOGLE_APPLICATION_CREDENTIALS"), "{gcs}");
+        assert!(gcs.hint().unwrap().contains("mlx remote modify g token VALUE --local"));
+        let s3 = classify("s", "s3://b/p", &e);
+        assert!(s3.to_string().contains("~/.aws/credentials"), "{s3}");
+        assert!(s3.hint().unwrap().contains("AWS_ACCESS_KEY_ID"));
+    }
 }

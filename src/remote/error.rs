@@ -39,10 +39,10 @@ impl Error {
 
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::AccessDenied { remote, .. } => Some(format!(
-                "check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile in \
-                 ~/.aws/credentials, or `mlx remote modify {remote} secret_access_key VALUE --local`"
-            )),
+            Error::AccessDenied { remote, url, .. } => Some(access_hint(remote, url)),
+            Error::Missing { url, .. } if url.starts_with("azure://") => {
+                Some("create the container first, or fix the URL: mlx remote list".into())
+            }
             Error::Missing { .. } => {
                 Some("create the bucket or folder first, or fix the URL: mlx remote list".into())
             }
@@ -55,5 +55,31 @@ impl Error {
             ),
             _ => None,
         }
+    }
+}
+
+/// Where the credentials of a remote come from, by its kind (read off its redacted URL).
+fn access_hint(remote: &str, url: &str) -> String {
+    if url.starts_with("gs://") {
+        format!(
+            "check the credentials: a key file in GOOGLE_APPLICATION_CREDENTIALS, or an access \
+             token (`gcloud auth print-access-token`) given with \
+             `mlx remote modify {remote} token VALUE --local`"
+        )
+    } else if url.starts_with("azure://") {
+        format!(
+            "check the storage account and its key: `echo KEY | mlx remote modify {remote} \
+             password - --local`"
+        )
+    } else if url.starts_with("webdav") || url.starts_with("http") {
+        format!(
+            "check the user and password: `mlx remote modify {remote} user NAME`, then \
+             `echo PASSWORD | mlx remote modify {remote} password - --local`"
+        )
+    } else {
+        format!(
+            "check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile in \
+             ~/.aws/credentials, or `mlx remote modify {remote} secret_access_key VALUE --local`"
+        )
     }
 }

@@ -240,13 +240,14 @@ impl Remote {
     }
 
     /// A failed listing as our error, or `None` when it only says that the folder does not
-    /// exist yet (WebDAV and HTTP answer 404 for it). GCS lists a prefix with nothing under it
-    /// as empty, so its 404 says that the bucket is missing.
+    /// exist yet (WebDAV and HTTP answer 404 for it). GCS and Azure list a prefix with nothing
+    /// under it as empty, so their 404 says that the bucket or container is missing.
     fn listing_err(&self, op: &Operator, e: &opendal::Error) -> Option<Error> {
         if e.kind() != opendal::ErrorKind::NotFound {
             return Some(self.dal_err(e));
         }
-        (op.info().scheme() == "gcs").then(|| dal::no_bucket(&self.name, &self.shown, e))
+        matches!(op.info().scheme(), "gcs" | "azblob")
+            .then(|| dal::no_bucket(&self.name, &self.shown, e))
     }
 
     /// Which of `wanted` the remote has, with their sizes. Many objects are checked by

@@ -93,6 +93,7 @@ fn has_secrets(config: &Config) -> bool {
             || rc.secret_access_key.is_some()
             || rc.session_token.is_some()
             || rc.password.is_some()
+            || rc.token.is_some()
             || rc.url.as_deref().is_some_and(url::has_password)
     })
 }

@@ -196,7 +196,9 @@ fn credentials(cfg: &RemoteConfig, location: Option<&Location>) -> String {
             }
         }
         Some(Location::Gcs { .. }) => {
-            if env("GOOGLE_APPLICATION_CREDENTIALS") {
+            if cfg.token.is_some() {
+                "config.local.toml".into()
+            } else if env("GOOGLE_APPLICATION_CREDENTIALS") {
                 "environment (GOOGLE_APPLICATION_CREDENTIALS)".into()
             } else {
                 "default chain (application default credentials)".into()

@@ -45,6 +45,7 @@ pub const KEYS: &[&str] = &[
     "session_token",
     "user",
     "password",
+    "token",
     "jobs",
 ];
 
@@ -301,6 +302,7 @@ mod tests {
             session_token: Some(String::new()),
             user: Some(String::new()),
             password: Some(String::new()),
+            token: Some(String::new()),
             jobs: Some(1),
         };
         let serde_json::Value::Object(map) = serde_json::to_value(all).unwrap() else { panic!() };

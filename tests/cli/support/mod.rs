@@ -15,6 +15,8 @@ use std::process::Command as StdCommand;
 use assert_cmd::Command;
 use assert_cmd::assert::Assert;
 
+pub mod azurite;
+pub mod gcs;
 pub mod servers;
 
 /// Environment variables that could leak the developer's setup into a test.
@@ -45,6 +47,9 @@ const SCRUBBED_VARS: &[&str] = &[
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_ROLE_ARN",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
+    // Google credentials and the metadata server (the GCS remote tests give their own).
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "GCE_METADATA_HOST",
 ];
 
 /// The hermetic environment shared by mlx and git children. `home` is inside the temp dir.
