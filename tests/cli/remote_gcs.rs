@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::remotes::clone_of;
 use crate::support::gcs::GcsServer;
-use crate::support::{TestProject, mlx_bin, stderr, stdout};
+use crate::support::{TestProject, many_files, mlx_bin, noise, stderr, stdout};
 
 const BUCKET: &str = "team-bucket";
 const PREFIX: &str = "projects/demo";
@@ -107,32 +107,10 @@ fn gcs_push_and_pull_into_a_fresh_clone() {
     assert!(line.contains("credentials: config.local.toml; reachable"), "{report}");
 }
 
-/// `n` files of 1 KiB under `dir`, in nested folders.
-fn many_files(p: &TestProject, dir: &str, n: usize) {
-    for i in 0..n {
-        let mut body = format!("file {i}\n").into_bytes();
-        body.resize(1024, b'.');
-        p.write(format!("{dir}/{:02}/{i:04}.txt", i % 20), body);
-    }
-}
-
-/// Deterministic bytes that do not compress or repeat.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
 #[test]
 fn gcs_hundreds_of_files_and_a_big_object_come_back_byte_identical() {
     let (p, server) = gcs_project();
-    many_files(&p, "many", 300);
+    many_files(&p, "many", 300, 1024, 20);
     let big = noise(20 << 20, 5);
     p.write("big.bin", &big);
     p.mlx(&["add", "many", "big.bin"]).success();
@@ -153,7 +131,7 @@ fn gcs_hundreds_of_files_and_a_big_object_come_back_byte_identical() {
     // Over 16 MiB, fetch reads the object in ranged parts and hashes it as it streams in.
     assert!(std::fs::read(clone.join("big.bin")).unwrap() == big, "big.bin differs");
     for i in [0, 7, 150, 299] {
-        let file = format!("many/{:02}/{i:04}.txt", i % 20);
+        let file = format!("many/{:02}/{i:05}.txt", i % 20);
         assert_eq!(std::fs::read(clone.join(&file)).unwrap(), p.read(&file), "{file}");
     }
     p.mlx_in(&clone, &["status", "--check"]).success();

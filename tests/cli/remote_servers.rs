@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::remotes::clone_of;
 use crate::support::servers::{DavServer, S3_ACCESS_KEY, S3_SECRET_KEY, S3Server};
-use crate::support::{TestProject, mlx_bin, stderr, stdout};
+use crate::support::{TestProject, many_files, mlx_bin, noise, stderr, stdout};
 
 const BUCKET: &str = "team-bucket";
 const PREFIX: &str = "projects/demo";
@@ -141,19 +141,10 @@ fn s3_corrupted_object_on_the_remote_is_rejected() {
     assert!(!clone.join("model.bin").exists());
 }
 
-/// `n` files of 4 KiB under `dir`, in nested folders.
-fn many_files(p: &TestProject, dir: &str, n: usize) {
-    for i in 0..n {
-        let mut body = format!("file {i}\n").into_bytes();
-        body.resize(4096, b'.');
-        p.write(format!("{dir}/{:02}/{i:05}.txt", i % 50), body);
-    }
-}
-
 #[test]
 fn s3_server_stopped_mid_push_then_a_rerun_finishes() {
     let (p, server) = s3_project();
-    many_files(&p, "many", 1500);
+    many_files(&p, "many", 1500, 4096, 50);
     p.mlx(&["add", "many"]).success();
     let port = server.port();
     let child = p
@@ -196,7 +187,7 @@ fn s3_server_stopped_mid_push_then_a_rerun_finishes() {
 #[test]
 fn s3_ten_thousand_small_objects_round_trip() {
     let (p, server) = s3_project();
-    many_files(&p, "many", 10_000);
+    many_files(&p, "many", 10_000, 4096, 50);
     p.mlx(&["add", "many"]).success();
     p.commit_all("many");
     let a = mlx_s3(&p, p.root(), &["push"]).success();
@@ -325,19 +316,6 @@ fn s3_credentials_come_from_a_profile_of_the_shared_credentials_file() {
     p.mlx_cmd().env("AWS_PROFILE", "team").args(["push", "-q"]).assert().success();
 }
 
-/// Deterministic bytes that do not compress or repeat.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
 #[test]
 fn s3_big_objects_go_up_in_parts_and_come_back_streamed() {
     let (p, server) = s3_project();
@@ -374,7 +352,7 @@ fn s3_big_objects_go_up_in_parts_and_come_back_streamed() {
 #[test]
 fn s3_server_stopped_mid_fetch_then_a_rerun_finishes() {
     let (p, server) = s3_project();
-    many_files(&p, "many", 1500);
+    many_files(&p, "many", 1500, 4096, 50);
     p.mlx(&["add", "many"]).success();
     p.commit_all("many");
     mlx_s3(&p, p.root(), &["push", "-q"]).success();

@@ -28,7 +28,7 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -36,6 +36,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use hmac::{KeyInit as _, Mac as _};
+
+use super::ports::{free_port, url_encode, wait_port_bindable, wait_port_free};
 
 /// The npm package version the tests run.
 pub const AZURITE_VERSION: &str = "3.37.0";
@@ -397,42 +399,6 @@ fn install() -> Result<PathBuf, String> {
     std::fs::write(&marker, format!("{package}\n"))
         .map_err(|e| format!("write {}: {e}", marker.display()))?;
     Ok(script)
-}
-
-/// A port of 127.0.0.1 free right now.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free port");
-    listener.local_addr().expect("listener address").port()
-}
-
-/// Wait until `port` can be bound (a server that just stopped); returns it.
-fn wait_port_free(port: u16) -> u16 {
-    assert!(wait_port_bindable(port), "port {port} is still busy");
-    port
-}
-
-/// Whether 127.0.0.1:`port` can be bound within `STOP_WAIT`.
-fn wait_port_bindable(port: u16) -> bool {
-    let deadline = Instant::now() + STOP_WAIT;
-    while TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    true
-}
-
-/// Percent-encode a query value (everything but unreserved characters).
-fn url_encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The status and body of an HTTP/1.1 response read to its end (plain or chunked).

@@ -36,19 +36,19 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use super::ports::{free_port, url_encode, wait_port_bindable, wait_port_free};
 
 /// The PyPI package version the tests run.
 pub const EMULATOR_VERSION: &str = "2026.7.19";
 
 /// How long the emulator may take to listen after it is started.
 const START_WAIT: Duration = Duration::from_secs(30);
-/// How long `stop` waits for the port to be free.
-const STOP_WAIT: Duration = Duration::from_secs(10);
 /// How long the one-time install may take.
 const INSTALL_WAIT: Duration = Duration::from_secs(600);
 
@@ -348,40 +348,4 @@ fn install() -> Result<PathBuf, String> {
     std::fs::write(&marker, format!("{package}\n"))
         .map_err(|e| format!("write {}: {e}", marker.display()))?;
     Ok(python)
-}
-
-/// A port of 127.0.0.1 free right now.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free port");
-    listener.local_addr().expect("listener address").port()
-}
-
-/// Wait until `port` can be bound (an emulator that just stopped); returns it.
-fn wait_port_free(port: u16) -> u16 {
-    assert!(wait_port_bindable(port), "port {port} is still busy");
-    port
-}
-
-/// Whether 127.0.0.1:`port` can be bound within `STOP_WAIT`.
-fn wait_port_bindable(port: u16) -> bool {
-    let deadline = Instant::now() + STOP_WAIT;
-    while TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    true
-}
-
-/// Percent-encode a query value (everything but unreserved characters).
-fn url_encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -17,6 +17,7 @@ use assert_cmd::assert::Assert;
 
 pub mod azurite;
 pub mod gcs;
+pub mod ports;
 pub mod servers;
 
 /// Environment variables that could leak the developer's setup into a test.
@@ -502,5 +503,28 @@ impl History {
         p.git(&["tag", "v2"]);
         p.git(&["branch", "feature"]);
         History { p, v1, v2 }
+    }
+}
+
+/// Deterministic bytes that do not compress or repeat.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// `n` small files of `size` bytes under `dir`, spread over `folders` sub-folders
+/// (`dir/07/00042.txt`), each with its own first line.
+pub fn many_files(p: &TestProject, dir: &str, n: usize, size: usize, folders: usize) {
+    for i in 0..n {
+        let mut body = format!("file {i}\n").into_bytes();
+        body.resize(size, b'.');
+        p.write(format!("{dir}/{:02}/{i:05}.txt", i % folders), body);
     }
 }
