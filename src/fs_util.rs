@@ -128,6 +128,21 @@ fn fs_err_wrap(e: io::Error, path: &Path, what: &str) -> io::Error {
     io::Error::new(e.kind(), format!("failed to {what} {}: {e}", path.display()))
 }
 
+/// Read until `buf` is full or the end of the file: the number of bytes read (less than
+/// `buf.len()` only at the end).
+pub fn read_up_to(reader: &mut impl io::Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 /// Human-readable size: `1.4 GiB`, `512 B`.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];

@@ -6,7 +6,7 @@ use mlx::ops::doctor::{self, DoctorOptions, Status};
 
 use super::context::Context;
 use super::exit::ExitStatus;
-use super::output::FormatArgs;
+use super::output::{FormatArgs, counted};
 
 /// Check the project and its setup: git, config, cache, link types, database, remotes
 ///
@@ -64,10 +64,10 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<ExitStatus> {
     out.table_marked(&[], &rows, &marked)?;
     let (warn, fail) = (report.count(Status::Warn), report.count(Status::Fail));
     out.status(&format!(
-        "{} checks: {} ok, {warn} warning{}, {fail} failed",
-        report.checks.len(),
+        "{}: {} ok, {}, {fail} failed",
+        counted(report.checks.len() as u64, "check"),
         report.count(Status::Ok),
-        if warn == 1 { "" } else { "s" },
+        counted(warn as u64, "warning"),
     ));
     Ok(status)
 }

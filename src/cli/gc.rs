@@ -47,17 +47,18 @@ pub struct GcArgs {
 
 pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
     let project = ctx.project()?;
+    let scope = Scope {
+        all_branches: args.all_branches,
+        all_tags: args.all_tags,
+        all_commits: args.all_commits,
+        ..Scope::default()
+    };
     if let Some(remote) = &args.remote {
-        return remote_gc(ctx, args, Some(remote.as_str()));
+        return remote_gc(ctx, args, remote, scope);
     }
     let report = gc::run(
         project,
-        &GcOptions {
-            dry_run: args.dry_run,
-            all_branches: args.all_branches,
-            all_tags: args.all_tags,
-            all_commits: args.all_commits,
-        },
+        &GcOptions { dry_run: args.dry_run, scope },
         ctx.reporter(args.format.json).as_ref(),
     )?;
     let out = ctx.output();
@@ -80,7 +81,12 @@ pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn remote_gc(ctx: &Context, args: &GcArgs, remote: Option<&str>) -> anyhow::Result<ExitStatus> {
+fn remote_gc(
+    ctx: &Context,
+    args: &GcArgs,
+    remote: &str,
+    scope: Scope,
+) -> anyhow::Result<ExitStatus> {
     // A remote may hold what other clones and branches need: no default scope there.
     if !(args.workspace || args.all_branches || args.all_tags || args.all_commits) {
         anyhow::bail!(UsageError(
@@ -91,18 +97,7 @@ fn remote_gc(ctx: &Context, args: &GcArgs, remote: Option<&str>) -> anyhow::Resu
         ));
     }
     let project = ctx.project()?;
-    let opts = RemoteGcOptions {
-        remote: remote.map(str::to_owned),
-        scope: Scope {
-            rev: None,
-            commits: Vec::new(),
-            all_branches: args.all_branches,
-            all_tags: args.all_tags,
-            all_commits: args.all_commits,
-            remote_branches: true,
-        },
-        dry_run: args.dry_run,
-    };
+    let opts = RemoteGcOptions { remote: Some(remote.to_owned()), scope, dry_run: args.dry_run };
     let report = remote_gc::run(project, &opts, ctx.reporter(args.format.json).as_ref())?;
     let out = ctx.output();
     if args.format.json {

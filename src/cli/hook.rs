@@ -60,6 +60,7 @@ fn pre_push(ctx: &Context, args: &[String]) -> anyhow::Result<ExitStatus> {
     let repo = mlx::git::Repo::open(project.root())?;
     let git_remote = args.first().map(String::as_str);
     let mut commits: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for line in std::io::stdin().lock().lines() {
         let line = line?;
         let fields: Vec<&str> = line.split_whitespace().collect();
@@ -69,7 +70,7 @@ fn pre_push(ctx: &Context, args: &[String]) -> anyhow::Result<ExitStatus> {
             continue;
         }
         for c in repo.commits_to_push(local, &[remote.to_owned()], git_remote)? {
-            if !commits.contains(&c) {
+            if seen.insert(c.clone()) {
                 commits.push(c);
             }
         }
@@ -77,11 +78,12 @@ fn pre_push(ctx: &Context, args: &[String]) -> anyhow::Result<ExitStatus> {
     if commits.is_empty() {
         return Ok(ExitStatus::Success);
     }
+    let pushed_commits = commits.len() as u64;
     let opts = mlx::ops::push::PushOptions {
         cwd: project.root().to_path_buf(),
         paths: Vec::new(),
         remote: None,
-        scope: mlx::ops::transfer::Scope { commits: commits.clone(), ..Default::default() },
+        scope: mlx::ops::transfer::Scope { commits, ..Default::default() },
         jobs: None,
         runs: false,
     };
@@ -96,7 +98,7 @@ fn pre_push(ctx: &Context, args: &[String]) -> anyhow::Result<ExitStatus> {
         out.status(&format!(
             "mlx: pushed {} of {} to {}",
             super::output::counted(report.uploaded, "object"),
-            super::output::counted(commits.len() as u64, "commit"),
+            super::output::counted(pushed_commits, "commit"),
             report.remote
         ));
     }

@@ -167,12 +167,12 @@ impl Output {
     }
 }
 
-/// Color only on a terminal, and never with `NO_COLOR` set.
 /// "1 object", "2 objects": a count with its noun, plural when it is not one.
 pub fn counted(n: u64, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
+/// Color only on a terminal, and never with `NO_COLOR` set.
 pub fn color_on_stdout() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()

@@ -35,7 +35,7 @@ pub struct StatusArgs {
 pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
     let project = ctx.project()?;
     if let Some(remote) = &args.remote {
-        return remote_status(ctx, args, Some(remote.as_str()));
+        return remote_status(ctx, args, remote);
     }
     let targets = tracked::resolve_args(project, ctx.cwd(), &args.paths)?;
     let report =
@@ -105,16 +105,12 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
     Ok(if args.check && !report.is_clean() { ExitStatus::CheckFailed } else { ExitStatus::Success })
 }
 
-fn remote_status(
-    ctx: &Context,
-    args: &StatusArgs,
-    remote: Option<&str>,
-) -> anyhow::Result<ExitStatus> {
+fn remote_status(ctx: &Context, args: &StatusArgs, remote: &str) -> anyhow::Result<ExitStatus> {
     let project = ctx.project()?;
     let opts = RemoteStatusOptions {
         cwd: ctx.cwd().to_path_buf(),
         paths: args.paths.clone(),
-        remote: remote.map(str::to_owned),
+        remote: Some(remote.to_owned()),
     };
     let report = remote_status::run(project, &opts, ctx.reporter(args.format.json).as_ref())?;
     let out = ctx.output();

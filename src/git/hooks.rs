@@ -61,7 +61,8 @@ pub fn script(name: &str, fallback: &Path) -> String {
     )
 }
 
-fn is_ours(path: &Path) -> bool {
+/// Whether the hook file at `path` was written by mlx (it carries [`MARKER`]).
+pub fn is_ours(path: &Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|t| t.contains(MARKER))
 }
 

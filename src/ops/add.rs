@@ -62,8 +62,11 @@ pub fn run(project: &Project, opts: &AddOptions, reporter: &dyn Reporter) -> Res
         .iter()
         .map(|p| resolve_user_path(project.root(), &opts.cwd, p))
         .collect::<std::result::Result<Vec<_>, _>>()?;
+    // Stage outputs are tracked by `mlx run` through mlx.lock; a pointer would fight it. (A
+    // broken pipeline definition is reported by the commands that use it, not here.)
+    let pipeline = crate::pipeline::spec::load(project.root()).ok().flatten();
     for t in &targets {
-        check_target(project, t)?;
+        check_target(project, pipeline.as_ref(), t)?;
     }
     let _lock = project.lock(reporter)?;
     let mut conn = project.open_db()?;
@@ -97,7 +100,11 @@ pub fn run(project: &Project, opts: &AddOptions, reporter: &dyn Reporter) -> Res
 }
 
 /// Refuse targets mlx must not track, before touching anything.
-fn check_target(project: &Project, target: &ProjectPath) -> Result<()> {
+fn check_target(
+    project: &Project,
+    pipeline: Option<&crate::pipeline::spec::Pipeline>,
+    target: &ProjectPath,
+) -> Result<()> {
     let first = target.as_path().components().next().map(|c| c.as_os_str().to_owned());
     if first.as_deref() == Some(std::ffi::OsStr::new(".git"))
         || first.as_deref() == Some(std::ffi::OsStr::new(MLX_DIR))
@@ -132,9 +139,7 @@ fn check_target(project: &Project, target: &ProjectPath) -> Result<()> {
         }
         ancestor = a.parent();
     }
-    // Stage outputs are tracked by `mlx run` through mlx.lock; a pointer would fight it. (A
-    // broken pipeline definition is reported by the commands that use it, not here.)
-    if let Ok(Some(pipeline)) = crate::pipeline::spec::load(project.root()) {
+    if let Some(pipeline) = pipeline {
         for stage in &pipeline.stages {
             if let Some(out) = stage.outs.iter().find(|o| {
                 o.path == *target || target.starts_with(&o.path) || o.path.starts_with(target)

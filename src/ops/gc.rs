@@ -15,13 +15,9 @@ use crate::store::{ObjectId, StatCache};
 
 pub struct GcOptions {
     pub dry_run: bool,
-    /// Also keep what the tips of local and remote-tracking branches reference.
-    pub all_branches: bool,
-    /// Also keep what tags reference.
-    pub all_tags: bool,
-    /// Also keep what any commit reachable from a branch (local or remote-tracking), tag or
-    /// HEAD references.
-    pub all_commits: bool,
+    /// What to keep besides the workspace's data (`all_*`; remote-tracking branches always
+    /// count as branches here).
+    pub scope: Scope,
 }
 
 #[derive(Debug, Serialize)]
@@ -44,13 +40,7 @@ pub struct GcReport {
 
 pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Result<GcReport> {
     let _lock = project.lock(reporter)?;
-    let scope = Scope {
-        all_branches: opts.all_branches,
-        all_tags: opts.all_tags,
-        all_commits: opts.all_commits,
-        remote_branches: true,
-        ..Scope::default()
-    };
+    let scope = Scope { remote_branches: true, ..opts.scope.clone() };
     let (tracked, commits_scanned) =
         transfer::tracked_in_scope(project, project.root(), &[], &scope)?;
     let manifest = |id: &ObjectId| transfer::cached_manifest(project, id);

@@ -1,7 +1,7 @@
 //! `mlx push`: upload the objects that tracked data (in the workspace or chosen commits) needs
 //! and the remote lacks; with `--runs`, also run records and the objects they reference.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
@@ -11,6 +11,7 @@ use super::transfer::{self, Needed};
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::remote::Remote;
+use crate::store::manifest::Manifest;
 use crate::store::pointer::Kind;
 use crate::store::stat_cache::Rows;
 use crate::store::{ObjectId, StatCache};
@@ -43,7 +44,7 @@ pub fn run(project: &Project, opts: &PushOptions, reporter: &dyn Reporter) -> Re
     push_to(project, &remote, opts, reporter)
 }
 
-pub fn push_to(
+fn push_to(
     project: &Project,
     remote: &Remote,
     opts: &PushOptions,
@@ -52,11 +53,19 @@ pub fn push_to(
     remote.prepare_writes()?;
     let (tracked, commits) =
         transfer::tracked_in_scope(project, &opts.cwd, &opts.paths, &opts.scope)?;
-    let manifest = |id: &ObjectId| transfer::cached_manifest(project, id);
-    let (mut needed, unknown) = transfer::objects_needed(&tracked, manifest)?;
+    // Listings read here are kept: those of directories the remote has are needed again below.
+    let mut listings_read: HashMap<ObjectId, Manifest> = HashMap::new();
+    let mut manifest = |id: &ObjectId| {
+        let m = transfer::cached_manifest(project, id)?;
+        if let Some(m) = &m {
+            listings_read.insert(*id, m.clone());
+        }
+        Ok(m)
+    };
+    let (mut needed, unknown) = transfer::objects_needed(&tracked, &mut manifest)?;
     let conn = project.open_db()?;
     if opts.runs {
-        let (more, _) = transfer::objects_needed(&transfer::run_artifacts(&conn)?, manifest)?;
+        let (more, _) = transfer::objects_needed(&transfer::run_artifacts(&conn)?, &mut manifest)?;
         let have: HashSet<ObjectId> = needed.iter().map(|n| n.id).collect();
         needed.extend(more.into_iter().filter(|n| !have.contains(&n.id)));
     }
@@ -95,7 +104,7 @@ pub fn push_to(
     let dirs_there = remote.present(&dir_ids)?;
     let mut covered: HashSet<ObjectId> = HashSet::new();
     for id in dirs_there.keys() {
-        if let Some(m) = transfer::cached_manifest(project, id)? {
+        if let Some(m) = listings_read.get(id) {
             covered.insert(*id);
             covered.extend(m.file_hashes());
         }

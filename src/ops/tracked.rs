@@ -129,26 +129,65 @@ pub fn load_source(
     cwd: &Path,
     args: &[PathBuf],
 ) -> Result<(Vec<Tracked>, Option<Revision>)> {
-    let (mut all, lock, rev) = match source {
-        Source::Workspace => (load(project, Vec::new())?, LockFile::read(project.root())?, None),
+    match source {
+        Source::Workspace => {
+            let all = with_lock_outs(load(project, Vec::new())?, &LockFile::read(project.root())?);
+            Ok((pick(project, cwd, all, args)?, None))
+        }
         Source::Revision(spec) => {
             let repo = Repo::open(project.root())?;
-            let rev = repo.resolve(spec)?;
-            let lock_path = RelPath::new(crate::pipeline::lock::FILE)?;
-            let lock = match repo.read_file(&rev, &lock_path)? {
-                Some(bytes) => LockFile::parse(&String::from_utf8_lossy(&bytes))?,
-                None => LockFile::default(),
-            };
-            (load_at(&repo, &rev)?, lock, Some(rev))
+            let (all, rev) = load_revision(&repo, spec)?;
+            Ok((pick(project, cwd, all, args)?, Some(rev)))
         }
+    }
+}
+
+/// [`load_source`] for several commits at once (one repository opened for all of them): the
+/// tracked paths of each, in order, limited to `args` when given.
+pub fn load_revisions(
+    project: &Project,
+    specs: &[String],
+    cwd: &Path,
+    args: &[PathBuf],
+) -> Result<Vec<Tracked>> {
+    let repo = Repo::open(project.root())?;
+    let mut out = Vec::new();
+    for spec in specs {
+        out.extend(pick(project, cwd, load_revision(&repo, spec)?.0, args)?);
+    }
+    Ok(out)
+}
+
+/// Pointers and cached `mlx.lock` outputs of one commit (an unreadable `mlx.lock` is an error).
+fn load_revision(repo: &Repo, spec: &str) -> Result<(Vec<Tracked>, Revision)> {
+    let rev = repo.resolve(spec)?;
+    let lock_path = RelPath::new(crate::pipeline::lock::FILE)?;
+    let lock = match repo.read_file(&rev, &lock_path)? {
+        Some(bytes) => LockFile::parse(&String::from_utf8_lossy(&bytes))?,
+        None => LockFile::default(),
     };
-    for t in lock_outs(&lock) {
+    Ok((with_lock_outs(load_at(repo, &rev)?, &lock), rev))
+}
+
+/// `all` plus the lock file's cached outputs that no pointer already tracks.
+fn with_lock_outs(mut all: Vec<Tracked>, lock: &LockFile) -> Vec<Tracked> {
+    for t in lock_outs(lock) {
         if !all.iter().any(|a| a.target == t.target) {
             all.push(t);
         }
     }
+    all
+}
+
+/// The tracked paths the user named (`args`, relative to `cwd`), each once; all when none.
+fn pick(
+    project: &Project,
+    cwd: &Path,
+    all: Vec<Tracked>,
+    args: &[PathBuf],
+) -> Result<Vec<Tracked>> {
     if args.is_empty() {
-        return Ok((all, rev));
+        return Ok(all);
     }
     let mut picked: Vec<Tracked> = Vec::new();
     for arg in args {
@@ -161,7 +200,7 @@ pub fn load_source(
             picked.push(found.clone());
         }
     }
-    Ok((picked, rev))
+    Ok(picked)
 }
 
 /// The cached stage outputs a lock file records, as tracked paths (directories expand through

@@ -74,12 +74,7 @@ pub fn tracked_in_scope(
         return Ok((dedup(tracked), 1));
     }
     if !scope.commits.is_empty() {
-        let mut all = Vec::new();
-        for commit in &scope.commits {
-            all.extend(
-                tracked::load_source(project, &Source::Revision(commit.clone()), cwd, paths)?.0,
-            );
-        }
+        let all = tracked::load_revisions(project, &scope.commits, cwd, paths)?;
         return Ok((dedup(all), scope.commits.len() as u64));
     }
     let (mut all, _) = tracked::load_source(project, &Source::Workspace, cwd, paths)?;
@@ -188,21 +183,11 @@ pub fn manifest_anywhere(
     if let Some(m) = cached_manifest(project, id)? {
         return Ok(Some(m));
     }
-    let bytes = match remote.get_named(&crate::remote::storage::key_of(id)) {
-        Ok(b) => b,
-        Err(remote::Error::Missing { .. }) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let actual = store::hash_bytes(&bytes);
-    if actual != *id {
-        return Err(remote::Error::CorruptObject {
-            remote: remote.name().to_owned(),
-            id: *id,
-            actual,
-        }
-        .into());
+    match remote.read_object(id) {
+        Ok(bytes) => Ok(Some(Manifest::decode(*id, &bytes)?)),
+        Err(remote::Error::Missing { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
     }
-    Ok(Some(Manifest::decode(*id, &bytes)?))
 }
 
 /// Run artifacts and logs as tracked paths (a directory artifact is its manifest), for

@@ -9,7 +9,7 @@ use opendal::layers::{RetryLayer, TimeoutLayer};
 use opendal::{Operator, services};
 
 use super::Error;
-use super::url::Location;
+use super::url::{Location, Storage};
 use crate::config::RemoteConfig;
 
 /// Retries of a failed request (temporary errors only: timeouts, resets, 5xx, throttling).
@@ -133,40 +133,35 @@ fn region(cfg: &RemoteConfig) -> String {
 
 /// Turn a storage error into ours, by kind: refused credentials, a missing bucket or folder,
 /// or a server that cannot be reached or keeps failing.
-pub fn classify(remote: &str, shown: &str, e: &opendal::Error) -> Error {
+pub fn classify(remote: &str, shown: &str, storage: Storage, e: &opendal::Error) -> Error {
     let detail = describe(e);
     let (remote, url) = (remote.to_owned(), shown.to_owned());
     match e.kind() {
         // No credentials anywhere: the request could not even be signed.
-        _ if detail.contains("signing credential") && url.starts_with("gs://") => {
-            Error::AccessDenied {
-                remote,
-                url,
-                detail:
-                    "no credentials found (the remote's `token`, GOOGLE_APPLICATION_CREDENTIALS, \
-                         gcloud's application default credentials, or the VM's service account)"
-                        .into(),
-            }
-        }
-        _ if detail.contains("signing credential") && url.starts_with("azure://") => {
-            Error::AccessDenied {
-                remote,
-                url,
-                detail: "no account key found (the remote's `password`)".into(),
-            }
-        }
         _ if detail.contains("signing credential") => Error::AccessDenied {
             remote,
             url,
-            detail:
-                "no credentials found (environment, ~/.aws/credentials, or the remote's settings)"
-                    .into(),
+            storage,
+            detail: match storage {
+                Storage::Gcs => {
+                    "no credentials found (the remote's `token`, GOOGLE_APPLICATION_CREDENTIALS, \
+                     gcloud's application default credentials, or the VM's service account)"
+                }
+                Storage::Azure => "no account key found (the remote's `password`)",
+                _ => {
+                    "no credentials found (environment, ~/.aws/credentials, or the remote's \
+                     settings)"
+                }
+            }
+            .into(),
         },
-        opendal::ErrorKind::PermissionDenied => Error::AccessDenied { remote, url, detail },
-        opendal::ErrorKind::NotFound => Error::Missing { remote, url, detail },
+        opendal::ErrorKind::PermissionDenied => {
+            Error::AccessDenied { remote, url, storage, detail }
+        }
+        opendal::ErrorKind::NotFound => Error::Missing { remote, url, storage, detail },
         // S3 answers NoSuchBucket as an invalid configuration.
         opendal::ErrorKind::ConfigInvalid if detail.contains("NoSuchBucket") => {
-            Error::Missing { remote, url, detail }
+            Error::Missing { remote, url, storage, detail }
         }
         opendal::ErrorKind::ConfigInvalid => Error::Config { remote, message: detail },
         _ => Error::Unreachable { remote, url, detail },
@@ -175,11 +170,12 @@ pub fn classify(remote: &str, shown: &str, e: &opendal::Error) -> Error {
 
 /// A listing of a GCS bucket or an Azure container answered "not found": the bucket or
 /// container does not exist (both list a prefix with nothing under it as empty).
-pub fn no_bucket(remote: &str, shown: &str, e: &opendal::Error) -> Error {
-    let what = if shown.starts_with("azure://") { "container" } else { "bucket" };
+pub fn no_bucket(remote: &str, shown: &str, storage: Storage, e: &opendal::Error) -> Error {
+    let what = if storage == Storage::Azure { "container" } else { "bucket" };
     Error::Missing {
         remote: remote.to_owned(),
         url: shown.to_owned(),
+        storage,
         detail: format!("the {what} does not exist ({})", describe(e)),
     }
 }
@@ -200,17 +196,7 @@ fn describe(e: &opendal::Error) -> String {
             None => e.kind().to_string(),
         };
     }
-    let mut source = std::error::Error::source(e);
-    let mut last = None;
-    while let Some(s) = source {
-        last = Some(s.to_string());
-        source = s.source();
-    }
-    match last {
-        Some(cause) if !msg.contains(&cause) => format!("{msg}: {cause}"),
-        _ => msg,
-    }
-    .replace('\n', " ")
+    super::error::with_innermost_cause(msg, e)
 }
 
 /// GCS answers errors in JSON, which OpenDAL passes on as the debug text of its parse:
@@ -302,20 +288,22 @@ mod tests {
                     message: \"The specified bucket does not exist.\", reason: \"notFound\" }] } }";
         let e = opendal::Error::new(opendal::ErrorKind::NotFound, body);
         assert_eq!(describe(&e), "The specified bucket does not exist.");
-        let Error::Missing { detail, .. } = no_bucket("g", "gs://b/p", &e) else { panic!() };
+        let Error::Missing { detail, .. } = no_bucket("g", "gs://b/p", Storage::Gcs, &e) else {
+            panic!()
+        };
         assert_eq!(detail, "the bucket does not exist (The specified bucket does not exist.)");
         let e = opendal::Error::new(opendal::ErrorKind::PermissionDenied, body);
-        assert!(matches!(classify("g", "gs://b/p", &e), Error::AccessDenied { .. }));
+        assert!(matches!(classify("g", "gs://b/p", Storage::Gcs, &e), Error::AccessDenied { .. }));
     }
 
     #[test]
     fn missing_credentials_name_the_storage_s_own_sources() {
         let e = opendal::Error::new(opendal::ErrorKind::Unexpected, "signing http request")
             .set_source(anyhow::anyhow!("no valid signing credential found"));
-        let gcs = classify("g", "gs://b/p", &e);
+        let gcs = classify("g", "gs://b/p", Storage::Gcs, &e);
         assert!(gcs.to_string().contains("GOOGLE_APPLICATION_CREDENTIALS"), "{gcs}");
         assert!(gcs.hint().unwrap().contains("mlx remote modify g token VALUE --local"));
-        let s3 = classify("s", "s3://b/p", &e);
+        let s3 = classify("s", "s3://b/p", Storage::S3, &e);
         assert!(s3.to_string().contains("~/.aws/credentials"), "{s3}");
         assert!(s3.hint().unwrap().contains("AWS_ACCESS_KEY_ID"));
     }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::url::Storage;
 use crate::store::ObjectId;
 
 #[derive(Debug, thiserror::Error)]
@@ -12,10 +13,10 @@ pub enum Error {
     Config { remote: String, message: String },
     /// The server refused our credentials (HTTP 401/403).
     #[error("remote '{remote}' ({url}): access denied: {detail}")]
-    AccessDenied { remote: String, url: String, detail: String },
+    AccessDenied { remote: String, url: String, storage: Storage, detail: String },
     /// The bucket, container or folder the URL names does not exist.
     #[error("remote '{remote}' ({url}): {detail}")]
-    Missing { remote: String, url: String, detail: String },
+    Missing { remote: String, url: String, storage: Storage, detail: String },
     /// The server cannot be reached, or failed after retries.
     #[error("remote '{remote}' ({url}): {detail}")]
     Unreachable { remote: String, url: String, detail: String },
@@ -39,8 +40,8 @@ impl Error {
 
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::AccessDenied { remote, url, .. } => Some(access_hint(remote, url)),
-            Error::Missing { url, .. } if url.starts_with("azure://") => {
+            Error::AccessDenied { remote, storage, .. } => Some(access_hint(remote, *storage)),
+            Error::Missing { storage: Storage::Azure, .. } => {
                 Some("create the container first, or fix the URL: mlx remote list".into())
             }
             Error::Missing { .. } => {
@@ -58,28 +59,41 @@ impl Error {
     }
 }
 
-/// Where the credentials of a remote come from, by its kind (read off its redacted URL).
-fn access_hint(remote: &str, url: &str) -> String {
-    if url.starts_with("gs://") {
-        format!(
+/// Where the credentials of a remote come from, by its kind of storage.
+fn access_hint(remote: &str, storage: Storage) -> String {
+    match storage {
+        Storage::Gcs => format!(
             "check the credentials: a key file in GOOGLE_APPLICATION_CREDENTIALS, or an access \
              token (`gcloud auth print-access-token`) given with \
              `mlx remote modify {remote} token VALUE --local`"
-        )
-    } else if url.starts_with("azure://") {
-        format!(
+        ),
+        Storage::Azure => format!(
             "check the storage account and its key: `echo KEY | mlx remote modify {remote} \
              password - --local`"
-        )
-    } else if url.starts_with("webdav") || url.starts_with("http") {
-        format!(
+        ),
+        Storage::Webdav | Storage::Http => format!(
             "check the user and password: `mlx remote modify {remote} user NAME`, then \
              `echo PASSWORD | mlx remote modify {remote} password - --local`"
-        )
-    } else {
-        format!(
+        ),
+        Storage::S3 | Storage::Local => format!(
             "check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile in \
              ~/.aws/credentials, or `mlx remote modify {remote} secret_access_key VALUE --local`"
-        )
+        ),
     }
+}
+
+/// `msg` followed by the innermost cause of `e` (a refused connection, say) when `msg` does not
+/// already say it, on one line.
+pub(super) fn with_innermost_cause(msg: String, e: &dyn std::error::Error) -> String {
+    let mut source = e.source();
+    let mut last = None;
+    while let Some(s) = source {
+        last = Some(s.to_string());
+        source = s.source();
+    }
+    match last {
+        Some(cause) if !msg.contains(&cause) => format!("{msg}: {cause}"),
+        _ => msg,
+    }
+    .replace('\n', " ")
 }

@@ -3,8 +3,8 @@
 //! sized for the network) and block on each request.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use futures::TryStreamExt;
 use opendal::Operator;
@@ -12,7 +12,7 @@ use opendal::Operator;
 use super::Error;
 use super::dal;
 use super::local::LocalDir;
-use super::url::{self, Location};
+use super::url::{self, Location, Storage};
 use super::webdav::StreamedPut;
 use crate::config::RemoteConfig;
 use crate::store::{Cache, ObjectId, Staged, hash_bytes};
@@ -29,11 +29,12 @@ const PARTS_IN_FLIGHT: usize = 4;
 const LARGE_AT_ONCE: usize = 4;
 /// Default parallel transfers: network latency, not cores, is what they hide (a request to a
 /// cloud store takes tens of milliseconds, most of it waiting).
-pub const DEFAULT_JOBS: usize = 32;
+const DEFAULT_JOBS: usize = 32;
 
 pub struct Remote {
     name: String,
     shown: String,
+    storage: Storage,
     jobs: usize,
     backend: Backend,
 }
@@ -102,7 +103,7 @@ impl Remote {
                 }
             }
         };
-        Ok(Remote { name: name.to_owned(), shown, jobs, backend })
+        Ok(Remote { name: name.to_owned(), shown, storage: location.storage(), jobs, backend })
     }
 
     pub fn name(&self) -> &str {
@@ -123,19 +124,12 @@ impl Remote {
         matches!(self.backend, Backend::Local(_))
     }
 
-    /// A local folder remote's path.
-    pub fn local_root(&self) -> Option<&Path> {
-        match &self.backend {
-            Backend::Local(l) => Some(l.root()),
-            Backend::Dal { .. } => None,
-        }
-    }
-
     fn io_err(&self, path: &Path, e: std::io::Error) -> Error {
         if e.kind() == std::io::ErrorKind::NotFound && !path.exists() {
             return Error::Missing {
                 remote: self.name.clone(),
                 url: self.shown.clone(),
+                storage: self.storage,
                 detail: format!("{} does not exist", path.display()),
             };
         }
@@ -143,7 +137,7 @@ impl Remote {
     }
 
     fn dal_err(&self, e: &opendal::Error) -> Error {
-        dal::classify(&self.name, &self.shown, e)
+        dal::classify(&self.name, &self.shown, self.storage, e)
     }
 
     fn cannot_list(&self) -> Error {
@@ -179,7 +173,7 @@ impl Remote {
                 };
                 match probe {
                     Ok(()) => Ok(()),
-                    Err(e) if *can_list => self.listing_err(op, &e).map_or(Ok(()), Err),
+                    Err(e) if *can_list => self.listing_err(&e).map_or(Ok(()), Err),
                     Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(()),
                     Err(e) => Err(self.dal_err(&e)),
                 }
@@ -228,13 +222,13 @@ impl Remote {
     ) -> Result<(), Error> {
         let mut lister = match op.lister_with(dir).recursive(true).await {
             Ok(l) => l,
-            Err(e) => return self.listing_err(op, &e).map_or(Ok(()), Err),
+            Err(e) => return self.listing_err(&e).map_or(Ok(()), Err),
         };
         loop {
             match lister.try_next().await {
                 Ok(Some(entry)) => each(&entry),
                 Ok(None) => return Ok(()),
-                Err(e) => return self.listing_err(op, &e).map_or(Ok(()), Err),
+                Err(e) => return self.listing_err(&e).map_or(Ok(()), Err),
             }
         }
     }
@@ -242,12 +236,12 @@ impl Remote {
     /// A failed listing as our error, or `None` when it only says that the folder does not
     /// exist yet (WebDAV and HTTP answer 404 for it). GCS and Azure list a prefix with nothing
     /// under it as empty, so their 404 says that the bucket or container is missing.
-    fn listing_err(&self, op: &Operator, e: &opendal::Error) -> Option<Error> {
+    fn listing_err(&self, e: &opendal::Error) -> Option<Error> {
         if e.kind() != opendal::ErrorKind::NotFound {
             return Some(self.dal_err(e));
         }
-        matches!(op.info().scheme(), "gcs" | "azblob")
-            .then(|| dal::no_bucket(&self.name, &self.shown, e))
+        matches!(self.storage, Storage::Gcs | Storage::Azure)
+            .then(|| dal::no_bucket(&self.name, &self.shown, self.storage, e))
     }
 
     /// Which of `wanted` the remote has, with their sizes. Many objects are checked by
@@ -324,7 +318,7 @@ impl Remote {
                     // One request, from memory.
                     let data = std::fs::read(path).map_err(read_err)?;
                     return rt
-                        .block_on(op.write_options(&key, data, write_options(op)))
+                        .block_on(op.write_options(&key, data, write_options(self.storage)))
                         .map(|_| ())
                         .map_err(|e| self.dal_err(&e));
                 }
@@ -333,13 +327,14 @@ impl Remote {
                     let opts = opendal::options::WriteOptions {
                         chunk: Some(PART),
                         concurrent: PARTS_IN_FLIGHT,
-                        ..write_options(op)
+                        ..write_options(self.storage)
                     };
                     let mut w =
                         op.writer_options(&key, opts).await.map_err(|e| self.dal_err(&e))?;
                     loop {
                         let mut buf = vec![0u8; PART];
-                        let n = read_full(&mut file, &mut buf).map_err(read_err)?;
+                        let n =
+                            crate::fs_util::read_up_to(&mut file, &mut buf).map_err(read_err)?;
                         if n == 0 {
                             break;
                         }
@@ -364,32 +359,27 @@ impl Remote {
         size: Option<u64>,
         cache: &Cache,
     ) -> Result<Staged, Error> {
-        let staged = match &self.backend {
+        match &self.backend {
             Backend::Local(l) => {
                 let src = l.object_path(id);
-                l.download(id, cache).map_err(|e| self.io_err(&src, e))?
+                // Hashed as it is copied: a damaged copy is refused here.
+                let staged = l.download(id, cache).map_err(|e| self.io_err(&src, e))?;
+                if staged.id != *id {
+                    let actual = staged.id;
+                    cache.discard(staged);
+                    return Err(self.corrupt(id, actual));
+                }
+                Ok(staged)
             }
             Backend::Dal { op, rt, large, .. } => {
-                let key = key_of(id);
                 if size.is_none_or(|s| s <= SINGLE_REQUEST) {
-                    let data = rt.block_on(op.read(&key)).map_err(|e| self.dal_err(&e))?.to_vec();
-                    let actual = hash_bytes(&data);
-                    if actual != *id {
-                        return Err(self.corrupt(id, actual));
-                    }
-                    cache.stage_bytes(*id, &data)?
+                    Ok(cache.stage_bytes(*id, &self.read_object(id)?)?)
                 } else {
                     let _turn = rt.block_on(large.acquire());
-                    self.download_streamed(op, rt, id, &key, cache)?
+                    self.download_streamed(op, rt, id, &key_of(id), cache)
                 }
             }
-        };
-        if staged.id != *id {
-            let actual = staged.id;
-            cache.discard(staged);
-            return Err(self.corrupt(id, actual));
         }
-        Ok(staged)
     }
 
     fn download_streamed(
@@ -481,10 +471,21 @@ impl Remote {
             Backend::Local(l) => l.put_named(name, &bytes).map_err(|e| self.io_err(l.root(), e)),
             Backend::Dal { can_write: false, .. } => Err(self.read_only()),
             Backend::Dal { op, rt, .. } => rt
-                .block_on(op.write_options(name, bytes, write_options(op)))
+                .block_on(op.write_options(name, bytes, write_options(self.storage)))
                 .map(|_| ())
                 .map_err(|e| self.dal_err(&e)),
         }
+    }
+
+    /// One object's bytes, read whole and checked against its hash (for small objects: a
+    /// directory listing, say).
+    pub fn read_object(&self, id: &ObjectId) -> Result<Vec<u8>, Error> {
+        let data = self.get_named(&key_of(id))?;
+        let actual = hash_bytes(&data);
+        if actual != *id {
+            return Err(self.corrupt(id, actual));
+        }
+        Ok(data)
     }
 
     pub fn get_named(&self, name: &str) -> Result<Vec<u8>, Error> {
@@ -514,24 +515,19 @@ impl Remote {
             _ => Ok(()),
         }
     }
-
-    /// Where a local folder remote keeps an object (for messages and tests).
-    pub fn local_object_path(&self, id: &ObjectId) -> Option<PathBuf> {
-        self.local_root().map(|r| r.join(id.rel_path()))
-    }
 }
 
 /// How objects are written. GCS is told their type, `application/octet-stream` (what it gives
 /// an object written without one): then every description of an object (a listing, a stat, the
 /// answer to an upload) carries that type, where some GCS emulators would answer `null`, which
 /// the client cannot read.
-fn write_options(op: &Operator) -> opendal::options::WriteOptions {
-    let content_type = (op.info().scheme() == "gcs").then(|| "application/octet-stream".into());
+fn write_options(storage: Storage) -> opendal::options::WriteOptions {
+    let content_type = (storage == Storage::Gcs).then(|| "application/octet-stream".into());
     opendal::options::WriteOptions { content_type, ..Default::default() }
 }
 
 /// The key of an object: the cache layout, `ab/cdef…`.
-pub fn key_of(id: &ObjectId) -> String {
+fn key_of(id: &ObjectId) -> String {
     let hex = id.to_hex();
     format!("{}/{}", &hex[..2], &hex[2..])
 }
@@ -544,17 +540,6 @@ fn id_of_key(key: &str) -> Option<ObjectId> {
         return None;
     }
     ObjectId::from_hex(&format!("{shard}{rest}")).ok()
-}
-
-fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 #[cfg(test)]

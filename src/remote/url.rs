@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 /// The URL schemes [`parse`] accepts (besides plain directory paths).
-pub const SCHEMES: &[&str] = &["file", "s3", "gs", "azure", "webdav", "webdavs", "http", "https"];
+const SCHEMES: &[&str] = &["file", "s3", "gs", "azure", "webdav", "webdavs", "http", "https"];
 
 /// Where a remote keeps its objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,17 +30,46 @@ pub enum Location {
     Azure { container: String, prefix: String, account: Option<String> },
 }
 
+/// The kind of storage a remote is, as its URL says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    Local,
+    S3,
+    Webdav,
+    Http,
+    Gcs,
+    Azure,
+}
+
+impl Storage {
+    /// A short name: `local`, `s3`, `webdav`, `http`, `gcs`, `azure`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Storage::Local => "local",
+            Storage::S3 => "s3",
+            Storage::Webdav => "webdav",
+            Storage::Http => "http",
+            Storage::Gcs => "gcs",
+            Storage::Azure => "azure",
+        }
+    }
+}
+
 impl Location {
+    pub fn storage(&self) -> Storage {
+        match self {
+            Location::Local { .. } => Storage::Local,
+            Location::S3 { .. } => Storage::S3,
+            Location::Webdav { .. } => Storage::Webdav,
+            Location::Http { .. } => Storage::Http,
+            Location::Gcs { .. } => Storage::Gcs,
+            Location::Azure { .. } => Storage::Azure,
+        }
+    }
+
     /// A short name of the storage kind: `local`, `s3`, `webdav`, `http`, `gcs`, `azure`.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Location::Local { .. } => "local",
-            Location::S3 { .. } => "s3",
-            Location::Webdav { .. } => "webdav",
-            Location::Http { .. } => "http",
-            Location::Gcs { .. } => "gcs",
-            Location::Azure { .. } => "azure",
-        }
+        self.storage().as_str()
     }
 }
 

@@ -4,7 +4,6 @@
 //! front (some servers refuse chunked uploads). The parent collection is created beforehand
 //! through OpenDAL (`MKCOL`), as its own writes do.
 
-use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -12,6 +11,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 
 use super::Error;
+use super::url::Storage;
 
 /// Bytes read from the file per piece of the request body.
 const PIECE: usize = 1 << 20;
@@ -82,17 +82,9 @@ impl StreamedPut {
             .map_err(|e| Failure::Final(Error::LocalIo { path: path.to_path_buf(), source: e }))?;
         let body = futures::stream::try_unfold(file, |mut file| async move {
             let mut buf = vec![0u8; PIECE];
-            let mut n = 0;
-            while n < PIECE {
-                match file.read(&mut buf[n..]) {
-                    Ok(0) => break,
-                    Ok(k) => n += k,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            let n = crate::fs_util::read_up_to(&mut file, &mut buf)?;
             if n == 0 {
-                return Ok(None);
+                return Ok::<_, std::io::Error>(None);
             }
             buf.truncate(n);
             Ok(Some((Bytes::from(buf), file)))
@@ -114,11 +106,16 @@ impl StreamedPut {
         let (remote, url) = (self.remote.clone(), self.shown.clone());
         Err(match status {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                Failure::Final(Error::AccessDenied { remote, url, detail })
+                Failure::Final(Error::AccessDenied {
+                    remote,
+                    url,
+                    storage: Storage::Webdav,
+                    detail,
+                })
             }
             // The collection the object goes into does not exist.
             StatusCode::NOT_FOUND | StatusCode::CONFLICT => {
-                Failure::Final(Error::Missing { remote, url, detail })
+                Failure::Final(Error::Missing { remote, url, storage: Storage::Webdav, detail })
             }
             s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
                 Failure::Temporary(Error::Unreachable { remote, url, detail })
@@ -128,12 +125,7 @@ impl StreamedPut {
     }
 
     fn failed_request(&self, e: &reqwest::Error) -> Failure {
-        let mut detail = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            detail = format!("{detail}: {s}");
-            source = s.source();
-        }
+        let detail = super::error::with_innermost_cause(e.to_string(), e);
         // A file that cannot be read while it is sent is ours, not the network's.
         let error = Error::Unreachable {
             remote: self.remote.clone(),

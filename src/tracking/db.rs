@@ -157,6 +157,13 @@ pub fn open(path: &Path) -> Result<Connection, Error> {
     Ok(conn)
 }
 
+/// The write-ahead log beside the database at `path` (`mlx.db-wal`).
+pub fn wal_path(path: &Path) -> PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
 /// Past this size the write-ahead log is checkpointed and truncated when a database is opened.
 const WAL_TRUNCATE_BYTES: u64 = 1 << 20;
 
@@ -165,7 +172,7 @@ const WAL_TRUNCATE_BYTES: u64 = 1 << 20;
 /// slower as it grows. So a process that finds it large truncates it, waiting briefly at most
 /// (a busy database just means another process will do it).
 fn truncate_large_wal(conn: &Connection, path: &Path) {
-    let wal = format!("{}-wal", path.display());
+    let wal = wal_path(path);
     if std::fs::metadata(wal).map_or(0, |m| m.len()) <= WAL_TRUNCATE_BYTES {
         return;
     }

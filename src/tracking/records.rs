@@ -45,7 +45,7 @@ pub struct RunRecord {
 /// What merging one record changed in the database. Counts are of rows inserted; `conflicts`
 /// counts params, tags and artifacts the database already had with a different value (the local
 /// value is kept). Merging a record a second time adds nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MergeOutcome {
     pub run_id: String,
     pub new_run: bool,
@@ -453,13 +453,6 @@ fn check_name(name: &str, run_id: &str, bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// Merge one record into the database, by run id, in one transaction. `name` is the record's
-/// object name (used in messages; when it has the shape of [`object_name`] it must match the
-/// content). A run unknown here is inserted (with no pid); a known run keeps its row, and gains
-/// the params, tags and artifacts it lacks (local values win: differing ones count as conflicts)
-/// and the metric points it lacks (a point is its key, step, timestamp and value; a point the
-/// record holds n times is present n times after the merge). A run still running here is left
-/// alone entirely. An invalid record is `Error::Invalid` and changes nothing.
 /// The artifacts (and logs) a record names, as `(hash, kind, size)` like
 /// [`crate::tracking::runs::artifact_objects`]; `Invalid` when the record cannot be read.
 pub fn artifacts_of(name: &str, bytes: &[u8]) -> Result<Vec<(String, String, u64)>, Error> {
@@ -467,6 +460,13 @@ pub fn artifacts_of(name: &str, bytes: &[u8]) -> Result<Vec<(String, String, u64
     Ok(record.artifacts.into_iter().map(|a| (a.hash, a.kind, a.size)).collect())
 }
 
+/// Merge one record into the database, by run id, in one transaction. `name` is the record's
+/// object name (used in messages; when it has the shape of [`object_name`] it must match the
+/// content). A run unknown here is inserted (with no pid); a known run keeps its row, and gains
+/// the params, tags and artifacts it lacks (local values win: differing ones count as conflicts)
+/// and the metric points it lacks (a point is its key, step, timestamp and value; a point the
+/// record holds n times is present n times after the merge). A run still running here is left
+/// alone entirely. An invalid record is `Error::Invalid` and changes nothing.
 pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOutcome, Error> {
     let invalid = |msg: String| Error::Invalid(format!("run record {name}: {msg}"));
     let record = parse(bytes).map_err(invalid)?;

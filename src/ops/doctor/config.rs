@@ -88,12 +88,8 @@ pub(super) fn check(r: &mut DoctorReport, root: &Path) -> Config {
 }
 
 fn has_secrets(config: &Config) -> bool {
-    config.remotes.values().any(|rc| {
-        rc.access_key_id.is_some()
-            || rc.secret_access_key.is_some()
-            || rc.session_token.is_some()
-            || rc.password.is_some()
-            || rc.token.is_some()
-            || rc.url.as_deref().is_some_and(url::has_password)
-    })
+    config
+        .remotes
+        .values()
+        .any(|rc| rc.has_secret_key() || rc.url.as_deref().is_some_and(url::has_password))
 }

@@ -1,7 +1,7 @@
 //! The `database` section of `mlx doctor`: `.mlx/mlx.db`, its header, integrity, schema version,
 //! journal mode and runs. Opened read-only; the queries are `tracking::health`'s.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{DatabaseFacts, DoctorReport, Status, count};
 use crate::fs_util::human_size;
@@ -12,7 +12,7 @@ use crate::tracking::{self, health};
 pub(super) fn check(r: &mut DoctorReport, root: &Path) {
     let path = root.join(MLX_DIR).join(DB_FILE);
     let rel = Path::new(MLX_DIR).join(DB_FILE).display().to_string();
-    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    let wal = crate::tracking::db::wal_path(&path);
     let mut facts = DatabaseFacts {
         path: path.display().to_string(),
         exists: path.is_file(),

@@ -76,7 +76,7 @@ pub(super) fn check(r: &mut DoctorReport, start: &Path) -> Option<PathBuf> {
         .copied()
         .filter(|name| {
             let path = hooks_dir.join(name);
-            has_marker(&path) && !is_mlx_hook(&path)
+            hooks::is_ours(&path) && !is_mlx_hook(&path)
         })
         .collect();
     let shown_dir = shown(&root, &hooks_dir);
@@ -114,11 +114,8 @@ pub(super) fn check(r: &mut DoctorReport, start: &Path) -> Option<PathBuf> {
     Some(root)
 }
 
-fn has_marker(path: &Path) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|t| t.contains(hooks::MARKER))
-}
-
 /// An mlx hook git will run: our marker and an execute bit.
 fn is_mlx_hook(path: &Path) -> bool {
-    has_marker(path) && std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+    hooks::is_ours(path)
+        && std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
 }

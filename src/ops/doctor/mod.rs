@@ -29,9 +29,6 @@ mod link_types;
 mod project;
 mod remotes;
 
-/// How long remote checks may take together, unless told otherwise.
-pub const DEFAULT_REMOTE_TIMEOUT: Duration = Duration::from_secs(10);
-
 pub struct DoctorOptions {
     /// Where doctor starts looking for the project (canonical).
     pub start: PathBuf,

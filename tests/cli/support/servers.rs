@@ -96,7 +96,7 @@ impl Running {
         Running { port, stop_tx: Some(stop_tx), thread: Some(thread) }
     }
 
-    /// Stop the server; false if its port is still busy after `PORT_WAIT` (no panic: this also
+    /// Stop the server; false if its port is still busy after 10 s (no panic: this also
     /// runs in `Drop`, maybe while a failed test unwinds).
     fn stop(&mut self) -> bool {
         let Some(thread) = self.thread.take() else { return true };
@@ -104,7 +104,7 @@ impl Running {
             let _ = tx.send(());
         }
         let _ = thread.join();
-        wait_port_free(self.port)
+        super::ports::wait_port_bindable(self.port)
     }
 
     /// `stop`, for the explicit `stop(self)` of the servers: panics if the port stays busy.
@@ -144,20 +144,6 @@ fn bind_port(port: u16) -> StdTcpListener {
             Err(e) => panic!("cannot listen on {addr}: {e}"),
         }
     }
-}
-
-/// Wait until nothing listens on 127.0.0.1:`port` any more (it can be bound again); false if it
-/// is still busy after `PORT_WAIT`.
-fn wait_port_free(port: u16) -> bool {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let deadline = Instant::now() + PORT_WAIT;
-    while StdTcpListener::bind(addr).is_err() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    true
 }
 
 /// An S3 server (s3s + s3s-fs) on 127.0.0.1 that checks SigV4 signatures. See the module doc.
