@@ -24,6 +24,19 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
+impl Error {
+    /// A TOML parse error in `file` at byte range `span` of `text`, as file:line:column.
+    pub fn parse_at(
+        file: &Path,
+        text: &str,
+        span: Option<std::ops::Range<usize>>,
+        message: &str,
+    ) -> Self {
+        let (line, column) = span.map_or((1, 1), |s| line_column(text, s.start));
+        Error::Parse { file: file.to_path_buf(), line, column, message: message.trim().to_owned() }
+    }
+}
+
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -149,15 +162,7 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Link
 impl Config {
     /// Parse TOML text; `file` names it in errors.
     pub fn parse(file: &Path, text: &str) -> Result<Self, Error> {
-        toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map_or((1, 1), |s| line_column(text, s.start));
-            Error::Parse {
-                file: file.to_path_buf(),
-                line,
-                column,
-                message: e.message().trim().to_owned(),
-            }
-        })
+        toml::from_str(text).map_err(|e| Error::parse_at(file, text, e.span(), e.message()))
     }
 
     /// Parse the committed project file: like [`Config::parse`], and a secret key in a
@@ -212,7 +217,8 @@ impl Config {
     }
 }
 
-fn read_if_exists(path: &Path) -> Result<Option<String>, Error> {
+/// A file's text, or `None` when it does not exist.
+pub(crate) fn read_if_exists(path: &Path) -> Result<Option<String>, Error> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

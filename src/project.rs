@@ -50,10 +50,7 @@ impl Project {
         let local_rel = Path::new(MLX_DIR).join(config::LOCAL_FILE);
         let local = Config::read(&root.join(&local_rel), &local_rel)?;
         let config = shared.merged_with(local);
-        let cache_dir = match &config.cache.dir {
-            Some(dir) => root.join(dir),
-            None => root.join(MLX_DIR).join("cache"),
-        };
+        let cache_dir = cache_dir(&root, &config);
         let linker = Linker::new(config.cache.link_types.as_deref().unwrap_or(&[]));
         Ok(Project { cache: Cache::new(cache_dir), linker, config, root })
     }
@@ -95,4 +92,15 @@ impl Project {
         let _ = self.cache.clean_stale_tmp();
         Ok(lock)
     }
+}
+
+/// The cache folder of the project at `root` when nothing else is configured: `.mlx/cache`.
+pub fn default_cache_dir(root: &Path) -> PathBuf {
+    root.join(MLX_DIR).join("cache")
+}
+
+/// The cache folder `config` gives the project at `root`: `[cache] dir` (relative to the root),
+/// else [`default_cache_dir`].
+pub fn cache_dir(root: &Path, config: &Config) -> PathBuf {
+    config.cache.dir.as_ref().map_or_else(|| default_cache_dir(root), |d| root.join(d))
 }

@@ -58,7 +58,7 @@ impl Context {
                 if root.join(mlx::config::PROJECT_FILE).is_file() =>
             {
                 mlx::ops::init::run(&root)?;
-                Project::discover(&self.cwd).map_err(mlx::ops::Error::from)?
+                Project::open(root).map_err(mlx::ops::Error::from)?
             }
             other => other.map_err(mlx::ops::Error::from)?,
         };

@@ -24,16 +24,17 @@ pub struct InitReport {
 pub fn run(start: &Path) -> Result<InitReport> {
     let root = git::discover_workdir(start)?;
     let mut created = Vec::new();
-    let mlx = root.join(MLX_DIR);
-    for dir in [mlx.clone(), mlx.join("cache")] {
+    for dir in [root.join(MLX_DIR), crate::project::default_cache_dir(&root)] {
         if !dir.is_dir() {
             fs::create_dir_all(&dir)?;
             created.push(format!("{}/", dir.strip_prefix(&root).unwrap_or(&dir).display()));
         }
     }
     let local = local_template(&root)?;
-    let files =
-        [(mlx.join(LOCAL_FILE), local.as_str()), (root.join(PROJECT_FILE), PROJECT_TEMPLATE)];
+    let files = [
+        (root.join(MLX_DIR).join(LOCAL_FILE), local.as_str()),
+        (root.join(PROJECT_FILE), PROJECT_TEMPLATE),
+    ];
     for (path, text) in files {
         if !path.exists() {
             fs_util::write_atomic(&path, text.as_bytes())?;
@@ -68,7 +69,7 @@ pub fn run(start: &Path) -> Result<InitReport> {
 fn local_template(root: &Path) -> Result<String> {
     let shared = git::Repo::open(root)?
         .main_worktree()
-        .map(|main| main.join(MLX_DIR).join("cache"))
+        .map(|main| crate::project::default_cache_dir(&main))
         .filter(|cache| cache.is_dir());
     let Some(cache) = shared else { return Ok(LOCAL_TEMPLATE.to_owned()) };
     let quoted = toml::Value::String(cache.display().to_string()).to_string();

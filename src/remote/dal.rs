@@ -51,20 +51,22 @@ pub fn build(
         }
         Location::Webdav { endpoint, root, user, password } => {
             let mut b = services::Webdav::default().endpoint(endpoint).root(root);
-            if let Some(u) = cfg.user.as_ref().or(user.as_ref()) {
+            let (user, password) = user_and_password(cfg, user, password);
+            if let Some(u) = user {
                 b = b.username(u);
             }
-            if let Some(p) = cfg.password.as_ref().or(password.as_ref()) {
+            if let Some(p) = password {
                 b = b.password(p);
             }
             Operator::new(b).map_err(config_err)?
         }
         Location::Http { endpoint, root, user, password } => {
             let mut b = services::Http::default().endpoint(endpoint).root(root);
-            if let Some(u) = cfg.user.as_ref().or(user.as_ref()) {
+            let (user, password) = user_and_password(cfg, user, password);
+            if let Some(u) = user {
                 b = b.username(u);
             }
-            if let Some(p) = cfg.password.as_ref().or(password.as_ref()) {
+            if let Some(p) = password {
                 b = b.password(p);
             }
             Operator::new(b).map_err(config_err)?
@@ -129,6 +131,18 @@ fn region(cfg: &RemoteConfig) -> String {
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| "us-east-1".to_owned())
+}
+
+/// The user and password of a WebDAV or HTTP remote: the settings win over the URL's user info.
+pub fn user_and_password<'a>(
+    cfg: &'a RemoteConfig,
+    url_user: &'a Option<String>,
+    url_password: &'a Option<String>,
+) -> (Option<&'a str>, Option<&'a str>) {
+    (
+        cfg.user.as_deref().or(url_user.as_deref()),
+        cfg.password.as_deref().or(url_password.as_deref()),
+    )
 }
 
 /// Turn a storage error into ours, by kind: refused credentials, a missing bucket or folder,

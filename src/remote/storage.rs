@@ -81,14 +81,17 @@ impl Remote {
                 };
                 let cap = op.info().capability();
                 let streamed = match &location {
-                    Location::Webdav { endpoint, root, user, password } => Some(StreamedPut::new(
-                        name,
-                        &shown,
-                        endpoint,
-                        root,
-                        cfg.user.clone().or_else(|| user.clone()),
-                        cfg.password.clone().or_else(|| password.clone()),
-                    )?),
+                    Location::Webdav { endpoint, root, user, password } => {
+                        let (user, password) = dal::user_and_password(cfg, user, password);
+                        Some(StreamedPut::new(
+                            name,
+                            &shown,
+                            endpoint,
+                            root,
+                            user.map(str::to_owned),
+                            password.map(str::to_owned),
+                        )?)
+                    }
                     _ => None,
                 };
                 Backend::Dal {

@@ -30,7 +30,8 @@ pub struct StreamedPut {
 }
 
 impl StreamedPut {
-    /// `endpoint` is `http(s)://host[:port]`, `root` the collection's path (`/a/b/`).
+    /// `endpoint` is `http(s)://host[:port]`, `root` the collection's path, starting and ending
+    /// with `/` as [`Location::Webdav`](super::url::Location::Webdav) has it.
     pub fn new(
         remote: &str,
         shown: &str,
@@ -43,11 +44,10 @@ impl StreamedPut {
             .connect_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| Error::Config { remote: remote.to_owned(), message: e.to_string() })?;
-        let root = format!("/{}/", root.trim_matches('/')).replace("//", "/");
         let base = format!(
             "{}{}",
             endpoint.trim_end_matches('/'),
-            opendal::raw::percent_encode_path(&root)
+            opendal::raw::percent_encode_path(root)
         );
         Ok(StreamedPut {
             client,

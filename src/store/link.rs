@@ -46,7 +46,7 @@ impl LinkType {
 }
 
 /// The default: a private copy-on-write clone where the filesystem can, else a plain copy.
-pub const DEFAULT_TYPES: [LinkType; 2] = [LinkType::Reflink, LinkType::Copy];
+const DEFAULT_TYPES: [LinkType; 2] = [LinkType::Reflink, LinkType::Copy];
 
 /// Make a new file `dest` (which must not exist) from `object` with link type `t`: the one
 /// attempt [`Linker::place`] makes per type. The OS error survives, so a caller can tell a

@@ -7,19 +7,16 @@ use std::path::Path;
 use super::{CacheFacts, DoctorReport, Status, count, link_types, shown};
 use crate::config::Config;
 use crate::fs_util::human_size;
-use crate::project::MLX_DIR;
+use crate::project::default_cache_dir;
 use crate::store::Cache;
-use crate::store::link::{DEFAULT_TYPES, LinkType};
+use crate::store::link::{LinkType, Linker};
 
 /// Check the cache `config` points to, then its link types.
 pub(super) fn check(r: &mut DoctorReport, root: &Path, config: &Config) {
-    let default_dir = root.join(MLX_DIR).join("cache");
-    let dir = config.cache.dir.as_ref().map_or_else(|| default_dir.clone(), |d| root.join(d));
-    let shared = config.cache.dir.is_some() && !same_path(&dir, &default_dir);
-    let configured: Vec<LinkType> = match &config.cache.link_types {
-        Some(types) if !types.is_empty() => types.clone(),
-        _ => DEFAULT_TYPES.to_vec(),
-    };
+    let dir = crate::project::cache_dir(root, config);
+    let shared = config.cache.dir.is_some() && !same_path(&dir, &default_cache_dir(root));
+    let configured: Vec<LinkType> =
+        Linker::new(config.cache.link_types.as_deref().unwrap_or(&[])).types().to_vec();
     let mut facts = CacheFacts {
         dir: dir.display().to_string(),
         shared,

@@ -24,9 +24,16 @@ pub(super) fn check(r: &mut DoctorReport, root: &Path) {
         journal_mode: None,
         runs: None,
     };
-    const REBUILD: &str = "move .mlx/mlx.db (with mlx.db-wal and mlx.db-shm) aside and run \
-                           mlx init for a new one; runs pushed with mlx push --runs come back \
-                           with mlx fetch --runs";
+    checks(r, &path, &rel, &mut facts);
+    r.database = Some(facts);
+}
+
+const REBUILD: &str = "move .mlx/mlx.db (with mlx.db-wal and mlx.db-shm) aside and run mlx \
+                       init for a new one; runs pushed with mlx push --runs come back with mlx \
+                       fetch --runs";
+
+/// The checks, in order, filling `facts`; returns at the first failure the rest depend on.
+fn checks(r: &mut DoctorReport, path: &Path, rel: &str, facts: &mut DatabaseFacts) {
     if !facts.exists {
         r.push_hinted(
             "database",
@@ -35,7 +42,6 @@ pub(super) fn check(r: &mut DoctorReport, root: &Path) {
             format!("{rel} does not exist"),
             "create it: mlx init",
         );
-        r.database = Some(facts);
         return;
     }
     r.push(
@@ -52,13 +58,12 @@ pub(super) fn check(r: &mut DoctorReport, root: &Path) {
     // WAL mode; `PRAGMA journal_mode` would count as a write on a read-only connection). A
     // damaged header can go unnoticed by SQLite while the write-ahead log still holds page 1.
     let mut header = Vec::with_capacity(100);
-    let read = std::fs::File::open(&path)
+    let read = std::fs::File::open(path)
         .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 100), &mut header));
     let header = match read {
         Ok(_) => header,
         Err(e) => {
             r.push_hinted("database", "integrity", Status::Fail, format!("{rel}: {e}"), REBUILD);
-            r.database = Some(facts);
             return;
         }
     };
@@ -70,21 +75,18 @@ pub(super) fn check(r: &mut DoctorReport, root: &Path) {
             format!("{rel} is not an SQLite database: its header is damaged"),
             REBUILD,
         );
-        r.database = Some(facts);
         return;
     }
-    let conn = match tracking::sql::open_read_only(&path) {
+    let conn = match tracking::sql::open_read_only(path) {
         Ok(conn) => conn,
         Err(e) => {
             r.push_hinted("database", "integrity", Status::Fail, e.to_string(), REBUILD);
-            r.database = Some(facts);
             return;
         }
     };
     match health::quick_check(&conn) {
         Err(e) => {
             r.push_hinted("database", "integrity", Status::Fail, e.to_string(), REBUILD);
-            r.database = Some(facts);
             return;
         }
         Ok(lines) => {
@@ -161,5 +163,4 @@ pub(super) fn check(r: &mut DoctorReport, root: &Path) {
             Err(e) => r.push_hinted("database", "runs", Status::Fail, e.to_string(), REBUILD),
         }
     }
-    r.database = Some(facts);
 }

@@ -69,15 +69,23 @@ pub(super) fn check(r: &mut DoctorReport, start: &Path) -> Option<PathBuf> {
     r.push("git", "head", Status::Ok, detail);
 
     let hooks_dir = repo.hooks_dir(&root).unwrap_or_else(|_| root.join(".git").join("hooks"));
-    let installed: Vec<&'static str> =
-        HOOKS.iter().copied().filter(|name| is_mlx_hook(&hooks_dir.join(name))).collect();
-    let not_executable: Vec<&'static str> = HOOKS
+    // Each hook: (name, ours, executable), its file read once.
+    let found: Vec<(&'static str, bool, bool)> = HOOKS
         .iter()
-        .copied()
-        .filter(|name| {
+        .map(|name| {
             let path = hooks_dir.join(name);
-            hooks::is_ours(&path) && !is_mlx_hook(&path)
+            let ours = hooks::is_ours(&path);
+            let executable =
+                ours && std::fs::metadata(&path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0);
+            (*name, ours, executable)
         })
+        .collect();
+    let installed: Vec<&'static str> =
+        found.iter().filter(|(_, _, executable)| *executable).map(|(n, _, _)| *n).collect();
+    let not_executable: Vec<&'static str> = found
+        .iter()
+        .filter(|(_, ours, executable)| *ours && !*executable)
+        .map(|(n, _, _)| *n)
         .collect();
     let shown_dir = shown(&root, &hooks_dir);
     if !not_executable.is_empty() {
@@ -112,10 +120,4 @@ pub(super) fn check(r: &mut DoctorReport, start: &Path) -> Option<PathBuf> {
         merge_driver: repo.local_config("merge.mlx.driver").is_some(),
     });
     Some(root)
-}
-
-/// An mlx hook git will run: our marker and an execute bit.
-fn is_mlx_hook(path: &Path) -> bool {
-    hooks::is_ours(path)
-        && std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::config_file::ConfigFile;
-use super::{LOCAL_PATH, RemoteConfigError, Scope, check_name, from_root};
+use super::{LOCAL_PATH, RemoteConfigError, Scope, check_name, from_root, local_default_overrides};
 use crate::ops::Result;
 use crate::progress::Reporter;
 use crate::project::Project;
@@ -72,14 +72,7 @@ pub fn add(project: &Project, opts: &AddOptions, reporter: &dyn Reporter) -> Res
     }
     if opts.default {
         target.set_core_remote(Some(&opts.name))?;
-        if let Some(local_default) = other.core_remote().filter(|_| scope == Scope::Project)
-            && local_default != opts.name
-        {
-            warnings.push(format!(
-                "[core] remote = \"{local_default}\" in {LOCAL_PATH} still overrides the default \
-                 in this clone"
-            ));
-        }
+        warnings.extend(local_default_overrides(scope, &other, &opts.name));
     }
     target.save()?;
     Ok(AddReport {

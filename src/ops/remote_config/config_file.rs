@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use fs_err as fs;
 use toml_edit::{DocumentMut, Item, Table, TableLike};
 
 use super::toml_layout::{
@@ -15,7 +14,6 @@ use crate::config::{self, Config, LOCAL_TEMPLATE};
 use crate::fs_util;
 use crate::ops::Result;
 use crate::project::Project;
-use crate::store::error::line_column;
 
 /// `mlx.toml` and `.mlx/config.local.toml` as parsed, each on its own.
 pub(super) fn read_both(project: &Project) -> Result<(Config, Config)> {
@@ -37,23 +35,14 @@ pub(super) struct ConfigFile {
 impl ConfigFile {
     pub(super) fn load(project: &Project, scope: Scope) -> Result<Self> {
         let path = project.root().join(scope.rel_path());
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match scope {
+        let config_err = crate::project::Error::Config;
+        let text =
+            config::read_if_exists(&path).map_err(config_err)?.unwrap_or_else(|| match scope {
                 Scope::Project => String::new(),
                 Scope::Local => LOCAL_TEMPLATE.to_owned(),
-            },
-            Err(_) => fs::read_to_string(&path)?,
-        };
+            });
         let doc = text.parse::<DocumentMut>().map_err(|e| {
-            let (line, column) = e.span().map_or((1, 1), |s| line_column(&text, s.start));
-            let message = e.message().trim().to_owned();
-            crate::project::Error::Config(config::Error::Parse {
-                file: scope.rel_path(),
-                line,
-                column,
-                message,
-            })
+            config_err(config::Error::parse_at(&scope.rel_path(), &text, e.span(), e.message()))
         })?;
         Ok(ConfigFile { scope, path, doc, changed: false })
     }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::config_file::{ConfigFile, read_both};
-use super::{LOCAL_PATH, RemoteConfigError, Scope, resolve, unknown};
+use super::{RemoteConfigError, Scope, local_default_overrides, resolve, unknown_in};
 use crate::ops::Result;
 use crate::progress::Reporter;
 use crate::project::Project;
@@ -64,11 +64,7 @@ pub fn set_default(
         let here = target.remote(name).is_some();
         let there = other.remote(name).is_some();
         if !here && !there {
-            let mut known = target.names();
-            known.extend(other.names());
-            known.sort();
-            known.dedup();
-            return Err(unknown(name, known.iter()).into());
+            return Err(unknown_in(name, &[&target, &other]).into());
         }
         if scope == Scope::Project && !here {
             Err(RemoteConfigError::OnlyLocal {
@@ -76,15 +72,7 @@ pub fn set_default(
                 action: "make it the default",
             })?;
         }
-        if scope == Scope::Project
-            && let Some(local_default) = other.core_remote()
-            && local_default != name
-        {
-            warnings.push(format!(
-                "[core] remote = \"{local_default}\" in {LOCAL_PATH} still overrides the default \
-                 in this clone"
-            ));
-        }
+        warnings.extend(local_default_overrides(scope, &other, name));
     }
     let previous = target.core_remote().map(str::to_owned);
     let changed = previous != opts.name;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::config_file::read_both;
-use super::{DefinedIn, HIDDEN, RemoteConfigError, suggest};
+use super::{DefinedIn, HIDDEN, default_missing};
 use crate::config::{RemoteConfig, SECRET_KEYS};
 use crate::ops::Result;
 use crate::project::Project;
@@ -41,8 +41,7 @@ pub fn list(project: &Project) -> Result<RemoteList> {
     let mut remotes = Vec::new();
     for (name, remote) in &config.remotes {
         let defined_in =
-            DefinedIn::of(shared.remotes.contains_key(name), local.remotes.contains_key(name))
-                .unwrap_or(DefinedIn::Project);
+            DefinedIn::of(shared.remotes.contains_key(name), local.remotes.contains_key(name));
         let kind = match remote.url.as_deref().map(url::parse) {
             Some(Ok(location)) => Some(location.kind()),
             Some(Err(e)) => {
@@ -64,14 +63,7 @@ pub fn list(project: &Project) -> Result<RemoteList> {
             options: shown_options(remote),
         });
     }
-    if let Some(default) = &config.core.remote
-        && !config.remotes.contains_key(default)
-    {
-        let error = RemoteConfigError::DefaultMissing {
-            name: default.clone(),
-            suggestion: suggest(default, config.remotes.keys()),
-            known: config.remotes.keys().cloned().collect(),
-        };
+    if let Some(error) = default_missing(config) {
         warnings.push(error.to_string());
     }
     Ok(RemoteList { default: config.core.remote.clone(), remotes, warnings })

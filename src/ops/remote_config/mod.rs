@@ -188,12 +188,13 @@ pub enum DefinedIn {
 }
 
 impl DefinedIn {
-    fn of(project: bool, local: bool) -> Option<Self> {
+    /// Where a remote of the merged settings comes from (`Project` when from neither file, which
+    /// the merge cannot produce).
+    fn of(project: bool, local: bool) -> Self {
         match (project, local) {
-            (true, true) => Some(DefinedIn::Both),
-            (true, false) => Some(DefinedIn::Project),
-            (false, true) => Some(DefinedIn::Local),
-            (false, false) => None,
+            (true, true) => DefinedIn::Both,
+            (false, true) => DefinedIn::Local,
+            _ => DefinedIn::Project,
         }
     }
 
@@ -215,12 +216,8 @@ pub fn resolve<'a>(
     let name = match (name, &config.core.remote) {
         (Some(name), _) => name,
         (None, Some(default)) => {
-            if !config.remotes.contains_key(default) {
-                return Err(RemoteConfigError::DefaultMissing {
-                    name: default.clone(),
-                    suggestion: suggest(default, config.remotes.keys()),
-                    known: known(),
-                });
+            if let Some(e) = default_missing(config) {
+                return Err(e);
             }
             default
         }
@@ -238,12 +235,46 @@ pub fn resolve<'a>(
     Ok((name.to_owned(), remote))
 }
 
+/// `[core] remote` names a remote that is not defined: the error saying so.
+fn default_missing(config: &Config) -> Option<RemoteConfigError> {
+    let default = config.core.remote.as_ref().filter(|d| !config.remotes.contains_key(*d))?;
+    Some(RemoteConfigError::DefaultMissing {
+        name: default.clone(),
+        suggestion: suggest(default, config.remotes.keys()),
+        known: config.remotes.keys().cloned().collect(),
+    })
+}
+
 fn unknown<'a>(name: &str, known: impl Iterator<Item = &'a String> + Clone) -> RemoteConfigError {
     RemoteConfigError::Unknown {
         name: name.to_owned(),
         suggestion: suggest(name, known.clone()),
         known: known.cloned().collect(),
     }
+}
+
+/// `name` is defined in none of `files`: the error, naming those they define.
+fn unknown_in(name: &str, files: &[&config_file::ConfigFile]) -> RemoteConfigError {
+    let mut known: Vec<String> = files.iter().flat_map(|f| f.names()).collect();
+    known.sort();
+    known.dedup();
+    unknown(name, known.iter())
+}
+
+/// After `name` became the default in the project file (`scope`), the warning that the local
+/// file (`other`) still names another default for this clone.
+fn local_default_overrides(
+    scope: Scope,
+    other: &config_file::ConfigFile,
+    name: &str,
+) -> Option<String> {
+    let local_default = other.core_remote().filter(|_| scope == Scope::Project)?;
+    (local_default != name).then(|| {
+        format!(
+            "[core] remote = \"{local_default}\" in {LOCAL_PATH} still overrides the default in \
+             this clone"
+        )
+    })
 }
 
 /// The known name closest to a mistyped one, if it is close.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::config_file::ConfigFile;
 use super::toml_layout::set_value;
-use super::{HIDDEN, KEYS, RemoteConfigError, Scope, from_root, unknown};
+use super::{HIDDEN, KEYS, RemoteConfigError, Scope, from_root, unknown_in};
 use crate::config::SECRET_KEYS;
 use crate::ops::Result;
 use crate::progress::Reporter;
@@ -85,13 +85,7 @@ pub fn modify(
                 let name = opts.name.clone();
                 return Err(RemoteConfigError::OnlyLocal { name, action: "modify it" }.into());
             }
-            _ => {
-                let mut known = target.names();
-                known.extend(other.names());
-                known.sort();
-                known.dedup();
-                return Err(unknown(&opts.name, known.iter()).into());
-            }
+            _ => return Err(unknown_in(&opts.name, &[&target, &other]).into()),
         }
         if value.is_none() {
             // Nothing local to unset.

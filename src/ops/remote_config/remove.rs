@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::config_file::ConfigFile;
-use super::{RemoteConfigError, Scope, unknown};
+use super::{RemoteConfigError, Scope, unknown_in};
 use crate::ops::Result;
 use crate::progress::Reporter;
 use crate::project::Project;
@@ -54,10 +54,8 @@ pub fn remove(
         if opts.local && ConfigFile::load(project, Scope::Project)?.remote(&opts.name).is_some() {
             return Err(RemoteConfigError::NotInLocal { name: opts.name.clone() }.into());
         }
-        let mut known: Vec<String> = files.iter().flat_map(ConfigFile::names).collect();
-        known.sort();
-        known.dedup();
-        return Err(unknown(&opts.name, known.iter()).into());
+        let files: Vec<&ConfigFile> = files.iter().collect();
+        return Err(unknown_in(&opts.name, &files).into());
     }
     for file in &files {
         file.save()?;

@@ -5,9 +5,10 @@
 //!
 //! Azurite is a Node.js program (the npm package `azurite`, pinned to [`AZURITE_VERSION`]). The
 //! first test that needs it installs it with npm into a folder of cargo's per-target temp dir,
-//! once for all the tests running in parallel (a file lock guards the install); later runs find
-//! it there. Without `node` and `npm` on PATH, or when the install fails, the tests fail and say
-//! what to install: they never skip.
+//! once for all the tests running in parallel; later runs find it there (see the `child`
+//! module). Without `node` and `npm` on PATH, or when the install fails, the tests fail and say
+//! what to install: they never skip. Azurite runs as a child process (`child::ChildServer`), its
+//! output appended to `azurite-output.log` in its location.
 //!
 //! API:
 //! - `start() -> Self`: the blob service on a free port of 127.0.0.1, its data in a fresh temp
@@ -22,22 +23,24 @@
 //! - `blobs(container, prefix)`: (name, size) of every blob under `prefix` (List Blobs).
 //! - `committed_blocks(container, blob)`: the sizes of a block blob's committed blocks (Get Block
 //!   List), to see how a big blob was uploaded.
+//! - `output`: what Azurite printed, in all its runs on this location.
 //! - `stop(self)`: Azurite closes (SIGTERM: it saves its metadata and exits; SIGKILL if it has
-//!   not within a few seconds) and is reaped; returns once the port can be bound again. Dropping
+//!   not within 10 seconds) and is reaped; returns once the port can be bound again. Dropping
 //!   the server does the same.
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use hmac::{KeyInit as _, Mac as _};
 
-use super::ports::{free_port, url_encode, wait_port_bindable, wait_port_free};
+use super::child::{ChildServer, INSTALL_WAIT, Launch, install_once, parse_response, run_logged};
+use super::ports::url_encode;
 
 /// The npm package version the tests run.
 pub const AZURITE_VERSION: &str = "3.37.0";
@@ -49,20 +52,14 @@ pub const ACCOUNT_KEY: &str =
 
 /// The REST API version of the helper's own requests.
 const API_VERSION: &str = "2021-08-06";
-/// How long Azurite may take to listen after it is started.
-const START_WAIT: Duration = Duration::from_secs(30);
-/// How long `stop` waits for Azurite to close by itself before killing it, and for its port.
+/// How long `stop` waits for Azurite to close by itself (saving its metadata) before killing it.
 const STOP_WAIT: Duration = Duration::from_secs(10);
-/// How long the one-time npm install may take.
-const INSTALL_WAIT: Duration = Duration::from_secs(600);
 
 /// A running Azurite blob service. See the module doc.
 pub struct Azurite {
-    child: Option<Child>,
-    port: u16,
+    /// Declared first, so Azurite stops before `_temp` is removed.
+    server: ChildServer,
     location: PathBuf,
-    /// Azurite's stdout and stderr, appended to across restarts.
-    log: PathBuf,
     /// The data folder of `start()`, removed with the server.
     _temp: Option<tempfile::TempDir>,
 }
@@ -81,87 +78,41 @@ impl Azurite {
         let script = entry_script();
         std::fs::create_dir_all(location).expect("create Azurite location");
         let location = location.canonicalize().expect("canonical Azurite location");
-        let log = location.join("azurite-output.log");
-        // A port chosen here may be taken by someone else before Azurite binds it: try another.
-        let attempts = if port == 0 { 3 } else { 1 };
-        for attempt in 1..=attempts {
-            let port = if port == 0 { free_port() } else { wait_port_free(port) };
-            let mut server = Azurite {
-                child: None,
-                port,
-                location: location.clone(),
-                log: log.clone(),
-                _temp: None,
-            };
-            match server.spawn(script) {
-                Ok(()) => return server,
-                Err(output) if attempt < attempts && output.contains("EADDRINUSE") => continue,
-                Err(output) => panic!(
-                    "Azurite ({script}) did not start on 127.0.0.1:{port}; its output:\n{output}",
-                    script = script.display()
-                ),
-            }
-        }
-        unreachable!("the last attempt returns or panics")
-    }
-
-    /// Run Azurite and wait until its port accepts connections. Err: what it printed.
-    fn spawn(&mut self, script: &Path) -> Result<(), String> {
-        let log = File::options().create(true).append(true).open(&self.log).expect("Azurite log");
-        let printed_before = log.metadata().expect("Azurite log").len();
-        let printed = |server: &Azurite| {
-            let all = std::fs::read(&server.log).unwrap_or_default();
-            String::from_utf8_lossy(all.get(printed_before as usize..).unwrap_or_default())
-                .into_owned()
+        let launch = Launch {
+            name: "Azurite",
+            program: script,
+            needs: NODE_NEEDED,
+            log: &location.join("azurite-output.log"),
+            port,
+            port_taken: "EADDRINUSE",
+            grace: STOP_WAIT,
         };
-        let child = Command::new("node")
-            .arg(script)
-            .args(["--blobHost", "127.0.0.1", "--blobPort", &self.port.to_string()])
-            .arg("--location")
-            .arg(&self.location)
-            .args(["--silent", "--disableTelemetry"])
-            // Only the development account, whatever accounts the environment would add.
-            .env_remove("AZURITE_ACCOUNTS")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("Azurite log"))
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run node: {e}\n{NODE_NEEDED}"));
-        self.child = Some(child);
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        let deadline = Instant::now() + START_WAIT;
-        loop {
-            let listening = TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok();
-            // Checked after connecting: if Azurite has exited (it could not bind the port, say),
-            // whoever answered is someone else.
-            let child = self.child.as_mut().expect("child");
-            if let Some(status) = child.try_wait().expect("Azurite status") {
-                self.child = None;
-                return Err(format!("(exited: {status})\n{}", printed(self)));
-            }
-            if listening {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                self.kill_now();
-                return Err(format!("(no connection after {START_WAIT:?})\n{}", printed(self)));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let server = ChildServer::launch(launch, |port| {
+            let mut cmd = Command::new("node");
+            cmd.arg(script)
+                .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
+                .arg("--location")
+                .arg(&location)
+                .args(["--silent", "--disableTelemetry"])
+                // Only the development account, whatever accounts the environment would add.
+                .env_remove("AZURITE_ACCOUNTS");
+            cmd
+        });
+        Azurite { server, location, _temp: None }
     }
 
     /// What Azurite printed, in all its runs on this location.
     pub fn output(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.server.all_output()
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// `http://127.0.0.1:PORT/devstoreaccount1`: the account's blob endpoint (path style).
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}/{ACCOUNT}", self.port)
+        format!("http://127.0.0.1:{}/{ACCOUNT}", self.port())
     }
 
     /// The folder Azurite keeps its data in (canonical).
@@ -262,59 +213,21 @@ impl Azurite {
              Authorization: SharedKey {ACCOUNT}:{signature}\r\nContent-Length: 0\r\n\
              Connection: close\r\n\r\n",
             query = query.join("&"),
-            port = self.port,
+            port = self.port(),
         );
-        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port))
-            .unwrap_or_else(|e| panic!("connect to Azurite on port {}: {e}", self.port));
+        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port()))
+            .unwrap_or_else(|e| panic!("connect to Azurite on port {}: {e}", self.port()));
         stream.set_read_timeout(Some(Duration::from_secs(30))).expect("read timeout");
         stream.write_all(request.as_bytes()).expect("send request to Azurite");
         let mut response = Vec::new();
         stream.read_to_end(&mut response).expect("read Azurite's response");
-        parse_response(&response)
+        let (status, body) = parse_response(&response);
+        (status, String::from_utf8_lossy(&body).into_owned())
     }
 
     /// Stop Azurite now (see the module doc); the port is free when this returns.
-    pub fn stop(mut self) {
-        self.shut_down();
-        assert!(
-            wait_port_bindable(self.port),
-            "port {} still busy after Azurite stopped",
-            self.port
-        );
-    }
-
-    /// SIGTERM, so Azurite saves its metadata and exits; SIGKILL if it is still there after
-    /// `STOP_WAIT`. Reaps the process.
-    fn shut_down(&mut self) {
-        let Some(child) = self.child.as_mut() else { return };
-        if let Ok(pid) = i32::try_from(child.id()) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGTERM,
-            );
-        }
-        let deadline = Instant::now() + STOP_WAIT;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                self.child = None;
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        self.kill_now();
-    }
-
-    fn kill_now(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Azurite {
-    fn drop(&mut self) {
-        self.shut_down();
+    pub fn stop(self) {
+        self.server.stop();
     }
 }
 
@@ -332,105 +245,46 @@ fn entry_script() -> &'static Path {
     }
 }
 
-/// Install Azurite with npm under cargo's per-target temp dir unless it is already there. A
-/// file lock makes concurrent test processes install it once; the marker file is written only
-/// after a complete install, so an interrupted one is redone.
+/// Install Azurite with npm under cargo's per-target temp dir unless it is already there (see
+/// `install_once`).
 fn install() -> Result<PathBuf, String> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("azurite-{AZURITE_VERSION}"));
     let script = dir.join("node_modules/azurite/dist/src/blob/main.js");
-    let marker = dir.join("installed");
-    let ready = || script.is_file() && marker.is_file();
-    if ready() {
-        return Ok(script);
-    }
-    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
-    let lock = File::create(dir.join("install.lock"))
-        .map_err(|e| format!("create {}/install.lock: {e}", dir.display()))?;
-    lock.lock().map_err(|e| format!("lock {}/install.lock: {e}", dir.display()))?;
-    if ready() {
-        return Ok(script);
-    }
-
-    match Command::new("node").arg("--version").output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => return Err(format!("`node --version` failed ({}).\n{NODE_NEEDED}", out.status)),
-        Err(e) => return Err(format!("cannot run `node`: {e}.\n{NODE_NEEDED}")),
-    }
-    let log_path = dir.join("npm-install.log");
-    let log = File::create(&log_path).map_err(|e| format!("create {}: {e}", log_path.display()))?;
-    let package = format!("azurite@{AZURITE_VERSION}");
-    let mut npm = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&dir)
-        .arg(&package)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().map_err(|e| e.to_string())?)
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("cannot run `npm`: {e}.\n{NODE_NEEDED}"))?;
-    let deadline = Instant::now() + INSTALL_WAIT;
-    let status = loop {
-        match npm.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
-            _ => {
-                let _ = npm.kill();
-                let _ = npm.wait();
-                break None;
+    install_once(&dir, &script, || {
+        match Command::new("node").arg("--version").output() {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => {
+                return Err(format!("`node --version` failed ({}).\n{NODE_NEEDED}", out.status));
             }
+            Err(e) => return Err(format!("cannot run `node`: {e}.\n{NODE_NEEDED}")),
         }
-    };
-    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-    match status {
-        Some(s) if s.success() && script.is_file() => {}
-        Some(s) => {
-            return Err(format!(
+        let log_path = dir.join("npm-install.log");
+        let log =
+            File::create(&log_path).map_err(|e| format!("create {}: {e}", log_path.display()))?;
+        let package = format!("azurite@{AZURITE_VERSION}");
+        let status = run_logged(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir)
+                .arg(&package),
+            &log,
+            INSTALL_WAIT,
+        )
+        .map_err(|e| format!("cannot run `npm`: {e}.\n{NODE_NEEDED}"))?;
+        let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+        match status {
+            Some(s) if s.success() && script.is_file() => Ok(package),
+            Some(s) => Err(format!(
                 "`npm install {package}` into {} failed ({s}):\n{output}\n{NODE_NEEDED}",
                 dir.display()
-            ));
-        }
-        None => {
-            return Err(format!(
+            )),
+            None => Err(format!(
                 "`npm install {package}` did not finish within {INSTALL_WAIT:?}:\n{output}\n\
                  {NODE_NEEDED}"
-            ));
+            )),
         }
-    }
-    std::fs::write(&marker, format!("{package}\n"))
-        .map_err(|e| format!("write {}: {e}", marker.display()))?;
+    })?;
     Ok(script)
-}
-
-/// The status and body of an HTTP/1.1 response read to its end (plain or chunked).
-fn parse_response(raw: &[u8]) -> (u16, String) {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of response headers");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut body = &raw[split + 4..];
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("bad status line: {head}"));
-    let chunked = head
-        .lines()
-        .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.contains("chunked"));
-    if !chunked {
-        return (status, String::from_utf8_lossy(body).into_owned());
-    }
-    let mut out = Vec::new();
-    loop {
-        let line_end = body.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
-        let size_text = String::from_utf8_lossy(&body[..line_end]);
-        let size_text = size_text.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size_text, 16).expect("hex chunk size");
-        body = &body[line_end + 2..];
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&body[..size]);
-        body = &body[size + 2..];
-    }
-    (status, String::from_utf8_lossy(&out).into_owned())
 }
 
 /// The text of the first `<tag>…</tag>` in `xml`.

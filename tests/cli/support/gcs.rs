@@ -12,10 +12,11 @@
 //!
 //! The first test that needs the emulator installs it: `python3 -m venv` in a folder of cargo's
 //! per-target temp dir, then `pip install gcp-storage-emulator==VERSION` there, once for all the
-//! tests running in parallel (a file lock guards the install; a marker file is written only
-//! after a complete one); later runs find it there. Without `python3` (3.10 or newer, with its
-//! `venv` module), or when pip cannot install the package, the tests fail and say what to
-//! install: they never skip.
+//! tests running in parallel; later runs find it there (see the `child` module). Without
+//! `python3` (3.10 or newer, with its `venv` module), or when pip cannot install the package,
+//! the tests fail and say what to install: they never skip. The emulator runs as a child process
+//! (`child::ChildServer`), its output appended to `emulator-output.log` in its data folder (in a
+//! temp folder of its own for `start()`).
 //!
 //! The emulator's HTTP server answers one request at a time, with Python's default listen
 //! backlog of 5; it is started with a backlog of 128, so that mlx's parallel requests (32 by
@@ -31,26 +32,23 @@
 //!   (what the emulator printed).
 //! - `create_bucket(name)`, `objects(bucket, prefix)` ((name, size) of every object under
 //!   `prefix`), `put_object(bucket, name, bytes)`: the JSON API, over plain HTTP.
-//! - `stop(self)`: the emulator is killed and reaped; returns once the port can be bound again.
-//!   Dropping the server does the same.
+//! - `stop(self)`: the emulator is killed (SIGKILL, no grace period: it writes its data folder
+//!   before it answers a request, so nothing it acknowledged is lost) and reaped; returns once
+//!   the port can be bound again. Dropping the server does the same.
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::ports::{free_port, url_encode, wait_port_bindable, wait_port_free};
+use super::child::{ChildServer, INSTALL_WAIT, Launch, install_once, parse_response, run_logged};
+use super::ports::url_encode;
 
 /// The PyPI package version the tests run.
 pub const EMULATOR_VERSION: &str = "2026.7.19";
-
-/// How long the emulator may take to listen after it is started.
-const START_WAIT: Duration = Duration::from_secs(30);
-/// How long the one-time install may take.
-const INSTALL_WAIT: Duration = Duration::from_secs(600);
 
 /// Runs the emulator's command line (`ARGS...` after `-c CODE`) with a larger listen backlog.
 const LAUNCHER: &str = "import socketserver, sys\n\
@@ -60,12 +58,8 @@ const LAUNCHER: &str = "import socketserver, sys\n\
 
 /// A running GCS emulator. See the module doc.
 pub struct GcsServer {
-    child: Option<Child>,
-    port: u16,
-    /// Where the data is kept; `None`: in memory.
-    data: Option<PathBuf>,
-    /// The emulator's stdout and stderr, appended to across restarts.
-    log: PathBuf,
+    /// Declared first, so the emulator stops before `_temp` is removed.
+    server: ChildServer,
     /// The folder of `start()` (its log), removed with the server.
     _temp: Option<tempfile::TempDir>,
 }
@@ -75,9 +69,7 @@ impl GcsServer {
     pub fn start() -> GcsServer {
         let temp = tempfile::Builder::new().prefix("mlx-gcs-").tempdir().expect("temp dir");
         let log = temp.path().join("emulator-output.log");
-        let mut server = Self::launch(None, log, 0);
-        server._temp = Some(temp);
-        server
+        GcsServer { server: Self::launch(None, &log, 0), _temp: Some(temp) }
     }
 
     /// The emulator with its data in the folder `data`, on `port` (0: a free one).
@@ -85,81 +77,49 @@ impl GcsServer {
         std::fs::create_dir_all(data).expect("create the emulator's data folder");
         let data = data.canonicalize().expect("canonical data folder");
         let log = data.join("emulator-output.log");
-        Self::launch(Some(data), log, port)
+        GcsServer { server: Self::launch(Some(&data), &log, port), _temp: None }
     }
 
-    fn launch(data: Option<PathBuf>, log: PathBuf, port: u16) -> GcsServer {
+    /// The emulator keeping its data in `data` (`None`: in memory), on `port` (0: a free one).
+    fn launch(data: Option<&Path>, log: &Path, port: u16) -> ChildServer {
         let python = emulator_python();
-        // A port chosen here may be taken by someone else before the emulator binds it.
-        let attempts = if port == 0 { 3 } else { 1 };
-        for attempt in 1..=attempts {
-            let port = if port == 0 { free_port() } else { wait_port_free(port) };
-            let mut server =
-                GcsServer { child: None, port, data: data.clone(), log: log.clone(), _temp: None };
-            match server.spawn(python) {
-                Ok(()) => return server,
-                Err(output) if attempt < attempts && output.contains("Address already in use") => {}
-                Err(output) => panic!(
-                    "the GCS emulator ({python}) did not start on 127.0.0.1:{port}; its \
-                     output:\n{output}",
-                    python = python.display()
-                ),
+        let launch = Launch {
+            name: "the GCS emulator",
+            program: python,
+            needs: "",
+            log,
+            port,
+            // A failed bind ends the server thread, not the process: it is seen in the output.
+            port_taken: "Address already in use",
+            grace: Duration::ZERO,
+        };
+        ChildServer::launch(launch, |port| {
+            let mut cmd = Command::new(python);
+            cmd.args(["-c", LAUNCHER]);
+            if let Some(data) = data {
+                cmd.arg("--data-dir").arg(data);
             }
-        }
-        unreachable!("the last attempt returns or panics")
+            cmd.args(["start", "--host", "127.0.0.1", "--port", &port.to_string()]);
+            if data.is_none() {
+                cmd.arg("--in-memory");
+            }
+            cmd
+        })
     }
 
-    /// Run the emulator and wait until its port accepts connections. Err: its output so far.
-    fn spawn(&mut self, python: &Path) -> Result<(), String> {
-        let log = File::options().create(true).append(true).open(&self.log).expect("log file");
-        let mut cmd = Command::new(python);
-        cmd.args(["-c", LAUNCHER]);
-        if let Some(data) = &self.data {
-            cmd.arg("--data-dir").arg(data);
-        }
-        cmd.args(["start", "--host", "127.0.0.1", "--port", &self.port.to_string()]);
-        if self.data.is_none() {
-            cmd.arg("--in-memory");
-        }
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log file"))
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-        self.child = Some(child);
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        let deadline = Instant::now() + START_WAIT;
-        loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return Ok(());
-            }
-            let child = self.child.as_mut().expect("child");
-            if let Some(status) = child.try_wait().expect("emulator status") {
-                self.child = None;
-                return Err(format!("(exited: {status})\n{}", self.output()));
-            }
-            // A failed bind ends the server thread, not the process: read it in the output.
-            if Instant::now() >= deadline || self.output().contains("Address already in use") {
-                self.kill_now();
-                return Err(format!("(no connection after {START_WAIT:?})\n{}", self.output()));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// What the emulator printed: one line per request, and any Python traceback.
+    /// What the emulator printed: one line per request, and any Python traceback (in all its
+    /// runs on this data folder).
     pub fn output(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.server.all_output()
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// `http://127.0.0.1:PORT`: the `endpoint` of an mlx remote.
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://127.0.0.1:{}", self.port())
     }
 
     /// Create the bucket `name` (buckets.insert).
@@ -212,55 +172,26 @@ impl GcsServer {
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\n\
              Connection: close\r\n",
-            self.port,
+            self.port(),
             body.len()
         );
         if !content_type.is_empty() {
             head.push_str(&format!("Content-Type: {content_type}\r\n"));
         }
         head.push_str("\r\n");
-        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port))
-            .unwrap_or_else(|e| panic!("connect to the GCS emulator on port {}: {e}", self.port));
+        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port()))
+            .unwrap_or_else(|e| panic!("connect to the GCS emulator on port {}: {e}", self.port()));
         stream.set_read_timeout(Some(Duration::from_secs(60))).expect("read timeout");
         stream.write_all(head.as_bytes()).expect("send the request");
         stream.write_all(body).expect("send the body");
         let mut response = Vec::new();
         stream.read_to_end(&mut response).expect("read the answer");
-        let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| {
-            panic!("no end of headers in {}", String::from_utf8_lossy(&response))
-        });
-        let status_line = String::from_utf8_lossy(&response[..split]).into_owned();
-        let status = status_line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("bad status line: {status_line}"));
-        (status, response[split + 4..].to_vec())
+        parse_response(&response)
     }
 
     /// Kill the emulator now; the port is free when this returns.
-    pub fn stop(mut self) {
-        self.kill_now();
-        assert!(
-            wait_port_bindable(self.port),
-            "port {} still busy after the emulator stopped",
-            self.port
-        );
-    }
-
-    /// SIGKILL and reap. The emulator writes its data folder before it answers a request, so
-    /// nothing it acknowledged is lost.
-    fn kill_now(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for GcsServer {
-    fn drop(&mut self) {
-        self.kill_now();
+    pub fn stop(self) {
+        self.server.stop();
     }
 }
 
@@ -279,73 +210,45 @@ fn emulator_python() -> &'static Path {
 }
 
 /// Install the emulator into a virtual environment under cargo's per-target temp dir unless it
-/// is already there. A file lock makes concurrent test processes install it once; the marker
-/// file is written only after a complete install, so an interrupted one is redone.
+/// is already there (see `install_once`).
 fn install() -> Result<PathBuf, String> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("gcp-storage-emulator-{EMULATOR_VERSION}"));
     let venv = dir.join("venv");
     let python = venv.join("bin/python");
-    let marker = dir.join("installed");
-    let ready = || python.is_file() && marker.is_file();
-    if ready() {
-        return Ok(python);
-    }
-    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
-    let lock_path = dir.join("install.lock");
-    let lock =
-        File::create(&lock_path).map_err(|e| format!("create {}: {e}", lock_path.display()))?;
-    lock.lock().map_err(|e| format!("lock {}: {e}", lock_path.display()))?;
-    if ready() {
-        return Ok(python);
-    }
-
-    let log_path = dir.join("install.log");
-    let log = File::create(&log_path).map_err(|e| format!("create {}: {e}", log_path.display()))?;
-    let run = |what: &str, cmd: &mut Command| -> Result<(), String> {
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(|e| e.to_string())?)
-            .stderr(log.try_clone().map_err(|e| e.to_string())?)
-            .spawn()
-            .map_err(|e| format!("cannot run {what}: {e}.\n{PYTHON_NEEDED}"))?;
-        let deadline = Instant::now() + INSTALL_WAIT;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                _ => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break None;
-                }
+    install_once(&dir, &python, || {
+        let log_path = dir.join("install.log");
+        let log =
+            File::create(&log_path).map_err(|e| format!("create {}: {e}", log_path.display()))?;
+        let run = |what: &str, cmd: &mut Command| -> Result<(), String> {
+            let status = run_logged(cmd, &log, INSTALL_WAIT)
+                .map_err(|e| format!("cannot run {what}: {e}.\n{PYTHON_NEEDED}"))?;
+            let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+            match status {
+                Some(s) if s.success() => Ok(()),
+                Some(s) => Err(format!("{what} failed ({s}):\n{output}\n{PYTHON_NEEDED}")),
+                None => Err(format!(
+                    "{what} did not finish within {INSTALL_WAIT:?}:\n{output}\n{PYTHON_NEEDED}"
+                )),
             }
         };
-        let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-        match status {
-            Some(s) if s.success() => Ok(()),
-            Some(s) => Err(format!("{what} failed ({s}):\n{output}\n{PYTHON_NEEDED}")),
-            None => Err(format!(
-                "{what} did not finish within {INSTALL_WAIT:?}:\n{output}\n{PYTHON_NEEDED}"
-            )),
-        }
-    };
-    // `--clear`: a virtual environment left by an interrupted install is made again.
-    run("`python3 -m venv`", Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv))?;
-    let package = format!("gcp-storage-emulator=={EMULATOR_VERSION}");
-    run(
-        &format!("`pip install {package}`"),
-        Command::new(&python)
-            .args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input"])
-            .arg(&package),
-    )?;
-    run(
-        "`import gcp_storage_emulator`",
-        Command::new(&python).args(["-c", "import gcp_storage_emulator"]),
-    )?;
-    std::fs::write(&marker, format!("{package}\n"))
-        .map_err(|e| format!("write {}: {e}", marker.display()))?;
+        // `--clear`: a virtual environment left by an interrupted install is made again.
+        run(
+            "`python3 -m venv`",
+            Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv),
+        )?;
+        let package = format!("gcp-storage-emulator=={EMULATOR_VERSION}");
+        run(
+            &format!("`pip install {package}`"),
+            Command::new(&python)
+                .args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input"])
+                .arg(&package),
+        )?;
+        run(
+            "`import gcp_storage_emulator`",
+            Command::new(&python).args(["-c", "import gcp_storage_emulator"]),
+        )?;
+        Ok(package)
+    })?;
     Ok(python)
 }
