@@ -101,7 +101,9 @@ fn push_to(
     dir_ids.sort_unstable();
     dir_ids.dedup();
     reporter.start("checking the remote", local.len() as u64);
-    let dirs_there = remote.present(&dir_ids)?;
+    // Both questions below are answered by one listing when the remote is worth listing.
+    let mut listed = None;
+    let dirs_there = remote.present_with(&dir_ids, &mut listed)?;
     let mut covered: HashSet<ObjectId> = HashSet::new();
     for id in dirs_there.keys() {
         if let Some(m) = listings_read.get(id) {
@@ -111,7 +113,7 @@ fn push_to(
     }
     let ids: Vec<ObjectId> =
         local.iter().map(|n| n.id).filter(|id| !covered.contains(id)).collect();
-    let present = remote.present(&ids)?;
+    let present = remote.present_with(&ids, &mut listed)?;
     reporter.finish();
     // An object of the wrong size on the remote (a write cut short) is sent again.
     let mut files = Vec::new();

@@ -250,8 +250,24 @@ impl Remote {
     /// Which of `wanted` the remote has, with their sizes. Many objects are checked by
     /// listing (about 1,000 names per request); few by one request each, in parallel.
     pub fn present(&self, wanted: &[ObjectId]) -> Result<HashMap<ObjectId, u64>, Error> {
+        self.present_with(wanted, &mut None)
+    }
+
+    /// [`present`](Self::present) for a command that asks more than once: a whole listing of
+    /// the remote, once made, is kept in `listed` and answers the later questions.
+    pub fn present_with(
+        &self,
+        wanted: &[ObjectId],
+        listed: &mut Option<HashMap<ObjectId, u64>>,
+    ) -> Result<HashMap<ObjectId, u64>, Error> {
         if wanted.is_empty() {
             return Ok(HashMap::new());
+        }
+        let pick = |all: &HashMap<ObjectId, u64>| {
+            wanted.iter().filter_map(|id| all.get(id).map(|size| (*id, *size))).collect()
+        };
+        if let Some(all) = listed {
+            return Ok(pick(all));
         }
         match &self.backend {
             Backend::Local(l) => l.present(wanted).map_err(|e| self.io_err(l.root(), e)),
@@ -263,10 +279,8 @@ impl Remote {
                     let sample = rt.block_on(self.dal_list(op, &shard))?;
                     let pages = (sample.len() * 256) / 1000 + 1;
                     if pages <= wanted.len() {
-                        let mut all = rt.block_on(self.dal_list(op, ""))?;
-                        let wanted: std::collections::HashSet<&ObjectId> = wanted.iter().collect();
-                        all.retain(|id, _| wanted.contains(id));
-                        return Ok(all);
+                        let all = listed.insert(rt.block_on(self.dal_list(op, ""))?);
+                        return Ok(pick(all));
                     }
                 }
                 self.stat_each(op, rt, wanted)
