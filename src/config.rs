@@ -20,6 +20,12 @@ pub enum Error {
     /// A secret key in a `[remotes.NAME]` table of the committed project file.
     #[error("{file}:{line}:{column}: {key} belongs in .mlx/config.local.toml, which git ignores")]
     SecretInProjectFile { file: PathBuf, line: usize, column: usize, remote: String, key: String },
+    /// A per-clone setting in the committed project file: a repository must not choose where
+    /// mlx writes on the machines that clone it.
+    #[error(
+        "{file}:{line}:{column}: [cache] dir is a per-clone setting; it belongs in .mlx/config.local.toml, which git ignores"
+    )]
+    CacheDirInProjectFile { file: PathBuf, line: usize, column: usize },
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -173,6 +179,17 @@ impl Config {
         if config.remotes.values().any(RemoteConfig::has_secret_key) {
             check_no_secrets(file, text)?;
         }
+        if config.cache.dir.is_some() {
+            let at = toml_edit::Document::parse(text)
+                .ok()
+                .and_then(|doc| {
+                    let cache = doc.as_item().get("cache")?.as_table_like()?;
+                    cache.get_key_value("dir")?.0.span()
+                })
+                .map_or(0, |s| s.start);
+            let (line, column) = line_column(text, at);
+            return Err(Error::CacheDirInProjectFile { file: file.to_path_buf(), line, column });
+        }
         Ok(config)
     }
 
@@ -294,6 +311,18 @@ mod tests {
         assert_eq!((line, column), (2, 8));
         let err = Config::parse(Path::new("mlx.toml"), "[cache\n").unwrap_err();
         assert!(matches!(err, Error::Parse { line: 1, .. }));
+    }
+
+    #[test]
+    fn a_cache_dir_in_the_project_file_is_refused_where_written() {
+        let text = "[core]\nlock_timeout = 5\n[cache]\n  dir = \"/home/victim/.ssh\"\n";
+        let err = Config::parse_shared(Path::new("mlx.toml"), text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mlx.toml:4:3: [cache] dir is a per-clone setting; it belongs in .mlx/config.local.toml, which git ignores"
+        );
+        // The same key is fine where it belongs.
+        assert!(Config::parse(Path::new("c"), "[cache]\ndir = \"/mnt/cache\"\n").is_ok());
     }
 
     #[test]

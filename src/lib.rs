@@ -15,3 +15,4 @@ pub mod remote;
 pub mod store;
 pub mod text;
 pub mod tracking;
+pub mod work_tree;

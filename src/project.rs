@@ -10,6 +10,7 @@ use crate::lock::{self, RepoLock};
 use crate::progress::Reporter;
 use crate::store::{Cache, Linker};
 use crate::tracking;
+use crate::work_tree::WorkTree;
 
 pub const MLX_DIR: &str = ".mlx";
 pub const DB_FILE: &str = "mlx.db";
@@ -31,6 +32,7 @@ pub struct Project {
     config: Config,
     cache: Cache,
     linker: Linker,
+    work_tree: WorkTree,
 }
 
 impl Project {
@@ -52,7 +54,8 @@ impl Project {
         let config = shared.merged_with(local);
         let cache_dir = cache_dir(&root, &config);
         let linker = Linker::new(config.cache.link_types.as_deref().unwrap_or(&[]));
-        Ok(Project { cache: Cache::new(cache_dir), linker, config, root })
+        let work_tree = WorkTree::new(&root);
+        Ok(Project { cache: Cache::new(cache_dir), linker, config, root, work_tree })
     }
 
     pub fn root(&self) -> &Path {
@@ -73,6 +76,11 @@ impl Project {
 
     pub fn linker(&self) -> &Linker {
         &self.linker
+    }
+
+    /// The gate every write into the work tree passes.
+    pub fn work_tree(&self) -> &WorkTree {
+        &self.work_tree
     }
 
     pub fn open_db(&self) -> Result<rusqlite::Connection, tracking::Error> {

@@ -22,6 +22,16 @@ pub enum PathError {
     Empty { path: PathBuf },
     #[error("{path} is a symlink to {target}, which is outside the project")]
     SymlinkEscapes { path: PathBuf, target: PathBuf },
+    #[error(
+        "refusing to write {path}: it is inside {folder}, which mlx never writes for a repository's content"
+    )]
+    Reserved { path: PathBuf, folder: &'static str },
+    #[error("{path} is {}, not a folder", match target { Some(t) => format!("a symlink to {}", t.display()), None => "a file".to_owned() })]
+    NotAFolder { path: PathBuf, target: Option<PathBuf> },
+    #[error("{path:?} {what}")]
+    BadName { path: PathBuf, what: &'static str },
+    #[error("failed to check {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
 }
 
 /// A normalized relative path with only normal components (no `.`, `..`, root or prefix).
@@ -32,6 +42,9 @@ impl RelPath {
     /// Validate a relative path from an untrusted source (a manifest, a pointer name).
     pub fn new(path: impl Into<PathBuf>) -> Result<Self, PathError> {
         let path: PathBuf = path.into();
+        if path.as_os_str().as_bytes().contains(&0) {
+            return Err(PathError::BadName { path, what: "contains a NUL byte" });
+        }
         let mut out = PathBuf::new();
         for c in path.components() {
             match c {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use mlx::ops::checkout::{self, CheckoutOptions};
 use mlx::ops::merge;
 use mlx::ops::status::{self, State, StatusOptions};
-use mlx::ops::tracked::Source;
+use mlx::ops::tracked::{self, Source};
 use mlx::project_path::RelPath;
 
 use super::context::Context;
@@ -146,10 +146,14 @@ fn pre_commit(ctx: &Context) -> anyhow::Result<ExitStatus> {
     let report =
         status::run(project, &StatusOptions { targets: Vec::new() }, ctx.reporter(false).as_ref())?;
     let modified: Vec<_> = report.paths.iter().filter(|p| p.state == State::Modified).collect();
+    let out = ctx.output();
     if modified.is_empty() {
+        // What this commit leaves out: a teammate's clone would miss the data or the results.
+        let all = tracked::load(project, Vec::new())?;
+        let unstaged = status::uncommitted_files(project, &all, true)?;
+        super::status::warn_uncommitted(out, &unstaged, true);
         return Ok(ExitStatus::Success);
     }
-    let out = ctx.output();
     out.error("tracked data changed but its pointer was not updated:");
     for p in &modified {
         out.detail(&p.path);

@@ -96,6 +96,23 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
             out.status(&format!("{} stages would run", report.stages.len()));
             out.hint("bring them up to date with `mlx run` (`mlx run --dry-run` shows the plan)");
         }
+        let damaged: Vec<_> = report.paths.iter().flat_map(|p| &p.damaged_objects).collect();
+        for d in &damaged {
+            out.warn(&format!(
+                "{} was edited in place while hardlinked to the cache: its recorded version \
+                 (object {}) is damaged too",
+                d.path,
+                d.object.short()
+            ));
+        }
+        if !damaged.is_empty() {
+            out.hint(
+                "run `mlx cache verify` to set the damaged objects aside; then `mlx add PATH` keeps \
+                 the edit, or `mlx fetch PATH && mlx checkout --force PATH` brings the recorded \
+                 version back from a remote",
+            );
+        }
+        warn_uncommitted(out, &report.uncommitted, false);
         if report.paths.iter().any(|p| p.state == State::Modified) {
             out.hint("record changes with `mlx add PATH`, or discard them with `mlx checkout --force PATH`");
         } else if report.paths.iter().any(|p| p.state == State::Missing) {
@@ -152,4 +169,28 @@ fn remote_status(ctx: &Context, args: &StatusArgs, remote: &str) -> anyhow::Resu
         }
     }
     Ok(if args.check && !report.is_clean() { ExitStatus::CheckFailed } else { ExitStatus::Success })
+}
+
+/// Pointers and `mlx.lock` that git does not hold as they are, with the command that commits
+/// them: against HEAD for `mlx status`, against the index (`staged`) for the pre-commit hook.
+pub fn warn_uncommitted(
+    out: &super::output::Output,
+    files: &[status::UncommittedFile],
+    staged: bool,
+) {
+    if files.is_empty() {
+        return;
+    }
+    for f in files {
+        let what = match (f.state, staged) {
+            (mlx::git::Uncommitted::Untracked, _) => "is not in git",
+            (mlx::git::Uncommitted::Changed, false) => "has changes that are not committed",
+            (mlx::git::Uncommitted::Changed, true) => "has changes that are not staged",
+        };
+        let effect = if staged { "this commit leaves it out" } else { "clones will not get it" };
+        out.warn(&format!("{} {what}: {effect}", f.path));
+    }
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let commit = if staged { "" } else { " && git commit" };
+    out.hint(&format!("git add {}{commit}", paths.join(" ")));
 }

@@ -41,13 +41,24 @@ pub fn discover_workdir(start: &Path) -> Result<PathBuf, Error> {
 
 /// The first path in git's index at or below `rel` (project-relative), if any.
 pub fn tracked_under(root: &Path, rel: &Path) -> Result<Option<PathBuf>, Error> {
+    Ok(tracked_under_any(root, &[rel])?.map(|(_, file)| file))
+}
+
+/// For the first of `rels` that git's index holds a path at or below: that `rel`'s index in
+/// `rels` and the path. The index is read once.
+pub fn tracked_under_any(root: &Path, rels: &[&Path]) -> Result<Option<(usize, PathBuf)>, Error> {
+    if rels.is_empty() {
+        return Ok(None);
+    }
     let repo = git2::Repository::open(root)?;
     let index = repo.index()?;
-    let want = rel.as_os_str().as_bytes();
     for entry in index.iter() {
         let p = entry.path.as_slice();
-        if p == want || (p.starts_with(want) && p.get(want.len()) == Some(&b'/')) {
-            return Ok(Some(PathBuf::from(std::ffi::OsStr::from_bytes(p))));
+        for (i, rel) in rels.iter().enumerate() {
+            let want = rel.as_os_str().as_bytes();
+            if p == want || (p.starts_with(want) && p.get(want.len()) == Some(&b'/')) {
+                return Ok(Some((i, PathBuf::from(std::ffi::OsStr::from_bytes(p)))));
+            }
         }
     }
     Ok(None)
@@ -79,6 +90,16 @@ pub struct BlobFile {
 
 pub struct Repo {
     inner: git2::Repository,
+}
+
+/// How a work-tree file differs from what git has (see [`Repo::uncommitted`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Uncommitted {
+    /// Git does not know the file at all.
+    Untracked,
+    /// Git has another version of it.
+    Changed,
 }
 
 /// Where the work tree stands, for run records.
@@ -152,6 +173,49 @@ impl Repo {
             let Ok(path) = RelPath::from_bytes(&path) else { continue };
             let blob = self.inner.find_blob(oid)?;
             out.push(BlobFile { path, content: blob.content().to_vec(), blob: oid.to_string() });
+        }
+        Ok(out)
+    }
+
+    /// Which of the work-tree files `paths` git would not hand to a clone as they are: compared
+    /// with HEAD's commit, or with the index when `against_index` (what a commit being made now
+    /// takes). Files that do not exist are left out.
+    pub fn uncommitted(
+        &self,
+        root: &Path,
+        paths: &[RelPath],
+        against_index: bool,
+    ) -> Result<Vec<(RelPath, Uncommitted)>, Error> {
+        let index = self.inner.index()?;
+        let head_tree = match self.inner.head().and_then(|h| h.peel_to_tree()) {
+            Ok(tree) => Some(tree),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+                ) =>
+            {
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for path in paths {
+            let Ok(file) = git2::Oid::hash_file(git2::ObjectType::Blob, root.join(path.as_path()))
+            else {
+                continue;
+            };
+            let in_index = index.get_path(path.as_path(), 0).map(|e| e.id);
+            let in_head =
+                head_tree.as_ref().and_then(|t| t.get_path(path.as_path()).ok()).map(|e| e.id());
+            let known = if against_index { in_index } else { in_head };
+            let state = match known {
+                Some(id) if id == file => continue,
+                Some(_) => Uncommitted::Changed,
+                None if in_index.is_none() && in_head.is_none() => Uncommitted::Untracked,
+                None => Uncommitted::Changed,
+            };
+            out.push((path.clone(), state));
         }
         Ok(out)
     }

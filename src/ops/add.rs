@@ -17,7 +17,7 @@ use super::{Result, gitignore};
 use crate::fs_util::FileStamp;
 use crate::git;
 use crate::progress::Reporter;
-use crate::project::{MLX_DIR, Project};
+use crate::project::Project;
 use crate::project_path::{ProjectPath, check_symlink_target, resolve_user_path};
 use crate::store::cache::Staged;
 use crate::store::link::LinkType;
@@ -80,7 +80,7 @@ pub fn run(project: &Project, opts: &AddOptions, reporter: &dyn Reporter) -> Res
                 if item.changed {
                     git_paths.push(item.pointer.clone());
                 }
-                if let Some(g) = gitignore::add_entry(project.root(), target)?
+                if let Some(g) = gitignore::add_entry(project.work_tree(), target)?
                     && !git_paths.contains(&g.to_string())
                 {
                     git_paths.push(g.to_string());
@@ -105,17 +105,8 @@ fn check_target(
     pipeline: Option<&crate::pipeline::spec::Pipeline>,
     target: &ProjectPath,
 ) -> Result<()> {
-    let first = target.as_path().components().next().map(|c| c.as_os_str().to_owned());
-    if first.as_deref() == Some(std::ffi::OsStr::new(".git"))
-        || first.as_deref() == Some(std::ffi::OsStr::new(MLX_DIR))
-    {
-        return Err(Error::Unsupported {
-            path: target.as_path().to_path_buf(),
-            what: "is inside git's or mlx's own folder".into(),
-        }
-        .into());
-    }
-    let abs = project.root().join(target.as_path());
+    crate::work_tree::check_not_reserved(target)?;
+    let abs = project.work_tree().writable(target)?;
     if std::fs::symlink_metadata(&abs).is_err() {
         return Err(Error::NotFound { path: target.as_path().to_path_buf() }.into());
     }
@@ -128,6 +119,7 @@ fn check_target(
         }
         .into());
     }
+    crate::work_tree::check_data_path(target)?;
     let mut ancestor = target.parent();
     while let Some(a) = ancestor {
         if project.root().join(pointer::pointer_path(&a).as_path()).is_file() {

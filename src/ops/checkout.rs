@@ -7,7 +7,7 @@
 //! `git checkout v1 && mlx checkout` work.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use fs_err as fs;
 use rayon::prelude::*;
@@ -18,12 +18,13 @@ use super::{Result, tracked};
 use crate::fs_util::FileStamp;
 use crate::progress::Reporter;
 use crate::project::Project;
-use crate::project_path::{PathError, ProjectPath, RelPath, check_symlink_target};
+use crate::project_path::{ProjectPath, RelPath, check_symlink_target};
 use crate::store::link::LinkType;
 use crate::store::manifest::{Entry, EntryKind};
 use crate::store::pointer::Kind;
 use crate::store::stat_cache::Rows;
 use crate::store::{self, ObjectId, StatCache};
+use crate::work_tree::check_not_reserved;
 
 pub struct CheckoutOptions {
     pub cwd: PathBuf,
@@ -107,7 +108,7 @@ pub fn run(
     let mut plans = Vec::new();
     let mut conflicts = Vec::new();
     for t in &all {
-        check_parents_inside(project.root(), &t.target)?;
+        project.work_tree().writable(&t.target)?;
         let cmp = status::compare(project, t, &stat, reporter)?;
         plans.push(plan(project, t, cmp, opts.force, &mut conflicts)?);
     }
@@ -134,28 +135,11 @@ pub fn restore_one(
     stat: &StatCache,
 ) -> Result<PathResult> {
     let reporter = crate::progress::NoProgress;
-    check_parents_inside(project.root(), &t.target)?;
+    project.work_tree().writable(&t.target)?;
     let cmp = status::compare(project, t, stat, &reporter)?;
     let mut conflicts = Vec::new();
     let plan = plan(project, t, cmp, true, &mut conflicts)?;
     apply(project, plan, stat, &reporter)
-}
-
-/// The folders above a tracked path must be real folders inside the project.
-fn check_parents_inside(root: &Path, target: &ProjectPath) -> Result<()> {
-    if let Some(parent) = target.parent() {
-        let abs = root.join(parent.as_path());
-        if let Ok(real) = abs.canonicalize()
-            && !real.starts_with(root)
-        {
-            return Err(PathError::SymlinkEscapes {
-                path: parent.as_path().to_path_buf(),
-                target: real,
-            }
-            .into());
-        }
-    }
-    Ok(())
 }
 
 fn plan(
@@ -303,6 +287,9 @@ fn plan(
             continue;
         }
         let path = full(&w.path);
+        // Refused before anything is written; the folders above are checked again on disk as
+        // they are made.
+        check_not_reserved(&path)?;
         match &w.kind {
             EntryKind::File { hash, executable, .. } => {
                 if cache.contains(hash) {
@@ -328,39 +315,44 @@ fn apply(
     reporter: &dyn Reporter,
 ) -> Result<PathResult> {
     let root = project.root();
+    let work_tree = project.work_tree();
     let mut removed = 0u64;
     let mut places = Vec::new();
     let mut links = Vec::new();
     for action in plan.actions {
         match action {
             Action::Remove(p) => {
-                crate::fs_util::remove_file_if_exists(&root.join(p.as_path()))?;
+                crate::fs_util::remove_file_if_exists(&work_tree.writable(&p)?)?;
                 removed += 1;
             }
             Action::RemoveDirIfEmpty(p) => {
-                if std::fs::remove_dir(root.join(p.as_path())).is_ok() {
+                if std::fs::remove_dir(work_tree.writable(&p)?).is_ok() {
                     removed += 1;
                 }
             }
-            Action::MakeDir(p) => fs::create_dir_all(root.join(p.as_path()))?,
+            Action::MakeDir(p) => {
+                work_tree.create_dir_all(&p)?;
+            }
             Action::Place { path, hash, executable } => places.push((path, hash, executable)),
             Action::Symlink { path, target } => links.push((path, target)),
         }
     }
-    // Folders first, one thread: parallel placement below only creates files.
-    let mut parents: Vec<PathBuf> = places
+    // Folders first, one thread, each through the work tree's checks: parallel placement below
+    // only creates files in folders checked here.
+    let mut parents: Vec<RelPath> = places
         .iter()
-        .map(|(p, _, _)| p.as_path())
-        .chain(links.iter().map(|(p, _)| p.as_path()))
-        .filter_map(|p| p.parent().map(|d| root.join(d)))
+        .map(|(p, _, _)| p)
+        .chain(links.iter().map(|(p, _)| p))
+        .filter_map(RelPath::parent)
         .collect();
     parents.sort();
     parents.dedup();
     for dir in parents {
-        if std::fs::symlink_metadata(&dir).is_ok_and(|m| !m.is_dir()) {
-            fs::remove_file(&dir)?;
+        let abs = work_tree.writable(&dir)?;
+        if std::fs::symlink_metadata(&abs).is_ok_and(|m| !m.is_dir()) {
+            fs::remove_file(&abs)?;
         }
-        fs::create_dir_all(&dir)?;
+        work_tree.create_dir_all(&dir)?;
     }
     reporter.start("checking out", places.len() as u64);
     let cache = project.cache();
@@ -402,7 +394,7 @@ fn apply(
         }
     }
     for (path, target) in links {
-        let dest = root.join(path.as_path());
+        let dest = work_tree.writable(&path)?;
         let tmp = crate::fs_util::temp_sibling(&dest);
         fs::os::unix::fs::symlink(&target, &tmp)?;
         fs::rename(&tmp, &dest)?;

@@ -3,12 +3,14 @@
 
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 
 use crate::fs_util;
-use crate::project_path::RelPath;
+use crate::project_path::{PathError, RelPath};
+use crate::store::Error;
+use crate::work_tree::WorkTree;
 
 /// The anchored, escaped gitignore pattern for a file name.
 pub fn pattern_for(name: &[u8]) -> Vec<u8> {
@@ -23,9 +25,14 @@ pub fn pattern_for(name: &[u8]) -> Vec<u8> {
     out
 }
 
-fn gitignore_of(root: &Path, target: &RelPath) -> std::path::PathBuf {
-    let parent = target.as_path().parent().unwrap_or(Path::new(""));
-    root.join(parent).join(".gitignore")
+/// The `.gitignore` beside `target`, checked by the work tree's gate.
+fn gitignore_of(work_tree: &WorkTree, target: &RelPath) -> Result<(RelPath, PathBuf), PathError> {
+    let rel = match target.parent() {
+        Some(parent) => parent.join(&RelPath::new(".gitignore").expect("a valid name")),
+        None => RelPath::new(".gitignore").expect("a valid name"),
+    };
+    let abs = work_tree.writable(&rel)?;
+    Ok((rel, abs))
 }
 
 fn read_lines(path: &Path) -> io::Result<Vec<Vec<u8>>> {
@@ -37,8 +44,8 @@ fn read_lines(path: &Path) -> io::Result<Vec<Vec<u8>>> {
 }
 
 /// Make sure git ignores `target`. Returns the .gitignore's project path when it changed.
-pub fn add_entry(root: &Path, target: &RelPath) -> io::Result<Option<RelPath>> {
-    let file = gitignore_of(root, target);
+pub fn add_entry(work_tree: &WorkTree, target: &RelPath) -> Result<Option<RelPath>, Error> {
+    let (rel, file) = gitignore_of(work_tree, target)?;
     let line = pattern_for(target.file_name().as_bytes());
     let mut lines = read_lines(&file)?;
     if lines.contains(&line) {
@@ -50,12 +57,12 @@ pub fn add_entry(root: &Path, target: &RelPath) -> io::Result<Option<RelPath>> {
     lines.push(line);
     lines.push(Vec::new());
     fs_util::write_atomic(&file, &lines.join(&b'\n'))?;
-    Ok(Some(rel_of(root, &file)))
+    Ok(Some(rel))
 }
 
 /// Remove the line `add_entry` wrote; delete the file if nothing else is left in it.
-pub fn remove_entry(root: &Path, target: &RelPath) -> io::Result<Option<RelPath>> {
-    let file = gitignore_of(root, target);
+pub fn remove_entry(work_tree: &WorkTree, target: &RelPath) -> Result<Option<RelPath>, Error> {
+    let (rel, file) = gitignore_of(work_tree, target)?;
     let line = pattern_for(target.file_name().as_bytes());
     let lines = read_lines(&file)?;
     if !lines.contains(&line) {
@@ -67,12 +74,7 @@ pub fn remove_entry(root: &Path, target: &RelPath) -> io::Result<Option<RelPath>
     } else {
         fs_util::write_atomic(&file, &kept.join(&b'\n'))?;
     }
-    Ok(Some(rel_of(root, &file)))
-}
-
-fn rel_of(root: &Path, file: &Path) -> RelPath {
-    RelPath::new(file.strip_prefix(root).expect("gitignore is under the root"))
-        .expect("gitignore path is valid")
+    Ok(Some(rel))
 }
 
 #[cfg(test)]
@@ -91,13 +93,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".gitignore"), "keep\n").unwrap();
         let t = RelPath::new("data").unwrap();
-        assert!(add_entry(dir.path(), &t).unwrap().is_some());
-        assert!(add_entry(dir.path(), &t).unwrap().is_none());
+        let wt = WorkTree::new(dir.path());
+        assert!(add_entry(&wt, &t).unwrap().is_some());
+        assert!(add_entry(&wt, &t).unwrap().is_none());
         assert_eq!(
             std::fs::read_to_string(dir.path().join(".gitignore")).unwrap(),
             "keep\n/data\n"
         );
-        remove_entry(dir.path(), &t).unwrap();
+        remove_entry(&wt, &t).unwrap();
         assert_eq!(std::fs::read_to_string(dir.path().join(".gitignore")).unwrap(), "keep\n");
     }
 }

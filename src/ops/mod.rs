@@ -118,6 +118,13 @@ impl Error {
                 "move the line under [remotes.{remote}] in .mlx/config.local.toml, or use the \
                  environment; if it was ever committed, rotate the credential"
             )),
+            Error::Project(project::Error::Config(
+                crate::config::Error::CacheDirInProjectFile { .. },
+            )) => Some(
+                "move `dir = …` under [cache] in .mlx/config.local.toml (each clone chooses its \
+                 own cache folder)"
+                    .into(),
+            ),
             Error::Transfers { first, .. } => first.hint(),
             Error::Project(project::Error::NotInitialized { .. }) => {
                 Some("start one with: mlx init".into())

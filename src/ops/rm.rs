@@ -34,12 +34,12 @@ pub fn run(project: &Project, opts: &RmOptions, reporter: &dyn Reporter) -> Resu
     let _lock = project.lock(reporter)?;
     let mut report = RmReport { removed: Vec::new(), unlinked_files: 0, git_paths: Vec::new() };
     for target in targets {
-        let abs = project.root().join(target.as_path());
+        let abs = project.work_tree().writable(&target)?;
         report.unlinked_files += detach(project, &abs)?;
         let pointer_rel = pointer::pointer_path(&target);
-        fs::remove_file(project.root().join(pointer_rel.as_path()))?;
+        fs::remove_file(project.work_tree().writable(&pointer_rel)?)?;
         report.git_paths.push(pointer_rel.to_string());
-        if let Some(g) = gitignore::remove_entry(project.root(), &target)?
+        if let Some(g) = gitignore::remove_entry(project.work_tree(), &target)?
             && !report.git_paths.contains(&g.to_string())
         {
             report.git_paths.push(g.to_string());

@@ -311,7 +311,7 @@ fn collect_outs(
         }
         if out.cache {
             let (pointer, _) = add::snapshot(project, &out.path, stat, reporter)?;
-            gitignore::add_entry(project.root(), &out.path)?;
+            gitignore::add_entry(project.work_tree(), &out.path)?;
             let files = (pointer.kind == Kind::Directory).then_some(pointer.files);
             outs.push(LockedOut {
                 path,
@@ -337,7 +337,7 @@ fn clear_outs(
     reporter: &dyn Reporter,
 ) -> Result<()> {
     for out in stage.outs.iter().filter(|o| !o.persist) {
-        let abs = project.root().join(out.path.as_path());
+        let abs = project.work_tree().writable(&out.path)?;
         let Ok(meta) = std::fs::symlink_metadata(&abs) else { continue };
         let known = match hash_path(project, stat, &out.path) {
             Ok(Some(h)) => project.cache().contains(&h.hash),
@@ -353,7 +353,7 @@ fn clear_outs(
         }
     }
     for out in stage.outs.iter().filter(|o| o.persist) {
-        unprotect(project, &project.root().join(out.path.as_path()))?;
+        unprotect(project, &project.work_tree().writable(&out.path)?)?;
     }
     Ok(())
 }
@@ -491,6 +491,7 @@ pub fn run(
         .map(|s| s.name.clone())
         .collect();
     pipeline.check_deps_exist(project.root(), &names)?;
+    check_outs_free(project, names.iter().filter_map(|n| pipeline.stage(n)))?;
     let index: HashMap<&StageName, usize> =
         pipeline.stages.iter().enumerate().map(|(i, s)| (&s.name, i)).collect();
     let selected: Vec<usize> = names.iter().filter_map(|n| index.get(n).copied()).collect();
@@ -510,6 +511,44 @@ pub fn run(
     let result = execute(project, &pipeline, &selected, &upstream, &opts, reporter);
     restore.restore(project)?;
     result
+}
+
+/// Before anything runs: every output of the selected stages passes the work tree's gate, and
+/// none lies over data that `mlx add` tracks (a pointer at or above it) or, for cached outputs,
+/// files that git tracks (running the stage would delete them and keep its own in the cache).
+fn check_outs_free<'a>(project: &Project, stages: impl Iterator<Item = &'a Stage>) -> Result<()> {
+    let mut cached: Vec<(&Stage, &ProjectPath)> = Vec::new();
+    for stage in stages {
+        for out in &stage.outs {
+            project.work_tree().writable(&out.path)?;
+            let mut up = Some(out.path.clone());
+            while let Some(p) = up {
+                if project.root().join(store::pointer::pointer_path(&p).as_path()).is_file() {
+                    let reason = if p == out.path {
+                        format!("is tracked with mlx add (its pointer {p}.mlx exists)")
+                    } else {
+                        format!("is inside {p}, which is tracked with mlx add")
+                    };
+                    return Err(over_tracked(stage, &out.path, reason));
+                }
+                up = p.parent();
+            }
+            if out.cache {
+                cached.push((stage, &out.path));
+            }
+        }
+    }
+    let paths: Vec<&std::path::Path> = cached.iter().map(|(_, p)| p.as_path()).collect();
+    if let Some((i, file)) = crate::git::tracked_under_any(project.root(), &paths)? {
+        let (stage, path) = cached[i];
+        let reason = format!("holds {}, which git tracks", file.display());
+        return Err(over_tracked(stage, path, reason));
+    }
+    Ok(())
+}
+
+fn over_tracked(stage: &Stage, path: &ProjectPath, reason: String) -> super::Error {
+    pipeline::Error::OutOverTracked { stage: stage.name.clone(), path: path.clone(), reason }.into()
 }
 
 /// A stage that would run, and why.
@@ -575,16 +614,18 @@ impl ParamsRestore {
             .map(|s| pipeline::params::Override::parse(s))
             .collect::<std::result::Result<Vec<_>, _>>()?;
         let edits = pipeline::params::apply_overrides(project.root(), &overrides, false)?;
+        // A params file that is a symlink keeps its link: the file it points to is edited.
+        let paths = edits
+            .iter()
+            .map(|e| project.work_tree().writable_through_link(&e.file))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         let restore = ParamsRestore {
             files: edits.iter().map(|e| (e.file.to_string(), e.original.clone())).collect(),
         };
         let json = serde_json::to_vec(&restore).expect("serializable");
         crate::fs_util::write_atomic(&Self::backup_path(project), &json)?;
-        for e in &edits {
-            crate::fs_util::write_atomic(
-                &project.root().join(e.file.as_path()),
-                e.text.as_bytes(),
-            )?;
+        for (e, path) in edits.iter().zip(&paths) {
+            crate::fs_util::write_atomic(path, e.text.as_bytes())?;
         }
         Ok(restore)
     }
@@ -594,7 +635,7 @@ impl ParamsRestore {
             return Ok(());
         }
         for (file, original) in &self.files {
-            let path = project.root().join(ProjectPath::new(file)?.as_path());
+            let path = project.work_tree().writable_through_link(&ProjectPath::new(file)?)?;
             match original {
                 Some(text) => crate::fs_util::write_atomic(&path, text.as_bytes())?,
                 None => crate::fs_util::remove_file_if_exists(&path)?,

@@ -10,7 +10,7 @@ use super::{Result, tracked};
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::project_path::{ProjectPath, RelPath};
-use crate::store::manifest::{Entry, EntryKind, Manifest};
+use crate::store::manifest::{Entry, EntryKind, Manifest, totals_of};
 use crate::store::pointer::Kind;
 use crate::store::stat_cache::Rows;
 use crate::store::workspace::{self, Found, PathState};
@@ -55,6 +55,17 @@ pub struct PathStatus {
     pub missing_objects: u64,
     /// False when a directory's manifest is not in the cache (its file list is unknown).
     pub manifest_in_cache: bool,
+    /// Modified files that are hardlinks to the object of their recorded version: the edit
+    /// changed the cache object too, so that version is damaged in this cache.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub damaged_objects: Vec<DamagedObject>,
+}
+
+/// A cache object changed through a hardlinked workspace file edited in place.
+#[derive(Debug, Clone, Serialize)]
+pub struct DamagedObject {
+    pub path: String,
+    pub object: ObjectId,
 }
 
 impl PathStatus {
@@ -63,9 +74,19 @@ impl PathStatus {
     }
 }
 
+/// A pointer or `mlx.lock` that is not committed as it is: a clone would not get it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UncommittedFile {
+    pub path: String,
+    pub state: crate::git::Uncommitted,
+}
+
 #[derive(Debug, Serialize)]
 pub struct StatusReport {
     pub paths: Vec<PathStatus>,
+    /// Pointers and `mlx.lock` whose current text HEAD's commit lacks (never makes the status
+    /// unclean: it is about git, not data).
+    pub uncommitted: Vec<UncommittedFile>,
     /// Pipeline stages `mlx run` would run, and why (absent without stages in mlx.toml).
     pub stages: Vec<super::run_stages::StaleStage>,
 }
@@ -96,7 +117,27 @@ pub fn run(
     };
     // Status only reads the workspace; saving what it hashed makes the next one instant.
     stat.save(&mut conn)?;
-    Ok(StatusReport { paths, stages })
+    let uncommitted =
+        if opts.targets.is_empty() { uncommitted_files(project, &all, false)? } else { Vec::new() };
+    Ok(StatusReport { paths, uncommitted, stages })
+}
+
+/// The pointers of `tracked` and `mlx.lock` that git does not hold as they are: compared with
+/// HEAD's commit, or with the index when `against_index` (what the commit being made takes).
+pub fn uncommitted_files(
+    project: &Project,
+    tracked: &[tracked::Tracked],
+    against_index: bool,
+) -> Result<Vec<UncommittedFile>> {
+    let mut files: Vec<RelPath> =
+        tracked.iter().map(|t| store::pointer::pointer_path(&t.target)).collect();
+    files.push(RelPath::new(crate::pipeline::lock::FILE)?);
+    let repo = crate::git::Repo::open(project.root())?;
+    Ok(repo
+        .uncommitted(project.root(), &files, against_index)?
+        .into_iter()
+        .map(|(path, state)| UncommittedFile { path: path.to_string(), state })
+        .collect())
 }
 
 /// The workspace side of one tracked path, as manifest entries (a file is one entry).
@@ -173,6 +214,12 @@ pub fn compare(
             }
         }
     };
+    check_totals(project, t, &workspace, stored.as_ref(), state)?;
+    let damaged_objects = if state == State::Modified {
+        damaged(project, t, &workspace, stored.as_ref(), &changes)
+    } else {
+        Vec::new()
+    };
     let needed: Vec<ObjectId> = match (&stored, &workspace, state) {
         (Some(m), _, _) => std::iter::once(p.hash).chain(file_hashes(m.entries())).collect(),
         (None, Workspace::Entries(e), State::Unchanged) => {
@@ -193,8 +240,98 @@ pub fn compare(
         changes,
         missing_objects,
         manifest_in_cache,
+        damaged_objects,
     };
     Ok(Comparison { status, workspace, stored })
+}
+
+/// Modified files that share their inode with the object of the version recorded for them.
+fn damaged(
+    project: &Project,
+    t: &tracked::Tracked,
+    workspace: &Workspace,
+    stored: Option<&Manifest>,
+    changes: &[FileChange],
+) -> Vec<DamagedObject> {
+    use std::os::unix::fs::MetadataExt;
+    let shares = |path: &Path, id: &ObjectId| {
+        let (Ok(a), Ok(b)) =
+            (std::fs::symlink_metadata(path), std::fs::metadata(project.cache().object_path(id)))
+        else {
+            return false;
+        };
+        a.is_file() && a.ino() == b.ino() && a.dev() == b.dev()
+    };
+    let root = project.root();
+    let mut out = Vec::new();
+    match (t.pointer.kind, workspace, stored) {
+        (Kind::File, Workspace::Entries(_), _) => {
+            if shares(&root.join(t.target.as_path()), &t.pointer.hash) {
+                out.push(DamagedObject { path: t.target.to_string(), object: t.pointer.hash });
+            }
+        }
+        (Kind::Directory, _, Some(m))
+            if changes.iter().any(|c| c.change == ChangeKind::Modified) =>
+        {
+            let old: std::collections::HashMap<String, ObjectId> = m
+                .entries()
+                .iter()
+                .filter_map(|e| match e.kind {
+                    EntryKind::File { hash, .. } => {
+                        Some((t.target.join(&e.path).to_string(), hash))
+                    }
+                    _ => None,
+                })
+                .collect();
+            for c in changes.iter().filter(|c| c.change == ChangeKind::Modified) {
+                if let Some(id) = old.get(&c.path)
+                    && shares(&root.join(&c.path), id)
+                {
+                    out.push(DamagedObject { path: c.path.clone(), object: *id });
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// A pointer's `size` and `files` must agree with the data it names (where that is known
+/// without reading more): a pointer edited by hand or by someone else is refused, not trusted.
+fn check_totals(
+    project: &Project,
+    t: &tracked::Tracked,
+    workspace: &Workspace,
+    stored: Option<&Manifest>,
+    state: State,
+) -> Result<()> {
+    let p = &t.pointer;
+    let actual: Option<(u64, u64)> = match (p.kind, workspace, stored) {
+        (Kind::File, Workspace::Entries(e), _) if file_hash(e) == Some(p.hash) => {
+            Some(totals_of(e))
+        }
+        (Kind::File, _, _) => {
+            std::fs::metadata(project.cache().object_path(&p.hash)).ok().map(|m| (1, m.len()))
+        }
+        (Kind::Directory, _, Some(m)) => Some(m.totals()),
+        (Kind::Directory, Workspace::Entries(e), None) if state == State::Unchanged => {
+            Some(totals_of(e))
+        }
+        (Kind::Directory, _, None) => None,
+    };
+    match actual {
+        Some((files, size)) if (files, size) != (p.files, p.size) => {
+            Err(store::Error::PointerDisagrees {
+                file: store::pointer::pointer_path(&t.target).as_path().to_path_buf(),
+                message: format!(
+                    "it says {} bytes in {} files, but its data has {size} bytes in {files} files",
+                    p.size, p.files
+                ),
+            }
+            .into())
+        }
+        _ => Ok(()),
+    }
 }
 
 fn single_file_entry(root: &Path, key: &ProjectPath, f: &Found, stat: &StatCache) -> Result<Entry> {

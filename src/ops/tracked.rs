@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 
 use super::Result;
 use crate::git::{Repo, Revision};
+use crate::pipeline::Pipeline;
 use crate::pipeline::lock::LockFile;
 use crate::project::{MLX_DIR, Project};
 use crate::project_path::{ProjectPath, RelPath, resolve_user_path};
 use crate::store::pointer::{self, Pointer};
 use crate::store::{self, ObjectId, manifest::Manifest};
+use crate::work_tree::check_data_path;
 
 /// A tracked path with its pointer.
 #[derive(Debug, Clone)]
@@ -82,6 +84,7 @@ pub fn load(project: &Project, targets: Vec<ProjectPath>) -> Result<Vec<Tracked>
     targets
         .into_iter()
         .map(|target| {
+            check_data_path(&target)?;
             let pointer = Pointer::read(project.root(), &target)?;
             Ok(Tracked { target, pointer })
         })
@@ -102,11 +105,24 @@ pub enum Source {
     Revision(String),
 }
 
-/// Every tracked path recorded at `rev`, read from git objects.
+/// Every tracked path recorded at `rev`, read from git objects. A pointer whose data would
+/// land where git or mlx keep their own files is an error.
 pub fn load_at(repo: &Repo, rev: &Revision) -> Result<Vec<Tracked>> {
+    load_at_checked(repo, rev, true)
+}
+
+/// [`load_at`]; with `strict` false, pointers naming a path mlx never writes are left out
+/// instead (scanning history for objects to keep or send never writes their data).
+fn load_at_checked(repo: &Repo, rev: &Revision, strict: bool) -> Result<Vec<Tracked>> {
     let mut out = Vec::new();
     for file in repo.files_ending_with(rev, b".mlx")? {
         let Some(target) = pointer::target_of(&file.path) else { continue };
+        if let Err(e) = check_data_path(&target) {
+            if strict {
+                return Err(e.into());
+            }
+            continue;
+        }
         let shown = PathBuf::from(format!("{}:{}", rev.short(), file.path));
         let text = String::from_utf8(file.content).map_err(|_| store::Error::BadPointer {
             file: shown.clone(),
@@ -131,7 +147,13 @@ pub fn load_source(
 ) -> Result<(Vec<Tracked>, Option<Revision>)> {
     match source {
         Source::Workspace => {
-            let all = with_lock_outs(load(project, Vec::new())?, &LockFile::read(project.root())?);
+            let lock = LockFile::read(project.root())?;
+            let pipeline = if lock.stages.is_empty() {
+                None
+            } else {
+                crate::pipeline::spec::load(project.root())?
+            };
+            let all = with_lock_outs(load(project, Vec::new())?, &lock, pipeline.as_ref());
             Ok((pick(project, cwd, all, args)?, None))
         }
         Source::Revision(spec) => {
@@ -158,20 +180,51 @@ pub fn load_revisions(
     Ok(out)
 }
 
-/// Pointers and cached `mlx.lock` outputs of one commit (an unreadable `mlx.lock` is an error).
+/// Pointers and cached `mlx.lock` outputs of one commit (an unreadable `mlx.lock`, or an
+/// `mlx.toml` that does not parse beside a lock with stages, is an error).
 fn load_revision(repo: &Repo, spec: &str) -> Result<(Vec<Tracked>, Revision)> {
     let rev = repo.resolve(spec)?;
-    let lock_path = RelPath::new(crate::pipeline::lock::FILE)?;
-    let lock = match repo.read_file(&rev, &lock_path)? {
+    let (lock, pipeline) = lock_at(repo, &rev)?;
+    Ok((with_lock_outs(load_at(repo, &rev)?, &lock, pipeline.as_ref()), rev))
+}
+
+/// The `mlx.lock` of a commit and the pipeline its `mlx.toml` declares (read only when the lock
+/// has stages).
+fn lock_at(repo: &Repo, rev: &Revision) -> Result<(LockFile, Option<Pipeline>)> {
+    let lock = match repo.read_file(rev, &RelPath::new(crate::pipeline::lock::FILE)?)? {
         Some(bytes) => LockFile::parse(&String::from_utf8_lossy(&bytes))?,
         None => LockFile::default(),
     };
-    Ok((with_lock_outs(load_at(repo, &rev)?, &lock), rev))
+    if lock.stages.is_empty() {
+        return Ok((lock, None));
+    }
+    let pipeline = match repo.read_file(rev, &RelPath::new(crate::config::PROJECT_FILE)?)? {
+        Some(bytes) => {
+            let shown = PathBuf::from(format!("{}:{}", rev.short(), crate::config::PROJECT_FILE));
+            crate::pipeline::spec::parse(&shown, &String::from_utf8_lossy(&bytes))?
+        }
+        None => None,
+    };
+    Ok((lock, pipeline))
+}
+
+/// Pointers and `mlx.lock` outputs of a commit met while scanning history: pointers naming a
+/// path mlx never writes, and a lock or `mlx.toml` that does not parse, are left out.
+pub fn load_history_commit(repo: &Repo, rev: &Revision) -> Result<Vec<Tracked>> {
+    let mut out = load_at_checked(repo, rev, false)?;
+    if let Ok((lock, pipeline)) = lock_at(repo, rev) {
+        out.extend(lock_outs(&lock, pipeline.as_ref()));
+    }
+    Ok(out)
 }
 
 /// `all` plus the lock file's cached outputs that no pointer already tracks.
-fn with_lock_outs(mut all: Vec<Tracked>, lock: &LockFile) -> Vec<Tracked> {
-    for t in lock_outs(lock) {
+fn with_lock_outs(
+    mut all: Vec<Tracked>,
+    lock: &LockFile,
+    pipeline: Option<&Pipeline>,
+) -> Vec<Tracked> {
+    for t in lock_outs(lock, pipeline) {
         if !all.iter().any(|a| a.target == t.target) {
             all.push(t);
         }
@@ -204,14 +257,23 @@ fn pick(
 }
 
 /// The cached stage outputs a lock file records, as tracked paths (directories expand through
-/// their manifests like pointers do).
-pub fn lock_outs(lock: &LockFile) -> Vec<Tracked> {
+/// their manifests like pointers do). Only what `pipeline` (the `mlx.toml` beside the lock)
+/// declares counts: a lock entry of a stage it does not declare, or an output its stage does not
+/// list as cached, is never restored. Declared outputs passed `mlx.toml`'s checks, so none names a
+/// path git or mlx own.
+pub fn lock_outs(lock: &LockFile, pipeline: Option<&Pipeline>) -> Vec<Tracked> {
+    let Some(pipeline) = pipeline else { return Vec::new() };
     lock.stages
-        .values()
-        .flat_map(|s| &s.outs)
-        .filter(|o| o.cache)
-        .filter_map(|o| {
+        .iter()
+        .filter_map(|(name, s)| {
+            let stage = pipeline.stages.iter().find(|st| st.name.as_str() == name.as_str())?;
+            Some(s.outs.iter().map(move |o| (stage, o)))
+        })
+        .flatten()
+        .filter(|(_, o)| o.cache)
+        .filter_map(|(stage, o)| {
             let target = RelPath::new(&o.path).ok()?;
+            stage.outs.iter().find(|d| d.path == target && d.cache)?;
             let kind =
                 if o.files.is_some() { pointer::Kind::Directory } else { pointer::Kind::File };
             let pointer = Pointer::new(kind, o.hash, o.size, o.files.unwrap_or(1));

@@ -12,7 +12,6 @@ use rayon::prelude::*;
 use super::tracked::{self, Source, Tracked};
 use super::{Result, remote_config};
 use crate::git::Repo;
-use crate::pipeline::lock::LockFile;
 use crate::project::Project;
 use crate::project_path::RelPath;
 use crate::remote::{self, Remote};
@@ -96,19 +95,13 @@ pub fn tracked_in_history(project: &Project, scope: &Scope) -> Result<(Vec<Track
     } else {
         repo.ref_tips(scope.all_branches, scope.all_tags, scope.remote_branches)?
     };
-    let lock_path = RelPath::new(crate::pipeline::lock::FILE)?;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for rev in revisions {
         if !seen.insert(rev.commit.clone()) {
             continue;
         }
-        out.extend(tracked::load_at(&repo, &rev)?);
-        if let Some(bytes) = repo.read_file(&rev, &lock_path)?
-            && let Ok(lock) = LockFile::parse(&String::from_utf8_lossy(&bytes))
-        {
-            out.extend(tracked::lock_outs(&lock));
-        }
+        out.extend(tracked::load_history_commit(&repo, &rev)?);
     }
     Ok((out, seen.len() as u64))
 }

@@ -85,6 +85,11 @@ pub enum Error {
     #[error("--set {arg:?}: {reason}")]
     BadOverrideSyntax { arg: String, reason: String },
 
+    /// An output over data that `mlx add` or git already tracks: running the stage would
+    /// delete and replace it.
+    #[error("output {path} of stage {stage} {reason}")]
+    OutOverTracked { stage: StageName, path: ProjectPath, reason: String },
+
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -128,6 +133,10 @@ impl Error {
                 "write it as --set train.lr=0.1, or --set FILE:KEY=VALUE for another params file"
                     .into(),
             ),
+            Error::OutOverTracked { path, .. } => Some(format!(
+                "give the stage an output of its own, or stop tracking the data there first \
+                 (mlx rm, or git rm -r --cached {path})"
+            )),
             Error::DuplicateOut { .. } | Error::NestedOut { .. } => {
                 Some("each output belongs to exactly one stage; split or rename the outputs".into())
             }

@@ -786,7 +786,12 @@ fn resolve_path(wdir: Option<&ProjectPath>, raw: &str) -> Result<ProjectPath, St
         }
     }
     let joined: PathBuf = out.iter().collect();
-    RelPath::new(joined).map_err(|_| format!("{raw:?} names the project root itself"))
+    RelPath::new(joined).map_err(|e| match e {
+        crate::project_path::PathError::Empty { .. } => {
+            format!("{raw:?} names the project root itself")
+        }
+        other => other.to_string(),
+    })
 }
 
 #[allow(clippy::too_many_lines)]
@@ -871,6 +876,8 @@ fn build_stage(
             let path_span = if raw_out.bare { entry.span() } else { raw_out.path.span() };
             let text = interp(&Spanned::new(path_span.clone(), raw_out.path.get_ref().clone()))?;
             let path = resolve_path(wdir.as_ref(), &text).map_err(|m| path_error(&path_span, m))?;
+            crate::work_tree::check_data_path(&path)
+                .map_err(|e| path_error(&path_span, format!("output of stage {stage}: {e}")))?;
             if outs.iter().any(|o| o.path == path) {
                 return Err(cx.error(
                     path_span.start,

@@ -14,6 +14,9 @@ pub enum Error {
     Path(#[from] PathError),
     #[error("{file}:{line}:{column}: {message}")]
     BadPointer { file: PathBuf, line: usize, column: usize, message: String },
+    /// A pointer whose size or file count contradicts the data it names.
+    #[error("{file}: {message}")]
+    PointerDisagrees { file: PathBuf, message: String },
     #[error("manifest {id} is not valid: {message}")]
     BadManifest { id: ObjectId, message: String },
     #[error("object {id} is not in the cache")]
@@ -45,8 +48,11 @@ impl Error {
     pub fn is_input_error(&self) -> bool {
         matches!(
             self,
-            Error::Path(_)
-                | Error::BadPointer { .. }
+            Error::Path(e) if !matches!(e, PathError::Io { .. })
+        ) || matches!(
+            self,
+            Error::BadPointer { .. }
+                | Error::PointerDisagrees { .. }
                 | Error::BadManifest { .. }
                 | Error::NotTracked { .. }
                 | Error::InsideTracked { .. }
@@ -68,7 +74,7 @@ impl Error {
             Error::CorruptObject { .. } => {
                 Some("check the whole cache with: mlx cache verify".into())
             }
-            Error::BadPointer { file, .. } => Some(format!(
+            Error::BadPointer { file, .. } | Error::PointerDisagrees { file, .. } => Some(format!(
                 "restore the pointer from git (git checkout -- {}) or re-add the data with mlx add",
                 file.display()
             )),
@@ -84,6 +90,11 @@ impl Error {
             Error::Path(PathError::SymlinkEscapes { .. }) => {
                 Some("list the symlink in .mlxignore, or make it point inside the project".into())
             }
+            Error::Path(PathError::Reserved { .. }) => Some(
+                "the repository asks mlx to write where git or mlx keep their own files: remove \
+                 the pointer, output or lock entry that names it"
+                    .into(),
+            ),
             _ => None,
         }
     }

@@ -86,6 +86,14 @@ fn split_name(bytes: &[u8]) -> (Option<String>, Option<String>) {
     }
 }
 
+/// Files among `entries`: count and total size.
+pub fn totals_of(entries: &[Entry]) -> (u64, u64) {
+    entries.iter().fold((0, 0), |(n, size), e| match e.kind {
+        EntryKind::File { size: s, .. } => (n + 1, size + s),
+        _ => (n, size),
+    })
+}
+
 impl Manifest {
     /// Build from entries in any order; they are sorted by path bytes.
     pub fn new(mut entries: Vec<Entry>) -> Self {
@@ -111,10 +119,7 @@ impl Manifest {
 
     /// Files only: count and total size.
     pub fn totals(&self) -> (u64, u64) {
-        self.entries.iter().fold((0, 0), |(n, size), e| match e.kind {
-            EntryKind::File { size: s, .. } => (n + 1, size + s),
-            _ => (n, size),
-        })
+        totals_of(&self.entries)
     }
 
     /// The canonical bytes stored in the cache.
@@ -198,6 +203,19 @@ impl Manifest {
         if !sorted_unique {
             return Err(bad("entries are not sorted or contain duplicates".into()));
         }
+        // Only folders have something below them: a path under a file, a symlink or an empty
+        // folder would be written through what the entry above it makes.
+        let leaves: std::collections::HashSet<&[u8]> =
+            entries.iter().map(|e| e.path.as_bytes()).collect();
+        for e in &entries {
+            let mut up = e.path.parent();
+            while let Some(p) = up {
+                if leaves.contains(p.as_bytes()) {
+                    return Err(bad(format!("entry {} lies below the entry {p}", e.path)));
+                }
+                up = p.parent();
+            }
+        }
         Ok(Manifest { entries })
     }
 }
@@ -251,6 +269,9 @@ mod tests {
             r#"{"mlx_manifest":1,"entries":[{"path":"../x","hash":"0000000000000000000000000000000000000000000000000000000000000000","size":1}]}"#,
             r#"{"mlx_manifest":1,"entries":[{"path":"/etc/passwd","dir":true}]}"#,
             r#"{"mlx_manifest":1,"entries":[{"path":"a","dir":true},{"path":"a","dir":true}]}"#,
+            r#"{"mlx_manifest":1,"entries":[{"path":"x","symlink":"../evil"},{"path":"x/.ssh/k","hash":"0000000000000000000000000000000000000000000000000000000000000000","size":1}]}"#,
+            r#"{"mlx_manifest":1,"entries":[{"path":"a","dir":true},{"path":"a/b","dir":true}]}"#,
+            r#"{"mlx_manifest":1,"entries":[{"path":"f","hash":"0000000000000000000000000000000000000000000000000000000000000000","size":1},{"path":"f/g","dir":true}]}"#,
         ] {
             assert!(Manifest::decode(id, bad.as_bytes()).is_err(), "{bad}");
         }

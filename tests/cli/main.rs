@@ -14,6 +14,7 @@ mod git_edge_cases;
 mod help;
 mod history;
 mod hooks;
+mod hostile;
 mod init;
 mod link_types;
 mod lock;

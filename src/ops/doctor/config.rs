@@ -34,6 +34,9 @@ pub(super) fn check(r: &mut DoctorReport, root: &Path) -> Config {
                          (mlx remote modify {remote} {key} VALUE --local), or use the \
                          environment; if it was ever committed, rotate the credential"
                     ),
+                    config::Error::CacheDirInProjectFile { .. } => {
+                        "move `dir = …` under [cache] in .mlx/config.local.toml".to_owned()
+                    }
                     _ => format!("fix {name} at the line and column shown"),
                 };
                 r.push_hinted("config", &name, Status::Fail, e.to_string(), hint);
