@@ -22,9 +22,7 @@ pub enum PathError {
     Empty { path: PathBuf },
     #[error("{path} is a symlink to {target}, which is outside the project")]
     SymlinkEscapes { path: PathBuf, target: PathBuf },
-    #[error(
-        "refusing to write {path}: it is inside {folder}, which mlx never writes for a repository's content"
-    )]
+    #[error("refusing {path}: it is inside git's or mlx's own folder ({folder})")]
     Reserved { path: PathBuf, folder: &'static str },
     #[error("{path} is {}, not a folder", match target { Some(t) => format!("a symlink to {}", t.display()), None => "a file".to_owned() })]
     NotAFolder { path: PathBuf, target: Option<PathBuf> },

@@ -153,6 +153,13 @@ impl Output {
         eprintln!("warning: {text}");
     }
 
+    /// A warning that is advice, not a fault (hidden by `-q`, like hints).
+    pub fn advise(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("warning: {text}");
+        }
+    }
+
     pub fn error(&self, text: &str) {
         eprintln!("error: {text}");
     }

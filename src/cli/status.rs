@@ -188,7 +188,7 @@ pub fn warn_uncommitted(
             (mlx::git::Uncommitted::Changed, true) => "has changes that are not staged",
         };
         let effect = if staged { "this commit leaves it out" } else { "clones will not get it" };
-        out.warn(&format!("{} {what}: {effect}", f.path));
+        out.advise(&format!("{} {what}: {effect}", f.path));
     }
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let commit = if staged { "" } else { " && git commit" };

@@ -311,7 +311,16 @@ fn check_totals(
             Some(totals_of(e))
         }
         (Kind::File, _, _) => {
-            std::fs::metadata(project.cache().object_path(&p.hash)).ok().map(|m| (1, m.len()))
+            let object = project.cache().object_path(&p.hash);
+            match std::fs::metadata(&object) {
+                Ok(m) if m.len() == p.size => None,
+                // Either the pointer lies or the object is damaged: only an intact object
+                // proves the pointer wrong (a damaged one is set aside when it is used).
+                Ok(m) => {
+                    store::hash_file(&object).ok().filter(|h| *h == p.hash).map(|_| (1, m.len()))
+                }
+                Err(_) => None,
+            }
         }
         (Kind::Directory, _, Some(m)) => Some(m.totals()),
         (Kind::Directory, Workspace::Entries(e), None) if state == State::Unchanged => {

@@ -91,8 +91,8 @@ impl Error {
                 Some("list the symlink in .mlxignore, or make it point inside the project".into())
             }
             Error::Path(PathError::Reserved { .. }) => Some(
-                "the repository asks mlx to write where git or mlx keep their own files: remove \
-                 the pointer, output or lock entry that names it"
+                "mlx never tracks or writes data there; if a pointer, a stage output or an \
+                 mlx.lock entry names this path, remove it"
                     .into(),
             ),
             _ => None,

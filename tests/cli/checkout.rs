@@ -220,7 +220,11 @@ fn manifest_with_escaping_symlink_is_rejected_and_writes_nothing() {
     let p = TestProject::initialized();
     let manifest = r#"{"mlx_manifest":1,"entries":[{"path":"link","symlink":"../../etc"}]}"#;
     let hash = put_object(&p, manifest.as_bytes());
-    write_dir_pointer(&p, "evil", &hash);
+    // No files: the pointer's totals agree with the manifest, only the symlink is wrong.
+    p.write(
+        "evil.mlx",
+        format!("mlx = 1\nkind = \"directory\"\nhash = \"{hash}\"\nsize = 0\nfiles = 0\n"),
+    );
     let a = p.mlx(&["checkout"]).code(2);
     assert!(stderr(&a).contains("evil/link is a symlink to ../../etc"), "{}", stderr(&a));
     assert!(!p.exists("evil/link"));

@@ -383,6 +383,26 @@ fn pre_commit_refuses_modified_data_and_allows_missing_data() {
 }
 
 #[test]
+fn pre_commit_warns_about_pointers_the_commit_leaves_out_issue_12() {
+    let h = hooked_history();
+    let p = &h.p;
+    p.write("extra/e.txt", "e\n");
+    p.mlx(&["add", "-q", "extra"]).success();
+    p.write("notes.txt", "code\n");
+    p.git(&["add", "notes.txt"]);
+    let out = p.git_output(&["commit", "-q", "-m", "code only"]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("warning: extra.mlx is not in git: this commit leaves it out\n"), "{err}");
+    assert!(err.contains("hint: git add extra.mlx\n"), "{err}");
+    // Staged: nothing to say.
+    p.git(&["add", "extra.mlx", ".gitignore"]);
+    let out = p.git_output(&["commit", "-q", "-m", "data"]);
+    assert!(out.status.success());
+    assert!(!text(&out.stderr).contains("warning"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn pre_push_to_a_bare_remote_succeeds_and_changes_nothing() {
     let h = hooked_history();
     let p = &h.p;

@@ -176,10 +176,10 @@ fn a_lock_entry_of_an_undeclared_stage_restores_nothing() {
 #[test]
 fn a_declared_stage_may_not_output_into_git_or_mlx() {
     for (out, expected) in [
-        (".git/hooks", "it is inside .git"),
-        (".GIT/hooks", "it is inside .git"),
-        ("sub/.git/config", "it is inside .git"),
-        (".mlx/config.local.toml", "it is inside .mlx"),
+        (".git/hooks", "git's or mlx's own folder (.git)"),
+        (".GIT/hooks", "git's or mlx's own folder (.git)"),
+        ("sub/.git/config", "git's or mlx's own folder (.git)"),
+        (".mlx/config.local.toml", "git's or mlx's own folder (.mlx)"),
         ("mlx.toml", "is one of the project's own files"),
         ("data.mlx", "ends in .mlx"),
         (".gitignore", "is a file git or mlx read their settings from"),
@@ -291,7 +291,11 @@ fn pointers_naming_git_or_mlx_are_refused_in_every_spelling() {
         let v = a.publish();
         for args in [&["pull"][..], &["checkout", "--force"], &["status"]] {
             let r = a.mlx(&v, args).code(2);
-            assert!(stderr(&r).contains("refusing to write"), "{name:?} {args:?}: {}", stderr(&r));
+            assert!(
+                stderr(&r).contains("git's or mlx's own folder"),
+                "{name:?} {args:?}: {}",
+                stderr(&r)
+            );
         }
         v.assert_untouched(a.p.temp_dir());
         assert!(
@@ -322,8 +326,8 @@ fn a_pointer_inside_git_committed_under_a_look_alike_name_writes_only_in_the_tre
 fn manifest_entries_in_git_or_through_their_own_symlinks_are_refused() {
     type Entries = fn(&Attacker) -> Vec<Value>;
     let cases: [(&str, Entries); 5] = [
-        ("inside .git", |a| vec![a.file_entry(".git/hooks/pre-commit", HOOK, true)]),
-        ("inside .git", |a| vec![a.file_entry("sub/.GIT/config", b"x", false)]),
+        ("own folder (.git)", |a| vec![a.file_entry(".git/hooks/pre-commit", HOOK, true)]),
+        ("own folder (.git)", |a| vec![a.file_entry("sub/.GIT/config", b"x", false)]),
         ("lies below the entry x", |a| {
             vec![
                 json!({ "path": "x", "symlink": "../evil" }),

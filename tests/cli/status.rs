@@ -12,6 +12,7 @@ fn project_with_data() -> TestProject {
     p.write("data/c.txt", "gamma\n");
     p.write("model.bin", "model\n");
     p.mlx(&["add", "data", "model.bin"]).success();
+    p.commit_all("data");
     p
 }
 
@@ -103,6 +104,7 @@ fn json_lists_every_path_with_its_state() {
                     "manifest_in_cache": true,
                 },
             ],
+            "uncommitted": [],
             "stages": [],
         })
     );
@@ -258,4 +260,83 @@ fn missing_objects_counts_each_object_once() {
     let json = p.json(&["status"]);
     assert_eq!(json["paths"][0]["state"], "modified");
     assert_eq!(json["paths"][0]["missing_objects"], 1);
+}
+
+#[test]
+fn pointers_and_the_lock_that_git_lacks_are_warned_about_issue_12() {
+    let p = TestProject::initialized();
+    p.write("data/a.txt", "alpha\n");
+    p.mlx(&["add", "-q", "data"]).success();
+    p.write(
+        "mlx.toml",
+        format!("{}\n[stages.s]\ncmd = \"cp data/a.txt out.txt\"\ndeps = [\"data\"]\nouts = [\"out.txt\"]\n", p.read_string("mlx.toml")),
+    );
+    p.mlx(&["run", "-q"]).success();
+    // A clone would lack both: warned, but the data itself is clean, so --check passes.
+    let a = p.mlx(&["status", "--check"]).success();
+    let err = stderr(&a);
+    assert!(err.contains("warning: data.mlx is not in git: clones will not get it\n"), "{err}");
+    assert!(err.contains("warning: mlx.lock is not in git: clones will not get it\n"), "{err}");
+    assert!(err.contains("hint: git add data.mlx mlx.lock && git commit\n"), "{err}");
+    let v = p.json(&["status"]);
+    assert_eq!(
+        v["uncommitted"],
+        serde_json::json!([
+            {"path": "data.mlx", "state": "untracked"},
+            {"path": "mlx.lock", "state": "untracked"}
+        ])
+    );
+    p.commit_all("data and results");
+    let a = p.mlx(&["status"]).success();
+    assert!(!stderr(&a).contains("warning"), "{}", stderr(&a));
+    assert_eq!(p.json(&["status"])["uncommitted"], serde_json::json!([]));
+    // A new version recorded but not committed.
+    p.write("data/a.txt", "alpha 2\n");
+    p.mlx(&["add", "-q", "data"]).success();
+    let a = p.mlx(&["status"]).success();
+    assert!(
+        stderr(&a).contains(
+            "warning: data.mlx has changes that are not committed: clones will not get it\n"
+        ),
+        "{}",
+        stderr(&a)
+    );
+    // Staged is not committed either.
+    p.git(&["add", "data.mlx"]);
+    assert_eq!(p.json(&["status"])["uncommitted"][0]["state"], "changed");
+}
+
+#[test]
+fn a_hardlinked_file_edited_in_place_reports_the_damaged_object_issue_12() {
+    use std::io::Write;
+    let p = TestProject::with_link_type("hardlink");
+    p.write("data/a.txt", "alpha\n");
+    p.write("model.bin", "model\n");
+    p.mlx(&["add", "-q", "data", "model.bin"]).success();
+    let a_hash = hash_hex(b"alpha\n");
+    let m_hash = hash_hex(b"model\n");
+    // What root can do despite the read-only mode: write into the shared inode.
+    for (rel, text) in [("data/a.txt", "edited\n"), ("model.bin", "edited model\n")] {
+        p.set_mode(rel, 0o644);
+        let mut f =
+            std::fs::OpenOptions::new().write(true).truncate(true).open(p.path(rel)).unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    }
+    let a = p.mlx(&["status"]).success();
+    let err = stderr(&a);
+    for (path, hash) in [("data/a.txt", &a_hash), ("model.bin", &m_hash)] {
+        assert!(
+            err.contains(&format!(
+                "warning: {path} was edited in place while hardlinked to the cache: its recorded version (object {}) is damaged too",
+                &hash[..8]
+            )),
+            "{err}"
+        );
+    }
+    assert!(err.contains("mlx cache verify"), "{err}");
+    let v = p.json(&["status"]);
+    assert_eq!(v["paths"][0]["damaged_objects"][0]["object"], a_hash.as_str());
+    // The hint's first step works: verify sets the damaged objects aside.
+    p.mlx(&["cache", "verify"]).code(1);
+    assert!(!p.has_object(&a_hash) && !p.has_object(&m_hash));
 }
