@@ -24,6 +24,10 @@ pub enum PathError {
     SymlinkEscapes { path: PathBuf, target: PathBuf },
     #[error("refusing {path}: it is inside git's or mlx's own folder ({folder})")]
     Reserved { path: PathBuf, folder: &'static str },
+    #[error(
+        "refusing to write through {path}: it is a symlink into git's or mlx's own folder ({folder})"
+    )]
+    SymlinkIntoReserved { path: PathBuf, folder: &'static str },
     #[error("{path} is {}, not a folder", match target { Some(t) => format!("a symlink to {}", t.display()), None => "a file".to_owned() })]
     NotAFolder { path: PathBuf, target: Option<PathBuf> },
     #[error("{path:?} {what}")]

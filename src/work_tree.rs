@@ -209,7 +209,10 @@ impl WorkTree {
                         return Err(escapes(resolved));
                     };
                     if let Some(owner) = reserved_owner(inside.as_path()) {
-                        return Err(PathError::Reserved { path: shown, folder: owner.folder() });
+                        return Err(PathError::SymlinkIntoReserved {
+                            path: shown,
+                            folder: owner.folder(),
+                        });
                     }
                     real = resolved;
                 }
@@ -325,7 +328,10 @@ mod tests {
             Err(PathError::SymlinkEscapes { .. })
         ));
         assert!(!outside.join(".ssh").exists());
-        assert!(matches!(wt.writable(&rel("hooks/pre-commit")), Err(PathError::Reserved { .. })));
+        assert!(matches!(
+            wt.writable(&rel("hooks/pre-commit")),
+            Err(PathError::SymlinkIntoReserved { .. })
+        ));
         assert!(matches!(wt.writable(&rel(".git/x")), Err(PathError::Reserved { .. })));
         assert!(matches!(wt.writable(&rel("file/x")), Err(PathError::NotAFolder { .. })));
         // A symlink that stays inside is followed; the final component never is.

@@ -6,7 +6,7 @@
 //! cache (an older or newer version mlx already stored) is replaced freely, which is what makes
 //! `git checkout v1 && mlx checkout` work.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use fs_err as fs;
@@ -282,6 +282,8 @@ fn plan(
     actions.extend(removed_dirs.into_iter().map(|d| Action::RemoveDirIfEmpty(full(&d))));
     let have_by_path: HashMap<&[u8], &Entry> =
         have.iter().map(|e| (e.path.as_bytes(), e)).collect();
+    // Folders already checked (by one path below each): what exists of them resolves inside.
+    let mut checked: HashSet<Option<RelPath>> = HashSet::new();
     for w in &wanted {
         if have_by_path.get(w.path.as_bytes()).is_some_and(|h| h.kind == w.kind) {
             continue;
@@ -290,6 +292,9 @@ fn plan(
         // Refused before anything is written; the folders above are checked again on disk as
         // they are made.
         check_not_reserved(&path)?;
+        if checked.insert(path.parent()) {
+            project.work_tree().writable(&path)?;
+        }
         match &w.kind {
             EntryKind::File { hash, executable, .. } => {
                 if cache.contains(hash) {

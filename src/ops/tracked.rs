@@ -261,7 +261,7 @@ fn pick(
 /// declares counts: a lock entry of a stage it does not declare, or an output its stage does not
 /// list as cached, is never restored. Declared outputs passed `mlx.toml`'s checks, so none names a
 /// path git or mlx own.
-pub fn lock_outs(lock: &LockFile, pipeline: Option<&Pipeline>) -> Vec<Tracked> {
+fn lock_outs(lock: &LockFile, pipeline: Option<&Pipeline>) -> Vec<Tracked> {
     let Some(pipeline) = pipeline else { return Vec::new() };
     lock.stages
         .iter()

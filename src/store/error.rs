@@ -90,11 +90,13 @@ impl Error {
             Error::Path(PathError::SymlinkEscapes { .. }) => {
                 Some("list the symlink in .mlxignore, or make it point inside the project".into())
             }
-            Error::Path(PathError::Reserved { .. }) => Some(
-                "mlx never tracks or writes data there; if a pointer, a stage output or an \
+            Error::Path(PathError::Reserved { .. } | PathError::SymlinkIntoReserved { .. }) => {
+                Some(
+                    "mlx never tracks or writes data there; if a pointer, a stage output or an \
                  mlx.lock entry names this path, remove it"
-                    .into(),
-            ),
+                        .into(),
+                )
+            }
             _ => None,
         }
     }

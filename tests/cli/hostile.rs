@@ -76,6 +76,35 @@ impl Attacker {
         self.pointer(pointer, "directory", &hash, size, files);
     }
 
+    /// Declare `stage` in mlx.toml with `outs`.
+    fn declare(&self, stage: &str, outs: &[&str]) {
+        let outs: Vec<String> = outs.iter().map(|o| format!("{o:?}")).collect();
+        let toml = self.p.read_string("mlx.toml");
+        let outs = outs.join(", ");
+        self.p.write(
+            "mlx.toml",
+            format!("{toml}\n[stages.{stage}]\ncmd = \"true\"\nouts = [{outs}]\n"),
+        );
+    }
+
+    /// Record in mlx.lock that `stage` produced `outs`: (path, object, size, file count of a
+    /// directory).
+    fn lock(&self, stage: &str, outs: &[(&str, &str, u64, Option<u64>)]) {
+        let mut text =
+            if self.p.exists("mlx.lock") { self.p.read_string("mlx.lock") } else { String::new() };
+        text.push_str(&format!("[stages.{stage}]\ncmd = \"true\"\n\n"));
+        for (path, hash, size, files) in outs {
+            text.push_str(&format!(
+                "[[stages.{stage}.outs]]\npath = {path:?}\nhash = \"{hash}\"\nsize = {size}\n"
+            ));
+            if let Some(n) = files {
+                text.push_str(&format!("files = {n}\n"));
+            }
+            text.push('\n');
+        }
+        self.p.write("mlx.lock", text);
+    }
+
     /// A committed symlink.
     fn symlink(&self, link: &str, target: &str) {
         let path = self.p.path(link);
@@ -160,11 +189,9 @@ fn a_lock_entry_of_an_undeclared_stage_restores_nothing() {
     let hooks = json!([a.file_entry("pre-commit", HOOK, true)]);
     let (hash, size, files) = a.manifest(hooks.as_array().unwrap());
     let config = a.object(b"[remotes.storage]\nurl = \"/tmp/attacker\"\n");
-    a.p.write(
-        "mlx.lock",
-        format!(
-            "[stages.pwn]\ncmd = \"true\"\n\n[[stages.pwn.outs]]\npath = \".git/hooks\"\nhash = \"{hash}\"\nsize = {size}\nfiles = {files}\n\n[[stages.pwn.outs]]\npath = \".mlx/config.local.toml\"\nhash = \"{config}\"\nsize = 35\n"
-        ),
+    a.lock(
+        "pwn",
+        &[(".git/hooks", &hash, size, Some(files)), (".mlx/config.local.toml", &config, 35, None)],
     );
     let v = a.publish();
     a.mlx(&v, &["pull"]).success();
@@ -186,20 +213,8 @@ fn a_declared_stage_may_not_output_into_git_or_mlx() {
     ] {
         let a = Attacker::new();
         let hash = a.object(HOOK);
-        a.p.write(
-            "mlx.toml",
-            format!(
-                "{}\n[stages.pwn]\ncmd = \"true\"\nouts = [\"{out}\"]\n",
-                a.p.read_string("mlx.toml")
-            ),
-        );
-        a.p.write(
-            "mlx.lock",
-            format!(
-                "[stages.pwn]\ncmd = \"true\"\n\n[[stages.pwn.outs]]\npath = \"{out}\"\nhash = \"{hash}\"\nsize = {}\n",
-                HOOK.len()
-            ),
-        );
+        a.declare("pwn", &[out]);
+        a.lock("pwn", &[(out, &hash, HOOK.len() as u64, None)]);
         let v = a.publish();
         for args in [&["pull"][..], &["checkout", "--force"], &["run", "--force"]] {
             let r = a.mlx(&v, args).code(2);
@@ -218,25 +233,9 @@ fn a_declared_output_behind_a_symlink_that_leaves_the_tree_is_refused() {
     let hash = a.object(key);
     a.symlink("evil", a.outside().to_str().unwrap());
     a.symlink("d/x", "../evil");
-    for out in ["evil/authorized_keys", "d/x/authorized_keys"] {
-        a.p.write(
-            "mlx.toml",
-            format!(
-                "{}\n[stages.s{}]\ncmd = \"true\"\nouts = [\"{out}\"]\n",
-                a.p.read_string("mlx.toml"),
-                out.len()
-            ),
-        );
-        let lock = if a.p.exists("mlx.lock") { a.p.read_string("mlx.lock") } else { String::new() };
-        a.p.write(
-            "mlx.lock",
-            format!(
-                "{lock}[stages.s{}]\ncmd = \"true\"\n\n[[stages.s{}.outs]]\npath = \"{out}\"\nhash = \"{hash}\"\nsize = {}\n\n",
-                out.len(),
-                out.len(),
-                key.len()
-            ),
-        );
+    for (stage, out) in [("a", "evil/authorized_keys"), ("b", "d/x/authorized_keys")] {
+        a.declare(stage, &[out]);
+        a.lock(stage, &[(out, &hash, key.len() as u64, None)]);
     }
     let v = a.publish();
     let r = a.mlx(&v, &["pull"]).code(2);
@@ -250,29 +249,23 @@ fn a_declared_output_behind_a_symlink_that_leaves_the_tree_is_refused() {
 }
 
 #[test]
-fn a_declared_output_that_is_a_symlink_into_git_is_replaced_not_followed() {
+fn a_declared_output_that_is_a_symlink_into_git_is_refused() {
     let a = Attacker::new();
     let hooks = json!([a.file_entry("pre-commit", HOOK, true)]);
     let (hash, size, files) = a.manifest(hooks.as_array().unwrap());
     a.symlink("hooks", ".git/hooks");
-    a.p.write(
-        "mlx.toml",
-        format!(
-            "{}\n[stages.s]\ncmd = \"true\"\nouts = [\"hooks\"]\n",
-            a.p.read_string("mlx.toml")
-        ),
-    );
-    a.p.write(
-        "mlx.lock",
-        format!(
-            "[stages.s]\ncmd = \"true\"\n\n[[stages.s.outs]]\npath = \"hooks\"\nhash = \"{hash}\"\nsize = {size}\nfiles = {files}\n"
-        ),
-    );
+    a.declare("s", &["hooks"]);
+    a.lock("s", &[("hooks", &hash, size, Some(files))]);
     let v = a.publish();
-    a.mlx(&v, &["pull"]).success();
-    // The link was replaced by a real folder inside the work tree.
-    assert!(std::fs::symlink_metadata(v.path("hooks")).unwrap().is_dir());
-    assert_eq!(std::fs::read(v.path("hooks/pre-commit")).unwrap(), HOOK);
+    for args in [&["pull"][..], &["checkout", "--force"]] {
+        let r = a.mlx(&v, args).code(2);
+        assert!(
+            stderr(&r).contains("refusing to write through hooks: it is a symlink into git's or mlx's own folder (.git)"),
+            "{}",
+            stderr(&r)
+        );
+    }
+    assert!(std::fs::symlink_metadata(v.path("hooks")).unwrap().file_type().is_symlink());
     v.assert_untouched(a.p.temp_dir());
 }
 
@@ -361,20 +354,9 @@ fn committed_symlinks_cannot_carry_declared_outputs_outside() {
     a.symlink("up", "..");
     let key = b"ssh-ed25519 AAAA attacker\n";
     let hash = a.object(key);
-    let n = key.len();
-    a.p.write(
-        "mlx.toml",
-        format!(
-            "{}\n[stages.s]\ncmd = \"true\"\nouts = [\"d/authorized_keys\", \"up/victim-file\"]\n",
-            a.p.read_string("mlx.toml")
-        ),
-    );
-    a.p.write(
-        "mlx.lock",
-        format!(
-            "[stages.s]\ncmd = \"true\"\n\n[[stages.s.outs]]\npath = \"d/authorized_keys\"\nhash = \"{hash}\"\nsize = {n}\n\n[[stages.s.outs]]\npath = \"up/victim-file\"\nhash = \"{hash}\"\nsize = {n}\n"
-        ),
-    );
+    let n = key.len() as u64;
+    a.declare("s", &["d/authorized_keys", "up/victim-file"]);
+    a.lock("s", &[("d/authorized_keys", &hash, n, None), ("up/victim-file", &hash, n, None)]);
     let v = a.publish();
     let r = a.mlx(&v, &["pull"]).code(2);
     assert!(stderr(&r).contains("outside the project"), "{}", stderr(&r));
