@@ -65,6 +65,14 @@ impl Remote {
         let shown = url::redact(raw);
         let location = url::parse(raw)
             .map_err(|e| Error::Config { remote: name.to_owned(), message: e.to_string() })?;
+        // Whatever this remote logs in with never shows in a log line or a message.
+        cfg.remember_secrets();
+        if let Location::Webdav { user, password, .. } | Location::Http { user, password, .. } =
+            &location
+            && let (user, Some(password)) = dal::user_and_password(cfg, user, password)
+        {
+            crate::secrets::remember_login(user, password);
+        }
         let jobs = cfg.jobs.filter(|j| *j > 0).unwrap_or(DEFAULT_JOBS);
         let backend = match &location {
             Location::Local { path } => Backend::Local(LocalDir::new(root.join(path))),

@@ -23,6 +23,7 @@ mod metrics;
 mod pipeline_run;
 mod pipeline_spec;
 mod pointers;
+mod redaction;
 mod reference;
 mod reliability;
 mod remote_azure;
