@@ -29,6 +29,7 @@ mod reliability;
 mod remote_azure;
 mod remote_config;
 mod remote_gcs;
+mod remote_repair;
 mod remote_servers;
 mod remotes;
 mod rm;

@@ -133,7 +133,7 @@ fn s3_corrupted_object_on_the_remote_is_rejected() {
     let clone = clone_of(&p, "clone");
     let a = mlx_s3(&p, &clone, &["pull"]).code(3);
     assert!(
-        stderr(&a).contains(&format!("object {h} on remote 's3' is corrupt")),
+        stderr(&a).contains(&format!("{h}  corrupt: its content hashes to ")),
         "{}",
         stderr(&a)
     );
