@@ -173,6 +173,10 @@ fn damaged_objects_are_all_reported_then_repaired(kind: Kind) {
     assert!(err.contains("2 objects are not on the remote"), "{err}");
     assert!(err.contains("hint: repair the remote") && err.contains("mlx push --repair -r origin"));
 
+    // `status --remote` sees the two that are gone, and names the push that sends them.
+    let a = d.mlx_in(p.root(), &["status", "--remote", "origin"]).success();
+    assert!(stderr(&a).contains("2 only local"), "{}", stderr(&a));
+    assert!(stderr(&a).contains("mlx push --repair -r origin"), "{}", stderr(&a));
     // A plain push sees the directory's listing on the remote and sends nothing.
     let json = d.json_in(p.root(), &["push"], 0);
     assert_eq!(json["uploaded"], 0, "{json}");
