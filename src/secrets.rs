@@ -21,6 +21,9 @@ pub const HIDDEN: &str = "***";
 
 /// Values shorter than this are not searched for: they would mask ordinary text.
 pub const MIN_LEN: usize = 4;
+/// The same for variables taken by their name's ending only (`*_TOKEN`, ...), which may hold
+/// settings rather than credentials.
+const MIN_LEN_GUESSED: usize = 8;
 
 /// Environment variables that hold credentials, besides the names [`is_secret_env_name`] takes.
 const SECRET_ENV: &[&str] = &[
@@ -41,8 +44,14 @@ static KNOWN: LazyLock<RwLock<Vec<String>>> = LazyLock::new(|| {
     let mut known = Vec::new();
     for (name, value) in std::env::vars_os() {
         let (Some(name), Some(value)) = (name.to_str(), value.to_str()) else { continue };
-        if is_secret_env_name(name) {
+        let listed = SECRET_ENV.contains(&name.to_ascii_uppercase().as_str());
+        let guessed = is_secret_env_name(name)
+            && value.trim().len() >= MIN_LEN_GUESSED
+            && !value.trim().bytes().all(|b| b.is_ascii_digit());
+        if listed || guessed {
             add_forms(&mut known, value);
+        }
+        if is_secret_env_name(name) {
             // A connection string carries its key as one of its `Name=value;` parts.
             for part in value.split(';') {
                 if let Some((k, v)) = part.split_once('=')
@@ -94,7 +103,11 @@ pub fn remember_url(url: &str) {
 
 fn add_forms(known: &mut Vec<String>, value: &str) {
     for form in [value, value.trim()] {
-        if form.chars().count() < MIN_LEN {
+        // Never a word that data is made of (`"changed": true` must stay JSON).
+        let word = ["true", "false", "null", "none", "yes", "no"]
+            .iter()
+            .any(|w| form.eq_ignore_ascii_case(w));
+        if form.chars().count() < MIN_LEN || word {
             continue;
         }
         let json = serde_json::to_string(form).unwrap_or_default();
@@ -347,6 +360,8 @@ mod tests {
         let text = "key unit-test-secret/with\"quote and json unit-test-secret/with\\\"quote";
         assert_eq!(redact(text), "key *** and json ***");
         remember("abc");
+        remember("true");
+        assert_eq!(redact("{\"changed\": true}"), "{\"changed\": true}");
         assert_eq!(
             redact("abc stays: too short to search for"),
             "abc stays: too short to search for"
