@@ -185,6 +185,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--all-commits', '--all-commits', [CompletionResultType]::ParameterName, 'Also the data of every commit in history')
             [CompletionResult]::new('--runs', '--runs', [CompletionResultType]::ParameterName, 'Also run records (params, metrics, tags, artifacts) so teammates see them in `mlx exp list`')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('--repair', '--repair', [CompletionResultType]::ParameterName, 'Re-read the remote''s copy of every object it has (a full download) and replace those whose bytes are wrong, and any missing from a directory it has')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')

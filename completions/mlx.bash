@@ -2039,7 +2039,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__push)
-            opts="-r -j -C -q -v -h --remote --rev --all-branches --all-tags --all-commits --jobs --runs --json --quiet --verbose --help"
+            opts="-r -j -C -q -v -h --remote --rev --all-branches --all-tags --all-commits --jobs --runs --json --repair --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -123,6 +123,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand push" -l all-tags -d 'Also the d
 complete -c mlx -n "__fish_mlx_using_subcommand push" -l all-commits -d 'Also the data of every commit in history'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -l runs -d 'Also run records (params, metrics, tags, artifacts) so teammates see them in `mlx exp list`'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -l json -d 'Print JSON instead of a table'
+complete -c mlx -n "__fish_mlx_using_subcommand push" -l repair -d 'Re-read the remote\'s copy of every object it has (a full download) and replace those whose bytes are wrong, and any missing from a directory it has'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -s q -l quiet -d 'Print only data and errors'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'

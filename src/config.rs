@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use fs_err as fs;
 use serde::Deserialize;
 
+use crate::secrets;
 use crate::store::LinkType;
 use crate::store::error::line_column;
 
@@ -113,6 +114,21 @@ impl RemoteConfig {
             || self.token.is_some()
     }
 
+    /// Make the secrets of this table (its [`SECRET_KEYS`], the password of its URL) known to
+    /// [`crate::secrets`].
+    pub fn remember_secrets(&self) {
+        let keys = [&self.access_key_id, &self.secret_access_key, &self.session_token, &self.token];
+        for value in keys.into_iter().flatten() {
+            secrets::remember(value);
+        }
+        if let Some(password) = &self.password {
+            secrets::remember_login(self.user.as_deref(), password);
+        }
+        if let Some(url) = &self.url {
+            secrets::remember_url(url);
+        }
+    }
+
     /// `other`'s keys win where it has them.
     pub fn merged_with(mut self, other: RemoteConfig) -> RemoteConfig {
         macro_rules! take {
@@ -167,8 +183,20 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Link
 
 impl Config {
     /// Parse TOML text; `file` names it in errors.
+    /// Every secret it holds becomes known to [`crate::secrets`], so that none is ever printed
+    /// (of a file that does not parse, the values given to secret keys, as far as they can be
+    /// told).
     pub fn parse(file: &Path, text: &str) -> Result<Self, Error> {
-        toml::from_str(text).map_err(|e| Error::parse_at(file, text, e.span(), e.message()))
+        match toml::from_str::<Config>(text) {
+            Ok(config) => {
+                config.remotes.values().for_each(RemoteConfig::remember_secrets);
+                Ok(config)
+            }
+            Err(e) => {
+                remember_secrets_in(text);
+                Err(Error::parse_at(file, text, e.span(), e.message()))
+            }
+        }
     }
 
     /// Parse the committed project file: like [`Config::parse`], and a secret key in a
@@ -240,6 +268,29 @@ pub(crate) fn read_if_exists(path: &Path) -> Result<Option<String>, Error> {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(_) => Ok(Some(fs::read_to_string(path)?)),
+    }
+}
+
+/// For a file that does not parse: remember the value given to any secret key (`key = "v"`,
+/// `key = 'v'` or a bare `key = v`) and the password of any URL, line by line.
+fn remember_secrets_in(text: &str) {
+    for line in text.lines() {
+        secrets::remember_url(line.trim());
+        for key in SECRET_KEYS {
+            let mut rest = line;
+            while let Some(at) = rest.find(key) {
+                rest = &rest[at + key.len()..];
+                let Some(value) = rest.trim_start().strip_prefix('=') else { continue };
+                let value = value.trim_start();
+                let quoted = value.chars().next().filter(|q| matches!(q, '"' | '\''));
+                let end = match quoted {
+                    Some(q) => value[1..].find(q).map_or(value.len(), |e| e + 1),
+                    None => value.find([' ', '\t', ',', '}', '#']).unwrap_or(value.len()),
+                };
+                let start = usize::from(quoted.is_some());
+                secrets::remember(&value[start.min(end)..end]);
+            }
+        }
     }
 }
 
@@ -323,6 +374,18 @@ mod tests {
         );
         // The same key is fine where it belongs.
         assert!(Config::parse(Path::new("c"), "[cache]\ndir = \"/mnt/cache\"\n").is_ok());
+    }
+
+    #[test]
+    fn secrets_of_a_file_become_known_even_when_it_does_not_parse() {
+        let text = "[remotes.s]\nsecret_access_key = \"cfg-secret-91\"\nurl = \"webdav://u:cfg-pw-93@h/x\"\n";
+        Config::parse(Path::new("c.toml"), text).unwrap();
+        let broken = "[remotes.t]\npassword = 'cfg-pw-92' oops\ntoken = cfg-token-94\n";
+        assert!(Config::parse(Path::new("c.toml"), broken).is_err());
+        assert_eq!(
+            secrets::redact("cfg-secret-91 cfg-pw-92 cfg-pw-93 cfg-token-94"),
+            "*** *** *** ***"
+        );
     }
 
     #[test]

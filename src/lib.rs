@@ -12,6 +12,7 @@ pub mod progress;
 pub mod project;
 pub mod project_path;
 pub mod remote;
+pub mod secrets;
 pub mod store;
 pub mod text;
 pub mod tracking;

@@ -10,6 +10,9 @@ pub enum ExitStatus {
     Success,
     /// A check said no (`status --check`, a refused checkout): not an error, but not 0.
     CheckFailed,
+    /// Part of the work failed on the remote's side (objects it holds damaged), reported with
+    /// the rest of the outcome: exit 3, like a remote error.
+    RemoteFailed,
     /// Pass on another program's exit code (`mlx run -- CMD` exits as CMD did).
     Code(u8),
 }
@@ -19,6 +22,7 @@ impl ExitStatus {
         match self {
             ExitStatus::Success => 0,
             ExitStatus::CheckFailed => 1,
+            ExitStatus::RemoteFailed => 3,
             ExitStatus::Code(code) => code,
         }
     }

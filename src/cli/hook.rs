@@ -86,6 +86,7 @@ fn pre_push(ctx: &Context, args: &[String]) -> anyhow::Result<ExitStatus> {
         scope: mlx::ops::transfer::Scope { commits, ..Default::default() },
         jobs: None,
         runs: false,
+        repair: false,
     };
     let report = mlx::ops::push::run(project, &opts, ctx.reporter(false).as_ref()).map_err(|e| {
         anyhow::Error::new(e)

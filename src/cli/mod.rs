@@ -92,12 +92,16 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
+/// Log lines go to stderr, each with secrets hidden (see `mlx::secrets`). By default only
+/// mlx's own warnings show; the storage libraries' lines (a retry, a credential source that
+/// failed) only with -v; `MLX_LOG` (e.g. `trace`, `mlx=debug`) chooses freely. Colour only
+/// when stderr is a terminal and `NO_COLOR` is unset.
 pub fn init_logging(verbose: u8, quiet: bool) {
-    // The storage library logs each retry as a warning, with a backtrace: mlx reports the
-    // failure that matters itself, so its retries show only with -v.
     let default = match (quiet, verbose) {
-        (true, _) => "error",
-        (_, 0) => "warn,opendal=error",
+        (true, _) => "mlx=error",
+        (_, 0) => "mlx=warn",
+        // The storage library logs each retry as a warning, with a backtrace: mlx reports
+        // the failure that matters itself, so those show from -vv.
         (_, 1) => "info,opendal=warn",
         _ => "debug",
     };
@@ -105,7 +109,8 @@ pub fn init_logging(verbose: u8, quiet: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(output::LogLine::new)
+        .with_ansi(output::color_on_stderr())
         .without_time()
         .init();
 }

@@ -1,9 +1,11 @@
 //! The only writer to stdout and stderr. stdout carries data (tables, JSON, paths); status,
-//! warnings, hints and errors go to stderr.
+//! warnings, hints and errors go to stderr. Everything passes `mlx::secrets` first: data
+//! with known secret values hidden, messages also with values that look like credentials.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{self, Write};
 
+use mlx::secrets::{redact, redact_message};
 use serde::Serialize;
 
 /// `--json`, shared by every command that prints data.
@@ -37,15 +39,15 @@ impl Output {
 
     /// Pretty JSON on stdout.
     pub fn json<T: Serialize>(&self, value: &T) -> io::Result<()> {
-        let mut out = io::BufWriter::new(io::stdout().lock());
-        serde_json::to_writer_pretty(&mut out, value)?;
-        writeln!(out)?;
+        let text = serde_json::to_string_pretty(value)?;
+        let mut out = io::stdout().lock();
+        writeln!(out, "{}", redact(&text))?;
         out.flush()
     }
 
     /// One data line on stdout.
     pub fn line(&self, text: &str) -> io::Result<()> {
-        writeln!(io::stdout().lock(), "{text}")
+        writeln!(io::stdout().lock(), "{}", redact(text))
     }
 
     /// Rows as aligned columns on stdout (no header when `headers` is empty).
@@ -72,7 +74,7 @@ impl Output {
             }
         }
         let color = !marked.is_empty() && color_on_stdout();
-        let mut out = io::BufWriter::new(io::stdout().lock());
+        let mut out = Redacted::new();
         let mut line = String::new();
         for (n, row) in all.enumerate() {
             line.clear();
@@ -104,7 +106,7 @@ impl Output {
                 out.write_all(cell.as_bytes())
             }
         }
-        let mut out = io::BufWriter::new(io::stdout().lock());
+        let mut out = Redacted::new();
         let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
         for row in std::iter::once(&header).chain(rows.iter()) {
             for (i, cell) in row.iter().enumerate() {
@@ -126,7 +128,7 @@ impl Output {
                 cells.iter().map(|c| c.replace('|', "\\|").replace('\n', " ")).collect();
             writeln!(out, "| {} |", cells.join(" | "))
         }
-        let mut out = io::BufWriter::new(io::stdout().lock());
+        let mut out = Redacted::new();
         let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
         line(&mut out, &header)?;
         writeln!(out, "|{}", "---|".repeat(headers.len()))?;
@@ -139,18 +141,18 @@ impl Output {
     /// A status line on stderr, hidden by `-q`.
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            eprintln!("{}", redact_message(text));
         }
     }
 
     pub fn hint(&self, text: &str) {
         if !self.quiet {
-            eprintln!("hint: {text}");
+            eprintln!("hint: {}", redact_message(text));
         }
     }
 
     pub fn warn(&self, text: &str) {
-        eprintln!("warning: {text}");
+        eprintln!("warning: {}", redact_message(text));
     }
 
     /// A warning that is advice, not a fault (hidden by `-q`, like hints).
@@ -161,16 +163,73 @@ impl Output {
     }
 
     pub fn error(&self, text: &str) {
-        eprintln!("error: {text}");
+        eprintln!("error: {}", redact_message(text));
     }
 
     /// A detail line under an error or warning, on stderr.
     pub fn detail(&self, text: &str) {
-        eprintln!("  {text}");
+        eprintln!("  {}", redact_message(text));
     }
 
     pub fn cause(&self, text: &str) {
-        eprintln!("  caused by: {text}");
+        eprintln!("  caused by: {}", redact_message(text));
+    }
+}
+
+/// Data for stdout, gathered whole and written with known secrets hidden on `flush`.
+struct Redacted(Vec<u8>);
+
+impl Redacted {
+    fn new() -> Self {
+        Redacted(Vec::new())
+    }
+}
+
+impl Write for Redacted {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let text = String::from_utf8_lossy(&self.0);
+        let mut out = io::stdout().lock();
+        out.write_all(redact(&text).as_bytes())?;
+        self.0.clear();
+        out.flush()
+    }
+}
+
+/// The writer of log lines: each event is gathered whole, then written to stderr with secrets
+/// hidden (known values, and values that look like credentials).
+pub struct LogLine(Vec<u8>);
+
+impl LogLine {
+    pub fn new() -> Self {
+        LogLine(Vec::new())
+    }
+}
+
+impl Write for LogLine {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&self.0);
+        let result = io::stderr().lock().write_all(redact_message(&text).as_bytes());
+        self.0.clear();
+        result
+    }
+}
+
+impl Drop for LogLine {
+    fn drop(&mut self) {
+        let _ = self.flush();
     }
 }
 
@@ -182,5 +241,15 @@ pub fn counted(n: u64, noun: &str) -> String {
 /// Color only on a terminal, and never with `NO_COLOR` set.
 pub fn color_on_stdout() -> bool {
     use std::io::IsTerminal;
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+    no_color_unset() && io::stdout().is_terminal()
+}
+
+/// Color on stderr (log lines): only on a terminal, and never with `NO_COLOR` set.
+pub fn color_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    no_color_unset() && io::stderr().is_terminal()
+}
+
+fn no_color_unset() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

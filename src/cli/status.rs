@@ -163,7 +163,11 @@ fn remote_status(ctx: &Context, args: &StatusArgs, remote: &str) -> anyhow::Resu
             report.neither
         ));
         if report.local_only > 0 {
-            out.hint(&format!("send them with `mlx push -r {}`", report.remote));
+            let r = &report.remote;
+            out.hint(&format!(
+                "send them with `mlx push -r {r}`; if it finds them already there, the remote's \
+                 copies are damaged: `mlx push --repair -r {r}`"
+            ));
         } else if report.remote_only > 0 {
             out.hint(&format!("get them with `mlx pull -r {}`", report.remote));
         }

@@ -54,6 +54,7 @@ impl TransferArgs {
             scope: self.scope(),
             jobs: self.jobs.map(usize::from),
             runs: self.runs,
+            repair: false,
         }
     }
 
@@ -74,13 +75,18 @@ impl TransferArgs {
 /// Sends the cache objects that the workspace's pointers and mlx.lock reference, or those of
 /// the commits chosen with --rev / --all-*. Objects already on the remote are skipped
 /// (checked by listing), so a rerun after an interruption continues where it stopped.
+/// --repair re-reads what the remote has and replaces damaged copies.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx push\n  mlx push -r storage data/images\n  mlx push --all-branches --runs"
+    after_help = "Examples:\n  mlx push\n  mlx push -r storage data/images\n  mlx push --all-branches --runs\n  mlx push --repair   # after a fetch reported damaged objects"
 )]
 pub struct PushArgs {
     #[command(flatten)]
     args: TransferArgs,
+    /// Re-read the remote's copy of every object it has (a full download) and replace those
+    /// whose bytes are wrong, and any missing from a directory it has
+    #[arg(long)]
+    repair: bool,
 }
 
 /// Download the data (and with --runs, run records) the cache lacks
@@ -109,10 +115,11 @@ pub struct PullArgs {
     force: bool,
 }
 
-pub fn push(ctx: &Context, a: &PushArgs) -> anyhow::Result<ExitStatus> {
-    let a = &a.args;
+pub fn push(ctx: &Context, p: &PushArgs) -> anyhow::Result<ExitStatus> {
+    let a = &p.args;
     let project = ctx.project()?;
-    let report = push::run(project, &a.options(ctx), ctx.reporter(a.format.json).as_ref())?;
+    let opts = TransferOptions { repair: p.repair, ..a.options(ctx) };
+    let report = push::run(project, &opts, ctx.reporter(a.format.json).as_ref())?;
     let out = ctx.output();
     if a.format.json {
         out.json(&report)?;
@@ -129,6 +136,14 @@ pub fn push(ctx: &Context, a: &PushArgs) -> anyhow::Result<ExitStatus> {
         report.url,
         report.already_there
     ))?;
+    if p.repair {
+        let damaged = report.damaged.len();
+        out.line(&format!(
+            "read back {} on the remote: {damaged} damaged{}",
+            counted(report.verified, "object"),
+            if damaged > 0 { ", replaced" } else { "" }
+        ))?;
+    }
     if a.runs {
         out.line(&format!(
             "pushed {}; {} already there",
@@ -149,7 +164,19 @@ pub fn fetch(ctx: &Context, a: &FetchArgs) -> anyhow::Result<ExitStatus> {
     } else {
         print_fetch(out, &report, a.runs)?;
     }
-    Ok(if report.is_complete() { ExitStatus::Success } else { ExitStatus::CheckFailed })
+    Ok(fetch_status(&report))
+}
+
+/// 0 when everything arrived; 3 when the remote holds damaged objects; else 1 (objects it
+/// lacks).
+fn fetch_status(report: &FetchReport) -> ExitStatus {
+    if !report.corrupt_on_remote.is_empty() {
+        ExitStatus::RemoteFailed
+    } else if report.is_complete() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::CheckFailed
+    }
 }
 
 fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result<()> {
@@ -189,8 +216,29 @@ fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result
     for d in &report.unknown_directories {
         out.warn(&format!("{d}: its file list is neither in the cache nor on the remote"));
     }
+    if !report.corrupt_on_remote.is_empty() {
+        let n = report.corrupt_on_remote.len() as u64;
+        out.error(&format!(
+            "{} on remote '{}' {} damaged, so not fetched:",
+            counted(n, "object"),
+            report.remote,
+            if n == 1 { "is" } else { "are" }
+        ));
+        for d in report.corrupt_on_remote.iter().take(10) {
+            let why = match (d.problem, d.expected_size) {
+                ("truncated", Some(expected)) => {
+                    format!("truncated: {} of {expected} bytes", d.size)
+                }
+                _ => format!("corrupt: its content hashes to {}", d.actual),
+            };
+            out.detail(&format!("{}  {why}", d.id));
+        }
+        if n > 10 {
+            out.detail(&format!("... and {} more", n - 10));
+        }
+    }
     if !report.is_complete() {
-        out.hint("push them from a clone that has them (`mlx push`), then fetch again");
+        out.hint(&mlx::remote::error::repair_hint(&report.remote));
     }
     Ok(())
 }
@@ -208,10 +256,13 @@ pub fn pull(ctx: &Context, p: &PullArgs) -> anyhow::Result<ExitStatus> {
     };
     let checked = checkout::run(project, &opts, reporter.as_ref())?;
     let out = ctx.output();
-    let ok = fetched.is_complete() && checked.is_complete();
+    let status = match fetch_status(&fetched) {
+        ExitStatus::Success if !checked.is_complete() => ExitStatus::CheckFailed,
+        status => status,
+    };
     if a.format.json {
         out.json(&serde_json::json!({ "fetch": fetched, "checkout": checked }))?;
-        return Ok(if ok { ExitStatus::Success } else { ExitStatus::CheckFailed });
+        return Ok(status);
     }
     print_fetch(out, &fetched, a.runs)?;
     if !checked.conflicts.is_empty() {
@@ -222,10 +273,14 @@ pub fn pull(ctx: &Context, p: &PullArgs) -> anyhow::Result<ExitStatus> {
             out.detail(&format!("{}  {}", c.path, c.reason));
         }
         out.hint("save them with `mlx add PATH`, or discard them with `mlx pull --force`");
-        return Ok(ExitStatus::CheckFailed);
+        return Ok(if status == ExitStatus::RemoteFailed {
+            status
+        } else {
+            ExitStatus::CheckFailed
+        });
     }
     let restored: u64 = checked.paths.iter().map(|p| p.restored).sum();
     let removed: u64 = checked.paths.iter().map(|p| p.removed).sum();
     out.line(&format!("checked out: {} restored, {removed} removed", counted(restored, "file")))?;
-    Ok(if ok { ExitStatus::Success } else { ExitStatus::CheckFailed })
+    Ok(status)
 }

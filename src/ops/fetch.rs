@@ -1,7 +1,9 @@
 //! `mlx fetch`: download the objects tracked data needs and the cache lacks. Every object is
 //! hashed on arrival and enters the cache only when it matches its name; downloads are
-//! committed in batches, so an interrupted fetch keeps what it finished. With `--runs`, run
-//! records are merged into the local database first (and their artifacts fetched).
+//! committed in batches, so an interrupted fetch keeps what it finished. An object the remote
+//! lacks or holds damaged does not stop the others: all are reported at the end. With
+//! `--runs`, run records are merged into the local database first (and their artifacts
+//! fetched).
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -36,6 +38,8 @@ pub struct FetchReport {
     pub downloaded_bytes: u64,
     /// Objects the remote does not have (nobody pushed them).
     pub missing_on_remote: Vec<String>,
+    /// Objects the remote holds damaged (corrupt or truncated): not fetched.
+    pub corrupt_on_remote: Vec<DamagedObject>,
     /// Tracked directories whose listing (manifest) is neither cached nor on the remote.
     pub unknown_directories: Vec<String>,
     pub commits_scanned: u64,
@@ -46,10 +50,25 @@ pub struct FetchReport {
     pub invalid_run_records: Vec<String>,
 }
 
+/// An object whose copy on the remote does not hash to its name.
+#[derive(Debug, Clone, Serialize)]
+pub struct DamagedObject {
+    pub id: String,
+    /// `truncated` (fewer bytes than the pointer or listing records) or `corrupt`.
+    pub problem: &'static str,
+    /// The hash of the remote's copy.
+    pub actual: String,
+    /// Bytes the remote gave, and those expected where a pointer or listing records them.
+    pub size: u64,
+    pub expected_size: Option<u64>,
+}
+
 impl FetchReport {
     /// Everything asked for is now in the cache.
     pub fn is_complete(&self) -> bool {
-        self.missing_on_remote.is_empty() && self.unknown_directories.is_empty()
+        self.missing_on_remote.is_empty()
+            && self.corrupt_on_remote.is_empty()
+            && self.unknown_directories.is_empty()
     }
 }
 
@@ -107,12 +126,15 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
         (report.objects - to_get.len() as u64).saturating_sub(report.downloaded);
     downloads.run(&to_get, &mut report, &mut missing_ids)?;
 
+    // A directory whose listing is missing or damaged on the remote is reported as such.
+    let damaged: HashSet<String> = report.corrupt_on_remote.iter().map(|d| d.id.clone()).collect();
     for t in &tracked {
-        if missing_ids.contains(&t.pointer.hash) {
+        if missing_ids.contains(&t.pointer.hash) || damaged.contains(&t.pointer.hash.to_hex()) {
             let target = t.target.to_string();
             report.unknown_directories.retain(|d| *d != target);
         }
     }
+    report.corrupt_on_remote.sort_by(|a, b| a.id.cmp(&b.id));
     let mut missing: Vec<String> = missing_ids.iter().map(ObjectId::to_hex).collect();
     missing.sort();
     report.missing_on_remote = missing;
@@ -131,8 +153,9 @@ struct Downloads<'a> {
 }
 
 impl Downloads<'_> {
-    /// Download `items` into the cache in batches. Objects the remote lacks go to `missing`;
-    /// any other failure ends the fetch with an error once the finished batch is committed.
+    /// Download `items` into the cache in batches. Objects the remote lacks go to `missing`,
+    /// those it holds damaged to the report, and the others go on; any other failure ends the
+    /// fetch with an error once the finished batch is committed.
     fn run(
         &self,
         items: &[Needed],
@@ -148,6 +171,7 @@ impl Downloads<'_> {
         let got = AtomicU64::new(0);
         let got_bytes = AtomicU64::new(0);
         let absent = Mutex::new(Vec::new());
+        let damaged = Mutex::new(Vec::new());
         let mut outcome = Ok(());
         for batch in items.chunks(BATCH) {
             let staged: Mutex<Vec<Staged>> = Mutex::new(Vec::new());
@@ -165,6 +189,17 @@ impl Downloads<'_> {
                         absent.lock().expect("absent list poisoned").push(n.id);
                         Ok(())
                     }
+                    Err(remote::Error::CorruptObject { actual, size, .. }) => {
+                        let truncated = n.size.is_some_and(|expected| size < expected);
+                        damaged.lock().expect("damaged list poisoned").push(DamagedObject {
+                            id: n.id.to_hex(),
+                            problem: if truncated { "truncated" } else { "corrupt" },
+                            actual: actual.to_hex(),
+                            size,
+                            expected_size: n.size,
+                        });
+                        Ok(())
+                    }
                     Err(e) => Err(e.into()),
                 }
             })?;
@@ -178,6 +213,7 @@ impl Downloads<'_> {
         report.downloaded += got.into_inner();
         report.downloaded_bytes += got_bytes.into_inner();
         missing.extend(absent.into_inner().expect("absent list poisoned"));
+        report.corrupt_on_remote.extend(damaged.into_inner().expect("damaged list poisoned"));
         outcome
     }
 }

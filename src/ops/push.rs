@@ -1,5 +1,6 @@
 //! `mlx push`: upload the objects that tracked data (in the workspace or chosen commits) needs
-//! and the remote lacks; with `--runs`, also run records and the objects they reference.
+//! and the remote lacks; with `--runs`, also run records and the objects they reference. With
+//! `--repair`, also those the remote holds damaged: every copy it has is read back and hashed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +38,10 @@ pub struct PushReport {
     /// With --runs: run records uploaded, and those the remote had.
     pub runs_uploaded: u64,
     pub runs_already_there: u64,
+    /// With --repair: the remote's copies read back and hashed, and those of them whose bytes
+    /// were wrong (replaced by this push).
+    pub verified: u64,
+    pub damaged: Vec<String>,
 }
 
 pub fn run(project: &Project, opts: &PushOptions, reporter: &dyn Reporter) -> Result<PushReport> {
@@ -105,7 +110,8 @@ fn push_to(
     let mut listed = None;
     let dirs_there = remote.present_with(&dir_ids, &mut listed)?;
     let mut covered: HashSet<ObjectId> = HashSet::new();
-    for id in dirs_there.keys() {
+    // A repair trusts no listing: each file is looked at on its own.
+    for id in dirs_there.keys().filter(|_| !opts.repair) {
         if let Some(m) = listings_read.get(id) {
             covered.insert(*id);
             covered.extend(m.file_hashes());
@@ -115,9 +121,11 @@ fn push_to(
         local.iter().map(|n| n.id).filter(|id| !covered.contains(id)).collect();
     let present = remote.present_with(&ids, &mut listed)?;
     reporter.finish();
-    // An object of the wrong size on the remote (a write cut short) is sent again.
+    // An object of the wrong size on the remote (a write cut short) is sent again; with
+    // --repair, one of the right size is read back first.
     let mut files = Vec::new();
     let mut listings = Vec::new();
+    let mut to_verify = Vec::new();
     for n in &local {
         if covered.contains(&n.id) {
             report.already_there += 1;
@@ -129,10 +137,23 @@ fn push_to(
             None => std::fs::metadata(project.cache().object_path(&n.id))?.len(),
         };
         match present.get(&n.id) {
+            Some(s) if *s == size && opts.repair => to_verify.push((n.id, size)),
             Some(s) if *s == size => report.already_there += 1,
             _ if dir_ids.binary_search(&n.id).is_ok() => listings.push((n.id, size)),
             _ => files.push((n.id, size)),
         }
+    }
+    let jobs = opts.jobs.unwrap_or_else(|| remote.jobs());
+    if opts.repair {
+        let damaged = damaged_on_remote(remote, &to_verify, jobs, reporter)?;
+        report.verified = to_verify.len() as u64;
+        report.already_there += (to_verify.len() - damaged.len()) as u64;
+        for (id, size) in damaged {
+            report.damaged.push(id.to_hex());
+            let list = if dir_ids.binary_search(&id).is_ok() { &mut listings } else { &mut files };
+            list.push((id, size));
+        }
+        report.damaged.sort();
     }
     let to_send: Vec<(ObjectId, u64)> = files.iter().chain(&listings).copied().collect();
 
@@ -144,7 +165,6 @@ fn push_to(
     reporter.start(&format!("pushing {} objects", to_send.len()), total_bytes);
     let sent = AtomicU64::new(0);
     let sent_bytes = AtomicU64::new(0);
-    let jobs = opts.jobs.unwrap_or_else(|| remote.jobs());
     let send = |(id, size): &(ObjectId, u64)| {
         // Never spread a damaged object: check it first (free when the stat cache vouches).
         project.cache().verify_before_use(id, &stat)?;
@@ -188,4 +208,31 @@ fn push_to(
         records::mark_known(&conn, &pushed)?;
     }
     Ok(report)
+}
+
+/// Of `objects` (id, size) on the remote, those whose copy there does not hash to its name (or
+/// that went missing since the listing): each is read back whole, `jobs` at a time.
+fn damaged_on_remote(
+    remote: &Remote,
+    objects: &[(ObjectId, u64)],
+    jobs: usize,
+    reporter: &dyn Reporter,
+) -> Result<Vec<(ObjectId, u64)>> {
+    let total: u64 = objects.iter().map(|(_, size)| size).sum();
+    reporter.start(&format!("reading back {} objects", objects.len()), total);
+    let damaged = std::sync::Mutex::new(Vec::new());
+    let failures = transfer::run_parallel(jobs, objects, |&(id, size)| {
+        if remote.hash_object(&id, size)? != Some(id) {
+            damaged.lock().expect("damaged list poisoned").push((id, size));
+        }
+        reporter.advance(size);
+        Ok(())
+    })?;
+    reporter.finish();
+    if let Some(e) = transfer::transfers_error(failures, objects.len()) {
+        return Err(e);
+    }
+    let mut damaged = damaged.into_inner().expect("damaged list poisoned");
+    damaged.sort_unstable();
+    Ok(damaged)
 }

@@ -38,6 +38,9 @@ pub struct TransferOptions {
     pub jobs: Option<usize>,
     /// Run records too, and the objects their artifacts reference.
     pub runs: bool,
+    /// Push only: re-read the remote's copy of every object it has, and replace those whose
+    /// bytes are wrong (and the files of directories whose listing it has but not the files).
+    pub repair: bool,
 }
 
 /// Which commits' data a command moves.

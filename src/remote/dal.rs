@@ -176,6 +176,10 @@ pub fn classify(remote: &str, shown: &str, storage: Storage, e: &opendal::Error)
         opendal::ErrorKind::PermissionDenied => {
             Error::AccessDenied { remote, url, storage, detail }
         }
+        // WebDAV answers a login it does not accept with 401, which OpenDAL leaves unclassified.
+        _ if matches!(http_status(&e.to_string()), Some(401 | 403)) => {
+            Error::AccessDenied { remote, url, storage, detail }
+        }
         opendal::ErrorKind::NotFound => Error::Missing { remote, url, storage, detail },
         // S3 answers NoSuchBucket as an invalid configuration.
         opendal::ErrorKind::ConfigInvalid if detail.contains("NoSuchBucket") => {

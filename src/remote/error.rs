@@ -23,9 +23,10 @@ pub enum Error {
     /// Writing to a plain HTTP remote.
     #[error("remote '{remote}' ({url}) is read-only (plain HTTP); push to a webdav:// URL instead")]
     ReadOnly { remote: String, url: String },
-    /// An object whose bytes do not hash to its name: never enters the cache.
+    /// An object whose bytes do not hash to its name: never enters the cache. `size`: the bytes
+    /// the remote gave.
     #[error("object {id} on remote '{remote}' is corrupt: its content hashes to {actual}")]
-    CorruptObject { remote: String, id: ObjectId, actual: ObjectId },
+    CorruptObject { remote: String, id: ObjectId, actual: ObjectId, size: u64 },
     #[error("{path}: {source}")]
     LocalIo { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
@@ -50,13 +51,19 @@ impl Error {
             Error::Unreachable { .. } => {
                 Some("check the network and the endpoint, then run the command again: finished transfers are kept".into())
             }
-            Error::CorruptObject { .. } => Some(
-                "the remote copy is damaged: push it again from a clone that has it (mlx push)"
-                    .into(),
-            ),
+            Error::CorruptObject { remote, .. } => Some(repair_hint(remote)),
             _ => None,
         }
     }
+}
+
+/// What repairs objects that a remote lacks or holds damaged: a push that re-reads what the
+/// remote has, from a clone that has the data.
+pub fn repair_hint(remote: &str) -> String {
+    format!(
+        "repair the remote from a clone that has the data: `mlx push --repair -r {remote}` \
+         re-reads the remote's copies and replaces the damaged or missing ones; then fetch again"
+    )
 }
 
 /// Where the credentials of a remote come from, by its kind of storage.

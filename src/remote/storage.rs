@@ -65,6 +65,14 @@ impl Remote {
         let shown = url::redact(raw);
         let location = url::parse(raw)
             .map_err(|e| Error::Config { remote: name.to_owned(), message: e.to_string() })?;
+        // Whatever this remote logs in with never shows in a log line or a message.
+        cfg.remember_secrets();
+        if let Location::Webdav { user, password, .. } | Location::Http { user, password, .. } =
+            &location
+            && let (user, Some(password)) = dal::user_and_password(cfg, user, password)
+        {
+            crate::secrets::remember_login(user, password);
+        }
         let jobs = cfg.jobs.filter(|j| *j > 0).unwrap_or(DEFAULT_JOBS);
         let backend = match &location {
             Location::Local { path } => Backend::Local(LocalDir::new(root.join(path))),
@@ -384,7 +392,8 @@ impl Remote {
                 if staged.id != *id {
                     let actual = staged.id;
                     cache.discard(staged);
-                    return Err(self.corrupt(id, actual));
+                    let size = std::fs::metadata(&src).map_or(0, |m| m.len());
+                    return Err(self.corrupt(id, actual, size));
                 }
                 Ok(staged)
             }
@@ -399,6 +408,60 @@ impl Remote {
         }
     }
 
+    /// The hash of the remote's copy of `id` (`size` bytes as listed), read whole and streamed
+    /// through the hasher, never stored; `None` when the remote does not have it.
+    pub fn hash_object(&self, id: &ObjectId, size: u64) -> Result<Option<ObjectId>, Error> {
+        match &self.backend {
+            Backend::Local(l) => {
+                let path = l.object_path(id);
+                match crate::store::hash_file(&path) {
+                    Ok(actual) => Ok(Some(actual)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(self.io_err(&path, e)),
+                }
+            }
+            Backend::Dal { op, rt, large, .. } => {
+                let key = key_of(id);
+                let absent = |e: opendal::Error| {
+                    if e.kind() == opendal::ErrorKind::NotFound {
+                        Ok(None)
+                    } else {
+                        Err(self.dal_err(&e))
+                    }
+                };
+                if size <= SINGLE_REQUEST {
+                    return rt
+                        .block_on(op.read(&key))
+                        .map(|b| Some(hash_bytes(&b.to_bytes())))
+                        .or_else(absent);
+                }
+                let _turn = rt.block_on(large.acquire());
+                rt.block_on(async {
+                    let reader =
+                        match op.reader_with(&key).chunk(PART).concurrent(PARTS_IN_FLIGHT).await {
+                            Ok(r) => r,
+                            Err(e) => return absent(e),
+                        };
+                    let mut stream = match reader.into_bytes_stream(..).await {
+                        Ok(s) => s,
+                        Err(e) => return absent(e),
+                    };
+                    let mut hasher = blake3::Hasher::new();
+                    while let Some(chunk) =
+                        stream.try_next().await.map_err(|e| Error::Unreachable {
+                            remote: self.name.clone(),
+                            url: self.shown.clone(),
+                            detail: format!("reading back {id} broke off: {e}"),
+                        })?
+                    {
+                        hasher.update(&chunk);
+                    }
+                    Ok(Some(ObjectId::from_bytes(*hasher.finalize().as_bytes())))
+                })
+            }
+        }
+    }
+
     fn download_streamed(
         &self,
         op: &Operator,
@@ -408,6 +471,7 @@ impl Remote {
         cache: &Cache,
     ) -> Result<Staged, Error> {
         let (tmp, mut file) = cache.temp_file()?;
+        let mut size = 0u64;
         let result: Result<ObjectId, Error> = rt.block_on(async {
             let reader = op
                 .reader_with(key)
@@ -426,6 +490,7 @@ impl Remote {
                 }
             })? {
                 hasher.update(&chunk);
+                size += chunk.len() as u64;
                 file.write_all(&chunk)?;
             }
             Ok(ObjectId::from_bytes(*hasher.finalize().as_bytes()))
@@ -435,7 +500,7 @@ impl Remote {
             Ok(actual) if actual == *id => Ok(cache.stage_verified(*id, tmp)),
             Ok(actual) => {
                 let _ = std::fs::remove_file(&tmp);
-                Err(self.corrupt(id, actual))
+                Err(self.corrupt(id, actual, size))
             }
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
@@ -444,8 +509,8 @@ impl Remote {
         }
     }
 
-    fn corrupt(&self, id: &ObjectId, actual: ObjectId) -> Error {
-        Error::CorruptObject { remote: self.name.clone(), id: *id, actual }
+    fn corrupt(&self, id: &ObjectId, actual: ObjectId, size: u64) -> Error {
+        Error::CorruptObject { remote: self.name.clone(), id: *id, actual, size }
     }
 
     /// Delete objects (gc). Missing ones are not an error.
@@ -500,7 +565,7 @@ impl Remote {
         let data = self.get_named(&key_of(id))?;
         let actual = hash_bytes(&data);
         if actual != *id {
-            return Err(self.corrupt(id, actual));
+            return Err(self.corrupt(id, actual, data.len() as u64));
         }
         Ok(data)
     }

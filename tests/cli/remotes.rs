@@ -130,7 +130,9 @@ fn a_corrupt_object_on_the_remote_never_enters_the_cache() {
     let clone = clone_of(&p, "clone");
     let a = p.mlx_in(&clone, &["fetch"]).code(3);
     let err = stderr(&a);
-    assert!(err.contains(&format!("object {h} on remote 'store' is corrupt")), "{err}");
+    assert!(err.contains("1 object on remote 'store' is damaged, so not fetched"), "{err}");
+    assert!(err.contains(&format!("{h}  corrupt: its content hashes to ")), "{err}");
+    assert!(err.contains("mlx push --repair -r store"), "{err}");
     assert!(!clone.join(".mlx/cache").join(&h[..2]).join(&h[2..]).exists());
     // The other objects arrived and stay: a rerun after repairing the remote fetches one.
     let cached = |c: &Path| {

@@ -48,6 +48,9 @@ pub fn modify(
     }
     let scope = Scope::from_local(opts.local);
     let secret = SECRET_KEYS.contains(&key);
+    if secret && let Some(v) = &opts.value {
+        crate::secrets::remember(v);
+    }
     if secret && scope == Scope::Project && opts.value.is_some() {
         Err(RemoteConfigError::SecretInProjectFile {
             name: opts.name.clone(),

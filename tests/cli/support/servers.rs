@@ -9,8 +9,10 @@
 //!   `NoSuchBucket` (plain s3s-fs would create the bucket on PutObject; these servers refuse, as
 //!   real S3 does). Create buckets with [`S3Server::create_bucket`] (a folder) or CreateBucket.
 //! - [`DavServer`]: WebDAV (the `dav-server` crate with its local filesystem backend and a fake
-//!   lock system) serving a folder, no authentication. [`DavServer::url`] is the mlx remote URL
-//!   form (`webdav://127.0.0.1:PORT/`), [`DavServer::http_url`] the plain HTTP one.
+//!   lock system) serving a folder, no authentication; [`DavServer::start_with_login`] serves
+//!   only requests carrying one user and password (HTTP Basic; anything else gets 401).
+//!   [`DavServer::url`] is the mlx remote URL form (`webdav://127.0.0.1:PORT/`),
+//!   [`DavServer::http_url`] the plain HTTP one.
 //!
 //! API (both servers):
 //! - `start(root: &Path) -> Self`: serve `root` on a free port of 127.0.0.1. Returns once the
@@ -262,6 +264,18 @@ impl DavServer {
 
     /// Serve `root` on `port` (0: a free one), e.g. to restart a stopped server on its old port.
     pub fn start_on(root: &Path, port: u16) -> DavServer {
+        Self::serve(root, port, None)
+    }
+
+    /// Serve `root` on a free port, only to requests that log in as `user` with `password`
+    /// (HTTP Basic); others get 401.
+    pub fn start_with_login(root: &Path, user: &str, password: &str) -> DavServer {
+        use base64::Engine as _;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        Self::serve(root, 0, Some(format!("Basic {token}")))
+    }
+
+    fn serve(root: &Path, port: u16, login: Option<String>) -> DavServer {
         std::fs::create_dir_all(root).expect("create WebDAV server root");
         let root = root.canonicalize().expect("canonical WebDAV server root");
 
@@ -270,12 +284,28 @@ impl DavServer {
             .locksystem(dav_server::fakels::FakeLs::new())
             .build_handler();
 
+        let login = Arc::new(login);
         let serve: ServeConn = Arc::new(move |stream| {
             let handler = handler.clone();
+            let login = login.clone();
             Box::pin(async move {
-                let service = hyper::service::service_fn(move |req| {
+                let service = hyper::service::service_fn(move |req: hyper::Request<_>| {
                     let handler = handler.clone();
-                    async move { Ok::<_, std::convert::Infallible>(handler.handle(req).await) }
+                    let login = login.clone();
+                    async move {
+                        let given = req.headers().get(hyper::header::AUTHORIZATION);
+                        if let Some(want) = login.as_deref()
+                            && given.is_none_or(|g| g.as_bytes() != want.as_bytes())
+                        {
+                            let refused = hyper::Response::builder()
+                                .status(401)
+                                .header("WWW-Authenticate", "Basic realm=\"mlx-test\"")
+                                .body(dav_server::body::Body::from("login required"))
+                                .expect("a 401 response");
+                            return Ok::<_, std::convert::Infallible>(refused);
+                        }
+                        Ok(handler.handle(req).await)
+                    }
                 });
                 let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
             })
