@@ -158,7 +158,7 @@ impl Output {
     /// A warning that is advice, not a fault (hidden by `-q`, like hints).
     pub fn advise(&self, text: &str) {
         if !self.quiet {
-            eprintln!("warning: {text}");
+            self.warn(text);
         }
     }
 
