@@ -1,5 +1,30 @@
-//! Small text helpers shared by the core: "did you mean" suggestions for mistyped stage,
-//! remote and filter names. Pure functions; nothing here knows about those names.
+//! Small text helpers shared by the core and the CLI: counts with their nouns ("1 file",
+//! "2 files") and "did you mean" suggestions for mistyped stage, remote and filter names. Pure
+//! functions; nothing here knows about those names.
+
+/// "1 object", "2 objects", "0 objects": a count with its noun, plural unless it is one. For
+/// nouns whose plural is not NOUN + "s", use [`counted_as`].
+pub fn counted(n: impl TryInto<u64>, noun: &str) -> String {
+    let n = as_count(n);
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
+/// "1 entry", "2 entries": a count with the singular or the plural given.
+pub fn counted_as(n: impl TryInto<u64>, one: &str, many: &str) -> String {
+    let n = as_count(n);
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
+/// The singular or the plural of a noun for a count (for phrases where the count is written
+/// elsewhere, such as "3 of 5 params").
+pub fn noun_for<'a>(n: impl TryInto<u64>, one: &'a str, many: &'a str) -> &'a str {
+    if as_count(n) == 1 { one } else { many }
+}
+
+/// Any unsigned count (`usize`, `u32`, `u64`) as a `u64`; a negative one reads as 0.
+fn as_count(n: impl TryInto<u64>) -> u64 {
+    n.try_into().unwrap_or(0)
+}
 
 /// Levenshtein distance over characters.
 pub fn edit_distance(a: &str, b: &str) -> usize {
@@ -33,6 +58,19 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_use_the_singular_for_one_only() {
+        assert_eq!(counted(1u64, "stage"), "1 stage");
+        assert_eq!(counted(0u64, "stage"), "0 stages");
+        assert_eq!(counted(2u64, "stage"), "2 stages");
+        assert_eq!(counted(1u32, "run record"), "1 run record");
+        assert_eq!(counted(5usize, "file"), "5 files");
+        assert_eq!(counted_as(1u64, "entry", "entries"), "1 entry");
+        assert_eq!(counted_as(3u64, "entry", "entries"), "3 entries");
+        assert_eq!(noun_for(1u64, "param", "params"), "param");
+        assert_eq!(noun_for(7u64, "param", "params"), "params");
+    }
 
     #[test]
     fn edit_distance_counts_edits() {

@@ -7,7 +7,7 @@ use mlx::ops::add::{self, AddOptions};
 
 use super::context::Context;
 use super::exit::ExitStatus;
-use super::output::FormatArgs;
+use super::output::{FormatArgs, counted};
 
 /// Track files or directories: cache their content, write PATH.mlx pointers
 ///
@@ -40,7 +40,7 @@ pub fn run(ctx: &Context, args: &AddArgs) -> anyhow::Result<ExitStatus> {
                 if a.changed { "added" } else { "unchanged" }.to_owned(),
                 a.path.clone(),
                 a.kind.as_str().to_owned(),
-                format!("{} file{}", a.files, if a.files == 1 { "" } else { "s" }),
+                counted(a.files, "file"),
                 human_size(a.size),
                 a.hash.short(),
             ]

@@ -65,9 +65,9 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<ExitStatus> {
     let (warn, fail) = (report.count(Status::Warn), report.count(Status::Fail));
     out.status(&format!(
         "{}: {} ok, {}, {fail} failed",
-        counted(report.checks.len() as u64, "check"),
+        counted(report.checks.len(), "check"),
         report.count(Status::Ok),
-        counted(warn as u64, "warning"),
+        counted(warn, "warning"),
     ));
     Ok(status)
 }

@@ -167,10 +167,8 @@ impl Output {
     }
 }
 
-/// "1 object", "2 objects": a count with its noun, plural when it is not one.
-pub fn counted(n: u64, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
-}
+/// Counts printed with a noun: "1 object", "2 objects" (one helper for the whole CLI).
+pub use mlx::text::{counted, counted_as, noun_for};
 
 /// Color only on a terminal, and never with `NO_COLOR` set.
 pub fn color_on_stdout() -> bool {

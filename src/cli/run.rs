@@ -9,7 +9,7 @@ use mlx::tracking::runs::Status;
 use super::context::Context;
 use super::exit::{ExitStatus, UsageError};
 use super::log::parse_key_value;
-use super::output::FormatArgs;
+use super::output::{FormatArgs, counted};
 
 /// Run the pipeline's stale stages, or one command as a tracked run
 ///
@@ -115,8 +115,8 @@ fn run_command(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
     }
     if report.bad_metric_lines.len() > 5 {
         out.warn(&format!(
-            "… and {} more unreadable metric lines",
-            report.bad_metric_lines.len() - 5
+            "… and {} more",
+            counted(report.bad_metric_lines.len() - 5, "unreadable metric line")
         ));
     }
     let verb = match report.status {
@@ -126,8 +126,11 @@ fn run_command(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         Status::Running => "is running",
     };
     out.status(&format!(
-        "mlx: run {} {verb} in {:.1} s (exit {}, {} metric points)",
-        report.id, report.duration, report.exit_code, report.metric_points
+        "mlx: run {} {verb} in {:.1} s (exit {}, {})",
+        report.id,
+        report.duration,
+        report.exit_code,
+        counted(report.metric_points, "metric point")
     ));
     Ok(ExitStatus::Code(u8::try_from(report.exit_code).unwrap_or(1)))
 }

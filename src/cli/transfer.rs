@@ -11,7 +11,7 @@ use mlx::ops::transfer::{Scope, TransferOptions};
 
 use super::context::Context;
 use super::exit::ExitStatus;
-use super::output::{FormatArgs, Output, counted};
+use super::output::{FormatArgs, Output, counted, counted_as};
 
 /// Which data to move: paths, remote, commits, parallelism.
 #[derive(clap::Args)]
@@ -158,10 +158,9 @@ fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result
     }
     if runs {
         out.line(&format!(
-            "merged {} ({} new {})",
+            "merged {} ({})",
             counted(report.runs_merged, "run record"),
-            report.runs_new,
-            if report.runs_new == 1 { "run" } else { "runs" }
+            counted_as(report.runs_new, "new run", "new runs")
         ))?;
     }
     out.line(&format!(
@@ -174,11 +173,7 @@ fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result
     ))?;
     if !report.missing_on_remote.is_empty() {
         let n = report.missing_on_remote.len();
-        out.warn(&if n == 1 {
-            "1 object is not on the remote:".to_owned()
-        } else {
-            format!("{n} objects are not on the remote:")
-        });
+        out.warn(&format!("{} not on the remote:", counted_as(n, "object is", "objects are")));
         for id in report.missing_on_remote.iter().take(10) {
             out.detail(id);
         }

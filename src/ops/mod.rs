@@ -59,7 +59,7 @@ pub enum Error {
     RemoteConfig(#[from] remote_config::RemoteConfigError),
     /// Some transfers failed (after retries); once the remote itself failed, no new one
     /// started. Those that finished are kept, and a rerun continues.
-    #[error("{failed} failed transfers (of {total} to do); the first: {first}")]
+    #[error("{} (of {total} to do); the first: {first}", crate::text::counted(*.failed, "failed transfer"))]
     Transfers { failed: usize, total: usize, first: Box<Error> },
     /// A filter expression or sort key that does not parse; `details` draws a caret under it.
     #[error("invalid {what} at column {}: {}", .error.column, .error.message)]

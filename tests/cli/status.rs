@@ -119,9 +119,7 @@ fn objects_missing_from_the_cache_are_reported_and_fail_check() {
     p.set_mode(&obj, 0o644);
     std::fs::remove_file(&obj).unwrap();
     let a = p.mlx(&["status", "--check"]).code(1);
-    assert!(
-        stdout(&a).contains("unchanged  data") && stdout(&a).contains("1 objects not in cache")
-    );
+    assert!(stdout(&a).contains("unchanged  data") && stdout(&a).contains("1 object not in cache"));
     let json = p.json(&["status"]);
     assert_eq!(json["paths"][0]["state"], "unchanged");
     assert_eq!(json["paths"][0]["missing_objects"], 1);
@@ -258,4 +256,16 @@ fn missing_objects_counts_each_object_once() {
     let json = p.json(&["status"]);
     assert_eq!(json["paths"][0]["state"], "modified");
     assert_eq!(json["paths"][0]["missing_objects"], 1);
+}
+
+#[test]
+fn counts_of_one_are_singular() {
+    let p = project_with_data();
+    p.write("mlx.toml", "[stages.copy]\ncmd = \"cp model.bin out.bin\"\ndeps = [\"model.bin\"]\nouts = [\"out.bin\"]\n");
+    p.write("data/a.txt", "changed\n");
+    let a = p.mlx(&["status"]).success();
+    assert!(stdout(&a).contains("modified  data  1 change\n"), "{}", stdout(&a));
+    let err = stderr(&a);
+    assert!(err.contains("1 stage would run\n"), "{err}");
+    assert!(!err.contains("1 stages") && !err.contains("1 changes"), "{err}");
 }

@@ -5,7 +5,7 @@ use mlx::tracking::query::MetricValue;
 
 use super::super::context::Context;
 use super::super::exit::ExitStatus;
-use super::super::output::FormatArgs;
+use super::super::output::{FormatArgs, counted};
 use super::{NONE, human_duration, short_commit, short_time};
 
 /// List runs with their params and latest metrics, newest first
@@ -112,12 +112,11 @@ pub fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<ExitStatus> {
         .collect();
     out.table(&headers, &rows)?;
     let n = report.runs.len();
-    let mut summary = format!("{n} run{}", if n == 1 { "" } else { "s" });
+    let mut summary = counted(n, "run");
     if cols.hidden > 0 {
         summary.push_str(&format!(
-            "; {} column{} with the same value in every run not shown (--all-columns shows them)",
-            cols.hidden,
-            if cols.hidden == 1 { "" } else { "s" }
+            "; {} with the same value in every run not shown (--all-columns shows them)",
+            counted(cols.hidden, "column")
         ));
     }
     out.status(&summary);

@@ -4,7 +4,7 @@ use mlx::ops::exp::{self, RmOptions};
 
 use super::super::context::Context;
 use super::super::exit::ExitStatus;
-use super::super::output::FormatArgs;
+use super::super::output::{FormatArgs, counted};
 
 /// Delete runs with their params, metrics, tags and artifact references
 ///
@@ -39,6 +39,6 @@ pub fn run(ctx: &Context, args: &RmArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     let n = report.deleted.len();
-    out.status(&format!("deleted {n} run{}", if n == 1 { "" } else { "s" }));
+    out.status(&format!("deleted {}", counted(n, "run")));
     Ok(ExitStatus::Success)
 }
