@@ -471,12 +471,9 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;exp;list' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Only runs matching this expression')
             [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'Only runs matching this expression')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Order by this field: metrics.acc (ascending), -metrics.acc or ''metrics.acc desc'' (descending) [default: newest first]')
             [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'Order by this field: metrics.acc (ascending), -metrics.acc or ''metrics.acc desc'' (descending) [default: newest first]')
             [CompletionResult]::new('--commit', '--commit', [CompletionResultType]::ParameterName, 'Only runs recorded on this commit (anything git accepts: HEAD, main~3, a tag); repeatable')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most N runs')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most N runs')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--all-columns', '--all-columns', [CompletionResultType]::ParameterName, 'Show every params and metrics column, not only those that differ between runs')

@@ -264,10 +264,10 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcomm
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s f -l filter -d 'Only runs matching this expression' -r
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s s -l sort -d 'Order by this field: metrics.acc (ascending), -metrics.acc or \'metrics.acc desc\' (descending) [default: newest first]' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l filter -d 'Only runs matching this expression' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l sort -d 'Order by this field: metrics.acc (ascending), -metrics.acc or \'metrics.acc desc\' (descending) [default: newest first]' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l commit -d 'Only runs recorded on this commit (anything git accepts: HEAD, main~3, a tag); repeatable' -r
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s n -l limit -d 'At most N runs' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l limit -d 'At most N runs' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l all-columns -d 'Show every params and metrics column, not only those that differ between runs'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l csv -d 'Print CSV (every column, full ids and times) instead of a table'

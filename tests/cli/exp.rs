@@ -295,7 +295,7 @@ fn sort_and_limit() {
     let (p, _) = lab();
     assert_eq!(names(&p, &[]), ["it's", "delta", "gamma", "beta", "alpha"], "newest first");
     assert_eq!(names(&p, &["--sort", "-metrics.acc"]), ["beta", "alpha", "gamma", "it's", "delta"]);
-    assert_eq!(names(&p, &["--sort", "metrics.acc", "-n", "2"]), ["gamma", "alpha"]);
+    assert_eq!(names(&p, &["--sort", "metrics.acc", "--limit", "2"]), ["gamma", "alpha"]);
     assert_eq!(
         names(&p, &["--sort", "params.lr desc", "--limit", "3"]),
         ["beta", "alpha", "gamma"]

@@ -27,18 +27,18 @@ Examples:
   mlx exp list --commit HEAD~3 --csv > runs.csv")]
 pub struct ListArgs {
     /// Only runs matching this expression
-    #[arg(short, long, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR")]
     filter: Option<String>,
     /// Order by this field: metrics.acc (ascending), -metrics.acc or 'metrics.acc desc'
     /// (descending) [default: newest first]
-    #[arg(short, long, value_name = "KEY", allow_hyphen_values = true)]
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     sort: Option<String>,
     /// Only runs recorded on this commit (anything git accepts: HEAD, main~3, a tag);
     /// repeatable
     #[arg(long = "commit", value_name = "REV")]
     commits: Vec<String>,
     /// At most N runs
-    #[arg(short = 'n', long, value_name = "N")]
+    #[arg(long, value_name = "N")]
     limit: Option<usize>,
     /// Show every params and metrics column, not only those that differ between runs
     #[arg(long)]
