@@ -46,7 +46,7 @@ pub fn run(ctx: &Context, args: &AddArgs) -> anyhow::Result<ExitStatus> {
             ]
         })
         .collect();
-    out.table(&[], &rows)?;
+    out.done_table(&[], &rows)?;
     if !report.git_paths.is_empty() {
         out.hint(&format!("record the change with git: git add {}", report.git_paths.join(" ")));
     }

@@ -67,7 +67,7 @@ pub fn run(ctx: &Context, args: &CheckoutArgs) -> anyhow::Result<ExitStatus> {
         .filter(|p| p.restored + p.removed > 0)
         .map(|p| vec![p.path.clone(), format!("{} restored, {} removed", p.restored, p.removed)])
         .collect();
-    out.table(&[], &rows)?;
+    out.done_table(&[], &rows)?;
     let missing: usize = report.paths.iter().map(|p| p.missing_objects.len()).sum();
     if missing > 0 {
         for p in report.paths.iter().filter(|p| !p.missing_objects.is_empty()) {

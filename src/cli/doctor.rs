@@ -45,7 +45,9 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<ExitStatus> {
     }
     let mut rows = Vec::new();
     let mut marked = Vec::new();
-    for check in &report.checks {
+    // With -q, only the problems: the exit code says the rest.
+    let shown = report.checks.iter().filter(|c| !out.is_quiet() || c.status != Status::Ok);
+    for check in shown {
         // Fixed widths for the first two columns, so every report lines up the same way.
         rows.push(vec![
             format!("{:<4}", check.status.label()),

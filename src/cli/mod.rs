@@ -45,7 +45,7 @@ pub struct Cli {
     /// Run as if mlx was started in DIR
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
-    /// Print only data and errors
+    /// Print only the data asked for and problems: no status, progress or account of success
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Log more (-v: info, -vv: debug)

@@ -94,6 +94,22 @@ impl Output {
         out.flush()
     }
 
+    /// Whether `-q` was given.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// A line on stdout saying what a command did (`untracked  data`, `pushed 3 objects`),
+    /// hidden by `-q`: quiet keeps the data asked for and problems, not accounts of success.
+    pub fn done_line(&self, text: &str) -> io::Result<()> {
+        if self.quiet { Ok(()) } else { self.line(text) }
+    }
+
+    /// Rows on stdout saying what a command did (`mlx add`, `mlx checkout`), hidden by `-q`.
+    pub fn done_table(&self, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+        if self.quiet { Ok(()) } else { self.table(headers, rows) }
+    }
+
     /// Rows as CSV on stdout (RFC 4180 quoting, `\n` line ends), with a header row.
     pub fn csv(&self, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
         fn field(out: &mut impl Write, cell: &str) -> io::Result<()> {
@@ -141,6 +157,12 @@ impl Output {
         if !self.quiet {
             eprintln!("{text}");
         }
+    }
+
+    /// A line on stderr about something that went wrong (a failed stage, a failed check), kept
+    /// with `-q`.
+    pub fn problem(&self, text: &str) {
+        eprintln!("{text}");
     }
 
     pub fn hint(&self, text: &str) {

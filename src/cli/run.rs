@@ -171,6 +171,7 @@ fn run_pipeline(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         out.table(&[], &rows)?;
     } else {
         for s in &report.stages {
+            let problem = matches!(s.outcome, Outcome::Failed | Outcome::Killed | Outcome::Skipped);
             let line = match s.outcome {
                 Outcome::UpToDate => format!("{}: up to date", s.stage),
                 Outcome::WouldRun => format!("{}: would run", s.stage),
@@ -186,7 +187,7 @@ fn run_pipeline(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
                     format!("{}: not run: {}", s.stage, s.message.as_deref().unwrap_or(""))
                 }
             };
-            out.status(&line);
+            if problem { out.problem(&line) } else { out.status(&line) }
         }
         if !report.succeeded() {
             out.hint("fix the failing stage and run `mlx run` again: stages that succeeded are not rerun");

@@ -121,7 +121,7 @@ pub fn push(ctx: &Context, a: &PushArgs) -> anyhow::Result<ExitStatus> {
     for path in &report.missing_locally {
         out.warn(&format!("{path}: not (fully) in this clone's cache, so not pushed"));
     }
-    out.line(&format!(
+    out.done_line(&format!(
         "pushed {} ({}) to {} ({}); {} already there",
         counted(report.uploaded, "object"),
         human_size(report.uploaded_bytes),
@@ -130,7 +130,7 @@ pub fn push(ctx: &Context, a: &PushArgs) -> anyhow::Result<ExitStatus> {
         report.already_there
     ))?;
     if a.runs {
-        out.line(&format!(
+        out.done_line(&format!(
             "pushed {}; {} already there",
             counted(report.runs_uploaded, "run record"),
             report.runs_already_there
@@ -157,13 +157,13 @@ fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result
         out.warn(&format!("skipped {why}"));
     }
     if runs {
-        out.line(&format!(
+        out.done_line(&format!(
             "merged {} ({})",
             counted(report.runs_merged, "run record"),
             counted_as(report.runs_new, "new run", "new runs")
         ))?;
     }
-    out.line(&format!(
+    out.done_line(&format!(
         "fetched {} ({}) from {} ({}); {} already in the cache",
         counted(report.downloaded, "object"),
         human_size(report.downloaded_bytes),
@@ -221,6 +221,6 @@ pub fn pull(ctx: &Context, p: &PullArgs) -> anyhow::Result<ExitStatus> {
     }
     let restored: u64 = checked.paths.iter().map(|p| p.restored).sum();
     let removed: u64 = checked.paths.iter().map(|p| p.removed).sum();
-    out.line(&format!("checked out: {} restored, {removed} removed", counted(restored, "file")))?;
+    out.done_line(&format!("checked out: {} restored, {removed} removed", counted(restored, "file")))?;
     Ok(if ok { ExitStatus::Success } else { ExitStatus::CheckFailed })
 }

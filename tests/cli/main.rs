@@ -23,6 +23,7 @@ mod metrics;
 mod pipeline_run;
 mod pipeline_spec;
 mod pointers;
+mod quiet;
 mod reference;
 mod reliability;
 mod remote_azure;

@@ -34,8 +34,8 @@ pub fn run(ctx: &Context, args: &RmArgs) -> anyhow::Result<ExitStatus> {
     }
     for r in &report.deleted {
         match &r.name {
-            Some(name) => out.line(&format!("deleted  {}  {name}", r.id))?,
-            None => out.line(&format!("deleted  {}", r.id))?,
+            Some(name) => out.done_line(&format!("deleted  {}  {name}", r.id))?,
+            None => out.done_line(&format!("deleted  {}", r.id))?,
         }
     }
     let n = report.deleted.len();
