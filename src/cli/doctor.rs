@@ -25,7 +25,13 @@ pub struct DoctorArgs {
     #[arg(long)]
     no_remotes: bool,
     /// Seconds to wait for the remotes to answer, all together
-    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..),
+        conflicts_with = "no_remotes"
+    )]
     timeout: u64,
     #[command(flatten)]
     format: FormatArgs,

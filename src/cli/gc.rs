@@ -79,7 +79,11 @@ pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
         report.kept_bytes,
     );
     // What a dry run would do is the data asked for; what a real run did is hidden by -q.
-    if report.dry_run { out.line(&counts)? } else { out.done_line(&counts)? }
+    if report.dry_run {
+        out.line(&counts)?
+    } else {
+        out.done_line(&counts)?
+    }
     Ok(ExitStatus::Success)
 }
 
@@ -114,7 +118,11 @@ fn remote_gc(
         report.kept_bytes,
     );
     let line = format!("{} ({}): {counts}", report.remote, report.url);
-    if report.dry_run { out.line(&line)? } else { out.done_line(&line)? }
+    if report.dry_run {
+        out.line(&line)?
+    } else {
+        out.done_line(&line)?
+    }
     Ok(ExitStatus::Success)
 }
 

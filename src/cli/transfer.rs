@@ -221,6 +221,9 @@ pub fn pull(ctx: &Context, p: &PullArgs) -> anyhow::Result<ExitStatus> {
     }
     let restored: u64 = checked.paths.iter().map(|p| p.restored).sum();
     let removed: u64 = checked.paths.iter().map(|p| p.removed).sum();
-    out.done_line(&format!("checked out: {} restored, {removed} removed", counted(restored, "file")))?;
+    out.done_line(&format!(
+        "checked out: {} restored, {removed} removed",
+        counted(restored, "file")
+    ))?;
     Ok(if ok { ExitStatus::Success } else { ExitStatus::CheckFailed })
 }
