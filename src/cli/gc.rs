@@ -80,9 +80,9 @@ pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
     );
     // What a dry run would do is the data asked for; what a real run did is hidden by -q.
     if report.dry_run {
-        out.line(&counts)?
+        out.line(&counts)?;
     } else {
-        out.done_line(&counts)?
+        out.done_line(&counts)?;
     }
     Ok(ExitStatus::Success)
 }
@@ -119,9 +119,9 @@ fn remote_gc(
     );
     let line = format!("{} ({}): {counts}", report.remote, report.url);
     if report.dry_run {
-        out.line(&line)?
+        out.line(&line)?;
     } else {
-        out.done_line(&line)?
+        out.done_line(&line)?;
     }
     Ok(ExitStatus::Success)
 }
