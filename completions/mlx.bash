@@ -395,7 +395,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__add)
-            opts="-C -q -v -h --json --quiet --verbose --help"
+            opts="-y -C -q -v -h --yes --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

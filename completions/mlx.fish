@@ -61,6 +61,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand init" -s q -l quiet -d 'Print on
 complete -c mlx -n "__fish_mlx_using_subcommand init" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand add" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand add" -s y -l yes -d 'Do not ask before tracking a folder of more than 10,000 files (only asked at a terminal)'
 complete -c mlx -n "__fish_mlx_using_subcommand add" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand add" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand add" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'

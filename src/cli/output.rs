@@ -165,6 +165,19 @@ impl Output {
         eprintln!("{text}");
     }
 
+    /// Ask a yes/no question on stderr and read the answer from stdin: true for `y` or `yes`
+    /// (any case), false for anything else or the end of input. The caller checks that stdin
+    /// and stderr are terminals; nothing else prompts.
+    pub fn ask(&self, question: &str) -> io::Result<bool> {
+        let mut err = io::stderr().lock();
+        write!(err, "{question}")?;
+        err.flush()?;
+        drop(err);
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer)?;
+        Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    }
+
     pub fn hint(&self, text: &str) {
         if !self.quiet {
             eprintln!("hint: {text}");
