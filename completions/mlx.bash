@@ -395,7 +395,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__add)
-            opts="-C -q -v -h --json --quiet --verbose --help"
+            opts="-y -C -q -v -h --yes --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -749,7 +749,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__list)
-            opts="-f -s -n -C -q -v -h --filter --sort --commit --limit --all-columns --csv --json --quiet --verbose --help"
+            opts="-C -q -v -h --filter --sort --commit --limit --all-columns --csv --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -759,15 +759,7 @@ _mlx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -f)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --sort)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -s)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -776,10 +768,6 @@ _mlx() {
                     return 0
                     ;;
                 --limit)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

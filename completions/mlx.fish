@@ -25,7 +25,7 @@ function __fish_mlx_using_subcommand
 end
 
 complete -c mlx -n "__fish_mlx_needs_command" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_needs_command" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_needs_command" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_needs_command" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_needs_command" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_needs_command" -s V -l version -d 'Print version'
@@ -57,26 +57,27 @@ complete -c mlx -n "__fish_mlx_needs_command" -f -a "man" -d 'Write man pages fo
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand init" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand init" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand init" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand init" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand init" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand add" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand add" -s y -l yes -d 'Do not ask before tracking a folder of more than 10,000 files (only asked at a terminal)'
 complete -c mlx -n "__fish_mlx_using_subcommand add" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand add" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand add" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand add" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand status" -s r -l remote -d 'Compare the cache with this remote instead: what is not pushed, or not fetched' -r
 complete -c mlx -n "__fish_mlx_using_subcommand status" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand status" -l check -d 'Exit with 1 when anything is not clean'
 complete -c mlx -n "__fish_mlx_using_subcommand status" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand status" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand status" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand status" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand checkout" -l rev -d 'Check out the data as recorded at this commit, branch or tag (pointers are read from git; the checked-out commit and the pointer files stay as they are)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand checkout" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand checkout" -s f -l force -d 'Overwrite or delete workspace changes that are not saved in the cache'
 complete -c mlx -n "__fish_mlx_using_subcommand checkout" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand checkout" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand checkout" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand checkout" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand checkout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand dag" -l format -d 'How to draw the graph' -r -f -a "text\t'Each stage on a line, with the stages it depends on: `train <- featurize`'
@@ -84,23 +85,23 @@ mermaid\t'A Mermaid `flowchart TD` block'
 dot\t'A Graphviz `digraph`'"
 complete -c mlx -n "__fish_mlx_using_subcommand dag" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand dag" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand dag" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand dag" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand dag" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand dag" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand diff" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand diff" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand diff" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand diff" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand diff" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand ls" -l rev -d 'List what was tracked at this commit, branch or tag instead of the work tree' -r
 complete -c mlx -n "__fish_mlx_using_subcommand ls" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand ls" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand ls" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand ls" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand ls" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand rm" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand rm" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand rm" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand rm" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand rm" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand rm" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -s r -l remote -d 'Delete unreferenced objects on this remote instead of in the cache' -r
@@ -111,7 +112,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand gc" -l all-tags -d 'Also keep da
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -l all-commits -d 'Also keep data referenced by any commit in history'
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -s n -l dry-run -d 'Only report what would be deleted'
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand gc" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand gc" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -s r -l remote -d 'The remote (default: `[core] remote`, or the only one)' -r
@@ -124,7 +125,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand push" -l all-commits -d 'Also th
 complete -c mlx -n "__fish_mlx_using_subcommand push" -l runs -d 'Also run records (params, metrics, tags, artifacts) so teammates see them in `mlx exp list`'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -l repair -d 'Re-read the remote\'s copy of every object it has (a full download) and replace those whose bytes are wrong, and any missing from a directory it has'
-complete -c mlx -n "__fish_mlx_using_subcommand push" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand push" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -s r -l remote -d 'The remote (default: `[core] remote`, or the only one)' -r
@@ -136,7 +137,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand fetch" -l all-tags -d 'Also the 
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -l all-commits -d 'Also the data of every commit in history'
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -l runs -d 'Also run records (params, metrics, tags, artifacts) so teammates see them in `mlx exp list`'
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand fetch" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand fetch" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -s r -l remote -d 'The remote (default: `[core] remote`, or the only one)' -r
@@ -149,11 +150,11 @@ complete -c mlx -n "__fish_mlx_using_subcommand pull" -l all-commits -d 'Also th
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -l runs -d 'Also run records (params, metrics, tags, artifacts) so teammates see them in `mlx exp list`'
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -s f -l force -d 'Overwrite or delete workspace changes that are not saved in the cache'
-complete -c mlx -n "__fish_mlx_using_subcommand pull" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand pull" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and not __fish_seen_subcommand_from add list remove modify default help" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand remote; and not __fish_seen_subcommand_from add list remove modify default help" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand remote; and not __fish_seen_subcommand_from add list remove modify default help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and not __fish_seen_subcommand_from add list remove modify default help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and not __fish_seen_subcommand_from add list remove modify default help" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and not __fish_seen_subcommand_from add list remove modify default help" -f -a "add" -d 'Add a remote to mlx.toml (or, with --local, to this clone only)'
@@ -167,32 +168,32 @@ complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcomma
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from add" -l local -d 'Write to .mlx/config.local.toml (this clone only, ignored by git) instead of mlx.toml'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from add" -l force -d 'Replace a remote of the same name'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from add" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from list" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from remove" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from remove" -l local -d 'Remove only its settings in .mlx/config.local.toml (e.g. credentials)'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from remove" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from modify" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from modify" -l local -d 'Edit .mlx/config.local.toml (this clone only, ignored by git) instead of mlx.toml'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from modify" -l unset -d 'Remove the option instead of setting it'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from modify" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from modify" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from modify" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from modify" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from modify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from default" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from default" -l local -d 'Set it in .mlx/config.local.toml (this clone only) instead of mlx.toml'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from default" -l unset -d 'Clear the default'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from default" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from default" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from default" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from default" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from default" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a remote to mlx.toml (or, with --local, to this clone only)'
@@ -201,7 +202,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcomma
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "modify" -d 'Set or unset one option of a remote'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "default" -d 'Show the default remote, or set it'
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mlx -n "__fish_mlx_using_subcommand run" -s j -l jobs -d 'How many independent stages may run at once' -r
+complete -c mlx -n "__fish_mlx_using_subcommand run" -s j -l jobs -d 'How many independent stages may run at once [default: 1]' -r
 complete -c mlx -n "__fish_mlx_using_subcommand run" -l set -d 'Override a param for this run only (the params file is restored afterwards)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand run" -l name -d 'A name for the run (with `-- CMD`)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand run" -l tag -d 'A tag to record (with `-- CMD`; repeatable)' -r
@@ -213,11 +214,11 @@ complete -c mlx -n "__fish_mlx_using_subcommand run" -s s -l single -d 'Only the
 complete -c mlx -n "__fish_mlx_using_subcommand run" -l downstream -d 'The named stages and everything that depends on them'
 complete -c mlx -n "__fish_mlx_using_subcommand run" -s k -l keep-going -d 'After a stage fails, go on with the stages that do not depend on it'
 complete -c mlx -n "__fish_mlx_using_subcommand run" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand run" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand run" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand run" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and not __fish_seen_subcommand_from param metric tag artifact help" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand log; and not __fish_seen_subcommand_from param metric tag artifact help" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand log; and not __fish_seen_subcommand_from param metric tag artifact help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and not __fish_seen_subcommand_from param metric tag artifact help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and not __fish_seen_subcommand_from param metric tag artifact help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and not __fish_seen_subcommand_from param metric tag artifact help" -f -a "param" -d 'Record parameters: `mlx log param lr=0.01 optimizer=adam`'
@@ -228,26 +229,26 @@ complete -c mlx -n "__fish_mlx_using_subcommand log; and not __fish_seen_subcomm
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -l run -d 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID' -r
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -l step -d 'The step (iteration, epoch) these values belong to; default 0' -r
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -l run -d 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID' -r
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -l run -d 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID' -r
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -l run -d 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID' -r
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "param" -d 'Record parameters: `mlx log param lr=0.01 optimizer=adam`'
@@ -256,7 +257,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "artifact" -d 'Store files or directories in the cache and attach them: `mlx log artifact model.pkl`'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -f -a "list" -d 'List runs with their params and latest metrics, newest first'
@@ -265,37 +266,37 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcomm
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s f -l filter -d 'Only runs matching this expression' -r
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s s -l sort -d 'Order by this field: metrics.acc (ascending), -metrics.acc or \'metrics.acc desc\' (descending) [default: newest first]' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l filter -d 'Only runs matching this expression' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l sort -d 'Order by this field: metrics.acc (ascending), -metrics.acc or \'metrics.acc desc\' (descending) [default: newest first]' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l commit -d 'Only runs recorded on this commit (anything git accepts: HEAD, main~3, a tag); repeatable' -r
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s n -l limit -d 'At most N runs' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l limit -d 'At most N runs' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l all-columns -d 'Show every params and metrics column, not only those that differ between runs'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l csv -d 'Print CSV (every column, full ids and times) instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from show" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from diff" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from diff" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from diff" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from diff" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from diff" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -l force -d 'Also delete runs that are still marked running'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l run -d 'The run to check (id or unique prefix) [default: the latest finished run on HEAD]' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "list" -d 'List runs with their params and latest metrics, newest first'
@@ -305,7 +306,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and not __fish_seen_subcommand_from show diff help" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand metrics; and not __fish_seen_subcommand_from show diff help" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand metrics; and not __fish_seen_subcommand_from show diff help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and not __fish_seen_subcommand_from show diff help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and not __fish_seen_subcommand_from show diff help" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and not __fish_seen_subcommand_from show diff help" -f -a "show" -d 'Show the values in every declared metrics file, in the workspace or at a revision'
@@ -314,21 +315,21 @@ complete -c mlx -n "__fish_mlx_using_subcommand metrics; and not __fish_seen_sub
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from show" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from show" -l md -d 'Print a GitHub-flavoured markdown table (for CI comments)'
-complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from diff" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from diff" -l all -d 'List unchanged metrics too'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from diff" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from diff" -l md -d 'Print a GitHub-flavoured markdown table (for CI comments)'
-complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from diff" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from diff" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from diff" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the values in every declared metrics file, in the workspace or at a revision'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare the declared metrics files between two commits, or a commit and the workspace'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand params; and not __fish_seen_subcommand_from diff help" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand params; and not __fish_seen_subcommand_from diff help" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand params; and not __fish_seen_subcommand_from diff help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand params; and not __fish_seen_subcommand_from diff help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand params; and not __fish_seen_subcommand_from diff help" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand params; and not __fish_seen_subcommand_from diff help" -f -a "diff" -d 'Compare the params stages declare between two commits, or a commit and the workspace'
@@ -337,7 +338,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand params; and __fish_seen_subcomma
 complete -c mlx -n "__fish_mlx_using_subcommand params; and __fish_seen_subcommand_from diff" -l all -d 'List unchanged params too'
 complete -c mlx -n "__fish_mlx_using_subcommand params; and __fish_seen_subcommand_from diff" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand params; and __fish_seen_subcommand_from diff" -l md -d 'Print a GitHub-flavoured markdown table (for CI comments)'
-complete -c mlx -n "__fish_mlx_using_subcommand params; and __fish_seen_subcommand_from diff" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand params; and __fish_seen_subcommand_from diff" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand params; and __fish_seen_subcommand_from diff" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand params; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand params; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare the params stages declare between two commits, or a commit and the workspace'
@@ -345,18 +346,18 @@ complete -c mlx -n "__fish_mlx_using_subcommand params; and __fish_seen_subcomma
 complete -c mlx -n "__fish_mlx_using_subcommand sql" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand sql" -l csv -d 'Print CSV instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand sql" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand sql" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand sql" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand sql" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand sql" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)'
 complete -c mlx -n "__fish_mlx_using_subcommand cache; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from verify" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)'
@@ -364,26 +365,26 @@ complete -c mlx -n "__fish_mlx_using_subcommand cache; and __fish_seen_subcomman
 complete -c mlx -n "__fish_mlx_using_subcommand install-hooks" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand install-hooks" -l uninstall -d 'Remove mlx\'s hooks (restoring the ones they chained to) and the merge driver'
 complete -c mlx -n "__fish_mlx_using_subcommand install-hooks" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand install-hooks" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand install-hooks" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand install-hooks" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand install-hooks" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand hook" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand hook" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand hook" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand hook" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand hook" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand doctor" -l timeout -d 'Seconds to wait for the remotes to answer, all together' -r
 complete -c mlx -n "__fish_mlx_using_subcommand doctor" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand doctor" -l no-remotes -d 'Do not contact the remotes (their settings are still checked)'
 complete -c mlx -n "__fish_mlx_using_subcommand doctor" -l json -d 'Print JSON instead of a table'
-complete -c mlx -n "__fish_mlx_using_subcommand doctor" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand doctor" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand doctor" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand completions" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand completions" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand completions" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand man" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand man" -s q -l quiet -d 'Print only data and errors'
+complete -c mlx -n "__fish_mlx_using_subcommand man" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand man" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand man" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "init" -d 'Make the enclosing git repository an mlx project (safe to run again)'

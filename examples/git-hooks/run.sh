@@ -84,8 +84,10 @@ run "$mlx" status --remote storage --check
 step "pre-push: when the data cannot be pushed, the commits are not pushed either"
 echo "More notes." >>README.md
 git commit -qam "notes"
-# This clone only: point the remote at a path that cannot be created (its parent is a file).
-run "$mlx" remote modify storage url "$work/alice/README.md/storage" --local
+# This clone only: point the remote at a path that cannot be created (its parent is a file,
+# outside the project: mlx refuses a folder remote inside the work tree).
+echo "not a folder" >"$work/blocker"
+run "$mlx" remote modify storage url "$work/blocker/storage" --local
 printf '$ git push origin main\n'
 if git push -q origin main; then
     fail "git push should have stopped"

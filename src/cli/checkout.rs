@@ -7,7 +7,7 @@ use mlx::ops::tracked::Source;
 
 use super::context::Context;
 use super::exit::ExitStatus;
-use super::output::FormatArgs;
+use super::output::{FormatArgs, counted_as, noun_for};
 
 /// Make the workspace match the pointers: restore, replace and remove tracked files
 ///
@@ -67,23 +67,24 @@ pub fn run(ctx: &Context, args: &CheckoutArgs) -> anyhow::Result<ExitStatus> {
         .filter(|p| p.restored + p.removed > 0)
         .map(|p| vec![p.path.clone(), format!("{} restored, {} removed", p.restored, p.removed)])
         .collect();
-    out.table(&[], &rows)?;
+    out.done_table(&[], &rows)?;
     let missing: usize = report.paths.iter().map(|p| p.missing_objects.len()).sum();
     if missing > 0 {
         for p in report.paths.iter().filter(|p| !p.missing_objects.is_empty()) {
             out.warn(&format!(
-                "{}: {} objects are not in the cache",
+                "{}: {} not in the cache",
                 p.path,
-                p.missing_objects.len()
+                counted_as(p.missing_objects.len(), "object is", "objects are")
             ));
             for id in &p.missing_objects {
                 out.detail(&id.to_string());
             }
             if !p.corrupt_objects.is_empty() {
                 out.warn(&format!(
-                    "{}: {} of them were corrupt and are now in the cache's quarantine folder",
+                    "{}: {} of them {} corrupt: moved to the cache's quarantine folder",
                     p.path,
-                    p.corrupt_objects.len()
+                    p.corrupt_objects.len(),
+                    noun_for(p.corrupt_objects.len(), "was", "were")
                 ));
             }
         }

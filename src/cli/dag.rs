@@ -19,7 +19,7 @@ pub struct DagArgs {
     #[arg(value_name = "STAGE")]
     stages: Vec<String>,
     /// How to draw the graph
-    #[arg(long, value_enum, default_value_t = DagFormat::Text)]
+    #[arg(long, value_enum, default_value_t = DagFormat::Text, conflicts_with = "json")]
     format: DagFormat,
     #[command(flatten)]
     json: FormatArgs,

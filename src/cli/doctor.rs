@@ -25,7 +25,13 @@ pub struct DoctorArgs {
     #[arg(long)]
     no_remotes: bool,
     /// Seconds to wait for the remotes to answer, all together
-    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..),
+        conflicts_with = "no_remotes"
+    )]
     timeout: u64,
     #[command(flatten)]
     format: FormatArgs,
@@ -45,7 +51,9 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<ExitStatus> {
     }
     let mut rows = Vec::new();
     let mut marked = Vec::new();
-    for check in &report.checks {
+    // With -q, only the problems: the exit code says the rest.
+    let shown = report.checks.iter().filter(|c| !out.is_quiet() || c.status != Status::Ok);
+    for check in shown {
         // Fixed widths for the first two columns, so every report lines up the same way.
         rows.push(vec![
             format!("{:<4}", check.status.label()),
@@ -65,9 +73,9 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<ExitStatus> {
     let (warn, fail) = (report.count(Status::Warn), report.count(Status::Fail));
     out.status(&format!(
         "{}: {} ok, {}, {fail} failed",
-        counted(report.checks.len() as u64, "check"),
+        counted(report.checks.len(), "check"),
         report.count(Status::Ok),
-        counted(warn as u64, "warning"),
+        counted(warn, "warning"),
     ));
     Ok(status)
 }

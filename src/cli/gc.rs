@@ -71,13 +71,19 @@ pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
             "{t}: its file list is not in the cache, so its files were not counted as used"
         ));
     }
-    out.line(&summary(
+    let counts = summary(
         report.dry_run,
         report.removed_objects,
         report.removed_bytes,
         report.kept_objects,
         report.kept_bytes,
-    ))?;
+    );
+    // What a dry run would do is the data asked for; what a real run did is hidden by -q.
+    if report.dry_run {
+        out.line(&counts)?;
+    } else {
+        out.done_line(&counts)?;
+    }
     Ok(ExitStatus::Success)
 }
 
@@ -111,7 +117,12 @@ fn remote_gc(
         report.kept_objects,
         report.kept_bytes,
     );
-    out.line(&format!("{} ({}): {counts}", report.remote, report.url))?;
+    let line = format!("{} ({}): {counts}", report.remote, report.url);
+    if report.dry_run {
+        out.line(&line)?;
+    } else {
+        out.done_line(&line)?;
+    }
     Ok(ExitStatus::Success)
 }
 

@@ -11,6 +11,7 @@ use mlx::project_path::RelPath;
 
 use super::context::Context;
 use super::exit::{ExitStatus, UsageError};
+use super::output::{counted, noun_for};
 
 /// Run the mlx step of a git hook (called by the scripts `mlx install-hooks` installs)
 #[derive(clap::Args)]
@@ -98,8 +99,8 @@ fn pre_push(ctx: &Context, args: &[String]) -> anyhow::Result<ExitStatus> {
     if report.uploaded > 0 {
         out.status(&format!(
             "mlx: pushed {} of {} to {}",
-            super::output::counted(report.uploaded, "object"),
-            super::output::counted(pushed_commits, "commit"),
+            counted(report.uploaded, "object"),
+            counted(pushed_commits, "commit"),
             report.remote
         ));
     }
@@ -132,11 +133,18 @@ fn sync_data(ctx: &Context) -> anyhow::Result<ExitStatus> {
     }
     let changed: u64 = report.paths.iter().map(|p| p.restored + p.removed).sum();
     if changed > 0 {
-        out.status(&format!("mlx: updated tracked data ({changed} files) to match the checkout"));
+        out.status(&format!(
+            "mlx: updated tracked data ({}) to match the checkout",
+            counted(changed, "file")
+        ));
     }
     let missing: usize = report.paths.iter().map(|p| p.missing_objects.len()).sum();
     if missing > 0 {
-        out.warn(&format!("mlx: {missing} objects this commit needs are not in the cache"));
+        out.warn(&format!(
+            "mlx: {} this commit needs {} not in the cache",
+            counted(missing, "object"),
+            noun_for(missing, "is", "are")
+        ));
         return Ok(ExitStatus::CheckFailed);
     }
     Ok(ExitStatus::Success)

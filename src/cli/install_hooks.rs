@@ -47,7 +47,7 @@ pub fn run(ctx: &Context, args: &InstallHooksArgs) -> anyhow::Result<ExitStatus>
             vec![h.name.to_owned(), change.unwrap_or_default().replace('_', " ")]
         })
         .collect();
-    out.table(&[], &rows)?;
+    out.done_table(&[], &rows)?;
     out.status(&format!("hooks folder: {}", report.hooks_dir));
     if report.gitattributes_changed {
         out.hint("commit the merge driver's attributes: git add .gitattributes");

@@ -124,7 +124,7 @@ pub fn run(ctx: &Context, cmd: &LogCommand) -> anyhow::Result<ExitStatus> {
         out.json(&report)?;
     } else {
         for a in &report.artifacts {
-            out.line(&format!("{}  {}  {}", a.kind, &a.hash[..8], a.path))?;
+            out.done_line(&format!("{}  {}  {}", a.kind, &a.hash[..8], a.path))?;
         }
     }
     Ok(ExitStatus::Success)

@@ -5,8 +5,7 @@ use mlx::tracking::query::MetricValue;
 
 use super::context::Context;
 use super::exit::ExitStatus;
-use super::output::Output;
-use super::output::RevPair;
+use super::output::{Output, RevPair, counted};
 
 /// Show and compare the metrics files that stages declare, across commits
 #[derive(clap::Subcommand)]
@@ -149,7 +148,11 @@ fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
         .collect();
     let (a, b) = (report.a.label.as_str(), report.b.label.as_str());
     args.format.table(out, &["Path", "Metric", a, b, "Change"], &rows)?;
-    out.status(&format!("{a} vs {b}: {} of {} metrics changed", report.changed, report.compared));
+    out.status(&format!(
+        "{a} vs {b}: {} of {} changed",
+        report.changed,
+        counted(report.compared, "metric")
+    ));
     Ok(ExitStatus::Success)
 }
 

@@ -45,7 +45,7 @@ pub struct Cli {
     /// Run as if mlx was started in DIR
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
-    /// Print only data and errors
+    /// Print only the data asked for and problems: no status, progress or account of success
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Log more (-v: info, -vv: debug)
@@ -151,5 +151,52 @@ pub fn run(cli: Cli) -> u8 {
     match result {
         Ok(status) => status.code(),
         Err(e) => exit::report(&e, ctx.output()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use clap::CommandFactory;
+
+    /// A short flag means one thing in every command: `-n` is `--dry-run` wherever it exists,
+    /// never `--limit` in one command and `--dry-run` in another.
+    #[test]
+    fn each_short_flag_has_one_meaning_across_commands() {
+        fn walk(cmd: &clap::Command, path: &str, seen: &mut BTreeMap<char, Vec<(String, String)>>) {
+            for arg in cmd.get_arguments() {
+                let long = arg
+                    .get_long()
+                    .map_or_else(|| format!("<{}>", arg.get_id()), |l| format!("--{l}"));
+                let shorts = arg
+                    .get_short()
+                    .into_iter()
+                    .chain(arg.get_all_short_aliases().into_iter().flatten());
+                for short in shorts {
+                    seen.entry(short).or_default().push((path.to_owned(), long.clone()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), seen);
+            }
+        }
+        let mut cli = super::Cli::command();
+        cli.build();
+        let mut seen = BTreeMap::new();
+        walk(&cli, "mlx", &mut seen);
+        assert!(seen.contains_key(&'n') && seen.contains_key(&'f'), "the walk found the flags");
+        let clashes: Vec<String> = seen
+            .iter()
+            .filter(|(_, uses)| {
+                uses.iter().map(|(_, long)| long).collect::<BTreeSet<_>>().len() > 1
+            })
+            .map(|(short, uses)| {
+                let uses: Vec<String> =
+                    uses.iter().map(|(cmd, long)| format!("{cmd}: {long}")).collect();
+                format!("-{short} means different flags: {}", uses.join(", "))
+            })
+            .collect();
+        assert!(clashes.is_empty(), "{}", clashes.join("\n"));
     }
 }

@@ -96,6 +96,22 @@ impl Output {
         out.flush()
     }
 
+    /// Whether `-q` was given.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// A line on stdout saying what a command did (`untracked  data`, `pushed 3 objects`),
+    /// hidden by `-q`: quiet keeps the data asked for and problems, not accounts of success.
+    pub fn done_line(&self, text: &str) -> io::Result<()> {
+        if self.quiet { Ok(()) } else { self.line(text) }
+    }
+
+    /// Rows on stdout saying what a command did (`mlx add`, `mlx checkout`), hidden by `-q`.
+    pub fn done_table(&self, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+        if self.quiet { Ok(()) } else { self.table(headers, rows) }
+    }
+
     /// Rows as CSV on stdout (RFC 4180 quoting, `\n` line ends), with a header row.
     pub fn csv(&self, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
         fn field(out: &mut impl Write, cell: &str) -> io::Result<()> {
@@ -143,6 +159,25 @@ impl Output {
         if !self.quiet {
             eprintln!("{}", redact_message(text));
         }
+    }
+
+    /// A line on stderr about something that went wrong (a failed stage, a failed check), kept
+    /// with `-q`.
+    pub fn problem(&self, text: &str) {
+        eprintln!("{text}");
+    }
+
+    /// Ask a yes/no question on stderr and read the answer from stdin: true for `y` or `yes`
+    /// (any case), false for anything else or the end of input. The caller checks that stdin
+    /// and stderr are terminals; nothing else prompts.
+    pub fn ask(&self, question: &str) -> io::Result<bool> {
+        let mut err = io::stderr().lock();
+        write!(err, "{question}")?;
+        err.flush()?;
+        drop(err);
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer)?;
+        Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
     }
 
     pub fn hint(&self, text: &str) {
@@ -233,10 +268,8 @@ impl Drop for LogLine {
     }
 }
 
-/// "1 object", "2 objects": a count with its noun, plural when it is not one.
-pub fn counted(n: u64, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
-}
+/// Counts printed with a noun: "1 object", "2 objects" (one helper for the whole CLI).
+pub use mlx::text::{counted, counted_as, noun_for};
 
 /// Color only on a terminal, and never with `NO_COLOR` set.
 pub fn color_on_stdout() -> bool {

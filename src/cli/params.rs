@@ -5,7 +5,7 @@ use mlx::ops::params_diff::{self, ParamsDiffOptions};
 use super::context::Context;
 use super::exit::ExitStatus;
 use super::metrics::TableFormatArgs;
-use super::output::RevPair;
+use super::output::{RevPair, counted};
 
 /// Compare the params that stages declare, across commits
 #[derive(clap::Subcommand)]
@@ -60,6 +60,10 @@ fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
         .collect();
     let (a, b) = (report.a.label.as_str(), report.b.label.as_str());
     args.format.table(out, &["Path", "Param", a, b], &rows)?;
-    out.status(&format!("{a} vs {b}: {} of {} params changed", report.changed, report.compared));
+    out.status(&format!(
+        "{a} vs {b}: {} of {} changed",
+        report.changed,
+        counted(report.compared, "param")
+    ));
     Ok(ExitStatus::Success)
 }

@@ -31,8 +31,11 @@ pub fn run(ctx: &Context, args: &RmArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     for path in &report.removed {
-        out.line(&format!("untracked  {path}"))?;
+        out.done_line(&format!("untracked  {path}"))?;
     }
-    out.hint(&format!("record the change with git: git add {}", report.git_paths.join(" ")));
+    // Pointers never added to git leave nothing to record.
+    if !report.git_paths.is_empty() {
+        out.hint(&format!("record the change with git: git add {}", report.git_paths.join(" ")));
+    }
     Ok(ExitStatus::Success)
 }

@@ -9,7 +9,7 @@ use mlx::tracking::runs::Status;
 use super::context::Context;
 use super::exit::{ExitStatus, UsageError};
 use super::log::parse_key_value;
-use super::output::FormatArgs;
+use super::output::{FormatArgs, counted};
 
 /// Run the pipeline's stale stages, or one command as a tracked run
 ///
@@ -29,20 +29,20 @@ pub struct RunArgs {
     #[arg(short, long)]
     force: bool,
     /// Show what would run and why, without running anything
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, conflicts_with_all = ["keep_going", "jobs"])]
     dry_run: bool,
     /// Only the named stages, not what they depend on
-    #[arg(short, long, conflicts_with = "downstream")]
+    #[arg(short, long, conflicts_with = "downstream", requires = "stages")]
     single: bool,
     /// The named stages and everything that depends on them
-    #[arg(long)]
+    #[arg(long, requires = "stages")]
     downstream: bool,
     /// After a stage fails, go on with the stages that do not depend on it
     #[arg(short, long)]
     keep_going: bool,
-    /// How many independent stages may run at once
-    #[arg(short, long, value_name = "N", default_value_t = 1)]
-    jobs: usize,
+    /// How many independent stages may run at once [default: 1]
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
     /// Override a param for this run only (the params file is restored afterwards)
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
@@ -78,11 +78,21 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         || args.single
         || args.downstream
         || args.keep_going
-        || args.jobs != 1
+        || args.jobs.is_some()
         || !args.set.is_empty();
     if pipeline_flags {
         return Err(UsageError(
             "stage names and pipeline options (--force, --dry-run, --set, ...) do not go with `-- CMD`"
+                .into(),
+        )
+        .into());
+    }
+    if args.format.json {
+        // stdout is the command's own; a JSON report after it would be neither its output nor
+        // valid JSON.
+        return Err(UsageError(
+            "--json does not go with `-- CMD`: stdout is the command's; read the run afterwards \
+             with `mlx exp list --limit 1 --json` or `mlx exp show RUN --json`"
                 .into(),
         )
         .into());
@@ -115,8 +125,8 @@ fn run_command(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
     }
     if report.bad_metric_lines.len() > 5 {
         out.warn(&format!(
-            "… and {} more unreadable metric lines",
-            report.bad_metric_lines.len() - 5
+            "… and {} more",
+            counted(report.bad_metric_lines.len() - 5, "unreadable metric line")
         ));
     }
     let verb = match report.status {
@@ -126,8 +136,11 @@ fn run_command(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         Status::Running => "is running",
     };
     out.status(&format!(
-        "mlx: run {} {verb} in {:.1} s (exit {}, {} metric points)",
-        report.id, report.duration, report.exit_code, report.metric_points
+        "mlx: run {} {verb} in {:.1} s (exit {}, {})",
+        report.id,
+        report.duration,
+        report.exit_code,
+        counted(report.metric_points, "metric point")
     ));
     Ok(ExitStatus::Code(u8::try_from(report.exit_code).unwrap_or(1)))
 }
@@ -142,7 +155,7 @@ fn run_pipeline(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         single: args.single,
         downstream: args.downstream,
         keep_going: args.keep_going,
-        jobs: args.jobs,
+        jobs: args.jobs.map_or(1, usize::from),
         set: args.set.clone(),
         // With --json, stdout is for the report: the stages' output goes to stderr.
         stdout: Box::new(move || {
@@ -168,6 +181,7 @@ fn run_pipeline(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         out.table(&[], &rows)?;
     } else {
         for s in &report.stages {
+            let problem = matches!(s.outcome, Outcome::Failed | Outcome::Killed | Outcome::Skipped);
             let line = match s.outcome {
                 Outcome::UpToDate => format!("{}: up to date", s.stage),
                 Outcome::WouldRun => format!("{}: would run", s.stage),
@@ -183,7 +197,7 @@ fn run_pipeline(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
                     format!("{}: not run: {}", s.stage, s.message.as_deref().unwrap_or(""))
                 }
             };
-            out.status(&line);
+            if problem { out.problem(&line) } else { out.status(&line) }
         }
         if !report.succeeded() {
             out.hint("fix the failing stage and run `mlx run` again: stages that succeeded are not rerun");

@@ -5,7 +5,7 @@ use mlx::tracking::sql::Cell;
 
 use super::context::Context;
 use super::exit::ExitStatus;
-use super::output::FormatArgs;
+use super::output::{FormatArgs, counted};
 
 /// Run one read-only SQL statement over the project database
 ///
@@ -43,6 +43,6 @@ pub fn run(ctx: &Context, args: &SqlArgs) -> anyhow::Result<ExitStatus> {
         out.table(&headers, &rows)?;
     }
     let n = rows.len();
-    out.status(&format!("{n} row{}", if n == 1 { "" } else { "s" }));
+    out.status(&counted(n, "row"));
     Ok(ExitStatus::Success)
 }

@@ -8,7 +8,7 @@ use mlx::ops::tracked;
 
 use super::context::Context;
 use super::exit::ExitStatus;
-use super::output::FormatArgs;
+use super::output::{FormatArgs, counted};
 
 /// Show tracked data that is modified, missing or not in the cache, and stale stages
 ///
@@ -56,12 +56,12 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
             let mut note = Vec::new();
             if !p.changes.is_empty() {
                 let n = p.changes.len();
-                note.push(format!("{n} change{}", if n == 1 { "" } else { "s" }));
+                note.push(counted(n, "change"));
             }
             if !p.manifest_in_cache {
                 note.push("file list not in cache".to_owned());
             } else if p.missing_objects > 0 {
-                note.push(format!("{} objects not in cache", p.missing_objects));
+                note.push(format!("{} not in cache", counted(p.missing_objects, "object")));
             }
             let line = format!(
                 "{:<state_width$}  {:<path_width$}  {}",
@@ -93,7 +93,7 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
         );
         out.status(&summary);
         if !report.stages.is_empty() {
-            out.status(&format!("{} stages would run", report.stages.len()));
+            out.status(&format!("{} would run", counted(report.stages.len(), "stage")));
             out.hint("bring them up to date with `mlx run` (`mlx run --dry-run` shows the plan)");
         }
         let damaged: Vec<_> = report.paths.iter().flat_map(|p| &p.damaged_objects).collect();
@@ -154,10 +154,10 @@ fn remote_status(ctx: &Context, args: &StatusArgs, remote: &str) -> anyhow::Resu
             .collect();
         out.table(&[], &rows)?;
         out.status(&format!(
-            "{} ({}): {} objects, {} only local, {} only on the remote, {} in neither",
+            "{} ({}): {}, {} only local, {} only on the remote, {} in neither",
             report.remote,
             report.url,
-            report.objects,
+            counted(report.objects, "object"),
             report.local_only,
             report.remote_only,
             report.neither

@@ -11,7 +11,7 @@ use mlx::ops::transfer::{Scope, TransferOptions};
 
 use super::context::Context;
 use super::exit::ExitStatus;
-use super::output::{FormatArgs, Output, counted};
+use super::output::{FormatArgs, Output, counted, counted_as};
 
 /// Which data to move: paths, remote, commits, parallelism.
 #[derive(clap::Args)]
@@ -128,7 +128,7 @@ pub fn push(ctx: &Context, p: &PushArgs) -> anyhow::Result<ExitStatus> {
     for path in &report.missing_locally {
         out.warn(&format!("{path}: not (fully) in this clone's cache, so not pushed"));
     }
-    out.line(&format!(
+    out.done_line(&format!(
         "pushed {} ({}) to {} ({}); {} already there",
         counted(report.uploaded, "object"),
         human_size(report.uploaded_bytes),
@@ -145,7 +145,7 @@ pub fn push(ctx: &Context, p: &PushArgs) -> anyhow::Result<ExitStatus> {
         ))?;
     }
     if a.runs {
-        out.line(&format!(
+        out.done_line(&format!(
             "pushed {}; {} already there",
             counted(report.runs_uploaded, "run record"),
             report.runs_already_there
@@ -184,14 +184,13 @@ fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result
         out.warn(&format!("skipped {why}"));
     }
     if runs {
-        out.line(&format!(
-            "merged {} ({} new {})",
+        out.done_line(&format!(
+            "merged {} ({})",
             counted(report.runs_merged, "run record"),
-            report.runs_new,
-            if report.runs_new == 1 { "run" } else { "runs" }
+            counted_as(report.runs_new, "new run", "new runs")
         ))?;
     }
-    out.line(&format!(
+    out.done_line(&format!(
         "fetched {} ({}) from {} ({}); {} already in the cache",
         counted(report.downloaded, "object"),
         human_size(report.downloaded_bytes),
@@ -201,11 +200,7 @@ fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result
     ))?;
     if !report.missing_on_remote.is_empty() {
         let n = report.missing_on_remote.len();
-        out.warn(&if n == 1 {
-            "1 object is not on the remote:".to_owned()
-        } else {
-            format!("{n} objects are not on the remote:")
-        });
+        out.warn(&format!("{} not on the remote:", counted_as(n, "object is", "objects are")));
         for id in report.missing_on_remote.iter().take(10) {
             out.detail(id);
         }
@@ -281,6 +276,9 @@ pub fn pull(ctx: &Context, p: &PullArgs) -> anyhow::Result<ExitStatus> {
     }
     let restored: u64 = checked.paths.iter().map(|p| p.restored).sum();
     let removed: u64 = checked.paths.iter().map(|p| p.removed).sum();
-    out.line(&format!("checked out: {} restored, {removed} removed", counted(restored, "file")))?;
+    out.done_line(&format!(
+        "checked out: {} restored, {removed} removed",
+        counted(restored, "file")
+    ))?;
     Ok(status)
 }

@@ -64,6 +64,14 @@ pub fn tracked_under_any(root: &Path, rels: &[&Path]) -> Result<Option<(usize, P
     Ok(None)
 }
 
+/// Which of `paths` (project-relative files) are in git's index: only those can be recorded with
+/// `git add` once deleted.
+pub fn in_index(root: &Path, paths: &[&Path]) -> Result<Vec<bool>, Error> {
+    let repo = git2::Repository::open(root)?;
+    let index = repo.index()?;
+    Ok(paths.iter().map(|p| index.get_path(p, 0).is_some()).collect())
+}
+
 /// A resolved commit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Revision {

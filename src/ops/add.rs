@@ -56,6 +56,41 @@ pub struct AddReport {
     pub git_paths: Vec<String>,
 }
 
+/// A folder holding more files than this is worth a question before `mlx add` starts tracking it
+/// (when someone at a terminal can answer).
+pub const MANY_FILES: u64 = 10_000;
+
+/// A folder `add` would start tracking, and how many files it holds.
+#[derive(Debug, Serialize)]
+pub struct NewFolder {
+    pub path: String,
+    pub files: u64,
+}
+
+/// The targets of `opts` that are folders not tracked yet holding more than `limit` files
+/// (`.mlxignore` applied). Reads nothing but the directory listings; changes nothing.
+pub fn large_new_folders(
+    project: &Project,
+    opts: &AddOptions,
+    limit: u64,
+) -> Result<Vec<NewFolder>> {
+    let mut out = Vec::new();
+    for p in &opts.paths {
+        let target = resolve_user_path(project.root(), &opts.cwd, p)?;
+        let abs = project.root().join(target.as_path());
+        let is_dir = std::fs::symlink_metadata(&abs).is_ok_and(|m| m.is_dir());
+        let tracked = project.root().join(pointer::pointer_path(&target).as_path()).is_file();
+        if !is_dir || tracked {
+            continue;
+        }
+        let files = workspace::count_files(project.root(), &target)?;
+        if files > limit {
+            out.push(NewFolder { path: target.to_string(), files });
+        }
+    }
+    Ok(out)
+}
+
 pub fn run(project: &Project, opts: &AddOptions, reporter: &dyn Reporter) -> Result<AddReport> {
     let targets = opts
         .paths

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{Error, Result};
 use crate::git::{self, Repo};
 use crate::project::Project;
-use crate::tracking::filter::{self, Filter, FilterError, Sort};
+use crate::tracking::filter::{self, Field, Filter, FilterError, Sort};
 use crate::tracking::query::{
     self, Key, ListQuery, MetricValue, Observation, RunDetail, RunRecord,
 };
@@ -25,6 +25,100 @@ fn filter_error(what: &'static str, text: &str, error: FilterError) -> Error {
 /// Compile a filter expression, with errors that point into `text`.
 pub fn compile_filter(text: &str) -> Result<Filter> {
     filter::compile(text).map_err(|e| filter_error("filter", text, e))
+}
+
+/// How many close keys an unknown key's message suggests, and how many keys it lists otherwise.
+const SUGGESTED: usize = 3;
+const LISTED: usize = 8;
+
+/// Refuse metric and param keys that no recorded run has: a mistyped key (`params.train.lr`
+/// where runs have `params.lr`) would otherwise read as "no runs match", or pass a gate through
+/// `is null` or `not`. `fields` are the fields an expression (or sort key) `text` names, with
+/// their columns. Tags are free labels that may be on no run yet, and with no run recorded at
+/// all there is nothing to compare with: neither is checked.
+fn check_keys(
+    conn: &rusqlite::Connection,
+    text: &str,
+    fields: &[(&Field, Option<usize>)],
+) -> Result<()> {
+    if !fields.iter().any(|(f, _)| matches!(f, Field::Metric(_) | Field::Param(_))) {
+        return Ok(());
+    }
+    let known = query::known_keys(conn)?;
+    if known.runs == 0 {
+        return Ok(());
+    }
+    for (field, column) in fields {
+        let (key, what, same, other): (&str, _, &[String], &[String]) = match field {
+            Field::Param(k) => (k, "param", &known.params, &known.metrics),
+            Field::Metric(k) => (k, "metric", &known.metrics, &known.params),
+            Field::Tag(_) | Field::Attr(_) => continue,
+        };
+        if same.iter().any(|k| k == key) {
+            continue;
+        }
+        let as_field = |k: &str, same_kind: bool| {
+            let param = matches!(field, Field::Param(_)) == same_kind;
+            if param { Field::Param(k.to_owned()) } else { Field::Metric(k.to_owned()) }.to_string()
+        };
+        let mut suggestions: Vec<String> =
+            crate::text::similar_keys(key, same.iter().map(String::as_str), SUGGESTED)
+                .into_iter()
+                .map(|k| as_field(k, true))
+                .collect();
+        // `metrics.lr` where runs have the param `lr`.
+        if other.iter().any(|k| k == key) {
+            suggestions.push(as_field(key, false));
+        }
+        let listed = if suggestions.is_empty() {
+            same.iter().take(LISTED).map(|k| as_field(k, true)).collect()
+        } else {
+            Vec::new()
+        };
+        return Err(Error::UnknownKey(Box::new(UnknownKey {
+            field: field.to_string(),
+            what,
+            suggestions,
+            known: listed,
+            text: text.to_owned(),
+            column: *column,
+        })));
+    }
+    Ok(())
+}
+
+/// A metric or param key that no recorded run has, named in a filter, sort key or check.
+#[derive(Debug, thiserror::Error)]
+#[error("no recorded run has {field}{}", did_you_mean(.suggestions, .known, .what))]
+pub struct UnknownKey {
+    /// As written in filters: `params.train.lr`.
+    pub field: String,
+    /// `param` or `metric`.
+    pub what: &'static str,
+    /// Closest existing keys, written as fields (`params.lr`).
+    pub suggestions: Vec<String>,
+    /// Some of the keys runs have, when none is close.
+    pub known: Vec<String>,
+    /// The expression, and the column of the field in it (for a caret), if there is one.
+    pub text: String,
+    pub column: Option<usize>,
+}
+
+/// `; did you mean params.lr or params.seed?`, or `; runs have params.a, params.b, …`, or `; no
+/// run has any param`.
+fn did_you_mean(suggestions: &[String], known: &[String], what: &str) -> String {
+    match (suggestions, known) {
+        ([], []) => format!("; no run has any {what}"),
+        ([], known) => {
+            let more = if known.len() >= LISTED { ", …" } else { "" };
+            format!("; runs have {}{more}", known.join(", "))
+        }
+        ([one], _) => format!("; did you mean {one}?"),
+        (many, _) => {
+            let (last, rest) = many.split_last().expect("two or more");
+            format!("; did you mean {} or {last}?", rest.join(", "))
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -137,6 +231,14 @@ pub fn list(project: &Project, opts: &ListOptions) -> Result<ListReport> {
     };
     let commits = resolve_commits(project, &opts.commits)?;
     let conn = project.open_db()?;
+    if let Some(filter) = &filter {
+        let fields: Vec<(&Field, Option<usize>)> =
+            filter.comparisons().into_iter().map(|c| (&c.field, Some(c.field_col))).collect();
+        check_keys(&conn, opts.filter.as_deref().unwrap_or_default(), &fields)?;
+    }
+    if let Some(text) = opts.sort.as_deref() {
+        check_keys(&conn, text, &[(&sort.field, None)])?;
+    }
     // Runs whose recording mlx process died are failed, not running forever.
     super::run::reap(project, &conn)?;
     let runs = query::list(
@@ -311,6 +413,9 @@ fn latest_run_for_head(project: &Project, conn: &rusqlite::Connection) -> Result
 pub fn check(project: &Project, opts: &CheckOptions) -> Result<CheckReport> {
     let filter = compile_filter(&opts.expr)?;
     let conn = project.open_db()?;
+    let fields: Vec<(&Field, Option<usize>)> =
+        filter.comparisons().into_iter().map(|c| (&c.field, Some(c.field_col))).collect();
+    check_keys(&conn, &opts.expr, &fields)?;
     let id = match &opts.run {
         Some(prefix) => runs::resolve(&conn, prefix)?,
         None => latest_run_for_head(project, &conn)?,

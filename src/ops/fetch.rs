@@ -167,7 +167,10 @@ impl Downloads<'_> {
             return Ok(());
         }
         let total_bytes: u64 = items.iter().filter_map(|n| n.size).sum();
-        reporter.start(&format!("fetching {} objects", items.len()), total_bytes);
+        reporter.start(
+            &format!("fetching {}", crate::text::counted(items.len(), "object")),
+            total_bytes,
+        );
         let got = AtomicU64::new(0);
         let got_bytes = AtomicU64::new(0);
         let absent = Mutex::new(Vec::new());

@@ -59,11 +59,15 @@ pub enum Error {
     RemoteConfig(#[from] remote_config::RemoteConfigError),
     /// Some transfers failed (after retries); once the remote itself failed, no new one
     /// started. Those that finished are kept, and a rerun continues.
-    #[error("{failed} failed transfers (of {total} to do); the first: {first}")]
+    #[error("{} (of {total} to do); the first: {first}", crate::text::counted(*.failed, "failed transfer"))]
     Transfers { failed: usize, total: usize, first: Box<Error> },
     /// A filter expression or sort key that does not parse; `details` draws a caret under it.
     #[error("invalid {what} at column {}: {}", .error.column, .error.message)]
     Filter { what: &'static str, text: String, error: tracking::filter::FilterError },
+    /// A filter, sort key or check names a metric or param that no recorded run has: a typo
+    /// would otherwise read as "no runs match", or pass a gate.
+    #[error(transparent)]
+    UnknownKey(Box<exp::UnknownKey>),
     #[error("no finished run on HEAD's commit {} or its recent ancestors", &commit[..commit.len().min(8)])]
     NoFinishedRun { commit: String },
     #[error("run {id} is still running")]
@@ -96,6 +100,7 @@ impl Error {
             Error::Pipeline(e) => e.is_input_error(),
             Error::LockFile(e) => matches!(e, crate::pipeline::lock::Error::Parse { .. }),
             Error::Filter { .. }
+            | Error::UnknownKey(_)
             | Error::NoFinishedRun { .. }
             | Error::RunStillRunning { .. }
             | Error::Sql { .. } => true,
@@ -141,6 +146,11 @@ impl Error {
                     .into(),
             ),
             Error::Filter { .. } => Some("sort keys read like: metrics.acc, -metrics.acc, start".into()),
+            Error::UnknownKey(e) => Some(format!(
+                "list every {what} key runs have: mlx sql \"SELECT DISTINCT key FROM {}\"",
+                if e.what == "param" { "params" } else { "latest_metrics" },
+                what = e.what
+            )),
             Error::NoFinishedRun { .. } => Some(
                 "record one with `mlx run -- CMD` on this commit, or name a run with --run RUN".into(),
             ),
@@ -180,14 +190,17 @@ impl Error {
     /// under the column where it goes wrong.
     pub fn details(&self) -> Vec<String> {
         match self {
-            Error::Filter { text, error, .. } => {
-                let shown: String =
-                    text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
-                vec![shown, format!("{}^", " ".repeat(error.column.saturating_sub(1)))]
-            }
+            Error::Filter { text, error, .. } => caret(text, error.column),
+            Error::UnknownKey(e) => e.column.map(|c| caret(&e.text, c)).unwrap_or_default(),
             _ => Vec::new(),
         }
     }
+}
+
+/// An expression and a caret under one of its columns (1-based).
+fn caret(text: &str, column: usize) -> Vec<String> {
+    let shown: String = text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
+    vec![shown, format!("{}^", " ".repeat(column.saturating_sub(1)))]
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

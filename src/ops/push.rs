@@ -162,7 +162,8 @@ fn push_to(
     }
     let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
     let total_bytes: u64 = to_send.iter().map(|(_, s)| s).sum();
-    reporter.start(&format!("pushing {} objects", to_send.len()), total_bytes);
+    reporter
+        .start(&format!("pushing {}", crate::text::counted(to_send.len(), "object")), total_bytes);
     let sent = AtomicU64::new(0);
     let sent_bytes = AtomicU64::new(0);
     let send = |(id, size): &(ObjectId, u64)| {

@@ -12,6 +12,39 @@ use fs_err as fs;
 use crate::fs_util;
 use crate::store::{Cache, ObjectId, Staged};
 
+/// Whether a folder remote at `path` (relative to the project root `root`, or absolute) lies in
+/// the project's work tree, the root included. `..` is resolved, and so are symlinks in the part
+/// of the path that exists. Such a remote is refused: its objects would show as untracked files
+/// in `git status`, could be committed with `git add -A`, and go with the work tree.
+pub fn inside_work_tree(root: &Path, path: &Path) -> bool {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut resolved = PathBuf::new();
+    for c in root.join(path).components() {
+        match c {
+            std::path::Component::ParentDir => {
+                resolved.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => resolved.push(other),
+        }
+    }
+    // The deepest part that exists, with its symlinks resolved, then the rest as written.
+    let mut existing = resolved.as_path();
+    let mut rest = Vec::new();
+    let canonical = loop {
+        if let Ok(c) = existing.canonicalize() {
+            break c;
+        }
+        let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+            break existing.to_path_buf();
+        };
+        rest.push(name);
+        existing = parent;
+    };
+    let full: PathBuf = rest.iter().rev().fold(canonical, |p, name| p.join(name));
+    full.starts_with(&root)
+}
+
 pub struct LocalDir {
     root: PathBuf,
 }
@@ -172,5 +205,29 @@ impl LocalDir {
     pub fn sync(&self) -> io::Result<()> {
         rustix::fs::syncfs(fs::File::open(&self.root)?.file())?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_in_the_work_tree_are_told_from_folders_outside() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        let root = base.join("repo");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::create_dir_all(base.join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink(base.join("elsewhere"), root.join("out-link")).unwrap();
+        std::os::unix::fs::symlink(root.join("sub"), base.join("in-link")).unwrap();
+        for inside in ["s3", "sub/store", ".", "./x/../y", ".mlx/remote"] {
+            assert!(inside_work_tree(&root, Path::new(inside)), "{inside}");
+        }
+        assert!(inside_work_tree(&root, &root.join("new/store")));
+        assert!(inside_work_tree(&root, &base.join("in-link/store")), "a symlink into the project");
+        for outside in ["../shared-cache", "../repo-store", "out-link/store", "/mnt/x"] {
+            assert!(!inside_work_tree(&root, Path::new(outside)), "{outside}");
+        }
     }
 }

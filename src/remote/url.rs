@@ -3,6 +3,10 @@
 //! a relative directory path stays relative (the caller resolves it against the project root).
 //!
 //! Every error message carries the URL already redacted, so it can be printed as it is.
+//!
+//! A near miss of a URL (`s3//bucket/x`, `s3:/bucket`, `s3:bucket`: a scheme, then anything but
+//! `://`) is refused with the URL it most likely meant, rather than read as a folder (which would
+//! have created `./s3/` inside the project).
 
 use std::ops::Range;
 use std::os::unix::ffi::OsStringExt;
@@ -79,10 +83,14 @@ pub enum UrlError {
     #[error("empty remote URL")]
     Empty,
     #[error(
-        "unsupported URL scheme `{scheme}` in {url}: use a directory path or a URL starting with \
-         file://, s3://, gs://, azure://, webdav://, webdavs://, http:// or https://"
+        "unsupported URL scheme `{scheme}` in {url}: {}use a directory path or a URL starting \
+         with file://, s3://, gs://, azure://, webdav://, webdavs://, http:// or https://",
+        .suggestion.as_ref().map(|s| format!("did you mean {s}? Or ")).unwrap_or_default()
     )]
-    UnsupportedScheme { scheme: String, url: String },
+    UnsupportedScheme { scheme: String, url: String, suggestion: Option<String> },
+    /// A scheme followed by something close to `://`.
+    #[error("invalid remote URL {url}: did you mean {suggestion}?")]
+    NearMiss { url: String, suggestion: String },
     #[error("missing {what} in {url}: expected {form}")]
     Missing { what: &'static str, form: &'static str, url: String },
     #[error("invalid remote URL {url}: {reason}")]
@@ -105,6 +113,9 @@ pub fn parse(url: &str) -> Result<Location, UrlError> {
     }
     if url.chars().any(char::is_control) {
         return Err(UrlError::invalid(url, "it contains a control character"));
+    }
+    if let Some(e) = near_miss(url) {
+        return Err(e);
     }
     let Some((scheme, rest)) = url.split_once("://").filter(|(s, _)| is_scheme(s)) else {
         return parse_path(url);
@@ -140,8 +151,45 @@ pub fn parse(url: &str) -> Result<Location, UrlError> {
                 Location::Http { endpoint, root, user, password }
             })
         }
-        _ => Err(UrlError::UnsupportedScheme { scheme: scheme.to_owned(), url: redact(url) }),
+        _ => {
+            // One edit from a known scheme: `s4://`, `webdab://`, `htps://`.
+            let suggestion = SCHEMES
+                .iter()
+                .find(|s| crate::text::edit_distance(&scheme.to_ascii_lowercase(), s) == 1)
+                .map(|s| redact(&format!("{s}://{rest}")));
+            Err(UrlError::UnsupportedScheme {
+                scheme: scheme.to_owned(),
+                url: redact(url),
+                suggestion,
+            })
+        }
     }
+}
+
+/// `s3//bucket/x`, `s3:/bucket/x`, `s3:bucket/x`, `S3:\\bucket`…: a known scheme, then a run of
+/// `:`, `/`, `\` and `;` that is not `://` but holds a `:`, a `;`, a `\` or two slashes. The
+/// error offers the URL with `://` (`file:///` for file URLs). A lone `/` (`s3/data`) is a
+/// folder path, and `s3:` with nothing after it is left to the usual message.
+fn near_miss(url: &str) -> Option<UrlError> {
+    let lower = url.to_ascii_lowercase();
+    // Longest first, so `https//` is not read as `http` + `s//`.
+    let mut schemes = SCHEMES.to_vec();
+    schemes.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let scheme = schemes.into_iter().find(|s| lower.starts_with(s))?;
+    let rest = url.get(scheme.len()..)?;
+    let sep_len = rest.find(|c| !matches!(c, ':' | '/' | '\\' | ';')).unwrap_or(rest.len());
+    let (sep, tail) = rest.split_at(sep_len);
+    let near = sep.contains([':', ';', '\\']) || sep.matches('/').count() >= 2;
+    if sep.starts_with("://") || !near || tail.is_empty() {
+        return None;
+    }
+    let suggestion =
+        if scheme == "file" { format!("file:///{tail}") } else { format!("{scheme}://{tail}") };
+    // Redact the password in both, the way `redact` would in the URL meant.
+    let redacted = redact(&suggestion);
+    let redacted_tail = &redacted[suggestion.len() - tail.len()..];
+    let shown = format!("{}{sep}{redacted_tail}", &url[..scheme.len()]);
+    Some(UrlError::NearMiss { url: shown, suggestion: redacted })
 }
 
 /// `url` with the password of its user info replaced by `***`: `webdav://bob:***@host/x`.
@@ -544,12 +592,59 @@ mod tests {
         assert!(msg("webdav://host:99999/x").contains("`99999` is not a valid port"));
         assert!(msg("webdav://host:abc/x").contains("`abc` is not a valid port"));
         assert!(msg("http://bad host/x").contains("not a valid host name"));
-        assert!(msg("s3:bucket/x").contains("expected `s3://` after the scheme"));
+        assert!(msg("s3:").contains("expected `s3://` after the scheme"));
         assert!(msg("~/remote").contains("`~` is not expanded"));
         assert!(msg("file://host/x").contains("three slashes"));
         assert!(msg("https://host/x?sig=1").contains("query strings"));
         assert!(msg(" /x").contains("whitespace"));
         assert!(msg("/x\n").contains("whitespace"));
+    }
+
+    #[test]
+    fn near_misses_are_refused_with_the_url_meant() {
+        let meant = |u: &str| match parse(u) {
+            Err(UrlError::NearMiss { suggestion, .. }) => suggestion,
+            other => panic!("{u}: {other:?}"),
+        };
+        for (typed, expected) in [
+            ("s3//bucket/x", "s3://bucket/x"),
+            ("s3:/bucket/x", "s3://bucket/x"),
+            ("s3:bucket/x", "s3://bucket/x"),
+            ("S3//bucket", "s3://bucket"),
+            ("s3;//bucket", "s3://bucket"),
+            ("s3:\\\\bucket", "s3://bucket"),
+            ("gs//b/p", "gs://b/p"),
+            ("azure:/c/p", "azure://c/p"),
+            ("webdav//host/x", "webdav://host/x"),
+            ("webdavs:host/x", "webdavs://host/x"),
+            ("http//host/x", "http://host/x"),
+            ("https//host/x", "https://host/x"),
+            ("https:/host/x", "https://host/x"),
+            ("file//srv/mlx", "file:///srv/mlx"),
+            ("file:/srv/mlx", "file:///srv/mlx"),
+        ] {
+            assert_eq!(meant(typed), expected, "{typed}");
+        }
+        assert_eq!(
+            parse("s3//bucket/x").unwrap_err().to_string(),
+            "invalid remote URL s3//bucket/x: did you mean s3://bucket/x?"
+        );
+        // The password is redacted in both forms.
+        let msg = parse("webdav//bob:hunter2@host/x").unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "invalid remote URL webdav//bob:***@host/x: did you mean webdav://bob:***@host/x?"
+        );
+        // Genuine folders stay folders.
+        for folder in ["s3/data", "../shared-cache", "/mnt/x", "./s3", "https_cache", "gs-data//x"]
+        {
+            assert_eq!(parse(folder).unwrap(), local(folder), "{folder}");
+        }
+        // One edit away from a scheme.
+        let msg = parse("s4://bucket/x").unwrap_err().to_string();
+        assert!(msg.contains("did you mean s3://bucket/x?"), "{msg}");
+        assert!(parse("webdab://h/x").unwrap_err().to_string().contains("webdav://h/x"));
+        assert!(!parse("ftp://h/x").unwrap_err().to_string().contains("did you mean"));
     }
 
     #[test]

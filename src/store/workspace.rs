@@ -105,14 +105,7 @@ fn classify(
 /// folders skipped. Sorted by path bytes.
 pub fn scan_dir(root: &Path, dir: &ProjectPath, cache: &Cache) -> Result<Vec<Found>, Error> {
     let base = root.join(dir.as_path());
-    let mut walker = ignore::WalkBuilder::new(&base);
-    walker
-        .standard_filters(false)
-        .hidden(false)
-        .parents(true)
-        .follow_links(false)
-        .add_custom_ignore_filename(IGNORE_FILE)
-        .filter_entry(|e| e.file_name() != ".git");
+    let walker = walker(&base);
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut dirs: Vec<RelPath> = Vec::new();
     let mut non_empty: HashSet<PathBuf> = HashSet::new();
@@ -158,6 +151,39 @@ pub fn scan_dir(root: &Path, dir: &ProjectPath, cache: &Cache) -> Result<Vec<Fou
     }
     found.sort_unstable_by(|a, b| a.rel().as_bytes().cmp(b.rel().as_bytes()));
     Ok(found)
+}
+
+/// The walk of a tracked directory: everything but `.git` folders and what `.mlxignore` files
+/// leave out, symlinks not followed.
+fn walker(base: &Path) -> ignore::WalkBuilder {
+    let mut walker = ignore::WalkBuilder::new(base);
+    walker
+        .standard_filters(false)
+        .hidden(false)
+        .parents(true)
+        .follow_links(false)
+        .add_custom_ignore_filename(IGNORE_FILE)
+        .filter_entry(|e| e.file_name() != ".git");
+    walker
+}
+
+/// How many files (and symlinks) tracking directory `dir` would take in, `.mlxignore` applied:
+/// the walk of [`scan_dir`] without reading any file's metadata.
+pub fn count_files(root: &Path, dir: &ProjectPath) -> Result<u64, Error> {
+    let base = root.join(dir.as_path());
+    let mut n = 0;
+    for entry in walker(&base).build() {
+        let entry = entry.map_err(|e| match e.into_io_error() {
+            Some(io) => Error::Io(io),
+            None => {
+                Error::Unsupported { path: base.clone(), what: "cannot read .mlxignore".into() }
+            }
+        })?;
+        if entry.depth() > 0 && !entry.file_type().is_some_and(|t| t.is_dir()) {
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// Hash one workspace file (project-relative `key`), using and feeding the stat cache.

@@ -275,6 +275,29 @@ fn attach_details(conn: &Connection, runs: &mut [RunRecord]) -> Result<(), Error
     Ok(())
 }
 
+/// The param and metric keys that recorded runs have, sorted, and how many runs there are.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct KnownKeys {
+    pub runs: u64,
+    pub params: Vec<String>,
+    pub metrics: Vec<String>,
+}
+
+/// Every param and metric key any run has (for telling a mistyped key from a missing value).
+pub fn known_keys(conn: &Connection) -> Result<KnownKeys, Error> {
+    let keys = |sql: &str| -> Result<Vec<String>, Error> {
+        let mut stmt = conn.prepare(sql)?;
+        let keys = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(keys)
+    };
+    let runs: i64 = conn.query_row("SELECT count(*) FROM runs", [], |r| r.get(0))?;
+    Ok(KnownKeys {
+        runs: u64::try_from(runs).unwrap_or(0),
+        params: keys("SELECT DISTINCT key FROM params ORDER BY key")?,
+        metrics: keys("SELECT DISTINCT key FROM latest_metrics ORDER BY key")?,
+    })
+}
+
 /// How many leading characters tell each of `ids` apart from every run in the database (at
 /// least `min`), so short ids in a table can be typed back as prefixes.
 pub fn unique_prefix_len(conn: &Connection, ids: &[&RunId], min: usize) -> Result<usize, Error> {
@@ -601,6 +624,15 @@ mod tests {
         assert_eq!(got[0].id, ids[1]);
         let json = serde_json::to_value(&all[0].metrics).unwrap();
         assert_eq!(json["acc"], "NaN");
+    }
+
+    #[test]
+    fn known_keys_lists_each_key_once() {
+        let (_d, conn, _ids) = seeded();
+        let known = known_keys(&conn).unwrap();
+        assert_eq!(known.runs, 3);
+        assert_eq!(known.params, ["lr", "seed"]);
+        assert_eq!(known.metrics, ["acc", "loss"]);
     }
 
     #[test]

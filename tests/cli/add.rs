@@ -485,3 +485,77 @@ fn add_refuses_a_stage_output_and_writes_nothing() {
     assert!(!p.exists("out.mlx"));
     assert!(!p.exists("out/a.txt.mlx"));
 }
+
+/// Runs `mlx ARGS` in the project with stdin, stdout and stderr on a pseudo-terminal (through
+/// Python's `pty` module), typing `answer` and Enter when the `[y/N]` question shows (if it
+/// does). Returns everything the terminal showed and the exit code.
+fn mlx_at_a_terminal(p: &TestProject, answer: &str, args: &[&str]) -> (String, i32) {
+    const DRIVER: &str = r#"
+import os, pty, select, subprocess, sys, time
+answer, cmd = sys.argv[1], sys.argv[2:]
+master, slave = pty.openpty()
+child = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+os.close(slave)
+out, sent, deadline = b"", False, time.time() + 120
+while time.time() < deadline:
+    ready, _, _ = select.select([master], [], [], 0.1)
+    if ready:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            chunk = b""
+        if not chunk:
+            break
+        out += chunk
+    if not sent and b"[y/N]" in out:
+        os.write(master, answer.encode() + b"\n")
+        sent = True
+    if not ready and child.poll() is not None:
+        break
+else:
+    child.kill()
+sys.stdout.buffer.write(out)
+sys.exit(child.wait())
+"#;
+    let mut cmd = p.command_in("python3", ".");
+    cmd.arg("-c").arg(DRIVER).arg(answer).arg(crate::support::mlx_bin()).args(args);
+    let out = cmd.output().expect("python3 runs");
+    let shown = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    (shown, out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn add_of_a_folder_of_more_than_10000_files_asks_at_a_terminal_only() {
+    let p = TestProject::initialized();
+    crate::support::many_files(&p, "big", 10_001, 8, 10);
+    p.write("small/a.txt", "a\n");
+    // No: nothing tracked, not even the other path; exit 1.
+    let (shown, code) = mlx_at_a_terminal(&p, "n", &["add", "small", "big"]);
+    assert!(
+        shown.contains("big holds 10,001 files (more than 10,000): track it? [y/N] "),
+        "{shown}"
+    );
+    assert!(shown.contains("nothing added"), "{shown}");
+    assert_eq!(code, 1, "{shown}");
+    assert!(!p.exists("big.mlx") && !p.exists("small.mlx"));
+    assert!(p.objects().is_empty(), "objects were stored");
+    // Yes: both tracked.
+    let (shown, code) = mlx_at_a_terminal(&p, "y", &["add", "small", "big"]);
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(p.pointer("big")["files"].as_integer(), Some(10_001));
+    assert!(p.exists("small.mlx"));
+    // Adding it again changes nothing and asks nothing.
+    let (shown, code) = mlx_at_a_terminal(&p, "n", &["add", "big"]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains("[y/N]"), "{shown}");
+    // --yes skips the question.
+    p.mlx(&["rm", "big"]).success();
+    let (shown, code) = mlx_at_a_terminal(&p, "n", &["add", "--yes", "big"]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains("[y/N]") && p.exists("big.mlx"), "{shown}");
+    // Without a terminal (scripts, CI), add proceeds as always.
+    p.mlx(&["rm", "big"]).success();
+    let a = p.mlx(&["add", "big"]).success();
+    assert!(!stderr(&a).contains("[y/N]"), "{}", stderr(&a));
+    assert!(p.exists("big.mlx"));
+}

@@ -158,7 +158,7 @@ fn checkout_with_a_missing_object_reports_it_and_exits_1() {
     p.remove("data");
     let a = p.mlx(&["checkout"]).code(1);
     let err = stderr(&a);
-    assert!(err.contains("warning: data: 1 objects are not in the cache"), "{err}");
+    assert!(err.contains("warning: data: 1 object is not in the cache"), "{err}");
     assert!(err.contains("hint: "), "{err}");
     // What could be restored was.
     assert_eq!(p.read("data/a.txt"), b"alpha\n");
@@ -173,7 +173,7 @@ fn checkout_with_a_missing_manifest_reports_it() {
     let p = project_with_data();
     std::fs::remove_file(p.object_path(&p.pointer_hash("data"))).unwrap();
     p.remove("data");
-    p.mlx(&["checkout"]).code(1).stderr(predicate::str::contains("1 objects are not in the cache"));
+    p.mlx(&["checkout"]).code(1).stderr(predicate::str::contains("1 object is not in the cache"));
     assert!(!p.exists("data"));
 }
 

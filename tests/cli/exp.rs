@@ -295,7 +295,7 @@ fn sort_and_limit() {
     let (p, _) = lab();
     assert_eq!(names(&p, &[]), ["it's", "delta", "gamma", "beta", "alpha"], "newest first");
     assert_eq!(names(&p, &["--sort", "-metrics.acc"]), ["beta", "alpha", "gamma", "it's", "delta"]);
-    assert_eq!(names(&p, &["--sort", "metrics.acc", "-n", "2"]), ["gamma", "alpha"]);
+    assert_eq!(names(&p, &["--sort", "metrics.acc", "--limit", "2"]), ["gamma", "alpha"]);
     assert_eq!(
         names(&p, &["--sort", "params.lr desc", "--limit", "3"]),
         ["beta", "alpha", "gamma"]
@@ -600,7 +600,7 @@ fn check_gates_on_the_latest_finished_run_of_head() {
 
     let good = cli_run(&p, "good", &[], r#""$MLX_BIN" log metric acc=0.87 loss=0.2"#);
     // A later failed run does not count.
-    cli_run(&p, "crashed", &[], r#""$MLX_BIN" log metric acc=0.1; exit 3"#);
+    cli_run(&p, "crashed", &[], r#""$MLX_BIN" log metric acc=0.1 f1=0.3; exit 3"#);
     let a = p.mlx(&["exp", "check", "metrics.acc > 0.9 and metrics.loss < 0.3"]).code(1);
     assert_eq!(stdout(&a), "");
     assert_eq!(
@@ -611,11 +611,19 @@ fn check_gates_on_the_latest_finished_run_of_head() {
              check failed for run {good} (good)\n"
         )
     );
+    // f1 is a metric some run has: this one lacking it is a value, not a typo.
     let a = p.mlx(&["exp", "check", "metrics.acc > 0.8 and metrics.f1 is null"]).success();
     assert!(stderr(&a).contains("ok    metrics.f1 = missing (needs is null)"), "{}", stderr(&a));
     assert!(stderr(&a).ends_with(&format!("check passed for run {good} (good)\n")));
+    // A key no run has never passes the gate, however the expression is written.
+    for expr in
+        ["metrics.f2 is null", "not metrics.f2 > 0.5", "metrics.acc > 0.8 or params.x = 'y'"]
+    {
+        let a = p.mlx(&["exp", "check", expr]).code(2);
+        assert!(stderr(&a).starts_with("error: no recorded run has "), "{expr}: {}", stderr(&a));
+    }
 
-    let out = p.mlx(&["exp", "check", "metrics.acc >= 0.9 or params.x = 'y'", "--json"]).code(1);
+    let out = p.mlx(&["exp", "check", "metrics.acc >= 0.9 or metrics.f1 > 0.5", "--json"]).code(1);
     let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(json["run"], good.as_str());
     assert_eq!(json["passed"], false);
@@ -623,7 +631,7 @@ fn check_gates_on_the_latest_finished_run_of_head() {
         json["comparisons"],
         serde_json::json!([
             {"field": "metrics.acc", "expected": ">= 0.9", "actual": 0.87, "passed": false},
-            {"field": "params.x", "expected": "= 'y'", "actual": null, "passed": false},
+            {"field": "metrics.f1", "expected": "> 0.5", "actual": null, "passed": false},
         ])
     );
     // --run picks any run, finished or not.
@@ -739,4 +747,50 @@ print(json.dumps({"name": run[1], "status": run[2], "commit": len(run[3]), "para
             "history": [[1, 0.5], [2, 0.75]],
         })
     );
+}
+
+#[test]
+fn a_key_no_run_has_is_named_with_the_closest_keys_instead_of_no_runs_match() {
+    let p = TestProject::initialized();
+    let id = seed(
+        &p,
+        &Seed {
+            name: "a",
+            params: &[("lr", "0.1"), ("params.yaml:train.lr", "0.2"), ("seed", "1")],
+            metrics: &[("acc", 0.9)],
+            ..Seed::default()
+        },
+    );
+    let a = p.mlx(&["exp", "list", "--filter", "params.train.lr > 0.1"]).code(2);
+    insta::assert_snapshot!(stderr(&a), @r#"
+    error: no recorded run has params.train.lr; did you mean params.`params.yaml:train.lr` or params.lr?
+      params.train.lr > 0.1
+      ^
+    hint: list every param key runs have: mlx sql "SELECT DISTINCT key FROM params"
+    "#);
+    assert_eq!(stdout(&a), "");
+    // In --sort, and in exp check (which must not pass: exit 2, not 0 or 1).
+    let a = p.mlx(&["exp", "list", "--sort", "-metrics.accuracy"]).code(2);
+    assert!(
+        stderr(&a).starts_with(
+            "error: no recorded run has metrics.accuracy; did you mean metrics.acc?\n"
+        ),
+        "{}",
+        stderr(&a)
+    );
+    let a = p
+        .mlx(&["exp", "check", "metrics.acc > 0.5 and metrics.loss is null", "--run", &id])
+        .code(2);
+    assert!(
+        stderr(&a).starts_with("error: no recorded run has metrics.loss; runs have metrics.acc\n"),
+        "{}",
+        stderr(&a)
+    );
+    // The other kind: a metric named like a param.
+    let a = p.mlx(&["exp", "list", "--filter", "metrics.seed = 1"]).code(2);
+    assert!(stderr(&a).contains("did you mean params.seed?"), "{}", stderr(&a));
+    // Known keys and tags still filter as before.
+    let a = p.mlx(&["exp", "list", "--filter", "params.lr > 5"]).success();
+    assert_eq!(stderr(&a), "no runs match\n");
+    p.mlx(&["exp", "list", "--filter", "tags.reviewed = 'yes'"]).success();
 }

@@ -511,7 +511,7 @@ fn checkout_rev_with_objects_missing_from_the_cache_lists_them_and_exits_1() {
     drop_object(p, &b);
     let a = p.mlx(&["checkout", "--rev", "v1"]).code(1);
     let err = stderr(&a);
-    assert!(err.contains("warning: data: 1 objects are not in the cache"), "{err}");
+    assert!(err.contains("warning: data: 1 object is not in the cache"), "{err}");
     // What could be restored was.
     assert_eq!(p.read_string("data/a.txt"), A_V1);
     assert!(!p.exists("data/b.txt"));
@@ -543,7 +543,7 @@ fn checkout_rev_after_gc_removed_the_old_manifest_exits_1() {
     assert!(!p.has_object(&v1_data));
     let before = tree(&p.path("data"));
     let a = p.mlx(&["checkout", "--rev", "v1"]).code(1);
-    assert!(stderr(&a).contains("data: 1 objects are not in the cache"), "{}", stderr(&a));
+    assert!(stderr(&a).contains("data: 1 object is not in the cache"), "{}", stderr(&a));
     let v = serde_json::from_slice::<serde_json::Value>(
         &p.mlx(&["checkout", "--rev", "v1", "--json"]).code(1).get_output().stdout,
     )

@@ -147,7 +147,7 @@ fn hardlink_in_place_edit_is_found_and_quarantined_by_cache_verify() {
     p.mlx(&["cache", "verify"]).success();
     // checkout cannot restore it (the object is gone) and leaves the edit alone.
     let a = p.mlx(&["checkout", "--force"]).code(1);
-    assert!(stderr(&a).contains("1 objects are not in the cache"), "{}", stderr(&a));
+    assert!(stderr(&a).contains("1 object is not in the cache"), "{}", stderr(&a));
     assert_eq!(p.read("data/a.txt"), b"tampered\n");
 }
 
@@ -162,8 +162,8 @@ fn hardlink_in_place_edit_is_never_placed_by_checkout() {
     p.remove("data/a.txt");
     let a = p.mlx(&["checkout"]).code(1);
     let err = stderr(&a);
-    assert!(err.contains("1 objects are not in the cache"), "{err}");
-    assert!(err.contains("1 of them were corrupt"), "{err}");
+    assert!(err.contains("1 object is not in the cache"), "{err}");
+    assert!(err.contains("1 of them was corrupt: moved to the cache's quarantine"), "{err}");
     let out = p.mlx(&["checkout", "--json"]).code(1).get_output().stdout.clone();
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(json["paths"][0]["missing_objects"][0], hash.as_str());

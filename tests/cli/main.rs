@@ -24,6 +24,7 @@ mod metrics;
 mod pipeline_run;
 mod pipeline_spec;
 mod pointers;
+mod quiet;
 mod redaction;
 mod reference;
 mod reliability;

@@ -1163,6 +1163,12 @@ fn input_errors_exit_2_with_a_clear_message_and_run_nothing() {
             &["run", "--name", "x"],
             &["--name, --tag and --param go with a command"],
         ),
+        // Flags that would have no effect are refused rather than ignored.
+        ("--single without stages", two_stages, &["run", "--single"], &["<STAGE>"]),
+        ("--downstream without stages", two_stages, &["run", "--downstream"], &["<STAGE>"]),
+        ("--dry-run with --jobs", two_stages, &["run", "-n", "-j", "2"], &["'--jobs <N>'"]),
+        ("--dry-run with --keep-going", two_stages, &["run", "-n", "-k"], &["'--keep-going'"]),
+        ("--jobs 0", two_stages, &["run", "--jobs", "0"], &["0"]),
     ];
     for (what, toml_text, args, expected) in cases {
         let p = project(toml_text, Some("[train]\nlr = 0.5\n"));

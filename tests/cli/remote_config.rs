@@ -254,8 +254,82 @@ fn bad_urls_and_names_are_refused() {
         .stderr(predicate::str::contains("invalid remote name `a/b`"));
     p.mlx(&["remote", "add", "x", "s3:bucket"])
         .code(2)
+        .stderr(predicate::str::contains("did you mean s3://bucket?"));
+    p.mlx(&["remote", "add", "x", "s3:"])
+        .code(2)
         .stderr(predicate::str::contains("expected `s3://` after the scheme"));
     assert_eq!(p.read_string("mlx.toml"), before);
+}
+
+#[test]
+fn a_url_missing_its_colon_is_refused_with_the_url_meant_not_made_a_folder() {
+    let p = TestProject::initialized();
+    let before = p.read_string("mlx.toml");
+    let a = p.mlx(&["remote", "add", "storage", "s3//bucket/x", "--default"]).code(2);
+    insta::assert_snapshot!(p.transcript(&a), @r"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: invalid remote URL s3//bucket/x: did you mean s3://bucket/x?
+    ");
+    for (typed, meant) in [
+        ("s3:/bucket/x", "s3://bucket/x"),
+        ("gs//bucket", "gs://bucket"),
+        ("azure:container/p", "azure://container/p"),
+        ("webdav//host/dav", "webdav://host/dav"),
+        ("webdavs:/host/dav", "webdavs://host/dav"),
+        ("http//host/x", "http://host/x"),
+        ("https:host/x", "https://host/x"),
+        ("file//srv/mlx", "file:///srv/mlx"),
+    ] {
+        let a = p.mlx(&["remote", "add", "storage", typed]).code(2);
+        assert!(stderr(&a).contains(&format!("did you mean {meant}?")), "{typed}: {}", stderr(&a));
+        // The same through modify.
+        let a = p.mlx(&["remote", "modify", "storage", "url", typed]).code(2);
+        assert!(stderr(&a).contains(&format!("did you mean {meant}?")), "{typed}: {}", stderr(&a));
+    }
+    assert_eq!(p.read_string("mlx.toml"), before);
+    // Nothing was created, and a push has no remote to create it in.
+    assert!(!p.exists("s3") && !p.exists("gs") && !p.exists("http"));
+    // Genuine folders outside the project stay accepted, relative or absolute.
+    p.mlx(&["remote", "add", "shared", "../shared-cache"]).success();
+    p.mlx(&["remote", "add", "nas", "/mnt/x"]).success();
+}
+
+#[test]
+fn a_folder_remote_inside_the_work_tree_is_refused() {
+    let p = TestProject::initialized();
+    let before = p.read_string("mlx.toml");
+    p.mkdir("src");
+    let inside = p.path("store").to_str().unwrap().to_owned();
+    let cases: [(&str, &[&str]); 6] = [
+        (".", &["remote", "add", "x", "store"]),
+        (".", &["remote", "add", "x", "./cache/../store"]),
+        (".", &["remote", "add", "x", "."]),
+        (".", &["remote", "add", "x", &inside]),
+        ("src", &["remote", "add", "x", "../store"]),
+        (".", &["remote", "add", "x", "sub/../../repo/store"]),
+    ];
+    for (dir, args) in cases {
+        let a = p.mlx_in(p.path(dir), args).code(2);
+        let err = stderr(&a);
+        assert!(err.contains("is inside the project's work tree"), "{args:?}: {err}");
+        assert!(err.contains("hint: use a folder outside the project"), "{args:?}: {err}");
+    }
+    assert_eq!(p.read_string("mlx.toml"), before);
+    // modify refuses it too, and the remote keeps its url.
+    p.mlx(&["remote", "add", "x", "../outside"]).success();
+    p.mlx(&["remote", "modify", "x", "url", "data/store"]).code(2);
+    assert!(p.read_string("mlx.toml").contains("url = \"../outside\""));
+    // One written by hand (or cloned) is a doctor warning.
+    std::fs::write(p.path("mlx.toml"), "[remotes.local]\nurl = \"store\"\n").unwrap();
+    let json = p.json(&["doctor", "--no-remotes"]);
+    let warned = json["checks"].as_array().unwrap().iter().any(|c| {
+        c["name"] == "local"
+            && c["status"] == "warn"
+            && c["detail"].as_str().unwrap().contains("inside the project's work tree")
+    });
+    assert!(warned, "{json:#}");
 }
 
 #[test]
@@ -464,19 +538,19 @@ fn a_relative_folder_typed_in_a_subfolder_is_stored_from_the_root() {
     p.mkdir("src/train");
     let a = p.mlx_in("src/train", &["remote", "add", "up", "../../../shared"]).success();
     assert_eq!(stderr(&a), "added remote 'up' (../shared)\n");
-    p.mlx_in("src", &["remote", "add", "inside", "./cache"]).success();
+    p.mlx_in("src", &["remote", "add", "beside", "../../cache"]).success();
     p.mlx_in("src", &["remote", "modify", "up", "url", "../../other"]).success();
     p.mlx_in("src", &["remote", "add", "abs", "/srv/mlx"]).success();
     p.mlx_in("src", &["remote", "add", "s3", "s3://b/p"]).success();
     let config: toml::Table = p.read_string("mlx.toml").parse().unwrap();
     let url = |name: &str| config["remotes"][name]["url"].as_str().unwrap().to_owned();
     assert_eq!(url("up"), "../other");
-    assert_eq!(url("inside"), "src/cache");
+    assert_eq!(url("beside"), "../cache");
     assert_eq!(url("abs"), "/srv/mlx");
     assert_eq!(url("s3"), "s3://b/p");
     // At the root the path is kept as typed.
-    p.mlx(&["remote", "add", "root", "./x/../y"]).success();
-    assert!(p.read_string("mlx.toml").contains("url = \"./x/../y\""));
+    p.mlx(&["remote", "add", "root", "./x/../../y"]).success();
+    assert!(p.read_string("mlx.toml").contains("url = \"./x/../../y\""));
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::os::unix::fs::MetadataExt;
 
 use predicates::prelude::*;
 
-use crate::support::{TestProject, hash_hex, inode, stdout};
+use crate::support::{TestProject, hash_hex, inode, stderr, stdout};
 
 #[test]
 fn rm_drops_pointer_and_gitignore_line_and_keeps_data() {
@@ -35,6 +35,7 @@ fn rm_deletes_a_gitignore_left_empty() {
     p.write("sub/f.bin", "f");
     p.mlx(&["add", "sub/f.bin"]).success();
     assert_eq!(p.read_string("sub/.gitignore"), "/f.bin\n");
+    p.git(&["add", "sub"]);
     let json = p.json(&["rm", "sub/f.bin.mlx"]);
     assert_eq!(json["removed"], serde_json::json!(["sub/f.bin"]));
     assert_eq!(json["git_paths"], serde_json::json!(["sub/f.bin.mlx", "sub/.gitignore"]));
@@ -93,4 +94,56 @@ fn rm_of_an_untracked_path_is_refused() {
     // Arguments are checked before anything changes.
     assert!(p.exists("tracked.bin.mlx"));
     p.mlx(&["rm", "../elsewhere"]).code(2).stderr(predicate::str::contains("outside the project"));
+}
+
+/// The `git add …` of the hint `mlx rm` printed, run for real; `None` when there was no hint.
+fn run_the_hint(p: &TestProject, err: &str) -> Option<std::process::Output> {
+    let line = err.lines().find(|l| l.starts_with("hint: "))?;
+    let args = line.split_once("git add ").expect("the hint names git add").1;
+    let mut argv = vec!["add"];
+    argv.extend(args.split(' '));
+    Some(p.git_output(&argv))
+}
+
+#[test]
+fn rm_hints_a_git_add_that_works_whatever_git_knows_of_the_pointer() {
+    // Never added to git: nothing to record, so no hint (git add of the deleted files fails).
+    let p = TestProject::initialized();
+    p.write("sub/never.bin", "n");
+    p.mlx(&["add", "sub/never.bin"]).success();
+    let a = p.mlx(&["rm", "sub/never.bin"]).success();
+    let err = stderr(&a);
+    assert!(!err.contains("git add"), "{err}");
+    assert!(!p.exists("sub/never.bin.mlx") && !p.exists("sub/.gitignore"));
+    // Never added, but the .gitignore stays (another entry): it alone is to record.
+    p.write("sub/a.bin", "a");
+    p.write("sub/b.bin", "b");
+    p.mlx(&["add", "sub/a.bin", "sub/b.bin"]).success();
+    let a = p.mlx(&["rm", "sub/a.bin"]).success();
+    let err = stderr(&a);
+    assert!(err.contains("hint: record the change with git: git add sub/.gitignore\n"), "{err}");
+    let out = run_the_hint(&p, &err).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Staged, not committed: the deletion is recorded in the index.
+    let p = TestProject::initialized();
+    p.write("staged.bin", "s");
+    p.mlx(&["add", "staged.bin"]).success();
+    p.git(&["add", "staged.bin.mlx", ".gitignore"]);
+    let err = stderr(&p.mlx(&["rm", "staged.bin"]).success());
+    assert!(err.contains("git add staged.bin.mlx .gitignore"), "{err}");
+    let out = run_the_hint(&p, &err).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!p.git(&["ls-files"]).contains("staged.bin.mlx"));
+
+    // Committed.
+    let p = TestProject::initialized();
+    p.write("kept.bin", "k");
+    p.mlx(&["add", "kept.bin"]).success();
+    p.commit_all("kept");
+    let err = stderr(&p.mlx(&["rm", "kept.bin"]).success());
+    let out = run_the_hint(&p, &err).expect("a hint");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let st = p.git(&["status", "--porcelain"]);
+    assert!(st.contains("D  kept.bin.mlx"), "{st}");
 }

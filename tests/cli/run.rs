@@ -841,3 +841,38 @@ fn run_without_a_command_or_with_bad_key_values_is_a_usage_error() {
     assert!(runs(&p).is_empty(), "a refused run was recorded");
     assert!(!p.exists("novalue"));
 }
+
+#[test]
+fn run_json_with_a_command_is_refused_and_runs_nothing() {
+    let p = TestProject::initialized();
+    for args in [
+        &["run", "--json", "--", "touch", "ran"][..],
+        // An explicit `--jobs 1` is a pipeline option too, not silently accepted.
+        &["run", "--jobs", "1", "--", "touch", "ran"],
+    ] {
+        let a = p.mlx(args).code(2);
+        let err = stderr(&a);
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(
+            err.contains("do not go with `-- CMD`") || err.contains("does not go with `-- CMD`"),
+            "{err}"
+        );
+        assert!(!p.exists("ran"), "{args:?} ran the command");
+    }
+    assert!(runs(&p).is_empty());
+}
+
+#[test]
+fn options_that_would_be_ignored_elsewhere_are_refused() {
+    let p = TestProject::initialized();
+    for (args, expected) in [
+        (&["doctor", "--no-remotes", "--timeout", "3"][..], "'--no-remotes' cannot be used with"),
+        (&["dag", "--format", "dot", "--json"], "cannot be used with '--json'"),
+    ] {
+        let a = p.mlx(args).code(2);
+        assert!(stderr(&a).contains(expected), "{args:?}: {}", stderr(&a));
+    }
+    // Their defaults do not conflict.
+    p.mlx(&["dag", "--json"]).success();
+    p.mlx(&["doctor", "--no-remotes"]).success();
+}

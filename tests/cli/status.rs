@@ -121,9 +121,7 @@ fn objects_missing_from_the_cache_are_reported_and_fail_check() {
     p.set_mode(&obj, 0o644);
     std::fs::remove_file(&obj).unwrap();
     let a = p.mlx(&["status", "--check"]).code(1);
-    assert!(
-        stdout(&a).contains("unchanged  data") && stdout(&a).contains("1 objects not in cache")
-    );
+    assert!(stdout(&a).contains("unchanged  data") && stdout(&a).contains("1 object not in cache"));
     let json = p.json(&["status"]);
     assert_eq!(json["paths"][0]["state"], "unchanged");
     assert_eq!(json["paths"][0]["missing_objects"], 1);
@@ -339,4 +337,16 @@ fn a_hardlinked_file_edited_in_place_reports_the_damaged_object_issue_12() {
     // The hint's first step works: verify sets the damaged objects aside.
     p.mlx(&["cache", "verify"]).code(1);
     assert!(!p.has_object(&a_hash) && !p.has_object(&m_hash));
+}
+
+#[test]
+fn counts_of_one_are_singular() {
+    let p = project_with_data();
+    p.write("mlx.toml", "[stages.copy]\ncmd = \"cp model.bin out.bin\"\ndeps = [\"model.bin\"]\nouts = [\"out.bin\"]\n");
+    p.write("data/a.txt", "changed\n");
+    let a = p.mlx(&["status"]).success();
+    assert!(stdout(&a).contains("modified  data  1 change\n"), "{}", stdout(&a));
+    let err = stderr(&a);
+    assert!(err.contains("1 stage would run\n"), "{err}");
+    assert!(!err.contains("1 stages") && !err.contains("1 changes"), "{err}");
 }

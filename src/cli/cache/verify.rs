@@ -5,7 +5,7 @@ use mlx::ops::cache_verify;
 
 use super::super::context::Context;
 use super::super::exit::ExitStatus;
-use super::super::output::FormatArgs;
+use super::super::output::{FormatArgs, counted};
 
 /// Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)
 #[derive(clap::Args)]
@@ -28,8 +28,8 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
             out.line(&format!("corrupt  {}  moved to {}", c.hash, c.quarantined))?;
         }
         out.status(&format!(
-            "checked {} objects ({}): {} corrupt",
-            report.checked_objects,
+            "checked {} ({}): {} corrupt",
+            counted(report.checked_objects, "object"),
             human_size(report.checked_bytes),
             report.corrupt.len()
         ));

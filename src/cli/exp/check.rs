@@ -40,7 +40,8 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
             let actual =
                 c.actual.as_ref().map_or_else(|| "missing".to_owned(), ToString::to_string);
             let verdict = if c.passed { "ok  " } else { "FAIL" };
-            out.status(&format!("{verdict}  {} = {actual} (needs {})", c.field, c.expected));
+            let line = format!("{verdict}  {} = {actual} (needs {})", c.field, c.expected);
+            if c.passed { out.status(&line) } else { out.problem(&line) }
         }
         let verdict = if report.passed { "passed" } else { "failed" };
         out.status(&format!("check {verdict} for run {}{name}", report.run));

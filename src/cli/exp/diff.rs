@@ -5,7 +5,7 @@ use mlx::tracking::query::MetricValue;
 
 use super::super::context::Context;
 use super::super::exit::ExitStatus;
-use super::super::output::FormatArgs;
+use super::super::output::{FormatArgs, counted, noun_for};
 use super::{NONE, human_duration, short_commit, short_time};
 
 /// Compare two runs: git state, params, latest metrics and tags side by side
@@ -74,6 +74,10 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
     let b = report.b.id.as_str();
     let changed = marked.iter().filter(|c| **c).count();
     out.table_marked(&["", "", a, b, ""], &rows, &marked)?;
-    out.status(&format!("{changed} of {} values differ", marked.len()));
+    out.status(&format!(
+        "{changed} of {} {}",
+        counted(marked.len(), "value"),
+        noun_for(changed, "differs", "differ")
+    ));
     Ok(ExitStatus::Success)
 }

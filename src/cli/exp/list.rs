@@ -5,7 +5,7 @@ use mlx::tracking::query::MetricValue;
 
 use super::super::context::Context;
 use super::super::exit::ExitStatus;
-use super::super::output::FormatArgs;
+use super::super::output::{FormatArgs, counted};
 use super::{NONE, human_duration, short_commit, short_time};
 
 /// List runs with their params and latest metrics, newest first
@@ -27,18 +27,18 @@ Examples:
   mlx exp list --commit HEAD~3 --csv > runs.csv")]
 pub struct ListArgs {
     /// Only runs matching this expression
-    #[arg(short, long, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR")]
     filter: Option<String>,
     /// Order by this field: metrics.acc (ascending), -metrics.acc or 'metrics.acc desc'
     /// (descending) [default: newest first]
-    #[arg(short, long, value_name = "KEY", allow_hyphen_values = true)]
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     sort: Option<String>,
     /// Only runs recorded on this commit (anything git accepts: HEAD, main~3, a tag);
     /// repeatable
     #[arg(long = "commit", value_name = "REV")]
     commits: Vec<String>,
     /// At most N runs
-    #[arg(short = 'n', long, value_name = "N")]
+    #[arg(long, value_name = "N")]
     limit: Option<usize>,
     /// Show every params and metrics column, not only those that differ between runs
     #[arg(long)]
@@ -112,12 +112,11 @@ pub fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<ExitStatus> {
         .collect();
     out.table(&headers, &rows)?;
     let n = report.runs.len();
-    let mut summary = format!("{n} run{}", if n == 1 { "" } else { "s" });
+    let mut summary = counted(n, "run");
     if cols.hidden > 0 {
         summary.push_str(&format!(
-            "; {} column{} with the same value in every run not shown (--all-columns shows them)",
-            cols.hidden,
-            if cols.hidden == 1 { "" } else { "s" }
+            "; {} with the same value in every run not shown (--all-columns shows them)",
+            counted(cols.hidden, "column")
         ));
     }
     out.status(&summary);

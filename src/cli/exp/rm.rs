@@ -4,7 +4,7 @@ use mlx::ops::exp::{self, RmOptions};
 
 use super::super::context::Context;
 use super::super::exit::ExitStatus;
-use super::super::output::FormatArgs;
+use super::super::output::{FormatArgs, counted};
 
 /// Delete runs with their params, metrics, tags and artifact references
 ///
@@ -34,11 +34,11 @@ pub fn run(ctx: &Context, args: &RmArgs) -> anyhow::Result<ExitStatus> {
     }
     for r in &report.deleted {
         match &r.name {
-            Some(name) => out.line(&format!("deleted  {}  {name}", r.id))?,
-            None => out.line(&format!("deleted  {}", r.id))?,
+            Some(name) => out.done_line(&format!("deleted  {}  {name}", r.id))?,
+            None => out.done_line(&format!("deleted  {}", r.id))?,
         }
     }
     let n = report.deleted.len();
-    out.status(&format!("deleted {n} run{}", if n == 1 { "" } else { "s" }));
+    out.status(&format!("deleted {}", counted(n, "run")));
     Ok(ExitStatus::Success)
 }

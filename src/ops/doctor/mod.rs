@@ -20,6 +20,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::store::link::LinkType;
+/// `1 object`, `2 objects`, for the sections.
+use crate::text::counted_as as count;
 
 mod cache;
 mod config;
@@ -253,9 +255,4 @@ pub fn run(opts: &DoctorOptions) -> DoctorReport {
 /// A path for messages: relative to the root when inside it.
 fn shown(root: &Path, path: &Path) -> String {
     path.strip_prefix(root).map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
-}
-
-/// `1 object`, `2 objects`.
-fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

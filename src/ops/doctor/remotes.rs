@@ -74,6 +74,22 @@ pub(super) fn check(r: &mut DoctorReport, root: &Path, config: &Config, opts: &D
             facts.push((f, Some(check)));
             continue;
         }
+        if let Some(Ok(Location::Local { path })) = &location
+            && crate::remote::local::inside_work_tree(root, path)
+        {
+            // `mlx remote add` refuses these; a hand-edited or cloned mlx.toml may still hold one.
+            r.push_hinted(
+                "remotes",
+                name,
+                Status::Warn,
+                format!(
+                    "{}: the folder is inside the project's work tree (its objects show in git \
+                     status and could be committed)",
+                    f.url.as_deref().unwrap_or_default()
+                ),
+                format!("move it outside the project: mlx remote modify {name} url ../FOLDER"),
+            );
+        }
         if opts.check_remotes {
             let (tx, root, name, cfg) = (tx.clone(), root.to_path_buf(), name.clone(), cfg.clone());
             pending.insert(name.clone());

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::config_file::ConfigFile;
-use super::{LOCAL_PATH, RemoteConfigError, Scope, check_name, from_root, local_default_overrides};
+use super::{
+    LOCAL_PATH, RemoteConfigError, Scope, check_name, check_outside_project, from_root,
+    local_default_overrides,
+};
 use crate::ops::Result;
 use crate::progress::Reporter;
 use crate::project::Project;
@@ -47,6 +50,7 @@ pub fn add(project: &Project, opts: &AddOptions, reporter: &dyn Reporter) -> Res
         Err(RemoteConfigError::PasswordInProjectFile { url: url::redact(&opts.url) })?;
     }
     let new_url = from_root(project, &opts.cwd, &opts.url);
+    check_outside_project(project, &new_url)?;
     let _lock = project.lock(reporter)?;
     let mut target = ConfigFile::load(project, scope)?;
     let other = ConfigFile::load(project, scope.other())?;

@@ -88,6 +88,11 @@ pub enum RemoteConfigError {
     DefaultMissing { name: String, known: Vec<String>, suggestion: Option<String> },
     #[error("`{key}` in {file} is not a table")]
     NotATable { file: String, key: String },
+    #[error(
+        "the folder {url} is inside the project's work tree: its objects would show in \
+         `git status`, could be committed, and would go with the work tree"
+    )]
+    InsideProject { url: String },
 }
 
 const LOCAL_PATH: &str = ".mlx/config.local.toml";
@@ -125,6 +130,10 @@ impl RemoteConfigError {
             RemoteConfigError::UrlRequired { name } => {
                 Some(format!("delete the remote instead: mlx remote remove {name}"))
             }
+            RemoteConfigError::InsideProject { .. } => Some(
+                "use a folder outside the project, e.g. ../shared-mlx-store (or an absolute path)"
+                    .into(),
+            ),
             RemoteConfigError::NoUrl { name } => {
                 Some(format!("set one: mlx remote modify {name} url URL"))
             }
@@ -287,6 +296,20 @@ pub fn check_name(name: &str) -> std::result::Result<(), RemoteConfigError> {
     let ok = !name.is_empty()
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
     if ok { Ok(()) } else { Err(RemoteConfigError::InvalidName { name: name.to_owned() }) }
+}
+
+/// Refuse a folder remote inside the project's work tree (`raw` as stored: relative paths start
+/// at the root).
+fn check_outside_project(
+    project: &Project,
+    raw: &str,
+) -> std::result::Result<(), RemoteConfigError> {
+    if let Ok(Location::Local { path }) = url::parse(raw)
+        && crate::remote::local::inside_work_tree(project.root(), &path)
+    {
+        return Err(RemoteConfigError::InsideProject { url: url::redact(raw) });
+    }
+    Ok(())
 }
 
 /// A relative folder URL typed in a subfolder, rewritten to start at the project root (where

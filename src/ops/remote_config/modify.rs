@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::config_file::ConfigFile;
 use super::toml_layout::set_value;
-use super::{HIDDEN, KEYS, RemoteConfigError, Scope, from_root, unknown_in};
+use super::{HIDDEN, KEYS, RemoteConfigError, Scope, check_outside_project, from_root, unknown_in};
 use crate::config::SECRET_KEYS;
 use crate::ops::Result;
 use crate::progress::Reporter;
@@ -65,6 +65,9 @@ pub fn modify(
         (v, _) => v.clone(),
     };
     let value = text.as_deref().map(|v| typed_value(key, v, scope)).transpose()?;
+    if let (Some(url), "url") = (&text, key) {
+        check_outside_project(project, url)?;
+    }
     let _lock = project.lock(reporter)?;
     let mut target = ConfigFile::load(project, scope)?;
     let other = ConfigFile::load(project, scope.other())?;
