@@ -74,6 +74,19 @@ impl Remote {
             crate::secrets::remember_login(user, password);
         }
         let jobs = cfg.jobs.filter(|j| *j > 0).unwrap_or(DEFAULT_JOBS);
+        // A folder remote inside the work tree (a committed `url = ".git/hooks"`, say) would have
+        // push and gc write and delete among the project's own files.
+        if let Location::Local { path } = &location
+            && super::local::inside_work_tree(root, path)
+        {
+            return Err(Error::Config {
+                remote: name.to_owned(),
+                message: format!(
+                    "{shown} is a folder inside this project's work tree; a folder remote must be \
+                     outside it"
+                ),
+            });
+        }
         let backend = match &location {
             Location::Local { path } => Backend::Local(LocalDir::new(root.join(path))),
             _ => {

@@ -513,3 +513,28 @@ fn names_with_nul_or_line_breaks_are_refused() {
     assert!(stderr(&r).contains("line break"), "{}", stderr(&r));
     assert!(!p.exists(".gitignore") || !p.read_string(".gitignore").contains("line"));
 }
+
+#[test]
+fn a_committed_folder_remote_inside_the_tree_is_never_written() {
+    for url in [".git/hooks", ".", "data/../.mlx"] {
+        let a = Attacker::new();
+        let toml = a.p.read_string("mlx.toml");
+        let store = a.store.display().to_string();
+        assert!(toml.contains(&store), "{toml}");
+        a.p.write("mlx.toml", toml.replace(&store, url));
+        let v = a.publish();
+        // The victim tracks data of their own, and pushes.
+        std::fs::create_dir_all(v.path("mine")).unwrap();
+        std::fs::write(v.path("mine/a.txt"), "a\n").unwrap();
+        a.mlx(&v, &["add", "-q", "mine"]).success();
+        for args in [&["push"][..], &["gc", "--remote", "storage", "--workspace"], &["fetch"]] {
+            let r = a.mlx(&v, args).code(2);
+            assert!(
+                stderr(&r).contains("is a folder inside this project's work tree"),
+                "{url} {args:?}: {}",
+                stderr(&r)
+            );
+        }
+        v.assert_untouched(a.p.temp_dir());
+    }
+}
