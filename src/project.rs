@@ -52,6 +52,8 @@ impl Project {
         let config = shared.merged_with(local);
         let cache_dir = cache_dir(&root, &config);
         let linker = Linker::new(config.cache.link_types.as_deref().unwrap_or(&[]));
+        // Temp files for the work tree go to `.mlx/tmp/PID/`, out of the user's way.
+        crate::fs_util::stage_in(&root.join(MLX_DIR));
         Ok(Project { cache: Cache::new(cache_dir), linker, config, root })
     }
 
@@ -90,7 +92,15 @@ impl Project {
         let lock = lock::acquire(&self.mlx_dir().join(LOCK_FILE), timeout, reporter)?;
         // Under the lock no other writer of this project runs: leftovers are from dead ones.
         let _ = self.cache.clean_stale_tmp();
+        let _ = crate::leftovers::clean_staging(&self.mlx_dir());
         Ok(lock)
+    }
+}
+
+impl Drop for Project {
+    /// This process's staging folder goes when it is empty (a finished command leaves nothing).
+    fn drop(&mut self) {
+        crate::fs_util::release_staging();
     }
 }
 

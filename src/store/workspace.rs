@@ -102,7 +102,7 @@ fn classify(
 }
 
 /// Walk a tracked directory: files, symlinks and empty folders, `.mlxignore` applied, `.git`
-/// folders skipped. Sorted by path bytes.
+/// folders and mlx's temp files skipped. Sorted by path bytes.
 pub fn scan_dir(root: &Path, dir: &ProjectPath, cache: &Cache) -> Result<Vec<Found>, Error> {
     let base = root.join(dir.as_path());
     let mut walker = ignore::WalkBuilder::new(&base);
@@ -112,7 +112,8 @@ pub fn scan_dir(root: &Path, dir: &ProjectPath, cache: &Cache) -> Result<Vec<Fou
         .parents(true)
         .follow_links(false)
         .add_custom_ignore_filename(IGNORE_FILE)
-        .filter_entry(|e| e.file_name() != ".git");
+        // Temp files of mlx processes (running, or killed mid-write) are never the user's.
+        .filter_entry(|e| e.file_name() != ".git" && !fs_util::is_temp_name(e.file_name()));
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut dirs: Vec<RelPath> = Vec::new();
     let mut non_empty: HashSet<PathBuf> = HashSet::new();
