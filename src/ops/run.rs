@@ -95,13 +95,22 @@ pub fn git_info(root: &Path) -> GitInfo {
     }
 }
 
-/// Mark runs whose mlx process died as failed, and remove what they left in `.mlx/runs/`.
+/// How long the processes of a dead run get to exit after SIGTERM, before SIGKILL.
+const REAP_GRACE: Duration = Duration::from_secs(2);
+
+/// Mark runs whose mlx process died as failed, stop what is left of their commands' process
+/// groups (only processes shown to be the run's: a reused group id is left alone), and remove
+/// what they left in `.mlx/runs/`.
 pub fn reap(project: &Project, conn: &rusqlite::Connection) -> Result<Vec<RunId>> {
     let reaped = runs::reap_dead(conn, &host_name(), mlx_process_alive)?;
-    for id in &reaped {
-        let _ = fs_err::remove_dir_all(project.mlx_dir().join("runs").join(id.as_str()));
+    for dead in &reaped {
+        if let Some((pgid, leader_start)) = dead.group {
+            let group = crate::process::Group { pgid, leader_start };
+            group.stop_orphans(&format!("MLX_RUN_ID={}", dead.id), REAP_GRACE);
+        }
+        let _ = fs_err::remove_dir_all(project.mlx_dir().join("runs").join(dead.id.as_str()));
     }
-    Ok(reaped)
+    Ok(reaped.into_iter().map(|d| d.id).collect())
 }
 
 pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Result<RunReport> {
