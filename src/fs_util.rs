@@ -145,7 +145,19 @@ pub fn release_staging() {
 fn staging_for(dest: &Path) -> Option<&'static Path> {
     let s = STAGING.get()?;
     let parent = dest.parent().filter(|p| !p.as_os_str().is_empty())?;
-    if Mount::of(parent)? != s.mount {
+    // Files are placed folder by folder: ask the kernel once per folder and thread.
+    thread_local! {
+        static LAST: std::cell::RefCell<(PathBuf, bool)> =
+            const { std::cell::RefCell::new((PathBuf::new(), false)) };
+    }
+    let same = LAST.with_borrow_mut(|(dir, same)| {
+        if dir.as_path() != parent {
+            *same = Mount::of(parent).is_some_and(|m| m == s.mount);
+            parent.clone_into(dir);
+        }
+        *same
+    });
+    if !same {
         return None;
     }
     let created = s.created.get_or_init(|| fs::create_dir_all(&s.dir).is_ok());

@@ -922,7 +922,9 @@ fn finish_stage(
         exit_code: Some(ended.exit_code),
         message: None,
     };
-    if let Some(why) = &ended.store_error {
+    if let Some(why) = &ended.store_error
+        && ended.status != Status::Killed
+    {
         report.message = Some(format!("stage {}: {why}", stage.name));
         return Ok(report);
     }
@@ -991,7 +993,13 @@ fn store_failed(
     error: &str,
 ) -> Result<StageReport> {
     let why = format!("its outputs could not be stored: {error}");
-    super::tracked_run::record_store_failure(conn, &ended.id, ended.exit_code, &why)?;
+    super::tracked_run::record_store_failure(
+        conn,
+        &ended.id,
+        Status::Failed,
+        ended.exit_code,
+        &why,
+    )?;
     report.message = Some(format!("stage {} ran, but {why}", stage.name));
     Ok(report)
 }

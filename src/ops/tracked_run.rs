@@ -296,17 +296,19 @@ pub struct Ended {
 /// (what it made could not be stored).
 pub const ERROR_TAG: &str = "mlx.error";
 
-/// Record that a run's results could not be stored: `failed`, with the command's own exit code
-/// kept, and the reason in its [`ERROR_TAG`] tag.
+/// Record that a run's results could not be stored: `failed` (or `killed`, when it was), with
+/// the command's own exit code kept and the reason in its [`ERROR_TAG`] tag. Returns the status.
 pub fn record_store_failure(
     conn: &mut rusqlite::Connection,
     id: &RunId,
+    status: Status,
     exit_code: i32,
     why: &str,
-) -> Result<()> {
+) -> Result<Status> {
+    let status = if status == Status::Killed { Status::Killed } else { Status::Failed };
     runs::set_tags(conn, id, &[(ERROR_TAG.to_owned(), why.to_owned())])?;
-    runs::finish(conn, id, Status::Failed, Some(exit_code), runs::now_millis())?;
-    Ok(())
+    runs::finish(conn, id, status, Some(exit_code), runs::now_millis())?;
+    Ok(status)
 }
 
 pub struct TrackedRun {
@@ -490,8 +492,7 @@ impl TrackedRun {
             }
             Err(e) => {
                 let why = format!("the run's log could not be stored: {e}");
-                record_store_failure(conn, &self.id, exit_code, &why)?;
-                (Status::Failed, Some(why))
+                (record_store_failure(conn, &self.id, status, exit_code, &why)?, Some(why))
             }
         };
         let _ = fs::remove_dir_all(&self.run_dir);
