@@ -132,7 +132,7 @@ pub fn stage_in(mlx_dir: &Path) {
 }
 
 /// Remove this process's staging folder if it is empty (at the end of a command; a killed
-/// process leaves it for the next command that takes the project lock).
+/// process leaves it for the next mlx command in the project).
 pub fn release_staging() {
     if let Some(s) = STAGING.get()
         && s.created.get() == Some(&true)
@@ -148,7 +148,7 @@ fn staging_for(dest: &Path) -> Option<&'static Path> {
     // Files are placed folder by folder: ask the kernel once per folder and thread.
     thread_local! {
         static LAST: std::cell::RefCell<(PathBuf, bool)> =
-            const { std::cell::RefCell::new((PathBuf::new(), false)) };
+            std::cell::RefCell::new((PathBuf::new(), false));
     }
     let same = LAST.with_borrow_mut(|(dir, same)| {
         if dir.as_path() != parent {

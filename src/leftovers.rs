@@ -2,8 +2,8 @@
 //!
 //! mlx writes every file as a temp file renamed into place. Temp files for the work tree are
 //! made in a per-process staging folder, `.mlx/tmp/PID/` (see [`fs_util::temp_path`]), so a
-//! killed process leaves them there, out of the user's way, and the next command that takes the
-//! project lock removes the folders of processes that no longer run ([`clean_staging`]).
+//! killed process leaves them there, out of the user's way, and the next mlx command in the
+//! project removes the folders of processes that no longer run ([`clean_staging`]).
 //!
 //! Where the staging folder is on another filesystem than the destination (a mount inside the
 //! work tree), and with mlx versions before it, a temp file sits beside its destination as
@@ -33,8 +33,8 @@ pub fn dead_staging(mlx_dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Remove the staging folders of processes that no longer run. The caller holds the project
-/// lock. Returns how many.
+/// Remove the staging folders of processes that no longer run (no lock needed: only dead
+/// processes' folders are touched). Returns how many.
 pub fn clean_staging(mlx_dir: &Path) -> io::Result<usize> {
     let dead = dead_staging(mlx_dir);
     for dir in &dead {

@@ -140,8 +140,8 @@ struct Tally {
 }
 
 impl Scenario<'_> {
-    /// Kill at every named step (first, middle and last time each is reached) and by time;
-    /// check the invariants after each kill.
+    /// Kill at every named step (the first, second, middle and last time each is reached) and by
+    /// time; check the invariants after each kill.
     fn run(&self, delays_ms: &[u64]) -> Tally {
         let mut tally = Tally::default();
         let mut n = 0;
@@ -155,7 +155,8 @@ impl Scenario<'_> {
         assert!(!steps.is_empty(), "{}: no named step reached", self.name);
         tally.steps = steps.len() as u64;
         for (step, count) in &steps {
-            let mut ks = vec![1, count.div_ceil(2), *count];
+            let mut ks = vec![1, 2.min(*count), count.div_ceil(2), *count];
+            ks.sort_unstable();
             ks.dedup();
             for k in ks {
                 (self.prepare)(self.p, next());
@@ -199,9 +200,14 @@ impl Scenario<'_> {
         // The figures for the record (`cargo test crash -- --nocapture`).
         #[allow(clippy::print_stderr)]
         {
+            let names: Vec<&str> = steps.iter().map(|(name, _)| name.as_str()).collect();
             eprintln!(
-                "crash {}: {} kills at {} named steps, {} by time",
-                self.name, tally.at_steps, tally.steps, tally.by_time
+                "crash {}: {} kills at {} named steps ({}), {} by time",
+                self.name,
+                tally.at_steps,
+                tally.steps,
+                names.join(" "),
+                tally.by_time
             );
         }
         tally

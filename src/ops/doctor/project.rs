@@ -30,7 +30,7 @@ pub(super) fn check_leftovers(r: &mut DoctorReport, root: &Path) {
             "{} in {MLX_DIR}/tmp/",
             count(staging.len() as u64, "folder", "folders")
         ));
-        hints.push("the next mlx command that changes the project removes the folders".to_owned());
+        hints.push("the next mlx command in this project removes the folders".to_owned());
     }
     let mut detail = format!("{} left by mlx processes that no longer run", what.join(" and "));
     if !files.is_empty() {
