@@ -3,11 +3,14 @@
 //! and renders what these functions return.
 
 pub mod config;
+pub mod fault;
 pub mod fs_util;
 pub mod git;
+pub mod leftovers;
 pub mod lock;
 pub mod ops;
 pub mod pipeline;
+pub mod process;
 pub mod progress;
 pub mod project;
 pub mod project_path;

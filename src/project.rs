@@ -54,8 +54,12 @@ impl Project {
         let config = shared.merged_with(local);
         let cache_dir = cache_dir(&root, &config);
         let linker = Linker::new(config.cache.link_types.as_deref().unwrap_or(&[]));
+        // Temp files for the work tree go to `.mlx/tmp/PID/`, out of the user's way.
+        crate::fs_util::stage_in(&root.join(MLX_DIR));
         let work_tree = WorkTree::new(&root);
-        Ok(Project { cache: Cache::new(cache_dir), linker, config, root, work_tree })
+        let project = Project { cache: Cache::new(cache_dir), linker, config, root, work_tree };
+        project.clean_leftovers();
+        Ok(project)
     }
 
     pub fn root(&self) -> &Path {
@@ -96,9 +100,24 @@ impl Project {
             .or(self.config.core.lock_timeout)
             .map_or(DEFAULT_LOCK_TIMEOUT, Duration::from_secs);
         let lock = lock::acquire(&self.mlx_dir().join(LOCK_FILE), timeout, reporter)?;
-        // Under the lock no other writer of this project runs: leftovers are from dead ones.
-        let _ = self.cache.clean_stale_tmp();
+        // A command may have died since this one opened the project.
+        self.clean_leftovers();
         Ok(lock)
+    }
+
+    /// Remove what killed mlx processes left in the cache's and the work tree's staging folders.
+    /// Only folders of processes that no longer run are touched, so this needs no lock: every
+    /// command does it when it opens the project (a few directory reads).
+    fn clean_leftovers(&self) {
+        let _ = self.cache.clean_stale_tmp();
+        let _ = crate::leftovers::clean_staging(&self.mlx_dir());
+    }
+}
+
+impl Drop for Project {
+    /// This process's staging folder goes when it is empty (a finished command leaves nothing).
+    fn drop(&mut self) {
+        crate::fs_util::release_staging();
     }
 }
 

@@ -142,6 +142,14 @@ fn run_command(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         report.exit_code,
         counted(report.metric_points, "metric point")
     ));
+    if let Some(why) = &report.store_error {
+        // The command's own failure says more than ours; a success that mlx could not
+        // record is an IO error.
+        out.error(&format!("run {}: {why}", report.id));
+        if report.exit_code == 0 {
+            return Ok(ExitStatus::Code(3));
+        }
+    }
     Ok(ExitStatus::Code(u8::try_from(report.exit_code).unwrap_or(1)))
 }
 

@@ -199,6 +199,7 @@ fn add_one(
     let previous = pointer::Pointer::read(root, target).ok();
     let changed = previous.as_ref() != Some(&pointer);
     if changed {
+        crate::fault::point("add.pointer");
         pointer.write(root, target)?;
     }
     Ok(AddedPath {

@@ -103,6 +103,7 @@ pub fn run(
 ) -> Result<CheckoutReport> {
     let _lock = project.lock(reporter)?;
     let (all, rev) = tracked::load_source(project, &opts.source, &opts.cwd, &opts.paths)?;
+    sweep_leftovers(project, &all)?;
     let mut conn = project.open_db()?;
     let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
     let mut plans = Vec::new();
@@ -125,6 +126,27 @@ pub fn run(
     stat.save(&mut conn)?;
     result?;
     Ok(CheckoutReport { commit, paths, conflicts, link_types })
+}
+
+/// Remove temp files that killed processes left inside and beside the tracked paths (an mlx
+/// before the staging folder wrote them there), so they are not in the way. Under the lock.
+fn sweep_leftovers(project: &Project, all: &[tracked::Tracked]) -> Result<()> {
+    let root = project.root();
+    let mut dirs = vec![root.to_path_buf()];
+    let mut trees = Vec::new();
+    for t in all {
+        let abs = root.join(t.target.as_path());
+        if let Some(parent) = t.target.parent() {
+            dirs.push(root.join(parent.as_path()));
+        }
+        if std::fs::symlink_metadata(&abs).is_ok_and(|m| m.is_dir()) {
+            trees.push(abs);
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    crate::leftovers::sweep(&dirs, &trees)?;
+    Ok(())
 }
 
 /// Make one path exactly what `t`'s pointer says, overwriting what is there (the caller has
@@ -327,6 +349,7 @@ fn apply(
     for action in plan.actions {
         match action {
             Action::Remove(p) => {
+                crate::fault::point("checkout.remove");
                 crate::fs_util::remove_file_if_exists(&work_tree.writable(&p)?)?;
                 removed += 1;
             }
@@ -400,7 +423,7 @@ fn apply(
     }
     for (path, target) in links {
         let dest = work_tree.writable(&path)?;
-        let tmp = crate::fs_util::temp_sibling(&dest);
+        let tmp = crate::fs_util::temp_path(&dest);
         fs::os::unix::fs::symlink(&target, &tmp)?;
         fs::rename(&tmp, &dest)?;
         restored += 1;

@@ -181,6 +181,7 @@ impl Downloads<'_> {
             let failures = transfer::run_parallel(jobs, batch, |n| {
                 match remote.download(&n.id, n.size, project.cache()) {
                     Ok(s) => {
+                        crate::fault::point("fetch.download");
                         got.fetch_add(1, Ordering::Relaxed);
                         let size = n.size.unwrap_or(0);
                         got_bytes.fetch_add(size, Ordering::Relaxed);

@@ -76,6 +76,7 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
             report.kept_bytes += size;
         } else {
             if !opts.dry_run {
+                crate::fault::point("gc.remove");
                 project.cache().remove(&id)?;
                 removed.push(id);
             }

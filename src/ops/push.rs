@@ -169,6 +169,7 @@ fn push_to(
     let send = |(id, size): &(ObjectId, u64)| {
         // Never spread a damaged object: check it first (free when the stat cache vouches).
         project.cache().verify_before_use(id, &stat)?;
+        crate::fault::point("push.upload");
         remote.upload(id, &project.cache().object_path(id), *size)?;
         sent.fetch_add(1, Ordering::Relaxed);
         sent_bytes.fetch_add(*size, Ordering::Relaxed);

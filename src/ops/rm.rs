@@ -85,7 +85,7 @@ fn detach(project: &Project, abs: &std::path::Path) -> Result<u64> {
             None
         };
         if let Some(object) = object {
-            let tmp = fs_util::temp_sibling(path);
+            let tmp = fs_util::temp_path(path);
             fs_util::copy_new(&object, &tmp, false)?;
             fs::rename(&tmp, path)?;
             n += 1;

@@ -95,13 +95,44 @@ pub fn git_info(root: &Path) -> GitInfo {
     }
 }
 
-/// Mark runs whose mlx process died as failed, and remove what they left in `.mlx/runs/`.
+/// How long the processes of a dead run get to exit after SIGTERM, before SIGKILL.
+const REAP_GRACE: Duration = Duration::from_secs(2);
+
+/// Mark runs whose mlx process died as failed, stop what is left of their commands' process
+/// groups (only processes shown to be the run's: a reused group id is left alone), and remove
+/// what they left in `.mlx/runs/`.
 pub fn reap(project: &Project, conn: &rusqlite::Connection) -> Result<Vec<RunId>> {
     let reaped = runs::reap_dead(conn, &host_name(), mlx_process_alive)?;
-    for id in &reaped {
-        let _ = fs_err::remove_dir_all(project.mlx_dir().join("runs").join(id.as_str()));
+    for dead in &reaped {
+        if let Some((pgid, leader_start)) = dead.group {
+            let group = crate::process::Group { pgid, leader_start };
+            group.stop_orphans(&format!("MLX_RUN_ID={}", dead.id), REAP_GRACE);
+        }
+        let _ = fs_err::remove_dir_all(project.mlx_dir().join("runs").join(dead.id.as_str()));
     }
-    Ok(reaped)
+    remove_ended_run_dirs(project, conn);
+    Ok(reaped.into_iter().map(|d| d.id).collect())
+}
+
+/// Remove the folders in `.mlx/runs/` of runs that are not running (an mlx killed after
+/// recording the end of its run, before removing the folder). The folders are listed before
+/// the running runs are read: a run is recorded before its folder is made, so a folder listed
+/// belongs to a run that the query sees running until it ends.
+fn remove_ended_run_dirs(project: &Project, conn: &rusqlite::Connection) {
+    let dir = project.mlx_dir().join("runs");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    let listed: Vec<std::ffi::OsString> = entries.flatten().map(|e| e.file_name()).collect();
+    for name in listed {
+        let Some(id) = name.to_str() else { continue };
+        // Kept when in doubt (the database busy or unreadable).
+        let ended = match runs::status_of(conn, &RunId::from_db(id.to_owned())) {
+            Ok(status) => status.as_deref() != Some("running"),
+            Err(_) => false,
+        };
+        if ended {
+            let _ = fs_err::remove_dir_all(dir.join(name));
+        }
+    }
 }
 
 pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Result<RunReport> {

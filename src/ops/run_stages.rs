@@ -377,7 +377,7 @@ fn unprotect(project: &Project, abs: &std::path::Path) -> Result<()> {
     };
     if linked {
         let executable = crate::fs_util::is_executable(&fs::metadata(abs)?);
-        let tmp = crate::fs_util::temp_sibling(abs);
+        let tmp = crate::fs_util::temp_path(abs);
         crate::fs_util::copy_new(abs, &tmp, executable)?;
         fs::rename(&tmp, abs)?;
     }
@@ -963,6 +963,12 @@ fn finish_stage(
         exit_code: Some(ended.exit_code),
         message: None,
     };
+    if let Some(why) = &ended.store_error
+        && ended.status != Status::Killed
+    {
+        report.message = Some(format!("stage {}: {why}", stage.name));
+        return Ok(report);
+    }
     match ended.status {
         Status::Killed => {
             report.outcome = Outcome::Killed;
@@ -976,10 +982,15 @@ fn finish_stage(
         }
         Status::Finished => {}
     }
-    let _lock = project.lock(reporter)?;
-    let outs = match collect_outs(project, stat, stage, reporter)? {
-        Ok(outs) => outs,
-        Err(message) => {
+    let _lock = match project.lock(reporter) {
+        Ok(lock) => lock,
+        Err(e) => return store_failed(conn, stage, &ended, report, &e.to_string()),
+    };
+    crate::fault::point("run.outs");
+    let outs = match collect_outs(project, stat, stage, reporter) {
+        Err(e) => return store_failed(conn, stage, &ended, report, &e.to_string()),
+        Ok(Ok(outs)) => outs,
+        Ok(Err(message)) => {
             runs::finish(
                 conn,
                 &ended.id,
@@ -1004,7 +1015,32 @@ fn finish_stage(
         let json = serde_json::to_string(&outs).unwrap_or_else(|_| "[]".into());
         run_cache::store(conn, &fp.to_hex(), stage.name.as_str(), &json, Some(&ended.id))?;
     }
-    LockFile::update_stage(project.root(), stage.name.as_str(), lock_entry(stage, inputs, outs))?;
+    let entry = lock_entry(stage, inputs, outs);
+    if let Err(e) = LockFile::update_stage(project.root(), stage.name.as_str(), entry) {
+        return store_failed(conn, stage, &ended, report, &e.to_string());
+    }
     report.outcome = Outcome::Ran;
+    Ok(report)
+}
+
+/// A stage's command succeeded but what it made could not be stored (an output unreadable or
+/// gone, the cache failing, mlx.lock unwritable): the run is recorded `failed` with the
+/// command's own exit code and the reason, and the stage counts as failed.
+fn store_failed(
+    conn: &mut rusqlite::Connection,
+    stage: &Stage,
+    ended: &Ended,
+    mut report: StageReport,
+    error: &str,
+) -> Result<StageReport> {
+    let why = format!("its outputs could not be stored: {error}");
+    super::tracked_run::record_store_failure(
+        conn,
+        &ended.id,
+        Status::Failed,
+        ended.exit_code,
+        &why,
+    )?;
+    report.message = Some(format!("stage {} ran, but {why}", stage.name));
     Ok(report)
 }

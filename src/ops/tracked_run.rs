@@ -1,7 +1,10 @@
 //! One tracked process, driven without blocking: start it (a run row, its own process group,
-//! output tee'd to the terminal and a log, `$MLX_METRICS_FILE` followed), poll it, signal its
-//! process group, and finish it (log stored in the cache, status recorded). `mlx run -- CMD`
-//! drives one; the pipeline executor drives several from one thread.
+//! recorded in the row so the next mlx can stop it if this one dies, output tee'd to the
+//! terminal and a log, `$MLX_METRICS_FILE` followed), poll it, signal its process group, and
+//! finish it (log stored in the cache, status and exit code recorded; when the log cannot be
+//! stored the run is `failed` with the command's real exit code and the reason in its
+//! `mlx.error` tag). `mlx run -- CMD` drives one; the pipeline executor drives several from one
+//! thread.
 
 use std::ffi::OsString;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -284,6 +287,28 @@ pub struct Ended {
     pub duration: f64,
     pub metric_points: u64,
     pub bad_metric_lines: Vec<BadMetricLine>,
+    /// Why what the run made (its log) could not be stored; the run is then `failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_error: Option<String>,
+}
+
+/// The tag that says why mlx marked a run failed although its command may have succeeded
+/// (what it made could not be stored).
+pub const ERROR_TAG: &str = "mlx.error";
+
+/// Record that a run's results could not be stored: `failed` (or `killed`, when it was), with
+/// the command's own exit code kept and the reason in its [`ERROR_TAG`] tag. Returns the status.
+pub fn record_store_failure(
+    conn: &mut rusqlite::Connection,
+    id: &RunId,
+    status: Status,
+    exit_code: i32,
+    why: &str,
+) -> Result<Status> {
+    let status = if status == Status::Killed { Status::Killed } else { Status::Failed };
+    runs::set_tags(conn, id, &[(ERROR_TAG.to_owned(), why.to_owned())])?;
+    runs::finish(conn, id, status, Some(exit_code), runs::now_millis())?;
+    Ok(status)
 }
 
 pub struct TrackedRun {
@@ -349,7 +374,13 @@ impl TrackedRun {
             }
         };
         reporter.note(&format!("mlx: run {id} started"));
-        let group = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pids fit i32"));
+        let leader = i32::try_from(child.id()).expect("pids fit i32");
+        // If this mlx dies, the next one stops the group; without the record it could not (a
+        // database error here must not stop the command that already runs).
+        let recorded = crate::process::Group::of_leader(leader);
+        let _ = runs::set_group(conn, &id, recorded.pgid, recorded.leader_start);
+        crate::fault::point("run.started");
+        let group = nix::unistd::Pid::from_raw(leader);
         let handover = if take_terminal { TerminalHandover::to(group) } else { None };
         let (done_tx, done_rx) = mpsc::channel();
         let out = child.stdout.take().expect("piped");
@@ -453,19 +484,17 @@ impl TrackedRun {
         } else {
             Status::Failed
         };
-        {
-            // Store the log under the project lock, so a concurrent gc cannot take it first.
-            let _lock = project.lock(reporter)?;
-            let log_len = fs::metadata(&self.log_path)?.len();
-            if log_len > 0 {
-                let cache = project.cache();
-                let staged = cache.stage_copy(&self.log_path)?;
-                let hash = staged.id;
-                cache.commit(vec![staged], &crate::store::StatCache::default())?;
-                runs::add_artifact(conn, &self.id, "log", "log", &hash.to_hex(), log_len)?;
+        crate::fault::point("run.log");
+        let (status, store_error) = match self.store_log(project, conn, reporter) {
+            Ok(()) => {
+                runs::finish(conn, &self.id, status, Some(exit_code), runs::now_millis())?;
+                (status, None)
             }
-            runs::finish(conn, &self.id, status, Some(exit_code), runs::now_millis())?;
-        }
+            Err(e) => {
+                let why = format!("the run's log could not be stored: {e}");
+                (record_store_failure(conn, &self.id, status, exit_code, &why)?, Some(why))
+            }
+        };
         let _ = fs::remove_dir_all(&self.run_dir);
         Ok(Ended {
             id: self.id,
@@ -474,7 +503,28 @@ impl TrackedRun {
             duration: self.started.elapsed().as_secs_f64(),
             metric_points: self.tail.points,
             bad_metric_lines: self.tail.bad,
+            store_error,
         })
+    }
+
+    /// Store the log in the cache and record it as the run's artifact, under the project lock
+    /// (so a concurrent gc cannot take the object before the record names it).
+    fn store_log(
+        &self,
+        project: &Project,
+        conn: &mut rusqlite::Connection,
+        reporter: &dyn Reporter,
+    ) -> Result<()> {
+        let _lock = project.lock(reporter)?;
+        let log_len = fs::metadata(&self.log_path)?.len();
+        if log_len > 0 {
+            let cache = project.cache();
+            let staged = cache.stage_copy(&self.log_path)?;
+            let hash = staged.id;
+            cache.commit(vec![staged], &crate::store::StatCache::default())?;
+            runs::add_artifact(conn, &self.id, "log", "log", &hash.to_hex(), log_len)?;
+        }
+        Ok(())
     }
 }
 

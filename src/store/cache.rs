@@ -3,7 +3,8 @@
 //! Objects are staged in a per-process temp folder inside the cache (same filesystem), made
 //! durable (fsync, or one `syncfs` for large batches), marked read-only and only then renamed
 //! under their hash. A kill at any point leaves at most stray temp files, which the next
-//! mutating command removes. Objects read back for use are verified against the stat cache or
+//! mutating command removes: the process's temp folder, and the temp files of small objects in
+//! the shard folders that its journal (`tmp/PID/shards`) names. Objects read back for use are verified against the stat cache or
 //! re-hashed; a corrupt one is moved to `<cache>/quarantine/` and never used.
 
 use fs_err::os::unix::fs::OpenOptionsExt;
@@ -34,7 +35,17 @@ pub struct Cache {
     tmp_ready: OnceLock<()>,
     /// Shard folders (`ab/`) known to exist.
     shards: [std::sync::atomic::AtomicBool; 256],
+    /// Shard folders this process has put temp files in, each written to the journal
+    /// `tmp/PID/shards` before its first temp file: what a dead process left is found by
+    /// listing those shards only.
+    journaled: [std::sync::atomic::AtomicBool; 256],
+    journal: std::sync::Mutex<Option<fs::File>>,
+    /// Temp files in shard folders not yet published or discarded.
+    in_shards: AtomicU64,
 }
+
+/// The journal of shard folders holding a process's temp files, in its temp folder.
+const SHARD_JOURNAL: &str = "shards";
 
 /// Batches larger than this are made durable with one `syncfs` instead of one fsync per file.
 const SYNCFS_BATCH: usize = 16;
@@ -47,6 +58,9 @@ impl Cache {
             tmp,
             tmp_ready: OnceLock::new(),
             shards: [const { std::sync::atomic::AtomicBool::new(false) }; 256],
+            journaled: [const { std::sync::atomic::AtomicBool::new(false) }; 256],
+            journal: std::sync::Mutex::new(None),
+            in_shards: AtomicU64::new(0),
         }
     }
 
@@ -112,11 +126,36 @@ impl Cache {
 
     fn tmp_file(&self) -> io::Result<PathBuf> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
+        self.ensure_tmp()?;
+        Ok(self.tmp.join(COUNTER.fetch_add(1, Ordering::Relaxed).to_string()))
+    }
+
+    fn ensure_tmp(&self) -> io::Result<()> {
         if self.tmp_ready.get().is_none() {
             fs::create_dir_all(&self.tmp)?;
             let _ = self.tmp_ready.set(());
         }
-        Ok(self.tmp.join(COUNTER.fetch_add(1, Ordering::Relaxed).to_string()))
+        Ok(())
+    }
+
+    /// Write shard `b` to the journal before the first temp file goes there (see `journaled`).
+    fn journal_shard(&self, b: usize) -> io::Result<()> {
+        if self.journaled[b].load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let mut journal = self.journal.lock().expect("shard journal poisoned");
+        if self.journaled[b].load(Ordering::Acquire) {
+            return Ok(());
+        }
+        if journal.is_none() {
+            self.ensure_tmp()?;
+            let path = self.tmp.join(SHARD_JOURNAL);
+            *journal = Some(fs::OpenOptions::new().create(true).append(true).open(path)?);
+        }
+        let file = journal.as_mut().expect("opened above");
+        file.write_all(&[u8::try_from(b).expect("a shard is one byte")])?;
+        self.journaled[b].store(true, Ordering::Release);
+        Ok(())
     }
 
     /// The shard folder of `id`, created if needed.
@@ -136,8 +175,10 @@ impl Cache {
     pub fn stage_bytes(&self, id: ObjectId, data: &[u8]) -> io::Result<Staged> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        self.journal_shard(usize::from(id.as_bytes()[0]))?;
         let tmp = self.shard_dir(&id)?.join(format!(".tmp-{}-{n}", std::process::id()));
         // Created read-only: the open descriptor may still write it.
+        self.in_shards.fetch_add(1, Ordering::Relaxed);
         let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o444).open(&tmp)?;
         f.write_all(data)?;
         let stamp = FileStamp::of(&f.metadata()?);
@@ -187,7 +228,14 @@ impl Cache {
 
     /// Drop a staged object without publishing it.
     pub fn discard(&self, staged: Staged) {
-        let _ = std::fs::remove_file(staged.tmp);
+        if std::fs::remove_file(&staged.tmp).is_ok() && self.in_a_shard(&staged.tmp) {
+            self.in_shards.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a temp file sits in a shard folder (not in this process's temp folder).
+    fn in_a_shard(&self, tmp: &Path) -> bool {
+        !tmp.starts_with(&self.tmp)
     }
 
     /// Make staged objects durable and visible under their hashes, and record their stamps.
@@ -196,6 +244,7 @@ impl Cache {
         if staged.is_empty() {
             return Ok(());
         }
+        crate::fault::point("cache.commit");
         if staged.len() > SYNCFS_BATCH {
             rustix::fs::syncfs(fs::File::open(&self.dir)?.file())?;
         } else {
@@ -214,7 +263,11 @@ impl Cache {
                 fs_util::set_readonly(&s.tmp)?;
             }
             let dest = self.shard_dir(&s.id)?.join(&s.id.to_hex()[2..]);
+            crate::fault::point("cache.publish");
             fs::rename(&s.tmp, &dest)?;
+            if self.in_a_shard(&s.tmp) {
+                self.in_shards.fetch_sub(1, Ordering::Relaxed);
+            }
             let stamp = match s.stamp {
                 Some(stamp) => stamp,
                 None => FileStamp::of(&fs::metadata(&dest)?),
@@ -397,10 +450,24 @@ impl Cache {
         fs_util::remove_file_if_exists(&self.object_path(id))
     }
 
-    /// Remove temp folders left by processes that no longer run (killed mid-write).
+    /// Remove temp folders left by processes that no longer run (killed mid-write), and the
+    /// temp files in the shard folders their journals name.
     pub fn clean_stale_tmp(&self) -> io::Result<usize> {
         let stale = self.stale_tmp_dirs();
         for dir in &stale {
+            let pid = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let prefix = format!(".tmp-{pid}-");
+            let shards = std::fs::read(dir.join(SHARD_JOURNAL)).unwrap_or_default();
+            for shard in shards {
+                let Ok(entries) = std::fs::read_dir(self.dir.join(format!("{shard:02x}"))) else {
+                    continue;
+                };
+                for entry in entries.flatten() {
+                    if entry.file_name().to_str().is_some_and(|n| n.starts_with(&prefix)) {
+                        fs_util::remove_file_if_exists(&entry.path())?;
+                    }
+                }
+            }
             fs::remove_dir_all(dir)?;
         }
         Ok(stale.len())
@@ -436,8 +503,12 @@ pub struct Survey {
 
 impl Drop for Cache {
     /// This process's temp folder goes when it is empty (a successful run leaves nothing).
+    /// Its shard journal goes first unless temp files it names are still in shard folders.
     fn drop(&mut self) {
         if self.tmp_ready.get().is_some() {
+            if *self.in_shards.get_mut() == 0 {
+                let _ = std::fs::remove_file(self.tmp.join(SHARD_JOURNAL));
+            }
             let _ = std::fs::remove_dir(&self.tmp);
         }
     }

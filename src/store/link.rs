@@ -1,8 +1,10 @@
 //! Putting cache objects into the workspace: reflink, hardlink, symlink or copy, in the order
 //! `[cache] type` gives, remembering which kinds this filesystem refuses.
 //!
-//! Every placement writes a temp file beside the destination and renames it over, so a crash
-//! never leaves a half-written file under a tracked name.
+//! Every placement makes a temp file (in the process's staging folder, see
+//! [`fs_util::temp_path`], or beside the destination) and renames it over the destination, so a
+//! crash never leaves a half-written file under a tracked name, nor a temp file in the work
+//! tree (except where the staging folder is on another mount).
 
 use std::io;
 use std::path::Path;
@@ -123,23 +125,47 @@ impl Linker {
     /// Hardlinks and symlinks are skipped for executable files: an object is shared read-only
     /// and cannot carry a per-file mode. Returns the type used.
     pub fn place(&self, object: &Path, dest: &Path, executable: bool) -> io::Result<LinkType> {
-        let tmp = fs_util::temp_sibling(dest);
+        match self.place_via(&fs_util::temp_path(dest), object, dest, executable) {
+            // The staging folder turned out to be on another mount: make the temp file beside.
+            Err(e) if fs_util::crosses_devices(&e) => {
+                self.place_via(&fs_util::temp_sibling(dest), object, dest, executable)
+            }
+            other => other,
+        }
+    }
+
+    /// [`Linker::place`] through the temp file `tmp`. A rename that crosses mounts fails with
+    /// the bare OS error, so the caller can try again beside the destination.
+    fn place_via(
+        &self,
+        tmp: &Path,
+        object: &Path,
+        dest: &Path,
+        executable: bool,
+    ) -> io::Result<LinkType> {
         let mut last_err = None;
         let candidates = self.types.iter().copied().chain(std::iter::once(LinkType::Copy));
         for t in candidates {
             if self.is_refused(t) || (executable && t.shares_object()) {
                 continue;
             }
-            match link_as(t, object, &tmp, executable) {
+            match link_as(t, object, tmp, executable) {
                 Ok(()) => {
-                    if let Err(e) = fs::rename(&tmp, dest) {
-                        let _ = std::fs::remove_file(&tmp);
-                        return Err(e);
+                    crate::fault::point("workspace.place");
+                    if let Err(e) = std::fs::rename(tmp, dest) {
+                        let _ = std::fs::remove_file(tmp);
+                        if fs_util::crosses_devices(&e) {
+                            return Err(e);
+                        }
+                        return Err(io::Error::new(
+                            e.kind(),
+                            format!("failed to place {}: {e}", dest.display()),
+                        ));
                     }
                     return Ok(t);
                 }
                 Err(e) => {
-                    let _ = std::fs::remove_file(&tmp);
+                    let _ = std::fs::remove_file(tmp);
                     if t == LinkType::Copy || !refused_by_filesystem(&e) {
                         return Err(io::Error::new(
                             e.kind(),

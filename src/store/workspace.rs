@@ -102,7 +102,7 @@ fn classify(
 }
 
 /// Walk a tracked directory: files, symlinks and empty folders, `.mlxignore` applied, `.git`
-/// folders skipped. Sorted by path bytes.
+/// folders and mlx's temp files skipped. Sorted by path bytes.
 pub fn scan_dir(root: &Path, dir: &ProjectPath, cache: &Cache) -> Result<Vec<Found>, Error> {
     let base = root.join(dir.as_path());
     let walker = walker(&base);
@@ -163,7 +163,8 @@ fn walker(base: &Path) -> ignore::WalkBuilder {
         .parents(true)
         .follow_links(false)
         .add_custom_ignore_filename(IGNORE_FILE)
-        .filter_entry(|e| e.file_name() != ".git");
+        // Temp files of mlx processes (running, or killed mid-write) are never the user's.
+        .filter_entry(|e| e.file_name() != ".git" && !fs_util::is_temp_name(e.file_name()));
     walker
 }
 

@@ -134,6 +134,9 @@ const MIGRATIONS: &[&str] = &[
         run_id TEXT NOT NULL,     -- the run it holds (not a foreign key: runs can be deleted)
         seen   TEXT NOT NULL      -- RFC 3339 UTC, when first pushed or merged
     ) WITHOUT ROWID;",
+    // 5: the process group a running run's command leads, to stop it if mlx dies.
+    "ALTER TABLE runs ADD COLUMN pgid INTEGER;        -- while running: the command's group
+    ALTER TABLE runs ADD COLUMN pgid_start INTEGER;  -- its leader's start time (clock ticks)",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

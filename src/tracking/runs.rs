@@ -144,37 +144,68 @@ pub fn finish(
         .and_then(|s| parse_rfc3339_millis(&s))
         .map(|s| (end_millis - s).max(0) as f64 / 1000.0);
     conn.execute(
-        "UPDATE runs SET status = ?2, exit_code = ?3, end_time = ?4, duration = ?5, pid = NULL
+        "UPDATE runs SET status = ?2, exit_code = ?3, end_time = ?4, duration = ?5, pid = NULL,
+             pgid = NULL, pgid_start = NULL
          WHERE id = ?1",
         params![id.as_str(), status.as_str(), exit_code, rfc3339(end_millis), duration],
     )?;
     Ok(())
 }
 
+/// Record the process group that a running run's command leads, with the leader's start time
+/// (clock ticks since boot), so the group can be stopped if mlx dies ([`reap_dead`]).
+pub fn set_group(
+    conn: &Connection,
+    id: &RunId,
+    pgid: i32,
+    leader_start: Option<u64>,
+) -> Result<(), Error> {
+    let start = leader_start.and_then(|s| i64::try_from(s).ok());
+    conn.execute(
+        "UPDATE runs SET pgid = ?2, pgid_start = ?3 WHERE id = ?1 AND status = 'running'",
+        params![id.as_str(), pgid, start],
+    )?;
+    Ok(())
+}
+
+/// A run that [`reap_dead`] marked failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadRun {
+    pub id: RunId,
+    /// The process group its command led, and the leader's start time, when recorded.
+    pub group: Option<(i32, Option<u64>)>,
+}
+
 /// Runs recorded as `running` on this host whose mlx process is gone (killed with -9, machine
-/// crash): mark them failed, so no run stays "running" forever. Returns their ids.
+/// crash): mark them failed, so no run stays "running" forever. Returns them, with the process
+/// group their command led (the caller stops what is left of it).
 pub fn reap_dead(
     conn: &Connection,
     host: &str,
     alive: impl Fn(u32) -> bool,
-) -> Result<Vec<RunId>, Error> {
-    let candidates: Vec<(String, Option<u32>)> = {
-        let mut stmt =
-            conn.prepare_cached("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?1")?;
-        stmt.query_map([host], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
+) -> Result<Vec<DeadRun>, Error> {
+    type Row = (String, Option<u32>, Option<i32>, Option<i64>);
+    let candidates: Vec<Row> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, pid, pgid, pgid_start FROM runs WHERE status = 'running' AND host = ?1",
+        )?;
+        stmt.query_map([host], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<Result<_, _>>()?
     };
     let mut reaped = Vec::new();
-    for (id, pid) in candidates {
+    for (id, pid, pgid, pgid_start) in candidates {
         if pid.is_some_and(&alive) {
             continue;
         }
         let id = RunId::from_db(id);
         conn.execute(
-            "UPDATE runs SET status = 'failed', end_time = ?2, pid = NULL
+            "UPDATE runs SET status = 'failed', end_time = ?2, pid = NULL, pgid = NULL,
+                 pgid_start = NULL
              WHERE id = ?1 AND status = 'running'",
             params![id.as_str(), rfc3339(now_millis())],
         )?;
-        reaped.push(id);
+        let start = pgid_start.and_then(|s| u64::try_from(s).ok());
+        reaped.push(DeadRun { id, group: pgid.map(|g| (g, start)) });
     }
     Ok(reaped)
 }
@@ -391,9 +422,15 @@ mod tests {
     fn dead_runs_are_reaped_and_params_get_numbers() {
         let (_d, mut conn) = db();
         let id = start(&mut conn, &new_run(), 1_000).unwrap();
+        set_group(&conn, &id, 4321, Some(99)).unwrap();
         assert!(reap_dead(&conn, "h", |_| true).unwrap().is_empty());
-        assert_eq!(reap_dead(&conn, "h", |_| false).unwrap(), vec![id.clone()]);
+        assert_eq!(
+            reap_dead(&conn, "h", |_| false).unwrap(),
+            vec![DeadRun { id: id.clone(), group: Some((4321, Some(99))) }]
+        );
         assert_eq!(status_of(&conn, &id).unwrap().as_deref(), Some("failed"));
+        let left: Option<i64> = conn.query_row("SELECT pgid FROM runs", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, None);
         let n: Option<f64> = conn
             .query_row("SELECT value_num FROM params WHERE key = 'lr'", [], |r| r.get(0))
             .unwrap();

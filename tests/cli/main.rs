@@ -5,6 +5,7 @@ mod support;
 mod add;
 mod cache_verify;
 mod checkout;
+mod crash;
 mod discovery;
 mod doctor;
 mod examples;

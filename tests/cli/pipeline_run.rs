@@ -1036,6 +1036,41 @@ outs = ["one.txt"]
 }
 
 // ---------------------------------------------------------------------------------------------
+// A stage whose outputs cannot be stored.
+
+#[test]
+fn stage_whose_output_cannot_be_stored_fails_with_the_commands_exit_code_recorded() {
+    // The output is a fifo: the command succeeded, but there is nothing mlx can store.
+    let p = project(
+        r#"
+[stages.odd]
+cmd = "echo odd >> ../calls.log && mkfifo out.pipe"
+outs = ["out.pipe"]
+
+[stages.after]
+cmd = "echo after >> ../calls.log"
+deps = ["out.pipe"]
+"#,
+        None,
+    );
+    let (outcomes, report) = run_json(&p, &[], 1);
+    assert_eq!(outcomes, s(&["odd=failed", "after=skipped"]));
+    let odd = &report["stages"][0];
+    let message = odd["message"].as_str().expect("message");
+    assert!(message.contains("stage odd ran, but its outputs could not be stored"), "{message}");
+    assert!(message.contains("out.pipe"), "{message}");
+    assert_eq!(odd["exit_code"], 0);
+    let run = stage_runs(&p).pop().expect("the stage's run");
+    assert_eq!((run.status.as_str(), run.exit_code), ("failed", Some(0)), "{run:?}");
+    let why = tags(&p, &run.id);
+    assert_eq!(why.len(), 1, "{why:?}");
+    assert_eq!(why[0].0, "mlx.error");
+    assert!(why[0].1.contains("its outputs could not be stored"), "{why:?}");
+    assert!(!p.exists("mlx.lock"), "a stage that could not be stored is not recorded");
+    assert_eq!(take_calls(&p), s(&["odd"]));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Signals.
 
 fn interrupt_a_pipeline(signal: nix::sys::signal::Signal, codes: &[i32]) {
@@ -1091,7 +1126,8 @@ fn sigint_stops_the_running_stage_group_marks_it_killed_and_leaves_the_lock() {
 
 #[test]
 fn sigterm_stops_the_running_stage_group_marks_it_killed_and_leaves_the_lock() {
-    interrupt_a_pipeline(nix::sys::signal::Signal::SIGTERM, &[130, 143]);
+    // 128 + 15, as the docs say (it used to be documented as 130).
+    interrupt_a_pipeline(nix::sys::signal::Signal::SIGTERM, &[143]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -769,7 +769,7 @@ fn sigint_stops_the_whole_process_group_and_marks_the_run_killed() {
 }
 
 #[test]
-fn kill_9_of_mlx_leaves_the_run_running_until_the_next_run_marks_it_failed() {
+fn kill_9_of_mlx_leaves_the_run_running_until_the_next_run_marks_it_failed_and_stops_its_group() {
     let p = TestProject::initialized();
     let pid_file = scratch(&p).join("child-pid");
     let mut child = p
@@ -782,7 +782,8 @@ fn kill_9_of_mlx_leaves_the_run_running_until_the_next_run_marks_it_failed() {
             "--",
             "sh",
             "-c",
-            "echo $$ > \"$PID_FILE\"; exec sleep 60",
+            // A background child too, which must not outlive the run either.
+            "echo $$ > \"$PID_FILE\"; sleep 61 & exec sleep 60",
         ])
         .stdin(Stdio::null()) // never the terminal: mlx would hand it over
         .stdout(Stdio::null())
@@ -792,6 +793,9 @@ fn kill_9_of_mlx_leaves_the_run_running_until_the_next_run_marks_it_failed() {
     let orphan = read_pid_file(&pid_file);
     let _guard = GroupGuard(orphan); // the command leads its own group
     let id = running_run_named(&p, "doomed");
+    wait_for(Duration::from_secs(30), "both sleeps to start", || {
+        (group_members(orphan).len() == 2).then_some(())
+    });
     child.kill().expect("kill -9 mlx");
     let status = child.wait().expect("wait mlx");
     assert_eq!(status.code(), None, "mlx died of SIGKILL");
@@ -801,6 +805,11 @@ fn kill_9_of_mlx_leaves_the_run_running_until_the_next_run_marks_it_failed() {
     assert_eq!(run.status, "running");
     assert_eq!(run.pid, Some(i64::from(child.id())));
     assert_eq!(run.end_time, None);
+    let pgid: Option<i64> =
+        p.db().query_row("SELECT pgid FROM runs WHERE id = ?1", [&id], |r| r.get(0)).expect("pgid");
+    assert_eq!(pgid, Some(i64::from(orphan)), "the run records its command's process group");
+    // The command outlived mlx.
+    assert_eq!(group_members(orphan).len(), 2);
 
     let a = p.mlx(&["run", "--", "true"]).success();
     let err = stderr(&a);
@@ -813,11 +822,120 @@ fn kill_9_of_mlx_leaves_the_run_running_until_the_next_run_marks_it_failed() {
     assert!(dead.end_time.is_some() && dead.pid.is_none(), "{dead:?}");
     assert_eq!(all[1].status, "finished");
 
+    // The reaping stopped the orphaned command and its background child.
+    assert_eq!(group_members(orphan), Vec::<(i32, String)>::new());
+
     // A second run reaps nothing more.
     let a = p.mlx(&["run", "--", "true"]).success();
     assert!(!stderr(&a).contains("warning"), "{}", stderr(&a));
-    // The orphaned command is still there (mlx could not stop it); the guard kills it.
-    assert!(group_members(orphan).iter().any(|(pid, _)| *pid == orphan));
+}
+
+/// A process group that mlx did not start: `sleep 60` leading its own group, with `env`.
+fn foreign_group(env: &[(&str, &str)]) -> (Child, i32) {
+    let mut cmd = std::process::Command::new("sleep");
+    cmd.arg("60").stdin(Stdio::null()).envs(env.iter().copied());
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let child = cmd.spawn().expect("spawn sleep");
+    let pgid = i32::try_from(child.id()).expect("pid");
+    (child, pgid)
+}
+
+/// A run recorded as running by a dead mlx on this host, its command's group `pgid` with
+/// leader start time `start`.
+fn dead_run_with_group(p: &TestProject, id: &str, pgid: i32, start: i64) {
+    p.mlx(&["exp", "list"]).success(); // creates the database
+    let host = nix::unistd::gethostname().expect("hostname").to_string_lossy().into_owned();
+    p.db()
+        .execute(
+            "INSERT INTO runs (id, command, cwd, git_dirty, status, start_time, host, user, pid,
+                 mlx_version, pgid, pgid_start)
+             VALUES (?1, '[\"sleep\"]', '.', 0, 'running', '2024-01-01T00:00:00.000Z', ?2, 'u',
+                 2147483646, '0.1.0', ?3, ?4)",
+            rusqlite::params![id, host, pgid, start],
+        )
+        .expect("insert run");
+}
+
+/// The start time (clock ticks since boot) of a process.
+fn start_ticks(pid: i32) -> i64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let rest = &stat[stat.rfind(')').expect("comm") + 1..];
+    rest.split_whitespace().nth(19).expect("starttime").parse().expect("number")
+}
+
+#[test]
+fn reaping_never_signals_a_group_that_only_reuses_the_recorded_id() {
+    let p = TestProject::initialized();
+    // Same group id, another leader (its start time differs) and no MLX_RUN_ID of the run:
+    // what a recycled id looks like.
+    let (mut stranger, pgid) = foreign_group(&[]);
+    let _guard = GroupGuard(pgid);
+    dead_run_with_group(&p, "0000000000aa", pgid, start_ticks(pgid) + 1);
+    p.mlx(&["exp", "list"]).success();
+    let status: String = p
+        .db()
+        .query_row("SELECT status FROM runs WHERE id = '0000000000aa'", [], |r| r.get(0))
+        .expect("status");
+    assert_eq!(status, "failed");
+    assert!(stranger.try_wait().expect("try_wait").is_none(), "a stranger's process was killed");
+    let _ = stranger.kill();
+    let _ = stranger.wait();
+
+    // The same with the run's own leader (start time matches): stopped.
+    let (mut ours, pgid) = foreign_group(&[]);
+    let _guard = GroupGuard(pgid);
+    dead_run_with_group(&p, "0000000000bb", pgid, start_ticks(pgid));
+    p.mlx(&["exp", "list"]).success();
+    let status = wait_child(&mut ours, Duration::from_secs(10)).expect("the leader was stopped");
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(15), "by SIGTERM");
+
+    // A member whose environment names the run counts even when the leader is gone.
+    let (mut marked, pgid) = foreign_group(&[("MLX_RUN_ID", "0000000000cc")]);
+    let _guard = GroupGuard(pgid);
+    dead_run_with_group(&p, "0000000000cc", pgid, start_ticks(pgid) + 1);
+    p.mlx(&["exp", "list"]).success();
+    assert!(wait_child(&mut marked, Duration::from_secs(10)).is_some(), "still running");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A run whose log cannot be stored.
+
+/// `mlx run -- sh -c SCRIPT` where the script replaces the run's log file by a folder, so mlx
+/// cannot store it, and exits with `code`.
+fn run_losing_its_log(p: &TestProject, code: i32) -> assert_cmd::assert::Assert {
+    let script = format!(
+        "echo some output; log=\"$(dirname \"$MLX_METRICS_FILE\")/output.log\"; \
+         rm -f \"$log\"; mkdir \"$log\"; exit {code}"
+    );
+    p.mlx(&["run", "--name", "lossy", "--", "sh", "-c", &script])
+}
+
+#[test]
+fn run_whose_log_cannot_be_stored_keeps_the_commands_exit_code_and_says_why() {
+    let p = TestProject::initialized();
+    // The command failed: mlx exits as it did, and says what it could not store.
+    let a = run_losing_its_log(&p, 7).code(7);
+    let err = stderr(&a);
+    assert!(err.contains("error: run "), "{err}");
+    assert!(err.contains("the run's log could not be stored"), "{err}");
+    let run = last_run(&p);
+    assert_eq!((run.status.as_str(), run.exit_code), ("failed", Some(7)), "{run:?}");
+    assert!(run.end_time.is_some() && run.pid.is_none(), "{run:?}");
+    let why = tags(&p, &run.id);
+    assert_eq!(why.len(), 1, "{why:?}");
+    assert_eq!(why[0].0, "mlx.error");
+    assert!(why[0].1.contains("the run's log could not be stored"), "{why:?}");
+
+    // The command succeeded but mlx could not record it: exit 3, the record keeps exit 0.
+    let a = run_losing_its_log(&p, 0).code(3);
+    assert!(stderr(&a).contains("the run's log could not be stored"), "{}", stderr(&a));
+    let run = last_run(&p);
+    assert_eq!((run.status.as_str(), run.exit_code), ("failed", Some(0)), "{run:?}");
+    assert_eq!(tags(&p, &run.id)[0].0, "mlx.error");
+    // Nothing stays behind, and the next run is not "reaping" these.
+    let a = p.mlx(&["run", "--", "true"]).success();
+    assert!(!stderr(&a).contains("warning"), "{}", stderr(&a));
+    assert!(!p.exists(format!(".mlx/runs/{}", run.id)));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -88,6 +88,8 @@ pub struct DoctorReport {
     pub database: Option<DatabaseFacts>,
     /// Every configured remote, by name.
     pub remotes: Vec<RemoteFacts>,
+    /// Temp files that killed mlx processes left in the work tree, relative to the root.
+    pub leftover_temp_files: Vec<String>,
     pub checks: Vec<Check>,
 }
 
@@ -240,6 +242,7 @@ pub fn run(opts: &DoctorOptions) -> DoctorReport {
     if let Some(root) = git::check(&mut r, &opts.start)
         && project::check(&mut r, &root)
     {
+        project::check_leftovers(&mut r, &root);
         let config = config::check(&mut r, &root);
         cache::check(&mut r, &root, &config);
         database::check(&mut r, &root);

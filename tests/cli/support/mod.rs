@@ -33,6 +33,8 @@ const SCRUBBED_VARS: &[&str] = &[
     "GIT_PREFIX",
     "XDG_CONFIG_HOME",
     "MLX_LOCK_TIMEOUT",
+    "MLX_FAULT",
+    "MLX_FAULT_LOG",
     "MLX_LOG",
     "RUST_LOG",
     "CLICOLOR_FORCE",
