@@ -3,6 +3,7 @@
 //! and renders what these functions return.
 
 pub mod config;
+pub mod error;
 pub mod fault;
 pub mod fs_util;
 pub mod git;

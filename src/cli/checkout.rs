@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use mlx::ops::checkout::{self, CheckoutOptions};
-use mlx::ops::tracked::Source;
+use mlx::work_tree::tracked::Source;
 
 use super::context::Context;
 use super::exit::ExitStatus;

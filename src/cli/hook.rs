@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use mlx::ops::checkout::{self, CheckoutOptions};
 use mlx::ops::merge;
 use mlx::ops::status::{self, State, StatusOptions};
-use mlx::ops::tracked::{self, Source};
 use mlx::project_path::RelPath;
+use mlx::work_tree::tracked::{self, Source};
 
 use super::context::Context;
 use super::exit::{ExitStatus, UsageError};

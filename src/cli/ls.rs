@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use mlx::fs_util::human_size;
 use mlx::ops::ls::{self, LsOptions};
-use mlx::ops::tracked::Source;
+use mlx::work_tree::tracked::Source;
 
 use super::context::Context;
 use super::exit::ExitStatus;

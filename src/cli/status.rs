@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use mlx::ops::remote_status::{self, RemoteStatusOptions};
 use mlx::ops::status::{self, ChangeKind, State, StatusOptions};
-use mlx::ops::tracked;
+use mlx::work_tree::tracked;
 
 use super::context::Context;
 use super::exit::ExitStatus;

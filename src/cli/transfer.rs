@@ -6,8 +6,8 @@ use mlx::fs_util::human_size;
 use mlx::ops::checkout::{self, CheckoutOptions};
 use mlx::ops::fetch::{self, FetchReport};
 use mlx::ops::push;
-use mlx::ops::tracked::Source;
 use mlx::ops::transfer::{Scope, TransferOptions};
+use mlx::work_tree::tracked::Source;
 
 use super::context::Context;
 use super::exit::ExitStatus;

@@ -13,7 +13,7 @@ use std::time::SystemTime;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{Result, gitignore};
+use super::Result;
 use crate::fs_util::FileStamp;
 use crate::git;
 use crate::progress::Reporter;
@@ -26,6 +26,7 @@ use crate::store::pointer::{self, Kind, Pointer};
 use crate::store::stat_cache::Rows;
 use crate::store::workspace::{self, Found, PathState};
 use crate::store::{self, Error, ObjectId, StatCache, hash::LARGE_FILE, hash_bytes};
+use crate::work_tree::gitignore;
 
 pub struct AddOptions {
     /// Folder the paths are relative to (canonical).

@@ -9,8 +9,6 @@ use serde::Serialize;
 
 use super::Result;
 use super::side::SideInfo;
-use super::status::{self, Workspace};
-use super::tracked::{self, Tracked};
 use crate::git::Repo;
 use crate::progress::Reporter;
 use crate::project::Project;
@@ -19,6 +17,8 @@ use crate::store::manifest::{Entry, EntryKind, Manifest};
 use crate::store::pointer::Kind;
 use crate::store::stat_cache::Rows;
 use crate::store::{self, ObjectId, StatCache, hash_bytes};
+use crate::work_tree::compare::{self as status, Workspace};
+use crate::work_tree::tracked::{self, Tracked};
 
 pub struct DiffOptions {
     /// The old side: a revision (default `HEAD`).

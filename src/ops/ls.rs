@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::Result;
-use super::tracked::{self, Source, Tracked};
 use crate::git::Repo;
 use crate::project::Project;
 use crate::project_path::{ProjectPath, resolve_user_path};
 use crate::store::manifest::EntryKind;
 use crate::store::pointer::{self, Kind};
 use crate::store::{self, ObjectId};
+use crate::work_tree::tracked::{self, Source, Tracked};
 
 pub struct LsOptions {
     pub cwd: PathBuf,

@@ -9,13 +9,14 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Result, tracked};
+use super::Result;
 use crate::project::Project;
 use crate::project_path::RelPath;
 use crate::store::manifest::{Entry, EntryKind, Manifest};
 use crate::store::pointer::{Kind, Pointer};
 use crate::store::stat_cache::StatCache;
 use crate::store::{self, ObjectId};
+use crate::work_tree::tracked;
 
 #[derive(Debug, Serialize)]
 pub struct MergeReport {

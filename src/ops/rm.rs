@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use fs_err as fs;
 use serde::Serialize;
 
-use super::{Result, gitignore, tracked};
+use super::Result;
 use crate::fs_util;
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::project_path::RelPath;
 use crate::store::pointer;
+use crate::work_tree::{gitignore, tracked};
 
 pub struct RmOptions {
     pub cwd: PathBuf,

@@ -17,7 +17,7 @@ use fs_err as fs;
 use serde::Serialize;
 
 use super::tracked_run::{Ended, Launch, Signals, TrackedRun};
-use super::{Result, add, gitignore};
+use super::{Result, add};
 use crate::pipeline::fingerprint::{self, Inputs};
 use crate::pipeline::lock::{LockFile, LockedOut, LockedPath, StageLock, toml_value};
 use crate::pipeline::{self, OutKind, ParamRef, Pipeline, Stage, StageName};
@@ -31,6 +31,7 @@ use crate::store::workspace::{self, Found, PathState};
 use crate::store::{self, ObjectId, StatCache};
 use crate::tracking::runs::{self, Point, Status};
 use crate::tracking::{self, RunId, run_cache};
+use crate::work_tree::gitignore;
 
 /// How long a single running stage is waited on per loop turn (an exit wakes it at once).
 const POLL: Duration = Duration::from_millis(50);
@@ -280,18 +281,18 @@ fn restore_outs(project: &Project, stat: &StatCache, outs: &[LockedOut]) -> Resu
         if !project.cache().contains(&o.hash) {
             return Ok(false);
         }
-        if o.files.is_some() && super::tracked::manifest_of(project, o.hash).is_err() {
+        if o.files.is_some() && crate::work_tree::tracked::manifest_of(project, o.hash).is_err() {
             return Ok(false);
         }
     }
     for o in outs.iter().filter(|o| o.cache) {
         let target = ProjectPath::new(&o.path)?;
         let kind = if o.files.is_some() { Kind::Directory } else { Kind::File };
-        let t = super::tracked::Tracked {
+        let t = crate::work_tree::tracked::Tracked {
             target,
             pointer: store::Pointer::new(kind, o.hash, o.size, o.files.unwrap_or(1)),
         };
-        super::checkout::restore_one(project, &t, stat)?;
+        crate::work_tree::restore::restore_one(project, &t, stat)?;
     }
     Ok(outs.iter().all(|o| o.cache))
 }

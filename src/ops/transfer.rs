@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use super::tracked::{self, Source, Tracked};
 use super::{Result, remote_config};
 use crate::git::Repo;
 use crate::project::Project;
@@ -18,6 +17,7 @@ use crate::remote::{self, Remote};
 use crate::store::manifest::{EntryKind, Manifest};
 use crate::store::pointer::Kind;
 use crate::store::{self, ObjectId};
+use crate::work_tree::tracked::{self, Source, Tracked};
 
 /// Open the remote named on the command line, else the default one.
 pub fn open_remote(project: &Project, name: Option<&str>) -> Result<Remote> {

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Result;
+use super::check_data_path;
+use crate::error::Result;
 use crate::git::{Repo, Revision};
 use crate::pipeline::Pipeline;
 use crate::pipeline::lock::LockFile;
@@ -11,7 +12,6 @@ use crate::project::{MLX_DIR, Project};
 use crate::project_path::{ProjectPath, RelPath, resolve_user_path};
 use crate::store::pointer::{self, Pointer};
 use crate::store::{self, ObjectId, manifest::Manifest};
-use crate::work_tree::check_data_path;
 
 /// A tracked path with its pointer.
 #[derive(Debug, Clone)]

@@ -1,0 +1,177 @@
+//! `Error`: any failure of the core, classified for exit codes by [`Error::is_input_error`],
+//! with the hint and details the command line shows under it. Each core module keeps its own
+//! error type; this one wraps them for the operations and the engine that call several.
+
+use crate::ops::{exp, remote_config};
+use crate::{git, lock, project, store, tracking};
+
+/// Any failure of an operation, classified for exit codes by [`Error::is_input_error`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error(transparent)]
+    Lock(#[from] lock::Error),
+    #[error(transparent)]
+    Db(#[from] tracking::Error),
+    #[error(transparent)]
+    Project(#[from] project::Error),
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Pipeline(#[from] crate::pipeline::Error),
+    #[error(transparent)]
+    LockFile(#[from] crate::pipeline::lock::Error),
+    #[error(transparent)]
+    Remote(#[from] crate::remote::Error),
+    #[error(transparent)]
+    RemoteConfig(#[from] remote_config::RemoteConfigError),
+    /// Some transfers failed (after retries); once the remote itself failed, no new one
+    /// started. Those that finished are kept, and a rerun continues.
+    #[error("{} (of {total} to do); the first: {first}", crate::text::counted(*.failed, "failed transfer"))]
+    Transfers { failed: usize, total: usize, first: Box<Error> },
+    /// A filter expression or sort key that does not parse; `details` draws a caret under it.
+    #[error("invalid {what} at column {}: {}", .error.column, .error.message)]
+    Filter { what: &'static str, text: String, error: tracking::filter::FilterError },
+    /// A filter, sort key or check names a metric or param that no recorded run has: a typo
+    /// would otherwise read as "no runs match", or pass a gate.
+    #[error(transparent)]
+    UnknownKey(Box<exp::UnknownKey>),
+    #[error("no finished run on HEAD's commit {} or its recent ancestors", &commit[..commit.len().min(8)])]
+    NoFinishedRun { commit: String },
+    #[error("run {id} is still running")]
+    RunStillRunning { id: tracking::RunId },
+    /// SQLite refused or failed the user's own SQL (`mlx sql`).
+    #[error("sql: {message}")]
+    Sql { message: String },
+}
+
+impl From<crate::remote::url::UrlError> for Error {
+    fn from(e: crate::remote::url::UrlError) -> Self {
+        Error::RemoteConfig(e.into())
+    }
+}
+
+impl From<crate::project_path::PathError> for Error {
+    fn from(e: crate::project_path::PathError) -> Self {
+        Error::Store(store::Error::Path(e))
+    }
+}
+
+impl Error {
+    /// True for mistakes in the user's input or project files (exit 2); false for IO (exit 3).
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            Error::Store(e) => e.is_input_error(),
+            Error::Project(_) => true,
+            Error::Git(e) => e.is_input_error(),
+            Error::Db(e) => e.is_input_error(),
+            Error::Pipeline(e) => e.is_input_error(),
+            Error::LockFile(e) => matches!(e, crate::pipeline::lock::Error::Parse { .. }),
+            Error::Filter { .. }
+            | Error::UnknownKey(_)
+            | Error::NoFinishedRun { .. }
+            | Error::RunStillRunning { .. }
+            | Error::Sql { .. } => true,
+            Error::Remote(e) => e.is_input_error(),
+            Error::RemoteConfig(_) => true,
+            Error::Lock(_) | Error::Io(_) | Error::Transfers { .. } => false,
+        }
+    }
+
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Pipeline(e) => e.hint(),
+            Error::Store(e) => e.hint(),
+            Error::Remote(e) => e.hint(),
+            Error::RemoteConfig(e) => e.hint(),
+            Error::Project(project::Error::Config(crate::config::Error::SecretInProjectFile {
+                remote,
+                ..
+            })) => Some(format!(
+                "move the line under [remotes.{remote}] in .mlx/config.local.toml, or use the \
+                 environment; if it was ever committed, rotate the credential"
+            )),
+            Error::Project(project::Error::Config(
+                crate::config::Error::CacheDirInProjectFile { .. },
+            )) => Some(
+                "move `dir = …` under [cache] in .mlx/config.local.toml (each clone chooses its \
+                 own cache folder)"
+                    .into(),
+            ),
+            Error::Transfers { first, .. } => first.hint(),
+            Error::Project(project::Error::NotInitialized { .. }) => {
+                Some("start one with: mlx init".into())
+            }
+            Error::Git(git::Error::NotARepository { .. })
+            | Error::Project(project::Error::Git(git::Error::NotARepository { .. })) => {
+                Some("mlx works inside a git repository: run git init, then mlx init".into())
+            }
+            Error::Lock(lock::Error::Timeout { .. }) => Some(
+                "wait for it to finish, or raise the wait with MLX_LOCK_TIMEOUT=SECONDS".into(),
+            ),
+            Error::Filter { what: "filter", .. } => Some(
+                "filters read like: metrics.acc > 0.9 and params.opt = 'adam' (see mlx exp list --help)"
+                    .into(),
+            ),
+            Error::Filter { .. } => Some("sort keys read like: metrics.acc, -metrics.acc, start".into()),
+            Error::UnknownKey(e) => Some(format!(
+                "list every {what} key runs have: mlx sql \"SELECT DISTINCT key FROM {}\"",
+                if e.what == "param" { "params" } else { "latest_metrics" },
+                what = e.what
+            )),
+            Error::NoFinishedRun { .. } => Some(
+                "record one with `mlx run -- CMD` on this commit, or name a run with --run RUN".into(),
+            ),
+            Error::RunStillRunning { .. } => {
+                Some("wait for it to end, or delete it anyway with --force".into())
+            }
+            Error::Git(git::Error::UnknownRevision { .. }) => {
+                Some("list the branches and tags with: git branch --all && git tag".into())
+            }
+            Error::Git(git::Error::NoCommits { .. }) => {
+                Some("make a first commit: git add -A && git commit".into())
+            }
+            Error::Git(git::Error::Bare { path })
+            | Error::Project(project::Error::Git(git::Error::Bare { path })) => Some(format!(
+                "run mlx in a clone with a work tree: git clone {} DIR",
+                path.display()
+            )),
+            Error::Db(tracking::Error::UnknownRun { .. }) => {
+                Some("list the runs with: mlx exp list".into())
+            }
+            Error::LockFile(crate::pipeline::lock::Error::Parse { .. }) => Some(
+                "restore it with `git checkout -- mlx.lock`, or delete it and `mlx run` writes it \
+                 again"
+                    .into(),
+            ),
+            Error::Sql { message } if message.starts_with("no such table") => {
+                Some("list the tables with: mlx sql 'PRAGMA table_list'".into())
+            }
+            Error::Sql { message } if message.starts_with("no such column") => {
+                Some("list a table's columns with: mlx sql 'PRAGMA table_info(runs)'".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// Lines shown under the error message: for a bad expression, the expression with a caret
+    /// under the column where it goes wrong.
+    pub fn details(&self) -> Vec<String> {
+        match self {
+            Error::Filter { text, error, .. } => caret(text, error.column),
+            Error::UnknownKey(e) => e.column.map(|c| caret(&e.text, c)).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// An expression and a caret under one of its columns (1-based).
+fn caret(text: &str, column: usize) -> Vec<String> {
+    let shown: String = text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
+    vec![shown, format!("{}^", " ".repeat(column.saturating_sub(1)))]
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,360 @@
+//! Comparing one tracked path with its pointer: unchanged, modified (with the files that
+//! changed inside a directory) or missing, whether the cache holds its objects, whether its
+//! pointer tells the truth about its size, and which cache objects an edit through a hardlink
+//! damaged. `mlx status` reports it; restoring builds on it.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::tracked;
+use crate::error::Result;
+use crate::progress::Reporter;
+use crate::project::Project;
+use crate::project_path::{ProjectPath, RelPath};
+use crate::store::manifest::{Entry, EntryKind, Manifest, totals_of};
+use crate::store::pointer::Kind;
+use crate::store::workspace::{self, Found, PathState};
+use crate::store::{self, ObjectId, StatCache};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Unchanged,
+    Modified,
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Added,
+    Modified,
+    Deleted,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChange {
+    /// Project-relative path of the file that changed.
+    pub path: String,
+    pub change: ChangeKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PathStatus {
+    pub path: String,
+    pub kind: Kind,
+    pub state: State,
+    /// Files added, modified or deleted inside a tracked directory (sorted).
+    pub changes: Vec<FileChange>,
+    /// Objects the pointer needs that the cache lacks.
+    pub missing_objects: u64,
+    /// False when a directory's manifest is not in the cache (its file list is unknown).
+    pub manifest_in_cache: bool,
+    /// Modified files that are hardlinks to the object of their recorded version: the edit
+    /// changed the cache object too, so that version is damaged in this cache.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub damaged_objects: Vec<DamagedObject>,
+}
+
+/// A cache object changed through a hardlinked workspace file edited in place.
+#[derive(Debug, Clone, Serialize)]
+pub struct DamagedObject {
+    pub path: String,
+    pub object: ObjectId,
+}
+
+impl PathStatus {
+    pub fn is_clean(&self) -> bool {
+        self.state == State::Unchanged && self.missing_objects == 0
+    }
+}
+
+/// The workspace side of one tracked path, as manifest entries (a file is one entry).
+pub enum Workspace {
+    Missing,
+    /// Something that is neither what the pointer says nor comparable (a fifo, a symlink).
+    Other,
+    Entries(Vec<Entry>),
+}
+
+/// Everything `checkout` needs to know about one tracked path.
+pub struct Comparison {
+    pub status: PathStatus,
+    pub workspace: Workspace,
+    /// The stored manifest (directories) when it is in the cache.
+    pub stored: Option<Manifest>,
+}
+
+/// Compare one tracked path with the workspace.
+pub fn compare(
+    project: &Project,
+    t: &tracked::Tracked,
+    stat: &StatCache,
+    reporter: &dyn Reporter,
+) -> Result<Comparison> {
+    let root = project.root();
+    let cache = project.cache();
+    let p = &t.pointer;
+    let workspace = match (workspace::inspect(root, &t.target, cache)?, p.kind) {
+        (PathState::Missing, _) => Workspace::Missing,
+        (PathState::Dir(found), Kind::Directory) => {
+            Workspace::Entries(workspace::hash_found(root, &t.target, &found, stat, reporter)?)
+        }
+        (PathState::File(f @ (Found::File { .. } | Found::CacheLink { .. })), Kind::File) => {
+            Workspace::Entries(vec![single_file_entry(root, &t.target, &f, stat)?])
+        }
+        _ => Workspace::Other,
+    };
+    let (state, stored, changes, manifest_in_cache) = match p.kind {
+        Kind::File => {
+            let state = match &workspace {
+                Workspace::Missing => State::Missing,
+                Workspace::Entries(e) if file_hash(e) == Some(p.hash) => State::Unchanged,
+                _ => State::Modified,
+            };
+            (state, None, Vec::new(), true)
+        }
+        Kind::Directory => {
+            // Entries come sorted from the scan, so they encode to the manifest directly.
+            let unchanged = match &workspace {
+                Workspace::Entries(e) => Manifest::id_of_sorted(e) == p.hash,
+                _ => false,
+            };
+            if unchanged {
+                // The workspace lists exactly the stored manifest: no need to read it.
+                (State::Unchanged, None, Vec::new(), cache.contains(&p.hash))
+            } else {
+                let stored = match tracked::manifest_of(project, p.hash) {
+                    Ok(m) => Some(m),
+                    Err(crate::error::Error::Store(store::Error::MissingObject { .. })) => None,
+                    Err(e) => return Err(e),
+                };
+                let in_cache = stored.is_some();
+                let changes = match (&workspace, &stored) {
+                    (Workspace::Entries(e), Some(m)) => diff(&t.target, m.entries(), e),
+                    _ => Vec::new(),
+                };
+                let state = if matches!(workspace, Workspace::Missing) {
+                    State::Missing
+                } else {
+                    State::Modified
+                };
+                (state, stored, changes, in_cache)
+            }
+        }
+    };
+    check_totals(project, t, &workspace, stored.as_ref(), state)?;
+    let damaged_objects = if state == State::Modified {
+        damaged(project, t, &workspace, stored.as_ref(), &changes)
+    } else {
+        Vec::new()
+    };
+    let needed: Vec<ObjectId> = match (&stored, &workspace, state) {
+        (Some(m), _, _) => std::iter::once(p.hash).chain(file_hashes(m.entries())).collect(),
+        (None, Workspace::Entries(e), State::Unchanged) => {
+            std::iter::once(p.hash).chain(file_hashes(e)).collect()
+        }
+        _ => vec![p.hash],
+    };
+    // Distinct objects: a file pointer's hash is also its one entry's, and identical files
+    // inside a directory share one object.
+    let mut needed = needed;
+    needed.sort_unstable();
+    needed.dedup();
+    let missing_objects = cache.count_missing(&needed) as u64;
+    let status = PathStatus {
+        path: t.target.to_string(),
+        kind: p.kind,
+        state,
+        changes,
+        missing_objects,
+        manifest_in_cache,
+        damaged_objects,
+    };
+    Ok(Comparison { status, workspace, stored })
+}
+
+/// Modified files that share their inode with the object of the version recorded for them.
+fn damaged(
+    project: &Project,
+    t: &tracked::Tracked,
+    workspace: &Workspace,
+    stored: Option<&Manifest>,
+    changes: &[FileChange],
+) -> Vec<DamagedObject> {
+    use std::os::unix::fs::MetadataExt;
+    let shares = |path: &Path, id: &ObjectId| {
+        let (Ok(a), Ok(b)) =
+            (std::fs::symlink_metadata(path), std::fs::metadata(project.cache().object_path(id)))
+        else {
+            return false;
+        };
+        a.is_file() && a.ino() == b.ino() && a.dev() == b.dev()
+    };
+    let root = project.root();
+    let mut out = Vec::new();
+    match (t.pointer.kind, workspace, stored) {
+        (Kind::File, Workspace::Entries(_), _) => {
+            if shares(&root.join(t.target.as_path()), &t.pointer.hash) {
+                out.push(DamagedObject { path: t.target.to_string(), object: t.pointer.hash });
+            }
+        }
+        (Kind::Directory, _, Some(m))
+            if changes.iter().any(|c| c.change == ChangeKind::Modified) =>
+        {
+            let old: std::collections::HashMap<String, ObjectId> = m
+                .entries()
+                .iter()
+                .filter_map(|e| match e.kind {
+                    EntryKind::File { hash, .. } => {
+                        Some((t.target.join(&e.path).to_string(), hash))
+                    }
+                    _ => None,
+                })
+                .collect();
+            for c in changes.iter().filter(|c| c.change == ChangeKind::Modified) {
+                if let Some(id) = old.get(&c.path)
+                    && shares(&root.join(&c.path), id)
+                {
+                    out.push(DamagedObject { path: c.path.clone(), object: *id });
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// A pointer's `size` and `files` must agree with the data it names (where that is known
+/// without reading more): a pointer edited by hand or by someone else is refused, not trusted.
+fn check_totals(
+    project: &Project,
+    t: &tracked::Tracked,
+    workspace: &Workspace,
+    stored: Option<&Manifest>,
+    state: State,
+) -> Result<()> {
+    let p = &t.pointer;
+    let actual: Option<(u64, u64)> = match (p.kind, workspace, stored) {
+        (Kind::File, Workspace::Entries(e), _) if file_hash(e) == Some(p.hash) => {
+            Some(totals_of(e))
+        }
+        (Kind::File, _, _) => {
+            let object = project.cache().object_path(&p.hash);
+            match std::fs::metadata(&object) {
+                Ok(m) if m.len() == p.size => None,
+                // Either the pointer lies or the object is damaged: only an intact object
+                // proves the pointer wrong (a damaged one is set aside when it is used).
+                Ok(m) => {
+                    store::hash_file(&object).ok().filter(|h| *h == p.hash).map(|_| (1, m.len()))
+                }
+                Err(_) => None,
+            }
+        }
+        (Kind::Directory, _, Some(m)) => Some(m.totals()),
+        (Kind::Directory, Workspace::Entries(e), None) if state == State::Unchanged => {
+            Some(totals_of(e))
+        }
+        (Kind::Directory, _, None) => None,
+    };
+    match actual {
+        Some((files, size)) if (files, size) != (p.files, p.size) => {
+            Err(store::Error::PointerDisagrees {
+                file: store::pointer::pointer_path(&t.target).as_path().to_path_buf(),
+                message: format!(
+                    "it says {} bytes in {} files, but its data has {size} bytes in {files} files",
+                    p.size, p.files
+                ),
+            }
+            .into())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn single_file_entry(root: &Path, key: &ProjectPath, f: &Found, stat: &StatCache) -> Result<Entry> {
+    let name = RelPath::new(key.file_name()).expect("valid name");
+    let kind = match f {
+        Found::File { stamp, executable, .. } => EntryKind::File {
+            hash: workspace::hash_tracked_file(root, key, *stamp, stat)?,
+            size: stamp.size,
+            executable: *executable,
+        },
+        Found::CacheLink { id, size, .. } => {
+            EntryKind::File { hash: *id, size: *size, executable: false }
+        }
+        Found::Symlink { .. } | Found::EmptyDir { .. } => {
+            return Err(store::Error::Unsupported {
+                path: key.as_path().to_path_buf(),
+                what: "is not a regular file".into(),
+            }
+            .into());
+        }
+    };
+    Ok(Entry { path: name, kind })
+}
+
+fn file_hash(entries: &[Entry]) -> Option<ObjectId> {
+    match entries {
+        [Entry { kind: EntryKind::File { hash, .. }, .. }] => Some(*hash),
+        _ => None,
+    }
+}
+
+fn file_hashes(entries: &[Entry]) -> impl Iterator<Item = ObjectId> + '_ {
+    entries.iter().filter_map(|e| match e.kind {
+        EntryKind::File { hash, .. } => Some(hash),
+        _ => None,
+    })
+}
+
+/// Added / modified / deleted entries between two sorted entry lists.
+pub fn diff(dir: &ProjectPath, old: &[Entry], new: &[Entry]) -> Vec<FileChange> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    // Empty folders show with a trailing slash, so they do not read as files.
+    let change = |e: &Entry, change| {
+        let mut path = dir.join(&e.path).to_string();
+        if e.kind == EntryKind::EmptyDir {
+            path.push('/');
+        }
+        FileChange { path, change }
+    };
+    while i < old.len() || j < new.len() {
+        let ord = match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) => a.path.as_bytes().cmp(b.path.as_bytes()),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match ord {
+            std::cmp::Ordering::Less => {
+                out.push(change(&old[i], ChangeKind::Deleted));
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                // A folder left empty because its files were deleted is not news.
+                if !(new[j].kind == EntryKind::EmptyDir && had_files_below(old, &new[j].path)) {
+                    out.push(change(&new[j], ChangeKind::Added));
+                }
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                if old[i].kind != new[j].kind {
+                    out.push(change(&new[j], ChangeKind::Modified));
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Whether sorted `entries` hold anything strictly below the folder `dir`.
+fn had_files_below(entries: &[Entry], dir: &RelPath) -> bool {
+    let mut prefix = dir.as_bytes().to_vec();
+    prefix.push(b'/');
+    let start = entries.partition_point(|e| e.path.as_bytes() < prefix.as_slice());
+    entries.get(start).is_some_and(|e| e.path.as_bytes().starts_with(&prefix))
+}

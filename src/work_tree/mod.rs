@@ -1,0 +1,12 @@
+//! The work tree: what is tracked in it (pointers and `mlx.lock` outputs), how each tracked
+//! path compares with its pointer, how the cache's content is put back (restore) and taken in
+//! (snapshot), the `.gitignore` lines beside tracked paths, and the one gate every write into
+//! it passes. Operations and the pipeline engine share these pieces; nothing here prints.
+
+pub mod compare;
+mod gate;
+pub mod gitignore;
+pub mod restore;
+pub mod tracked;
+
+pub use gate::{Owner, WorkTree, check_data_path, check_not_reserved, reserved_owner};
