@@ -58,12 +58,54 @@ pub fn parse_text(file: &ProjectPath, text: &str) -> Result<Value, Error> {
         Format::Json => serde_json::from_str(text)
             .map_err(|e| bad(Some((e.line(), e.column())), strip_position(&e.to_string()))),
         Format::Yaml => {
+            check_yaml_nesting(text).map_err(|(line, column)| {
+                bad(
+                    Some((line, column)),
+                    format!(
+                        "[ and {{ nest more than {MAX_YAML_FLOW_DEPTH} levels deep here \
+                         (brackets inside quoted text count too)"
+                    ),
+                )
+            })?;
             let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| {
                 bad(e.location().map(|l| (l.line(), l.column())), strip_position(&e.to_string()))
             })?;
             yaml_to_json(&value).map_err(|m| bad(None, m))
         }
     }
+}
+
+/// How deeply `[` and `{` may nest in a YAML file. The YAML reader refuses more than 128 levels,
+/// but only once it has scanned the whole file, at a cost that grows with the square of the
+/// depth: a few hundred kilobytes of `{a: {a: …` would take minutes.
+pub const MAX_YAML_FLOW_DEPTH: usize = 512;
+
+/// Refuse YAML whose `[`/`{` nesting may pass [`MAX_YAML_FLOW_DEPTH`], before the reader scans
+/// it; `Err` holds the line and column. The count errs on the high side: every bracket opens a
+/// level, and a bracket closes one only when it cannot be inside quoted text.
+fn check_yaml_nesting(text: &str) -> Result<(), (usize, usize)> {
+    if text.bytes().filter(|b| matches!(b, b'[' | b'{')).count() <= MAX_YAML_FLOW_DEPTH {
+        return Ok(());
+    }
+    let (mut depth, mut line, mut column) = (0_usize, 1, 0);
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        column += 1;
+        match c {
+            '\n' => (line, column) = (line + 1, 0),
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_YAML_FLOW_DEPTH {
+                    return Err((line, column));
+                }
+            }
+            ']' | '}' if quote.is_none() => depth = depth.saturating_sub(1),
+            '"' | '\'' if quote.is_none() => quote = Some(c),
+            c if quote == Some(c) => quote = None,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// serde_json and serde_yaml append " at line L column C"; the error says it already.
@@ -134,28 +176,39 @@ fn yaml_to_json(value: &serde_yaml_ng::Value) -> Result<Value, String> {
 }
 
 /// The value at a dotted key (`train.lr`; a number indexes a list). A key containing dots
-/// (`"a.b" = 1`) is found too.
+/// (`"a.b" = 1`) is found too; where both readings exist the shorter name is tried first.
 pub fn lookup<'v>(doc: &'v Value, key: &str) -> Option<&'v Value> {
-    let parts: Vec<&str> = key.split('.').collect();
-    lookup_parts(doc, &parts)
+    lookup_rest(doc, key)
 }
 
-fn lookup_parts<'v>(value: &'v Value, parts: &[&str]) -> Option<&'v Value> {
-    if parts.is_empty() {
-        return Some(value);
-    }
-    for take in 1..=parts.len() {
-        let name = parts[..take].join(".");
-        let child = match value {
-            Value::Object(map) => map.get(&name),
-            Value::Array(items) => name.parse::<usize>().ok().and_then(|i| items.get(i)),
-            _ => None,
-        };
-        if let Some(found) = child.and_then(|c| lookup_parts(c, &parts[take..])) {
-            return Some(found);
+/// `rest` is one or more dot-separated names. Only names the table really has are tried, so the
+/// work is bounded by the size of the document, never by the number of ways to split `rest`.
+fn lookup_rest<'v>(value: &'v Value, rest: &str) -> Option<&'v Value> {
+    // (name length, child) for each name that `rest` starts with, followed by a dot or the end.
+    let mut candidates: Vec<(usize, &Value)> = match value {
+        Value::Object(map) => map
+            .iter()
+            .filter(|(name, _)| {
+                rest.strip_prefix(name.as_str())
+                    .is_some_and(|after| after.is_empty() || after.starts_with('.'))
+            })
+            .map(|(name, child)| (name.len(), child))
+            .collect(),
+        Value::Array(items) => {
+            let first = rest.split('.').next().unwrap_or(rest);
+            first
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get(i))
+                .map(|child| vec![(first.len(), child)])
+                .unwrap_or_default()
         }
-    }
-    None
+        _ => return None,
+    };
+    candidates.sort_by_key(|(len, _)| *len);
+    candidates.into_iter().find_map(|(len, child)| {
+        if len == rest.len() { Some(child) } else { lookup_rest(child, &rest[len + 1..]) }
+    })
 }
 
 /// Read and parse a params file under `root`.
@@ -201,6 +254,10 @@ pub fn value_in(doc: &Value, param: &ParamRef) -> Result<Value, Error> {
 
 // --- overrides ---------------------------------------------------------------------------------
 
+/// The most dotted parts a `--set` key may have: every part may add a level of nesting to the
+/// file, and the readers refuse files nested more than 128 levels deep.
+pub const MAX_KEY_PARTS: usize = 32;
+
 /// One `--set [FILE:]KEY=VALUE`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
@@ -222,6 +279,9 @@ impl Override {
         let key = key.trim();
         if key.is_empty() || key.split('.').any(str::is_empty) {
             return Err(bad("the key must be dotted names like train.lr"));
+        }
+        if key.split('.').count() > MAX_KEY_PARTS {
+            return Err(bad(&format!("the key has more than {MAX_KEY_PARTS} dotted parts")));
         }
         let file = RelPath::new(file.trim()).map_err(|e| bad(&format!("params file: {e}")))?;
         if Format::of(&file).is_none() {
@@ -596,6 +656,75 @@ mod tests {
         assert_eq!(all[&param("params.toml", "prepare.seed")], json!(42));
     }
 
+    /// Deeply nested files are refused with a message, never a stack overflow.
+    #[test]
+    fn deep_nesting_is_an_error() {
+        let n = 100_000;
+        for (file, text) in [
+            ("p.json", format!("{}{}", "[".repeat(n), "]".repeat(n))),
+            ("p.json", format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n))),
+            ("p.yaml", format!("{}{}", "[".repeat(n), "]".repeat(n))),
+            ("p.yaml", format!("{}1", "- ".repeat(n))),
+            ("p.toml", format!("a = {}{}", "[".repeat(n), "]".repeat(n))),
+            ("p.toml", format!("a = {}1{}", "{b = ".repeat(n), "}".repeat(n))),
+            ("p.toml", format!("[{}]\n", vec!["a"; n].join("."))),
+        ] {
+            let err = parse_text(&f(file), &text).unwrap_err();
+            assert!(matches!(err, Error::BadParamsFile { .. }), "{file}: {err}");
+        }
+    }
+
+    /// Deep flow nesting in YAML took minutes to refuse (the reader's cost grows with the square
+    /// of the depth); it is refused before reading, and ordinary files are not.
+    #[test]
+    fn deep_yaml_flow_nesting_is_refused_quickly() {
+        let start = std::time::Instant::now();
+        let n = 40_000;
+        for text in [
+            format!("{}1{}", "{a: ".repeat(n), "}".repeat(n)),
+            format!("{}1{}", "{a: \"}\", b: ".repeat(n), "}".repeat(n)),
+            format!("{}1{}", "[x, 'it''s ]', ".repeat(n), "]".repeat(n)),
+        ] {
+            let err = parse_text(&f("p.yaml"), &text).unwrap_err();
+            assert!(err.to_string().contains("more than 512 levels"), "{err}");
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
+        let wide = format!("a: [{}]\nb: \"[[[\"\n", vec!["[1, {x: 2}]"; 2000].join(", "));
+        let doc = parse_text(&f("p.yaml"), &wide).unwrap();
+        assert_eq!(lookup(&doc, "a.1999.1.x"), Some(&json!(2)));
+    }
+
+    /// A few lines of YAML aliases would expand to billions of values.
+    #[test]
+    fn yaml_alias_bombs_are_refused() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (prev, name) in
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i"].windows(2).map(|w| (w[0], w[1]))
+        {
+            text.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                vec![format!("*{prev}"); 10].join(", ")
+            ));
+        }
+        let err = parse_text(&f("p.yaml"), &text).unwrap_err();
+        assert!(err.to_string().contains("repetition limit"), "{err}");
+    }
+
+    /// Looking up a key of many parts takes time in proportion to the document, not to the
+    /// number of ways to split the key.
+    #[test]
+    fn lookups_of_long_keys_are_fast() {
+        let doc =
+            parse_text(&f("p.json"), r#"{"a": {"a": {"a.a": 1}}, "a.a": {"a": [0, {"a": 2}]}}"#)
+                .unwrap();
+        assert_eq!(lookup(&doc, "a.a.a.a"), Some(&json!(1)), "shorter names first");
+        assert_eq!(lookup(&doc, "a.a.a.1.a"), Some(&json!(2)));
+        let key = vec!["a"; 200_000].join(".");
+        let start = std::time::Instant::now();
+        assert_eq!(lookup(&doc, &key), None);
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "{:?}", start.elapsed());
+    }
+
     #[test]
     fn overrides_parse_file_key_and_value() {
         let o = Override::parse("train.lr=0.1").unwrap();
@@ -614,6 +743,14 @@ mod tests {
         assert!(Override::parse("a..b=1").is_err());
         assert!(Override::parse("../p.toml:a=1").is_err());
         assert!(Override::parse("p.txt:a=1").is_err());
+        // Found by fuzzing: a key of 200 parts wrote a file the reader refuses (and 100,000
+        // parts overflowed the stack).
+        let deep = format!("{}=1", vec!["a"; 100_000].join("."));
+        let err = Override::parse(&deep).unwrap_err();
+        assert!(err.to_string().contains("more than 32 dotted parts"), "{err}");
+        let o = Override::parse(&format!("{}=1", vec!["a"; MAX_KEY_PARTS].join("."))).unwrap();
+        let text = override_text(&f("p.toml"), "", &[&o], true).unwrap();
+        assert_eq!(lookup(&parse_text(&f("p.toml"), &text).unwrap(), &o.key), Some(&json!(1)));
     }
 
     #[test]
