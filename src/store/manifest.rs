@@ -109,10 +109,11 @@ impl Manifest {
         })
     }
 
-    /// Files only: count and total size.
+    /// Files only: count and total size (a manifest from elsewhere may claim sizes that add up
+    /// past `u64::MAX`: the total then stops there).
     pub fn totals(&self) -> (u64, u64) {
         self.entries.iter().fold((0, 0), |(n, size), e| match e.kind {
-            EntryKind::File { size: s, .. } => (n + 1, size + s),
+            EntryKind::File { size: s, .. } => (n + 1, size.saturating_add(s)),
             _ => (n, size),
         })
     }
@@ -242,6 +243,16 @@ mod tests {
         ]);
         let bytes = m.encode();
         assert_eq!(Manifest::decode(m.id(), &bytes).unwrap(), m);
+    }
+
+    /// Found by fuzzing: sizes that add up past `u64::MAX` panicked in debug builds.
+    #[test]
+    fn totals_of_huge_sizes_saturate() {
+        let huge = |path: &str| Entry {
+            path: RelPath::new(path).unwrap(),
+            kind: EntryKind::File { hash: hash_bytes(b""), size: u64::MAX, executable: false },
+        };
+        assert_eq!(Manifest::new(vec![huge("a"), huge("b")]).totals(), (2, u64::MAX));
     }
 
     #[test]
