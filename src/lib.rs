@@ -4,6 +4,8 @@
 
 pub mod config;
 pub mod fs_util;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod git;
 pub mod lock;
 pub mod ops;
