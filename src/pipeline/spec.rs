@@ -851,10 +851,19 @@ fn resolve_var(expr: &str, stage: &str, vars: Option<&Vars<'_>>) -> Result<Strin
     })
 }
 
+/// The longest path a stage may name (Linux's `PATH_MAX`).
+pub const MAX_PATH_BYTES: usize = 4096;
+
 /// Resolve a path written in a stage (relative to its `wdir`) into a project path.
 fn resolve_path(wdir: Option<&ProjectPath>, raw: &str) -> Result<ProjectPath, String> {
     if raw.trim().is_empty() {
         return Err("empty path".into());
+    }
+    // No file system opens longer paths; longer ones would make finding the stages that write
+    // a path slow (its every ancestor is looked up).
+    let too_long = || format!("a path is at most {MAX_PATH_BYTES} bytes long; this one has more");
+    if raw.len() > MAX_PATH_BYTES {
+        return Err(too_long());
     }
     let path = Path::new(raw);
     if path.is_absolute() {
@@ -879,6 +888,9 @@ fn resolve_path(wdir: Option<&ProjectPath>, raw: &str) -> Result<ProjectPath, St
         }
     }
     let joined: PathBuf = out.iter().collect();
+    if joined.as_os_str().len() > MAX_PATH_BYTES {
+        return Err(too_long());
+    }
     RelPath::new(joined).map_err(|_| format!("{raw:?} names the project root itself"))
 }
 
@@ -1134,6 +1146,25 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
         ));
         assert!(err.contains("more than 32 MiB"), "{err}");
         assert!(start.elapsed() < std::time::Duration::from_secs(10), "{:?}", start.elapsed());
+    }
+
+    /// Found by reading the graph code: a dependency of 50,000 components took a minute (every
+    /// ancestor of a dep is looked up among the outputs).
+    #[test]
+    fn paths_longer_than_path_max_are_errors() {
+        let long = vec!["a"; 50_000].join("/");
+        let err = parse_err(&format!("[stages.s]\ncmd = \"x\"\ndeps = [\"{long}\"]\n"));
+        assert_eq!(err, "mlx.toml:3:9: a path is at most 4096 bytes long; this one has more");
+        let wdir = "w/".repeat(1000);
+        let dep = "d/".repeat(1100);
+        let err =
+            parse_err(&format!("[stages.s]\ncmd = \"x\"\nwdir = \"{wdir}\"\ndeps = [\"{dep}\"]\n"));
+        assert!(err.ends_with("at most 4096 bytes long; this one has more"), "{err}");
+        let ok = "a/".repeat(2000);
+        assert_eq!(
+            parse_ok(&format!("[stages.s]\ncmd = \"x\"\nouts = [\"{ok}\"]\n")).stages.len(),
+            1
+        );
     }
 
     /// Repeated entries are dropped in linear time: 50,000 deps and params parse at once.
