@@ -58,15 +58,7 @@ pub fn parse_text(file: &ProjectPath, text: &str) -> Result<Value, Error> {
         Format::Json => serde_json::from_str(text)
             .map_err(|e| bad(Some((e.line(), e.column())), strip_position(&e.to_string()))),
         Format::Yaml => {
-            check_yaml_nesting(text).map_err(|(line, column)| {
-                bad(
-                    Some((line, column)),
-                    format!(
-                        "[ and {{ nest more than {MAX_YAML_FLOW_DEPTH} levels deep here \
-                         (brackets inside quoted text count too)"
-                    ),
-                )
-            })?;
+            check_yaml_work(text).map_err(|m| bad(None, m))?;
             let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| {
                 bad(e.location().map(|l| (l.line(), l.column())), strip_position(&e.to_string()))
             })?;
@@ -75,37 +67,25 @@ pub fn parse_text(file: &ProjectPath, text: &str) -> Result<Value, Error> {
     }
 }
 
-/// How deeply `[` and `{` may nest in a YAML file. The YAML reader refuses more than 128 levels,
-/// but only once it has scanned the whole file, at a cost that grows with the square of the
-/// depth: a few hundred kilobytes of `{a: {a: …` would take minutes.
-pub const MAX_YAML_FLOW_DEPTH: usize = 512;
+/// The most work the YAML reader may be asked for, as the number of `[` and `{` in a file times
+/// its length in bytes. The reader's cost grows with the length times the depth of `[`/`{`
+/// nesting, and it refuses more than 128 levels only after scanning the whole file: a few
+/// hundred kilobytes of `{a: {a: …` took minutes. The depth is at most the number of brackets,
+/// so this bounds the time (to about a second) whatever the file holds; only a large file with
+/// many flow lists (`[1, 2]`) is refused, and the message says to use block style or JSON.
+pub const MAX_YAML_WORK: usize = 1 << 30;
 
-/// Refuse YAML whose `[`/`{` nesting may pass [`MAX_YAML_FLOW_DEPTH`], before the reader scans
-/// it; `Err` holds the line and column. The count errs on the high side: every bracket opens a
-/// level, and a bracket closes one only when it cannot be inside quoted text.
-fn check_yaml_nesting(text: &str) -> Result<(), (usize, usize)> {
-    if text.bytes().filter(|b| matches!(b, b'[' | b'{')).count() <= MAX_YAML_FLOW_DEPTH {
+/// Refuse YAML that could make the reader work past [`MAX_YAML_WORK`].
+fn check_yaml_work(text: &str) -> Result<(), String> {
+    let brackets = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    if brackets.saturating_mul(text.len()) <= MAX_YAML_WORK {
         return Ok(());
     }
-    let (mut depth, mut line, mut column) = (0_usize, 1, 0);
-    let mut quote: Option<char> = None;
-    for c in text.chars() {
-        column += 1;
-        match c {
-            '\n' => (line, column) = (line + 1, 0),
-            '[' | '{' => {
-                depth += 1;
-                if depth > MAX_YAML_FLOW_DEPTH {
-                    return Err((line, column));
-                }
-            }
-            ']' | '}' if quote.is_none() => depth = depth.saturating_sub(1),
-            '"' | '\'' if quote.is_none() => quote = Some(c),
-            c if quote == Some(c) => quote = None,
-            _ => {}
-        }
-    }
-    Ok(())
+    Err(format!(
+        "{brackets} `[` and `{{` in {} bytes of YAML would take the reader too long; write lists \
+         and mappings in block style, or use JSON",
+        text.len()
+    ))
 }
 
 /// serde_json and serde_yaml append " at line L column C"; the error says it already.
@@ -379,7 +359,7 @@ pub fn override_text(
                 set_toml(doc.as_item_mut(), &parts, toml_edit_value(&o.value()), allow_new)
                     .map_err(|reason| bad_override(o, reason))?;
             }
-            Ok(doc.to_string())
+            reads_back(file, doc.to_string(), overrides)
         }
         Format::Json => {
             let mut value: Value = if text.trim().is_empty() {
@@ -394,7 +374,7 @@ pub fn override_text(
             }
             let mut out = serde_json::to_string_pretty(&value).map_err(std::io::Error::other)?;
             out.push('\n');
-            Ok(out)
+            reads_back(file, out, overrides)
         }
         Format::Yaml => {
             let mut value: serde_yaml_ng::Value = if text.trim().is_empty() {
@@ -412,8 +392,21 @@ pub fn override_text(
                 set_yaml(&mut value, &parts, new, allow_new)
                     .map_err(|reason| bad_override(o, reason))?;
             }
-            serde_yaml_ng::to_string(&value).map_err(|e| std::io::Error::other(e).into())
+            let text = serde_yaml_ng::to_string(&value).map_err(std::io::Error::other)?;
+            reads_back(file, text, overrides)
         }
+    }
+}
+
+/// What `--set` wrote must read back: else the overrides are refused, naming the first.
+fn reads_back(file: &ProjectPath, text: String, overrides: &[&Override]) -> Result<String, Error> {
+    match parse_text(file, &text) {
+        Ok(_) => Ok(text),
+        Err(e) => Err(Error::BadOverride {
+            file: file.clone(),
+            key: overrides.first().map_or_else(String::new, |o| o.key.clone()),
+            reason: format!("the file would no longer read: {e}"),
+        }),
     }
 }
 
@@ -674,10 +667,10 @@ mod tests {
         }
     }
 
-    /// Deep flow nesting in YAML took minutes to refuse (the reader's cost grows with the square
-    /// of the depth); it is refused before reading, and ordinary files are not.
+    /// Deep flow nesting in YAML took minutes to refuse (the reader's cost grows with the length
+    /// times the depth); such files are refused before reading, and ordinary ones are not.
     #[test]
-    fn deep_yaml_flow_nesting_is_refused_quickly() {
+    fn yaml_that_would_read_too_slowly_is_refused_quickly() {
         let start = std::time::Instant::now();
         let n = 40_000;
         for text in [
@@ -686,12 +679,34 @@ mod tests {
             format!("{}1{}", "[x, 'it''s ]', ".repeat(n), "]".repeat(n)),
         ] {
             let err = parse_text(&f("p.yaml"), &text).unwrap_err();
-            assert!(err.to_string().contains("more than 512 levels"), "{err}");
+            assert!(err.to_string().contains("would take the reader too long"), "{err}");
         }
         assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
-        let wide = format!("a: [{}]\nb: \"[[[\"\n", vec!["[1, {x: 2}]"; 2000].join(", "));
-        let doc = parse_text(&f("p.yaml"), &wide).unwrap();
-        assert_eq!(lookup(&doc, "a.1999.1.x"), Some(&json!(2)));
+        // Brackets in text, flow lists in a file of ordinary size: read as usual.
+        let tokens = format!("tokens: [{}]\n", vec!["'[CLS]'"; 2000].join(", "));
+        assert_eq!(parse_text(&f("p.yaml"), &tokens).unwrap()["tokens"][1999], json!("[CLS]"));
+        let wide = format!("a: [{}]\n", vec!["[1, {x: 2}]"; 2000].join(", "));
+        assert_eq!(
+            lookup(&parse_text(&f("p.yaml"), &wide).unwrap(), "a.1999.1.x"),
+            Some(&json!(2))
+        );
+    }
+
+    /// Found by fuzzing: `--set` of a text full of `[` wrote a YAML file that mlx then refused
+    /// to read. What an override would make unreadable is refused instead.
+    #[test]
+    fn overrides_never_write_a_file_that_does_not_read_back() {
+        let value = "[".repeat(40_000);
+        let o = Override::parse(&format!("p.yaml:a='{value}'")).unwrap();
+        let err = override_text(&f("p.yaml"), "a: 1\nb: [1, 2]\n", &[&o], false).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("params file p.yaml: cannot set a: the file would no longer read: "),
+            "{err}"
+        );
+        let o = Override::parse("p.yaml:a='[[['").unwrap();
+        let text = override_text(&f("p.yaml"), "a: 1\n", &[&o], false).unwrap();
+        assert_eq!(parse_text(&f("p.yaml"), &text).unwrap(), json!({"a": "[[["}));
     }
 
     /// A few lines of YAML aliases would expand to billions of values.
