@@ -6,6 +6,8 @@ pub mod config;
 pub mod error;
 pub mod fault;
 pub mod fs_util;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod git;
 pub mod leftovers;
 pub mod lock;

@@ -166,7 +166,8 @@ impl Downloads<'_> {
         if items.is_empty() {
             return Ok(());
         }
-        let total_bytes: u64 = items.iter().filter_map(|n| n.size).sum();
+        // Sizes come from pointers and manifests, which may claim anything.
+        let total_bytes = items.iter().filter_map(|n| n.size).fold(0_u64, u64::saturating_add);
         reporter.start(
             &format!("fetching {}", crate::text::counted(items.len(), "object")),
             total_bytes,

@@ -160,6 +160,29 @@ fn parse_metric_line(raw: &[u8]) -> serde_json::Result<MetricLine> {
     })
 }
 
+/// One point read from a line of `$MLX_METRICS_FILE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRecord {
+    pub key: String,
+    pub value: f64,
+    pub step: Option<i64>,
+    /// Milliseconds since the epoch.
+    pub timestamp: Option<i64>,
+}
+
+/// Read one line of `$MLX_METRICS_FILE` (without its newline); the error says what is wrong.
+pub fn read_metric_line(raw: &[u8]) -> std::result::Result<MetricRecord, String> {
+    let m = parse_metric_line(raw).map_err(|e| e.to_string())?;
+    match json_metric_value(&m.value) {
+        Some(value) if !m.key.is_empty() => {
+            #[allow(clippy::cast_possible_truncation)]
+            let timestamp = m.timestamp.filter(|t| t.is_finite()).map(|t| t.round() as i64);
+            Ok(MetricRecord { key: m.key, value, step: m.step, timestamp })
+        }
+        _ => Err("the key is empty or the value is not a number".into()),
+    }
+}
+
 /// A metric value written as text: numbers, `nan`, `inf`, `-inf`, `infinity` (any case).
 pub fn parse_metric_value(text: &str) -> Option<f64> {
     let t = text.trim();
@@ -231,19 +254,9 @@ impl MetricsTail {
             if raw.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match parse_metric_line(raw) {
-                Ok(m) => match json_metric_value(&m.value) {
-                    Some(value) if !m.key.is_empty() => {
-                        #[allow(clippy::cast_possible_truncation)]
-                        let ts = m.timestamp.filter(|t| t.is_finite()).map(|t| t.round() as i64);
-                        lines.push((m.key, value, m.step, ts));
-                    }
-                    _ => self.bad.push(BadMetricLine {
-                        line: self.line_no,
-                        error: "the key is empty or the value is not a number".into(),
-                    }),
-                },
-                Err(e) => self.bad.push(BadMetricLine { line: self.line_no, error: e.to_string() }),
+            match read_metric_line(raw) {
+                Ok(m) => lines.push((m.key, m.value, m.step, m.timestamp)),
+                Err(error) => self.bad.push(BadMetricLine { line: self.line_no, error }),
             }
         }
         let points: Vec<Point<'_>> = lines

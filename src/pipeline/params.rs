@@ -58,12 +58,34 @@ pub fn parse_text(file: &ProjectPath, text: &str) -> Result<Value, Error> {
         Format::Json => serde_json::from_str(text)
             .map_err(|e| bad(Some((e.line(), e.column())), strip_position(&e.to_string()))),
         Format::Yaml => {
+            check_yaml_work(text).map_err(|m| bad(None, m))?;
             let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| {
                 bad(e.location().map(|l| (l.line(), l.column())), strip_position(&e.to_string()))
             })?;
             yaml_to_json(&value).map_err(|m| bad(None, m))
         }
     }
+}
+
+/// The most work the YAML reader may be asked for, as the number of `[` and `{` in a file times
+/// its length in bytes. The reader's cost grows with the length times the depth of `[`/`{`
+/// nesting, and it refuses more than 128 levels only after scanning the whole file: a few
+/// hundred kilobytes of `{a: {a: …` took minutes. The depth is at most the number of brackets,
+/// so this bounds the time (to about a second) whatever the file holds; only a large file with
+/// many flow lists (`[1, 2]`) is refused, and the message says to use block style or JSON.
+pub const MAX_YAML_WORK: usize = 1 << 30;
+
+/// Refuse YAML that could make the reader work past [`MAX_YAML_WORK`].
+fn check_yaml_work(text: &str) -> Result<(), String> {
+    let brackets = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    if brackets.saturating_mul(text.len()) <= MAX_YAML_WORK {
+        return Ok(());
+    }
+    Err(format!(
+        "{brackets} `[` and `{{` in {} bytes of YAML would take the reader too long; write lists \
+         and mappings in block style, or use JSON",
+        text.len()
+    ))
 }
 
 /// serde_json and serde_yaml append " at line L column C"; the error says it already.
@@ -134,28 +156,39 @@ fn yaml_to_json(value: &serde_yaml_ng::Value) -> Result<Value, String> {
 }
 
 /// The value at a dotted key (`train.lr`; a number indexes a list). A key containing dots
-/// (`"a.b" = 1`) is found too.
+/// (`"a.b" = 1`) is found too; where both readings exist the shorter name is tried first.
 pub fn lookup<'v>(doc: &'v Value, key: &str) -> Option<&'v Value> {
-    let parts: Vec<&str> = key.split('.').collect();
-    lookup_parts(doc, &parts)
+    lookup_rest(doc, key)
 }
 
-fn lookup_parts<'v>(value: &'v Value, parts: &[&str]) -> Option<&'v Value> {
-    if parts.is_empty() {
-        return Some(value);
-    }
-    for take in 1..=parts.len() {
-        let name = parts[..take].join(".");
-        let child = match value {
-            Value::Object(map) => map.get(&name),
-            Value::Array(items) => name.parse::<usize>().ok().and_then(|i| items.get(i)),
-            _ => None,
-        };
-        if let Some(found) = child.and_then(|c| lookup_parts(c, &parts[take..])) {
-            return Some(found);
+/// `rest` is one or more dot-separated names. Only names the table really has are tried, so the
+/// work is bounded by the size of the document, never by the number of ways to split `rest`.
+fn lookup_rest<'v>(value: &'v Value, rest: &str) -> Option<&'v Value> {
+    // (name length, child) for each name that `rest` starts with, followed by a dot or the end.
+    let mut candidates: Vec<(usize, &Value)> = match value {
+        Value::Object(map) => map
+            .iter()
+            .filter(|(name, _)| {
+                rest.strip_prefix(name.as_str())
+                    .is_some_and(|after| after.is_empty() || after.starts_with('.'))
+            })
+            .map(|(name, child)| (name.len(), child))
+            .collect(),
+        Value::Array(items) => {
+            let first = rest.split('.').next().unwrap_or(rest);
+            first
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get(i))
+                .map(|child| vec![(first.len(), child)])
+                .unwrap_or_default()
         }
-    }
-    None
+        _ => return None,
+    };
+    candidates.sort_by_key(|(len, _)| *len);
+    candidates.into_iter().find_map(|(len, child)| {
+        if len == rest.len() { Some(child) } else { lookup_rest(child, &rest[len + 1..]) }
+    })
 }
 
 /// Read and parse a params file under `root`.
@@ -201,6 +234,10 @@ pub fn value_in(doc: &Value, param: &ParamRef) -> Result<Value, Error> {
 
 // --- overrides ---------------------------------------------------------------------------------
 
+/// The most dotted parts a `--set` key may have: every part may add a level of nesting to the
+/// file, and the readers refuse files nested more than 128 levels deep.
+pub const MAX_KEY_PARTS: usize = 32;
+
 /// One `--set [FILE:]KEY=VALUE`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
@@ -222,6 +259,9 @@ impl Override {
         let key = key.trim();
         if key.is_empty() || key.split('.').any(str::is_empty) {
             return Err(bad("the key must be dotted names like train.lr"));
+        }
+        if key.split('.').count() > MAX_KEY_PARTS {
+            return Err(bad(&format!("the key has more than {MAX_KEY_PARTS} dotted parts")));
         }
         let file = RelPath::new(file.trim()).map_err(|e| bad(&format!("params file: {e}")))?;
         if Format::of(&file).is_none() {
@@ -319,7 +359,7 @@ pub fn override_text(
                 set_toml(doc.as_item_mut(), &parts, toml_edit_value(&o.value()), allow_new)
                     .map_err(|reason| bad_override(o, reason))?;
             }
-            Ok(doc.to_string())
+            reads_back(file, doc.to_string(), overrides)
         }
         Format::Json => {
             let mut value: Value = if text.trim().is_empty() {
@@ -334,7 +374,7 @@ pub fn override_text(
             }
             let mut out = serde_json::to_string_pretty(&value).map_err(std::io::Error::other)?;
             out.push('\n');
-            Ok(out)
+            reads_back(file, out, overrides)
         }
         Format::Yaml => {
             let mut value: serde_yaml_ng::Value = if text.trim().is_empty() {
@@ -352,8 +392,21 @@ pub fn override_text(
                 set_yaml(&mut value, &parts, new, allow_new)
                     .map_err(|reason| bad_override(o, reason))?;
             }
-            serde_yaml_ng::to_string(&value).map_err(|e| std::io::Error::other(e).into())
+            let text = serde_yaml_ng::to_string(&value).map_err(std::io::Error::other)?;
+            reads_back(file, text, overrides)
         }
+    }
+}
+
+/// What `--set` wrote must read back: else the overrides are refused, naming the first.
+fn reads_back(file: &ProjectPath, text: String, overrides: &[&Override]) -> Result<String, Error> {
+    match parse_text(file, &text) {
+        Ok(_) => Ok(text),
+        Err(e) => Err(Error::BadOverride {
+            file: file.clone(),
+            key: overrides.first().map_or_else(String::new, |o| o.key.clone()),
+            reason: format!("the file would no longer read: {e}"),
+        }),
     }
 }
 
@@ -596,6 +649,97 @@ mod tests {
         assert_eq!(all[&param("params.toml", "prepare.seed")], json!(42));
     }
 
+    /// Deeply nested files are refused with a message, never a stack overflow.
+    #[test]
+    fn deep_nesting_is_an_error() {
+        let n = 100_000;
+        for (file, text) in [
+            ("p.json", format!("{}{}", "[".repeat(n), "]".repeat(n))),
+            ("p.json", format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n))),
+            ("p.yaml", format!("{}{}", "[".repeat(n), "]".repeat(n))),
+            ("p.yaml", format!("{}1", "- ".repeat(n))),
+            ("p.toml", format!("a = {}{}", "[".repeat(n), "]".repeat(n))),
+            ("p.toml", format!("a = {}1{}", "{b = ".repeat(n), "}".repeat(n))),
+            ("p.toml", format!("[{}]\n", vec!["a"; n].join("."))),
+        ] {
+            let err = parse_text(&f(file), &text).unwrap_err();
+            assert!(matches!(err, Error::BadParamsFile { .. }), "{file}: {err}");
+        }
+    }
+
+    /// Deep flow nesting in YAML took minutes to refuse (the reader's cost grows with the length
+    /// times the depth); such files are refused before reading, and ordinary ones are not.
+    #[test]
+    fn yaml_that_would_read_too_slowly_is_refused_quickly() {
+        let start = std::time::Instant::now();
+        let n = 40_000;
+        for text in [
+            format!("{}1{}", "{a: ".repeat(n), "}".repeat(n)),
+            format!("{}1{}", "{a: \"}\", b: ".repeat(n), "}".repeat(n)),
+            format!("{}1{}", "[x, 'it''s ]', ".repeat(n), "]".repeat(n)),
+        ] {
+            let err = parse_text(&f("p.yaml"), &text).unwrap_err();
+            assert!(err.to_string().contains("would take the reader too long"), "{err}");
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
+        // Brackets in text, flow lists in a file of ordinary size: read as usual.
+        let tokens = format!("tokens: [{}]\n", vec!["'[CLS]'"; 2000].join(", "));
+        assert_eq!(parse_text(&f("p.yaml"), &tokens).unwrap()["tokens"][1999], json!("[CLS]"));
+        let wide = format!("a: [{}]\n", vec!["[1, {x: 2}]"; 2000].join(", "));
+        assert_eq!(
+            lookup(&parse_text(&f("p.yaml"), &wide).unwrap(), "a.1999.1.x"),
+            Some(&json!(2))
+        );
+    }
+
+    /// Found by fuzzing: `--set` of a text full of `[` wrote a YAML file that mlx then refused
+    /// to read. What an override would make unreadable is refused instead.
+    #[test]
+    fn overrides_never_write_a_file_that_does_not_read_back() {
+        let value = "[".repeat(40_000);
+        let o = Override::parse(&format!("p.yaml:a='{value}'")).unwrap();
+        let err = override_text(&f("p.yaml"), "a: 1\nb: [1, 2]\n", &[&o], false).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("params file p.yaml: cannot set a: the file would no longer read: "),
+            "{err}"
+        );
+        let o = Override::parse("p.yaml:a='[[['").unwrap();
+        let text = override_text(&f("p.yaml"), "a: 1\n", &[&o], false).unwrap();
+        assert_eq!(parse_text(&f("p.yaml"), &text).unwrap(), json!({"a": "[[["}));
+    }
+
+    /// A few lines of YAML aliases would expand to billions of values.
+    #[test]
+    fn yaml_alias_bombs_are_refused() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (prev, name) in
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i"].windows(2).map(|w| (w[0], w[1]))
+        {
+            text.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                vec![format!("*{prev}"); 10].join(", ")
+            ));
+        }
+        let err = parse_text(&f("p.yaml"), &text).unwrap_err();
+        assert!(err.to_string().contains("repetition limit"), "{err}");
+    }
+
+    /// Looking up a key of many parts takes time in proportion to the document, not to the
+    /// number of ways to split the key.
+    #[test]
+    fn lookups_of_long_keys_are_fast() {
+        let doc =
+            parse_text(&f("p.json"), r#"{"a": {"a": {"a.a": 1}}, "a.a": {"a": [0, {"a": 2}]}}"#)
+                .unwrap();
+        assert_eq!(lookup(&doc, "a.a.a.a"), Some(&json!(1)), "shorter names first");
+        assert_eq!(lookup(&doc, "a.a.a.1.a"), Some(&json!(2)));
+        let key = vec!["a"; 200_000].join(".");
+        let start = std::time::Instant::now();
+        assert_eq!(lookup(&doc, &key), None);
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "{:?}", start.elapsed());
+    }
+
     #[test]
     fn overrides_parse_file_key_and_value() {
         let o = Override::parse("train.lr=0.1").unwrap();
@@ -614,6 +758,14 @@ mod tests {
         assert!(Override::parse("a..b=1").is_err());
         assert!(Override::parse("../p.toml:a=1").is_err());
         assert!(Override::parse("p.txt:a=1").is_err());
+        // Found by fuzzing: a key of 200 parts wrote a file the reader refuses (and 100,000
+        // parts overflowed the stack).
+        let deep = format!("{}=1", vec!["a"; 100_000].join("."));
+        let err = Override::parse(&deep).unwrap_err();
+        assert!(err.to_string().contains("more than 32 dotted parts"), "{err}");
+        let o = Override::parse(&format!("{}=1", vec!["a"; MAX_KEY_PARTS].join("."))).unwrap();
+        let text = override_text(&f("p.toml"), "", &[&o], true).unwrap();
+        assert_eq!(lookup(&parse_text(&f("p.toml"), &text).unwrap(), &o.key), Some(&json!(1)));
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub fn parse_with_source_map(
     text: &str,
 ) -> Result<Option<(Pipeline, SourceMap)>, Error> {
     let lines = LineIndex::new(text);
-    let cx = Cx { file: file_name, text, lines: &lines };
+    let cx = Cx { file: file_name, text, lines: &lines, expanded: std::cell::Cell::new(0) };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         // serde's name for a TOML array is "sequence".
@@ -162,7 +162,7 @@ pub fn parse_with_source_map(
     let mut map = SourceMap { stages: HashMap::new() };
     let mut seen: HashMap<StageName, Range<usize>> = HashMap::new();
     for (name, raw_stage) in declared {
-        for (stage, spans) in expand(&cx, name, raw_stage, &resources)? {
+        for (stage, spans) in expand(&cx, name, raw_stage, &resources, MAX_STAGES - stages.len())? {
             if seen.insert(stage.name.clone(), spans.header.clone()).is_some() {
                 return Err(
                     cx.error(spans.header.start, &format!("two stages are named {}", stage.name))
@@ -461,11 +461,23 @@ impl LineIndex {
     }
 }
 
-/// What every error needs to say where it is.
+/// The most stages a pipeline may have once `foreach` and `matrix` are expanded.
+pub const MAX_STAGES: usize = 10_000;
+
+/// The most text (commands, paths, params, env values; in bytes) the expanded stages may hold
+/// together: `${…}` and expansion multiply what the file says, and a few kilobytes of `mlx.toml`
+/// must not ask for gigabytes.
+pub const MAX_EXPANDED_TEXT: usize = 32 << 20;
+
+/// What each expanded string, key or value counts besides its bytes: a bound on their number.
+const ITEM_COST: usize = 32;
+
+/// What every error needs to say where it is, and the text expanded so far.
 struct Cx<'a> {
     file: &'a Path,
     text: &'a str,
     lines: &'a LineIndex,
+    expanded: std::cell::Cell<usize>,
 }
 
 impl Cx<'_> {
@@ -476,6 +488,23 @@ impl Cx<'_> {
 
     fn error(&self, offset: usize, message: &str) -> Error {
         Error::Spec { location: self.location(offset), message: message.to_owned() }
+    }
+
+    /// Count `len` more bytes of expanded text, at `span`; an error past [`MAX_EXPANDED_TEXT`].
+    fn expand_text(&self, span: &Range<usize>, len: usize) -> Result<(), Error> {
+        let total = self.expanded.get().saturating_add(len);
+        self.expanded.set(total);
+        if total > MAX_EXPANDED_TEXT {
+            return Err(self.error(
+                span.start,
+                &format!(
+                    "the stages expand to more than {} MiB of commands, paths and values; \
+                     use fewer `foreach`/`matrix` values or shorter `${{…}}` values",
+                    MAX_EXPANDED_TEXT >> 20
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// An error about `needle` inside the value at `span`: points at `needle` when the source
@@ -531,11 +560,13 @@ fn scalar_text(value: &toml::Value) -> Option<String> {
 }
 
 /// One raw stage → its expanded stages (one unless `foreach` or `matrix`).
+/// `room`: how many more stages the pipeline may have.
 fn expand(
     cx: &Cx<'_>,
     name: &Spanned<String>,
     raw: &RawStage,
     limits: &BTreeMap<String, u32>,
+    room: usize,
 ) -> Result<Vec<(Stage, StageSpans)>, Error> {
     let base = name.get_ref();
     let name_span = name.span();
@@ -544,6 +575,17 @@ fn expand(
             name_span.start,
             &format!("stage name {base:?} may only contain letters, digits, `_` and `-`"),
         ));
+    }
+    let too_many = |span: &Range<usize>| {
+        cx.error(
+            span.start,
+            &format!(
+                "stage {base} expands to more stages than the {MAX_STAGES} a pipeline may have"
+            ),
+        )
+    };
+    if room == 0 {
+        return Err(too_many(&name_span));
     }
     // (name suffix, key, item, span of the value it comes from)
     let mut variants: Vec<Variant> = Vec::new();
@@ -556,6 +598,13 @@ fn expand(
         }
         (Some(foreach), None) => {
             let span = foreach.span();
+            let count = match foreach.get_ref() {
+                RawForeach::List(items) => items.len(),
+                RawForeach::Table(entries) => entries.len(),
+            };
+            if count > room {
+                return Err(too_many(&span));
+            }
             match foreach.get_ref() {
                 RawForeach::List(items) => {
                     for (i, item) in items.iter().enumerate() {
@@ -576,7 +625,10 @@ fn expand(
                 return Err(cx.error(span.start, &format!("`foreach` of stage {base} is empty")));
             }
         }
-        (None, Some(matrix)) => variants = matrix_variants(cx, base, matrix)?,
+        (None, Some(matrix)) => {
+            variants = matrix_variants(cx, base, matrix, room)
+                .ok_or_else(|| too_many(&matrix.span()))??;
+        }
         (None, None) => {}
     }
 
@@ -623,43 +675,79 @@ fn toml_type(value: &toml::Value) -> &'static str {
 }
 
 /// `matrix = { model = ["rf", "gbm"], seed = [1, 2] }` → rf-1, rf-2, gbm-1, gbm-2 (first key
-/// outermost), each item a table `{ model = …, seed = … }`.
+/// outermost), each item a table `{ model = …, seed = … }`. `None` when there would be more
+/// than `room` combinations.
 fn matrix_variants(
     cx: &Cx<'_>,
     base: &str,
     matrix: &Spanned<RawMatrix>,
-) -> Result<Vec<Variant>, Error> {
+    room: usize,
+) -> Option<Result<Vec<Variant>, Error>> {
     let mut axes: Vec<(&Spanned<String>, &Spanned<Vec<toml::Value>>)> =
         matrix.get_ref().iter().collect();
     axes.sort_by_key(|(k, _)| k.span().start);
     if axes.is_empty() {
-        return Err(cx.error(matrix.span().start, &format!("`matrix` of stage {base} is empty")));
+        return Some(Err(
+            cx.error(matrix.span().start, &format!("`matrix` of stage {base} is empty"))
+        ));
     }
-    let mut combos: Vec<(Vec<String>, toml::Table, Range<usize>)> =
-        vec![(Vec::new(), toml::Table::new(), matrix.span())];
-    for (key, values) in axes {
-        if values.get_ref().is_empty() {
-            return Err(cx.error(
-                values.span().start,
-                &format!("`matrix.{}` of stage {base} has no values", key.get_ref()),
-            ));
+    if let Some((key, values)) = axes.iter().find(|(_, values)| values.get_ref().is_empty()) {
+        return Some(Err(cx.error(
+            values.span().start,
+            &format!("`matrix.{}` of stage {base} has no values", key.get_ref()),
+        )));
+    }
+    let count = axes
+        .iter()
+        .try_fold(1_usize, |n, (_, values)| n.checked_mul(values.get_ref().len()))
+        .filter(|&n| n <= room)?;
+    // Each combination as one index per axis, the last axis changing fastest.
+    let sizes: Vec<Vec<usize>> =
+        axes.iter().map(|(_, values)| values.get_ref().iter().map(value_size).collect()).collect();
+    let mut variants = Vec::with_capacity(count);
+    let mut at = vec![0_usize; axes.len()];
+    for _ in 0..count {
+        let size = sizes.iter().zip(&at).map(|(s, &i)| 2 * s[i] + ITEM_COST).sum();
+        if let Err(e) = cx.expand_text(&matrix.span(), size) {
+            return Some(Err(e));
         }
-        let mut next = Vec::with_capacity(combos.len() * values.get_ref().len());
-        for (parts, table, _) in &combos {
-            for (i, value) in values.get_ref().iter().enumerate() {
-                let mut parts = parts.clone();
-                parts.push(scalar_text(value).unwrap_or_else(|| format!("{}{i}", key.get_ref())));
-                let mut table = table.clone();
-                table.insert(key.get_ref().clone(), value.clone());
-                next.push((parts, table, values.span()));
+        let mut parts = Vec::with_capacity(axes.len());
+        let mut table = toml::Table::new();
+        for ((key, values), &i) in axes.iter().zip(&at) {
+            let value = &values.get_ref()[i];
+            parts.push(scalar_text(value).unwrap_or_else(|| format!("{}{i}", key.get_ref())));
+            table.insert(key.get_ref().clone(), value.clone());
+        }
+        let span = axes.last().map_or_else(|| matrix.span(), |(_, values)| values.span());
+        variants.push((parts.join("-"), None, toml::Value::Table(table), span));
+        for (axis, i) in at.iter_mut().enumerate().rev() {
+            *i += 1;
+            if *i < axes[axis].1.get_ref().len() {
+                break;
             }
+            *i = 0;
         }
-        combos = next;
     }
-    Ok(combos
-        .into_iter()
-        .map(|(parts, table, span)| (parts.join("-"), None, toml::Value::Table(table), span))
-        .collect())
+    Some(Ok(variants))
+}
+
+/// About how many bytes a value takes (its text, a few bytes per number), without recursion.
+fn value_size(value: &toml::Value) -> usize {
+    let mut size = 0;
+    let mut todo = vec![value];
+    while let Some(v) = todo.pop() {
+        size += 8;
+        match v {
+            toml::Value::String(s) => size += s.len(),
+            toml::Value::Array(items) => todo.extend(items),
+            toml::Value::Table(t) => {
+                size += t.keys().map(String::len).sum::<usize>();
+                todo.extend(t.values());
+            }
+            _ => {}
+        }
+    }
+    size
 }
 
 /// Replace `${key}`, `${item}` and `${item.a.b}` in `s`; `\${` stays a literal `${`.
@@ -670,14 +758,17 @@ fn interpolate(
     vars: Option<&Vars<'_>>,
 ) -> Result<String, Error> {
     let text = s.get_ref();
+    let span = s.span();
+    cx.expand_text(&span, ITEM_COST)?;
     if !text.contains("${") {
+        cx.expand_text(&span, text.len())?;
         return Ok(text.clone());
     }
-    let span = s.span();
     let mut out = String::with_capacity(text.len());
     let mut rest = text.as_str();
     while let Some(i) = rest.find("${") {
         if rest[..i].ends_with('\\') {
+            cx.expand_text(&span, i + 1)?;
             out.push_str(&rest[..i - 1]);
             out.push_str("${");
             rest = &rest[i + 2..];
@@ -696,9 +787,11 @@ fn interpolate(
         let expr = after[..end].trim();
         let whole = &rest[i..i + 2 + end + 1];
         let value = resolve_var(expr, stage, vars).map_err(|m| cx.error_in(&span, whole, &m))?;
+        cx.expand_text(&span, i + value.len())?;
         out.push_str(&value);
         rest = &after[end + 1..];
     }
+    cx.expand_text(&span, rest.len())?;
     out.push_str(rest);
     Ok(out)
 }
@@ -758,10 +851,19 @@ fn resolve_var(expr: &str, stage: &str, vars: Option<&Vars<'_>>) -> Result<Strin
     })
 }
 
+/// The longest path a stage may name (Linux's `PATH_MAX`).
+pub const MAX_PATH_BYTES: usize = 4096;
+
 /// Resolve a path written in a stage (relative to its `wdir`) into a project path.
 fn resolve_path(wdir: Option<&ProjectPath>, raw: &str) -> Result<ProjectPath, String> {
     if raw.trim().is_empty() {
         return Err("empty path".into());
+    }
+    // No file system opens longer paths; longer ones would make finding the stages that write
+    // a path slow (its every ancestor is looked up).
+    let too_long = || format!("a path is at most {MAX_PATH_BYTES} bytes long; this one has more");
+    if raw.len() > MAX_PATH_BYTES {
+        return Err(too_long());
     }
     let path = Path::new(raw);
     if path.is_absolute() {
@@ -786,6 +888,9 @@ fn resolve_path(wdir: Option<&ProjectPath>, raw: &str) -> Result<ProjectPath, St
         }
     }
     let joined: PathBuf = out.iter().collect();
+    if joined.as_os_str().len() > MAX_PATH_BYTES {
+        return Err(too_long());
+    }
     RelPath::new(joined).map_err(|e| match e {
         crate::project_path::PathError::Empty { .. } => {
             format!("{raw:?} names the project root itself")
@@ -848,26 +953,30 @@ fn build_stage(
 
     let mut spans = StageSpans { header: name_span.clone(), deps: Vec::new(), outs: Vec::new() };
 
+    // Sets beside the lists keep long lists linear.
     let mut deps = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for d in &raw.deps {
         let path =
             resolve_path(wdir.as_ref(), &interp(d)?).map_err(|m| path_error(&d.span(), m))?;
-        if !deps.contains(&path) {
+        if seen.insert(path.clone()) {
             spans.deps.push((path.clone(), d.span()));
             deps.push(path);
         }
     }
 
     let mut params: Vec<ParamRef> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for p in &raw.params {
         let text = interp(p)?;
         let param = parse_param_ref(wdir.as_ref(), &text).map_err(|m| path_error(&p.span(), m))?;
-        if !params.contains(&param) {
+        if seen.insert(param.clone()) {
             params.push(param);
         }
     }
 
     let mut outs: Vec<Out> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let groups =
         [(&raw.outs, OutKind::Out), (&raw.metrics, OutKind::Metrics), (&raw.plots, OutKind::Plots)];
     for (entries, kind) in groups {
@@ -878,7 +987,7 @@ fn build_stage(
             let path = resolve_path(wdir.as_ref(), &text).map_err(|m| path_error(&path_span, m))?;
             crate::work_tree::check_data_path(&path)
                 .map_err(|e| path_error(&path_span, format!("output of stage {stage}: {e}")))?;
-            if outs.iter().any(|o| o.path == path) {
+            if !seen.insert(path.clone()) {
                 return Err(cx.error(
                     path_span.start,
                     &format!("{path} is listed twice in the outputs of stage {stage}"),
@@ -903,6 +1012,7 @@ fn build_stage(
                 &format!("{k:?} is not a valid environment variable name"),
             ));
         }
+        cx.expand_text(&key.span(), k.len())?;
         let value = interp(&Spanned::new(value.span(), value.get_ref().0.clone()))?;
         env.insert(k.clone(), value);
     }
@@ -922,6 +1032,7 @@ fn build_stage(
                 ),
             ));
         }
+        cx.expand_text(&key.span(), ITEM_COST + key.get_ref().len())?;
         resources.insert(key.get_ref().clone(), *amount.get_ref());
     }
 
@@ -1003,6 +1114,85 @@ deps = ["data/data.xml", "src/prepare.py"]
 params = ["prepare.seed", "prepare.split"]
 outs = ["data/prepared", { path = "cache/tmp", cache = false }]
 "#;
+
+    /// A few lines of `foreach`/`matrix` must not ask for millions of stages or gigabytes.
+    #[test]
+    fn expansion_is_bounded() {
+        let start = std::time::Instant::now();
+        let axes: Vec<String> =
+            (0..8).map(|i| format!("a{i} = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]")).collect();
+        let err =
+            parse_err(&format!("[stages.s]\ncmd = \"x\"\nmatrix = {{ {} }}\n", axes.join(", ")));
+        assert_eq!(
+            err,
+            "mlx.toml:3:10: stage s expands to more stages than the 10000 a pipeline may have"
+        );
+        let items: Vec<String> = (0..=MAX_STAGES).map(|i| i.to_string()).collect();
+        let err =
+            parse_err(&format!("[stages.s]\ncmd = \"x\"\nforeach = [{}]\n", items.join(", ")));
+        assert!(err.contains("more stages than the 10000"), "{err}");
+        // 9,000 stages, and 2,000 more from a second stage: the limit is for the pipeline.
+        let err = parse_err(&format!(
+            "[stages.s]\ncmd = \"x\"\nforeach = [{}]\n[stages.t]\ncmd = \"x\"\nforeach = [{}]\n",
+            items[..9000].join(", "),
+            items[..2000].join(", ")
+        ));
+        assert!(err.starts_with("mlx.toml:6:11: stage t expands"), "{err}");
+        // One item of a megabyte named 40 times in one command.
+        let err = parse_err(&format!(
+            "[stages.s]\ncmd = \"{}\"\nforeach = [\"{}\"]\n",
+            "${item}".repeat(40),
+            "x".repeat(1 << 20)
+        ));
+        assert!(err.starts_with("mlx.toml:2:7: the stages expand to more than 32 MiB"), "{err}");
+        // A matrix value of a megabyte in each of 40 combinations.
+        let err = parse_err(&format!(
+            "[stages.s]\ncmd = \"x\"\nmatrix = {{ a = [\"{}\"], b = [{}] }}\n",
+            "x".repeat(1 << 20),
+            items[..40].join(", ")
+        ));
+        assert!(err.contains("more than 32 MiB"), "{err}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "{:?}", start.elapsed());
+    }
+
+    /// Found by reading the graph code: a dependency of 50,000 components took a minute (every
+    /// ancestor of a dep is looked up among the outputs).
+    #[test]
+    fn paths_longer_than_path_max_are_errors() {
+        let long = vec!["a"; 50_000].join("/");
+        let err = parse_err(&format!("[stages.s]\ncmd = \"x\"\ndeps = [\"{long}\"]\n"));
+        assert_eq!(err, "mlx.toml:3:9: a path is at most 4096 bytes long; this one has more");
+        let wdir = "w/".repeat(1000);
+        let dep = "d/".repeat(1100);
+        let err =
+            parse_err(&format!("[stages.s]\ncmd = \"x\"\nwdir = \"{wdir}\"\ndeps = [\"{dep}\"]\n"));
+        assert!(err.ends_with("at most 4096 bytes long; this one has more"), "{err}");
+        let ok = "a/".repeat(2000);
+        assert_eq!(
+            parse_ok(&format!("[stages.s]\ncmd = \"x\"\nouts = [\"{ok}\"]\n")).stages.len(),
+            1
+        );
+    }
+
+    /// Repeated entries are dropped in linear time: 50,000 deps and params parse at once.
+    #[test]
+    fn long_lists_parse_in_linear_time() {
+        let start = std::time::Instant::now();
+        let deps: Vec<String> = (0..50_000).map(|i| format!("\"d/{}\"", i % 25_000)).collect();
+        let params: Vec<String> = (0..50_000).map(|i| format!("\"k{i}\"")).collect();
+        let outs: Vec<String> = (0..50_000).map(|i| format!("\"o/{i}\"")).collect();
+        let p = parse_ok(&format!(
+            "[stages.s]\ncmd = \"x\"\ndeps = [{}]\nparams = [{}]\nouts = [{}]\n",
+            deps.join(","),
+            params.join(","),
+            outs.join(",")
+        ));
+        assert_eq!(
+            (p.stages[0].deps.len(), p.stages[0].params.len(), p.stages[0].outs.len()),
+            (25_000, 50_000, 50_000)
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "{:?}", start.elapsed());
+    }
 
     #[test]
     fn parses_every_key_and_orders_producers_first() {

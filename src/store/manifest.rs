@@ -89,7 +89,7 @@ fn split_name(bytes: &[u8]) -> (Option<String>, Option<String>) {
 /// Files among `entries`: count and total size.
 pub fn totals_of(entries: &[Entry]) -> (u64, u64) {
     entries.iter().fold((0, 0), |(n, size), e| match e.kind {
-        EntryKind::File { size: s, .. } => (n + 1, size + s),
+        EntryKind::File { size: s, .. } => (n + 1, size.saturating_add(s)),
         _ => (n, size),
     })
 }
@@ -117,7 +117,8 @@ impl Manifest {
         })
     }
 
-    /// Files only: count and total size.
+    /// Files only: count and total size (a manifest from elsewhere may claim sizes that add up
+    /// past `u64::MAX`: the total then stops there).
     pub fn totals(&self) -> (u64, u64) {
         totals_of(&self.entries)
     }
@@ -260,6 +261,16 @@ mod tests {
         ]);
         let bytes = m.encode();
         assert_eq!(Manifest::decode(m.id(), &bytes).unwrap(), m);
+    }
+
+    /// Found by fuzzing: sizes that add up past `u64::MAX` panicked in debug builds.
+    #[test]
+    fn totals_of_huge_sizes_saturate() {
+        let huge = |path: &str| Entry {
+            path: RelPath::new(path).unwrap(),
+            kind: EntryKind::File { hash: hash_bytes(b""), size: u64::MAX, executable: false },
+        };
+        assert_eq!(Manifest::new(vec![huge("a"), huge("b")]).totals(), (2, u64::MAX));
     }
 
     #[test]

@@ -40,3 +40,4 @@ mod run;
 mod status;
 mod test_servers;
 mod tour;
+mod untrusted_inputs;

@@ -13,7 +13,8 @@ use std::fmt;
 
 use rusqlite::types::Value;
 
-pub use parser::{parse, parse_sort};
+pub use parser::{MAX_DEPTH, parse, parse_sort};
+pub use sql::MAX_PARAMS;
 
 /// A mistake in a filter expression or sort key, at a 1-based character column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

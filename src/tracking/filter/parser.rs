@@ -12,15 +12,21 @@
 use super::lexer::{Tok, Token, tokenize};
 use super::{Attr, Comparison, Expr, Field, FilterError, LitValue, Literal, Op, Sort, suggest};
 
+/// How deeply parentheses and `not` may nest. Chains of `and`/`or` do not count: they are
+/// built as balanced trees, so their depth grows with the logarithm of their length.
+pub const MAX_DEPTH: usize = 64;
+
 struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
     pos: usize,
+    /// Parentheses and `not` open around the current token.
+    depth: usize,
 }
 
 /// Parse a filter expression.
 pub fn parse(src: &str) -> Result<Expr, FilterError> {
-    let mut p = Parser { src, toks: tokenize(src)?, pos: 0 };
+    let mut p = Parser { src, toks: tokenize(src)?, pos: 0, depth: 0 };
     if p.peek().tok == Tok::Eof {
         return Err(FilterError::new(1, "empty filter expression"));
     }
@@ -42,7 +48,7 @@ pub fn parse_sort(src: &str) -> Result<Sort, FilterError> {
         }
         _ => (false, src.to_owned()),
     };
-    let mut p = Parser { src: &text, toks: tokenize(&text)?, pos: 0 };
+    let mut p = Parser { src: &text, toks: tokenize(&text)?, pos: 0, depth: 0 };
     if p.peek().tok == Tok::Eof {
         return Err(FilterError::new(1, "empty sort key"));
     }
@@ -101,32 +107,46 @@ impl Parser<'_> {
     }
 
     fn or(&mut self) -> Result<Expr, FilterError> {
-        let mut left = self.and()?;
+        let mut terms = vec![self.and()?];
         while is_keyword(&self.peek().tok, "or") {
             self.next();
-            let right = self.and()?;
-            left = Expr::Or(Box::new(left), Box::new(right));
+            terms.push(self.and()?);
         }
-        Ok(left)
+        Ok(balanced(terms, Expr::Or))
     }
 
     fn and(&mut self) -> Result<Expr, FilterError> {
-        let mut left = self.unary()?;
+        let mut terms = vec![self.unary()?];
         while is_keyword(&self.peek().tok, "and") {
             self.next();
-            let right = self.unary()?;
-            left = Expr::And(Box::new(left), Box::new(right));
+            terms.push(self.unary()?);
         }
-        Ok(left)
+        Ok(balanced(terms, Expr::And))
+    }
+
+    /// Enter a parenthesis or a `not` at `col`; refused past [`MAX_DEPTH`].
+    fn descend(&mut self, col: usize) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(FilterError::new(
+                col,
+                format!("the filter nests parentheses and 'not' more than {MAX_DEPTH} levels deep"),
+            ));
+        }
+        Ok(())
     }
 
     fn unary(&mut self) -> Result<Expr, FilterError> {
         if is_keyword(&self.peek().tok, "not") {
-            self.next();
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            let not = self.next();
+            self.descend(not.col)?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         if self.peek().tok == Tok::LParen {
             let open = self.next();
+            self.descend(open.col)?;
             let e = self.or()?;
             let t = self.peek();
             if t.tok != Tok::RParen {
@@ -141,6 +161,7 @@ impl Parser<'_> {
                 ));
             }
             self.next();
+            self.depth -= 1;
             return Ok(e);
         }
         self.comparison().map(Expr::Cmp)
@@ -360,6 +381,16 @@ impl Parser<'_> {
     }
 }
 
+/// `terms` joined by `join` as a balanced tree (left to right, earlier terms to the left), so a
+/// long chain of `and` or `or` stays shallow for the walks over it and for SQLite.
+fn balanced(mut terms: Vec<Expr>, join: fn(Box<Expr>, Box<Expr>) -> Expr) -> Expr {
+    if terms.len() == 1 {
+        return terms.pop().expect("one term");
+    }
+    let right = terms.split_off(terms.len().div_ceil(2));
+    join(Box::new(balanced(terms, join)), Box::new(balanced(right, join)))
+}
+
 fn unknown_attribute(word: &str, col: usize) -> FilterError {
     let names = Attr::ALL.map(Attr::name);
     let aliases = ["run_id", "run_name", "git_commit", "git_branch", "start_time", "end_time"];
@@ -471,6 +502,39 @@ mod tests {
             err("name = null").1,
             "use 'is null' or 'is not null' to test for a missing value"
         );
+    }
+
+    /// Issue 12: 10,000 nested parentheses overflowed the stack (exit 134).
+    #[test]
+    fn nesting_deeper_than_the_limit_is_an_error() {
+        let deep = format!("{}name = 'a'{}", "(".repeat(10_000), ")".repeat(10_000));
+        let (col, message) = err(&deep);
+        assert_eq!(col, MAX_DEPTH + 1);
+        assert_eq!(message, "the filter nests parentheses and 'not' more than 64 levels deep");
+        let (col, message) = err(&format!("{}name = 'a'", "not ".repeat(10_000)));
+        assert_eq!((col, message.contains("64 levels")), (4 * MAX_DEPTH + 1, true));
+        let (col, _) = err(&format!("{}name = 'a')", "(not ".repeat(MAX_DEPTH)));
+        assert_eq!(col, 5 * (MAX_DEPTH / 2) + 1, "each '(' and 'not' counts");
+        let ok = format!("{}name = 'a'{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn long_chains_are_balanced_and_keep_their_order() {
+        fn depth(e: &Expr) -> usize {
+            match e {
+                Expr::And(a, b) | Expr::Or(a, b) => 1 + depth(a).max(depth(b)),
+                Expr::Not(a) => 1 + depth(a),
+                Expr::Cmp(_) => 0,
+            }
+        }
+        let chain: Vec<String> = (0..100_000).map(|i| format!("exit_code = {i}")).collect();
+        let e = parse(&chain.join(" or ")).unwrap();
+        assert_eq!(depth(&e), 17);
+        let e = parse("name = 'a' and name = 'b' and name = 'c'").unwrap();
+        let Expr::And(left, right) = e else { panic!("and at the top") };
+        assert!(matches!(*left, Expr::And(..)), "earlier terms to the left");
+        assert!(matches!(*right, Expr::Cmp(ref c) if c.values[0].raw == "'c'"));
     }
 
     #[test]

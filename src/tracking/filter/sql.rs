@@ -19,12 +19,28 @@ pub(super) fn compile(expr: &Expr) -> Result<(String, Params), FilterError> {
     Ok((sql, params))
 }
 
+/// The most values one filter may compare: SQLite takes at most 32766 parameters in a query,
+/// and the query around the filter has some of its own.
+pub const MAX_PARAMS: usize = 10_000;
+
 fn expr_sql(e: &Expr, p: &mut Params) -> Result<String, FilterError> {
     Ok(match e {
         Expr::And(a, b) => format!("({} AND {})", expr_sql(a, p)?, expr_sql(b, p)?),
         Expr::Or(a, b) => format!("({} OR {})", expr_sql(a, p)?, expr_sql(b, p)?),
         Expr::Not(a) => format!("(NOT {})", expr_sql(a, p)?),
-        Expr::Cmp(c) => comparison(c, p)?,
+        Expr::Cmp(c) => {
+            let sql = comparison(c, p)?;
+            if p.len() > MAX_PARAMS {
+                return Err(FilterError::new(
+                    c.field_col,
+                    format!(
+                        "the filter is too long: it compares more than {MAX_PARAMS} values; \
+                         split it into several queries"
+                    ),
+                ));
+            }
+            sql
+        }
     })
 }
 
@@ -631,6 +647,36 @@ mod tests {
         );
         assert_eq!(sql("name like 'a*%'").1, vec![rusqlite::types::Value::Text("a[*]*".into())]);
         assert_eq!(super::like_to_glob(r"50\% of_[x]\\"), r"50% of?[[]x]\");
+    }
+
+    #[test]
+    fn too_many_values_is_an_error() {
+        let list: Vec<String> = (0..=super::MAX_PARAMS).map(|i| i.to_string()).collect();
+        let err = compile_filter(&format!("exit_code in ({})", list.join(","))).unwrap_err();
+        assert_eq!(err.column, 1);
+        assert!(err.message.contains("more than 10000 values"), "{}", err.message);
+        let list = &list[..super::MAX_PARAMS];
+        assert!(compile_filter(&format!("exit_code in ({})", list.join(","))).is_ok());
+    }
+
+    /// SQLite refuses expressions more than 1000 levels deep: long chains must stay shallow.
+    #[test]
+    fn long_chains_and_deep_nesting_run_in_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::tracking::db::open(&dir.path().join("mlx.db")).unwrap();
+        let chain: Vec<&str> = vec!["(metrics.a is null or params.b = 1)"; 3000];
+        let deep = format!(
+            "{}metrics.a > 1{}",
+            "(not ".repeat(super::super::parser::MAX_DEPTH / 2),
+            ")".repeat(super::super::parser::MAX_DEPTH / 2)
+        );
+        for text in [chain.join(" and "), deep] {
+            let f = compile_filter(&text).unwrap();
+            let mut stmt = conn.prepare(&format!("SELECT id FROM runs r WHERE {}", f.sql)).unwrap();
+            let n =
+                stmt.query(params_from_iter(f.params.iter())).unwrap().mapped(|_| Ok(())).count();
+            assert_eq!(n, 0);
+        }
     }
 
     #[test]
