@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Result, add};
+use super::Result;
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::project_path::resolve_user_path;
@@ -83,7 +83,8 @@ pub fn run(project: &Project, opts: LogOptions, reporter: &dyn Reporter) -> Resu
             let _lock = project.lock(reporter)?;
             let stat = StatCache::load(&conn, Rows::Files)?;
             for target in targets {
-                let (pointer, _) = add::snapshot(project, &target, &stat, reporter)?;
+                let (pointer, _) =
+                    crate::work_tree::snapshot::snapshot(project, &target, &stat, reporter)?;
                 let kind = pointer.kind.as_str();
                 let hash = pointer.hash.to_hex();
                 runs::add_artifact(&conn, &id, &target.to_string(), kind, &hash, pointer.size)?;

@@ -16,8 +16,8 @@ use std::time::Duration;
 use fs_err as fs;
 use serde::Serialize;
 
+use super::Result;
 use super::tracked_run::{Ended, Launch, Signals, TrackedRun};
-use super::{Result, add};
 use crate::pipeline::fingerprint::{self, Inputs};
 use crate::pipeline::lock::{LockFile, LockedOut, LockedPath, StageLock, toml_value};
 use crate::pipeline::{self, OutKind, ParamRef, Pipeline, Stage, StageName};
@@ -311,7 +311,8 @@ fn collect_outs(
             return Ok(Err(format!("stage {} did not produce its output {path}", stage.name)));
         }
         if out.cache {
-            let (pointer, _) = add::snapshot(project, &out.path, stat, reporter)?;
+            let (pointer, _) =
+                crate::work_tree::snapshot::snapshot(project, &out.path, stat, reporter)?;
             gitignore::add_entry(project.work_tree(), &out.path)?;
             let files = (pointer.kind == Kind::Directory).then_some(pointer.files);
             outs.push(LockedOut {
@@ -345,7 +346,7 @@ fn clear_outs(
             _ => false,
         };
         if !known && out.cache {
-            add::snapshot(project, &out.path, stat, reporter)?;
+            crate::work_tree::snapshot::snapshot(project, &out.path, stat, reporter)?;
         }
         if meta.is_dir() {
             fs::remove_dir_all(&abs)?;

@@ -7,6 +7,7 @@ pub mod compare;
 mod gate;
 pub mod gitignore;
 pub mod restore;
+pub mod snapshot;
 pub mod tracked;
 
 pub use gate::{Owner, WorkTree, check_data_path, check_not_reserved, reserved_owner};
