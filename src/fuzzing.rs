@@ -245,7 +245,7 @@ pub fn sort_key(data: &[u8]) {
 /// `$MLX_METRICS_FILE`: JSON lines a command appends while it runs.
 pub fn metrics_jsonl(data: &[u8]) {
     for line in data.split(|&b| b == b'\n') {
-        if let Ok(point) = crate::ops::tracked_run::read_metric_line(line) {
+        if let Ok(point) = crate::tracking::launch::read_metric_line(line) {
             assert!(!point.key.is_empty(), "a metric without a name");
         }
     }

@@ -240,7 +240,7 @@ pub fn list(project: &Project, opts: &ListOptions) -> Result<ListReport> {
         check_keys(&conn, text, &[(&sort.field, None)])?;
     }
     // Runs whose recording mlx process died are failed, not running forever.
-    super::run::reap(project, &conn)?;
+    crate::tracking::launch::reap(project, &conn)?;
     let runs = query::list(
         &conn,
         &ListQuery { filter: filter.as_ref(), commits: &commits, sort: &sort, limit: opts.limit },

@@ -27,7 +27,6 @@ pub mod run_stages;
 pub mod side;
 pub mod sql;
 pub mod status;
-pub mod tracked_run;
 pub mod transfer;
 
 pub use crate::error::{Error, Result};

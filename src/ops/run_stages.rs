@@ -17,7 +17,6 @@ use fs_err as fs;
 use serde::Serialize;
 
 use super::Result;
-use super::tracked_run::{Ended, Launch, Signals, TrackedRun};
 use crate::pipeline::fingerprint::{self, Inputs};
 use crate::pipeline::lock::{LockFile, LockedOut, LockedPath, StageLock, toml_value};
 use crate::pipeline::{self, OutKind, ParamRef, Pipeline, Stage, StageName};
@@ -29,6 +28,7 @@ use crate::store::pointer::Kind;
 use crate::store::stat_cache::Rows;
 use crate::store::workspace::{self, Found, PathState};
 use crate::store::{self, ObjectId, StatCache};
+use crate::tracking::launch::{self, Ended, Launch, Signals, TrackedRun};
 use crate::tracking::runs::{self, Point, Status};
 use crate::tracking::{self, RunId, run_cache};
 use crate::work_tree::gitignore;
@@ -665,13 +665,13 @@ fn execute(
     reporter: &dyn Reporter,
 ) -> Result<RunStagesReport> {
     let mut conn = project.open_db()?;
-    super::run::reap(project, &conn)?;
+    crate::tracking::launch::reap(project, &conn)?;
     let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
     let lock = LockFile::read(project.root())?;
     let pipeline_run = RunId::generate(u64::try_from(runs::now_millis()).unwrap_or(0)).to_string();
     let signals = Signals::install()?;
-    let git = super::run::git_info(project.root());
-    let (host, user) = (super::run::host_name(), super::run::user_name());
+    let git = crate::tracking::launch::git_info(project.root());
+    let (host, user) = (crate::tracking::launch::host_name(), crate::tracking::launch::user_name());
     let in_selection: Vec<bool> =
         (0..pipeline.stages.len()).map(|i| selected.contains(&i)).collect();
     let mut states: Vec<State> = (0..pipeline.stages.len()).map(|_| State::Pending).collect();
@@ -1036,13 +1036,7 @@ fn store_failed(
     error: &str,
 ) -> Result<StageReport> {
     let why = format!("its outputs could not be stored: {error}");
-    super::tracked_run::record_store_failure(
-        conn,
-        &ended.id,
-        Status::Failed,
-        ended.exit_code,
-        &why,
-    )?;
+    launch::record_store_failure(conn, &ended.id, Status::Failed, ended.exit_code, &why)?;
     report.message = Some(format!("stage {} ran, but {why}", stage.name));
     Ok(report)
 }

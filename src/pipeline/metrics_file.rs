@@ -28,7 +28,7 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, f64>)
         }
         serde_json::Value::String(s) => {
             // JSON cannot say NaN or infinity; writers use these strings.
-            if let Some(f) = crate::ops::tracked_run::parse_metric_value(s)
+            if let Some(f) = crate::tracking::launch::parse_metric_value(s)
                 && !f.is_finite()
             {
                 out.insert(prefix.to_owned(), f);
@@ -68,7 +68,7 @@ fn from_csv(text: &str) -> Points {
             if Some(i) == step_col {
                 continue;
             }
-            if let Some(v) = row.get(i).and_then(|s| crate::ops::tracked_run::parse_metric_value(s))
+            if let Some(v) = row.get(i).and_then(|s| crate::tracking::launch::parse_metric_value(s))
             {
                 out.push(((*col).to_owned(), v, step));
             }
