@@ -32,7 +32,7 @@ pub struct StatusReport {
     /// unclean: it is about git, not data).
     pub uncommitted: Vec<UncommittedFile>,
     /// Pipeline stages `mlx run` would run, and why (absent without stages in mlx.toml).
-    pub stages: Vec<super::run_stages::StaleStage>,
+    pub stages: Vec<crate::pipeline::plan::StaleStage>,
 }
 
 impl StatusReport {
@@ -55,7 +55,7 @@ pub fn run(
         .collect::<Result<Vec<_>>>()?;
     // Stages matter only when the whole project is asked about.
     let stages = if opts.targets.is_empty() {
-        super::run_stages::stale_stages(project, &stat)?
+        crate::pipeline::plan::stale_stages(project, &stat)?
     } else {
         Vec::new()
     };

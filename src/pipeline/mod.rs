@@ -6,14 +6,19 @@
 //! - `params`: reading parameter values from TOML/JSON/YAML files, and `--set` overrides.
 //! - `lock`: `mlx.lock`, what each stage last produced.
 //! - `fingerprint`: the hash that identifies a stage's inputs (for the run cache).
-//! - `executor`: running stages in parallel under resource limits.
+//! - `plan`: a stage's inputs now, and why it is stale.
+//! - `outputs`: clearing, restoring and storing a stage's outputs.
+//! - `execute`: running stages in parallel under resource limits (`mlx run`).
 
 pub mod dag;
 pub mod error;
+pub mod execute;
 pub mod fingerprint;
 pub mod lock;
 pub mod metrics_file;
+pub mod outputs;
 pub mod params;
+pub mod plan;
 pub mod spec;
 
 pub use dag::{Dag, Edge};
