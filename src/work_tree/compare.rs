@@ -195,10 +195,10 @@ fn damaged(
     let root = project.root();
     let mut out = Vec::new();
     match (t.pointer.kind, workspace, stored) {
-        (Kind::File, Workspace::Entries(_), _) => {
-            if shares(&root.join(t.target.as_path()), &t.pointer.hash) {
-                out.push(DamagedObject { path: t.target.to_string(), object: t.pointer.hash });
-            }
+        (Kind::File, Workspace::Entries(_), _)
+            if shares(&root.join(t.target.as_path()), &t.pointer.hash) =>
+        {
+            out.push(DamagedObject { path: t.target.to_string(), object: t.pointer.hash });
         }
         (Kind::Directory, _, Some(m))
             if changes.iter().any(|c| c.change == ChangeKind::Modified) =>
