@@ -470,6 +470,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two runs: git state, params, latest metrics and tags side by side')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete runs with their params, metrics, tags and artifact references')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a run against an expression; exit 1 when it does not hold (a CI gate)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -536,12 +537,32 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mlx;exp;run' {
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Override a param in the variant (repeatable): KEY=VALUE or FILE:KEY=VALUE')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name for the experiment (default: exp-XXXXXX)')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'How many independent stages may run at once [default: 1]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'How many independent stages may run at once [default: 1]')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Run the stages even when nothing changed')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run the stages even when nothing changed')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'After a stage fails, go on with the stages that do not depend on it')
+            [CompletionResult]::new('--keep-going', '--keep-going', [CompletionResultType]::ParameterName, 'After a stage fails, go on with the stages that do not depend on it')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mlx;exp;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List runs with their params and latest metrics, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show everything about one run: git state, params, tags, metrics with their history, artifacts')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two runs: git state, params, latest metrics and tags side by side')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete runs with their params, metrics, tags and artifact references')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a run against an expression; exit 1 when it does not hold (a CI gate)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -558,6 +579,9 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;exp;help;check' {
+            break
+        }
+        'mlx;exp;help;run' {
             break
         }
         'mlx;exp;help;help' {
@@ -869,6 +893,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two runs: git state, params, latest metrics and tags side by side')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete runs with their params, metrics, tags and artifact references')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a run against an expression; exit 1 when it does not hold (a CI gate)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace')
             break
         }
         'mlx;help;exp;list' {
@@ -884,6 +909,9 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;exp;check' {
+            break
+        }
+        'mlx;help;exp;run' {
             break
         }
         'mlx;help;metrics' {

@@ -121,6 +121,9 @@ _mlx() {
             mlx__subcmd__exp,rm)
                 cmd="mlx__subcmd__exp__subcmd__rm"
                 ;;
+            mlx__subcmd__exp,run)
+                cmd="mlx__subcmd__exp__subcmd__run"
+                ;;
             mlx__subcmd__exp,show)
                 cmd="mlx__subcmd__exp__subcmd__show"
                 ;;
@@ -138,6 +141,9 @@ _mlx() {
                 ;;
             mlx__subcmd__exp__subcmd__help,rm)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__rm"
+                ;;
+            mlx__subcmd__exp__subcmd__help,run)
+                cmd="mlx__subcmd__exp__subcmd__help__subcmd__run"
                 ;;
             mlx__subcmd__exp__subcmd__help,show)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__show"
@@ -234,6 +240,9 @@ _mlx() {
                 ;;
             mlx__subcmd__help__subcmd__exp,rm)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__rm"
+                ;;
+            mlx__subcmd__help__subcmd__exp,run)
+                cmd="mlx__subcmd__help__subcmd__exp__subcmd__run"
                 ;;
             mlx__subcmd__help__subcmd__exp,show)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__show"
@@ -593,7 +602,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp)
-            opts="-C -q -v -h --quiet --verbose --help list show diff rm check help"
+            opts="-C -q -v -h --quiet --verbose --help list show diff rm check run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -651,7 +660,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__help)
-            opts="list show diff rm check help"
+            opts="list show diff rm check run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -734,6 +743,20 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__exp__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__exp__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -789,6 +812,40 @@ _mlx() {
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__run)
+            opts="-f -k -j -C -q -v -h --set --name --force --keep-going --jobs --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1009,7 +1066,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__exp)
-            opts="list show diff rm check"
+            opts="list show diff rm check run"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1065,6 +1122,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__exp__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__exp__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

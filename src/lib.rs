@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod error;
+pub mod experiments;
 pub mod fault;
 pub mod fs_util;
 #[doc(hidden)]

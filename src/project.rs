@@ -33,6 +33,12 @@ pub struct Project {
     cache: Cache,
     linker: Linker,
     work_tree: WorkTree,
+    /// `.mlx/mlx.db`, or the main project's for an experiment's isolated workspace.
+    db_path: PathBuf,
+    /// `.mlx/lock`, or the main project's for an experiment's isolated workspace.
+    lock_path: PathBuf,
+    /// Where this work tree's stat-cache rows live in the database (see `StatCache`).
+    stat_scope: Vec<u8>,
 }
 
 impl Project {
@@ -57,8 +63,31 @@ impl Project {
         // Temp files for the work tree go to `.mlx/tmp/PID/`, out of the user's way.
         crate::fs_util::stage_in(&root.join(MLX_DIR));
         let work_tree = WorkTree::new(&root);
-        let project = Project { cache: Cache::new(cache_dir), linker, config, root, work_tree };
+        let db_path = root.join(MLX_DIR).join(DB_FILE);
+        let lock_path = root.join(MLX_DIR).join(LOCK_FILE);
+        let project = Project {
+            cache: Cache::new(cache_dir),
+            linker,
+            config,
+            root,
+            work_tree,
+            db_path,
+            lock_path,
+            stat_scope: Vec::new(),
+        };
         project.clean_leftovers();
+        Ok(project)
+    }
+
+    /// Open an experiment's isolated workspace at `root` (a linked git worktree) as a project
+    /// that shares `main`'s cache, database and lock: its runs, outputs and run cache are the
+    /// main project's, and storing its outputs never interleaves with `main`'s gc or checkout.
+    pub fn open_variant(root: PathBuf, main: &Project, name: &str) -> Result<Self, Error> {
+        let mut project = Self::open(root)?;
+        project.stat_scope = Self::variant_stat_scope(name);
+        project.cache = Cache::new(main.cache.dir().to_path_buf());
+        project.db_path.clone_from(&main.db_path);
+        project.lock_path.clone_from(&main.lock_path);
         Ok(project)
     }
 
@@ -87,8 +116,26 @@ impl Project {
         &self.work_tree
     }
 
+    /// The stat-cache scope of the isolated workspace of experiment `name`.
+    pub fn variant_stat_scope(name: &str) -> Vec<u8> {
+        let mut scope = vec![0];
+        scope.extend_from_slice(b"exp/");
+        scope.extend_from_slice(name.as_bytes());
+        scope.push(b'/');
+        scope
+    }
+
+    /// This work tree's stat cache (its own rows of the database's).
+    pub fn stat_cache(
+        &self,
+        conn: &rusqlite::Connection,
+        rows: crate::store::stat_cache::Rows,
+    ) -> Result<crate::store::StatCache, tracking::Error> {
+        crate::store::StatCache::load_scoped(conn, rows, &self.stat_scope)
+    }
+
     pub fn open_db(&self) -> Result<rusqlite::Connection, tracking::Error> {
-        tracking::db::open(&self.mlx_dir().join(DB_FILE))
+        tracking::db::open(&self.db_path)
     }
 
     /// Take the project lock for a mutating command. `MLX_LOCK_TIMEOUT` (seconds) overrides
@@ -99,7 +146,7 @@ impl Project {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .or(self.config.core.lock_timeout)
             .map_or(DEFAULT_LOCK_TIMEOUT, Duration::from_secs);
-        let lock = lock::acquire(&self.mlx_dir().join(LOCK_FILE), timeout, reporter)?;
+        let lock = lock::acquire(&self.lock_path, timeout, reporter)?;
         // A command may have died since this one opened the project.
         self.clean_leftovers();
         Ok(lock)
@@ -111,6 +158,8 @@ impl Project {
     fn clean_leftovers(&self) {
         let _ = self.cache.clean_stale_tmp();
         let _ = crate::leftovers::clean_staging(&self.mlx_dir());
+        // Experiment workspaces of killed `mlx exp run`s (a directory read when there are none).
+        let _ = crate::experiments::workspace::clean_stale(self);
     }
 }
 

@@ -172,10 +172,26 @@ fn run_pipeline(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         stderr: Box::new(|| Box::new(std::io::stderr())),
     };
     let report = run_stages::run(project, opts, ctx.reporter(json).as_ref())?;
-    let out = ctx.output();
     if json {
-        out.json(&report)?;
-    } else if args.dry_run {
+        ctx.output().json(&report)?;
+    } else {
+        print_stages(ctx.output(), &report, args.dry_run)?;
+        if !report.succeeded() {
+            ctx.output().hint(
+                "fix the failing stage and run `mlx run` again: stages that succeeded are not rerun",
+            );
+        }
+    }
+    Ok(exit_status(&report))
+}
+
+/// One line per stage: what happened to it (the plan, with `dry_run`).
+pub(super) fn print_stages(
+    out: &super::output::Output,
+    report: &run_stages::RunStagesReport,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    if dry_run {
         let rows: Vec<Vec<String>> = report
             .stages
             .iter()
@@ -187,35 +203,37 @@ fn run_pipeline(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
             })
             .collect();
         out.table(&[], &rows)?;
-    } else {
-        for s in &report.stages {
-            let problem = matches!(s.outcome, Outcome::Failed | Outcome::Killed | Outcome::Skipped);
-            let line = match s.outcome {
-                Outcome::UpToDate => format!("{}: up to date", s.stage),
-                Outcome::WouldRun => format!("{}: would run", s.stage),
-                Outcome::Ran => {
-                    format!("{}: ran (run {})", s.stage, s.run.as_ref().map_or("?", |r| r.as_str()))
-                }
-                Outcome::Restored => format!("{}: restored from the run cache", s.stage),
-                Outcome::Failed => {
-                    format!("{}: FAILED: {}", s.stage, s.message.as_deref().unwrap_or(""))
-                }
-                Outcome::Killed => format!("{}: killed", s.stage),
-                Outcome::Skipped => {
-                    format!("{}: not run: {}", s.stage, s.message.as_deref().unwrap_or(""))
-                }
-            };
-            if problem { out.problem(&line) } else { out.status(&line) }
-        }
-        if !report.succeeded() {
-            out.hint("fix the failing stage and run `mlx run` again: stages that succeeded are not rerun");
-        }
+        return Ok(());
     }
-    Ok(if let Some(sig) = report.interrupted {
+    for s in &report.stages {
+        let problem = matches!(s.outcome, Outcome::Failed | Outcome::Killed | Outcome::Skipped);
+        let line = match s.outcome {
+            Outcome::UpToDate => format!("{}: up to date", s.stage),
+            Outcome::WouldRun => format!("{}: would run", s.stage),
+            Outcome::Ran => {
+                format!("{}: ran (run {})", s.stage, s.run.as_ref().map_or("?", |r| r.as_str()))
+            }
+            Outcome::Restored => format!("{}: restored from the run cache", s.stage),
+            Outcome::Failed => {
+                format!("{}: FAILED: {}", s.stage, s.message.as_deref().unwrap_or(""))
+            }
+            Outcome::Killed => format!("{}: killed", s.stage),
+            Outcome::Skipped => {
+                format!("{}: not run: {}", s.stage, s.message.as_deref().unwrap_or(""))
+            }
+        };
+        if problem { out.problem(&line) } else { out.status(&line) }
+    }
+    Ok(())
+}
+
+/// 128 + the signal that stopped the run, 1 when a stage failed, else 0.
+pub(super) fn exit_status(report: &run_stages::RunStagesReport) -> ExitStatus {
+    if let Some(sig) = report.interrupted {
         ExitStatus::Code(u8::try_from(128 + sig).unwrap_or(130))
     } else if report.succeeded() {
         ExitStatus::Success
     } else {
         ExitStatus::CheckFailed
-    })
+    }
 }

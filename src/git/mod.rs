@@ -1,8 +1,11 @@
 //! Everything mlx asks of git, through git2 (the only user of it): finding the enclosing
 //! repository, resolving revisions, reading pointer files from commits (never from the work
-//! tree), listing refs and history, and the hooks folder and local config.
+//! tree), listing refs and history, and the hooks folder and local config. Linked worktrees for
+//! experiment workspaces are made by the `git` program itself (`worktree`), which libgit2 cannot
+//! make detached.
 
 pub mod hooks;
+pub mod worktree;
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -21,11 +24,14 @@ pub enum Error {
     NoCommits { spec: String },
     #[error("git: {0}")]
     Git(#[from] git2::Error),
+    /// The `git` program failed (or could not be started).
+    #[error("git {args}: {message}")]
+    Program { args: String, message: String },
 }
 
 impl Error {
     pub fn is_input_error(&self) -> bool {
-        !matches!(self, Error::Git(_))
+        !matches!(self, Error::Git(_) | Error::Program { .. })
     }
 }
 

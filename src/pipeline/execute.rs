@@ -265,7 +265,7 @@ pub(crate) fn execute(
 ) -> Result<RunStagesReport> {
     let mut conn = project.open_db()?;
     crate::tracking::launch::reap(project, &conn)?;
-    let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
+    let stat = project.stat_cache(&conn, Rows::FilesAndObjects)?;
     let lock = LockFile::read(project.root())?;
     let pipeline_run = RunId::generate(u64::try_from(runs::now_millis()).unwrap_or(0)).to_string();
     let signals = Signals::install()?;

@@ -18,6 +18,10 @@ type FileRow = (Vec<u8>, FileStamp, ObjectId);
 
 #[derive(Default)]
 pub struct StatCache {
+    /// Prepended to every path in the database: empty for a project's own work tree; a scope
+    /// starting with a NUL byte (which no path holds) for an experiment's isolated workspace, so
+    /// that its rows never replace the user's work tree's rows of the same paths.
+    scope: Vec<u8>,
     files: HashMap<Vec<u8>, (FileStamp, ObjectId)>,
     objects: HashMap<ObjectId, FileStamp>,
     new_files: Mutex<Vec<FileRow>>,
@@ -42,17 +46,43 @@ pub enum Rows {
     FilesAndObjects,
 }
 
+/// The first path after every path that starts with `scope` (which ends with `/`).
+fn scope_end(scope: &[u8]) -> Vec<u8> {
+    let mut end = scope.to_vec();
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    end
+}
+
 impl StatCache {
     pub fn load(conn: &Connection, wanted: Rows) -> Result<Self, tracking::Error> {
-        let mut cache = StatCache::default();
-        let mut stmt = conn.prepare("SELECT path, size, mtime_ns, inode, hash FROM stat_cache")?;
-        let rows = stmt.query_map([], |r| {
+        Self::load_scoped(conn, wanted, &[])
+    }
+
+    /// [`StatCache::load`] for the work tree whose rows carry `scope` (see the field).
+    pub fn load_scoped(
+        conn: &Connection,
+        wanted: Rows,
+        scope: &[u8],
+    ) -> Result<Self, tracking::Error> {
+        let mut cache = StatCache { scope: scope.to_vec(), ..StatCache::default() };
+        let mut stmt = conn.prepare(
+            "SELECT path, size, mtime_ns, inode, hash FROM stat_cache
+             WHERE ?1 = x'' OR (path >= ?1 AND path < ?2)",
+        )?;
+        let rows = stmt.query_map(params![scope, scope_end(scope)], |r| {
             Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?))
         })?;
         for row in rows {
             let (path, size, mtime, inode, hash) = row?;
+            // The work tree's own rows, without its scope; other scopes' rows are not its.
+            let Some(path) = path.strip_prefix(scope) else { continue };
+            if scope.is_empty() && path.first() == Some(&0) {
+                continue;
+            }
             if let Ok(id) = ObjectId::from_hex(&hash) {
-                cache.files.insert(path, (stamp_from_row(size, mtime, inode), id));
+                cache.files.insert(path.to_vec(), (stamp_from_row(size, mtime, inode), id));
             }
         }
         if wanted == Rows::Files {
@@ -111,9 +141,12 @@ impl StatCache {
                 "INSERT OR REPLACE INTO stat_cache (path, size, mtime_ns, inode, hash)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
+            let mut key = self.scope.clone();
             for (path, stamp, id) in &files {
                 let (size, mtime, inode) = stamp_to_row(stamp);
-                put.execute(params![path, size, mtime, inode, id.to_hex()])?;
+                key.truncate(self.scope.len());
+                key.extend_from_slice(path);
+                put.execute(params![key, size, mtime, inode, id.to_hex()])?;
             }
             let mut put = tx.prepare_cached(
                 "INSERT OR REPLACE INTO object_stat (hash, size, mtime_ns, inode)
@@ -126,6 +159,17 @@ impl StatCache {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Forget every row of the work tree with `scope` (an isolated workspace that is gone).
+    pub fn forget_scope(conn: &Connection, scope: &[u8]) -> Result<usize, tracking::Error> {
+        if scope.is_empty() {
+            return Ok(0);
+        }
+        Ok(conn.execute(
+            "DELETE FROM stat_cache WHERE path >= ?1 AND path < ?2",
+            params![scope, scope_end(scope)],
+        )?)
     }
 
     /// Forget objects that were deleted or quarantined.

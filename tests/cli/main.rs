@@ -10,6 +10,7 @@ mod discovery;
 mod doctor;
 mod examples;
 mod exp;
+mod exp_run;
 mod gc;
 mod git_edge_cases;
 mod help;

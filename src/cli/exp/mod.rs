@@ -5,6 +5,7 @@ mod check;
 mod diff;
 mod list;
 mod rm;
+mod run;
 mod show;
 
 use super::context::Context;
@@ -21,6 +22,7 @@ pub enum ExpCommand {
     Diff(diff::DiffArgs),
     Rm(rm::RmArgs),
     Check(check::CheckArgs),
+    Run(run::RunArgs),
 }
 
 pub fn run(ctx: &Context, cmd: &ExpCommand) -> anyhow::Result<ExitStatus> {
@@ -30,6 +32,7 @@ pub fn run(ctx: &Context, cmd: &ExpCommand) -> anyhow::Result<ExitStatus> {
         ExpCommand::Diff(args) => diff::run(ctx, args),
         ExpCommand::Rm(args) => rm::run(ctx, args),
         ExpCommand::Check(args) => check::run(ctx, args),
+        ExpCommand::Run(args) => run::run(ctx, args),
     }
 }
 

@@ -1,0 +1,6 @@
+//! Experiments beyond the user's work tree: isolated workspaces where variants run (`workspace`).
+//! An experiment is one `mlx run` of the pipeline (or one `mlx run -- CMD`); a *variant* is one
+//! run with `--set` overrides in its own workspace, so that any number run side by side while the
+//! user keeps editing.
+
+pub mod workspace;

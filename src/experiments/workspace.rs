@@ -1,0 +1,159 @@
+//! An experiment's isolated workspace: a linked git worktree under `.mlx/exps/NAME/`, detached at
+//! HEAD with the user's uncommitted changes of tracked files carried over, its tracked data
+//! linked from the cache (reflink or hardlink, copied only where links fail), and opened as a
+//! project that shares the main project's cache, database and lock. A variant's stages run
+//! there, so the user's work tree is never touched and any number of variants run side by side.
+//!
+//! Each workspace has an owner file (`NAME.owner`: pid and start time of the mlx process that
+//! made it). A workspace whose owner no longer runs is removed by the next [`clean_stale`].
+
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+
+use crate::error::Result;
+use crate::git;
+use crate::progress::Reporter;
+use crate::project::Project;
+use crate::store::stat_cache::Rows;
+use crate::store::{LinkType, StatCache};
+use crate::work_tree::compare;
+use crate::work_tree::restore;
+use crate::work_tree::tracked::{self, Source};
+
+/// Under `.mlx/`: the workspaces.
+pub const DIR: &str = "exps";
+
+/// Link types for a workspace's data when the user set none: the workspace's stages read their
+/// inputs and replace their outputs, so sharing the read-only cache objects is safe and fast.
+const VARIANT_LINKS: [LinkType; 3] = [LinkType::Reflink, LinkType::Hardlink, LinkType::Copy];
+
+/// A workspace made for one experiment, removed by [`Workspace::remove`].
+pub struct Workspace {
+    pub name: String,
+    pub path: PathBuf,
+    pub project: Project,
+}
+
+fn owner_file(main: &Project, name: &str) -> PathBuf {
+    main.mlx_dir().join(DIR).join(format!("{name}.owner"))
+}
+
+/// The owner of a workspace: this process, by pid and start time (a reused pid is not it).
+fn owner_text() -> String {
+    let pid = std::process::id();
+    let start = crate::process::stat(i32::try_from(pid).unwrap_or(i32::MAX)).map_or(0, |s| s.start);
+    format!("{pid} {start}\n")
+}
+
+fn owner_alive(text: &str) -> bool {
+    let mut parts = text.split_whitespace();
+    let (Some(pid), Some(start)) = (parts.next(), parts.next()) else { return false };
+    let (Ok(pid), Ok(start)) = (pid.parse::<i32>(), start.parse::<u64>()) else { return false };
+    crate::process::stat(pid).is_some_and(|s| s.start == start && !s.zombie)
+}
+
+/// Make the workspace of experiment `name` (a name unique among the project's experiments).
+pub fn create(main: &Project, name: &str, reporter: &dyn Reporter) -> Result<Workspace> {
+    let root = main.root();
+    let head = git::Repo::open(root)?
+        .head_state()?
+        .commit
+        .ok_or_else(|| git::Error::NoCommits { spec: "HEAD".into() })?;
+    let changes = git::worktree::snapshot_changes(root)?;
+    let dir = main.mlx_dir().join(DIR);
+    fs::create_dir_all(&dir)?;
+    crate::fs_util::write_atomic(&owner_file(main, name), owner_text().as_bytes())?;
+    let path = dir.join(name);
+    git::worktree::add_detached(root, &path, &head, changes.as_deref())?;
+    let workspace = open(main, name, &path).and_then(|project| {
+        link_data(&project, reporter)?;
+        Ok(project)
+    });
+    match workspace {
+        Ok(project) => Ok(Workspace { name: name.to_owned(), path, project }),
+        Err(e) => {
+            let _ = remove_at(main, name, &path);
+            Err(e)
+        }
+    }
+}
+
+/// Open the worktree at `path` as the project of experiment `name`'s workspace.
+fn open(main: &Project, name: &str, path: &Path) -> Result<Project> {
+    let mlx = path.join(crate::project::MLX_DIR);
+    fs::create_dir_all(&mlx)?;
+    let links = main.config().cache.link_types.clone().unwrap_or_else(|| VARIANT_LINKS.to_vec());
+    let links: Vec<String> = links.iter().map(|t| format!("{:?}", t.as_str())).collect();
+    let cache = toml::Value::String(main.cache().dir().display().to_string());
+    let local = format!(
+        "# mlx: an experiment's isolated workspace; it shares the main project's cache.\n\
+         [cache]\ndir = {cache}\ntype = [{}]\n",
+        links.join(", ")
+    );
+    crate::fs_util::write_atomic(&mlx.join(crate::config::LOCAL_FILE), local.as_bytes())?;
+    Ok(Project::open_variant(path.to_path_buf(), main, name)?)
+}
+
+/// Put every tracked path's data (pointers and `mlx.lock` outputs) in place from the cache.
+/// What the cache lacks stays missing: a stage that needs it fails as it would in the main
+/// work tree.
+fn link_data(project: &Project, reporter: &dyn Reporter) -> Result<()> {
+    let (all, _) = tracked::load_source(project, &Source::Workspace, project.root(), &[])?;
+    let mut conn = project.open_db()?;
+    let stat = project.stat_cache(&conn, Rows::FilesAndObjects)?;
+    let mut conflicts = Vec::new();
+    let result = all.iter().try_for_each(|t| {
+        project.work_tree().writable(&t.target)?;
+        let cmp = compare::compare(project, t, &stat, reporter)?;
+        let plan = restore::plan(project, t, cmp, true, &mut conflicts)?;
+        restore::apply(project, plan, &stat, reporter).map(|_| ())
+    });
+    stat.save(&mut conn)?;
+    result
+}
+
+impl Workspace {
+    /// Remove the worktree, its owner file and its stat-cache rows.
+    pub fn remove(self, main: &Project) -> Result<()> {
+        let Workspace { name, path, project } = self;
+        drop(project);
+        remove_at(main, &name, &path)
+    }
+}
+
+fn remove_at(main: &Project, name: &str, path: &Path) -> Result<()> {
+    git::worktree::remove(main.root(), path)?;
+    let conn = main.open_db()?;
+    StatCache::forget_scope(&conn, &Project::variant_stat_scope(name))?;
+    crate::fs_util::remove_file_if_exists(&owner_file(main, name))?;
+    Ok(())
+}
+
+/// Remove the workspaces whose owner process no longer runs (a killed `mlx exp run`); their
+/// names.
+pub fn clean_stale(main: &Project) -> Result<Vec<String>> {
+    let dir = main.mlx_dir().join(DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(Vec::new()) };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(name) = file.to_str().and_then(|f| f.strip_suffix(".owner")) else { continue };
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if owner_alive(&text) {
+            continue;
+        }
+        remove_at(main, name, &dir.join(name))?;
+        removed.push(name.to_owned());
+    }
+    // A worktree folder without an owner file: made by a process killed before it wrote one
+    // cannot exist (the owner file comes first), so one is a leftover of a removal cut short.
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() && !owner_file(main, &name).exists() {
+            remove_at(main, &name, &entry.path())?;
+            removed.push(name);
+        }
+    }
+    Ok(removed)
+}

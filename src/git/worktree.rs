@@ -1,0 +1,59 @@
+//! Linked worktrees for experiment workspaces, made by the `git` program (libgit2 cannot add a
+//! detached worktree): add one at a commit, carry the user's uncommitted changes of tracked files
+//! into it, remove it. Hooks never run here: a post-checkout hook would check data out in the
+//! wrong place.
+
+use std::path::Path;
+use std::process::Command;
+
+use super::Error;
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, Error> {
+    let shown = args.join(" ");
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "core.hooksPath=/dev/null", "-c", "advice.detachedHead=false"])
+        .args(args)
+        .output()
+        .map_err(|e| Error::Program { args: shown.clone(), message: e.to_string() })?;
+    if !out.status.success() {
+        let message = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        return Err(Error::Program { args: shown, message });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// A commit holding the work tree's uncommitted changes of tracked files (staged or not) on top
+/// of HEAD, without touching the work tree, the index or any ref (`git stash create`); `None`
+/// when there are none.
+pub fn snapshot_changes(root: &Path) -> Result<Option<String>, Error> {
+    let sha = git(root, &["stash", "create", "mlx: an experiment's starting point"])?;
+    Ok((!sha.is_empty()).then_some(sha))
+}
+
+/// Add a linked worktree at `path`, detached at `commit`; with `changes` (from
+/// [`snapshot_changes`]) its tracked files are made what they are in that commit, as uncommitted
+/// changes, so the worktree is the user's work tree as it was, HEAD included.
+pub fn add_detached(
+    root: &Path,
+    path: &Path,
+    commit: &str,
+    changes: Option<&str>,
+) -> Result<(), Error> {
+    let shown = path.to_string_lossy();
+    git(root, &["worktree", "add", "--quiet", "--detach", &shown, commit])?;
+    if let Some(changes) = changes {
+        git(path, &["restore", &format!("--source={changes}"), "--worktree", "--", "."])?;
+    }
+    Ok(())
+}
+
+/// Remove the linked worktree at `path` (whatever it holds) and forget it.
+pub fn remove(root: &Path, path: &Path) -> Result<(), Error> {
+    if path.exists() {
+        git(root, &["worktree", "remove", "--force", "--force", &path.to_string_lossy()])?;
+    }
+    git(root, &["worktree", "prune"])?;
+    Ok(())
+}

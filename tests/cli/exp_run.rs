@@ -1,0 +1,199 @@
+//! `mlx exp run`: variants in isolated workspaces (issue 13). The user's work tree stays
+//! byte-identical while variants run, each variant records its own params and metrics, the run
+//! cache stays right when variants run at once, uncommitted changes are carried over, and a
+//! killed variant's workspace is cleaned up by the next command.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use crate::support::{TestProject, stderr};
+
+/// A project whose `train` stage writes its lr to `model.txt` and `score = lr * 10` to
+/// `metrics.json`, after `SLEEP` seconds (so that variants overlap); run and committed.
+fn project() -> TestProject {
+    let p = TestProject::initialized();
+    p.write("data/n.txt", "1\n2\n3\n");
+    p.mlx(&["add", "-q", "data"]).success();
+    p.write("params.yaml", "train:\n  lr: 0.1\n  depth: 3\n");
+    p.write(
+        "train.py",
+        "import json, os, re, time\n\
+         time.sleep(float(os.environ.get('SLEEP', '0')))\n\
+         text = open('params.yaml').read()\n\
+         lr = float(re.search(r'lr: *([0-9.]+)', text).group(1))\n\
+         open('model.txt', 'w').write(f'lr={lr}\\n')\n\
+         json.dump({'score': round(lr * 10, 6)}, open('metrics.json', 'w'))\n",
+    );
+    p.write(
+        "mlx.toml",
+        format!(
+            "{}\n[stages.train]\ncmd = \"python3 train.py\"\ndeps = [\"train.py\", \"data\"]\nparams = [\"params.yaml:train.lr\"]\nouts = [\"model.txt\"]\nmetrics = [\"metrics.json\"]\n",
+            p.read_string("mlx.toml")
+        ),
+    );
+    p.commit_all("pipeline");
+    p.mlx(&["run", "-q"]).success();
+    p.commit_all("results");
+    p
+}
+
+/// Every file of the work tree outside `.mlx` and `.git`: path → (content or link target, mode).
+fn work_tree(p: &TestProject) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
+    crate::support::tree(p.root())
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with(".mlx") && !path.starts_with(".git"))
+        .map(|(path, (_, content, mode))| (path, (content, mode)))
+        .collect()
+}
+
+/// (name, lr param, score metric) of every run of stage `train`, oldest first.
+fn train_runs(p: &TestProject) -> Vec<(String, String, f64)> {
+    let db = p.db();
+    let mut st = db
+        .prepare(
+            "SELECT r.id, p.value, m.value FROM runs r
+             JOIN params p ON p.run_id = r.id AND p.key = 'params.yaml:train.lr'
+             JOIN latest_metrics m ON m.run_id = r.id AND m.key = 'score'
+             WHERE r.name = 'train' ORDER BY r.id",
+        )
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn worktrees(p: &TestProject) -> usize {
+    p.git(&["worktree", "list", "--porcelain"]).matches("worktree ").count()
+}
+
+fn exps_dir(p: &TestProject) -> Vec<String> {
+    std::fs::read_dir(p.path(".mlx/exps"))
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_variant_runs_in_its_own_workspace_and_leaves_the_work_tree_untouched() {
+    let p = project();
+    let before = work_tree(&p);
+    let a = p.mlx(&["exp", "run", "--name", "fast", "--set", "params.yaml:train.lr=0.5"]).success();
+    let err = stderr(&a);
+    assert!(err.contains("train: ran"), "{err}");
+    assert!(err.contains("experiment fast (finished on "), "{err}");
+    assert_eq!(work_tree(&p), before, "the work tree changed");
+    assert_eq!(p.git_status(), "");
+    // The variant's run: its own param and metric, its outputs in the cache.
+    let runs = train_runs(&p);
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_eq!((runs[1].1.as_str(), runs[1].2), ("0.5", 5.0));
+    assert!(p.has_object(&crate::support::hash_hex(b"lr=0.5\n")));
+    // Nothing left behind: no worktree, no workspace folder, no stat rows of it.
+    assert_eq!(worktrees(&p), 1);
+    assert!(exps_dir(&p).is_empty(), "{:?}", exps_dir(&p));
+    let scoped: i64 = p
+        .db()
+        .query_row("SELECT COUNT(*) FROM stat_cache WHERE substr(path, 1, 1) = x'00'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(scoped, 0);
+    // The run cache is shared: the same override in the work tree restores, without running.
+    let a = p.mlx(&["run", "--set", "params.yaml:train.lr=0.5"]).success();
+    assert!(stderr(&a).contains("restored from the run cache"), "{}", stderr(&a));
+    assert_eq!(p.read_string("model.txt"), "lr=0.5\n");
+}
+
+#[test]
+fn uncommitted_changes_of_tracked_files_go_into_the_variant() {
+    let p = project();
+    // An edit not committed: the variant runs it, the work tree keeps it.
+    p.write("params.yaml", "train:\n  lr: 0.3\n  depth: 3\n");
+    p.mlx(&["exp", "run"]).success();
+    let runs = train_runs(&p);
+    assert_eq!((runs.last().unwrap().1.as_str(), runs.last().unwrap().2), ("0.3", 3.0));
+    assert_eq!(p.read_string("params.yaml"), "train:\n  lr: 0.3\n  depth: 3\n");
+    assert_eq!(p.read_string("model.txt"), "lr=0.1\n");
+}
+
+fn spawn_variant(p: &TestProject, lr: &str) -> Child {
+    p.mlx_std()
+        .env("SLEEP", "1")
+        .args(["exp", "run", "--set", &format!("params.yaml:train.lr={lr}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn mlx exp run")
+}
+
+#[test]
+fn variants_at_once_record_their_own_params_and_metrics_and_the_run_cache_stays_right() {
+    let p = project();
+    let before = work_tree(&p);
+    let children: Vec<(&str, Child)> =
+        ["0.4", "0.5", "0.7"].into_iter().map(|lr| (lr, spawn_variant(&p, lr))).collect();
+    // While they run the work tree stays what it was.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(work_tree(&p), before);
+    for (lr, child) in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{lr}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let mut got: Vec<(String, f64)> =
+        train_runs(&p).into_iter().map(|(_, lr, score)| (lr, score)).skip(1).collect();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        got,
+        vec![("0.4".to_owned(), 4.0), ("0.5".to_owned(), 5.0), ("0.7".to_owned(), 7.0)]
+    );
+    assert_eq!(work_tree(&p), before);
+    // Each fingerprint restores its own outputs.
+    for lr in ["0.7", "0.4"] {
+        let a = p.mlx(&["run", "--set", &format!("params.yaml:train.lr={lr}")]).success();
+        assert!(stderr(&a).contains("restored from the run cache"), "{}", stderr(&a));
+        assert_eq!(p.read_string("model.txt"), format!("lr={lr}\n"));
+    }
+    assert_eq!(worktrees(&p), 1);
+}
+
+#[test]
+fn a_killed_variant_leaves_nothing_the_next_command_does_not_clean() {
+    let p = project();
+    let mut child = p
+        .mlx_std()
+        .env("SLEEP", "30")
+        .args(["exp", "run", "--name", "doomed", "--set", "params.yaml:train.lr=0.9"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the stage runs in its workspace, then kill mlx.
+    let model_dir = p.path(".mlx/exps/doomed");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !model_dir.join(".mlx/runs").is_dir() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(model_dir.is_dir(), "the workspace was never made");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(worktrees(&p), 2);
+    // Any command cleans it up.
+    p.mlx(&["status"]).success();
+    assert_eq!(worktrees(&p), 1);
+    assert!(exps_dir(&p).is_empty(), "{:?}", exps_dir(&p));
+    assert!(!Path::new(&model_dir).exists());
+}
+
+#[test]
+fn bad_names_and_names_in_use_are_refused() {
+    let p = project();
+    for name in ["../x", ".hidden", "a/b", ""] {
+        let a = p.mlx(&["exp", "run", "--name", name]).code(2);
+        assert!(stderr(&a).contains("experiment name"), "{name:?}: {}", stderr(&a));
+    }
+    assert_eq!(worktrees(&p), 1);
+}
