@@ -470,7 +470,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two runs: git state, params, latest metrics and tags side by side')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete runs with their params, metrics, tags and artifact references')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a run against an expression; exit 1 when it does not hold (a CI gate)')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')
+            [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -542,11 +543,13 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name for the experiment (default: exp-XXXXXX)')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'How many independent stages may run at once [default: 1]')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'How many independent stages may run at once [default: 1]')
+            [CompletionResult]::new('--queued', '--queued', [CompletionResultType]::ParameterName, 'Run the queue entry NAME (what `mlx exp queue start` runs for each entry)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Run the stages even when nothing changed')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run the stages even when nothing changed')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'After a stage fails, go on with the stages that do not depend on it')
             [CompletionResult]::new('--keep-going', '--keep-going', [CompletionResultType]::ParameterName, 'After a stage fails, go on with the stages that do not depend on it')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue the variant instead of running it (run the queue with `mlx exp queue start`)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -556,13 +559,81 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mlx;exp;queue' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the queued variants, oldest first (those being run last)')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Run the queued variants, oldest first, each in its own isolated workspace')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove queued variants (not yet started) by name')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;exp;queue;list' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;exp;queue;start' {
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'How many variants run at once')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'How many variants run at once')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;exp;queue;remove' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;exp;queue;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the queued variants, oldest first (those being run last)')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Run the queued variants, oldest first, each in its own isolated workspace')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove queued variants (not yet started) by name')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;exp;queue;help;list' {
+            break
+        }
+        'mlx;exp;queue;help;start' {
+            break
+        }
+        'mlx;exp;queue;help;remove' {
+            break
+        }
+        'mlx;exp;queue;help;help' {
+            break
+        }
         'mlx;exp;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List runs with their params and latest metrics, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show everything about one run: git state, params, tags, metrics with their history, artifacts')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two runs: git state, params, latest metrics and tags side by side')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete runs with their params, metrics, tags and artifact references')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a run against an expression; exit 1 when it does not hold (a CI gate)')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')
+            [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -582,6 +653,21 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;exp;help;run' {
+            break
+        }
+        'mlx;exp;help;queue' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the queued variants, oldest first (those being run last)')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Run the queued variants, oldest first, each in its own isolated workspace')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove queued variants (not yet started) by name')
+            break
+        }
+        'mlx;exp;help;queue;list' {
+            break
+        }
+        'mlx;exp;help;queue;start' {
+            break
+        }
+        'mlx;exp;help;queue;remove' {
             break
         }
         'mlx;exp;help;help' {
@@ -893,7 +979,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two runs: git state, params, latest metrics and tags side by side')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete runs with their params, metrics, tags and artifact references')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a run against an expression; exit 1 when it does not hold (a CI gate)')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')
+            [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
             break
         }
         'mlx;help;exp;list' {
@@ -912,6 +999,21 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;exp;run' {
+            break
+        }
+        'mlx;help;exp;queue' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the queued variants, oldest first (those being run last)')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Run the queued variants, oldest first, each in its own isolated workspace')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove queued variants (not yet started) by name')
+            break
+        }
+        'mlx;help;exp;queue;list' {
+            break
+        }
+        'mlx;help;exp;queue;start' {
+            break
+        }
+        'mlx;help;exp;queue;remove' {
             break
         }
         'mlx;help;metrics' {

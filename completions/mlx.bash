@@ -118,6 +118,9 @@ _mlx() {
             mlx__subcmd__exp,list)
                 cmd="mlx__subcmd__exp__subcmd__list"
                 ;;
+            mlx__subcmd__exp,queue)
+                cmd="mlx__subcmd__exp__subcmd__queue"
+                ;;
             mlx__subcmd__exp,rm)
                 cmd="mlx__subcmd__exp__subcmd__rm"
                 ;;
@@ -139,6 +142,9 @@ _mlx() {
             mlx__subcmd__exp__subcmd__help,list)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__list"
                 ;;
+            mlx__subcmd__exp__subcmd__help,queue)
+                cmd="mlx__subcmd__exp__subcmd__help__subcmd__queue"
+                ;;
             mlx__subcmd__exp__subcmd__help,rm)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__rm"
                 ;;
@@ -147,6 +153,39 @@ _mlx() {
                 ;;
             mlx__subcmd__exp__subcmd__help,show)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__show"
+                ;;
+            mlx__subcmd__exp__subcmd__help__subcmd__queue,list)
+                cmd="mlx__subcmd__exp__subcmd__help__subcmd__queue__subcmd__list"
+                ;;
+            mlx__subcmd__exp__subcmd__help__subcmd__queue,remove)
+                cmd="mlx__subcmd__exp__subcmd__help__subcmd__queue__subcmd__remove"
+                ;;
+            mlx__subcmd__exp__subcmd__help__subcmd__queue,start)
+                cmd="mlx__subcmd__exp__subcmd__help__subcmd__queue__subcmd__start"
+                ;;
+            mlx__subcmd__exp__subcmd__queue,help)
+                cmd="mlx__subcmd__exp__subcmd__queue__subcmd__help"
+                ;;
+            mlx__subcmd__exp__subcmd__queue,list)
+                cmd="mlx__subcmd__exp__subcmd__queue__subcmd__list"
+                ;;
+            mlx__subcmd__exp__subcmd__queue,remove)
+                cmd="mlx__subcmd__exp__subcmd__queue__subcmd__remove"
+                ;;
+            mlx__subcmd__exp__subcmd__queue,start)
+                cmd="mlx__subcmd__exp__subcmd__queue__subcmd__start"
+                ;;
+            mlx__subcmd__exp__subcmd__queue__subcmd__help,help)
+                cmd="mlx__subcmd__exp__subcmd__queue__subcmd__help__subcmd__help"
+                ;;
+            mlx__subcmd__exp__subcmd__queue__subcmd__help,list)
+                cmd="mlx__subcmd__exp__subcmd__queue__subcmd__help__subcmd__list"
+                ;;
+            mlx__subcmd__exp__subcmd__queue__subcmd__help,remove)
+                cmd="mlx__subcmd__exp__subcmd__queue__subcmd__help__subcmd__remove"
+                ;;
+            mlx__subcmd__exp__subcmd__queue__subcmd__help,start)
+                cmd="mlx__subcmd__exp__subcmd__queue__subcmd__help__subcmd__start"
                 ;;
             mlx__subcmd__help,add)
                 cmd="mlx__subcmd__help__subcmd__add"
@@ -238,6 +277,9 @@ _mlx() {
             mlx__subcmd__help__subcmd__exp,list)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__list"
                 ;;
+            mlx__subcmd__help__subcmd__exp,queue)
+                cmd="mlx__subcmd__help__subcmd__exp__subcmd__queue"
+                ;;
             mlx__subcmd__help__subcmd__exp,rm)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__rm"
                 ;;
@@ -246,6 +288,15 @@ _mlx() {
                 ;;
             mlx__subcmd__help__subcmd__exp,show)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__show"
+                ;;
+            mlx__subcmd__help__subcmd__exp__subcmd__queue,list)
+                cmd="mlx__subcmd__help__subcmd__exp__subcmd__queue__subcmd__list"
+                ;;
+            mlx__subcmd__help__subcmd__exp__subcmd__queue,remove)
+                cmd="mlx__subcmd__help__subcmd__exp__subcmd__queue__subcmd__remove"
+                ;;
+            mlx__subcmd__help__subcmd__exp__subcmd__queue,start)
+                cmd="mlx__subcmd__help__subcmd__exp__subcmd__queue__subcmd__start"
                 ;;
             mlx__subcmd__help__subcmd__log,artifact)
                 cmd="mlx__subcmd__help__subcmd__log__subcmd__artifact"
@@ -602,7 +653,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp)
-            opts="-C -q -v -h --quiet --verbose --help list show diff rm check run help"
+            opts="-C -q -v -h --quiet --verbose --help list show diff rm check run queue help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -660,7 +711,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__help)
-            opts="list show diff rm check run help"
+            opts="list show diff rm check run queue help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -718,6 +769,62 @@ _mlx() {
         mlx__subcmd__exp__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__help__subcmd__queue)
+            opts="list start remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__help__subcmd__queue__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__help__subcmd__queue__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__help__subcmd__queue__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -805,6 +912,156 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__exp__subcmd__queue)
+            opts="-C -q -v -h --quiet --verbose --help list start remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__queue__subcmd__help)
+            opts="list start remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__queue__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__queue__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__queue__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__queue__subcmd__help__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__queue__subcmd__list)
+            opts="-C -q -v -h --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__queue__subcmd__remove)
+            opts="-C -q -v -h --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__queue__subcmd__start)
+            opts="-j -C -q -v -h --jobs --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__exp__subcmd__rm)
             opts="-C -q -v -h --force --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -824,7 +1081,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__run)
-            opts="-f -k -j -C -q -v -h --set --name --force --keep-going --jobs --json --quiet --verbose --help"
+            opts="-f -k -j -C -q -v -h --set --name --force --keep-going --jobs --queue --queued --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -843,6 +1100,10 @@ _mlx() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queued)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1066,7 +1327,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__exp)
-            opts="list show diff rm check run"
+            opts="list show diff rm check run queue"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1110,6 +1371,62 @@ _mlx() {
         mlx__subcmd__help__subcmd__exp__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__exp__subcmd__queue)
+            opts="list start remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__exp__subcmd__queue__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__exp__subcmd__queue__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__exp__subcmd__queue__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -256,17 +256,18 @@ complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "tag" -d 'Record tags: `mlx log tag dataset=v2`'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "artifact" -d 'Store files or directories in the cache and attach them: `mlx log artifact model.pkl`'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run help" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run help" -s h -l help -d 'Print help'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run help" -f -a "list" -d 'List runs with their params and latest metrics, newest first'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run help" -f -a "show" -d 'Show everything about one run: git state, params, tags, metrics with their history, artifacts'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run help" -f -a "diff" -d 'Compare two runs: git state, params, latest metrics and tags side by side'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run help" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run help" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "list" -d 'List runs with their params and latest metrics, newest first'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "show" -d 'Show everything about one run: git state, params, tags, metrics with their history, artifacts'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "diff" -d 'Compare two runs: git state, params, latest metrics and tags side by side'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l filter -d 'Only runs matching this expression' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l sort -d 'Order by this field: metrics.acc (ascending), -metrics.acc or \'metrics.acc desc\' (descending) [default: newest first]' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l commit -d 'Only runs recorded on this commit (anything git accepts: HEAD, main~3, a tag); repeatable' -r
@@ -303,19 +304,30 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -l set -d 'Override a param in the variant (repeatable): KEY=VALUE or FILE:KEY=VALUE' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -l name -d 'A name for the experiment (default: exp-XXXXXX)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -s j -l jobs -d 'How many independent stages may run at once [default: 1]' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -l queued -d 'Run the queue entry NAME (what `mlx exp queue start` runs for each entry)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -s f -l force -d 'Run the stages even when nothing changed'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -s k -l keep-going -d 'After a stage fails, go on with the stages that do not depend on it'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -l queue -d 'Queue the variant instead of running it (run the queue with `mlx exp queue start`)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -f -a "list" -d 'List the queued variants, oldest first (those being run last)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -f -a "start" -d 'Run the queued variants, oldest first, each in its own isolated workspace'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -f -a "remove" -d 'Remove queued variants (not yet started) by name'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "list" -d 'List runs with their params and latest metrics, newest first'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show everything about one run: git state, params, tags, metrics with their history, artifacts'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare two runs: git state, params, latest metrics and tags side by side'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and not __fish_seen_subcommand_from show diff help" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and not __fish_seen_subcommand_from show diff help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
@@ -439,7 +451,8 @@ complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "diff" -d 'Compare two runs: git state, params, latest metrics and tags side by side'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "show" -d 'Show the values in every declared metrics file, in the workspace or at a revision'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "diff" -d 'Compare the declared metrics files between two commits, or a commit and the workspace'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from params" -f -a "diff" -d 'Compare the params stages declare between two commits, or a commit and the workspace'

@@ -131,6 +131,26 @@ impl Group {
     }
 }
 
+/// A process named for good: `PID START` (its start time in clock ticks since boot), for files
+/// that say which process owns something. This process's.
+pub fn owner_text() -> String {
+    owner_text_of(std::process::id())
+}
+
+/// [`owner_text`] of the process `pid`.
+pub fn owner_text_of(pid: u32) -> String {
+    let start = stat(i32::try_from(pid).unwrap_or(i32::MAX)).map_or(0, |s| s.start);
+    format!("{pid} {start}")
+}
+
+/// Whether the process an [`owner_text`] names still runs (not a later process with its pid).
+pub fn owner_alive(text: &str) -> bool {
+    let mut parts = text.split_whitespace();
+    let (Some(pid), Some(start)) = (parts.next(), parts.next()) else { return false };
+    let (Ok(pid), Ok(start)) = (pid.parse::<i32>(), start.parse::<u64>()) else { return false };
+    stat(pid).is_some_and(|s| s.start == start && !s.zombie)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

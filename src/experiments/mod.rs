@@ -3,4 +3,5 @@
 //! run with `--set` overrides in its own workspace, so that any number run side by side while the
 //! user keeps editing.
 
+pub mod queue;
 pub mod workspace;

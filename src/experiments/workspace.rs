@@ -39,33 +39,38 @@ fn owner_file(main: &Project, name: &str) -> PathBuf {
     main.mlx_dir().join(DIR).join(format!("{name}.owner"))
 }
 
-/// The owner of a workspace: this process, by pid and start time (a reused pid is not it).
-fn owner_text() -> String {
-    let pid = std::process::id();
-    let start = crate::process::stat(i32::try_from(pid).unwrap_or(i32::MAX)).map_or(0, |s| s.start);
-    format!("{pid} {start}\n")
+/// Where a workspace starts: a commit, and the uncommitted changes of tracked files on top of it
+/// (a commit made by `git::worktree::snapshot_changes`).
+pub struct Start {
+    pub commit: String,
+    pub changes: Option<String>,
 }
 
-fn owner_alive(text: &str) -> bool {
-    let mut parts = text.split_whitespace();
-    let (Some(pid), Some(start)) = (parts.next(), parts.next()) else { return false };
-    let (Ok(pid), Ok(start)) = (pid.parse::<i32>(), start.parse::<u64>()) else { return false };
-    crate::process::stat(pid).is_some_and(|s| s.start == start && !s.zombie)
+impl Start {
+    /// The user's work tree as it is now: HEAD and its uncommitted changes.
+    pub fn current(main: &Project) -> Result<Start> {
+        let root = main.root();
+        let commit = git::Repo::open(root)?
+            .head_state()?
+            .commit
+            .ok_or_else(|| git::Error::NoCommits { spec: "HEAD".into() })?;
+        Ok(Start { commit, changes: git::worktree::snapshot_changes(root)? })
+    }
 }
 
 /// Make the workspace of experiment `name` (a name unique among the project's experiments).
-pub fn create(main: &Project, name: &str, reporter: &dyn Reporter) -> Result<Workspace> {
+pub fn create(
+    main: &Project,
+    name: &str,
+    start: &Start,
+    reporter: &dyn Reporter,
+) -> Result<Workspace> {
     let root = main.root();
-    let head = git::Repo::open(root)?
-        .head_state()?
-        .commit
-        .ok_or_else(|| git::Error::NoCommits { spec: "HEAD".into() })?;
-    let changes = git::worktree::snapshot_changes(root)?;
     let dir = main.mlx_dir().join(DIR);
     fs::create_dir_all(&dir)?;
-    crate::fs_util::write_atomic(&owner_file(main, name), owner_text().as_bytes())?;
+    crate::fs_util::write_atomic(&owner_file(main, name), crate::process::owner_text().as_bytes())?;
     let path = dir.join(name);
-    git::worktree::add_detached(root, &path, &head, changes.as_deref())?;
+    git::worktree::add_detached(root, &path, &start.commit, start.changes.as_deref())?;
     let workspace = open(main, name, &path).and_then(|project| {
         link_data(&project, reporter)?;
         Ok(project)
@@ -140,7 +145,7 @@ pub fn clean_stale(main: &Project) -> Result<Vec<String>> {
         let file = entry.file_name();
         let Some(name) = file.to_str().and_then(|f| f.strip_suffix(".owner")) else { continue };
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        if owner_alive(&text) {
+        if crate::process::owner_alive(&text) {
             continue;
         }
         remove_at(main, name, &dir.join(name))?;

@@ -57,3 +57,16 @@ pub fn remove(root: &Path, path: &Path) -> Result<(), Error> {
     git(root, &["worktree", "prune"])?;
     Ok(())
 }
+
+/// Keep the commit `sha` from git's garbage collection with the ref `name`.
+pub fn keep(root: &Path, name: &str, sha: &str) -> Result<(), Error> {
+    git(root, &["update-ref", name, sha]).map(|_| ())
+}
+
+/// Delete the ref `name` if it exists.
+pub fn forget(root: &Path, name: &str) -> Result<(), Error> {
+    match git(root, &["rev-parse", "--verify", "--quiet", name]) {
+        Ok(_) => git(root, &["update-ref", "-d", name]).map(|_| ()),
+        Err(_) => Ok(()),
+    }
+}

@@ -8,6 +8,7 @@ pub mod dag;
 pub mod diff;
 pub mod doctor;
 pub mod exp;
+pub mod exp_queue;
 pub mod exp_run;
 pub mod fetch;
 pub mod gc;

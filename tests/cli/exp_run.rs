@@ -197,3 +197,169 @@ fn bad_names_and_names_in_use_are_refused() {
     }
     assert_eq!(worktrees(&p), 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The queue
+
+fn queued(p: &TestProject) -> Vec<(String, String)> {
+    let v = p.json(&["exp", "queue", "list"]);
+    v["queue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (e["name"].as_str().unwrap().to_owned(), e["set"][0].as_str().unwrap_or("").to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn eight_queued_variants_run_two_at_a_time_and_a_failing_one_does_not_stop_the_queue() {
+    let p = project();
+    let before = work_tree(&p);
+    for i in 1..=8 {
+        let lr = if i == 5 { "oops".to_owned() } else { format!("0.{}", i + 1) };
+        p.mlx(&[
+            "exp",
+            "run",
+            "--queue",
+            "--name",
+            &format!("v{i}"),
+            "--set",
+            &format!("params.yaml:train.lr={lr}"),
+        ])
+        .success();
+    }
+    // Queued from the work tree as it was: a later edit does not change them.
+    p.write("params.yaml", "train:\n  lr: 0.99\n  depth: 3\n");
+    let names: Vec<String> = queued(&p).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, (1..=8).map(|i| format!("v{i}")).collect::<Vec<_>>());
+    p.write("params.yaml", "train:\n  lr: 0.1\n  depth: 3\n");
+    let a =
+        p.mlx_cmd().env("SLEEP", "0.3").args(["exp", "queue", "start", "-j", "2"]).assert().code(1);
+    let err = stderr(&a);
+    assert!(err.contains("8 variants run, 1 failed, 0 left in the queue"), "{err}");
+    assert!(err.contains("v5: exit code 1"), "{err}");
+    let mut got: Vec<(String, f64)> =
+        train_runs(&p).into_iter().skip(1).map(|(_, lr, score)| (lr, score)).collect();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    let want: Vec<(String, f64)> =
+        [2, 3, 4, 5, 7, 8, 9].iter().map(|i| (format!("0.{i}"), f64::from(*i))).collect();
+    assert_eq!(got, want);
+    assert!(queued(&p).is_empty());
+    assert_eq!(work_tree(&p), before);
+    assert_eq!(worktrees(&p), 1);
+    assert_eq!(p.git(&["for-each-ref", "refs/mlx"]), "");
+}
+
+#[test]
+fn ctrl_c_stops_the_running_variants_and_keeps_the_rest_queued() {
+    let p = project();
+    for i in 1..=3 {
+        p.mlx(&[
+            "exp",
+            "run",
+            "--queue",
+            "--name",
+            &format!("q{i}"),
+            "--set",
+            &format!("params.yaml:train.lr=0.{}", i + 1),
+        ])
+        .success();
+    }
+    let mut child = p
+        .mlx_std()
+        .env("SLEEP", "30")
+        .args(["exp", "queue", "start"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !p.path(".mlx/exps/q1/.mlx/runs").is_dir() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = crate::run::wait_child(&mut child, Duration::from_secs(60)).expect("queue stops");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    // q1 was stopped and recorded killed; q2 and q3 wait.
+    let names: Vec<String> = queued(&p).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["q2", "q3"], "{err}");
+    let status: String = p
+        .db()
+        .query_row(
+            "SELECT status FROM runs WHERE name = 'train' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, "killed");
+    assert_eq!(worktrees(&p), 1);
+}
+
+#[test]
+fn removing_from_the_queue_and_unknown_names() {
+    let p = project();
+    p.mlx(&["exp", "run", "--queue", "--name", "keep-me", "--set", "params.yaml:train.lr=0.2"])
+        .success();
+    p.mlx(&["exp", "run", "--queue", "--name", "drop-me", "--set", "params.yaml:train.lr=0.3"])
+        .success();
+    let a = p.mlx(&["exp", "queue", "remove", "drop-mee"]).code(2);
+    assert!(
+        stderr(&a).contains("no queued experiment is named drop-mee (did you mean drop-me?)"),
+        "{}",
+        stderr(&a)
+    );
+    assert_eq!(queued(&p).len(), 2);
+    p.mlx(&["exp", "queue", "remove", "drop-me"]).success();
+    assert_eq!(queued(&p), vec![("keep-me".to_owned(), "params.yaml:train.lr=0.2".to_owned())]);
+    // A name in the queue cannot be used twice.
+    let a = p.mlx(&["exp", "run", "--queue", "--name", "keep-me"]).code(2);
+    assert!(stderr(&a).contains("queued or running"), "{}", stderr(&a));
+}
+
+#[test]
+fn an_entry_whose_runner_was_killed_goes_back_to_the_queue() {
+    let p = project();
+    p.mlx(&["exp", "run", "--queue", "--name", "again", "--set", "params.yaml:train.lr=0.6"])
+        .success();
+    let mut child = p
+        .mlx_std()
+        .env("SLEEP", "30")
+        .args(["exp", "queue", "start"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !p.path(".mlx/exps/again/.mlx/runs").is_dir() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A crash: the queue and the runner of the variant both die by SIGKILL.
+    child.kill().unwrap();
+    let runner = std::fs::read_to_string(p.path(".mlx/queue/running/again.toml")).unwrap();
+    let pid: i32 = runner
+        .lines()
+        .find_map(|l| l.strip_prefix("runner = \""))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("a runner pid");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL)
+        .unwrap();
+    let _ = crate::run::wait_child(&mut child, Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(100));
+    // The next look puts it back, and a start runs it to the end.
+    assert_eq!(queued(&p), vec![("again".to_owned(), "params.yaml:train.lr=0.6".to_owned())]);
+    p.mlx(&["exp", "queue", "start"]).success();
+    assert!(queued(&p).is_empty());
+    assert_eq!(train_runs(&p).last().unwrap().1, "0.6");
+    assert_eq!(worktrees(&p), 1);
+}

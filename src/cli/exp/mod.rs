@@ -4,6 +4,7 @@
 mod check;
 mod diff;
 mod list;
+mod queue;
 mod rm;
 mod run;
 mod show;
@@ -23,6 +24,8 @@ pub enum ExpCommand {
     Rm(rm::RmArgs),
     Check(check::CheckArgs),
     Run(run::RunArgs),
+    #[command(subcommand)]
+    Queue(queue::QueueCommand),
 }
 
 pub fn run(ctx: &Context, cmd: &ExpCommand) -> anyhow::Result<ExitStatus> {
@@ -33,6 +36,7 @@ pub fn run(ctx: &Context, cmd: &ExpCommand) -> anyhow::Result<ExitStatus> {
         ExpCommand::Rm(args) => rm::run(ctx, args),
         ExpCommand::Check(args) => check::run(ctx, args),
         ExpCommand::Run(args) => run::run(ctx, args),
+        ExpCommand::Queue(cmd) => queue::run(ctx, cmd),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `mlx exp run`
 
-use mlx::ops::exp_run::{self, ExpRunOptions};
+use mlx::ops::exp_run::{self, ExpRunOptions, What};
 use mlx::ops::run_stages::RunStagesOptions;
 
 use super::super::context::Context;
@@ -8,16 +8,17 @@ use super::super::exit::ExitStatus;
 use super::super::output::FormatArgs;
 use super::super::run::{exit_status, print_stages};
 
-/// Run the pipeline as a variant, in an isolated workspace
+/// Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)
 ///
 /// Makes a linked worktree of HEAD (with your uncommitted changes of tracked files) under
 /// .mlx/exps/, links the tracked data into it from the cache, applies the --set overrides there
 /// and runs the stale stages. Your work tree is never touched, so you can keep editing and run
 /// several variants at once. The runs go into the project's database and the outputs into its
-/// cache (the run cache is shared); the workspace is removed afterwards.
+/// cache (the run cache is shared); the workspace is removed afterwards. With --queue, the
+/// variant (and the work tree as it is now) is queued for `mlx exp queue start`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx exp run --set train.lr=0.05\n  mlx exp run --name deeper --set train.depth=12 train\n  mlx exp list"
+    after_help = "Examples:\n  mlx exp run --set train.lr=0.05\n  mlx exp run --name deeper --set train.depth=12 train\n  mlx exp run --queue --set train.lr=0.1 && mlx exp run --queue --set train.lr=0.2\n  mlx exp queue start -j 2"
 )]
 pub struct RunArgs {
     /// Stages to run, with what they depend on (default: all)
@@ -38,6 +39,12 @@ pub struct RunArgs {
     /// How many independent stages may run at once [default: 1]
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
+    /// Queue the variant instead of running it (run the queue with `mlx exp queue start`)
+    #[arg(long, conflicts_with_all = ["jobs", "keep_going", "queued"])]
+    queue: bool,
+    /// Run the queue entry NAME (what `mlx exp queue start` runs for each entry)
+    #[arg(long, hide = true, value_name = "NAME", conflicts_with_all = ["name", "set", "stages", "force"])]
+    queued: Option<String>,
     #[command(flatten)]
     format: FormatArgs,
 }
@@ -59,20 +66,32 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         }),
         stderr: Box::new(|| Box::new(std::io::stderr())),
     };
-    let opts = ExpRunOptions { name: args.name.clone(), stages };
+    let what = match (&args.queued, args.queue) {
+        (Some(name), _) => What::Queued(name.clone()),
+        (None, true) => What::Queue,
+        (None, false) => What::Now,
+    };
+    let opts = ExpRunOptions { name: args.name.clone(), stages, what };
     let report = exp_run::run(project, opts, ctx.reporter(json).as_ref())?;
     let out = ctx.output();
+    let commit = &report.commit[..report.commit.len().min(8)];
     if json {
         out.json(&report)?;
-    } else {
-        print_stages(out, &report.run, false)?;
-        out.status(&format!(
-            "experiment {} ({} on {})",
-            report.name,
-            if report.run.succeeded() { "finished" } else { "failed" },
-            &report.commit[..report.commit.len().min(8)]
-        ));
-        out.hint("compare it with the others: mlx exp list");
     }
-    Ok(exit_status(&report.run))
+    let Some(run) = &report.run else {
+        if !json {
+            out.done_line(&format!("queued {} (from {commit})", report.name))?;
+            out.hint("run the queue with: mlx exp queue start");
+        }
+        return Ok(ExitStatus::Success);
+    };
+    if !json {
+        print_stages(out, run, false)?;
+        let state = if run.succeeded() { "finished" } else { "failed" };
+        out.status(&format!("experiment {} ({state} on {commit})", report.name));
+        if args.queued.is_none() {
+            out.hint("compare it with the others: mlx exp list");
+        }
+    }
+    Ok(exit_status(run))
 }
