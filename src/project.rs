@@ -116,6 +116,12 @@ impl Project {
         &self.work_tree
     }
 
+    /// The folder of locks every work tree of the project shares (the main project's
+    /// `.mlx/locks`, also for an experiment's isolated workspace).
+    pub fn shared_locks_dir(&self) -> PathBuf {
+        self.lock_path.parent().map_or_else(|| self.mlx_dir(), Path::to_path_buf).join("locks")
+    }
+
     /// The stat-cache scope of the isolated workspace of experiment `name`.
     pub fn variant_stat_scope(name: &str) -> Vec<u8> {
         let mut scope = vec![0];

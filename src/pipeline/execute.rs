@@ -6,7 +6,7 @@
 //! once. `mlx.lock` changes only for stages that succeeded. `--set` overrides are applied to the
 //! params files for the run and put back after it, even when mlx dies.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::Write;
 use std::time::Duration;
 
@@ -109,6 +109,8 @@ struct Running {
     inputs: StageInputs,
     reasons: Vec<Reason>,
     _stage_lock: fs::File,
+    /// `[resources]` units it holds until it ends.
+    _units: super::resources::Held,
 }
 
 /// Per-stage lock: two `mlx run` processes never run the same stage at once. True when it had
@@ -274,7 +276,8 @@ pub(crate) fn execute(
     let in_selection: Vec<bool> =
         (0..pipeline.stages.len()).map(|i| selected.contains(&i)).collect();
     let mut states: Vec<State> = (0..pipeline.stages.len()).map(|_| State::Pending).collect();
-    let mut held: BTreeMap<String, u32> = BTreeMap::new();
+    let resources =
+        super::resources::Resources::new(&project.shared_locks_dir(), &pipeline.resources);
     let mut stop = false;
     let mut interrupted: Option<i32> = None;
     let jobs = opts.jobs.max(1);
@@ -290,6 +293,7 @@ pub(crate) fn execute(
         }
         // Start what is ready.
         let mut running = states.iter().filter(|s| matches!(s, State::Running(_))).count();
+        let mut waiting_for_units = false;
         for i in selected.iter().copied() {
             if !matches!(states[i], State::Pending) {
                 continue;
@@ -364,9 +368,14 @@ pub(crate) fn execute(
                 });
                 continue;
             }
-            if running >= jobs || !fits(&pipeline.resources, &held, &stage.resources) {
+            if running >= jobs {
                 continue;
             }
+            let Some(held) = resources.take(&stage.resources)? else {
+                // Held by a stage here or by another mlx: wait for them.
+                waiting_for_units = true;
+                continue;
+            };
             let (stage_lock, waited) = lock_stage(project, stage.name.as_str(), reporter)?;
             if waited && !opts.force {
                 // The other process ran this stage: judge it again against what it recorded.
@@ -449,15 +458,13 @@ pub(crate) fn execute(
             };
             let run = TrackedRun::start(project, &mut conn, launch, reporter)?;
             run_cache::set_stage(&conn, &run.id, stage.name.as_str(), &pipeline_run)?;
-            for (k, v) in &stage.resources {
-                *held.entry(k.clone()).or_default() += v;
-            }
             states[i] = State::Running(Box::new(Running {
                 run,
                 fingerprint: fp,
                 inputs,
                 reasons: why,
                 _stage_lock: stage_lock,
+                _units: held,
             }));
             running += 1;
         }
@@ -476,12 +483,8 @@ pub(crate) fn execute(
                 unreachable!("matched above")
             };
             let stage = &pipeline.stages[i];
-            for (k, v) in &stage.resources {
-                if let Some(h) = held.get_mut(k) {
-                    *h = h.saturating_sub(*v);
-                }
-            }
-            let Running { run, fingerprint, inputs, reasons, _stage_lock } = *r;
+            let Running { run, fingerprint, inputs, reasons, _stage_lock, _units } = *r;
+            drop(_units);
             let ended = run.finish(project, &mut conn, reporter)?;
             let report = finish_stage(
                 project,
@@ -504,11 +507,14 @@ pub(crate) fn execute(
         if !any_running && !any_pending {
             break;
         }
-        if !any_running && !progressed {
+        if !any_running && !progressed && !waiting_for_units {
             // Pending stages wait only for running ones; none run, so none can start.
             break;
         }
-        if running != 1 && !progressed {
+        if waiting_for_units && !any_running {
+            // Only another mlx's stages hold what is wanted.
+            std::thread::sleep(Duration::from_millis(50));
+        } else if running != 1 && !progressed {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -522,17 +528,6 @@ pub(crate) fn execute(
         })
         .collect();
     Ok(RunStagesReport { pipeline_run, stages, interrupted })
-}
-
-pub(crate) fn fits(
-    limits: &BTreeMap<String, u32>,
-    held: &BTreeMap<String, u32>,
-    wants: &BTreeMap<String, u32>,
-) -> bool {
-    wants.iter().all(|(k, v)| match limits.get(k) {
-        Some(limit) => held.get(k).copied().unwrap_or(0) + v <= *limit,
-        None => true,
-    })
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -8,7 +8,8 @@
 //! - `fingerprint`: the hash that identifies a stage's inputs (for the run cache).
 //! - `plan`: a stage's inputs now, and why it is stale.
 //! - `outputs`: clearing, restoring and storing a stage's outputs.
-//! - `execute`: running stages in parallel under resource limits (`mlx run`).
+//! - `execute`: running stages in parallel (`mlx run`).
+//! - `resources`: `[resources]` limits held across processes.
 
 pub mod dag;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod metrics_file;
 pub mod outputs;
 pub mod params;
 pub mod plan;
+pub mod resources;
 pub mod spec;
 
 pub use dag::{Dag, Edge};

@@ -363,3 +363,26 @@ fn an_entry_whose_runner_was_killed_goes_back_to_the_queue() {
     assert_eq!(train_runs(&p).last().unwrap().1, "0.6");
     assert_eq!(worktrees(&p), 1);
 }
+
+#[test]
+fn resource_limits_hold_across_variants_run_at_once() {
+    let p = TestProject::initialized();
+    let log = p.temp_dir().join("intervals");
+    p.write("params.yaml", "train:\n  lr: 0.1\n");
+    // Each run appends "start" and "end" lines around a sleep: with one gpu they never nest.
+    p.write(
+        "mlx.toml",
+        format!(
+            "{}\n[resources]\ngpu = 1\n\n[stages.train]\ncmd = \"echo start >> '{log}'; sleep 0.4; echo end >> '{log}'; cp params.yaml out.txt\"\nparams = [\"params.yaml:train.lr\"]\nouts = [\"out.txt\"]\nresources = {{ gpu = 1 }}\n",
+            p.read_string("mlx.toml"),
+            log = log.display()
+        ),
+    );
+    p.commit_all("pipeline");
+    for lr in ["0.2", "0.3", "0.4"] {
+        p.mlx(&["exp", "run", "--queue", "--set", &format!("params.yaml:train.lr={lr}")]).success();
+    }
+    p.mlx(&["exp", "queue", "start", "-j", "3"]).success();
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines, "start\nend\n".repeat(3), "runs overlapped on the one gpu");
+}
