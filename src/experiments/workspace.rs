@@ -70,13 +70,18 @@ pub fn create(
     fs::create_dir_all(&dir)?;
     crate::fs_util::write_atomic(&owner_file(main, name), crate::process::owner_text().as_bytes())?;
     let path = dir.join(name);
+    let clock = std::time::Instant::now();
     git::worktree::add_detached(root, &path, &start.commit, start.changes.as_deref())?;
     let workspace = open(main, name, &path).and_then(|project| {
         link_data(&project, reporter)?;
         Ok(project)
     });
     match workspace {
-        Ok(project) => Ok(Workspace { name: name.to_owned(), path, project }),
+        Ok(project) => {
+            let ms = clock.elapsed().as_secs_f64() * 1000.0;
+            tracing::info!("experiment {name}: workspace ready in {ms:.1} ms");
+            Ok(Workspace { name: name.to_owned(), path, project })
+        }
         Err(e) => {
             let _ = remove_at(main, name, &path);
             Err(e)
