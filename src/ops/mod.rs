@@ -8,6 +8,8 @@ pub mod dag;
 pub mod diff;
 pub mod doctor;
 pub mod exp;
+pub mod exp_get;
+pub mod exp_log;
 pub mod fetch;
 pub mod gc;
 pub mod init;
