@@ -44,7 +44,7 @@ pub enum LogCommand {
 #[derive(clap::Args)]
 pub struct RunArg {
     /// The run to log to (an id or unique prefix); default: $MLX_RUN_ID
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", add = super::complete::runs())]
     run: Option<String>,
     #[command(flatten)]
     format: FormatArgs,

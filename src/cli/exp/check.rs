@@ -20,7 +20,7 @@ pub struct CheckArgs {
     #[arg(value_name = "EXPR")]
     expr: String,
     /// The run to check (id or unique prefix) [default: the latest finished run on HEAD]
-    #[arg(long, value_name = "RUN")]
+    #[arg(long, value_name = "RUN", add = super::super::complete::runs())]
     run: Option<String>,
     #[command(flatten)]
     format: FormatArgs,

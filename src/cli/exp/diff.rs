@@ -17,10 +17,10 @@ use super::{NONE, human_duration, short_commit, short_time};
 )]
 pub struct DiffArgs {
     /// The first run (id or unique prefix)
-    #[arg(value_name = "RUN_A")]
+    #[arg(value_name = "RUN_A", add = super::super::complete::runs())]
     run_a: String,
     /// The second run (id or unique prefix)
-    #[arg(value_name = "RUN_B")]
+    #[arg(value_name = "RUN_B", add = super::super::complete::runs())]
     run_b: String,
     #[command(flatten)]
     format: FormatArgs,

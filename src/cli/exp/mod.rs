@@ -1,16 +1,18 @@
-//! `mlx exp …`: list, show, compare, delete and gate on recorded runs. Shared cell formatting
-//! for their tables lives here.
+//! `mlx exp …`: list, show, compare, delete and gate on recorded runs, and read their output
+//! and artifacts back. Shared cell formatting for their tables lives here.
 
 mod check;
 mod diff;
+mod get;
 mod list;
+mod log;
 mod rm;
 mod show;
 
 use super::context::Context;
 use super::exit::ExitStatus;
 
-/// Query, compare, delete and check recorded runs
+/// Query, compare, delete and check recorded runs; read their output and artifacts back
 #[derive(clap::Subcommand)]
 #[command(
     after_help = "Examples:\n  mlx exp list --sort -metrics.acc --limit 5\n  mlx exp diff 01jd4k 01jd5m"
@@ -21,6 +23,8 @@ pub enum ExpCommand {
     Diff(diff::DiffArgs),
     Rm(rm::RmArgs),
     Check(check::CheckArgs),
+    Log(log::LogArgs),
+    Get(get::GetArgs),
 }
 
 pub fn run(ctx: &Context, cmd: &ExpCommand) -> anyhow::Result<ExitStatus> {
@@ -30,6 +34,8 @@ pub fn run(ctx: &Context, cmd: &ExpCommand) -> anyhow::Result<ExitStatus> {
         ExpCommand::Diff(args) => diff::run(ctx, args),
         ExpCommand::Rm(args) => rm::run(ctx, args),
         ExpCommand::Check(args) => check::run(ctx, args),
+        ExpCommand::Log(args) => log::run(ctx, args),
+        ExpCommand::Get(args) => get::run(ctx, args),
     }
 }
 

@@ -15,7 +15,7 @@ use super::super::output::{FormatArgs, counted};
 )]
 pub struct RmArgs {
     /// Runs to delete: ids or unique prefixes
-    #[arg(required = true, value_name = "RUN")]
+    #[arg(required = true, value_name = "RUN", add = super::super::complete::runs())]
     runs: Vec<String>,
     /// Also delete runs that are still marked running
     #[arg(long)]

@@ -16,7 +16,7 @@ use super::{NONE, human_duration, short_time};
 )]
 pub struct ShowArgs {
     /// The run: its id or any unique prefix
-    #[arg(value_name = "RUN")]
+    #[arg(value_name = "RUN", add = super::super::complete::runs())]
     run: String,
     #[command(flatten)]
     format: FormatArgs,
