@@ -112,11 +112,17 @@ _mlx() {
             mlx__subcmd__exp,diff)
                 cmd="mlx__subcmd__exp__subcmd__diff"
                 ;;
+            mlx__subcmd__exp,get)
+                cmd="mlx__subcmd__exp__subcmd__get"
+                ;;
             mlx__subcmd__exp,help)
                 cmd="mlx__subcmd__exp__subcmd__help"
                 ;;
             mlx__subcmd__exp,list)
                 cmd="mlx__subcmd__exp__subcmd__list"
+                ;;
+            mlx__subcmd__exp,log)
+                cmd="mlx__subcmd__exp__subcmd__log"
                 ;;
             mlx__subcmd__exp,rm)
                 cmd="mlx__subcmd__exp__subcmd__rm"
@@ -130,11 +136,17 @@ _mlx() {
             mlx__subcmd__exp__subcmd__help,diff)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__diff"
                 ;;
+            mlx__subcmd__exp__subcmd__help,get)
+                cmd="mlx__subcmd__exp__subcmd__help__subcmd__get"
+                ;;
             mlx__subcmd__exp__subcmd__help,help)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__help"
                 ;;
             mlx__subcmd__exp__subcmd__help,list)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__list"
+                ;;
+            mlx__subcmd__exp__subcmd__help,log)
+                cmd="mlx__subcmd__exp__subcmd__help__subcmd__log"
                 ;;
             mlx__subcmd__exp__subcmd__help,rm)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__rm"
@@ -229,8 +241,14 @@ _mlx() {
             mlx__subcmd__help__subcmd__exp,diff)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__diff"
                 ;;
+            mlx__subcmd__help__subcmd__exp,get)
+                cmd="mlx__subcmd__help__subcmd__exp__subcmd__get"
+                ;;
             mlx__subcmd__help__subcmd__exp,list)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__list"
+                ;;
+            mlx__subcmd__help__subcmd__exp,log)
+                cmd="mlx__subcmd__help__subcmd__exp__subcmd__log"
                 ;;
             mlx__subcmd__help__subcmd__exp,rm)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__rm"
@@ -593,7 +611,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp)
-            opts="-C -q -v -h --quiet --verbose --help list show diff rm check help"
+            opts="-C -q -v -h --quiet --verbose --help list show diff rm check log get help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -650,8 +668,42 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__exp__subcmd__get)
+            opts="-o -f -r -C -q -v -h --out --force --remote --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__exp__subcmd__help)
-            opts="list show diff rm check help"
+            opts="list show diff rm check log get help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,6 +744,20 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__exp__subcmd__help__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__exp__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -707,6 +773,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__help__subcmd__log)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -768,6 +848,36 @@ _mlx() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__log)
+            opts="-r -C -q -v -h --tail --follow --remote --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1009,7 +1119,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__exp)
-            opts="list show diff rm check"
+            opts="list show diff rm check log get"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1050,7 +1160,35 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__help__subcmd__exp__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__help__subcmd__exp__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__exp__subcmd__log)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -159,7 +159,7 @@ pub fn run(project: &Project, opts: &GetOptions, reporter: &dyn Reporter) -> Res
     items.retain(|it| seen.insert(it.path.clone()));
     items.reverse();
 
-    let base = inside.as_ref().and_then(|b| b.clone());
+    let base = inside.clone().flatten();
     let gate_path = |rel: &RelPath| base.as_ref().map_or_else(|| rel.clone(), |b| b.join(rel));
     for it in &items {
         let p = gate_path(&it.path);

@@ -102,7 +102,7 @@ fn closest(conn: &Connection, text: &str) -> Result<Vec<String>, DbError> {
             scored.push((distance, run.label()));
         }
     }
-    scored.sort_by(|a, b| a.0.cmp(&b.0));
+    scored.sort_by_key(|s| s.0);
     let mut out: Vec<String> = Vec::new();
     for (_, label) in scored {
         if !out.contains(&label) {

@@ -16,7 +16,8 @@ fn run_named(p: &TestProject, name: &str, script: &str) -> String {
     p.mlx_cmd()
         .env("MLX_BIN", mlx_bin())
         .args(["run", "-q", "--name", name, "--", "sh", "-c", script])
-        .assert();
+        .assert()
+        .success();
     newest_run(p)
 }
 

@@ -19,7 +19,7 @@ pub struct CheckArgs {
     /// The condition, in the filter language of `mlx exp list --filter`
     #[arg(value_name = "EXPR")]
     expr: String,
-    /// The run to check (id or unique prefix) [default: the latest finished run on HEAD]
+    /// The run to check (id, unique prefix or name) [default: the latest finished run on HEAD]
     #[arg(long, value_name = "RUN", add = super::super::complete::runs())]
     run: Option<String>,
     #[command(flatten)]
