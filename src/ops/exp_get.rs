@@ -118,7 +118,7 @@ pub fn run(project: &Project, opts: &GetOptions, reporter: &dyn Reporter) -> Res
         .map(|(a, (_, id))| Needed { id: *id, size: (!a.is_directory()).then_some(a.size) })
         .collect();
     report.fetched +=
-        transfer::fetch_missing(project, opts.remote.as_deref(), &first, &what, reporter)?;
+        transfer::fetch_verified(project, opts.remote.as_deref(), &first, &what, reporter)?;
     let mut items = Vec::new();
     let mut files = Vec::new();
     for (i, (a, (rel, id))) in chosen.iter().zip(&roots).enumerate() {
@@ -152,7 +152,7 @@ pub fn run(project: &Project, opts: &GetOptions, reporter: &dyn Reporter) -> Res
         }
     }
     report.fetched +=
-        transfer::fetch_missing(project, opts.remote.as_deref(), &files, &what, reporter)?;
+        transfer::fetch_verified(project, opts.remote.as_deref(), &files, &what, reporter)?;
     // One item per path (overlapping artifacts name some twice): the last one wins.
     let mut seen = HashSet::new();
     items.reverse();

@@ -12,8 +12,6 @@ use super::Result;
 use super::transfer::{self, Needed};
 use crate::progress::Reporter;
 use crate::project::Project;
-use crate::store::StatCache;
-use crate::store::stat_cache::Rows;
 use crate::tracking::artifacts;
 use crate::tracking::launch;
 use crate::tracking::lookup;
@@ -112,9 +110,7 @@ pub fn open(project: &Project, opts: &LogOptions, reporter: &dyn Reporter) -> Re
         let needed = [Needed { id, size: Some(stored.size) }];
         let what = format!("the log of run {run}");
         log.fetched =
-            transfer::fetch_missing(project, opts.remote.as_deref(), &needed, &what, reporter)?;
-        let stat = StatCache::load(&log.conn, Rows::FilesAndObjects)?;
-        project.cache().verify_before_use(&id, &stat)?;
+            transfer::fetch_verified(project, opts.remote.as_deref(), &needed, &what, reporter)?;
         log.file = Some(fs_err::File::open(project.cache().object_path(&id))?);
         log.source = LogSource::Stored;
     }

@@ -247,3 +247,32 @@ pub fn fetch_missing(
     }
     Ok(done.objects)
 }
+
+/// [`fetch_missing`], then check each object before use: one found damaged in the cache is
+/// quarantined and fetched again, like one that was never there.
+pub fn fetch_verified(
+    project: &Project,
+    remote: Option<&str>,
+    needed: &[Needed],
+    what: &str,
+    reporter: &dyn crate::progress::Reporter,
+) -> Result<u64> {
+    let mut fetched = fetch_missing(project, remote, needed, what, reporter)?;
+    let mut conn = project.open_db()?;
+    let stat = store::StatCache::load(&conn, store::stat_cache::Rows::FilesAndObjects)?;
+    let mut again = Vec::new();
+    for n in needed {
+        match project.cache().verify_before_use(&n.id, &stat) {
+            Ok(_) => {}
+            Err(store::Error::CorruptObject { .. } | store::Error::MissingObject { .. }) => {
+                again.push(*n);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    stat.save(&mut conn)?;
+    if !again.is_empty() {
+        fetched += fetch_missing(project, remote, &again, what, reporter)?;
+    }
+    Ok(fetched)
+}

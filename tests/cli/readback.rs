@@ -208,6 +208,13 @@ fn a_log_missing_from_the_cache_is_fetched_from_the_remote_else_exit_3() {
     drop_object(&q, &qlog);
     q.mlx(&["exp", "log", "baseline", "-r", "nope"]).code(2);
     q.mlx(&["exp", "log", "baseline", "-r", "store"]).success();
+    // A damaged copy in the cache is quarantined and fetched again.
+    drop_object(&q, &qlog);
+    std::fs::write(q.object_path(&qlog), b"one\0two\xff\r\nthreX\n").unwrap();
+    let a = q.mlx(&["exp", "log", "baseline"]).success();
+    assert_eq!(a.get_output().stdout, b"one\0two\xff\r\nthree\n");
+    assert!(stderr(&a).contains("fetched the log"), "{}", stderr(&a));
+    assert_eq!(q.quarantined().len(), 1);
 }
 
 #[test]
