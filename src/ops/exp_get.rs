@@ -159,6 +159,12 @@ pub fn run(project: &Project, opts: &GetOptions, reporter: &dyn Reporter) -> Res
     items.retain(|it| seen.insert(it.path.clone()));
     items.reverse();
 
+    // Writes into the work tree wait for commands that change it (a pipeline writing these
+    // very outputs); the fetches above took the lock themselves.
+    let _lock = match &inside {
+        Some(_) => Some(project.lock(reporter)?),
+        None => None,
+    };
     let base = inside.clone().flatten();
     let gate_path = |rel: &RelPath| base.as_ref().map_or_else(|| rel.clone(), |b| b.join(rel));
     for it in &items {
