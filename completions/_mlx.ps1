@@ -45,7 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Configure remotes: where `mlx push` and `mlx fetch` send and find data')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline''s stale stages, or one command as a tracked run')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Log params, metrics, tags or artifacts to a run')
-            [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check recorded runs')
+            [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check recorded runs; read their output and artifacts back')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
             [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
             [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Run one read-only SQL statement over the project database')
@@ -53,7 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('install-hooks', 'install-hooks', [CompletionResultType]::ParameterValue, 'Install git hooks that keep data in step with commits, and the merge driver')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Run the mlx step of a git hook (called by the scripts `mlx install-hooks` installs)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the project and its setup: git, config, cache, link types, database, remotes')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static shell completion script (commands and flags)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages for every command into a folder')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -386,7 +386,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;log;param' {
-            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID')
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to log to (an id, unique prefix or name); default: $MLX_RUN_ID')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -399,7 +399,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         }
         'mlx;log;metric' {
             [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'The step (iteration, epoch) these values belong to; default 0')
-            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID')
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to log to (an id, unique prefix or name); default: $MLX_RUN_ID')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -411,7 +411,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;log;tag' {
-            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID')
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to log to (an id, unique prefix or name); default: $MLX_RUN_ID')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -423,7 +423,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;log;artifact' {
-            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID')
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to log to (an id, unique prefix or name); default: $MLX_RUN_ID')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -472,6 +472,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a run against an expression; exit 1 when it does not hold (a CI gate)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')
             [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a run''s captured output: stdout and stderr as its command wrote them, byte for byte')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts out of the cache into a folder')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -527,7 +529,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;exp;check' {
-            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to check (id or unique prefix) [default: the latest finished run on HEAD]')
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run to check (id, unique prefix or name) [default: the latest finished run on HEAD]')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -626,6 +628,37 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         'mlx;exp;queue;help;help' {
             break
         }
+        'mlx;exp;log' {
+            [CompletionResult]::new('--tail', '--tail', [CompletionResultType]::ParameterName, 'Only the last N lines')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The remote to fetch the log from when the cache lacks it (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote to fetch the log from when the cache lacks it (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'For a run still running: keep printing what it writes until it ends')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;exp;get' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The folder to write into (default: the current folder)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The folder to write into (default: the current folder)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The remote to fetch missing objects from (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote to fetch missing objects from (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Replace files that are there with other content')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace files that are there with other content')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mlx;exp;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List runs with their params and latest metrics, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show everything about one run: git state, params, tags, metrics with their history, artifacts')
@@ -634,6 +667,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a run against an expression; exit 1 when it does not hold (a CI gate)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')
             [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a run''s captured output: stdout and stderr as its command wrote them, byte for byte')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts out of the cache into a folder')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -668,6 +703,12 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;exp;help;queue;remove' {
+            break
+        }
+        'mlx;exp;help;log' {
+            break
+        }
+        'mlx;exp;help;get' {
             break
         }
         'mlx;exp;help;help' {
@@ -849,8 +890,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'mlx;man' {
@@ -879,7 +920,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Configure remotes: where `mlx push` and `mlx fetch` send and find data')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline''s stale stages, or one command as a tracked run')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Log params, metrics, tags or artifacts to a run')
-            [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check recorded runs')
+            [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check recorded runs; read their output and artifacts back')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
             [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
             [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Run one read-only SQL statement over the project database')
@@ -887,7 +928,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('install-hooks', 'install-hooks', [CompletionResultType]::ParameterValue, 'Install git hooks that keep data in step with commits, and the merge driver')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Run the mlx step of a git hook (called by the scripts `mlx install-hooks` installs)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the project and its setup: git, config, cache, link types, database, remotes')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static shell completion script (commands and flags)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages for every command into a folder')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -981,6 +1022,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a run against an expression; exit 1 when it does not hold (a CI gate)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')
             [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a run''s captured output: stdout and stderr as its command wrote them, byte for byte')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts out of the cache into a folder')
             break
         }
         'mlx;help;exp;list' {
@@ -1014,6 +1057,12 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;exp;queue;remove' {
+            break
+        }
+        'mlx;help;exp;log' {
+            break
+        }
+        'mlx;help;exp;get' {
             break
         }
         'mlx;help;metrics' {

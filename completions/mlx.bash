@@ -112,11 +112,17 @@ _mlx() {
             mlx__subcmd__exp,diff)
                 cmd="mlx__subcmd__exp__subcmd__diff"
                 ;;
+            mlx__subcmd__exp,get)
+                cmd="mlx__subcmd__exp__subcmd__get"
+                ;;
             mlx__subcmd__exp,help)
                 cmd="mlx__subcmd__exp__subcmd__help"
                 ;;
             mlx__subcmd__exp,list)
                 cmd="mlx__subcmd__exp__subcmd__list"
+                ;;
+            mlx__subcmd__exp,log)
+                cmd="mlx__subcmd__exp__subcmd__log"
                 ;;
             mlx__subcmd__exp,queue)
                 cmd="mlx__subcmd__exp__subcmd__queue"
@@ -136,11 +142,17 @@ _mlx() {
             mlx__subcmd__exp__subcmd__help,diff)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__diff"
                 ;;
+            mlx__subcmd__exp__subcmd__help,get)
+                cmd="mlx__subcmd__exp__subcmd__help__subcmd__get"
+                ;;
             mlx__subcmd__exp__subcmd__help,help)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__help"
                 ;;
             mlx__subcmd__exp__subcmd__help,list)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__list"
+                ;;
+            mlx__subcmd__exp__subcmd__help,log)
+                cmd="mlx__subcmd__exp__subcmd__help__subcmd__log"
                 ;;
             mlx__subcmd__exp__subcmd__help,queue)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__queue"
@@ -274,8 +286,14 @@ _mlx() {
             mlx__subcmd__help__subcmd__exp,diff)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__diff"
                 ;;
+            mlx__subcmd__help__subcmd__exp,get)
+                cmd="mlx__subcmd__help__subcmd__exp__subcmd__get"
+                ;;
             mlx__subcmd__help__subcmd__exp,list)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__list"
+                ;;
+            mlx__subcmd__help__subcmd__exp,log)
+                cmd="mlx__subcmd__help__subcmd__exp__subcmd__log"
                 ;;
             mlx__subcmd__help__subcmd__exp,queue)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__queue"
@@ -653,7 +671,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp)
-            opts="-C -q -v -h --quiet --verbose --help list show diff rm check run queue help"
+            opts="-C -q -v -h --quiet --verbose --help list show diff rm check run queue log get help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -710,8 +728,42 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__exp__subcmd__get)
+            opts="-o -f -r -C -q -v -h --out --force --remote --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__exp__subcmd__help)
-            opts="list show diff rm check run queue help"
+            opts="list show diff rm check run queue log get help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -752,6 +804,20 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__exp__subcmd__help__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__exp__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -767,6 +833,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__help__subcmd__log)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -898,6 +978,36 @@ _mlx() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__log)
+            opts="-r -C -q -v -h --tail --follow --remote --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1327,7 +1437,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__exp)
-            opts="list show diff rm check run queue"
+            opts="list show diff rm check run queue log get"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1368,7 +1478,35 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__help__subcmd__exp__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__help__subcmd__exp__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__exp__subcmd__log)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

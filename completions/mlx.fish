@@ -44,7 +44,7 @@ complete -c mlx -n "__fish_mlx_needs_command" -f -a "pull" -d 'Fetch, then check
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "remote" -d 'Configure remotes: where `mlx push` and `mlx fetch` send and find data'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "run" -d 'Run the pipeline\'s stale stages, or one command as a tracked run'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "log" -d 'Log params, metrics, tags or artifacts to a run'
-complete -c mlx -n "__fish_mlx_needs_command" -f -a "exp" -d 'Query, compare, delete and check recorded runs'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "exp" -d 'Query, compare, delete and check recorded runs; read their output and artifacts back'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "metrics" -d 'Show and compare the metrics files that stages declare, across commits'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "params" -d 'Compare the params that stages declare, across commits'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "sql" -d 'Run one read-only SQL statement over the project database'
@@ -52,7 +52,7 @@ complete -c mlx -n "__fish_mlx_needs_command" -f -a "cache" -d 'Inspect and repa
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "install-hooks" -d 'Install git hooks that keep data in step with commits, and the merge driver'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "hook" -d 'Run the mlx step of a git hook (called by the scripts `mlx install-hooks` installs)'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "doctor" -d 'Check the project and its setup: git, config, cache, link types, database, remotes'
-complete -c mlx -n "__fish_mlx_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "completions" -d 'Print a static shell completion script (commands and flags)'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "man" -d 'Write man pages for every command into a folder'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand init" -s C -d 'Run as if mlx was started in DIR' -r -F
@@ -226,26 +226,26 @@ complete -c mlx -n "__fish_mlx_using_subcommand log; and not __fish_seen_subcomm
 complete -c mlx -n "__fish_mlx_using_subcommand log; and not __fish_seen_subcommand_from param metric tag artifact help" -f -a "tag" -d 'Record tags: `mlx log tag dataset=v2`'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and not __fish_seen_subcommand_from param metric tag artifact help" -f -a "artifact" -d 'Store files or directories in the cache and attach them: `mlx log artifact model.pkl`'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and not __fish_seen_subcommand_from param metric tag artifact help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -l run -d 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID' -r
+complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -l run -d 'The run to log to (an id, unique prefix or name); default: $MLX_RUN_ID' -r
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from param" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -l step -d 'The step (iteration, epoch) these values belong to; default 0' -r
-complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -l run -d 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID' -r
+complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -l run -d 'The run to log to (an id, unique prefix or name); default: $MLX_RUN_ID' -r
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from metric" -s h -l help -d 'Print help'
-complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -l run -d 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID' -r
+complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -l run -d 'The run to log to (an id, unique prefix or name); default: $MLX_RUN_ID' -r
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help'
-complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -l run -d 'The run to log to (an id or unique prefix); default: $MLX_RUN_ID' -r
+complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -l run -d 'The run to log to (an id, unique prefix or name); default: $MLX_RUN_ID' -r
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from artifact" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
@@ -256,18 +256,20 @@ complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "tag" -d 'Record tags: `mlx log tag dataset=v2`'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "artifact" -d 'Store files or directories in the cache and attach them: `mlx log artifact model.pkl`'
 complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -s h -l help -d 'Print help'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "list" -d 'List runs with their params and latest metrics, newest first'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "show" -d 'Show everything about one run: git state, params, tags, metrics with their history, artifacts'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "diff" -d 'Compare two runs: git state, params, latest metrics and tags side by side'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "list" -d 'List runs with their params and latest metrics, newest first'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "show" -d 'Show everything about one run: git state, params, tags, metrics with their history, artifacts'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "diff" -d 'Compare two runs: git state, params, latest metrics and tags side by side'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "log" -d 'Print a run\'s captured output: stdout and stderr as its command wrote them, byte for byte'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "get" -d 'Write a run\'s artifacts out of the cache into a folder'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l filter -d 'Only runs matching this expression' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l sort -d 'Order by this field: metrics.acc (ascending), -metrics.acc or \'metrics.acc desc\' (descending) [default: newest first]' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l commit -d 'Only runs recorded on this commit (anything git accepts: HEAD, main~3, a tag); repeatable' -r
@@ -295,7 +297,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l run -d 'The run to check (id or unique prefix) [default: the latest finished run on HEAD]' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l run -d 'The run to check (id, unique prefix or name) [default: the latest finished run on HEAD]' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
@@ -321,6 +323,21 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -f -a "start" -d 'Run the queued variants, oldest first, each in its own isolated workspace'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -f -a "remove" -d 'Remove queued variants (not yet started) by name'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -l tail -d 'Only the last N lines' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -s r -l remote -d 'The remote to fetch the log from when the cache lacks it (default: `[core] remote`, or the only one)' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -l follow -d 'For a run still running: keep printing what it writes until it ends'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s o -l out -d 'The folder to write into (default: the current folder)' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s r -l remote -d 'The remote to fetch missing objects from (default: `[core] remote`, or the only one)' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s f -l force -d 'Replace files that are there with other content'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -l json -d 'Print JSON instead of a table'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "list" -d 'List runs with their params and latest metrics, newest first'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show everything about one run: git state, params, tags, metrics with their history, artifacts'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare two runs: git state, params, latest metrics and tags side by side'
@@ -328,6 +345,8 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "log" -d 'Print a run\'s captured output: stdout and stderr as its command wrote them, byte for byte'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "get" -d 'Write a run\'s artifacts out of the cache into a folder'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and not __fish_seen_subcommand_from show diff help" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand metrics; and not __fish_seen_subcommand_from show diff help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
@@ -406,7 +425,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand doctor" -s h -l help -d 'Print h
 complete -c mlx -n "__fish_mlx_using_subcommand completions" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand completions" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand completions" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
-complete -c mlx -n "__fish_mlx_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand man" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand man" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand man" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
@@ -426,7 +445,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcom
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "remote" -d 'Configure remotes: where `mlx push` and `mlx fetch` send and find data'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "run" -d 'Run the pipeline\'s stale stages, or one command as a tracked run'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "log" -d 'Log params, metrics, tags or artifacts to a run'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "exp" -d 'Query, compare, delete and check recorded runs'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "exp" -d 'Query, compare, delete and check recorded runs; read their output and artifacts back'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "metrics" -d 'Show and compare the metrics files that stages declare, across commits'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "params" -d 'Compare the params that stages declare, across commits'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "sql" -d 'Run one read-only SQL statement over the project database'
@@ -434,7 +453,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcom
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "install-hooks" -d 'Install git hooks that keep data in step with commits, and the merge driver'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "hook" -d 'Run the mlx step of a git hook (called by the scripts `mlx install-hooks` installs)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "doctor" -d 'Check the project and its setup: git, config, cache, link types, database, remotes'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "completions" -d 'Print a static shell completion script (commands and flags)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "man" -d 'Write man pages for every command into a folder'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from remote" -f -a "add" -d 'Add a remote to mlx.toml (or, with --local, to this clone only)'
@@ -453,6 +472,8 @@ complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "log" -d 'Print a run\'s captured output: stdout and stderr as its command wrote them, byte for byte'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "get" -d 'Write a run\'s artifacts out of the cache into a folder'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "show" -d 'Show the values in every declared metrics file, in the workspace or at a revision'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "diff" -d 'Compare the declared metrics files between two commits, or a commit and the workspace'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from params" -f -a "diff" -d 'Compare the params stages declare between two commits, or a commit and the workspace'

@@ -43,6 +43,23 @@ pub enum Error {
     NoFinishedRun { commit: String },
     #[error("run {id} is still running")]
     RunStillRunning { id: tracking::RunId },
+    /// A run named on the command line that no id, name or prefix matches.
+    #[error(transparent)]
+    RunLookup(#[from] tracking::lookup::LookupError),
+    /// A run's artifact that cannot be written out as its record names it.
+    #[error(transparent)]
+    Artifact(#[from] tracking::artifacts::ArtifactError),
+    /// Objects a command needs (a run's log or artifacts) are neither in the cache nor to be
+    /// had from a remote.
+    #[error(
+        "{what}: {} not in the cache{}",
+        crate::text::counted_as(*.missing, "object is", "objects are"),
+        match .remote {
+            Some(r) => format!(", nor on the remote {r}"),
+            None => ", and no remote is set up to fetch from".to_owned(),
+        }
+    )]
+    Unavailable { what: String, missing: usize, remote: Option<String> },
     /// SQLite refused or failed the user's own SQL (`mlx sql`).
     #[error("sql: {message}")]
     Sql { message: String },
@@ -77,6 +94,9 @@ impl Error {
             | Error::Sql { .. } => true,
             Error::Remote(e) => e.is_input_error(),
             Error::RemoteConfig(_) => true,
+            Error::RunLookup(e) => e.is_input_error(),
+            Error::Artifact(_) => true,
+            Error::Unavailable { .. } => false,
             Error::Lock(_) | Error::Io(_) | Error::Transfers { .. } => false,
         }
     }
@@ -139,9 +159,18 @@ impl Error {
                 "run mlx in a clone with a work tree: git clone {} DIR",
                 path.display()
             )),
-            Error::Db(tracking::Error::UnknownRun { .. }) => {
+            Error::Db(tracking::Error::UnknownRun { .. })
+            | Error::RunLookup(tracking::lookup::LookupError::NoSuchRun { .. }) => {
                 Some("list the runs with: mlx exp list".into())
             }
+            Error::Unavailable { remote: None, .. } => Some(
+                "add the remote the run was pushed to (mlx remote add NAME URL), or push it from \
+                 the clone that recorded the run: mlx push --runs"
+                    .into(),
+            ),
+            Error::Unavailable { remote: Some(r), .. } => Some(format!(
+                "push it from the clone that recorded the run: mlx push --runs -r {r}"
+            )),
             Error::LockFile(crate::pipeline::lock::Error::Parse { .. }) => Some(
                 "restore it with `git checkout -- mlx.lock`, or delete it and `mlx run` writes it \
                  again"

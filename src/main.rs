@@ -2,9 +2,11 @@
 
 mod cli;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 fn main() -> std::process::ExitCode {
+    // `COMPLETE=bash mlx …`: the shell asking for completions (see cli/complete.rs).
+    clap_complete::CompleteEnv::with_factory(cli::Cli::command).complete();
     let args = cli::Cli::parse();
     cli::init_logging(args.verbose, args.quiet);
     std::process::ExitCode::from(cli::run(args))

@@ -19,7 +19,7 @@ use super::output::{FormatArgs, counted_as, noun_for};
 )]
 pub struct CheckoutArgs {
     /// Only these tracked paths (or their .mlx pointers)
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", add = super::complete::paths())]
     paths: Vec<PathBuf>,
     /// Check out the data as recorded at this commit, branch or tag (pointers are read from
     /// git; the checked-out commit and the pointer files stay as they are)

@@ -5,7 +5,11 @@ use clap::CommandFactory;
 use super::context::Context;
 use super::exit::ExitStatus;
 
-/// Print a shell completion script
+/// Print a static shell completion script (commands and flags)
+///
+/// For completion that also offers names from the project (stages, runs, remotes, tracked
+/// paths), have the shell ask mlx itself instead: `source <(COMPLETE=bash mlx)` in ~/.bashrc
+/// (`COMPLETE=zsh`, `fish`, `elvish` and `powershell` work the same way).
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  mlx completions bash > ~/.local/share/bash-completion/completions/mlx\n  mlx completions fish > ~/.config/fish/completions/mlx.fish"

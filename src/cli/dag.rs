@@ -16,7 +16,7 @@ use super::output::FormatArgs;
 )]
 pub struct DagArgs {
     /// Show only these stages and what they depend on (`train` includes every `train@…`)
-    #[arg(value_name = "STAGE")]
+    #[arg(value_name = "STAGE", add = super::complete::stages())]
     stages: Vec<String>,
     /// How to draw the graph
     #[arg(long, value_enum, default_value_t = DagFormat::Text, conflicts_with = "json")]

@@ -36,7 +36,7 @@ pub struct GcArgs {
     #[arg(long)]
     all_commits: bool,
     /// Delete unreferenced objects on this remote instead of in the cache
-    #[arg(short, long, value_name = "NAME")]
+    #[arg(short, long, value_name = "NAME", add = super::complete::remotes())]
     remote: Option<String>,
     /// Only report what would be deleted
     #[arg(short = 'n', long)]

@@ -12,7 +12,7 @@ use super::output::FormatArgs;
 /// Log params, metrics, tags or artifacts to a run
 ///
 /// Inside `mlx run`, values go to the run being recorded ($MLX_RUN_ID); elsewhere name a run
-/// with --run (any unique prefix of its id). For many metric points, appending JSON lines to
+/// with --run (its id, a unique prefix of it, or its name). For many metric points, appending JSON lines to
 /// $MLX_METRICS_FILE is faster.
 #[derive(clap::Subcommand)]
 #[command(
@@ -43,8 +43,8 @@ pub enum LogCommand {
 
 #[derive(clap::Args)]
 pub struct RunArg {
-    /// The run to log to (an id or unique prefix); default: $MLX_RUN_ID
-    #[arg(long, value_name = "ID")]
+    /// The run to log to (an id, unique prefix or name); default: $MLX_RUN_ID
+    #[arg(long, value_name = "ID", add = super::complete::runs())]
     run: Option<String>,
     #[command(flatten)]
     format: FormatArgs,

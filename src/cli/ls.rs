@@ -17,7 +17,7 @@ use super::output::FormatArgs;
 )]
 pub struct LsArgs {
     /// A tracked path, a folder inside a tracked directory, or a folder holding tracked paths
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", add = super::complete::paths())]
     path: Option<PathBuf>,
     /// List what was tracked at this commit, branch or tag instead of the work tree
     #[arg(long, value_name = "REV")]

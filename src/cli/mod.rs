@@ -4,6 +4,7 @@
 mod add;
 mod cache;
 mod checkout;
+mod complete;
 mod completions;
 mod context;
 mod dag;

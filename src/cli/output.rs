@@ -45,6 +45,14 @@ impl Output {
         out.flush()
     }
 
+    /// Bytes on stdout exactly as given (a run's captured output): not redacted, since the
+    /// command wrote them to the terminal as they are.
+    pub fn raw(&self, bytes: &[u8]) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
     /// One data line on stdout.
     pub fn line(&self, text: &str) -> io::Result<()> {
         writeln!(io::stdout().lock(), "{}", redact(text))

@@ -15,7 +15,7 @@ use super::output::FormatArgs;
 )]
 pub struct RmArgs {
     /// Tracked paths (or their .mlx pointers)
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required = true, value_name = "PATH", add = super::complete::paths())]
     paths: Vec<PathBuf>,
     #[command(flatten)]
     format: FormatArgs,

@@ -23,7 +23,7 @@ use super::output::{FormatArgs, counted};
 )]
 pub struct RunArgs {
     /// Stages to run, with what they depend on (default: all)
-    #[arg(value_name = "STAGE")]
+    #[arg(value_name = "STAGE", add = super::complete::stages())]
     stages: Vec<String>,
     /// Run the stages even when nothing changed
     #[arg(short, long)]

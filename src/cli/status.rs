@@ -20,13 +20,13 @@ use super::output::{FormatArgs, counted};
 )]
 pub struct StatusArgs {
     /// Only these tracked paths (or their .mlx pointers)
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", add = super::complete::paths())]
     paths: Vec<PathBuf>,
     /// Exit with 1 when anything is not clean
     #[arg(long)]
     check: bool,
     /// Compare the cache with this remote instead: what is not pushed, or not fetched
-    #[arg(short, long, value_name = "NAME")]
+    #[arg(short, long, value_name = "NAME", add = super::complete::remotes())]
     remote: Option<String>,
     #[command(flatten)]
     format: FormatArgs,

@@ -17,10 +17,10 @@ use super::output::{FormatArgs, Output, counted, counted_as};
 #[derive(clap::Args)]
 pub struct TransferArgs {
     /// Only these tracked paths (or their .mlx pointers)
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", add = super::complete::paths())]
     paths: Vec<PathBuf>,
     /// The remote (default: `[core] remote`, or the only one)
-    #[arg(short, long, value_name = "NAME")]
+    #[arg(short, long, value_name = "NAME", add = super::complete::remotes())]
     remote: Option<String>,
     /// The data of this commit, branch or tag instead of the workspace
     #[arg(long, value_name = "REV", conflicts_with_all = ["all_branches", "all_tags", "all_commits"])]

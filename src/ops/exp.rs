@@ -253,7 +253,7 @@ pub fn list(project: &Project, opts: &ListOptions) -> Result<ListReport> {
 /// `mlx exp show RUN`.
 pub fn show(project: &Project, run: &str) -> Result<RunDetail> {
     let conn = project.open_db()?;
-    let id = runs::resolve(&conn, run)?;
+    let id = crate::tracking::lookup::resolve(&conn, run)?;
     Ok(query::show(&conn, &id)?)
 }
 
@@ -298,7 +298,10 @@ fn rows<T: Clone + PartialEq>(
 /// `mlx exp diff RUN_A RUN_B`.
 pub fn diff(project: &Project, run_a: &str, run_b: &str) -> Result<DiffReport> {
     let conn = project.open_db()?;
-    let ids = [runs::resolve(&conn, run_a)?, runs::resolve(&conn, run_b)?];
+    let ids = [
+        crate::tracking::lookup::resolve(&conn, run_a)?,
+        crate::tracking::lookup::resolve(&conn, run_b)?,
+    ];
     let mut records = query::records(&conn, &ids)?;
     let (Some(b), Some(a)) = (records.pop(), records.pop()) else {
         return Err(crate::tracking::Error::UnknownRun { prefix: run_a.to_owned() }.into());
@@ -349,7 +352,7 @@ pub fn rm(project: &Project, opts: &RmOptions) -> Result<RmReport> {
     let mut conn = project.open_db()?;
     let mut ids: Vec<RunId> = Vec::new();
     for prefix in &opts.runs {
-        let id = runs::resolve(&conn, prefix)?;
+        let id = crate::tracking::lookup::resolve(&conn, prefix)?;
         if !ids.contains(&id) {
             ids.push(id);
         }
@@ -417,7 +420,7 @@ pub fn check(project: &Project, opts: &CheckOptions) -> Result<CheckReport> {
         filter.comparisons().into_iter().map(|c| (&c.field, Some(c.field_col))).collect();
     check_keys(&conn, &opts.expr, &fields)?;
     let id = match &opts.run {
-        Some(prefix) => runs::resolve(&conn, prefix)?,
+        Some(prefix) => crate::tracking::lookup::resolve(&conn, prefix)?,
         None => latest_run_for_head(project, &conn)?,
     };
     let (passed, comparisons) = query::evaluate(&conn, &id, &filter)?;

@@ -6,8 +6,6 @@
 //! fetched).
 
 use std::collections::HashSet;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -15,14 +13,13 @@ use super::Result;
 use super::transfer::{self, Needed};
 use crate::progress::Reporter;
 use crate::project::Project;
-use crate::remote::{self, Remote};
+use crate::remote::Remote;
+use crate::remote::transfers::{Downloaded, Downloads};
 use crate::store::stat_cache::Rows;
-use crate::store::{ObjectId, Staged, StatCache};
+use crate::store::{ObjectId, StatCache};
 use crate::tracking::records;
 
-/// Objects committed to the cache together (one `syncfs` each): what an interrupted fetch can
-/// lose, and how often the parallel downloads wait for each other.
-const BATCH: usize = 512;
+pub use crate::remote::transfers::DamagedObject;
 
 pub use super::transfer::TransferOptions as FetchOptions;
 
@@ -48,19 +45,6 @@ pub struct FetchReport {
     pub runs_new: u64,
     /// Run records that could not be read, with why; skipped.
     pub invalid_run_records: Vec<String>,
-}
-
-/// An object whose copy on the remote does not hash to its name.
-#[derive(Debug, Clone, Serialize)]
-pub struct DamagedObject {
-    pub id: String,
-    /// `truncated` (fewer bytes than the pointer or listing records) or `corrupt`.
-    pub problem: &'static str,
-    /// The hash of the remote's copy.
-    pub actual: String,
-    /// Bytes the remote gave, and those expected where a pointer or listing records them.
-    pub size: u64,
-    pub expected_size: Option<u64>,
 }
 
 impl FetchReport {
@@ -104,9 +88,12 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
         .filter(|t| !project.cache().contains(&t.pointer.hash))
         .map(|t| Needed { id: t.pointer.hash, size: None })
         .collect();
-    let mut missing_ids: HashSet<ObjectId> = HashSet::new();
-    let downloads = Downloads { project, remote: &remote, stat: &stat, jobs, reporter };
-    downloads.run(&manifests, &mut report, &mut missing_ids)?;
+    let mut done = Downloaded::default();
+    let downloads =
+        Downloads { cache: project.cache(), remote: &remote, stat: &stat, jobs, reporter };
+    let outcome = downloads.run(&manifests, &mut done);
+    report.downloaded = done.objects;
+    outcome?;
 
     let manifest = |id: &ObjectId| transfer::cached_manifest(project, id);
     let (mut needed, unknown): (Vec<Needed>, Vec<String>) =
@@ -124,7 +111,12 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
     // The listings fetched above are in the cache now, but were not there before.
     report.already_cached =
         (report.objects - to_get.len() as u64).saturating_sub(report.downloaded);
-    downloads.run(&to_get, &mut report, &mut missing_ids)?;
+    let outcome = downloads.run(&to_get, &mut done);
+    report.downloaded = done.objects;
+    report.downloaded_bytes = done.bytes;
+    report.corrupt_on_remote = std::mem::take(&mut done.damaged);
+    outcome?;
+    let missing_ids = done.missing;
 
     // A directory whose listing is missing or damaged on the remote is reported as such.
     let damaged: HashSet<String> = report.corrupt_on_remote.iter().map(|d| d.id.clone()).collect();
@@ -140,87 +132,6 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
     report.missing_on_remote = missing;
     stat.save(&mut conn)?;
     Ok(report)
-}
-
-/// What downloads into the cache need: the remote, the stat cache that records what arrives,
-/// the parallelism and the progress display.
-struct Downloads<'a> {
-    project: &'a Project,
-    remote: &'a Remote,
-    stat: &'a StatCache,
-    jobs: usize,
-    reporter: &'a dyn Reporter,
-}
-
-impl Downloads<'_> {
-    /// Download `items` into the cache in batches. Objects the remote lacks go to `missing`,
-    /// those it holds damaged to the report, and the others go on; any other failure ends the
-    /// fetch with an error once the finished batch is committed.
-    fn run(
-        &self,
-        items: &[Needed],
-        report: &mut FetchReport,
-        missing: &mut HashSet<ObjectId>,
-    ) -> Result<()> {
-        let Downloads { project, remote, stat, jobs, reporter } = *self;
-        if items.is_empty() {
-            return Ok(());
-        }
-        // Sizes come from pointers and manifests, which may claim anything.
-        let total_bytes = items.iter().filter_map(|n| n.size).fold(0_u64, u64::saturating_add);
-        reporter.start(
-            &format!("fetching {}", crate::text::counted(items.len(), "object")),
-            total_bytes,
-        );
-        let got = AtomicU64::new(0);
-        let got_bytes = AtomicU64::new(0);
-        let absent = Mutex::new(Vec::new());
-        let damaged = Mutex::new(Vec::new());
-        let mut outcome = Ok(());
-        for batch in items.chunks(BATCH) {
-            let staged: Mutex<Vec<Staged>> = Mutex::new(Vec::new());
-            let failures = transfer::run_parallel(jobs, batch, |n| {
-                match remote.download(&n.id, n.size, project.cache()) {
-                    Ok(s) => {
-                        crate::fault::point("fetch.download");
-                        got.fetch_add(1, Ordering::Relaxed);
-                        let size = n.size.unwrap_or(0);
-                        got_bytes.fetch_add(size, Ordering::Relaxed);
-                        reporter.advance(size);
-                        staged.lock().expect("staged list poisoned").push(s);
-                        Ok(())
-                    }
-                    Err(remote::Error::Missing { .. }) => {
-                        absent.lock().expect("absent list poisoned").push(n.id);
-                        Ok(())
-                    }
-                    Err(remote::Error::CorruptObject { actual, size, .. }) => {
-                        let truncated = n.size.is_some_and(|expected| size < expected);
-                        damaged.lock().expect("damaged list poisoned").push(DamagedObject {
-                            id: n.id.to_hex(),
-                            problem: if truncated { "truncated" } else { "corrupt" },
-                            actual: actual.to_hex(),
-                            size,
-                            expected_size: n.size,
-                        });
-                        Ok(())
-                    }
-                    Err(e) => Err(e.into()),
-                }
-            })?;
-            project.cache().commit(staged.into_inner().expect("staged list poisoned"), stat)?;
-            if let Some(e) = transfer::transfers_error(failures, items.len()) {
-                outcome = Err(e);
-                break;
-            }
-        }
-        reporter.finish();
-        report.downloaded += got.into_inner();
-        report.downloaded_bytes += got_bytes.into_inner();
-        missing.extend(absent.into_inner().expect("absent list poisoned"));
-        report.corrupt_on_remote.extend(damaged.into_inner().expect("damaged list poisoned"));
-        outcome
-    }
 }
 
 /// Download the run records this database has not seen and merge them by run id.

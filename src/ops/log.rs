@@ -50,7 +50,7 @@ pub fn target_run(conn: &rusqlite::Connection, explicit: Option<&str>) -> Result
         Some(p) => p.to_owned(),
         None => std::env::var("MLX_RUN_ID").map_err(|_| tracking::Error::NoCurrentRun)?,
     };
-    Ok(runs::resolve(conn, &prefix)?)
+    Ok(crate::tracking::lookup::resolve(conn, &prefix)?)
 }
 
 pub fn run(project: &Project, opts: LogOptions, reporter: &dyn Reporter) -> Result<LogReport> {

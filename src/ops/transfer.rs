@@ -4,10 +4,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use rayon::prelude::*;
 
 use super::{Result, remote_config};
 use crate::git::Repo;
@@ -18,6 +14,8 @@ use crate::store::manifest::{EntryKind, Manifest};
 use crate::store::pointer::Kind;
 use crate::store::{self, ObjectId};
 use crate::work_tree::tracked::{self, Source, Tracked};
+
+pub use crate::remote::transfers::{Needed, run_parallel, transfers_error};
 
 /// Open the remote named on the command line, else the default one.
 pub fn open_remote(project: &Project, name: Option<&str>) -> Result<Remote> {
@@ -114,13 +112,6 @@ fn dedup(tracked: Vec<Tracked>) -> Vec<Tracked> {
     tracked.into_iter().filter(|t| seen.insert((t.pointer.hash, t.pointer.kind))).collect()
 }
 
-/// An object a command needs, with its size when the pointer or manifest records it.
-#[derive(Debug, Clone, Copy)]
-pub struct Needed {
-    pub id: ObjectId,
-    pub size: Option<u64>,
-}
-
 /// The objects of tracked paths: each pointer's object, and for a directory its manifest's
 /// files. `manifest` reads a manifest (from the cache, or the remote when fetching); `None`
 /// means it is nowhere to be had, and the directory's path is returned in the second list.
@@ -206,58 +197,82 @@ pub fn artifacts_as_tracked(rows: Vec<(String, String, u64)>) -> Result<Vec<Trac
     Ok(out)
 }
 
-/// Errors that mean the remote as a whole is not working: stop starting new transfers.
-fn is_fatal(e: &super::Error) -> bool {
-    match e {
-        super::Error::Remote(r) => {
-            !matches!(r, remote::Error::CorruptObject { .. } | remote::Error::Missing { .. })
-        }
-        super::Error::Store(_) => false,
-        _ => true,
+/// Make sure the cache has `needed`, downloading what it lacks from the remote named (else
+/// the default one) under the project lock. Returns how many objects were downloaded. What
+/// neither has is [`super::Error::Unavailable`], naming `what` (exit 3, with a hint): with no
+/// remote set up at all, that is said instead of asking for one.
+pub fn fetch_missing(
+    project: &Project,
+    remote: Option<&str>,
+    needed: &[Needed],
+    what: &str,
+    reporter: &dyn crate::progress::Reporter,
+) -> Result<u64> {
+    let ids: Vec<ObjectId> = needed.iter().map(|n| n.id).collect();
+    let absent: HashSet<ObjectId> = project.cache().missing(&ids).into_iter().collect();
+    if absent.is_empty() {
+        return Ok(0);
     }
-}
-
-/// Run `f` on every item with `jobs` threads. Failures are collected, not fatal to the others,
-/// except that after a failure of the remote itself (unreachable, access denied) no new
-/// transfer starts. Returns the failures, in no particular order.
-pub fn run_parallel<T: Sync>(
-    jobs: usize,
-    items: &[T],
-    f: impl Fn(&T) -> Result<()> + Sync,
-) -> Result<Vec<super::Error>> {
-    let failures = Mutex::new(Vec::new());
-    let stop = AtomicBool::new(false);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .thread_name(|i| format!("mlx-transfer-{i}"))
-        .build()
-        .map_err(std::io::Error::other)?;
-    pool.install(|| {
-        items.par_iter().with_max_len(1).for_each(|item| {
-            if stop.load(Ordering::Relaxed) {
-                return;
-            }
-            if let Err(e) = f(item) {
-                if is_fatal(&e) {
-                    stop.store(true, Ordering::Relaxed);
-                }
-                failures.lock().expect("failure list poisoned").push(e);
-            }
+    let unavailable = |remote: Option<String>| super::Error::Unavailable {
+        what: what.to_owned(),
+        missing: absent.len(),
+        remote,
+    };
+    if remote.is_none() && project.config().remotes.is_empty() {
+        return Err(unavailable(None));
+    }
+    let remote = open_remote(project, remote)?;
+    let _lock = project.lock(reporter)?;
+    remote.check()?;
+    let to_get: Vec<Needed> = needed.iter().filter(|n| absent.contains(&n.id)).copied().collect();
+    let mut conn = project.open_db()?;
+    let stat = store::StatCache::load(&conn, store::stat_cache::Rows::FilesAndObjects)?;
+    let mut done = crate::remote::transfers::Downloaded::default();
+    let downloads = crate::remote::transfers::Downloads {
+        cache: project.cache(),
+        remote: &remote,
+        stat: &stat,
+        jobs: remote.jobs(),
+        reporter,
+    };
+    downloads.run(&to_get, &mut done)?;
+    stat.save(&mut conn)?;
+    let left = project.cache().count_missing(&ids);
+    if left > 0 {
+        return Err(super::Error::Unavailable {
+            what: what.to_owned(),
+            missing: left,
+            remote: Some(remote.name().to_owned()),
         });
-    });
-    Ok(failures.into_inner().expect("failure list poisoned"))
+    }
+    Ok(done.objects)
 }
 
-/// One error for a batch with failures: the first fatal one (or the first), with counts.
-pub fn transfers_error(mut failures: Vec<super::Error>, total: usize) -> Option<super::Error> {
-    if failures.is_empty() {
-        return None;
+/// [`fetch_missing`], then check each object before use: one found damaged in the cache is
+/// quarantined and fetched again, like one that was never there.
+pub fn fetch_verified(
+    project: &Project,
+    remote: Option<&str>,
+    needed: &[Needed],
+    what: &str,
+    reporter: &dyn crate::progress::Reporter,
+) -> Result<u64> {
+    let mut fetched = fetch_missing(project, remote, needed, what, reporter)?;
+    let mut conn = project.open_db()?;
+    let stat = store::StatCache::load(&conn, store::stat_cache::Rows::FilesAndObjects)?;
+    let mut again = Vec::new();
+    for n in needed {
+        match project.cache().verify_before_use(&n.id, &stat) {
+            Ok(_) => {}
+            Err(store::Error::CorruptObject { .. } | store::Error::MissingObject { .. }) => {
+                again.push(*n);
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
-    let failed = failures.len();
-    let pos = failures.iter().position(is_fatal).unwrap_or(0);
-    let first = failures.swap_remove(pos);
-    if failed == 1 && total == 1 {
-        return Some(first);
+    stat.save(&mut conn)?;
+    if !again.is_empty() {
+        fetched += fetch_missing(project, remote, &again, what, reporter)?;
     }
-    Some(super::Error::Transfers { failed, total, first: Box::new(first) })
+    Ok(fetched)
 }

@@ -6,6 +6,7 @@ pub mod dal;
 pub mod error;
 pub mod local;
 pub mod storage;
+pub mod transfers;
 pub mod url;
 pub mod webdav;
 

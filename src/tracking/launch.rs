@@ -350,10 +350,10 @@ impl TrackedRun {
         let Launch { record, program, args, cwd, env, stdout, stderr, prefix, take_terminal } =
             launch;
         let id = runs::start(conn, &record, runs::now_millis())?;
-        let run_dir = project.mlx_dir().join("runs").join(id.as_str());
+        let run_dir = crate::tracking::artifacts::run_dir(project, &id);
         fs::create_dir_all(&run_dir)?;
         let metrics_path = run_dir.join("metrics.jsonl");
-        let log_path = run_dir.join("output.log");
+        let log_path = run_dir.join(crate::tracking::artifacts::LIVE_LOG);
         fs::File::create(&metrics_path)?;
         let log = Arc::new(Mutex::new(fs::File::create(&log_path)?));
         let tail = MetricsTail::open(&metrics_path)?;
@@ -536,7 +536,8 @@ impl TrackedRun {
             let staged = cache.stage_copy(&self.log_path)?;
             let hash = staged.id;
             cache.commit(vec![staged], &crate::store::StatCache::default())?;
-            runs::add_artifact(conn, &self.id, "log", "log", &hash.to_hex(), log_len)?;
+            let log = crate::tracking::artifacts::LOG_KIND;
+            runs::add_artifact(conn, &self.id, log, log, &hash.to_hex(), log_len)?;
         }
         Ok(())
     }

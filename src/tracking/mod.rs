@@ -3,10 +3,12 @@
 //! (`records`), its health as `mlx doctor` reports it (`health`), and launching a command as a
 //! tracked run (`launch`). SQL stays in this module.
 
+pub mod artifacts;
 pub mod db;
 pub mod filter;
 pub mod health;
 pub mod launch;
+pub mod lookup;
 pub mod query;
 pub mod records;
 pub mod run_cache;

@@ -577,7 +577,7 @@ fn rm_deletes_runs_by_unique_prefix() {
     assert_eq!(rows, 0, "params, metrics and tags went with the runs");
     // One bad prefix: nothing is deleted.
     let a = p.mlx(&["exp", "rm", &ids[2], "zzzzzz"]).code(2);
-    assert!(stderr(&a).contains("no run matches \"zzzzzz\""), "{}", stderr(&a));
+    assert!(stderr(&a).contains("no run has the id or name \"zzzzzz\""), "{}", stderr(&a));
     assert_eq!(names(&p, &[]).len(), 3);
     // A running run needs --force.
     let a = p.mlx(&["exp", "rm", &ids[3]]).code(2);

@@ -217,7 +217,7 @@ fn input_errors_end_with_a_hint_naming_the_next_command() {
         ),
         (
             &["exp", "show", "nope"],
-            "error: no run matches \"nope\"",
+            "error: no run has the id or name \"nope\"",
             "hint: list the runs with: mlx exp list",
         ),
         (

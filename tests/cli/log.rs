@@ -111,9 +111,13 @@ fn log_with_an_unknown_or_ambiguous_prefix_fails_with_2() {
     assert!(err.contains(&a) && err.contains(&b), "{err}");
 
     let out = p.mlx(&["log", "metric", "m=1", "--run", "zzzzzz"]).code(2);
-    assert!(stderr(&out).contains("error: no run matches \"zzzzzz\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: no run has the id or name \"zzzzzz\""),
+        "{}",
+        stderr(&out)
+    );
     let out = p.mlx(&["log", "tag", "k=v", "--run", "not-an-id!"]).code(2);
-    assert!(stderr(&out).contains("no run matches"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no run has the id or name"), "{}", stderr(&out));
     p.mlx(&["log", "tag", "k=v", "--run", ""]).code(2);
     for id in [&a, &b] {
         assert!(params(&p, id).is_empty() && tags(&p, id).is_empty());

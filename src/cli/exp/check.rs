@@ -19,8 +19,8 @@ pub struct CheckArgs {
     /// The condition, in the filter language of `mlx exp list --filter`
     #[arg(value_name = "EXPR")]
     expr: String,
-    /// The run to check (id or unique prefix) [default: the latest finished run on HEAD]
-    #[arg(long, value_name = "RUN")]
+    /// The run to check (id, unique prefix or name) [default: the latest finished run on HEAD]
+    #[arg(long, value_name = "RUN", add = super::super::complete::runs())]
     run: Option<String>,
     #[command(flatten)]
     format: FormatArgs,

@@ -16,11 +16,11 @@ use super::{NONE, human_duration, short_commit, short_time};
     after_help = "Examples:\n  mlx exp diff 01jd4k 01jd5m\n  mlx exp diff 01jd4k 01jd5m --json"
 )]
 pub struct DiffArgs {
-    /// The first run (id or unique prefix)
-    #[arg(value_name = "RUN_A")]
+    /// The first run (id, unique prefix or name)
+    #[arg(value_name = "RUN_A", add = super::super::complete::runs())]
     run_a: String,
-    /// The second run (id or unique prefix)
-    #[arg(value_name = "RUN_B")]
+    /// The second run (id, unique prefix or name)
+    #[arg(value_name = "RUN_B", add = super::super::complete::runs())]
     run_b: String,
     #[command(flatten)]
     format: FormatArgs,

@@ -1,9 +1,11 @@
-//! `mlx exp …`: list, show, compare, delete and gate on recorded runs. Shared cell formatting
-//! for their tables lives here.
+//! `mlx exp …`: list, show, compare, delete and gate on recorded runs, and read their output
+//! and artifacts back. Shared cell formatting for their tables lives here.
 
 mod check;
 mod diff;
+mod get;
 mod list;
+mod log;
 mod queue;
 mod rm;
 mod run;
@@ -12,7 +14,7 @@ mod show;
 use super::context::Context;
 use super::exit::ExitStatus;
 
-/// Query, compare, delete and check recorded runs
+/// Query, compare, delete and check recorded runs; read their output and artifacts back
 #[derive(clap::Subcommand)]
 #[command(
     after_help = "Examples:\n  mlx exp list --sort -metrics.acc --limit 5\n  mlx exp diff 01jd4k 01jd5m"
@@ -26,6 +28,8 @@ pub enum ExpCommand {
     Run(run::RunArgs),
     #[command(subcommand)]
     Queue(queue::QueueCommand),
+    Log(log::LogArgs),
+    Get(get::GetArgs),
 }
 
 pub fn run(ctx: &Context, cmd: &ExpCommand) -> anyhow::Result<ExitStatus> {
@@ -37,6 +41,8 @@ pub fn run(ctx: &Context, cmd: &ExpCommand) -> anyhow::Result<ExitStatus> {
         ExpCommand::Check(args) => check::run(ctx, args),
         ExpCommand::Run(args) => run::run(ctx, args),
         ExpCommand::Queue(cmd) => queue::run(ctx, cmd),
+        ExpCommand::Log(args) => log::run(ctx, args),
+        ExpCommand::Get(args) => get::run(ctx, args),
     }
 }
 

@@ -14,8 +14,8 @@ use super::super::output::{FormatArgs, counted};
     after_help = "Examples:\n  mlx exp rm 01jd4k 01jd5m\n  mlx exp rm 01jd6p --force   # a run left marked running"
 )]
 pub struct RmArgs {
-    /// Runs to delete: ids or unique prefixes
-    #[arg(required = true, value_name = "RUN")]
+    /// Runs to delete: ids, unique prefixes or names
+    #[arg(required = true, value_name = "RUN", add = super::super::complete::runs())]
     runs: Vec<String>,
     /// Also delete runs that are still marked running
     #[arg(long)]

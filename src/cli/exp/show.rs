@@ -15,8 +15,8 @@ use super::{NONE, human_duration, short_time};
     after_help = "Examples:\n  mlx exp show 01jd4k\n  mlx exp show 01jd4k --json | jq .metrics"
 )]
 pub struct ShowArgs {
-    /// The run: its id or any unique prefix
-    #[arg(value_name = "RUN")]
+    /// The run: its id, a unique prefix of it, or its name
+    #[arg(value_name = "RUN", add = super::super::complete::runs())]
     run: String,
     #[command(flatten)]
     format: FormatArgs,

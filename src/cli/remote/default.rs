@@ -16,6 +16,7 @@ use super::super::output::FormatArgs;
 )]
 pub struct DefaultArgs {
     /// The remote to make the default
+    #[arg(add = super::super::complete::remotes())]
     name: Option<String>,
     /// Set it in .mlx/config.local.toml (this clone only) instead of mlx.toml
     #[arg(long)]

@@ -21,6 +21,7 @@ use super::super::output::FormatArgs;
 )]
 pub struct ModifyArgs {
     /// The remote
+    #[arg(add = super::super::complete::remotes())]
     name: String,
     /// The option to change
     #[arg(value_parser = clap::builder::PossibleValuesParser::new(KEYS))]

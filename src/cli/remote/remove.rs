@@ -15,6 +15,7 @@ use super::super::output::FormatArgs;
 )]
 pub struct RemoveArgs {
     /// The remote
+    #[arg(add = super::super::complete::remotes())]
     name: String,
     /// Remove only its settings in .mlx/config.local.toml (e.g. credentials)
     #[arg(long)]

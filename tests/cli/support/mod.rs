@@ -38,6 +38,8 @@ const SCRUBBED_VARS: &[&str] = &[
     "MLX_LOG",
     "RUST_LOG",
     "CLICOLOR_FORCE",
+    // Would make mlx answer as shell completion instead of running the command.
+    "COMPLETE",
     // AWS credentials, profiles, regions and endpoints (the S3 remote tests give their own).
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
