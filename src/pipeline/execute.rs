@@ -27,9 +27,11 @@ use crate::project::Project;
 use crate::project_path::ProjectPath;
 use crate::store::stat_cache::Rows;
 use crate::store::{ObjectId, StatCache};
+use crate::tracking::inputs::{InputKind, RunInput};
 use crate::tracking::launch::{self, Ended, Launch, Signals, TrackedRun};
 use crate::tracking::runs::{self, Status};
 use crate::tracking::{self, RunId, run_cache};
+use crate::work_tree::versions::{DataVersion, data_versions};
 
 /// How long a single running stage is waited on per loop turn (an exit wakes it at once).
 const POLL: Duration = Duration::from_millis(50);
@@ -282,7 +284,11 @@ pub(crate) fn execute(
     let lock = LockFile::read(project.root())?;
     let pipeline_run = RunId::generate(u64::try_from(runs::now_millis()).unwrap_or(0)).to_string();
     let signals = Signals::install()?;
-    let git = crate::tracking::launch::git_info(project.root());
+    let mut git = crate::tracking::launch::git_info(project.root());
+    // Which version of each tracked path the work tree holds, found when the first stage
+    // starts (a run that starts nothing needs none): data that differs from its pointer makes
+    // the stage runs dirty, and a dep `mlx add` tracks is recorded with its pointer's hash.
+    let mut data: Option<Vec<DataVersion>> = None;
     let (host, user) = (crate::tracking::launch::host_name(), crate::tracking::launch::user_name());
     let in_selection: Vec<bool> =
         (0..pipeline.stages.len()).map(|i| selected.contains(&i)).collect();
@@ -431,6 +437,12 @@ pub(crate) fn execute(
             }
             let why_text: Vec<String> = why.iter().map(ToString::to_string).collect();
             reporter.note(&format!("mlx: running stage {} ({})", stage.name, why_text.join(", ")));
+            let data = data.get_or_insert_with(|| {
+                let found = data_versions(project, &stat).unwrap_or_default();
+                git.dirty |= found.iter().any(DataVersion::differs);
+                found
+            });
+            let run_inputs = dep_inputs(stage, &inputs, data);
             let record = runs::NewRun {
                 name: Some(stage.name.to_string()),
                 command: stage.cmd.clone(),
@@ -462,6 +474,13 @@ pub(crate) fn execute(
             };
             let run = TrackedRun::start(project, &mut conn, launch, reporter)?;
             run_cache::set_stage(&conn, &run.id, stage.name.as_str(), &pipeline_run)?;
+            // The stage runs already: a failure to record what it read must not orphan it.
+            if let Err(e) = tracking::inputs::record(&conn, &run.id, &run_inputs) {
+                reporter.note(&format!(
+                    "mlx: warning: run {}: its inputs were not recorded: {e}",
+                    run.id
+                ));
+            }
             for (k, v) in &stage.resources {
                 *held.entry(k.clone()).or_default() += v;
             }
@@ -535,6 +554,24 @@ pub(crate) fn execute(
         })
         .collect();
     Ok(RunStagesReport { pipeline_run, stages, interrupted })
+}
+
+/// A stage's deps as inputs of its run: with the hashes `mlx.lock` records for them, and the
+/// pointer's hash for a dep that `mlx add` tracks.
+fn dep_inputs(stage: &Stage, inputs: &StageInputs, data: &[DataVersion]) -> Vec<RunInput> {
+    stage
+        .deps
+        .iter()
+        .zip(&inputs.deps)
+        .map(|(path, found)| RunInput {
+            path: path.to_string(),
+            kind: InputKind::Dep,
+            hash: found.as_ref().map(|f| f.hash.to_hex()),
+            size: found.as_ref().map(|f| f.size),
+            files: found.as_ref().and_then(|f| f.files),
+            pointer_hash: data.iter().find(|d| d.path == *path).map(|d| d.pointer.to_hex()),
+        })
+        .collect()
 }
 
 pub(crate) fn fits(
