@@ -101,9 +101,17 @@ pub fn acquire_run(
     match attempt(&file) {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
-            // Only a run holding the lock alone writes who it is.
-            let holder =
-                if exclusive { String::new() } else { format!(" ({})", holder_of(&mut file)) };
+            // Only a run holding the lock alone writes who it is: name it when one does (a
+            // shared lock would be granted otherwise).
+            let alone = !exclusive
+                || match file.file().try_lock_shared() {
+                    Ok(()) => {
+                        let _ = file.file().unlock();
+                        false
+                    }
+                    Err(_) => true,
+                };
+            let holder = if alone { format!(" ({})", holder_of(&mut file)) } else { String::new() };
             reporter.note(&format!(
                 "waiting for another mlx run{holder} to finish: a run with --set changes params \
                  files, so it does not run beside another"
