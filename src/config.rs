@@ -60,6 +60,9 @@ pub struct Config {
     /// `[resources]`: limits for the pipeline executor, read by `pipeline::spec`.
     #[serde(default, rename = "resources")]
     _resources: serde::de::IgnoredAny,
+    /// `vars`: values for `${…}` in stages, read by `pipeline::spec`.
+    #[serde(default, rename = "vars")]
+    _vars: serde::de::IgnoredAny,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

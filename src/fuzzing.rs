@@ -70,7 +70,9 @@ pub fn mlx_toml(data: &[u8]) {
     let Some(text) = text(data) else { return };
     let file = Path::new("mlx.toml");
     let _ = crate::config::Config::parse_shared(file, text);
-    if let Ok(Some((pipeline, map))) = spec::parse_with_source_map(file, text) {
+    if let Ok(Some((pipeline, map))) =
+        spec::parse_with_source_map(file, text, &crate::pipeline::params::NoFiles)
+    {
         for stage in &pipeline.stages {
             assert!(map.stage(&stage.name).is_some(), "stage {} has no location", stage.name);
         }

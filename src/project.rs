@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::config::{self, Config};
 use crate::git;
-use crate::lock::{self, RepoLock};
+use crate::lock::{self, RepoLock, RunLock};
 use crate::progress::Reporter;
 use crate::store::{Cache, Linker};
 use crate::tracking;
@@ -15,6 +15,8 @@ use crate::work_tree::WorkTree;
 pub const MLX_DIR: &str = ".mlx";
 pub const DB_FILE: &str = "mlx.db";
 pub const LOCK_FILE: &str = "lock";
+/// The run lock (see `lock::acquire_run`).
+pub const RUN_LOCK_FILE: &str = "run.lock";
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, thiserror::Error)]
@@ -156,6 +158,16 @@ impl Project {
         // A command may have died since this one opened the project.
         self.clean_leftovers();
         Ok(lock)
+    }
+
+    /// Take the run lock for a whole `mlx run`: alone when the run changes params files
+    /// (`--set`), else shared with other runs. Waits without a timeout.
+    pub fn run_lock(
+        &self,
+        exclusive: bool,
+        reporter: &dyn Reporter,
+    ) -> Result<RunLock, lock::Error> {
+        lock::acquire_run(&self.mlx_dir().join(RUN_LOCK_FILE), exclusive, reporter)
     }
 
     /// Remove what killed mlx processes left in the cache's and the work tree's staging folders.

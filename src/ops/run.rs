@@ -12,11 +12,14 @@ use serde::Serialize;
 use super::Result;
 use crate::progress::Reporter;
 use crate::project::Project;
+use crate::store::StatCache;
+use crate::store::stat_cache::Rows;
 use crate::tracking::launch::{
     Ended, Launch, Signals, TrackedRun, git_info, host_name, reap, user_name,
 };
 use crate::tracking::runs::NewRun;
 use crate::tracking::{self, RunId};
+use crate::work_tree::versions::{DataVersion, data_versions};
 
 /// How long each wait for the command lasts (an exit wakes it at once).
 const POLL: Duration = Duration::from_millis(100);
@@ -56,6 +59,13 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
     };
     let mut conn = project.open_db()?;
     let reaped = reap(project, &conn)?;
+    // Provenance: which version of every tracked path the command starts on; data that differs
+    // from its pointer makes the run dirty, as uncommitted changes to git files do.
+    let stat = StatCache::load(&conn, Rows::Files)?;
+    let data = data_versions(project, &stat).unwrap_or_default();
+    stat.save(&mut conn)?;
+    let mut git = git_info(project.root());
+    git.dirty |= data.iter().any(DataVersion::differs);
     let signals = Signals::install()?;
     let rel_cwd = cwd.strip_prefix(project.root()).map_or_else(
         |_| cwd.display().to_string(),
@@ -65,7 +75,7 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
         name,
         command: command.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
         cwd: rel_cwd,
-        git: git_info(project.root()),
+        git,
         host: host_name(),
         user: user_name(),
         pid: std::process::id(),
@@ -84,6 +94,11 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
         take_terminal: true,
     };
     let mut run = TrackedRun::start(project, &mut conn, launch, reporter)?;
+    let inputs: Vec<_> = data.iter().map(DataVersion::as_input).collect();
+    // The command runs already: a failure to record what it read must not orphan it.
+    if let Err(e) = tracking::inputs::record(&conn, &run.id, &inputs) {
+        reporter.note(&format!("mlx: warning: run {}: its inputs were not recorded: {e}", run.id));
+    }
     loop {
         let exited = run.poll(&mut conn, POLL)?;
         // A signal that arrives as the command exits still counts: the run was stopped.

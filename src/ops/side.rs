@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Result;
 use crate::git::{Repo, Revision};
 use crate::pipeline::lock::{self, LockFile};
+use crate::pipeline::params::FnFiles;
 use crate::pipeline::spec::{self, Pipeline};
 use crate::project::Project;
 use crate::project_path::ProjectPath;
@@ -89,7 +90,13 @@ impl<'p> Side<'p> {
         let file = ProjectPath::new(spec::PIPELINE_FILE)?;
         let Some(bytes) = self.read_file(&file)? else { return Ok(None) };
         let text = String::from_utf8_lossy(&bytes);
-        Ok(spec::parse(Path::new(&self.shown(&file)), &text)?)
+        // Params files (the default one, `vars`) come from the same commit.
+        let files = FnFiles(|path: &ProjectPath| {
+            self.read_file(path)
+                .map(|bytes| bytes.map(|b| String::from_utf8_lossy(&b).into_owned()))
+                .map_err(|e| crate::pipeline::Error::Io(std::io::Error::other(e.to_string())))
+        });
+        Ok(spec::parse_using(Path::new(&self.shown(&file)), &text, &files)?)
     }
 
     /// `mlx.lock` on this side (empty when there is none).

@@ -81,6 +81,15 @@ pub enum Error {
     #[error("params file {file}: cannot set {key}: {reason}")]
     BadOverride { file: ProjectPath, key: String, reason: String },
 
+    /// A `--set KEY=VALUE` whose key no params file of the pipeline defines.
+    #[error("--set {key}: no params file defines {key} (searched {})", join_files(.searched))]
+    UnknownOverrideKey { key: String, searched: Vec<ProjectPath> },
+
+    /// A `--set KEY=VALUE` whose key (or its leading part `defined`) several params files
+    /// define.
+    #[error("--set {key}: {defined} is defined in {}", join_files(.files))]
+    AmbiguousOverrideKey { key: String, defined: String, files: Vec<ProjectPath> },
+
     /// A `--set` argument that is not `KEY=VALUE` or `FILE:KEY=VALUE`.
     #[error("--set {arg:?}: {reason}")]
     BadOverrideSyntax { arg: String, reason: String },
@@ -100,6 +109,18 @@ fn join_cycle(stages: &[StageName]) -> String {
         names.push(first);
     }
     names.join(" -> ")
+}
+
+fn join_files(files: &[ProjectPath]) -> String {
+    if files.is_empty() {
+        return "no file: the pipeline names no params file".into();
+    }
+    let names: Vec<String> = files.iter().map(ToString::to_string).collect();
+    match names.as_slice() {
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [] => unreachable!("not empty"),
+    }
 }
 
 fn position(file: &ProjectPath, line_column: Option<(usize, usize)>) -> String {
@@ -129,6 +150,13 @@ impl Error {
             Error::MissingParam { file, key } => {
                 Some(format!("add {key} to {file}, or fix the key where a stage or --set names it"))
             }
+            Error::UnknownOverrideKey { key, .. } => Some(format!(
+                "name the file: --set FILE:{key}=VALUE, or declare the param in a stage's `params`"
+            )),
+            Error::AmbiguousOverrideKey { key, files, .. } => Some(format!(
+                "name the file: --set {}:{key}=VALUE",
+                files.first().map_or_else(|| "FILE".to_owned(), ToString::to_string)
+            )),
             Error::BadOverrideSyntax { .. } => Some(
                 "write it as --set train.lr=0.1, or --set FILE:KEY=VALUE for another params file"
                     .into(),

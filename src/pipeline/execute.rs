@@ -4,7 +4,8 @@
 //! tracked runs (one pipeline run id links them), up to `jobs` at a time within `[resources]`
 //! limits; each holds a per-stage lock so two `mlx run` processes never run the same stage at
 //! once. `mlx.lock` changes only for stages that succeeded. `--set` overrides are applied to the
-//! params files for the run and put back after it, even when mlx dies.
+//! params files for the run and put back after it, even when mlx dies; such a run holds the run
+//! lock alone, so it never interleaves with another `mlx run`.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -19,15 +20,18 @@ use super::plan::{
 };
 use crate::error::Result;
 use crate::pipeline::lock::{LockFile, LockedOut};
+use crate::pipeline::params::{ParamsEdit, ParamsFiles, WorkTreeFiles};
 use crate::pipeline::{self, Pipeline, Stage, StageName};
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::project_path::ProjectPath;
 use crate::store::stat_cache::Rows;
 use crate::store::{ObjectId, StatCache};
+use crate::tracking::inputs::{InputKind, RunInput};
 use crate::tracking::launch::{self, Ended, Launch, Signals, TrackedRun};
 use crate::tracking::runs::{self, Status};
 use crate::tracking::{self, RunId, run_cache};
+use crate::work_tree::versions::{DataVersion, data_versions};
 
 /// How long a single running stage is waited on per loop turn (an exit wakes it at once).
 const POLL: Duration = Duration::from_millis(50);
@@ -148,15 +152,37 @@ pub fn run(
     opts: RunStagesOptions,
     reporter: &dyn Reporter,
 ) -> Result<RunStagesReport> {
+    // A run that changes params files runs alone: before it touches any file, it waits for
+    // every other `mlx run` of this project to end, and they wait for it. Other runs share.
+    let changes_params = !opts.set.is_empty() && !opts.dry_run;
+    let _run_lock = project.run_lock(changes_params, reporter)?;
     // A previous run that died while `--set` was in effect left the params files changed.
     ParamsRestore::recover(project)?;
-    let pipeline = pipeline::spec::load(project.root())?.ok_or_else(|| {
+    let mut overrides = opts
+        .set
+        .iter()
+        .map(|s| pipeline::params::Override::parse(s))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let no_stages = || {
         tracking::Error::Invalid(
             "mlx.toml declares no stages: add [stages.NAME] tables, or run one command with \
              `mlx run -- CMD`"
                 .into(),
         )
-    })?;
+    };
+    let mut pipeline = pipeline::spec::load(project.root())?.ok_or_else(no_stages)?;
+    // `--set KEY=VALUE` edits the params file that defines KEY; the pipeline is then read again
+    // as it will be with the edits (`${…}` may use the values).
+    let edits = if overrides.is_empty() {
+        Vec::new()
+    } else {
+        let files = WorkTreeFiles::new(project.root());
+        pipeline::params::resolve_overrides(&mut overrides, &pipeline.params_files, &files)?;
+        let edits = pipeline::params::apply_overrides(project.root(), &overrides, false)?;
+        let edited = WorkTreeFiles::with_edits(project.root(), &edits);
+        pipeline = pipeline::spec::load_using(project.root(), &edited)?.ok_or_else(no_stages)?;
+        edits
+    };
     let names: Vec<StageName> = pipeline
         .select(&opts.targets, opts.single, opts.downstream)?
         .iter()
@@ -173,14 +199,15 @@ pub fn run(
         .iter()
         .map(|s| dag.upstream_of(&s.name).iter().filter_map(|n| index.get(n).copied()).collect())
         .collect();
+    // A dry run plans with the edits laid over the files and writes nothing; a run writes them
+    // (and puts the files back afterwards). Either way the params are read with the edits.
+    let files = WorkTreeFiles::with_edits(project.root(), &edits);
     let restore = if opts.dry_run {
-        // Nothing is written, but a bad override is still an error.
-        ParamsRestore::check(project, &opts.set)?;
         ParamsRestore::default()
     } else {
-        ParamsRestore::apply(project, &opts.set)?
+        ParamsRestore::apply(project, &edits)?
     };
-    let result = execute(project, &pipeline, &selected, &upstream, &opts, reporter);
+    let result = execute(project, &files, &pipeline, &selected, &upstream, &opts, reporter);
     restore.restore(project)?;
     result
 }
@@ -199,24 +226,11 @@ impl ParamsRestore {
         project.mlx_dir().join("params-backup.json")
     }
 
-    fn check(project: &Project, set: &[String]) -> Result<()> {
-        let overrides = set
-            .iter()
-            .map(|s| pipeline::params::Override::parse(s))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        pipeline::params::apply_overrides(project.root(), &overrides, false)?;
-        Ok(())
-    }
-
-    fn apply(project: &Project, set: &[String]) -> Result<Self> {
-        if set.is_empty() {
+    /// Write `edits` into the work tree, after saving the originals.
+    fn apply(project: &Project, edits: &[ParamsEdit]) -> Result<Self> {
+        if edits.is_empty() {
             return Ok(ParamsRestore::default());
         }
-        let overrides = set
-            .iter()
-            .map(|s| pipeline::params::Override::parse(s))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let edits = pipeline::params::apply_overrides(project.root(), &overrides, false)?;
         // A params file that is a symlink keeps its link: the file it points to is edited.
         let paths = edits
             .iter()
@@ -259,6 +273,7 @@ impl ParamsRestore {
 
 pub(crate) fn execute(
     project: &Project,
+    files: &dyn ParamsFiles,
     pipeline: &Pipeline,
     selected: &[usize],
     upstream: &[Vec<usize>],
@@ -271,7 +286,11 @@ pub(crate) fn execute(
     let lock = LockFile::read(project.root())?;
     let pipeline_run = RunId::generate(u64::try_from(runs::now_millis()).unwrap_or(0)).to_string();
     let signals = Signals::install()?;
-    let git = crate::tracking::launch::git_info(project.root());
+    let mut git = crate::tracking::launch::git_info(project.root());
+    // Which version of each tracked path the work tree holds, found when the first stage
+    // starts (a run that starts nothing needs none): data that differs from its pointer makes
+    // the stage runs dirty, and a dep `mlx add` tracks is recorded with its pointer's hash.
+    let mut data: Option<Vec<DataVersion>> = None;
     let (host, user) = (crate::tracking::launch::host_name(), crate::tracking::launch::user_name());
     let in_selection: Vec<bool> =
         (0..pipeline.stages.len()).map(|i| selected.contains(&i)).collect();
@@ -331,7 +350,7 @@ pub(crate) fn execute(
                 });
                 continue;
             }
-            let inputs = current_inputs(project, &stat, stage)?;
+            let inputs = current_inputs(project, files, &stat, stage)?;
             let mut why =
                 reasons(project, &stat, stage, &inputs, lock.stages.get(stage.name.as_str()))?;
             if opts.dry_run {
@@ -380,7 +399,7 @@ pub(crate) fn execute(
             if waited && !opts.force {
                 // The other process ran this stage: judge it again against what it recorded.
                 let fresh = LockFile::read(project.root())?;
-                let now = current_inputs(project, &stat, stage)?;
+                let now = current_inputs(project, files, &stat, stage)?;
                 if reasons(project, &stat, stage, &now, fresh.stages.get(stage.name.as_str()))?
                     .is_empty()
                 {
@@ -427,6 +446,12 @@ pub(crate) fn execute(
             }
             let why_text: Vec<String> = why.iter().map(ToString::to_string).collect();
             reporter.note(&format!("mlx: running stage {} ({})", stage.name, why_text.join(", ")));
+            let data = data.get_or_insert_with(|| {
+                let found = data_versions(project, &stat).unwrap_or_default();
+                git.dirty |= found.iter().any(DataVersion::differs);
+                found
+            });
+            let run_inputs = dep_inputs(stage, &inputs, data);
             let record = runs::NewRun {
                 name: Some(stage.name.to_string()),
                 command: stage.cmd.clone(),
@@ -458,6 +483,13 @@ pub(crate) fn execute(
             };
             let run = TrackedRun::start(project, &mut conn, launch, reporter)?;
             run_cache::set_stage(&conn, &run.id, stage.name.as_str(), &pipeline_run)?;
+            // The stage runs already: a failure to record what it read must not orphan it.
+            if let Err(e) = tracking::inputs::record(&conn, &run.id, &run_inputs) {
+                reporter.note(&format!(
+                    "mlx: warning: run {}: its inputs were not recorded: {e}",
+                    run.id
+                ));
+            }
             states[i] = State::Running(Box::new(Running {
                 run,
                 fingerprint: fp,
@@ -528,6 +560,24 @@ pub(crate) fn execute(
         })
         .collect();
     Ok(RunStagesReport { pipeline_run, stages, interrupted })
+}
+
+/// A stage's deps as inputs of its run: with the hashes `mlx.lock` records for them, and the
+/// pointer's hash for a dep that `mlx add` tracks.
+fn dep_inputs(stage: &Stage, inputs: &StageInputs, data: &[DataVersion]) -> Vec<RunInput> {
+    stage
+        .deps
+        .iter()
+        .zip(&inputs.deps)
+        .map(|(path, found)| RunInput {
+            path: path.to_string(),
+            kind: InputKind::Dep,
+            hash: found.as_ref().map(|f| f.hash.to_hex()),
+            size: found.as_ref().map(|f| f.size),
+            files: found.as_ref().and_then(|f| f.files),
+            pointer_hash: data.iter().find(|d| d.path == *path).map(|d| d.pointer.to_hex()),
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -4,6 +4,7 @@
 //! - `spec`: the parsed, expanded and validated pipeline (`Pipeline`, `Stage`).
 //! - `dag`: the graph between stages: order, selection, cycles.
 //! - `params`: reading parameter values from TOML/JSON/YAML files, and `--set` overrides.
+//! - `vars`: the values `${…}` names: the default params file and `vars`, merged.
 //! - `lock`: `mlx.lock`, what each stage last produced.
 //! - `fingerprint`: the hash that identifies a stage's inputs (for the run cache).
 //! - `plan`: a stage's inputs now, and why it is stale.
@@ -22,6 +23,7 @@ pub mod params;
 pub mod plan;
 pub mod resources;
 pub mod spec;
+pub mod vars;
 
 pub use dag::{Dag, Edge};
 pub use error::{Error, Location};

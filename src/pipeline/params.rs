@@ -27,7 +27,16 @@ pub enum Format {
 impl Format {
     /// `.toml`, `.json`, `.yaml`/`.yml` (any case); `None` for anything else.
     pub fn of(file: &ProjectPath) -> Option<Format> {
-        let ext = file.as_path().extension()?.to_str()?.to_ascii_lowercase();
+        Format::of_path(file.as_path())
+    }
+
+    /// [`Format::of`] for a file name as written.
+    pub fn of_name(name: &str) -> Option<Format> {
+        Format::of_path(Path::new(name))
+    }
+
+    fn of_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "toml" => Some(Format::Toml),
             "json" => Some(Format::Json),
@@ -191,35 +200,135 @@ fn lookup_rest<'v>(value: &'v Value, rest: &str) -> Option<&'v Value> {
     })
 }
 
+// --- where params files come from ------------------------------------------------------------
+
+/// Where params files are read from: the work tree (with `--set` edits laid over it, for a dry
+/// run), a commit, or nowhere (parsing `mlx.toml` text alone).
+pub trait ParamsFiles {
+    /// The text of `file`, or `None` when there is no such file.
+    fn text(&self, file: &ProjectPath) -> Result<Option<String>, Error>;
+
+    /// Whether `file` exists (the default params file is the first of
+    /// [`DEFAULT_PARAMS_FILES`] that does).
+    fn exists(&self, file: &ProjectPath) -> Result<bool, Error> {
+        Ok(self.text(file)?.is_some())
+    }
+}
+
+/// No files at all: `${…}` can name only `foreach` values and inline `vars`.
+pub struct NoFiles;
+
+impl ParamsFiles for NoFiles {
+    fn text(&self, _: &ProjectPath) -> Result<Option<String>, Error> {
+        Ok(None)
+    }
+}
+
+/// Files read through a function (a commit's tree, …).
+pub struct FnFiles<F>(pub F);
+
+impl<F: Fn(&ProjectPath) -> Result<Option<String>, Error>> ParamsFiles for FnFiles<F> {
+    fn text(&self, file: &ProjectPath) -> Result<Option<String>, Error> {
+        (self.0)(file)
+    }
+}
+
+/// The files of the work tree at `root`, with some files' texts replaced (the `--set` edits a
+/// run would write, so a dry run plans with them without writing anything).
+pub struct WorkTreeFiles<'a> {
+    root: &'a Path,
+    overlay: BTreeMap<ProjectPath, String>,
+}
+
+impl<'a> WorkTreeFiles<'a> {
+    pub fn new(root: &'a Path) -> Self {
+        WorkTreeFiles { root, overlay: BTreeMap::new() }
+    }
+
+    /// The work tree as it would be with `edits` written.
+    pub fn with_edits(root: &'a Path, edits: &[ParamsEdit]) -> Self {
+        let overlay = edits.iter().map(|e| (e.file.clone(), e.text.clone())).collect();
+        WorkTreeFiles { root, overlay }
+    }
+}
+
+impl ParamsFiles for WorkTreeFiles<'_> {
+    fn text(&self, file: &ProjectPath) -> Result<Option<String>, Error> {
+        if let Some(text) = self.overlay.get(file) {
+            return Ok(Some(text.clone()));
+        }
+        let path = self.root.join(file.as_path());
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(_) if path.is_dir() => Ok(None),
+            Err(_) => Ok(Some(fs_err::read_to_string(&path)?)),
+        }
+    }
+
+    fn exists(&self, file: &ProjectPath) -> Result<bool, Error> {
+        Ok(self.overlay.contains_key(file) || self.root.join(file.as_path()).is_file())
+    }
+}
+
+/// The names a folder's default params file may have, in the order they are looked for: the
+/// first that exists is the default, and `params.toml` when none does.
+pub const DEFAULT_PARAMS_FILES: [&str; 3] = ["params.toml", "params.yaml", "params.json"];
+
+/// The default params file of folder `dir` (the project root for `None`): the first of
+/// [`DEFAULT_PARAMS_FILES`] there that exists, else `params.toml`.
+pub fn default_file(
+    dir: Option<&ProjectPath>,
+    files: &dyn ParamsFiles,
+) -> Result<ProjectPath, Error> {
+    let in_dir = |name: &str| {
+        let path = match dir {
+            Some(d) => d.as_path().join(name),
+            None => std::path::PathBuf::from(name),
+        };
+        RelPath::new(path).expect("a folder of the project joined with a plain file name")
+    };
+    for name in DEFAULT_PARAMS_FILES {
+        let file = in_dir(name);
+        if files.exists(&file)? {
+            return Ok(file);
+        }
+    }
+    Ok(in_dir(DEFAULT_PARAMS_FILES[0]))
+}
+
+/// Read and parse one params file.
+pub fn read_doc(files: &dyn ParamsFiles, file: &ProjectPath) -> Result<Value, Error> {
+    format_of(file)?;
+    match files.text(file)? {
+        Some(text) => parse_text(file, &text),
+        None => Err(Error::MissingParamsFile { file: file.clone() }),
+    }
+}
+
 /// Read and parse a params file under `root`.
 pub fn read_file(root: &Path, file: &ProjectPath) -> Result<Value, Error> {
-    format_of(file)?;
-    let path = root.join(file.as_path());
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::MissingParamsFile { file: file.clone() });
-        }
-        Err(_) => fs_err::read_to_string(&path)?,
-    };
-    parse_text(file, &text)
+    read_doc(&WorkTreeFiles::new(root), file)
 }
 
 /// The value of one parameter.
-pub fn read_value(root: &Path, param: &ParamRef) -> Result<Value, Error> {
-    let doc = read_file(root, &param.file)?;
+pub fn read_value(files: &dyn ParamsFiles, param: &ParamRef) -> Result<Value, Error> {
+    let doc = read_doc(files, &param.file)?;
     value_in(&doc, param)
 }
 
 /// The values of several parameters, reading each file once.
-pub fn read_values(root: &Path, params: &[ParamRef]) -> Result<BTreeMap<ParamRef, Value>, Error> {
-    let mut files: BTreeMap<&ProjectPath, Value> = BTreeMap::new();
+pub fn read_values(
+    files: &dyn ParamsFiles,
+    params: &[ParamRef],
+) -> Result<BTreeMap<ParamRef, Value>, Error> {
+    let mut docs: BTreeMap<&ProjectPath, Value> = BTreeMap::new();
     let mut out = BTreeMap::new();
     for param in params {
-        if !files.contains_key(&param.file) {
-            files.insert(&param.file, read_file(root, &param.file)?);
+        if !docs.contains_key(&param.file) {
+            docs.insert(&param.file, read_doc(files, &param.file)?);
         }
-        let value = value_in(&files[&param.file], param)?;
+        let value = value_in(&docs[&param.file], param)?;
         out.insert(param.clone(), value);
     }
     Ok(out)
@@ -241,8 +350,11 @@ pub const MAX_KEY_PARTS: usize = 32;
 /// One `--set [FILE:]KEY=VALUE`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
-    /// `params.toml` (at the project root) unless the argument said `FILE:`.
+    /// The file the argument named (`FILE:`); without one, `params.toml` until
+    /// [`resolve_overrides`] finds the file that defines the key.
     pub file: ProjectPath,
+    /// Whether the argument named the file.
+    pub named: bool,
     /// Dotted key.
     pub key: String,
     /// The value as written after `=`.
@@ -255,6 +367,7 @@ impl Override {
         let bad =
             |reason: &str| Error::BadOverrideSyntax { arg: arg.to_owned(), reason: reason.into() };
         let (target, raw) = arg.split_once('=').ok_or_else(|| bad("expected KEY=VALUE"))?;
+        let named = target.contains(':');
         let (file, key) = target.rsplit_once(':').unwrap_or((DEFAULT_PARAMS_FILE, target));
         let key = key.trim();
         if key.is_empty() || key.split('.').any(str::is_empty) {
@@ -267,7 +380,7 @@ impl Override {
         if Format::of(&file).is_none() {
             return Err(bad("params files must end in .toml, .json, .yaml or .yml"));
         }
-        Ok(Override { file, key: key.to_owned(), raw: raw.to_owned() })
+        Ok(Override { file, named, key: key.to_owned(), raw: raw.to_owned() })
     }
 
     /// The value: a TOML literal when `raw` is one (`0.1`, `true`, `"text"`, `[1, 2]`), else
@@ -291,6 +404,63 @@ impl Override {
     pub fn display_name(&self) -> String {
         ParamRef { file: self.file.clone(), key: self.key.clone() }.display_name()
     }
+}
+
+/// Give each override that names no file the params file that defines its key, among
+/// `candidates` (the params files a pipeline reads, see `Pipeline::params_files`): the file
+/// that defines the longest leading part of the key (`train.lr`, else `train`). A key that no
+/// file defines, or that two files define alike, is an error naming the files.
+pub fn resolve_overrides(
+    overrides: &mut [Override],
+    candidates: &[ProjectPath],
+    files: &dyn ParamsFiles,
+) -> Result<(), Error> {
+    if overrides.iter().all(|o| o.named) {
+        return Ok(());
+    }
+    let mut docs: Vec<(&ProjectPath, Value)> = Vec::new();
+    for file in candidates {
+        if let Some(text) = files.text(file)? {
+            docs.push((file, parse_text(file, &text)?));
+        }
+    }
+    for o in overrides.iter_mut().filter(|o| !o.named) {
+        let parts: Vec<&str> = o.key.split('.').collect();
+        let mut found: Vec<&ProjectPath> = Vec::new();
+        let mut defined = String::new();
+        for n in (1..=parts.len()).rev() {
+            let prefix = parts[..n].join(".");
+            found = docs
+                .iter()
+                .filter(|(_, doc)| lookup(doc, &prefix).is_some())
+                .map(|(file, _)| *file)
+                .collect();
+            if !found.is_empty() {
+                defined = prefix;
+                break;
+            }
+        }
+        match found.as_slice() {
+            [one] => {
+                o.file = (*one).clone();
+                o.named = true;
+            }
+            [] => {
+                return Err(Error::UnknownOverrideKey {
+                    key: o.key.clone(),
+                    searched: candidates.to_vec(),
+                });
+            }
+            several => {
+                return Err(Error::AmbiguousOverrideKey {
+                    key: o.key.clone(),
+                    defined,
+                    files: several.iter().map(|f| (*f).clone()).collect(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The new text of one params file with overrides applied.
@@ -631,22 +801,83 @@ mod tests {
     fn reading_from_disk_names_missing_files_and_keys() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("params.toml"), TOML).unwrap();
+        let files = WorkTreeFiles::new(dir.path());
         let param = |file: &str, key: &str| ParamRef { file: f(file), key: key.into() };
-        assert_eq!(
-            read_value(dir.path(), &param("params.toml", "train.epochs")).unwrap(),
-            json!(10)
-        );
-        let err = read_value(dir.path(), &param("params.toml", "train.momentum")).unwrap_err();
+        assert_eq!(read_value(&files, &param("params.toml", "train.epochs")).unwrap(), json!(10));
+        let err = read_value(&files, &param("params.toml", "train.momentum")).unwrap_err();
         assert_eq!(err.to_string(), "params file params.toml has no key train.momentum");
-        let err = read_value(dir.path(), &param("other.yaml", "a")).unwrap_err();
+        let err = read_value(&files, &param("other.yaml", "a")).unwrap_err();
         assert_eq!(err.to_string(), "params file other.yaml does not exist");
         let all = read_values(
-            dir.path(),
+            &files,
             &[param("params.toml", "train.lr"), param("params.toml", "prepare.seed")],
         )
         .unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[&param("params.toml", "prepare.seed")], json!(42));
+    }
+
+    #[test]
+    fn the_default_params_file_is_the_first_that_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = WorkTreeFiles::new(dir.path());
+        let sub = f("sub");
+        assert_eq!(default_file(None, &files).unwrap(), f("params.toml"), "none exists");
+        std::fs::write(dir.path().join("params.json"), "{}").unwrap();
+        assert_eq!(default_file(None, &files).unwrap(), f("params.json"));
+        std::fs::write(dir.path().join("params.yaml"), "a: 1\n").unwrap();
+        assert_eq!(default_file(None, &files).unwrap(), f("params.yaml"));
+        std::fs::write(dir.path().join("params.toml"), "").unwrap();
+        assert_eq!(default_file(None, &files).unwrap(), f("params.toml"));
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::create_dir(dir.path().join("sub/params.toml")).unwrap();
+        std::fs::write(dir.path().join("sub/params.yaml"), "a: 1\n").unwrap();
+        assert_eq!(default_file(Some(&sub), &files).unwrap(), f("sub/params.yaml"), "not a folder");
+        assert_eq!(default_file(None, &NoFiles).unwrap(), f("params.toml"));
+    }
+
+    #[test]
+    fn edits_laid_over_the_work_tree_read_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("params.toml"), TOML).unwrap();
+        let o = [Override::parse("train.lr=0.2").unwrap()];
+        let edits = apply_overrides(dir.path(), &o, false).unwrap();
+        let files = WorkTreeFiles::with_edits(dir.path(), &edits);
+        let lr = ParamRef { file: f("params.toml"), key: "train.lr".into() };
+        assert_eq!(read_value(&files, &lr).unwrap(), json!(0.2));
+        assert_eq!(read_value(&WorkTreeFiles::new(dir.path()), &lr).unwrap(), json!(0.01));
+        assert_eq!(std::fs::read_to_string(dir.path().join("params.toml")).unwrap(), TOML);
+    }
+
+    #[test]
+    fn overrides_without_a_file_find_the_file_that_defines_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("params.yaml"), "train:\n  lr: 0.1\nmodel: rf\n").unwrap();
+        std::fs::write(dir.path().join("other.json"), r#"{"train": {"epochs": 3}, "seed": 1}"#)
+            .unwrap();
+        let files = WorkTreeFiles::new(dir.path());
+        let candidates = [f("missing.toml"), f("other.json"), f("params.yaml")];
+        let resolve = |arg: &str| {
+            let mut o = [Override::parse(arg).unwrap()];
+            resolve_overrides(&mut o, &candidates, &files).map(|()| o[0].file.to_string())
+        };
+        assert_eq!(resolve("train.lr=0.5").unwrap(), "params.yaml");
+        assert_eq!(resolve("train.epochs=5").unwrap(), "other.json");
+        assert_eq!(resolve("seed=2").unwrap(), "other.json");
+        assert_eq!(resolve("other.json:model=x").unwrap(), "other.json", "a named file stays");
+        // Only a leading part defined: the file that defines it (which then lacks the key).
+        assert_eq!(resolve("model.depth=3").unwrap(), "params.yaml");
+        let err = resolve("train.momentum=0.9").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--set train.momentum: train is defined in other.json and params.yaml"
+        );
+        let err = resolve("nope=1").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--set nope: no params file defines nope (searched missing.toml, other.json and params.yaml)"
+        );
+        assert!(matches!(err, Error::UnknownOverrideKey { .. }));
     }
 
     /// Deeply nested files are refused with a message, never a stack overflow.

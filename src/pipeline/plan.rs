@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::pipeline::fingerprint::{self, Inputs};
 use crate::pipeline::lock::{LockFile, LockedOut, LockedPath, StageLock, toml_value};
+use crate::pipeline::params::{ParamsFiles, WorkTreeFiles};
 use crate::pipeline::{self, ParamRef, Stage, StageName};
 use crate::project::Project;
 use crate::project_path::ProjectPath;
@@ -81,16 +82,13 @@ pub fn hash_path(
     })
 }
 
-/// Parameter values of a stage, by display name, as canonical JSON.
+/// Parameter values of a stage, as canonical JSON, each file read once.
 pub(crate) fn param_values(
-    project: &Project,
+    files: &dyn ParamsFiles,
     stage: &Stage,
 ) -> Result<Vec<(ParamRef, serde_json::Value)>> {
-    stage
-        .params
-        .iter()
-        .map(|p| Ok((p.clone(), pipeline::params::read_value(project.root(), p)?)))
-        .collect()
+    let mut values = pipeline::params::read_values(files, &stage.params)?;
+    Ok(stage.params.iter().filter_map(|p| values.remove_entry(p)).collect())
 }
 
 /// What a stage's inputs are right now.
@@ -99,14 +97,17 @@ pub(crate) struct StageInputs {
     pub(crate) params: Vec<(ParamRef, serde_json::Value)>,
 }
 
+/// What a stage's inputs are right now: its deps in the work tree, its params as `files` has
+/// them (the work tree, with `--set` edits laid over it in a dry run).
 pub(crate) fn current_inputs(
     project: &Project,
+    files: &dyn ParamsFiles,
     stat: &StatCache,
     stage: &Stage,
 ) -> Result<StageInputs> {
     let deps =
         stage.deps.iter().map(|d| hash_path(project, stat, d)).collect::<Result<Vec<_>>>()?;
-    Ok(StageInputs { deps, params: param_values(project, stage)? })
+    Ok(StageInputs { deps, params: param_values(files, stage)? })
 }
 
 pub(crate) fn wdir_of(stage: &Stage) -> String {
@@ -228,13 +229,16 @@ pub struct StaleStage {
 /// Which stages `mlx run` would run now, in order, and why (what `mlx status` shows). A stage
 /// downstream of a stale one is stale too.
 pub fn stale_stages(project: &Project, stat: &StatCache) -> Result<Vec<StaleStage>> {
-    let Some(pipeline) = pipeline::spec::load(project.root())? else { return Ok(Vec::new()) };
+    let files = WorkTreeFiles::new(project.root());
+    let Some(pipeline) = pipeline::spec::load_using(project.root(), &files)? else {
+        return Ok(Vec::new());
+    };
     let dag = pipeline.dag()?;
     let lock = LockFile::read(project.root())?;
     let mut will_run: std::collections::HashSet<&StageName> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for stage in &pipeline.stages {
-        let inputs = current_inputs(project, stat, stage)?;
+        let inputs = current_inputs(project, &files, stat, stage)?;
         let mut why = reasons(project, stat, stage, &inputs, lock.stages.get(stage.name.as_str()))?;
         for up in dag.upstream_of(&stage.name) {
             if will_run.contains(&up) {

@@ -1,16 +1,20 @@
 //! The pipeline as mlx runs it: every stage expanded (`foreach`/`matrix` give `train@rf`),
 //! every path checked to stay inside the project, stages in a valid order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::dag::Dag;
 use super::error::{Error, Location};
+use super::params::{self, NoFiles, ParamsFiles, WorkTreeFiles};
+use super::vars::{self, Context};
 use crate::project_path::{ProjectPath, RelPath};
 
 /// A stage's name as users type it: `train`, or `train@rf` for an expanded one.
@@ -97,16 +101,24 @@ pub struct Pipeline {
     pub stages: Vec<Stage>,
     /// Limits from `[resources]`, e.g. `gpu = 1`; a resource without a limit is unlimited.
     pub resources: BTreeMap<String, u32>,
+    /// Every params file the pipeline reads or would read, sorted: those stages name, the
+    /// default params file of the root and of each stage's `wdir` (whether it exists or not),
+    /// and the files `vars` load. `--set KEY=VALUE` looks for the key in these.
+    #[serde(skip)]
+    pub params_files: Vec<ProjectPath>,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Parsing `[stages]` and `[resources]` from `mlx.toml`.
+// Parsing `[stages]`, `[resources]` and `vars` from `mlx.toml`.
 //
 // The text is deserialized into raw types whose strings keep their spans, so every error (TOML
 // syntax, an unknown key, a wrong type, a bad path or interpolation, a graph error) names
 // `mlx.toml:LINE:COLUMN`. Then each raw stage is expanded (`foreach`/`matrix`), its strings
-// interpolated, its paths resolved against `wdir` into project paths, and the whole checked as a
-// graph (`dag`) and put in execution order.
+// interpolated (`${item}`, and values of params files and `vars`, see `vars`), its paths
+// resolved against `wdir` into project paths, and the whole checked as a graph (`dag`) and put
+// in execution order. Params files are read through a `ParamsFiles` (the work tree, a commit):
+// the default params file of a folder is the first that exists of `params.toml`,
+// `params.yaml` and `params.json`, and `${…}` reads values from it and from `vars`.
 
 /// The file stages are declared in, at the project root.
 pub const PIPELINE_FILE: &str = crate::config::PROJECT_FILE;
@@ -114,38 +126,78 @@ pub const PIPELINE_FILE: &str = crate::config::PROJECT_FILE;
 /// Read the pipeline declared in `ROOT/mlx.toml`: expanded, checked and in execution order.
 /// `None` when there is no `mlx.toml` or it has no `[stages]` table.
 pub fn load(root: &Path) -> Result<Option<Pipeline>, Error> {
-    Ok(load_with_source_map(root)?.map(|(pipeline, _)| pipeline))
+    load_using(root, &WorkTreeFiles::new(root))
+}
+
+/// [`load`], with params files read through `files` (the work tree with `--set` edits laid
+/// over it, for one).
+pub fn load_using(root: &Path, files: &dyn ParamsFiles) -> Result<Option<Pipeline>, Error> {
+    Ok(load_with_source_map_using(root, files)?.map(|(pipeline, _)| pipeline))
 }
 
 /// [`load`], plus where each stage, dep and out was declared (to place later errors such as a
 /// missing dependency, see [`SourceMap::locate`]).
 pub fn load_with_source_map(root: &Path) -> Result<Option<(Pipeline, SourceMap)>, Error> {
+    load_with_source_map_using(root, &WorkTreeFiles::new(root))
+}
+
+fn load_with_source_map_using(
+    root: &Path,
+    files: &dyn ParamsFiles,
+) -> Result<Option<(Pipeline, SourceMap)>, Error> {
     let text = match std::fs::read_to_string(root.join(PIPELINE_FILE)) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(_) => fs_err::read_to_string(root.join(PIPELINE_FILE))?,
     };
-    parse_with_source_map(Path::new(PIPELINE_FILE), &text)
+    parse_with_source_map(Path::new(PIPELINE_FILE), &text, files)
 }
 
-/// Parse pipeline text; `file_name` names it in errors. `None` when it has no `[stages]`.
+/// Parse pipeline text with no params files (`${…}` names only `foreach` values and inline
+/// `vars`); `file_name` names it in errors. `None` when it has no `[stages]`.
 pub fn parse(file_name: &Path, text: &str) -> Result<Option<Pipeline>, Error> {
-    Ok(parse_with_source_map(file_name, text)?.map(|(pipeline, _)| pipeline))
+    parse_using(file_name, text, &NoFiles)
 }
 
-/// [`parse`], plus where each stage, dep and out was declared.
+/// [`parse`], with params files read through `files` (a commit's tree, for one).
+pub fn parse_using(
+    file_name: &Path,
+    text: &str,
+    files: &dyn ParamsFiles,
+) -> Result<Option<Pipeline>, Error> {
+    Ok(parse_with_source_map(file_name, text, files)?.map(|(pipeline, _)| pipeline))
+}
+
+/// [`parse_using`], plus where each stage, dep and out was declared.
 pub fn parse_with_source_map(
     file_name: &Path,
     text: &str,
+    files: &dyn ParamsFiles,
 ) -> Result<Option<(Pipeline, SourceMap)>, Error> {
     let lines = LineIndex::new(text);
-    let cx = Cx { file: file_name, text, lines: &lines, expanded: std::cell::Cell::new(0) };
+    let cx = Cx {
+        file: file_name,
+        text,
+        lines: &lines,
+        expanded: std::cell::Cell::new(0),
+        files,
+        top_vars: None,
+        global: RefCell::new(None),
+        docs: RefCell::new(HashMap::new()),
+        defaults: RefCell::new(HashMap::new()),
+        vars_files: RefCell::new(BTreeSet::new()),
+    };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         // serde's name for a TOML array is "sequence".
         cx.error(offset, &e.message().trim().replace("a sequence", "a list"))
     })?;
     let Some(raw_stages) = raw.stages else { return Ok(None) };
+    let cx = Cx { top_vars: raw.vars.as_ref(), ..cx };
+    if cx.top_vars.is_some() {
+        // Declared `vars` are read even when no `${…}` uses them: a mistake in them shows.
+        cx.global()?;
+    }
 
     let mut resources = BTreeMap::new();
     for (name, limit) in &raw.resources {
@@ -174,6 +226,14 @@ pub fn parse_with_source_map(
     }
 
     let dag = Dag::build(&stages).map_err(|e| map.locate(e))?;
+    let mut params_files = cx.vars_files.take();
+    params_files.insert(cx.default_file(None)?);
+    for stage in &stages {
+        params_files.extend(stage.params.iter().map(|p| p.file.clone()));
+        if stage.wdir.is_some() {
+            params_files.insert(cx.default_file(stage.wdir.as_ref())?);
+        }
+    }
     let mut by_name: HashMap<StageName, Stage> =
         stages.into_iter().map(|s| (s.name.clone(), s)).collect();
     let stages = dag
@@ -181,7 +241,8 @@ pub fn parse_with_source_map(
         .iter()
         .map(|name| by_name.remove(name).expect("the dag orders exactly the parsed stages"))
         .collect();
-    Ok(Some((Pipeline { stages, resources }, map)))
+    let params_files = params_files.into_iter().collect();
+    Ok(Some((Pipeline { stages, resources, params_files }, map)))
 }
 
 /// Where stages, deps and outs were declared in `mlx.toml`, to place errors found later.
@@ -254,6 +315,7 @@ struct RawFile {
     stages: Option<Spanned<BTreeMap<Spanned<String>, Spanned<RawStage>>>>,
     #[serde(default)]
     resources: BTreeMap<Spanned<String>, Spanned<u32>>,
+    vars: Option<Spanned<RawVars>>,
 }
 
 #[derive(Deserialize)]
@@ -279,6 +341,7 @@ struct RawStage {
     resources: BTreeMap<Spanned<String>, Spanned<u32>>,
     foreach: Option<Spanned<RawForeach>>,
     matrix: Option<Spanned<RawMatrix>>,
+    vars: Option<Spanned<RawVars>>,
     /// A description for people reading the file; mlx does not use it.
     #[allow(dead_code)]
     desc: Option<String>,
@@ -291,10 +354,12 @@ type RawMatrix = BTreeMap<Spanned<String>, Spanned<Vec<toml::Value>>>;
 /// span of the `foreach`/`matrix` value it comes from.
 type Variant = (String, Option<String>, toml::Value, Range<usize>);
 
-/// `foreach = [values…]` or `foreach = { name = value, … }` (keys keep their place in the file).
+/// `foreach = [values…]`, `foreach = { name = value, … }` (keys keep their place in the file),
+/// or `foreach = "${key}"`: a list or table from a params file or `vars`.
 enum RawForeach {
     List(Vec<toml::Value>),
     Table(Vec<(Spanned<String>, toml::Value)>),
+    Expr(String),
 }
 
 impl<'de> Deserialize<'de> for RawForeach {
@@ -303,7 +368,10 @@ impl<'de> Deserialize<'de> for RawForeach {
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = RawForeach;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of values or a table of named values")
+                f.write_str("a list of values, a table of named values or \"${key}\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawForeach, E> {
+                Ok(RawForeach::Expr(v.to_owned()))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
@@ -324,6 +392,68 @@ impl<'de> Deserialize<'de> for RawForeach {
                     all.push((k, map.next_value()?));
                 }
                 Ok(RawForeach::Table(all))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `vars = [entry, …]` (as in DVC) or a `[vars]` table (one inline entry).
+enum RawVars {
+    List(Vec<Spanned<RawVar>>),
+    Table(toml::Table),
+}
+
+/// One `vars` entry: `"params.json"`, `"params.json:train,model.depth"` (only those keys), or an
+/// inline table of values.
+enum RawVar {
+    File(String),
+    Inline(toml::Table),
+}
+
+impl<'de> Deserialize<'de> for RawVar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawVar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a params file (\"params.yaml\", \"params.yaml:train,model\") or a table of values")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawVar, E> {
+                Ok(RawVar::File(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawVar, A::Error> {
+                let t =
+                    toml::Table::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawVar::Inline(t))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawVars {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawVars;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of params files and tables, or a table of values")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawVars, A::Error> {
+                let mut all = Vec::new();
+                while let Some(v) = seq.next_element()? {
+                    all.push(v);
+                }
+                Ok(RawVars::List(all))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawVars, A::Error> {
+                let t =
+                    toml::Table::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawVars::Table(t))
             }
         }
         d.deserialize_any(V)
@@ -472,12 +602,26 @@ pub const MAX_EXPANDED_TEXT: usize = 32 << 20;
 /// What each expanded string, key or value counts besides its bytes: a bound on their number.
 const ITEM_COST: usize = 32;
 
-/// What every error needs to say where it is, and the text expanded so far.
+/// What every error needs to say where it is, the text expanded so far, and the params files
+/// read so far.
 struct Cx<'a> {
     file: &'a Path,
     text: &'a str,
     lines: &'a LineIndex,
     expanded: std::cell::Cell<usize>,
+    files: &'a dyn ParamsFiles,
+    /// The top-level `vars`.
+    top_vars: Option<&'a Spanned<RawVars>>,
+    /// The values `${…}` names in every stage: the root's default params file and the
+    /// top-level `vars`. Read when first needed, so a project that interpolates nothing reads
+    /// no params file while parsing.
+    global: RefCell<Option<Rc<Context>>>,
+    /// Params files read for `vars` (`None`: the file does not exist).
+    docs: RefCell<HashMap<ProjectPath, Option<Rc<serde_json::Value>>>>,
+    /// The default params file of each folder asked about (`None`: the root).
+    defaults: RefCell<HashMap<Option<ProjectPath>, ProjectPath>>,
+    /// The files `vars` loaded (explicitly or as the default params file).
+    vars_files: RefCell<BTreeSet<ProjectPath>>,
 }
 
 impl Cx<'_> {
@@ -510,22 +654,165 @@ impl Cx<'_> {
     /// An error about `needle` inside the value at `span`: points at `needle` when the source
     /// text holds it verbatim (no escapes in the way), else at the value.
     fn error_in(&self, span: &Range<usize>, needle: &str, message: &str) -> Error {
-        let offset = self
-            .text
+        self.error(self.offset_in(span, needle), message)
+    }
+
+    /// Where `needle` is inside the value at `span` when the source text holds it verbatim,
+    /// else where the value starts.
+    fn offset_in(&self, span: &Range<usize>, needle: &str) -> usize {
+        self.text
             .get(span.clone())
             .and_then(|s| s.find(needle))
-            .map_or(span.start, |i| span.start + i);
-        self.error(offset, message)
+            .map_or(span.start, |i| span.start + i)
+    }
+
+    /// `err` placed at `offset` in `mlx.toml`.
+    fn at(&self, offset: usize, err: Error) -> Error {
+        Error::At { location: self.location(offset), source: Box::new(err) }
+    }
+
+    /// The default params file of folder `dir` (the root for `None`).
+    fn default_file(&self, dir: Option<&ProjectPath>) -> Result<ProjectPath, Error> {
+        let key = dir.cloned();
+        if let Some(file) = self.defaults.borrow().get(&key) {
+            return Ok(file.clone());
+        }
+        let file = params::default_file(dir, self.files)?;
+        self.defaults.borrow_mut().insert(key, file.clone());
+        Ok(file)
+    }
+
+    /// A params file, parsed (read once); `None` when it does not exist.
+    fn doc(&self, file: &ProjectPath) -> Result<Option<Rc<serde_json::Value>>, Error> {
+        if let Some(doc) = self.docs.borrow().get(file) {
+            return Ok(doc.clone());
+        }
+        let doc = match self.files.text(file)? {
+            Some(text) => Some(Rc::new(params::parse_text(file, &text)?)),
+            None => None,
+        };
+        self.docs.borrow_mut().insert(file.clone(), doc.clone());
+        Ok(doc)
+    }
+
+    /// The values every stage's `${…}` can name (read on first use).
+    fn global(&self) -> Result<Rc<Context>, Error> {
+        if let Some(cx) = self.global.borrow().as_ref() {
+            return Ok(Rc::clone(cx));
+        }
+        let mut context = Context::default();
+        let default = self.default_file(None)?;
+        if let Some(doc) = self.doc(&default)? {
+            // Not located: no place in mlx.toml names the default params file.
+            context.add_file(&default, &doc, None).map_err(|m| Error::BadParamsFile {
+                file: default.clone(),
+                line_column: None,
+                message: m,
+            })?;
+            self.vars_files.borrow_mut().insert(default);
+        }
+        if let Some(vars) = self.top_vars {
+            self.add_vars(&mut context, vars, None)?;
+        }
+        let context = Rc::new(context);
+        *self.global.borrow_mut() = Some(Rc::clone(&context));
+        Ok(context)
+    }
+
+    /// Add the entries of a `vars` (files relative to `wdir`) to `context`.
+    fn add_vars(
+        &self,
+        context: &mut Context,
+        vars: &Spanned<RawVars>,
+        wdir: Option<&ProjectPath>,
+    ) -> Result<(), Error> {
+        let entries: Vec<(Range<usize>, &RawVar)> = match vars.get_ref() {
+            RawVars::List(list) => list.iter().map(|e| (e.span(), e.get_ref())).collect(),
+            RawVars::Table(_) => Vec::new(),
+        };
+        if let RawVars::Table(table) = vars.get_ref() {
+            let value = params::toml_to_json(&toml::Value::Table(table.clone()));
+            self.expand_text(&vars.span(), vars::value_size(&value))?;
+            context.add_inline(value).map_err(|m| self.error(vars.span().start, &m))?;
+        }
+        for (span, entry) in entries {
+            match entry {
+                RawVar::Inline(table) => {
+                    let value = params::toml_to_json(&toml::Value::Table(table.clone()));
+                    self.expand_text(&span, vars::value_size(&value))?;
+                    context.add_inline(value).map_err(|m| self.error(span.start, &m))?;
+                }
+                RawVar::File(text) => {
+                    let (file, keys) = match text.rsplit_once(':') {
+                        Some((file, keys)) if params::Format::of_name(file).is_some() => {
+                            let keys: Vec<String> =
+                                keys.split(',').map(|k| k.trim().to_owned()).collect();
+                            if keys.iter().any(|k| k.is_empty() || k.split('.').any(str::is_empty))
+                            {
+                                return Err(self.error(
+                                    span.start,
+                                    &format!(
+                                        "vars {text:?}: name keys like `params.yaml:train,model.depth`"
+                                    ),
+                                ));
+                            }
+                            (file, Some(keys))
+                        }
+                        _ => (text.as_str(), None),
+                    };
+                    let file = resolve_path(wdir, file)
+                        .map_err(|m| self.error(span.start, &format!("vars: {m}")))?;
+                    if params::Format::of(&file).is_none() {
+                        return Err(self.error(
+                            span.start,
+                            &format!(
+                                "vars {text:?}: params files must end in .toml, .json, .yaml or .yml"
+                            ),
+                        ));
+                    }
+                    let doc =
+                        self.doc(&file).map_err(|e| self.at(span.start, e))?.ok_or_else(|| {
+                            self.at(span.start, Error::MissingParamsFile { file: file.clone() })
+                        })?;
+                    if let Some(keys) = &keys {
+                        let size: usize = keys
+                            .iter()
+                            .filter_map(|k| params::lookup(&doc, k))
+                            .map(vars::value_size)
+                            .sum();
+                        self.expand_text(&span, size)?;
+                    }
+                    context
+                        .add_file(&file, &doc, keys.as_deref())
+                        .map_err(|m| self.error(span.start, &format!("vars: {m}")))?;
+                    self.vars_files.borrow_mut().insert(file);
+                }
+            }
+        }
+        Ok(())
     }
 }
 
 // --- expansion -------------------------------------------------------------------------------------
 
-/// The values `${…}` can name in one expanded stage.
+/// The `foreach`/`matrix` values `${…}` can name in one expanded stage.
 struct Vars<'a> {
     key: Option<&'a str>,
     item: &'a toml::Value,
 }
+
+/// What one expanded stage's strings are interpolated with, and the params files' values
+/// their `${…}` used (tracked as the stage's params).
+struct Scope<'a> {
+    stage: &'a str,
+    foreach: Option<&'a Vars<'a>>,
+    /// The stage's own `vars` over the global values; `None`: the global values alone.
+    local: Option<Rc<Context>>,
+    used: RefCell<Vec<ParamRef>>,
+}
+
+/// A stage's contexts with its own `vars`, by `wdir` (their files are relative to it).
+type LocalContexts = RefCell<HashMap<Option<ProjectPath>, Rc<Context>>>;
 
 fn valid_stage_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -598,14 +885,23 @@ fn expand(
         }
         (Some(foreach), None) => {
             let span = foreach.span();
-            let count = match foreach.get_ref() {
+            let owned;
+            let foreach_value = match foreach.get_ref() {
+                RawForeach::Expr(text) => {
+                    owned = foreach_from_expr(cx, text, &span)?;
+                    &owned
+                }
+                other => other,
+            };
+            let count = match foreach_value {
                 RawForeach::List(items) => items.len(),
                 RawForeach::Table(entries) => entries.len(),
+                RawForeach::Expr(_) => unreachable!("resolved above"),
             };
             if count > room {
                 return Err(too_many(&span));
             }
-            match foreach.get_ref() {
+            match foreach_value {
                 RawForeach::List(items) => {
                     for (i, item) in items.iter().enumerate() {
                         let suffix = scalar_text(item).unwrap_or_else(|| i.to_string());
@@ -620,6 +916,7 @@ fn expand(
                         variants.push((key.clone(), Some(key), item.clone(), span.clone()));
                     }
                 }
+                RawForeach::Expr(_) => unreachable!("resolved above"),
             }
             if variants.is_empty() {
                 return Err(cx.error(span.start, &format!("`foreach` of stage {base} is empty")));
@@ -632,6 +929,7 @@ fn expand(
         (None, None) => {}
     }
 
+    let locals = LocalContexts::default();
     if variants.is_empty() {
         let no_vars = None;
         return Ok(vec![build_stage(
@@ -641,6 +939,7 @@ fn expand(
             raw,
             no_vars,
             limits,
+            &locals,
         )?]);
     }
     let mut out = Vec::with_capacity(variants.len());
@@ -657,9 +956,98 @@ fn expand(
         }
         let stage_name = StageName(format!("{base}@{suffix}"));
         let vars = Vars { key: key.as_deref(), item };
-        out.push(build_stage(cx, stage_name, &name_span, raw, Some(&vars), limits)?);
+        out.push(build_stage(cx, stage_name, &name_span, raw, Some(&vars), limits, &locals)?);
     }
     Ok(out)
+}
+
+/// `foreach = "${key}"`: the list or table that `key` names among the params files' values and
+/// `vars` (not tracked as params: each stage's commands and paths change with its value).
+fn foreach_from_expr(cx: &Cx<'_>, text: &str, span: &Range<usize>) -> Result<RawForeach, Error> {
+    let expr = text
+        .trim()
+        .strip_prefix("${")
+        .and_then(|t| t.strip_suffix('}'))
+        .filter(|e| !e.contains("${"))
+        .map(str::trim)
+        .ok_or_else(|| {
+            cx.error(
+                span.start,
+                "a `foreach` written as text must be one `${key}` naming a list or table of \
+                 values from a params file or `vars`",
+            )
+        })?;
+    let key =
+        vars::parse_expr(expr).map_err(|m| cx.error(span.start, &format!("`${{{expr}}}`: {m}")))?;
+    let context = cx.global().map_err(|e| cx.at(span.start, e))?;
+    let Some((value, _)) = context.get(&key) else {
+        return Err(cx.error(span.start, &unknown_in_context(expr, &key, &context)));
+    };
+    cx.expand_text(span, vars::value_size(&value))?;
+    let convert = |v: &serde_json::Value| {
+        json_to_toml(v).ok_or_else(|| {
+            cx.error(
+                span.start,
+                &format!("`${{{expr}}}` holds a null; `foreach` values cannot be null"),
+            )
+        })
+    };
+    match &*value {
+        serde_json::Value::Array(items) => {
+            Ok(RawForeach::List(items.iter().map(convert).collect::<Result<_, _>>()?))
+        }
+        serde_json::Value::Object(map) => Ok(RawForeach::Table(
+            map.iter()
+                .map(|(k, v)| Ok((Spanned::new(span.clone(), k.clone()), convert(v)?)))
+                .collect::<Result<_, Error>>()?,
+        )),
+        other => Err(cx.error(
+            span.start,
+            &format!("`${{{expr}}}` is {}; `foreach` needs a list or a table", json_type(other)),
+        )),
+    }
+}
+
+/// A JSON value as TOML; `None` when it holds a null (TOML has none).
+fn json_to_toml(value: &serde_json::Value) -> Option<toml::Value> {
+    use serde_json::Value as J;
+    Some(match value {
+        J::Null => return None,
+        J::Bool(b) => toml::Value::Boolean(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => toml::Value::Integer(i),
+            None => toml::Value::Float(n.as_f64()?),
+        },
+        J::String(s) => toml::Value::String(s.clone()),
+        J::Array(items) => {
+            toml::Value::Array(items.iter().map(json_to_toml).collect::<Option<_>>()?)
+        }
+        J::Object(map) => toml::Value::Table(
+            map.iter().map(|(k, v)| Some((k.clone(), json_to_toml(v)?))).collect::<Option<_>>()?,
+        ),
+    })
+}
+
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "a table",
+    }
+}
+
+/// Why `${expr}` names nothing among the params files' values and `vars`.
+fn unknown_in_context(expr: &str, key: &str, context: &Context) -> String {
+    let files: Vec<String> = context.files().map(ToString::to_string).collect();
+    let sources = match files.as_slice() {
+        [] => format!("no params file or `vars` defines {key}"),
+        [one] => format!("{one} and `vars` do not define {key}"),
+        [init @ .., last] => format!("{}, {last} and `vars` do not define {key}", init.join(", ")),
+    };
+    format!("unknown variable `${{{expr}}}`: {sources}")
 }
 
 fn toml_type(value: &toml::Value) -> &'static str {
@@ -750,12 +1138,13 @@ fn value_size(value: &toml::Value) -> usize {
     size
 }
 
-/// Replace `${key}`, `${item}` and `${item.a.b}` in `s`; `\${` stays a literal `${`.
+/// Replace every `${…}` in `s` (see [`resolve_var`]); `\${` stays a literal `${`. `in_cmd`: a
+/// table unpacks into command-line options (only commands take them).
 fn interpolate(
     cx: &Cx<'_>,
     s: &Spanned<String>,
-    stage: &str,
-    vars: Option<&Vars<'_>>,
+    scope: &Scope<'_>,
+    in_cmd: bool,
 ) -> Result<String, Error> {
     let text = s.get_ref();
     let span = s.span();
@@ -786,7 +1175,7 @@ fn interpolate(
         };
         let expr = after[..end].trim();
         let whole = &rest[i..i + 2 + end + 1];
-        let value = resolve_var(expr, stage, vars).map_err(|m| cx.error_in(&span, whole, &m))?;
+        let value = resolve_var(cx, expr, scope, in_cmd, cx.offset_in(&span, whole))?;
         cx.expand_text(&span, i + value.len())?;
         out.push_str(&value);
         rest = &after[end + 1..];
@@ -796,31 +1185,88 @@ fn interpolate(
     Ok(out)
 }
 
-fn resolve_var(expr: &str, stage: &str, vars: Option<&Vars<'_>>) -> Result<String, String> {
-    let Some(vars) = vars else {
-        return Err(format!(
-            "unknown variable `${{{expr}}}`: stage {stage} has no `foreach` or `matrix` \
-             (write `\\${{` for a literal `${{`)"
-        ));
+/// The text of `${expr}` (at `offset` in `mlx.toml`): `${item}`, `${item.a.b}` and `${key}` in
+/// a `foreach`/`matrix` stage; otherwise a value of the params files and `vars` (`${train.lr}`,
+/// `${layers[0]}`), whose file and key the stage then tracks as a param.
+fn resolve_var(
+    cx: &Cx<'_>,
+    expr: &str,
+    scope: &Scope<'_>,
+    in_cmd: bool,
+    offset: usize,
+) -> Result<String, Error> {
+    let fail = |m: String| cx.error(offset, &m);
+    let key = vars::parse_expr(expr).map_err(|m| fail(format!("`${{{expr}}}`: {m}")))?;
+    let head = key.split('.').next().unwrap_or("");
+    let stage = scope.stage;
+    if matches!(head, "item" | "key") {
+        return match scope.foreach {
+            Some(foreach) => resolve_foreach_var(expr, &key, stage, foreach).map_err(fail),
+            None => Err(fail(format!(
+                "unknown variable `${{{expr}}}`: stage {stage} has no `foreach` or `matrix` \
+                 (write `\\${{` for a literal `${{`)"
+            ))),
+        };
+    }
+    let context = match &scope.local {
+        Some(local) => Rc::clone(local),
+        None => cx.global().map_err(|e| cx.at(offset, e))?,
     };
-    let mut parts = expr.split('.');
+    let Some((value, files)) = context.get(&key) else {
+        let mut message = unknown_in_context(expr, &key, &context);
+        match scope.foreach {
+            Some(foreach) => {
+                let known =
+                    if foreach.key.is_some() { "`${key}` and `${item}`" } else { "`${item}`" };
+                message.push_str(&format!("; stage {stage} defines {known}"));
+            }
+            None => message.push_str(" (write `\\${` for a literal `${`)"),
+        }
+        return Err(fail(message));
+    };
+    let text = match &*value {
+        serde_json::Value::Object(table) if in_cmd => vars::unpack(table),
+        serde_json::Value::Object(_) => {
+            return Err(fail(format!(
+                "`${{{expr}}}` is a table; name one of its keys (`${{{expr}.KEY}}`): a table \
+                 unpacks into options only in `cmd`"
+            )));
+        }
+        serde_json::Value::Array(_) => {
+            return Err(fail(format!(
+                "`${{{expr}}}` is a list; name one of its items, e.g. `${{{expr}[0]}}`"
+            )));
+        }
+        other => vars::scalar_text(other)
+            .ok_or_else(|| fail(format!("`${{{expr}}}` is null; give it a value")))?,
+    };
+    let mut used = scope.used.borrow_mut();
+    for file in files {
+        used.push(ParamRef { file: file.clone(), key: key.clone() });
+    }
+    Ok(text)
+}
+
+/// `${item}`, `${item.a.b}` (a number indexes a list) or `${key}`.
+fn resolve_foreach_var(
+    expr: &str,
+    key: &str,
+    stage: &str,
+    vars: &Vars<'_>,
+) -> Result<String, String> {
+    let mut parts = key.split('.');
     let head = parts.next().unwrap_or("");
-    let mut value = match head {
-        "item" => vars.item,
-        "key" => {
-            return match (vars.key, parts.next()) {
-                (Some(k), None) => Ok(k.to_owned()),
-                (None, _) => Err(format!(
-                    "unknown variable `${{{expr}}}`: `${{key}}` needs `foreach` over a table"
-                )),
-                (Some(_), Some(_)) => Err(format!("unknown variable `${{{expr}}}`")),
-            };
-        }
-        _ => {
-            let known = if vars.key.is_some() { "`${key}` and `${item}`" } else { "`${item}`" };
-            return Err(format!("unknown variable `${{{expr}}}`; stage {stage} defines {known}"));
-        }
-    };
+    if head == "key" {
+        return match (vars.key, parts.next()) {
+            (Some(k), None) => Ok(k.to_owned()),
+            (None, _) => Err(format!(
+                "unknown variable `${{{expr}}}`: `${{key}}` needs `foreach` over a table \
+                 (stage {stage})"
+            )),
+            (Some(_), Some(_)) => Err(format!("unknown variable `${{{expr}}}`")),
+        };
+    }
+    let mut value = vars.item;
     let mut path = head.to_owned();
     for part in parts {
         match value {
@@ -834,6 +1280,18 @@ fn resolve_var(expr: &str, stage: &str, vars: Option<&Vars<'_>>) -> Result<Strin
                     ));
                 }
             },
+            toml::Value::Array(items) => {
+                match part.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                    Some(v) => value = v,
+                    None => {
+                        return Err(format!(
+                            "unknown variable `${{{expr}}}`: {path} is a list of {} items; \
+                         {part:?} is not one of its indexes",
+                            items.len()
+                        ));
+                    }
+                }
+            }
             other => {
                 return Err(format!(
                     "unknown variable `${{{expr}}}`: {path} is {}, not a table",
@@ -907,39 +1365,21 @@ fn build_stage(
     raw: &RawStage,
     vars: Option<&Vars<'_>>,
     limits: &BTreeMap<String, u32>,
+    locals: &LocalContexts,
 ) -> Result<(Stage, StageSpans), Error> {
     let stage = name.as_str();
-    let interp = |s: &Spanned<String>| interpolate(cx, s, stage, vars);
+    let mut scope = Scope { stage, foreach: vars, local: None, used: RefCell::new(Vec::new()) };
     let path_error = |span: &Range<usize>, m: String| cx.error(span.start, &m);
 
-    let cmd = match &raw.cmd {
-        None => {
-            return Err(cx.error(name_span.start, &format!("stage {stage} has no `cmd`")));
-        }
-        Some(cmd) => {
-            let list: Vec<Spanned<String>> = match cmd.get_ref() {
-                RawCmd::One(s) => vec![Spanned::new(cmd.span(), s.clone())],
-                RawCmd::Many(all) => all.clone(),
-            };
-            if list.is_empty() {
-                return Err(cx.error(cmd.span().start, &format!("`cmd` of stage {stage} is empty")));
-            }
-            let mut out = Vec::with_capacity(list.len());
-            for c in &list {
-                let text = interp(c)?;
-                if text.trim().is_empty() {
-                    return Err(cx.error(c.span().start, "empty command"));
-                }
-                out.push(text);
-            }
-            out
-        }
+    let Some(raw_cmd) = &raw.cmd else {
+        return Err(cx.error(name_span.start, &format!("stage {stage} has no `cmd`")));
     };
 
+    // `wdir` first: the stage's own `vars` files are relative to it (so it cannot use them).
     let wdir = match &raw.wdir {
         None => None,
         Some(w) => {
-            let text = interp(w)?;
+            let text = interpolate(cx, w, &scope, false)?;
             if Path::new(&text).components().all(|c| c == Component::CurDir) {
                 None
             } else {
@@ -949,6 +1389,41 @@ fn build_stage(
                 )
             }
         }
+    };
+    if let Some(stage_vars) = &raw.vars {
+        let cached = locals.borrow().get(&wdir).cloned();
+        let local = match cached {
+            Some(local) => local,
+            None => {
+                let mut local =
+                    Context::clone(&*cx.global().map_err(|e| cx.at(stage_vars.span().start, e))?);
+                cx.add_vars(&mut local, stage_vars, wdir.as_ref())?;
+                let local = Rc::new(local);
+                locals.borrow_mut().insert(wdir.clone(), Rc::clone(&local));
+                local
+            }
+        };
+        scope.local = Some(local);
+    }
+    let interp = |s: &Spanned<String>| interpolate(cx, s, &scope, false);
+
+    let cmd = {
+        let list: Vec<Spanned<String>> = match raw_cmd.get_ref() {
+            RawCmd::One(s) => vec![Spanned::new(raw_cmd.span(), s.clone())],
+            RawCmd::Many(all) => all.clone(),
+        };
+        if list.is_empty() {
+            return Err(cx.error(raw_cmd.span().start, &format!("`cmd` of stage {stage} is empty")));
+        }
+        let mut out = Vec::with_capacity(list.len());
+        for c in &list {
+            let text = interpolate(cx, c, &scope, true)?;
+            if text.trim().is_empty() {
+                return Err(cx.error(c.span().start, "empty command"));
+            }
+            out.push(text);
+        }
+        out
     };
 
     let mut spans = StageSpans { header: name_span.clone(), deps: Vec::new(), outs: Vec::new() };
@@ -966,11 +1441,12 @@ fn build_stage(
     }
 
     let mut params: Vec<ParamRef> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen_params = std::collections::HashSet::new();
     for p in &raw.params {
         let text = interp(p)?;
-        let param = parse_param_ref(wdir.as_ref(), &text).map_err(|m| path_error(&p.span(), m))?;
-        if seen.insert(param.clone()) {
+        let param =
+            parse_param_ref(cx, wdir.as_ref(), &text).map_err(|m| path_error(&p.span(), m))?;
+        if seen_params.insert(param.clone()) {
             params.push(param);
         }
     }
@@ -1036,6 +1512,19 @@ fn build_stage(
         resources.insert(key.get_ref().clone(), *amount.get_ref());
     }
 
+    // Values of params files that `${…}` used are params of the stage too (unless a declared
+    // param already covers them): a change to one makes the stage stale and is recorded.
+    for used in scope.used.take() {
+        let covered = params.iter().any(|p| {
+            p.file == used.file
+                && (p.key == used.key
+                    || used.key.strip_prefix(&p.key).is_some_and(|r| r.starts_with('.')))
+        });
+        if !covered && seen_params.insert(used.clone()) {
+            params.push(used);
+        }
+    }
+
     let stage = Stage {
         name,
         cmd,
@@ -1050,16 +1539,23 @@ fn build_stage(
     Ok((stage, spans))
 }
 
-/// `"train.lr"` (in the stage's default params file) or `"other.yaml:train.lr"`.
-fn parse_param_ref(wdir: Option<&ProjectPath>, text: &str) -> Result<ParamRef, String> {
+/// `"train.lr"` (in the default params file of the stage's `wdir`) or `"other.yaml:train.lr"`.
+fn parse_param_ref(
+    cx: &Cx<'_>,
+    wdir: Option<&ProjectPath>,
+    text: &str,
+) -> Result<ParamRef, String> {
     let (file, key) = match text.rsplit_once(':') {
-        Some((file, key)) => (file, key),
-        None => (DEFAULT_PARAMS_FILE, text),
+        Some((file, key)) => (Some(file), key),
+        None => (None, text),
     };
     if key.is_empty() || key.split('.').any(str::is_empty) {
         return Err(format!("param {text:?}: the key must be dotted names like `train.lr`"));
     }
-    let file = resolve_path(wdir, file).map_err(|m| format!("param {text:?}: {m}"))?;
+    let file = match file {
+        Some(file) => resolve_path(wdir, file).map_err(|m| format!("param {text:?}: {m}"))?,
+        None => cx.default_file(wdir).map_err(|e| format!("param {text:?}: {e}"))?,
+    };
     if super::params::Format::of(&file).is_none() {
         return Err(format!(
             "param {text:?}: params files must end in .toml, .json, .yaml or .yml"
@@ -1353,7 +1849,11 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
     #[test]
     fn interpolation_errors_point_at_the_variable() {
         let err = parse_err("[stages.t]\nforeach = [\"a\"]\ncmd = \"run ${nope} now\"\n");
-        assert_eq!(err, "mlx.toml:3:12: unknown variable `${nope}`; stage t@a defines `${item}`");
+        assert_eq!(
+            err,
+            "mlx.toml:3:12: unknown variable `${nope}`: no params file or `vars` defines nope; \
+             stage t@a defines `${item}`"
+        );
         let err = parse_err("[stages.t]\ncmd = \"run ${item}\"\n");
         assert!(
             err.starts_with("mlx.toml:2:12: unknown variable `${item}`: stage t has no `foreach`"),
@@ -1387,7 +1887,7 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
         assert_eq!(err, "mlx.toml:2:11: `foreach` of stage t is empty");
         let err = parse_err("[stages.t]\nforeach = \"a\"\ncmd = \"x\"\n");
         assert!(
-            err.starts_with("mlx.toml:2:11: invalid type: string \"a\", expected a list"),
+            err.starts_with("mlx.toml:2:11: a `foreach` written as text must be one `${key}`"),
             "{err}"
         );
         let err = parse_err("[stages.t]\nforeach = [1]\nmatrix = { a = [1] }\ncmd = \"x\"\n");
@@ -1432,6 +1932,7 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
         let (p, map) = parse_with_source_map(
             Path::new("mlx.toml"),
             "[stages.a]\ncmd = \"x\"\ndeps = [\"here\", \"gone\"]\n",
+            &NoFiles,
         )
         .unwrap()
         .unwrap();
@@ -1450,5 +1951,199 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
     fn positions_count_characters_not_bytes() {
         let err = parse_err("# é\n[stages.s]\ncmd = \"é ${x}\"\n");
         assert!(err.starts_with("mlx.toml:3:10: "), "{err}");
+    }
+
+    // --- params files and `vars` ---------------------------------------------------------------
+
+    /// Params files given by name and text.
+    fn with_files(
+        files: &[(&str, &str)],
+    ) -> params::FnFiles<impl Fn(&ProjectPath) -> Result<Option<String>, Error>> {
+        let map: HashMap<String, String> =
+            files.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        params::FnFiles(move |p: &ProjectPath| Ok(map.get(&p.to_string()).cloned()))
+    }
+
+    fn parse_files(text: &str, files: &[(&str, &str)]) -> Result<Pipeline, String> {
+        parse_using(Path::new("mlx.toml"), text, &with_files(files))
+            .map(|p| p.expect("has stages"))
+            .map_err(|e| e.to_string())
+    }
+
+    fn refs(stage: &Stage) -> Vec<String> {
+        stage.params.iter().map(|p| format!("{}:{}", p.file, p.key)).collect()
+    }
+
+    const YAML: &str = "train:\n  lr: 0.01\n  layers: [64, 32]\n  opt:\n    name: adam\n    nesterov: true\nmodel: rf\n";
+
+    #[test]
+    fn default_params_file_is_toml_then_yaml_then_json_per_wdir() {
+        let text = "[stages.a]\ncmd = \"x\"\nparams = [\"train.lr\"]\n\
+                    [stages.b]\ncmd = \"x\"\nwdir = \"sub\"\nparams = [\"lr\", \"../params.yaml:model\"]\n";
+        let p = parse_files(text, &[("params.yaml", YAML), ("sub/params.json", "{}")]).unwrap();
+        assert_eq!(refs(&p.stages[0]), ["params.yaml:train.lr"]);
+        assert_eq!(refs(&p.stages[1]), ["sub/params.json:lr", "params.yaml:model"]);
+        assert_eq!(paths(&p.params_files), ["params.yaml", "sub/params.json"]);
+        let p = parse_files(text, &[("params.yaml", YAML), ("params.toml", "")]).unwrap();
+        assert_eq!(refs(&p.stages[0]), ["params.toml:train.lr"]);
+        assert_eq!(refs(&p.stages[1])[0], "sub/params.toml:lr", "none exists there");
+        assert_eq!(
+            paths(&p.params_files),
+            ["params.toml", "params.yaml", "sub/params.toml"],
+            "every file a --set may edit"
+        );
+    }
+
+    #[test]
+    fn params_interpolate_everywhere_and_are_tracked() {
+        let p = parse_files(
+            "[stages.train]\ncmd = \"python train.py --lr ${train.lr} --first ${train.layers[0]} ${ train.opt }\"\n\
+             wdir = \"${model}\"\ndeps = [\"../data/${model}.csv\"]\nouts = [\"${model}.pkl\"]\n\
+             params = [\"../params.yaml:train.opt\"]\nenv = { LR = \"${train.lr}\" }\n",
+            &[("params.yaml", YAML)],
+        )
+        .unwrap();
+        let s = &p.stages[0];
+        assert_eq!(
+            s.cmd,
+            ["python train.py --lr 0.01 --first 64 --name 'adam' --nesterov"],
+            "a table unpacks into options in `cmd`"
+        );
+        assert_eq!(s.wdir.as_ref().map(ToString::to_string).as_deref(), Some("rf"));
+        assert_eq!(paths(&s.deps), ["data/rf.csv"]);
+        assert_eq!(s.outs[0].path.to_string(), "rf/rf.pkl");
+        assert_eq!(s.env["LR"], "0.01");
+        // Declared first, then each value used (a key inside a declared section adds nothing).
+        assert_eq!(
+            refs(s),
+            [
+                "params.yaml:train.opt",
+                "params.yaml:model",
+                "params.yaml:train.lr",
+                "params.yaml:train.layers.0"
+            ]
+        );
+        // Escaped `${` stays, and foreach values still come first.
+        let p = parse_files(
+            "[stages.t]\nforeach = [\"a\"]\ncmd = 'echo \\${HOME} ${item} ${model}'\n",
+            &[("params.yaml", YAML)],
+        )
+        .unwrap();
+        assert_eq!(p.stages[0].cmd, ["echo ${HOME} a rf"]);
+    }
+
+    #[test]
+    fn values_of_the_wrong_shape_are_refused_where_used() {
+        let files = [("params.yaml", YAML)];
+        let err =
+            parse_files("[stages.t]\ncmd = \"x\"\nouts = [\"${train}\"]\n", &files).unwrap_err();
+        assert!(
+            err.starts_with("mlx.toml:3:10: `${train}` is a table; name one of its keys"),
+            "{err}"
+        );
+        let err = parse_files("[stages.t]\ncmd = \"x ${train.layers}\"\n", &files).unwrap_err();
+        assert!(err.starts_with("mlx.toml:2:10: `${train.layers}` is a list"), "{err}");
+        let err = parse_files("[stages.t]\ncmd = \"x ${train.nope}\"\n", &files).unwrap_err();
+        assert_eq!(
+            err,
+            "mlx.toml:2:10: unknown variable `${train.nope}`: params.yaml and `vars` do not \
+             define train.nope (write `\\${` for a literal `${`)"
+        );
+        let err = parse_files("[stages.t]\ncmd = \"x ${train..lr}\"\n", &files).unwrap_err();
+        assert!(err.starts_with("mlx.toml:2:10: `${train..lr}`: expected names"), "{err}");
+        // A params file that does not read is an error where a value was wanted from it...
+        let bad = [("params.yaml", "a: [1\n")];
+        let err = parse_files("[stages.t]\ncmd = \"x ${a}\"\n", &bad).unwrap_err();
+        assert!(err.starts_with("mlx.toml:2:10: params.yaml:"), "{err}");
+        // ... and not read at all by a pipeline that takes no value from it.
+        assert!(parse_files("[stages.t]\ncmd = \"x\"\n", &bad).is_ok());
+    }
+
+    #[test]
+    fn vars_load_files_keys_and_tables_as_dvc_does() {
+        let files = [
+            ("params.yaml", YAML),
+            (
+                "conf/data.json",
+                r#"{"clean": {"file": "c.csv"}, "feats": {"dir": "f"}, "other": 1}"#,
+            ),
+            ("sub/local.toml", "[build]\nepochs = 3\n"),
+        ];
+        let text = "vars = [\"conf/data.json:clean,feats.dir\", { tag = \"v1\", train = { extra = 2 } }, \"params.yaml\"]\n\
+                    [stages.a]\ncmd = \"run ${clean.file} ${feats.dir} ${tag} ${train.extra} ${train.lr}\"\n\
+                    [stages.b]\nwdir = \"sub\"\nvars = [\"local.toml\", { out = \"m.pkl\" }]\n\
+                    cmd = \"b ${build.epochs} ${model}\"\nouts = [\"${out}\"]\n";
+        let p = parse_files(text, &files).unwrap();
+        assert_eq!(p.stages[0].cmd, ["run c.csv f v1 2 0.01"]);
+        assert_eq!(
+            refs(&p.stages[0]),
+            ["conf/data.json:clean.file", "conf/data.json:feats.dir", "params.yaml:train.lr"],
+            "inline values are not params"
+        );
+        assert_eq!(p.stages[1].cmd, ["b 3 rf"]);
+        assert_eq!(p.stages[1].outs[0].path.to_string(), "sub/m.pkl");
+        assert_eq!(refs(&p.stages[1]), ["sub/local.toml:build.epochs", "params.yaml:model"]);
+        assert_eq!(
+            paths(&p.params_files),
+            ["conf/data.json", "params.yaml", "sub/local.toml", "sub/params.toml"]
+        );
+        assert!(parse_files(&text.replace("${feats.dir}", "${other}"), &files).is_err());
+        // A `[vars]` table is one inline entry.
+        let p =
+            parse_files("[vars]\nname = \"x\"\n[stages.a]\ncmd = \"echo ${name}\"\n", &[]).unwrap();
+        assert_eq!(p.stages[0].cmd, ["echo x"]);
+    }
+
+    #[test]
+    fn vars_mistakes_point_at_the_entry() {
+        let files = [("params.yaml", YAML)];
+        let stage = "[stages.a]\ncmd = \"x\"\n";
+        let err =
+            parse_files(&format!("vars = [{{ model = \"gbm\" }}]\n{stage}"), &files).unwrap_err();
+        assert_eq!(
+            err,
+            "mlx.toml:1:9: model is defined twice: in params.yaml and in `vars`; a key may be defined once"
+        );
+        let err = parse_files(&format!("vars = [\"nope.yaml\"]\n{stage}"), &files).unwrap_err();
+        assert_eq!(err, "mlx.toml:1:9: params file nope.yaml does not exist");
+        let err =
+            parse_files(&format!("vars = [\"params.yaml:nope\"]\n{stage}"), &files).unwrap_err();
+        assert_eq!(err, "mlx.toml:1:9: vars: params.yaml has no key nope");
+        let err = parse_files(&format!("vars = [\"../x.yaml\"]\n{stage}"), &files).unwrap_err();
+        assert!(err.starts_with("mlx.toml:1:9: vars: \"../x.yaml\" leads outside"), "{err}");
+        let err = parse_files(&format!("vars = [\"a.txt\"]\n{stage}"), &files).unwrap_err();
+        assert!(err.contains("params files must end in"), "{err}");
+        let err = parse_files(&format!("vars = [3]\n{stage}"), &files).unwrap_err();
+        assert!(
+            err.starts_with("mlx.toml:1:9: invalid type: integer `3`, expected a params file"),
+            "{err}"
+        );
+        let err = parse_files(&format!("vars = [\"l.json\"]\n{stage}"), &[("l.json", "[1]")])
+            .unwrap_err();
+        assert_eq!(err, "mlx.toml:1:9: vars: l.json must hold a table of values at the top");
+    }
+
+    #[test]
+    fn foreach_takes_a_list_or_table_from_params() {
+        let files = [(
+            "params.yaml",
+            "models: [rf, gbm]\ngrid:\n  small: {depth: 3}\n  big: {depth: 9}\nlr: 0.1\n",
+        )];
+        let p = parse_files(
+            "[stages.t]\nforeach = \"${models}\"\ncmd = \"train ${item}\"\n\
+             [stages.g]\nforeach = \"${ grid }\"\ncmd = \"grid ${key} ${item.depth}\"\n",
+            &files,
+        )
+        .unwrap();
+        assert_eq!(names(&p), ["t@rf", "t@gbm", "g@big", "g@small"]);
+        assert_eq!(p.stages[0].cmd, ["train rf"]);
+        assert_eq!(p.stages[2].cmd, ["grid big 9"]);
+        assert!(p.stages[0].params.is_empty(), "each stage tracks its own value through its cmd");
+        let err =
+            parse_files("[stages.t]\nforeach = \"${lr}\"\ncmd = \"x\"\n", &files).unwrap_err();
+        assert_eq!(err, "mlx.toml:2:11: `${lr}` is a number; `foreach` needs a list or a table");
+        let err =
+            parse_files("[stages.t]\nforeach = \"a${lr}\"\ncmd = \"x\"\n", &files).unwrap_err();
+        assert!(err.contains("must be one `${key}`"), "{err}");
     }
 }

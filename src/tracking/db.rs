@@ -137,6 +137,20 @@ const MIGRATIONS: &[&str] = &[
     // 5: the process group a running run's command leads, to stop it if mlx dies.
     "ALTER TABLE runs ADD COLUMN pgid INTEGER;        -- while running: the command's group
     ALTER TABLE runs ADD COLUMN pgid_start INTEGER;  -- its leader's start time (clock ticks)",
+    // 6: taken by the experiments table, added beside this one (a merge renumbers).
+    "",
+    // 7: what each run read (provenance): stage deps, or the tracked data at the start of
+    // `mlx run -- CMD`, with their hashes.
+    "CREATE TABLE run_inputs (
+        run_id       TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        path         TEXT NOT NULL,   -- relative to the project root
+        kind         TEXT NOT NULL CHECK (kind IN ('dep', 'data')),
+        hash         TEXT,            -- BLAKE3 of the content read (folders: their manifest); NULL when missing
+        size         INTEGER,
+        files        INTEGER,         -- folders: how many files
+        pointer_hash TEXT,            -- the hash its PATH.mlx names, when mlx add tracks it
+        PRIMARY KEY (run_id, path)
+    ) WITHOUT ROWID;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

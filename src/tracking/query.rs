@@ -369,6 +369,8 @@ pub struct RunDetail {
     pub tags: BTreeMap<String, String>,
     pub metrics: BTreeMap<String, MetricSummary>,
     pub artifacts: Vec<Artifact>,
+    /// What the run read: its stage's deps, or the tracked data when `mlx run -- CMD` started.
+    pub inputs: Vec<super::inputs::RunInput>,
 }
 
 /// Everything recorded about run `id`.
@@ -403,6 +405,7 @@ pub fn show(conn: &Connection, id: &RunId) -> Result<RunDetail, Error> {
                     tags: BTreeMap::new(),
                     metrics: BTreeMap::new(),
                     artifacts: Vec::new(),
+                    inputs: Vec::new(),
                 })
             },
         )
@@ -430,6 +433,7 @@ pub fn show(conn: &Connection, id: &RunId) -> Result<RunDetail, Error> {
         })?
         .collect::<Result<_, _>>()?;
     detail.metrics = metric_summaries(conn, id)?;
+    detail.inputs = super::inputs::of_run(conn, id)?;
     Ok(detail)
 }
 

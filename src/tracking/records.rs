@@ -5,7 +5,8 @@
 //! or merged. The format is described in docs/database.md ("Run records").
 //!
 //! A record holds every column of `runs` but `pid` (local to the machine that ran it), the run's
-//! params, tags, metric points and artifacts, each list in a fixed order; `latest_metrics` is
+//! params, tags, metric points, artifacts and inputs (left out when there are none, so records
+//! of runs from before inputs were recorded keep their bytes), each list in a fixed order; `latest_metrics` is
 //! derived, so it is not exported but recomputed on merge. Keys are always written in the same
 //! order with no whitespace, so the same rows always give the same bytes and therefore the same
 //! object name.
@@ -53,6 +54,7 @@ pub struct MergeOutcome {
     pub tags_added: usize,
     pub metrics_added: usize,
     pub artifacts_added: usize,
+    pub inputs_added: usize,
     pub conflicts: usize,
 }
 
@@ -60,7 +62,12 @@ impl MergeOutcome {
     /// Whether the merge inserted anything.
     pub fn changed(&self) -> bool {
         self.new_run
-            || self.params_added + self.tags_added + self.metrics_added + self.artifacts_added > 0
+            || self.params_added
+                + self.tags_added
+                + self.metrics_added
+                + self.artifacts_added
+                + self.inputs_added
+                > 0
     }
 }
 
@@ -93,6 +100,8 @@ struct Record {
     tags: Vec<KeyValue>,
     metrics: Vec<MetricPoint>,
     artifacts: Vec<Artifact>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    inputs: Vec<Input>,
 }
 
 /// The columns of `runs` but `pid`, as stored, in table order. Nullable columns may be absent.
@@ -139,6 +148,17 @@ struct Artifact {
     kind: String,
     hash: String,
     size: u64,
+}
+
+/// A row of `run_inputs`, as stored.
+#[derive(Serialize, Deserialize, PartialEq, Eq)]
+struct Input {
+    path: String,
+    kind: String,
+    hash: Option<String>,
+    size: Option<u64>,
+    files: Option<u64>,
+    pointer_hash: Option<String>,
 }
 
 /// A REAL column value: NULL (NaN for metric values), an infinity or a finite number.
@@ -266,6 +286,9 @@ pub fn export(conn: &Connection) -> Result<Vec<RunRecord>, Error> {
         conn.prepare("SELECT run_id, key, step, value, timestamp FROM metrics ORDER BY run_id")?;
     let mut artifacts =
         conn.prepare("SELECT run_id, path, kind, hash, size FROM artifacts ORDER BY run_id")?;
+    let mut inputs = conn.prepare(
+        "SELECT run_id, path, kind, hash, size, files, pointer_hash FROM run_inputs ORDER BY run_id",
+    )?;
 
     let key_value = |r: &rusqlite::Row<'_>| {
         Ok((r.get::<_, String>(0)?, KeyValue { key: r.get(1)?, value: r.get(2)? }))
@@ -291,6 +314,21 @@ pub fn export(conn: &Connection) -> Result<Vec<RunRecord>, Error> {
                 kind: r.get(2)?,
                 hash: r.get(3)?,
                 size: u64::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+            },
+        ))
+    })?);
+
+    let mut inputs = ByRun::new(inputs.query_map([], |r| {
+        let count = |i| r.get::<_, Option<i64>>(i).map(|v| v.and_then(|v| u64::try_from(v).ok()));
+        Ok((
+            r.get::<_, String>(0)?,
+            Input {
+                path: r.get(1)?,
+                kind: r.get(2)?,
+                hash: r.get(3)?,
+                size: count(4)?,
+                files: count(5)?,
+                pointer_hash: r.get(6)?,
             },
         ))
     })?);
@@ -328,6 +366,7 @@ pub fn export(conn: &Connection) -> Result<Vec<RunRecord>, Error> {
             tags: tags.take(&id)?,
             metrics: metrics.take(&id)?,
             artifacts: artifacts.take(&id)?,
+            inputs: inputs.take(&id)?,
             run,
         };
         sort_record(&mut record);
@@ -350,6 +389,7 @@ fn sort_record(record: &mut Record) {
             .then(a.value.cmp(b.value))
     });
     record.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    record.inputs.sort_by(|a, b| a.path.cmp(&b.path));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -414,6 +454,23 @@ fn validate(record: &Record) -> Result<(), String> {
         }
         if i64::try_from(a.size).is_err() {
             return Err(format!("artifact {:?} has invalid size {}", a.path, a.size));
+        }
+    }
+    unique("input", record.inputs.iter().map(|i| i.path.as_str()))?;
+    for i in &record.inputs {
+        if super::inputs::InputKind::parse(&i.kind).is_none() {
+            return Err(format!("input {:?} has invalid kind {:?}", i.path, i.kind));
+        }
+        for hash in [&i.hash, &i.pointer_hash].into_iter().flatten() {
+            if crate::store::ObjectId::from_hex(hash).is_err() {
+                return Err(format!(
+                    "input {:?} has invalid hash {hash:?} (expected 64 lowercase hex digits)",
+                    i.path
+                ));
+            }
+        }
+        if [i.size, i.files].into_iter().flatten().any(|n| i64::try_from(n).is_err()) {
+            return Err(format!("input {:?} has an invalid size or file count", i.path));
         }
     }
     Ok(())
@@ -594,6 +651,54 @@ pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOut
             }
         }
     }
+    // Inputs: insert the paths missing here.
+    {
+        let local: HashMap<String, Input> = if new_run {
+            HashMap::new()
+        } else {
+            let mut stmt = tx.prepare_cached(
+                "SELECT path, kind, hash, size, files, pointer_hash FROM run_inputs
+                 WHERE run_id = ?1",
+            )?;
+            stmt.query_map([&run.id], |r| {
+                let count =
+                    |i| r.get::<_, Option<i64>>(i).map(|v| v.and_then(|v| u64::try_from(v).ok()));
+                let input = Input {
+                    path: r.get(0)?,
+                    kind: r.get(1)?,
+                    hash: r.get(2)?,
+                    size: count(3)?,
+                    files: count(4)?,
+                    pointer_hash: r.get(5)?,
+                };
+                Ok((input.path.clone(), input))
+            })?
+            .collect::<Result<_, _>>()?
+        };
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO run_inputs (run_id, path, kind, hash, size, files, pointer_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for i in &record.inputs {
+            match local.get(&i.path) {
+                Some(l) if l == i => {}
+                Some(_) => outcome.conflicts += 1,
+                None => {
+                    let count = |n: Option<u64>| n.and_then(|n| i64::try_from(n).ok());
+                    insert.execute(params![
+                        run.id,
+                        i.path,
+                        i.kind,
+                        i.hash,
+                        count(i.size),
+                        count(i.files),
+                        i.pointer_hash
+                    ])?;
+                    outcome.inputs_added += 1;
+                }
+            }
+        }
+    }
     tx.commit()?;
     Ok(outcome)
 }
@@ -739,6 +844,22 @@ mod tests {
             if i == 1 {
                 crate::tracking::run_cache::set_stage(&conn, &id, "train", "pipe1").unwrap();
             }
+            if i == 0 {
+                use crate::tracking::inputs::{InputKind, RunInput};
+                let input = |path: &str, kind, pointer_hash: Option<&str>| RunInput {
+                    path: path.into(),
+                    kind,
+                    hash: Some(HASH.to_owned()),
+                    size: Some(10),
+                    files: (path == "data").then_some(2),
+                    pointer_hash: pointer_hash.map(str::to_owned),
+                };
+                let inputs = [
+                    input("train.py", InputKind::Dep, None),
+                    input("data", InputKind::Dep, Some(&"0".repeat(64))),
+                ];
+                crate::tracking::inputs::record(&conn, &id, &inputs).unwrap();
+            }
             ids.push(id);
         }
         (dir, conn, ids)
@@ -751,7 +872,9 @@ mod tests {
     /// Every row of every run table, as text, to check that nothing changed.
     fn dump(conn: &Connection) -> Vec<String> {
         let mut out = Vec::new();
-        for table in ["runs", "params", "tags", "metrics", "latest_metrics", "artifacts"] {
+        for table in
+            ["runs", "params", "tags", "metrics", "latest_metrics", "artifacts", "run_inputs"]
+        {
             let cols: Vec<String> = conn
                 .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
                 .unwrap()
@@ -807,7 +930,10 @@ mod tests {
             (2, 1, 2)
         );
         assert_eq!(outcomes[0].metrics_added, 31);
+        assert_eq!((outcomes[0].inputs_added, outcomes[1].inputs_added), (2, 0));
         assert_eq!(outcomes[0].conflicts, 0);
+        let inputs = crate::tracking::inputs::of_run(&dst, &ids[0]).unwrap();
+        assert_eq!(inputs, crate::tracking::inputs::of_run(&src, &ids[0]).unwrap());
 
         // Same bytes, same names.
         assert_eq!(export(&dst).unwrap(), records);
@@ -884,6 +1010,8 @@ mod tests {
         dst.execute("DELETE FROM tags WHERE run_id = ?1", [id]).unwrap();
         dst.execute("UPDATE artifacts SET size = 1 WHERE run_id = ?1 AND path = 'log'", [id])
             .unwrap();
+        dst.execute("DELETE FROM run_inputs WHERE run_id = ?1 AND path = 'data'", [id]).unwrap();
+        dst.execute("UPDATE run_inputs SET size = 11 WHERE run_id = ?1", [id]).unwrap();
         // The newest loss point and one of the two identical dup points go missing.
         dst.execute(
             "DELETE FROM metrics WHERE run_id = ?1 AND ((key = 'loss' AND step = 19)
@@ -907,7 +1035,8 @@ mod tests {
                 tags_added: 1,
                 metrics_added: 2,
                 artifacts_added: 0,
-                conflicts: 2,
+                inputs_added: 1,
+                conflicts: 3,
             }
         );
         let lr: String = dst
@@ -920,7 +1049,7 @@ mod tests {
         // Still conflicting, but nothing more to add.
         let again = merge(&mut dst, &records[0].name, &records[0].bytes).unwrap();
         assert!(!again.changed());
-        assert_eq!(again.conflicts, 2);
+        assert_eq!(again.conflicts, 3);
     }
 
     #[test]
@@ -1035,6 +1164,15 @@ mod tests {
                 "missing field `tags`",
             ),
             (good.replace(r#""kind":"file""#, r#""kind":"blob""#), "invalid kind"),
+            (
+                good.replace(r#""kind":"dep""#, r#""kind":"code""#),
+                "input \"data\" has invalid kind",
+            ),
+            (good.replace(&"0".repeat(64), "0"), "input \"data\" has invalid hash"),
+            (
+                good.replace(r#""path":"train.py""#, r#""path":"data""#),
+                "input \"data\" appears twice",
+            ),
             (good.replacen(HASH, "abc", 2), "invalid hash"),
             (good.replacen(HASH, &HASH.to_uppercase(), 2), "invalid hash"),
             (good.replace(r#""value":"inf""#, r#""value":"NaN""#), "invalid value"),
@@ -1132,6 +1270,22 @@ mod tests {
         assert_eq!(records.len(), 1);
         assert_eq!(String::from_utf8(records[0].bytes.clone()).unwrap(), expected);
         assert_eq!(records[0].name, "runs/01hq5v3k9m2p/783675f4cb26f28625c9c78f8e39958c.json");
+        // Inputs, when the run has some, come last.
+        conn.execute_batch(&format!(
+            "INSERT INTO run_inputs VALUES ('01hq5v3k9m2p', 'data', 'data', '{HASH}', 7, 2,
+                 '{HASH}'), ('01hq5v3k9m2p', 'gone', 'dep', NULL, NULL, NULL, NULL);"
+        ))
+        .unwrap();
+        let with_inputs = String::from_utf8(export(&conn).unwrap()[0].bytes.clone()).unwrap();
+        let inputs = concat!(
+            r#","inputs":[{"path":"data","kind":"data","#,
+            r#""hash":"af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262","#,
+            r#""size":7,"files":2,"#,
+            r#""pointer_hash":"af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"},"#,
+            r#"{"path":"gone","kind":"dep","hash":null,"size":null,"files":null,"#,
+            r#""pointer_hash":null}]}"#,
+        );
+        assert_eq!(with_inputs, format!("{}{inputs}", &expected[..expected.len() - 1]));
     }
 
     #[test]

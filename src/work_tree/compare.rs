@@ -295,7 +295,7 @@ fn single_file_entry(root: &Path, key: &ProjectPath, f: &Found, stat: &StatCache
     Ok(Entry { path: name, kind })
 }
 
-fn file_hash(entries: &[Entry]) -> Option<ObjectId> {
+pub(super) fn file_hash(entries: &[Entry]) -> Option<ObjectId> {
     match entries {
         [Entry { kind: EntryKind::File { hash, .. }, .. }] => Some(*hash),
         _ => None,

@@ -201,7 +201,13 @@ fn lock_at(repo: &Repo, rev: &Revision) -> Result<(LockFile, Option<Pipeline>)> 
     let pipeline = match repo.read_file(rev, &RelPath::new(crate::config::PROJECT_FILE)?)? {
         Some(bytes) => {
             let shown = PathBuf::from(format!("{}:{}", rev.short(), crate::config::PROJECT_FILE));
-            crate::pipeline::spec::parse(&shown, &String::from_utf8_lossy(&bytes))?
+            // Params files (the default one, `vars`) come from the same commit.
+            let files = crate::pipeline::params::FnFiles(|path: &ProjectPath| {
+                repo.read_file(rev, path)
+                    .map(|bytes| bytes.map(|b| String::from_utf8_lossy(&b).into_owned()))
+                    .map_err(|e| crate::pipeline::Error::Io(std::io::Error::other(e.to_string())))
+            });
+            crate::pipeline::spec::parse_using(&shown, &String::from_utf8_lossy(&bytes), &files)?
         }
         None => None,
     };

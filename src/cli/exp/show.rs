@@ -2,11 +2,12 @@
 
 use mlx::fs_util::human_size;
 use mlx::ops::exp;
+use mlx::tracking::inputs::InputState;
 use mlx::tracking::query::RunDetail;
 
 use super::super::context::Context;
 use super::super::exit::ExitStatus;
-use super::super::output::FormatArgs;
+use super::super::output::{FormatArgs, counted};
 use super::{NONE, human_duration, short_time};
 
 /// Show everything about one run: git state, params, tags, metrics with their history, artifacts
@@ -50,6 +51,16 @@ fn render(ctx: &Context, run: &RunDetail) -> anyhow::Result<()> {
                 s.push_str(" (dirty");
                 if let Some(h) = &run.diff_hash {
                     s.push_str(&format!(", diff {}", &h[..h.len().min(12)]));
+                }
+                let changed = run
+                    .inputs
+                    .iter()
+                    .filter(|i| {
+                        matches!(i.state(), Some(InputState::Modified | InputState::Missing))
+                    })
+                    .count();
+                if changed > 0 {
+                    s.push_str(&format!(", {} modified", counted(changed, "tracked path")));
                 }
                 s.push(')');
             }
@@ -105,6 +116,31 @@ fn render(ctx: &Context, run: &RunDetail) -> anyhow::Result<()> {
             })
             .collect();
         out.table(&["METRICS", "LAST", "MIN", "MAX", "STEPS", "HISTORY"], &rows)?;
+    }
+    if !run.inputs.is_empty() {
+        out.line("")?;
+        let rows: Vec<Vec<String>> = run
+            .inputs
+            .iter()
+            .map(|i| {
+                let state = match i.state() {
+                    None => NONE.to_owned(),
+                    Some(InputState::Unchanged) => "unchanged".to_owned(),
+                    Some(InputState::Modified) => "modified".to_owned(),
+                    Some(InputState::Missing) => "missing".to_owned(),
+                };
+                vec![
+                    i.path.clone(),
+                    i.kind.as_str().to_owned(),
+                    i.size.map_or_else(|| NONE.into(), human_size),
+                    i.hash
+                        .as_deref()
+                        .map_or_else(|| NONE.into(), |h| h[..h.len().min(12)].to_owned()),
+                    state,
+                ]
+            })
+            .collect();
+        out.table(&["INPUTS", "KIND", "SIZE", "HASH", "STATE"], &rows)?;
     }
     if !run.artifacts.is_empty() {
         out.line("")?;
