@@ -16,7 +16,7 @@ use crate::tracking::launch::{
     Ended, Launch, Signals, TrackedRun, git_info, host_name, reap, user_name,
 };
 use crate::tracking::runs::NewRun;
-use crate::tracking::{self, RunId};
+use crate::tracking::{self, RunId, experiments};
 
 /// How long each wait for the command lasts (an exit wakes it at once).
 const POLL: Duration = Duration::from_millis(100);
@@ -71,6 +71,8 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
         pid: std::process::id(),
         params,
         tags,
+        // A command is an experiment of its own, with the run's id.
+        experiment: None,
     };
     let launch = Launch {
         record,
@@ -96,5 +98,12 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
         run.escalate(GRACE);
     }
     let ended = run.finish(project, &mut conn, reporter)?;
+    let conclusion = experiments::Conclusion {
+        status: ended.status.into(),
+        lock_hash: experiments::lock_hash(project.root()),
+        stages: Vec::new(),
+        keep: true,
+    };
+    experiments::conclude(&mut conn, &ended.id, &conclusion)?;
     Ok(RunReport { ended, reaped })
 }

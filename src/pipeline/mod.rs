@@ -9,10 +9,12 @@
 //! - `plan`: a stage's inputs now, and why it is stale.
 //! - `outputs`: clearing, restoring and storing a stage's outputs.
 //! - `execute`: running stages in parallel under resource limits (`mlx run`).
+//! - `experiment`: what a pipeline run records as its experiment.
 
 pub mod dag;
 pub mod error;
 pub mod execute;
+mod experiment;
 pub mod fingerprint;
 pub mod lock;
 pub mod metrics_file;

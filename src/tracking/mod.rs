@@ -1,9 +1,11 @@
 //! The project database `.mlx/mlx.db`: opening it with the right pragmas and migrating its
-//! schema (`db`), run ids, and run records (`runs`), runs as portable records for remotes
-//! (`records`), its health as `mlx doctor` reports it (`health`), and launching a command as a
-//! tracked run (`launch`). SQL stays in this module.
+//! schema (`db`), run ids, and run records (`runs`), experiments grouping the runs of one `mlx
+//! run` (`experiments`), runs as portable records for remotes (`records`), its health as `mlx
+//! doctor` reports it (`health`), and launching a command as a tracked run (`launch`). SQL stays
+//! in this module.
 
 pub mod db;
+pub mod experiments;
 pub mod filter;
 pub mod health;
 pub mod launch;
