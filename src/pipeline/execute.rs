@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use super::outputs::{check_outs_free, clear_outs, collect_outs, log_metric_files, restore_outs};
 use super::plan::{
-    Reason, StageInputs, current_inputs, fingerprint_of, lock_entry, reasons, run_params, wdir_of,
+    Reason, StageInputs, current_inputs, fingerprint_of, lock_entry, reasons, stage_run_params,
+    wdir_of,
 };
 use crate::error::Result;
 use crate::pipeline::lock::{LockFile, LockedOut};
@@ -476,7 +477,7 @@ fn execute_stages(
                 host: host.clone(),
                 user: user.clone(),
                 pid: std::process::id(),
-                params: run_params(&inputs.params),
+                params: stage_run_params(stage, &inputs.params),
                 tags: if opts.set.is_empty() {
                     Vec::new()
                 } else {
