@@ -689,13 +689,21 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__check)
-            opts="-C -q -v -h --run --json --quiet --verbose --help"
+            opts="-C -q -v -h --exp --run --stage --ancestors --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --exp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stage)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -959,7 +967,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__list)
-            opts="-C -q -v -h --filter --sort --commit --limit --all-columns --csv --json --quiet --verbose --help"
+            opts="-C -q -v -h --filter --sort --commit --limit --stages --only-changed --columns --drop --wide --all-columns --md --csv --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -978,6 +986,14 @@ _mlx() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --columns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drop)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

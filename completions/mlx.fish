@@ -44,7 +44,7 @@ complete -c mlx -n "__fish_mlx_needs_command" -f -a "pull" -d 'Fetch, then check
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "remote" -d 'Configure remotes: where `mlx push` and `mlx fetch` send and find data'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "run" -d 'Run the pipeline\'s stale stages, or one command as a tracked run'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "log" -d 'Log params, metrics, tags or artifacts to a run'
-complete -c mlx -n "__fish_mlx_needs_command" -f -a "exp" -d 'Query, compare, delete and check recorded runs; read their output and artifacts back'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "exp" -d 'Query, compare, delete and check experiments and their runs'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "metrics" -d 'Show and compare the metrics files that stages declare, across commits'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "params" -d 'Compare the params that stages declare, across commits'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "sql" -d 'Run one read-only SQL statement over the project database'
@@ -204,7 +204,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcomma
 complete -c mlx -n "__fish_mlx_using_subcommand remote; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand run" -s j -l jobs -d 'How many independent stages may run at once [default: 1]' -r
 complete -c mlx -n "__fish_mlx_using_subcommand run" -l set -d 'Override a param for this run only (the params file is restored afterwards)' -r
-complete -c mlx -n "__fish_mlx_using_subcommand run" -l name -d 'A name for the run (with `-- CMD`)' -r
+complete -c mlx -n "__fish_mlx_using_subcommand run" -l name -d 'A name for the experiment (unique; made up when left out), or for the run with `-- CMD`' -r
 complete -c mlx -n "__fish_mlx_using_subcommand run" -l tag -d 'A tag to record (with `-- CMD`; repeatable)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand run" -l param -d 'A parameter to record (with `-- CMD`; repeatable)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand run" -s C -d 'Run as if mlx was started in DIR' -r -F
@@ -259,23 +259,29 @@ complete -c mlx -n "__fish_mlx_using_subcommand log; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -s h -l help -d 'Print help'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "list" -d 'List runs with their params and latest metrics, newest first'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "show" -d 'Show everything about one run: git state, params, tags, metrics with their history, artifacts'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "diff" -d 'Compare two runs: git state, params, latest metrics and tags side by side'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "list" -d 'List experiments with their params and metrics, newest first'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "show" -d 'Show an experiment (its stages, params and metrics) or one run in full'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "diff" -d 'Compare two experiments (or runs): git state, params, latest metrics and tags side by side'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "check" -d 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "log" -d 'Print a run\'s captured output: stdout and stderr as its command wrote them, byte for byte'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "get" -d 'Write a run\'s artifacts out of the cache into a folder'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l filter -d 'Only runs matching this expression' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l filter -d 'Only experiments (runs, with --stages) matching this expression' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l sort -d 'Order by this field: metrics.acc (ascending), -metrics.acc or \'metrics.acc desc\' (descending) [default: newest first]' -r
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l commit -d 'Only runs recorded on this commit (anything git accepts: HEAD, main~3, a tag); repeatable' -r
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l limit -d 'At most N runs' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l commit -d 'Only experiments recorded on this commit (anything git accepts: HEAD, main~3, a tag); repeatable' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l limit -d 'At most N rows' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l columns -d 'Only these params and metrics columns: names, keys or globs (`train.*`), comma-separated or repeated' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l drop -d 'Leave out these params and metrics columns (names or globs)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l all-columns -d 'Show every params and metrics column, not only those that differ between runs'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l stages -d 'List stage runs (and command runs), one row each, instead of experiments'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l only-changed -d 'Only the params and metrics columns whose values differ between the rows shown'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l wide -d 'Every column in full, however wide the terminal'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l all-columns -d 'Kept for scripts written before --only-changed: every column is shown by default'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l md -d 'Print a GitHub-flavoured markdown table (for CI comments)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l csv -d 'Print CSV (every column, full ids and times) instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
@@ -285,7 +291,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from diff" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from diff" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from diff" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
@@ -297,8 +303,11 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l run -d 'The run to check (id, unique prefix or name) [default: the latest finished run on HEAD]' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l exp -d 'The experiment to check (name, id or unique prefix) [default: HEAD\'s]' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l run -d 'Check one run instead (id, unique prefix or name)' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l stage -d 'Check only this stage\'s run of the experiment' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l ancestors -d 'When no experiment stands for HEAD, check the nearest first-parent ancestor\'s'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
@@ -338,11 +347,11 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "list" -d 'List runs with their params and latest metrics, newest first'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show everything about one run: git state, params, tags, metrics with their history, artifacts'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare two runs: git state, params, latest metrics and tags side by side'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "list" -d 'List experiments with their params and metrics, newest first'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an experiment (its stages, params and metrics) or one run in full'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare two experiments (or runs): git state, params, latest metrics and tags side by side'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "log" -d 'Print a run\'s captured output: stdout and stderr as its command wrote them, byte for byte'
@@ -445,7 +454,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcom
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "remote" -d 'Configure remotes: where `mlx push` and `mlx fetch` send and find data'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "run" -d 'Run the pipeline\'s stale stages, or one command as a tracked run'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "log" -d 'Log params, metrics, tags or artifacts to a run'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "exp" -d 'Query, compare, delete and check recorded runs; read their output and artifacts back'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "exp" -d 'Query, compare, delete and check experiments and their runs'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "metrics" -d 'Show and compare the metrics files that stages declare, across commits'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "params" -d 'Compare the params that stages declare, across commits'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help" -f -a "sql" -d 'Run one read-only SQL statement over the project database'
@@ -465,11 +474,11 @@ complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "metric" -d 'Record metric values: `mlx log metric loss=0.31 acc=0.9 --step 12`'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "tag" -d 'Record tags: `mlx log tag dataset=v2`'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "artifact" -d 'Store files or directories in the cache and attach them: `mlx log artifact model.pkl`'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "list" -d 'List runs with their params and latest metrics, newest first'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "show" -d 'Show everything about one run: git state, params, tags, metrics with their history, artifacts'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "diff" -d 'Compare two runs: git state, params, latest metrics and tags side by side'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "list" -d 'List experiments with their params and metrics, newest first'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "show" -d 'Show an experiment (its stages, params and metrics) or one run in full'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "diff" -d 'Compare two experiments (or runs): git state, params, latest metrics and tags side by side'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "check" -d 'Check a run against an expression; exit 1 when it does not hold (a CI gate)'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "check" -d 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "log" -d 'Print a run\'s captured output: stdout and stderr as its command wrote them, byte for byte'

@@ -39,8 +39,18 @@ pub enum Error {
     /// would otherwise read as "no runs match", or pass a gate.
     #[error(transparent)]
     UnknownKey(Box<exp::UnknownKey>),
-    #[error("no finished run on HEAD's commit {} or its recent ancestors", &commit[..commit.len().min(8)])]
-    NoFinishedRun { commit: String },
+    /// A short name (`params.train.lr`) that several recorded keys end with.
+    #[error("{field} is ambiguous: runs have {}", candidates.join(", "))]
+    AmbiguousKey { field: String, candidates: Vec<String> },
+    /// `exp check` on an experiment whose stages hold different values for one key.
+    #[error("{field} differs between the stages of experiment {experiment}: {}", values.join(", "))]
+    KeyDiffersByStage { field: String, experiment: String, values: Vec<String>, example: String },
+    /// `exp check` found no experiment standing for HEAD's committed setup.
+    #[error("no finished experiment matches HEAD's commit {}{}", &commit[..commit.len().min(8)], if why.is_empty() { String::new() } else { format!(" ({why})") })]
+    NoExperiment { commit: String, why: String, ancestors: bool },
+    /// `exp check --stage` named a stage the experiment has no run for.
+    #[error("experiment {experiment} has no run of stage {stage}{}", if stages.is_empty() { String::new() } else { format!(" (its stages: {})", stages.join(", ")) })]
+    NoStageRun { experiment: String, stage: String, stages: Vec<String> },
     #[error("run {id} is still running")]
     RunStillRunning { id: tracking::RunId },
     /// A run named on the command line that no id, name or prefix matches.
@@ -89,7 +99,10 @@ impl Error {
             Error::LockFile(e) => matches!(e, crate::pipeline::lock::Error::Parse { .. }),
             Error::Filter { .. }
             | Error::UnknownKey(_)
-            | Error::NoFinishedRun { .. }
+            | Error::AmbiguousKey { .. }
+            | Error::KeyDiffersByStage { .. }
+            | Error::NoExperiment { .. }
+            | Error::NoStageRun { .. }
             | Error::RunStillRunning { .. }
             | Error::Sql { .. } => true,
             Error::Remote(e) => e.is_input_error(),
@@ -142,9 +155,26 @@ impl Error {
                 if e.what == "param" { "params" } else { "latest_metrics" },
                 what = e.what
             )),
-            Error::NoFinishedRun { .. } => Some(
-                "record one with `mlx run -- CMD` on this commit, or name a run with --run RUN".into(),
+            Error::AmbiguousKey { candidates, .. } => {
+                Some(format!("name one in full, e.g. {}", candidates.first().map_or("", |c| c.as_str())))
+            }
+            Error::KeyDiffersByStage { example, .. } => {
+                Some(format!("name the stage's value, e.g. {example}, or choose a stage with --stage"))
+            }
+            Error::NoExperiment { ancestors: false, .. } => Some(
+                "record HEAD's committed setup with `mlx run` on a clean work tree (stages whose \
+                 mlx.lock entries are current do not rerun), judge an ancestor's experiment with \
+                 --ancestors, or name one with --exp EXP"
+                    .into(),
             ),
+            Error::NoExperiment { ancestors: true, .. } => Some(
+                "record HEAD's committed setup with `mlx run` on a clean work tree, or name an \
+                 experiment with --exp EXP"
+                    .into(),
+            ),
+            Error::NoStageRun { .. } => {
+                Some("list its stages and their runs with: mlx exp show EXP".into())
+            }
             Error::RunStillRunning { .. } => {
                 Some("wait for it to end, or delete it anyway with --force".into())
             }
@@ -161,7 +191,13 @@ impl Error {
             )),
             Error::Db(tracking::Error::UnknownRun { .. })
             | Error::RunLookup(tracking::lookup::LookupError::NoSuchRun { .. }) => {
-                Some("list the runs with: mlx exp list".into())
+                Some("list the runs with: mlx exp list --stages".into())
+            }
+            Error::Db(
+                tracking::Error::UnknownExperiment { .. } | tracking::Error::AmbiguousExperiment { .. },
+            ) => Some("list the experiments with: mlx exp list (their runs: --stages)".into()),
+            Error::Db(tracking::Error::NameTaken { .. }) => {
+                Some("choose another name with --name, or leave it out for a made-up one".into())
             }
             Error::Unavailable { remote: None, .. } => Some(
                 "add the remote the run was pushed to (mlx remote add NAME URL), or push it from \

@@ -15,11 +15,11 @@ use super::output::{FormatArgs, counted};
 ///
 /// Without `--`, runs the stages declared in mlx.toml whose command, deps, params or outputs
 /// changed since mlx.lock recorded them, and whatever they feed; each stage run is a tracked
-/// run. With `-- CMD`, runs CMD as a tracked run (its exit code becomes mlx's). Commands see
+/// run, and together they make one experiment (see `mlx exp list`). With `-- CMD`, runs CMD as a tracked run (its exit code becomes mlx's). Commands see
 /// MLX_RUN_ID, MLX_PROJECT and MLX_METRICS_FILE.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx run                       # every stale stage\n  mlx run train --dry-run       # what would run, and why\n  mlx run --set train.lr=0.1    # one run with an override\n  mlx run --name baseline --param lr=0.01 -- python train.py"
+    after_help = "Examples:\n  mlx run                       # every stale stage\n  mlx run train --dry-run       # what would run, and why\n  mlx run --set train.lr=0.1    # one run with an override\n  mlx run --name baseline       # name the experiment\n  mlx run --name baseline --param lr=0.01 -- python train.py"
 )]
 pub struct RunArgs {
     /// Stages to run, with what they depend on (default: all)
@@ -46,7 +46,7 @@ pub struct RunArgs {
     /// Override a param for this run only (the params file is restored afterwards)
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
-    /// A name for the run (with `-- CMD`)
+    /// A name for the experiment (unique; made up when left out), or for the run with `-- CMD`
     #[arg(long)]
     name: Option<String>,
     /// A tag to record (with `-- CMD`; repeatable)
@@ -64,9 +64,9 @@ pub struct RunArgs {
 
 pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
     if args.command.is_empty() {
-        if args.name.is_some() || !args.tags.is_empty() || !args.params.is_empty() {
+        if !args.tags.is_empty() || !args.params.is_empty() {
             return Err(UsageError(
-                "--name, --tag and --param go with a command: mlx run --name N -- CMD".into(),
+                "--tag and --param go with a command: mlx run --param K=V -- CMD".into(),
             )
             .into());
         }
@@ -165,6 +165,8 @@ fn run_pipeline(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         keep_going: args.keep_going,
         jobs: args.jobs.map_or(1, usize::from),
         set: args.set.clone(),
+        workspace: None,
+        name: args.name.clone(),
         // With --json, stdout is for the report: the stages' output goes to stderr.
         stdout: Box::new(move || {
             if json { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) }

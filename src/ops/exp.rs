@@ -1,18 +1,28 @@
-//! `mlx exp list|show|diff|rm|check`: reading, comparing, deleting and gating on recorded runs.
-//! Filters and sort keys are compiled by `tracking::filter`; runs are read by
-//! `tracking::query`.
+//! `mlx exp list|show|diff|rm|check`: reading, comparing, deleting and gating on experiments
+//! (one `mlx run` each) and the runs they group. Filters and sort keys are compiled by
+//! `tracking::filter` once their keys are resolved (`keys`); experiments are read by
+//! `tracking::experiments`, runs by `tracking::query`. `list` and `columns` make the rows of
+//! `exp list`, `check` picks what the CI gate judges.
+
+mod check;
+mod columns;
+mod keys;
+mod list;
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+pub use check::{Basis, CheckOptions, CheckReport, check};
+pub use columns::{Column, ColumnKind, ColumnOptions, glob_match};
+pub use list::{ExperimentList, list_experiments};
+
 use super::{Error, Result};
 use crate::git::{self, Repo};
 use crate::project::Project;
-use crate::tracking::filter::{self, Field, Filter, FilterError, Sort};
-use crate::tracking::query::{
-    self, Key, ListQuery, MetricValue, Observation, RunDetail, RunRecord,
-};
+use crate::tracking::experiments::{self, Subject, list::ExperimentRecord};
+use crate::tracking::filter::{self, Filter, FilterError, Sort, Target};
+use crate::tracking::query::{self, Key, ListQuery, MetricValue, RunDetail, RunRecord};
 use crate::tracking::{RunId, runs};
 
 /// The fewest characters of a run id that tables show.
@@ -22,70 +32,32 @@ fn filter_error(what: &'static str, text: &str, error: FilterError) -> Error {
     Error::Filter { what, text: text.to_owned(), error }
 }
 
-/// Compile a filter expression, with errors that point into `text`.
+/// Compile a filter expression over runs, with errors that point into `text`.
 pub fn compile_filter(text: &str) -> Result<Filter> {
     filter::compile(text).map_err(|e| filter_error("filter", text, e))
+}
+
+/// Parse a filter, resolve its keys against what runs have (short names, `STAGE:KEY`; an
+/// unknown key is an error), and compile it for `target`.
+pub(crate) fn resolved_filter(known: &keys::Known, text: &str, target: Target) -> Result<Filter> {
+    let mut expr = filter::parse(text).map_err(|e| filter_error("filter", text, e))?;
+    for c in expr.comparisons_mut() {
+        let column = Some(c.field_col);
+        keys::resolve(known, &mut c.field, text, column)?;
+    }
+    filter::compile_expr(expr, target).map_err(|e| filter_error("filter", text, e))
+}
+
+/// Parse a sort key and resolve its key as [`resolved_filter`] does.
+pub(crate) fn resolved_sort(known: &keys::Known, text: &str) -> Result<Sort> {
+    let mut sort = filter::parse_sort(text).map_err(|e| filter_error("sort key", text, e))?;
+    keys::resolve(known, &mut sort.field, text, None)?;
+    Ok(sort)
 }
 
 /// How many close keys an unknown key's message suggests, and how many keys it lists otherwise.
 const SUGGESTED: usize = 3;
 const LISTED: usize = 8;
-
-/// Refuse metric and param keys that no recorded run has: a mistyped key (`params.train.lr`
-/// where runs have `params.lr`) would otherwise read as "no runs match", or pass a gate through
-/// `is null` or `not`. `fields` are the fields an expression (or sort key) `text` names, with
-/// their columns. Tags are free labels that may be on no run yet, and with no run recorded at
-/// all there is nothing to compare with: neither is checked.
-fn check_keys(
-    conn: &rusqlite::Connection,
-    text: &str,
-    fields: &[(&Field, Option<usize>)],
-) -> Result<()> {
-    if !fields.iter().any(|(f, _)| matches!(f, Field::Metric(_) | Field::Param(_))) {
-        return Ok(());
-    }
-    let known = query::known_keys(conn)?;
-    if known.runs == 0 {
-        return Ok(());
-    }
-    for (field, column) in fields {
-        let (key, what, same, other): (&str, _, &[String], &[String]) = match field {
-            Field::Param(k) => (k, "param", &known.params, &known.metrics),
-            Field::Metric(k) => (k, "metric", &known.metrics, &known.params),
-            Field::Tag(_) | Field::Attr(_) => continue,
-        };
-        if same.iter().any(|k| k == key) {
-            continue;
-        }
-        let as_field = |k: &str, same_kind: bool| {
-            let param = matches!(field, Field::Param(_)) == same_kind;
-            if param { Field::Param(k.to_owned()) } else { Field::Metric(k.to_owned()) }.to_string()
-        };
-        let mut suggestions: Vec<String> =
-            crate::text::similar_keys(key, same.iter().map(String::as_str), SUGGESTED)
-                .into_iter()
-                .map(|k| as_field(k, true))
-                .collect();
-        // `metrics.lr` where runs have the param `lr`.
-        if other.iter().any(|k| k == key) {
-            suggestions.push(as_field(key, false));
-        }
-        let listed = if suggestions.is_empty() {
-            same.iter().take(LISTED).map(|k| as_field(k, true)).collect()
-        } else {
-            Vec::new()
-        };
-        return Err(Error::UnknownKey(Box::new(UnknownKey {
-            field: field.to_string(),
-            what,
-            suggestions,
-            known: listed,
-            text: text.to_owned(),
-            column: *column,
-        })));
-    }
-    Ok(())
-}
 
 /// A metric or param key that no recorded run has, named in a filter, sort key or check.
 #[derive(Debug, thiserror::Error)]
@@ -130,72 +102,40 @@ pub struct ListOptions {
     /// Git revisions (anything git accepts) or SHA prefixes of commits the runs were on.
     pub commits: Vec<String>,
     pub limit: Option<usize>,
+    /// Which params and metrics columns to keep.
+    pub columns: ColumnOptions,
 }
 
+/// `mlx exp list --stages`: one row per run.
 #[derive(Debug, Serialize)]
 pub struct ListReport {
     pub runs: Vec<RunRecord>,
+    /// The params and metrics columns, short names first.
+    pub columns: Vec<Column>,
+    /// Columns `--only-changed`, `--columns` or `--drop` left out.
+    #[serde(skip)]
+    pub hidden_columns: usize,
     /// How many characters of the ids tell the listed runs apart (for tables).
     #[serde(skip)]
     pub short_id_len: usize,
 }
 
-/// Columns for a table of runs.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Columns {
-    pub params: Vec<String>,
-    pub metrics: Vec<String>,
-    /// Columns left out because every run has the same value there.
-    pub hidden: usize,
-}
-
-impl ListReport {
-    /// The params and metrics keys to show: all of them, or only those whose values differ
-    /// between the runs (a missing value differs from any value). With one run, all.
-    pub fn columns(&self, all: bool) -> Columns {
-        let all = all || self.runs.len() < 2;
-        let (params, hidden_params) =
-            differing(&self.runs, all, |r| &r.params, |a: &String, b: &String| a == b);
-        // Compare bit patterns, so NaN equals NaN here.
-        let (metrics, hidden_metrics) = differing(
-            &self.runs,
-            all,
-            |r| &r.metrics,
-            |a: &MetricValue, b: &MetricValue| a.0.to_bits() == b.0.to_bits(),
-        );
-        Columns { params, metrics, hidden: hidden_params + hidden_metrics }
+impl columns::Values for RunRecord {
+    fn params(&self) -> &std::collections::BTreeMap<Key, String> {
+        &self.params
+    }
+    fn metrics(&self) -> &std::collections::BTreeMap<Key, MetricValue> {
+        &self.metrics
     }
 }
 
-/// Keys of the maps `get` picks from each run, sorted: all of them, or those whose value is
-/// not the same in every run; and how many were left out. One pass, one hash lookup per value.
-fn differing<V>(
-    runs: &[RunRecord],
-    all: bool,
-    get: impl Fn(&RunRecord) -> &std::collections::BTreeMap<Key, V>,
-    same: impl Fn(&V, &V) -> bool,
-) -> (Vec<String>, usize) {
-    // key → (first value seen, runs having it, values differ)
-    let mut seen: std::collections::HashMap<&str, (&V, usize, bool)> =
-        std::collections::HashMap::new();
-    for r in runs {
-        for (k, v) in get(r) {
-            let e = seen.entry(k.as_str()).or_insert((v, 0, false));
-            e.1 += 1;
-            if !e.2 && !same(e.0, v) {
-                e.2 = true;
-            }
-        }
+impl columns::Values for ExperimentRecord {
+    fn params(&self) -> &std::collections::BTreeMap<Key, String> {
+        &self.params
     }
-    let total = seen.len();
-    let mut keys: Vec<String> = seen
-        .into_iter()
-        .filter(|(_, (_, n, differ))| all || *differ || *n < runs.len())
-        .map(|(k, _)| k.to_owned())
-        .collect();
-    keys.sort_unstable();
-    let hidden = total - keys.len();
-    (keys, hidden)
+    fn metrics(&self) -> &std::collections::BTreeMap<Key, MetricValue> {
+        &self.metrics
+    }
 }
 
 /// Turn `--commit` arguments into SHAs (or SHA prefixes for commits git does not have, such as
@@ -220,25 +160,19 @@ fn resolve_commits(project: &Project, specs: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
-pub fn list(project: &Project, opts: &ListOptions) -> Result<ListReport> {
+/// `mlx exp list --stages`: runs, one row each.
+pub fn list_runs(project: &Project, opts: &ListOptions) -> Result<ListReport> {
+    let commits = resolve_commits(project, &opts.commits)?;
+    let conn = project.open_db()?;
+    let known = keys::known(&conn)?;
     let filter = match opts.filter.as_deref() {
-        Some(text) if !text.trim().is_empty() => Some(compile_filter(text)?),
+        Some(text) if !text.trim().is_empty() => Some(resolved_filter(&known, text, Target::Runs)?),
         _ => None,
     };
     let sort = match opts.sort.as_deref() {
-        Some(text) => filter::parse_sort(text).map_err(|e| filter_error("sort key", text, e))?,
+        Some(text) => resolved_sort(&known, text)?,
         None => Sort::newest_first(),
     };
-    let commits = resolve_commits(project, &opts.commits)?;
-    let conn = project.open_db()?;
-    if let Some(filter) = &filter {
-        let fields: Vec<(&Field, Option<usize>)> =
-            filter.comparisons().into_iter().map(|c| (&c.field, Some(c.field_col))).collect();
-        check_keys(&conn, opts.filter.as_deref().unwrap_or_default(), &fields)?;
-    }
-    if let Some(text) = opts.sort.as_deref() {
-        check_keys(&conn, text, &[(&sort.field, None)])?;
-    }
     // Runs whose recording mlx process died are failed, not running forever.
     crate::tracking::launch::reap(project, &conn)?;
     let runs = query::list(
@@ -247,17 +181,50 @@ pub fn list(project: &Project, opts: &ListOptions) -> Result<ListReport> {
     )?;
     let ids: Vec<&RunId> = runs.iter().map(|r| &r.id).collect();
     let short_id_len = query::unique_prefix_len(&conn, &ids, SHORT_ID)?;
-    Ok(ListReport { runs, short_id_len })
+    let (columns, hidden_columns) =
+        columns::columns(&runs, &experiments::list::Staged::new(), &opts.columns);
+    Ok(ListReport { runs, columns, hidden_columns, short_id_len })
 }
 
-/// `mlx exp show RUN`.
-pub fn show(project: &Project, run: &str) -> Result<RunDetail> {
+/// `mlx exp show EXP|RUN`: an experiment with the runs it shows, or one run in full.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Shown {
+    Experiment(Box<ExperimentDetail>),
+    Run(Box<RunDetail>),
+}
+
+/// An experiment with the runs whose params and metrics it shows.
+#[derive(Debug, Serialize)]
+pub struct ExperimentDetail {
+    #[serde(flatten)]
+    pub experiment: ExperimentRecord,
+    /// Its runs and those its stages name, oldest first (each with its `stage`).
+    pub runs: Vec<RunRecord>,
+}
+
+/// `mlx exp show EXP|RUN`.
+pub fn show(project: &Project, what: &str) -> Result<Shown> {
     let conn = project.open_db()?;
-    let id = crate::tracking::lookup::resolve(&conn, run)?;
-    Ok(query::show(&conn, &id)?)
+    match experiments::resolve(&conn, what)? {
+        Subject::Run(id) => Ok(Shown::Run(Box::new(query::show(&conn, &id)?))),
+        Subject::Experiment(id) => {
+            if experiments::is_command_run(&conn, &id)? {
+                // A command's experiment is its run: show the run in full.
+                return Ok(Shown::Run(Box::new(query::show(&conn, &id)?)));
+            }
+            let mut found = experiments::list::records(&conn, &[id.clone()])?;
+            experiments::list::fold(&mut found);
+            let experiment = found.pop().ok_or_else(|| {
+                crate::tracking::Error::UnknownExperiment { text: what.to_owned(), closest: None }
+            })?;
+            let runs = query::records(&conn, &experiments::member_runs(&conn, &id)?)?;
+            Ok(Shown::Experiment(Box::new(ExperimentDetail { experiment, runs })))
+        }
+    }
 }
 
-/// One row of a comparison: a value of run A and of run B.
+/// One row of a comparison: a value of side A and of side B.
 #[derive(Debug, Serialize)]
 pub struct DiffRow<T> {
     pub key: String,
@@ -266,11 +233,75 @@ pub struct DiffRow<T> {
     pub changed: bool,
 }
 
+/// One side of `mlx exp diff`: an experiment or a run.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Compared {
+    Experiment(Box<ExperimentRecord>),
+    Run(Box<RunRecord>),
+}
+
+impl Compared {
+    pub fn id(&self) -> &RunId {
+        match self {
+            Compared::Experiment(e) => &e.id,
+            Compared::Run(r) => &r.id,
+        }
+    }
+
+    fn fields(&self) -> Vec<(&'static str, Option<String>)> {
+        match self {
+            Compared::Experiment(e) => vec![
+                ("name", Some(e.name.clone())),
+                ("status", Some(e.status.clone())),
+                ("commit", e.commit.clone()),
+                ("branch", e.branch.clone()),
+                ("dirty", Some(e.dirty.to_string())),
+                ("start", e.started.clone().or_else(|| Some(e.created.clone()))),
+                ("duration", e.duration.map(|d| d.to_string())),
+                ("overrides", Some(e.overrides.join(" "))),
+            ],
+            Compared::Run(r) => vec![
+                ("name", r.name.clone()),
+                ("status", Some(r.status.clone())),
+                ("commit", r.commit.clone()),
+                ("branch", r.branch.clone()),
+                ("dirty", Some(r.dirty.to_string())),
+                ("start", Some(r.start.clone())),
+                ("duration", r.duration.map(|d| d.to_string())),
+                ("exit_code", r.exit_code.map(|c| c.to_string())),
+            ],
+        }
+    }
+
+    fn params(&self) -> &std::collections::BTreeMap<Key, String> {
+        match self {
+            Compared::Experiment(e) => &e.params,
+            Compared::Run(r) => &r.params,
+        }
+    }
+
+    fn metrics(&self) -> &std::collections::BTreeMap<Key, MetricValue> {
+        match self {
+            Compared::Experiment(e) => &e.metrics,
+            Compared::Run(r) => &r.metrics,
+        }
+    }
+
+    fn tags(&self) -> std::collections::BTreeMap<Key, String> {
+        match self {
+            Compared::Experiment(_) => std::collections::BTreeMap::new(),
+            Compared::Run(r) => r.tags.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct DiffReport {
-    pub a: RunRecord,
-    pub b: RunRecord,
-    /// name, status, commit, branch, dirty, start, duration, exit_code.
+    pub a: Compared,
+    pub b: Compared,
+    /// name, status, commit, branch, dirty, start, duration, and exit_code (runs) or overrides
+    /// (experiments).
     pub fields: Vec<DiffRow<String>>,
     pub params: Vec<DiffRow<String>>,
     pub metrics: Vec<DiffRow<MetricValue>>,
@@ -295,36 +326,61 @@ fn rows<T: Clone + PartialEq>(
         .collect()
 }
 
-/// `mlx exp diff RUN_A RUN_B`.
-pub fn diff(project: &Project, run_a: &str, run_b: &str) -> Result<DiffReport> {
+/// `mlx exp diff A B`: two experiments, two runs, or one of each.
+pub fn diff(project: &Project, a: &str, b: &str) -> Result<DiffReport> {
     let conn = project.open_db()?;
-    let ids = [
-        crate::tracking::lookup::resolve(&conn, run_a)?,
-        crate::tracking::lookup::resolve(&conn, run_b)?,
-    ];
-    let mut records = query::records(&conn, &ids)?;
-    let (Some(b), Some(a)) = (records.pop(), records.pop()) else {
-        return Err(crate::tracking::Error::UnknownRun { prefix: run_a.to_owned() }.into());
+    let subjects = [experiments::resolve(&conn, a)?, experiments::resolve(&conn, b)?];
+    let exp_ids: Vec<RunId> = subjects
+        .iter()
+        .filter_map(|s| match s {
+            Subject::Experiment(id) => Some(id.clone()),
+            Subject::Run(_) => None,
+        })
+        .collect();
+    let mut exps = experiments::list::records(&conn, &exp_ids)?;
+    // Folded together, so keys split per stage are split on both sides.
+    experiments::list::fold(&mut exps);
+    let mut sides = Vec::with_capacity(2);
+    for (subject, text) in subjects.iter().zip([a, b]) {
+        let side = match subject {
+            Subject::Experiment(id) => {
+                let e = exps.iter().find(|e| e.id == *id).cloned();
+                e.map(|e| Compared::Experiment(Box::new(e)))
+            }
+            Subject::Run(id) => query::records(&conn, std::slice::from_ref(id))?
+                .pop()
+                .map(|r| Compared::Run(Box::new(r))),
+        };
+        sides.push(side.ok_or_else(|| crate::tracking::Error::UnknownExperiment {
+            text: text.to_owned(),
+            closest: None,
+        })?);
+    }
+    let (Some(b), Some(a)) = (sides.pop(), sides.pop()) else {
+        unreachable!("two sides were pushed")
     };
-    let field = |key: &str, f: &dyn Fn(&RunRecord) -> Option<String>| {
-        let (x, y) = (f(&a), f(&b));
-        DiffRow { key: key.to_owned(), changed: x != y, a: x, b: y }
-    };
-    let fields = vec![
-        field("name", &|r| r.name.clone()),
-        field("status", &|r| Some(r.status.clone())),
-        field("commit", &|r| r.commit.clone()),
-        field("branch", &|r| r.branch.clone()),
-        field("dirty", &|r| Some(r.dirty.to_string())),
-        field("start", &|r| Some(r.start.clone())),
-        field("duration", &|r| r.duration.map(|d| d.to_string())),
-        field("exit_code", &|r| r.exit_code.map(|c| c.to_string())),
-    ];
-    let params = rows(&a.params, &b.params, |x, y| {
+    let (fa, fb) = (a.fields(), b.fields());
+    let mut fields: Vec<DiffRow<String>> = Vec::new();
+    for (key, x) in &fa {
+        let y = fb.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.clone());
+        fields.push(DiffRow { key: (*key).to_owned(), changed: *x != y, a: x.clone(), b: y });
+    }
+    for (key, y) in &fb {
+        if !fa.iter().any(|(k, _)| k == key) {
+            fields.push(DiffRow {
+                key: (*key).to_owned(),
+                changed: y.is_some(),
+                a: None,
+                b: y.clone(),
+            });
+        }
+    }
+    let params = rows(a.params(), b.params(), |x, y| {
         x == y || runs::as_number(x).is_some_and(|n| runs::as_number(y) == Some(n))
     });
-    let metrics = rows(&a.metrics, &b.metrics, |x, y| x.0.to_bits() == y.0.to_bits() || x.0 == y.0);
-    let tags = rows(&a.tags, &b.tags, |x, y| x == y);
+    let metrics =
+        rows(a.metrics(), b.metrics(), |x, y| x.0.to_bits() == y.0.to_bits() || x.0 == y.0);
+    let tags = rows(&a.tags(), &b.tags(), |x, y| x == y);
     Ok(DiffReport { a, b, fields, params, metrics, tags })
 }
 
@@ -369,68 +425,5 @@ pub fn rm(project: &Project, opts: &RmOptions) -> Result<RmReport> {
             .into_iter()
             .map(|r| RemovedRun { id: r.id, name: r.name, status: r.status })
             .collect(),
-    })
-}
-
-#[derive(Debug)]
-pub struct CheckOptions {
-    pub expr: String,
-    /// A run id or prefix; `None` for the latest finished run on HEAD's commit.
-    pub run: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct CheckReport {
-    pub run: RunId,
-    pub name: Option<String>,
-    pub commit: Option<String>,
-    pub expression: String,
-    pub passed: bool,
-    /// Each comparison with the value the run had.
-    pub comparisons: Vec<Observation>,
-}
-
-/// How far back `exp check` looks for the runs behind HEAD.
-const ANCESTORS_SEARCHED: usize = 100;
-
-/// The run `exp check` judges when none is named: the latest finished run on HEAD's commit;
-/// else on its nearest first-parent ancestor that has one. Runs are recorded on the commit they
-/// started from, so the runs that produced a committed `mlx.lock` belong to the commit before
-/// it; when `mlx run` on HEAD has nothing to do (a fresh CI clone after `mlx pull --runs`),
-/// those are the runs whose results HEAD holds.
-fn latest_run_for_head(project: &Project, conn: &rusqlite::Connection) -> Result<RunId> {
-    let repo = Repo::open(project.root())?;
-    let head = repo.resolve("HEAD")?;
-    if let Some(id) = runs::latest(conn, Some(&head.commit), true)? {
-        return Ok(id);
-    }
-    for commit in repo.first_parent_ancestors(&head, ANCESTORS_SEARCHED)? {
-        if let Some(id) = runs::latest(conn, Some(&commit), true)? {
-            return Ok(id);
-        }
-    }
-    Err(Error::NoFinishedRun { commit: head.commit })
-}
-
-/// `mlx exp check EXPR [--run RUN]`: evaluate the expression for one run.
-pub fn check(project: &Project, opts: &CheckOptions) -> Result<CheckReport> {
-    let filter = compile_filter(&opts.expr)?;
-    let conn = project.open_db()?;
-    let fields: Vec<(&Field, Option<usize>)> =
-        filter.comparisons().into_iter().map(|c| (&c.field, Some(c.field_col))).collect();
-    check_keys(&conn, &opts.expr, &fields)?;
-    let id = match &opts.run {
-        Some(prefix) => crate::tracking::lookup::resolve(&conn, prefix)?,
-        None => latest_run_for_head(project, &conn)?,
-    };
-    let (passed, comparisons) = query::evaluate(&conn, &id, &filter)?;
-    let record = query::records(&conn, std::slice::from_ref(&id))?.pop();
-    Ok(CheckReport {
-        run: id,
-        name: record.as_ref().and_then(|r| r.name.clone()),
-        commit: record.and_then(|r| r.commit),
-        expression: opts.expr.clone(),
-        passed,
-        comparisons,
     })
 }

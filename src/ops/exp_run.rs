@@ -12,6 +12,7 @@ use crate::experiments::workspace::{self, Start};
 use crate::pipeline::execute::{self, RunStagesOptions, RunStagesReport};
 use crate::progress::Reporter;
 use crate::project::Project;
+use crate::tracking::experiments;
 
 pub enum What {
     /// Run now, from the work tree as it is.
@@ -51,8 +52,14 @@ fn fresh_name(main: &Project) -> String {
     }
 }
 
+/// Queued, running, or the name of a recorded experiment.
 fn in_use(main: &Project, name: &str) -> bool {
-    main.mlx_dir().join(workspace::DIR).join(name).exists() || queue::contains(main, name)
+    main.mlx_dir().join(workspace::DIR).join(name).exists()
+        || queue::contains(main, name)
+        || main
+            .open_db()
+            .ok()
+            .is_some_and(|conn| matches!(experiments::taken_by(&conn, name), Ok(Some(_))))
 }
 
 /// A name is a folder name too: letters, digits, `.`, `_` and `-`, not starting with `.`.
@@ -84,6 +91,12 @@ pub fn run(main: &Project, opts: ExpRunOptions, reporter: &dyn Reporter) -> Resu
             stages.targets.clone_from(&entry.stages);
             stages.force = entry.force;
             let start = entry.start();
+            // An earlier attempt whose runner was killed recorded an experiment of this name.
+            if let Some(renamed) = experiments::release_name(&main.open_db()?, &name)? {
+                reporter.note(&format!(
+                    "mlx: the earlier, unfinished attempt at {name} is now named {renamed}"
+                ));
+            }
             (name, start)
         }
         What::Now | What::Queue => {
@@ -92,7 +105,7 @@ pub fn run(main: &Project, opts: ExpRunOptions, reporter: &dyn Reporter) -> Resu
                     check_name(&n)?;
                     if in_use(main, &n) {
                         return Err(invalid(format!(
-                            "an experiment named {n} is queued or running"
+                            "an experiment named {n} is queued, running or recorded"
                         )));
                     }
                     n
@@ -118,10 +131,12 @@ fn run_in_workspace(
     main: &Project,
     name: &str,
     start: &Start,
-    stages: RunStagesOptions,
+    mut stages: RunStagesOptions,
     reporter: &dyn Reporter,
 ) -> Result<RunStagesReport> {
     let ws = workspace::create(main, name, start, reporter)?;
+    stages.name = Some(name.to_owned());
+    stages.workspace = Some(name.to_owned());
     let result = execute::run(&ws.project, stages, reporter);
     let removed = ws.remove(main);
     let run = result?;

@@ -18,7 +18,7 @@ use crate::tracking::launch::{
     Ended, Launch, Signals, TrackedRun, git_info, host_name, reap, user_name,
 };
 use crate::tracking::runs::NewRun;
-use crate::tracking::{self, RunId};
+use crate::tracking::{self, RunId, experiments};
 use crate::work_tree::versions::{DataVersion, data_versions};
 
 /// How long each wait for the command lasts (an exit wakes it at once).
@@ -81,6 +81,8 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
         pid: std::process::id(),
         params,
         tags,
+        // A command is an experiment of its own, with the run's id.
+        experiment: None,
     };
     let launch = Launch {
         record,
@@ -111,5 +113,12 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
         run.escalate(GRACE);
     }
     let ended = run.finish(project, &mut conn, reporter)?;
+    let conclusion = experiments::Conclusion {
+        status: ended.status.into(),
+        lock_hash: experiments::lock_hash(project.root()),
+        stages: Vec::new(),
+        keep: true,
+    };
+    experiments::conclude(&mut conn, &ended.id, &conclusion)?;
     Ok(RunReport { ended, reaped })
 }

@@ -386,6 +386,7 @@ mod tests {
             env: BTreeMap::new(),
             always_changed: false,
             resources: BTreeMap::new(),
+            expansion: Vec::new(),
         }
     }
 

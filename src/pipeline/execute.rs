@@ -16,7 +16,8 @@ use serde::Serialize;
 
 use super::outputs::{check_outs_free, clear_outs, collect_outs, log_metric_files, restore_outs};
 use super::plan::{
-    Reason, StageInputs, current_inputs, fingerprint_of, lock_entry, reasons, run_params, wdir_of,
+    Reason, StageInputs, current_inputs, fingerprint_of, lock_entry, reasons, stage_run_params,
+    wdir_of,
 };
 use crate::error::Result;
 use crate::pipeline::lock::{LockFile, LockedOut};
@@ -47,6 +48,10 @@ pub struct RunStagesOptions {
     pub jobs: usize,
     /// `--set` overrides: `key=value` or `file:key=value`.
     pub set: Vec<String>,
+    /// The experiment's name (`--name`); made up when `None`.
+    pub name: Option<String>,
+    /// The isolated workspace this runs in (`mlx exp run`), by name; `None` in the work tree.
+    pub workspace: Option<String>,
     pub stdout: Box<dyn Fn() -> Box<dyn Write + Send>>,
     pub stderr: Box<dyn Fn() -> Box<dyn Write + Send>>,
 }
@@ -83,6 +88,9 @@ pub struct StageReport {
 #[derive(Debug, Serialize)]
 pub struct RunStagesReport {
     pub pipeline_run: String,
+    /// The experiment this run recorded; absent for a dry run, and when nothing ran and an
+    /// experiment with the same commit and `mlx.lock` already stands for it.
+    pub experiment: Option<crate::tracking::experiments::Started>,
     pub stages: Vec<StageReport>,
     /// The signal (2 = SIGINT, 15 = SIGTERM) that stopped the run, if one did.
     pub interrupted: Option<i32>,
@@ -282,16 +290,64 @@ pub(crate) fn execute(
 ) -> Result<RunStagesReport> {
     let mut conn = project.open_db()?;
     crate::tracking::launch::reap(project, &conn)?;
-    let stat = project.stat_cache(&conn, Rows::FilesAndObjects)?;
+    let git = crate::tracking::launch::git_info(project.root());
+    let (host, user) = (crate::tracking::launch::host_name(), crate::tracking::launch::user_name());
+    let experiment = super::experiment::begin(&mut conn, opts, &git, &host, &user)?;
+    let who = Who { git, host, user, experiment: experiment.as_ref().map(|e| e.id.clone()) };
+    let result = execute_stages(
+        project, &mut conn, files, pipeline, selected, upstream, opts, &who, reporter,
+    );
+    let Some(started) = experiment else { return result };
+    let keep = opts.name.is_some();
+    let kept = super::experiment::conclude(
+        project,
+        &mut conn,
+        &started,
+        pipeline,
+        result.as_ref().ok(),
+        keep,
+    );
+    let mut report = result?;
+    if kept? {
+        reporter.note(&format!("mlx: experiment {} ({})", started.name, started.id));
+        report.experiment = Some(started);
+    }
+    Ok(report)
+}
+
+/// Who runs the stages: git state, host and user, and the experiment they belong to.
+struct Who {
+    git: runs::GitInfo,
+    host: String,
+    user: String,
+    experiment: Option<RunId>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn execute_stages(
+    project: &Project,
+    conn: &mut rusqlite::Connection,
+    files: &dyn ParamsFiles,
+    pipeline: &Pipeline,
+    selected: &[usize],
+    upstream: &[Vec<usize>],
+    opts: &RunStagesOptions,
+    who: &Who,
+    reporter: &dyn Reporter,
+) -> Result<RunStagesReport> {
+    let stat = project.stat_cache(conn, Rows::FilesAndObjects)?;
     let lock = LockFile::read(project.root())?;
-    let pipeline_run = RunId::generate(u64::try_from(runs::now_millis()).unwrap_or(0)).to_string();
+    let pipeline_run = match &who.experiment {
+        Some(id) => id.to_string(),
+        None => RunId::generate(u64::try_from(runs::now_millis()).unwrap_or(0)).to_string(),
+    };
     let signals = Signals::install()?;
-    let mut git = crate::tracking::launch::git_info(project.root());
+    let Who { host, user, .. } = who;
+    let mut git = who.git.clone();
     // Which version of each tracked path the work tree holds, found when the first stage
     // starts (a run that starts nothing needs none): data that differs from its pointer makes
     // the stage runs dirty, and a dep `mlx add` tracks is recorded with its pointer's hash.
     let mut data: Option<Vec<DataVersion>> = None;
-    let (host, user) = (crate::tracking::launch::host_name(), crate::tracking::launch::user_name());
     let in_selection: Vec<bool> =
         (0..pipeline.stages.len()).map(|i| selected.contains(&i)).collect();
     let mut states: Vec<State> = (0..pipeline.stages.len()).map(|_| State::Pending).collect();
@@ -419,7 +475,7 @@ pub(crate) fn execute(
             if !opts.force
                 && !stage.always_changed
                 && let Some(fp) = fp
-                && let Some((outs_json, run_id)) = run_cache::lookup(&conn, &fp.to_hex())?
+                && let Some((outs_json, run_id)) = run_cache::lookup(conn, &fp.to_hex())?
                 && let Ok(outs) = serde_json::from_str::<Vec<LockedOut>>(&outs_json)
             {
                 let _lock = project.lock(reporter)?;
@@ -460,12 +516,13 @@ pub(crate) fn execute(
                 host: host.clone(),
                 user: user.clone(),
                 pid: std::process::id(),
-                params: run_params(&inputs.params),
+                params: stage_run_params(stage, &inputs.params),
                 tags: if opts.set.is_empty() {
                     Vec::new()
                 } else {
                     vec![("mlx.set".to_owned(), opts.set.join(" "))]
                 },
+                experiment: who.experiment.clone(),
             };
             let script = format!("set -e\n{}", stage.cmd.join("\n"));
             let launch = Launch {
@@ -481,10 +538,10 @@ pub(crate) fn execute(
                 prefix: (jobs > 1).then(|| format!("[{}] ", stage.name)),
                 take_terminal: jobs == 1,
             };
-            let run = TrackedRun::start(project, &mut conn, launch, reporter)?;
-            run_cache::set_stage(&conn, &run.id, stage.name.as_str(), &pipeline_run)?;
+            let run = TrackedRun::start(project, conn, launch, reporter)?;
+            run_cache::set_stage(conn, &run.id, stage.name.as_str(), &pipeline_run)?;
             // The stage runs already: a failure to record what it read must not orphan it.
-            if let Err(e) = tracking::inputs::record(&conn, &run.id, &run_inputs) {
+            if let Err(e) = tracking::inputs::record(conn, &run.id, &run_inputs) {
                 reporter.note(&format!(
                     "mlx: warning: run {}: its inputs were not recorded: {e}",
                     run.id
@@ -507,7 +564,7 @@ pub(crate) fn execute(
         for i in 0..states.len() {
             let State::Running(r) = &mut states[i] else { continue };
             r.run.escalate(GRACE);
-            if !r.run.poll(&mut conn, wait)? {
+            if !r.run.poll(conn, wait)? {
                 continue;
             }
             progressed = true;
@@ -517,10 +574,10 @@ pub(crate) fn execute(
             let stage = &pipeline.stages[i];
             let Running { run, fingerprint, inputs, reasons, _stage_lock, _units } = *r;
             drop(_units);
-            let ended = run.finish(project, &mut conn, reporter)?;
+            let ended = run.finish(project, conn, reporter)?;
             let report = finish_stage(
                 project,
-                &mut conn,
+                conn,
                 &stat,
                 stage,
                 ended,
@@ -550,8 +607,7 @@ pub(crate) fn execute(
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-    let mut conn = conn;
-    stat.save(&mut conn)?;
+    stat.save(conn)?;
     let stages = selected
         .iter()
         .filter_map(|i| match std::mem::replace(&mut states[*i], State::Pending) {
@@ -559,7 +615,7 @@ pub(crate) fn execute(
             _ => None,
         })
         .collect();
-    Ok(RunStagesReport { pipeline_run, stages, interrupted })
+    Ok(RunStagesReport { pipeline_run, experiment: None, stages, interrupted })
 }
 
 /// A stage's deps as inputs of its run: with the hashes `mlx.lock` records for them, and the

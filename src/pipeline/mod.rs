@@ -11,10 +11,12 @@
 //! - `outputs`: clearing, restoring and storing a stage's outputs.
 //! - `execute`: running stages in parallel (`mlx run`).
 //! - `resources`: `[resources]` limits held across processes.
+//! - `experiment`: what a pipeline run records as its experiment.
 
 pub mod dag;
 pub mod error;
 pub mod execute;
+mod experiment;
 pub mod fingerprint;
 pub mod lock;
 pub mod metrics_file;

@@ -219,6 +219,21 @@ pub(crate) fn run_params(params: &[(ParamRef, serde_json::Value)]) -> Vec<(Strin
     out
 }
 
+/// The params a stage's run records: its params ([`run_params`]), and the `foreach`/`matrix`
+/// values it was expanded with (`item`, `item.model`) unless a param has that name.
+pub(crate) fn stage_run_params(
+    stage: &Stage,
+    params: &[(ParamRef, serde_json::Value)],
+) -> Vec<(String, String)> {
+    let mut out = run_params(params);
+    for (k, v) in &stage.expansion {
+        if !out.iter().any(|(name, _)| name == k) {
+            out.push((k.clone(), v.clone()));
+        }
+    }
+    out
+}
+
 /// A stage that would run, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct StaleStage {

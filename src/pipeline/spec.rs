@@ -93,6 +93,10 @@ pub struct Stage {
     pub always_changed: bool,
     /// Scarce resources this stage holds while it runs, e.g. `gpu = 1`.
     pub resources: BTreeMap<String, u32>,
+    /// The `foreach`/`matrix` values this stage was expanded with, as `${…}` names them
+    /// (`key`, `item`, `item.model`): recorded as params of its runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expansion: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -837,6 +841,28 @@ fn check_resource_name(cx: &Cx<'_>, name: &Spanned<String>) -> Result<(), Error>
     }
 }
 
+/// The `foreach`/`matrix` values of one expansion, flattened as `${…}` names them.
+fn expansion_values(vars: Option<&Vars<'_>>) -> Vec<(String, String)> {
+    fn walk(name: String, v: &toml::Value, out: &mut Vec<(String, String)>) {
+        match v {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    walk(format!("{name}.{k}"), v, out);
+                }
+            }
+            toml::Value::Array(_) => out.push((name, v.to_string())),
+            other => out.push((name, scalar_text(other).unwrap_or_default())),
+        }
+    }
+    let Some(vars) = vars else { return Vec::new() };
+    let mut out = Vec::new();
+    if let Some(key) = vars.key {
+        out.push(("key".to_owned(), key.to_owned()));
+    }
+    walk("item".to_owned(), vars.item, &mut out);
+    out
+}
+
 /// A scalar as it reads in a name or an interpolated string; `None` for tables and arrays.
 fn scalar_text(value: &toml::Value) -> Option<String> {
     match value {
@@ -1535,6 +1561,7 @@ fn build_stage(
         env,
         always_changed: raw.always_changed,
         resources,
+        expansion: expansion_values(vars),
     };
     Ok((stage, spans))
 }

@@ -22,6 +22,12 @@ pub enum Error {
     AmbiguousRun { prefix: String, candidates: Vec<String> },
     #[error("no run to log to: run this inside `mlx run`, or name one with --run ID")]
     NoCurrentRun,
+    #[error("no experiment or run matches {text:?}{}", .closest.as_ref().map(|c| format!("; did you mean {c}?")).unwrap_or_default())]
+    UnknownExperiment { text: String, closest: Option<String> },
+    #[error("{text:?} matches several experiments and runs ({}); type more of the id", candidates.join(", "))]
+    AmbiguousExperiment { text: String, candidates: Vec<String> },
+    #[error("an experiment named {name:?} exists already ({id})")]
+    NameTaken { name: String, id: String },
     #[error("{0}")]
     Invalid(String),
 }
@@ -34,6 +40,9 @@ impl Error {
             Error::UnknownRun { .. }
                 | Error::AmbiguousRun { .. }
                 | Error::NoCurrentRun
+                | Error::UnknownExperiment { .. }
+                | Error::AmbiguousExperiment { .. }
+                | Error::NameTaken { .. }
                 | Error::Invalid(_)
                 | Error::TooNew { .. }
         )
@@ -137,8 +146,48 @@ const MIGRATIONS: &[&str] = &[
     // 5: the process group a running run's command leads, to stop it if mlx dies.
     "ALTER TABLE runs ADD COLUMN pgid INTEGER;        -- while running: the command's group
     ALTER TABLE runs ADD COLUMN pgid_start INTEGER;  -- its leader's start time (clock ticks)",
-    // 6: taken by the experiments table, added beside this one (a merge renumbers).
-    "",
+    // 6: experiments: one `mlx run` of the pipeline, or one `mlx run -- CMD`, grouping its runs.
+    // Existing runs are grouped by `pipeline_run` (a command run is its own experiment) by
+    // `experiments::backfill` right after this.
+    "CREATE TABLE experiments (
+        id         TEXT PRIMARY KEY,  -- sortable, like run ids; a pipeline's runs share it
+        name       TEXT NOT NULL UNIQUE,
+        kind       TEXT NOT NULL CHECK (kind IN ('pipeline', 'command')),
+        git_commit TEXT,              -- full SHA of HEAD when it started
+        git_branch TEXT,
+        git_dirty  INTEGER NOT NULL,  -- 1 when tracked files differed from HEAD
+        status     TEXT NOT NULL
+                   CHECK (status IN ('queued', 'running', 'finished', 'failed', 'killed')),
+        created    TEXT NOT NULL,     -- RFC 3339 UTC, milliseconds
+        started    TEXT,
+        ended      TEXT,
+        overrides  TEXT NOT NULL DEFAULT '[]',  -- JSON list of the `--set` overrides
+        lock_hash  TEXT,              -- BLAKE3 of the mlx.lock text right after it
+        workspace  TEXT,              -- NULL: the user's work tree
+        host       TEXT NOT NULL,
+        user       TEXT NOT NULL,
+        pid        INTEGER            -- of the recording mlx process, while running
+    );
+    CREATE INDEX experiments_lock ON experiments (lock_hash);
+    CREATE INDEX experiments_commit ON experiments (git_commit);
+    CREATE TABLE experiment_stages (  -- per stage of the pipeline: the run behind its results
+        experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        stage         TEXT NOT NULL,
+        outcome       TEXT NOT NULL,  -- ran, restored, up_to_date, failed, killed, skipped, not_run
+        run_id        TEXT,           -- NULL when no run known here made its mlx.lock entry
+        entry_hash    TEXT,           -- BLAKE3 of its mlx.lock entry after the experiment
+        PRIMARY KEY (experiment_id, stage)
+    ) WITHOUT ROWID;
+    CREATE INDEX experiment_stages_entry ON experiment_stages (stage, entry_hash);
+    CREATE INDEX experiment_stages_run ON experiment_stages (run_id);
+    ALTER TABLE runs ADD COLUMN experiment_id TEXT
+        REFERENCES experiments (id) ON DELETE SET NULL;
+    CREATE INDEX runs_experiment ON runs (experiment_id);
+    -- The runs whose params and metrics an experiment shows: its own, and those it names per stage.
+    CREATE VIEW experiment_runs (experiment_id, stage, run_id) AS
+        SELECT experiment_id, stage, id FROM runs WHERE experiment_id IS NOT NULL
+        UNION
+        SELECT experiment_id, stage, run_id FROM experiment_stages WHERE run_id IS NOT NULL;",
     // 7: what each run read (provenance): stage deps, or the tracked data at the start of
     // `mlx run -- CMD`, with their hashes.
     "CREATE TABLE run_inputs (
@@ -215,6 +264,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
     let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
         tx.execute_batch(sql)?;
+        if i + 1 == 6 {
+            super::experiments::backfill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
     }
     tx.commit()?;

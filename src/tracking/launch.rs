@@ -613,6 +613,7 @@ const REAP_GRACE: Duration = Duration::from_secs(2);
 /// what they left in `.mlx/runs/`.
 pub fn reap(project: &Project, conn: &rusqlite::Connection) -> Result<Vec<RunId>> {
     let reaped = runs::reap_dead(conn, &host_name(), mlx_process_alive)?;
+    crate::tracking::experiments::reap_dead(conn, &host_name(), mlx_process_alive)?;
     for dead in &reaped {
         if let Some((pgid, leader_start)) = dead.group {
             let group = crate::process::Group { pgid, leader_start };

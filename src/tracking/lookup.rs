@@ -84,7 +84,7 @@ fn by_name(conn: &Connection, name: &str) -> Result<Vec<String>, DbError> {
 }
 
 /// Runs whose id or name is close to `text`, as `ID (NAME)`, best first.
-fn closest(conn: &Connection, text: &str) -> Result<Vec<String>, DbError> {
+pub(crate) fn closest(conn: &Connection, text: &str) -> Result<Vec<String>, DbError> {
     if text.is_empty() {
         return Ok(Vec::new());
     }

@@ -1,10 +1,12 @@
 //! The project database `.mlx/mlx.db`: opening it with the right pragmas and migrating its
-//! schema (`db`), run ids, and run records (`runs`), what each run read (`inputs`), runs as
-//! portable records for remotes (`records`), its health as `mlx doctor` reports it (`health`), and launching a command as a
+//! schema (`db`), run ids, and run records (`runs`), experiments grouping the runs of one `mlx
+//! run` (`experiments`), what each run read (`inputs`), runs as portable records for remotes
+//! (`records`), its health as `mlx doctor` reports it (`health`), and launching a command as a
 //! tracked run (`launch`). SQL stays in this module.
 
 pub mod artifacts;
 pub mod db;
+pub mod experiments;
 pub mod filter;
 pub mod health;
 pub mod inputs;

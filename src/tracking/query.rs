@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use serde::{Serialize, Serializer};
 
 use super::db::Error;
-use super::filter::{Comparison, Filter, Sort, order_sql, value_sql};
+use super::filter::{Comparison, Field, Filter, Sort, Target, order_sql, value_sql_in};
 use super::run_id::RunId;
 
 /// A metric value. NaN and infinities are kept; JSON writes them as the strings `"NaN"`,
@@ -22,7 +22,7 @@ pub struct MetricValue(pub f64);
 
 impl MetricValue {
     /// From the database, where NULL stands for NaN.
-    fn from_db(v: Option<f64>) -> Self {
+    pub(crate) fn from_db(v: Option<f64>) -> Self {
         MetricValue(v.unwrap_or(f64::NAN))
     }
 }
@@ -112,10 +112,10 @@ impl Serialize for Key {
 
 /// Hands out one shared [`Key`] per distinct name.
 #[derive(Default)]
-struct Interner(HashMap<Box<str>, Key>);
+pub(crate) struct Interner(HashMap<Box<str>, Key>);
 
 impl Interner {
-    fn get(&mut self, name: &str) -> Key {
+    pub(crate) fn get(&mut self, name: &str) -> Key {
         if let Some(k) = self.0.get(name) {
             return k.clone();
         }
@@ -126,7 +126,7 @@ impl Interner {
 }
 
 /// A text column without copying it (lossy for invalid UTF-8).
-fn text_ref(v: ValueRef<'_>) -> Cow<'_, str> {
+pub(crate) fn text_ref(v: ValueRef<'_>) -> Cow<'_, str> {
     match v {
         ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t),
         ValueRef::Integer(i) => Cow::Owned(i.to_string()),
@@ -301,10 +301,26 @@ pub fn known_keys(conn: &Connection) -> Result<KnownKeys, Error> {
 /// How many leading characters tell each of `ids` apart from every run in the database (at
 /// least `min`), so short ids in a table can be typed back as prefixes.
 pub fn unique_prefix_len(conn: &Connection, ids: &[&RunId], min: usize) -> Result<usize, Error> {
+    unique_prefix_len_in(conn, "runs", ids, min)
+}
+
+/// [`unique_prefix_len`] among the ids of `table` (`runs` or `experiments`) and of runs: a
+/// prefix typed back must name one experiment or run.
+pub fn unique_prefix_len_in(
+    conn: &Connection,
+    table: &str,
+    ids: &[&RunId],
+    min: usize,
+) -> Result<usize, Error> {
     if ids.is_empty() {
         return Ok(min);
     }
-    let mut stmt = conn.prepare_cached("SELECT id FROM runs ORDER BY id")?;
+    let sql = if table == "experiments" {
+        "SELECT id FROM experiments UNION SELECT id FROM runs ORDER BY id"
+    } else {
+        "SELECT id FROM runs ORDER BY id"
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
     let all: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let common = |a: &str, b: &str| a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
     let mut need = min;
@@ -523,7 +539,16 @@ impl fmt::Display for Observed {
     }
 }
 
-/// Whether run `id` satisfies `filter`, and what each of its comparisons saw.
+/// The table a filter's target reads, with its alias.
+fn from_clause(target: Target) -> &'static str {
+    match target {
+        Target::Runs => "runs r WHERE r.id = ?",
+        Target::Experiments => "experiments e WHERE e.id = ?",
+    }
+}
+
+/// Whether run `id` (or experiment `id`, for a filter compiled for experiments) satisfies
+/// `filter`, and what each of its comparisons saw.
 pub fn evaluate(
     conn: &Connection,
     id: &RunId,
@@ -532,22 +557,30 @@ pub fn evaluate(
     let mut params = filter.params.clone();
     params.push(Value::Text(id.to_string()));
     let passed: bool = conn.query_row(
-        &format!("SELECT ({}) FROM runs r WHERE r.id = ?", filter.sql),
+        &format!("SELECT ({}) FROM {}", filter.sql, from_clause(filter.target)),
         params_from_iter(params),
         |r| r.get(0),
     )?;
-    let observations =
-        filter.comparisons().into_iter().map(|c| observe(conn, id, c)).collect::<Result<_, _>>()?;
+    let observations = filter
+        .comparisons()
+        .into_iter()
+        .map(|c| observe(conn, id, c, filter.target))
+        .collect::<Result<_, _>>()?;
     Ok((passed, observations))
 }
 
-fn observe(conn: &Connection, id: &RunId, c: &Comparison) -> Result<Observation, Error> {
-    let (cond, mut params) = c.to_sql().map_err(|e| Error::Invalid(e.message))?;
-    let (value, value_params) = value_sql(&c.field);
+fn observe(
+    conn: &Connection,
+    id: &RunId,
+    c: &Comparison,
+    target: Target,
+) -> Result<Observation, Error> {
+    let (cond, mut params) = c.to_sql_in(target).map_err(|e| Error::Invalid(e.message))?;
+    let (value, value_params) = value_sql_in(&c.field, target);
     params.extend(value_params);
     params.push(Value::Text(id.to_string()));
     let (passed, actual): (bool, Value) = conn.query_row(
-        &format!("SELECT ({cond}), {value} FROM runs r WHERE r.id = ?"),
+        &format!("SELECT ({cond}), {value} FROM {}", from_clause(target)),
         params_from_iter(params),
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
@@ -556,13 +589,21 @@ fn observe(conn: &Connection, id: &RunId, c: &Comparison) -> Result<Observation,
         #[allow(clippy::cast_precision_loss)]
         Value::Integer(i) => Some(Observed::Number(MetricValue(i as f64))),
         Value::Real(v) => Some(Observed::Number(MetricValue(v))),
-        Value::Text(t) if t == "NaN" && matches!(c.field, super::filter::Field::Metric(_)) => {
+        Value::Text(t) if t == "NaN" && is_metric(&c.field) => {
             Some(Observed::Number(MetricValue(f64::NAN)))
         }
         Value::Text(t) => Some(Observed::Text(t)),
         Value::Blob(b) => Some(Observed::Text(String::from_utf8_lossy(&b).into_owned())),
     };
     Ok(Observation { field: c.field.to_string(), expected: c.rhs_text.clone(), actual, passed })
+}
+
+fn is_metric(field: &Field) -> bool {
+    match field {
+        Field::Metric(_) => true,
+        Field::Staged(_, inner) => is_metric(inner),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -586,6 +627,7 @@ mod tests {
                 pid: 1,
                 params: vec![("lr".into(), format!("0.{i}")), ("seed".into(), "1".into())],
                 tags: vec![("t".into(), i.to_string())],
+                experiment: None,
             };
             let id = runs::start(&mut conn, &run, 1_000_000 + i as i64 * 1000).unwrap();
             let pts: Vec<Point<'_>> = (0..100)

@@ -11,6 +11,10 @@
 //! order with no whitespace, so the same rows always give the same bytes and therefore the same
 //! object name.
 //!
+//! A record also holds the run's experiment (see `experiment`): its row and its stage rows.
+//! Records written before experiments existed lack it (and `run.experiment_id`); both fields
+//! are left out when empty, so such a run still gives the same bytes.
+//!
 //! REAL values (metric values, `duration`) are `null` for NULL (for metric values that is NaN,
 //! which SQLite cannot store), the strings `"inf"` and `"-inf"` for the infinities (JSON numbers
 //! cannot hold them), and JSON numbers otherwise, written with the fewest digits that read back
@@ -28,6 +32,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::db::Error;
 use super::run_id::{self, RunId};
 use super::runs::{as_number, now_millis, rfc3339};
+
+mod experiment;
 
 /// The `format` field of every record.
 pub const FORMAT: &str = "mlx-run-record";
@@ -50,6 +56,8 @@ pub struct RunRecord {
 pub struct MergeOutcome {
     pub run_id: String,
     pub new_run: bool,
+    /// The record's experiment was new here.
+    pub new_experiment: bool,
     pub params_added: usize,
     pub tags_added: usize,
     pub metrics_added: usize,
@@ -102,6 +110,8 @@ struct Record {
     artifacts: Vec<Artifact>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     inputs: Vec<Input>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    experiment: Option<experiment::ExperimentRow>,
 }
 
 /// The columns of `runs` but `pid`, as stored, in table order. Nullable columns may be absent.
@@ -126,6 +136,8 @@ struct RunRow {
     mlx_version: String,
     stage: Option<String>,
     pipeline_run: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    experiment_id: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -271,7 +283,7 @@ impl<T, I: Iterator<Item = rusqlite::Result<(String, T)>>> ByRun<I> {
 
 const RUN_COLUMNS: &str = "id, name, command, cwd, git_commit, git_branch, git_dirty, \
      git_diff_hash, status, exit_code, start_time, end_time, duration, host, user, mlx_version, \
-     stage, pipeline_run";
+     stage, pipeline_run, experiment_id";
 
 /// Every run that is not running, as records, sorted by run id. Reads a consistent snapshot
 /// (one read transaction, unless the caller already holds one) with one query per table.
@@ -353,8 +365,10 @@ pub fn export(conn: &Connection) -> Result<Vec<RunRecord>, Error> {
             mlx_version: r.get(15)?,
             stage: r.get(16)?,
             pipeline_run: r.get(17)?,
+            experiment_id: r.get(18)?,
         })
     })?;
+    let experiments = experiment::export_all(conn)?;
     let mut out = Vec::new();
     for run in rows {
         let run = run?;
@@ -367,6 +381,7 @@ pub fn export(conn: &Connection) -> Result<Vec<RunRecord>, Error> {
             metrics: metrics.take(&id)?,
             artifacts: artifacts.take(&id)?,
             inputs: inputs.take(&id)?,
+            experiment: run.experiment_id.as_ref().and_then(|e| experiments.get(e)).cloned(),
             run,
         };
         sort_record(&mut record);
@@ -438,6 +453,9 @@ fn validate(record: &Record) -> Result<(), String> {
         {
             return Err(format!("{field} {t:?} is not an RFC 3339 time"));
         }
+    }
+    if let Some(e) = &record.experiment {
+        experiment::validate(e, run.experiment_id.as_deref())?;
     }
     unique("param", record.params.iter().map(|p| p.key.as_str()))?;
     unique("tag", record.tags.iter().map(|t| t.key.as_str()))?;
@@ -535,14 +553,21 @@ pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOut
     let local_status: Option<String> = tx
         .query_row("SELECT status FROM runs WHERE id = ?1", [&run.id], |r| r.get(0))
         .optional()?;
+    if local_status.as_deref() == Some("running") {
+        return Ok(outcome);
+    }
+    if let Some(e) = &record.experiment {
+        outcome.new_experiment = experiment::merge(&tx, e)?;
+    }
+    // A run of a record without its experiment joins the one grouping it (as the migration).
+    let experiment_id = record.experiment.as_ref().map(|e| e.id().to_owned());
     match local_status.as_deref() {
-        Some("running") => return Ok(outcome),
         Some(_) => {}
         None => {
             tx.execute(
                 &format!(
                     "INSERT INTO runs ({RUN_COLUMNS}, pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
-                     ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL)"
+                     ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, NULL)"
                 ),
                 params![
                     run.id,
@@ -563,9 +588,13 @@ pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOut
                     run.mlx_version,
                     run.stage,
                     run.pipeline_run,
+                    experiment_id,
                 ],
             )?;
             outcome.new_run = true;
+            if experiment_id.is_none() {
+                super::experiments::adopt_run(&tx, &run.id)?;
+            }
         }
     }
     let new_run = outcome.new_run;
@@ -806,6 +835,7 @@ mod tests {
                 pid: 42,
                 params: vec![("lr".into(), format!("0.{i}")), ("opt".into(), "adam".into())],
                 tags: vec![("team".into(), "vision".into())],
+                experiment: None,
             };
             let id = runs::start(&mut conn, &run, 1_700_000_000_000 + i * 1000).unwrap();
             let mut pts: Vec<Point<'_>> = (0..20)
@@ -1031,6 +1061,7 @@ mod tests {
             MergeOutcome {
                 run_id: id.to_owned(),
                 new_run: false,
+                new_experiment: false,
                 params_added: 0,
                 tags_added: 1,
                 metrics_added: 2,
@@ -1116,6 +1147,7 @@ mod tests {
             pid: 1,
             params: vec![],
             tags: vec![],
+            experiment: None,
         };
         let id = runs::start(&mut many, &run, 1_000).unwrap();
         let mut rng = fastrand::Rng::with_seed(7);

@@ -31,6 +31,9 @@ pub struct NewRun {
     pub pid: u32,
     pub params: Vec<(String, String)>,
     pub tags: Vec<(String, String)>,
+    /// The experiment it belongs to (a stage run: its pipeline's); `None`: the run is an
+    /// experiment of its own (`mlx run -- CMD`), with the run's id, named after the run.
+    pub experiment: Option<RunId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,7 +79,7 @@ pub fn rfc3339(millis: i64) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
-fn parse_rfc3339_millis(s: &str) -> Option<i64> {
+pub(crate) fn parse_rfc3339_millis(s: &str) -> Option<i64> {
     let t = humantime::parse_rfc3339_weak(s).ok()?;
     let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
     i64::try_from(d.as_millis()).ok()
@@ -91,16 +94,46 @@ pub fn as_number(text: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-/// Insert a new run with status `running`; returns its id.
+/// Insert a new run with status `running` (and, unless it belongs to one, its experiment);
+/// returns its id.
 pub fn start(conn: &mut Connection, run: &NewRun, start_millis: i64) -> Result<RunId, Error> {
     let command = serde_json::to_string(&run.command).unwrap_or_else(|_| "[]".into());
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut id = RunId::generate(u64::try_from(start_millis).unwrap_or(0));
     for _ in 0..8 {
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1)
+                 OR EXISTS (SELECT 1 FROM experiments WHERE id = ?1)",
+            [id.as_str()],
+            |r| r.get(0),
+        )?;
+        if taken {
+            id = RunId::generate(u64::try_from(start_millis).unwrap_or(0));
+            continue;
+        }
+        let experiment = match &run.experiment {
+            Some(e) => e.clone(),
+            None => {
+                let new = super::experiments::NewExperiment {
+                    name: run.name.clone(),
+                    kind: super::experiments::Kind::Command,
+                    git: run.git.clone(),
+                    overrides: Vec::new(),
+                    workspace: None,
+                    host: run.host.clone(),
+                    user: run.user.clone(),
+                    pid: Some(run.pid),
+                    queued: false,
+                };
+                let naming = super::experiments::Naming::Unique;
+                super::experiments::insert(&tx, &id, &new, naming, start_millis)?;
+                id.clone()
+            }
+        };
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO runs (id, name, command, cwd, git_commit, git_branch, git_dirty,
-                 git_diff_hash, status, start_time, host, user, pid, mlx_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9, ?10, ?11, ?12, ?13)",
+                 git_diff_hash, status, start_time, host, user, pid, mlx_version, experiment_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 id.as_str(),
                 run.name,
@@ -115,6 +148,7 @@ pub fn start(conn: &mut Connection, run: &NewRun, start_millis: i64) -> Result<R
                 run.user,
                 run.pid,
                 env!("CARGO_PKG_VERSION"),
+                experiment.as_str(),
             ],
         )?;
         if inserted == 1 {
@@ -143,12 +177,14 @@ pub fn finish(
     let duration = start
         .and_then(|s| parse_rfc3339_millis(&s))
         .map(|s| (end_millis - s).max(0) as f64 / 1000.0);
+    let end = rfc3339(end_millis);
     conn.execute(
         "UPDATE runs SET status = ?2, exit_code = ?3, end_time = ?4, duration = ?5, pid = NULL,
              pgid = NULL, pgid_start = NULL
          WHERE id = ?1",
-        params![id.as_str(), status.as_str(), exit_code, rfc3339(end_millis), duration],
+        params![id.as_str(), status.as_str(), exit_code, end, duration],
     )?;
+    super::experiments::follow_command_run(conn, id, status, &end)?;
     Ok(())
 }
 
@@ -383,6 +419,7 @@ mod tests {
             pid: 1,
             params: vec![("lr".into(), "0.1".into()), ("opt".into(), "adam".into())],
             tags: vec![],
+            experiment: None,
         }
     }
 

@@ -59,6 +59,7 @@ fn seed(p: &TestProject, s: &Seed<'_>) -> String {
         pid: 1,
         params: s.params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         tags: s.tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        experiment: None,
     };
     let id = runs::start(&mut conn, &run, s.start).expect("start run");
     let points: Vec<Point<'_>> = s

@@ -322,7 +322,7 @@ fn removing_from_the_queue_and_unknown_names() {
     assert_eq!(queued(&p), vec![("keep-me".to_owned(), "params.yaml:train.lr=0.2".to_owned())]);
     // A name in the queue cannot be used twice.
     let a = p.mlx(&["exp", "run", "--queue", "--name", "keep-me"]).code(2);
-    assert!(stderr(&a).contains("queued or running"), "{}", stderr(&a));
+    assert!(stderr(&a).contains("queued, running or recorded"), "{}", stderr(&a));
 }
 
 #[test]

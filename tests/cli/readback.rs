@@ -89,7 +89,7 @@ fn unknown_and_ambiguous_runs_exit_2_with_the_closest_match() {
         stderr(&a),
         format!(
             "error: no run has the id or name \"baselin\"; did you mean {id} (baseline)?\n\
-             hint: list the runs with: mlx exp list\n"
+             hint: list the runs with: mlx exp list --stages\n"
         )
     );
     // A mistyped id prefix.
@@ -110,7 +110,9 @@ fn unknown_and_ambiguous_runs_exit_2_with_the_closest_match() {
     // Names work wherever a run is named.
     p.mlx(&["exp", "show", &id]).success();
     let a = p.mlx(&["exp", "show", "silent-typo"]).code(2);
-    assert!(stderr(&a).contains("no run has the id or name"), "{}", stderr(&a));
+    assert!(stderr(&a).contains("no experiment or run matches"), "{}", stderr(&a));
+    let a = p.mlx(&["exp", "show", "baselin"]).code(2);
+    assert!(stderr(&a).contains("did you mean "), "{}", stderr(&a));
 }
 
 /// Wait until `cond` holds (up to 20 s).

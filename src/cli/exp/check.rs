@@ -1,27 +1,43 @@
 //! `mlx exp check`
 
-use mlx::ops::exp::{self, CheckOptions};
+use mlx::ops::exp::{self, Basis, CheckOptions};
 
 use super::super::context::Context;
 use super::super::exit::ExitStatus;
 use super::super::output::FormatArgs;
 
-/// Check a run against an expression; exit 1 when it does not hold (a CI gate)
+/// Check an experiment against an expression; exit 1 when it does not hold (a CI gate)
 ///
-/// Without --run, checks the latest finished run recorded on HEAD's commit. Prints each
-/// comparison with the value the run had on stderr; --json prints them on stdout.
+/// Without --exp or --run, judges the experiment that stands for HEAD's committed setup: the
+/// newest finished pipeline experiment whose mlx.lock is the one HEAD commits, or that ran on
+/// HEAD's commit; never a --set variant, nor one run on a work tree with uncommitted changes.
+/// Its metrics come from all its stages, also those that were up to date and did not rerun.
+/// Without an mlx.lock at HEAD, an experiment that ran on HEAD's commit. An ancestor's
+/// experiment is judged only with --ancestors. Prints which experiment and commit it judged, and
+/// each comparison with the value it had, on stderr; --json prints them on stdout.
 #[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
-  mlx run -- python train.py && mlx exp check 'metrics.acc >= 0.9 and metrics.loss < 0.3'
-  mlx exp check \"status = 'finished' and metrics.f1 > 0.8\" --run 01jd4k")]
+  mlx run && mlx exp check 'metrics.acc >= 0.9 and metrics.loss < 0.3'
+  mlx exp check 'metrics.auc > 0.8' --stage evaluate
+  mlx exp check \"status = 'finished' and metrics.f1 > 0.8\" --exp exp-3fa2c
+  mlx exp check 'metrics.acc >= 0.9' --ancestors   # results committed on an earlier commit")]
 pub struct CheckArgs {
     /// The condition, in the filter language of `mlx exp list --filter`
     #[arg(value_name = "EXPR")]
     expr: String,
-    /// The run to check (id, unique prefix or name) [default: the latest finished run on HEAD]
+    /// The experiment to check (name, id or unique prefix) [default: HEAD's]
+    #[arg(long, value_name = "EXP", conflicts_with = "run", add = super::super::complete::runs())]
+    exp: Option<String>,
+    /// Check one run instead (id, unique prefix or name)
     #[arg(long, value_name = "RUN", add = super::super::complete::runs())]
     run: Option<String>,
+    /// Check only this stage's run of the experiment
+    #[arg(long, value_name = "STAGE", conflicts_with = "run")]
+    stage: Option<String>,
+    /// When no experiment stands for HEAD, check the nearest first-parent ancestor's
+    #[arg(long, conflicts_with_all = ["run", "exp"])]
+    ancestors: bool,
     #[command(flatten)]
     format: FormatArgs,
 }
@@ -29,13 +45,18 @@ pub struct CheckArgs {
 pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     let report = exp::check(
         ctx.project()?,
-        &CheckOptions { expr: args.expr.clone(), run: args.run.clone() },
+        &CheckOptions {
+            expr: args.expr.clone(),
+            run: args.run.clone(),
+            exp: args.exp.clone(),
+            stage: args.stage.clone(),
+            ancestors: args.ancestors,
+        },
     )?;
     let out = ctx.output();
     if args.format.json {
         out.json(&report)?;
     } else {
-        let name = report.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
         for c in &report.comparisons {
             let actual =
                 c.actual.as_ref().map_or_else(|| "missing".to_owned(), ToString::to_string);
@@ -44,7 +65,39 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
             if c.passed { out.status(&line) } else { out.problem(&line) }
         }
         let verdict = if report.passed { "passed" } else { "failed" };
-        out.status(&format!("check {verdict} for run {}{name}", report.run));
+        let experiment = match (&report.experiment_name, &report.experiment) {
+            (Some(name), Some(id)) => format!("experiment {name} ({id})"),
+            (None, Some(id)) => format!("experiment {id}"),
+            _ => String::new(),
+        };
+        let what = match (&report.run, &report.stage) {
+            (Some(run), Some(stage)) if !experiment.is_empty() => {
+                format!("run {run} (stage {stage}) of {experiment}")
+            }
+            (Some(run), _) => {
+                let name = report.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+                format!("run {run}{name}")
+            }
+            (None, _) => experiment,
+        };
+        let commit = report
+            .commit
+            .as_deref()
+            .map_or_else(|| "no commit".to_owned(), |c| format!("commit {}", &c[..c.len().min(8)]));
+        let why = match report.basis {
+            Basis::Named => String::new(),
+            Basis::HeadLock => ": it recorded the mlx.lock HEAD commits".into(),
+            Basis::HeadCommit => ": it ran on HEAD's commit".into(),
+            Basis::Ancestor => format!(
+                ": no experiment stands for HEAD; this one stands for its ancestor {} (HEAD~{})",
+                report.ancestor.as_deref().map_or("", |a| &a[..a.len().min(8)]),
+                report.ancestor_distance.unwrap_or(0)
+            ),
+        };
+        out.status(&format!("check {verdict} for {what} on {commit}{why}"));
+        if report.basis == Basis::Ancestor {
+            out.warn("judged an ancestor's experiment: HEAD's own changes were not measured");
+        }
     }
     Ok(if report.passed { ExitStatus::Success } else { ExitStatus::CheckFailed })
 }

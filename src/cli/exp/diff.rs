@@ -8,19 +8,20 @@ use super::super::exit::ExitStatus;
 use super::super::output::{FormatArgs, counted, noun_for};
 use super::{NONE, human_duration, short_commit, short_time};
 
-/// Compare two runs: git state, params, latest metrics and tags side by side
+/// Compare two experiments (or runs): git state, params, latest metrics and tags side by side
 ///
-/// Rows that differ are marked with `*` (and colored on a terminal).
+/// Each side is an experiment (name, id or unique prefix) or a run (id or unique prefix). Rows
+/// that differ are marked with `*` (and colored on a terminal).
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx exp diff 01jd4k 01jd5m\n  mlx exp diff 01jd4k 01jd5m --json"
+    after_help = "Examples:\n  mlx exp diff exp-3fa2c exp-9d01e\n  mlx exp diff 01jd4k 01jd5m --json"
 )]
 pub struct DiffArgs {
-    /// The first run (id, unique prefix or name)
-    #[arg(value_name = "RUN_A", add = super::super::complete::runs())]
+    /// The first experiment or run
+    #[arg(value_name = "A", add = super::super::complete::runs())]
     run_a: String,
-    /// The second run (id, unique prefix or name)
-    #[arg(value_name = "RUN_B", add = super::super::complete::runs())]
+    /// The second experiment or run
+    #[arg(value_name = "B", add = super::super::complete::runs())]
     run_b: String,
     #[command(flatten)]
     format: FormatArgs,
@@ -70,8 +71,8 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
         push(m.changed, format!("metrics.{}", m.key), show(&m.a), show(&m.b), delta);
     }
     kv("tags", &report.tags, &mut push);
-    let a = report.a.id.as_str();
-    let b = report.b.id.as_str();
+    let a = report.a.id().as_str();
+    let b = report.b.id().as_str();
     let changed = marked.iter().filter(|c| **c).count();
     out.table_marked(&["", "", a, b, ""], &rows, &marked)?;
     out.status(&format!(

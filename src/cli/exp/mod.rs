@@ -1,5 +1,5 @@
-//! `mlx exp …`: list, show, compare, delete and gate on recorded runs, and read their output
-//! and artifacts back. Shared cell formatting for their tables lives here.
+//! `mlx exp …`: list, show, compare, delete and gate on experiments and their runs. Shared cell
+//! formatting for their tables, and fitting a table to the terminal, live here.
 
 mod check;
 mod diff;
@@ -14,10 +14,13 @@ mod show;
 use super::context::Context;
 use super::exit::ExitStatus;
 
-/// Query, compare, delete and check recorded runs; read their output and artifacts back
+/// Query, compare, delete and check experiments and their runs
+///
+/// An experiment is one `mlx run` of the pipeline (its stage runs, and for stages that were up
+/// to date the runs behind their results) or one `mlx run -- CMD`.
 #[derive(clap::Subcommand)]
 #[command(
-    after_help = "Examples:\n  mlx exp list --sort -metrics.acc --limit 5\n  mlx exp diff 01jd4k 01jd5m"
+    after_help = "Examples:\n  mlx exp list --sort -metrics.acc --limit 5\n  mlx exp diff exp-3fa2c exp-9d01e\n  mlx exp check 'metrics.acc >= 0.9'"
 )]
 pub enum ExpCommand {
     List(list::ListArgs),
@@ -48,6 +51,69 @@ pub fn run(ctx: &Context, cmd: &ExpCommand) -> anyhow::Result<ExitStatus> {
 
 /// What a table shows for a missing value.
 const NONE: &str = "-";
+
+/// The most characters a params or metrics cell shows in a table fitted to the terminal.
+const CELL_MAX: usize = 20;
+
+/// The width to fit tables to: the terminal's when stdout is one (`COLUMNS` wins when set);
+/// `None` (no limit) when stdout is a file or pipe.
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    if let Some(n) = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()) {
+        return Some(n.max(20));
+    }
+    terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0).max(20))
+}
+
+/// Cut a cell to `max` characters, ending with `…` when it was longer.
+fn cut_cell(cell: &str, max: usize) -> String {
+    if cell.chars().count() <= max {
+        return cell.to_owned();
+    }
+    let mut s: String = cell.chars().take(max.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+/// Fit a table to `width` characters: the first `fixed` columns stay; the others have their
+/// cells cut to [`CELL_MAX`], and those that would pass the width are left out. Returns how many
+/// were left out.
+fn fit(headers: &mut Vec<String>, rows: &mut [Vec<String>], fixed: usize, width: usize) -> usize {
+    for h in headers.iter_mut().skip(fixed) {
+        *h = cut_cell(h, CELL_MAX);
+    }
+    for row in rows.iter_mut() {
+        for cell in row.iter_mut().skip(fixed) {
+            *cell = cut_cell(cell, CELL_MAX);
+        }
+    }
+    let col_width = |i: usize| {
+        rows.iter()
+            .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+            .chain(std::iter::once(headers[i].chars().count()))
+            .max()
+            .unwrap_or(0)
+    };
+    let mut used = 0;
+    let mut keep = headers.len();
+    for i in 0..headers.len() {
+        let w = col_width(i) + if i == 0 { 0 } else { 2 };
+        if i >= fixed && used + w > width {
+            keep = i;
+            break;
+        }
+        used += w;
+    }
+    let cut = headers.len() - keep;
+    headers.truncate(keep);
+    for row in rows.iter_mut() {
+        row.truncate(keep);
+    }
+    cut
+}
 
 /// `2026-11-01T10:00:03.123Z` → `2026-11-01 10:00:03`.
 fn short_time(rfc3339: &str) -> String {
@@ -93,5 +159,16 @@ mod tests {
         assert_eq!(human_duration(7500.0), "2h05m");
         assert_eq!(short_commit(Some("0123456789abcdef"), true), "01234567*");
         assert_eq!(short_commit(None, false), "-");
+    }
+
+    #[test]
+    fn tables_fit_the_width() {
+        let mut headers: Vec<String> =
+            ["ID", "NAME", "a_rather_long_param_name_indeed", "acc"].map(str::to_owned).to_vec();
+        let mut rows = vec![vec!["1".into(), "exp-1".into(), "x".repeat(30), "0.9".into()]];
+        assert_eq!(fit(&mut headers.clone(), &mut rows.clone(), 2, 200), 0);
+        assert_eq!(fit(&mut headers, &mut rows, 2, 32), 1);
+        assert_eq!(headers, ["ID", "NAME", "a_rather_long_param…"]);
+        assert_eq!(rows[0][2], format!("{}…", "x".repeat(19)));
     }
 }

@@ -61,6 +61,8 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         keep_going: args.keep_going,
         jobs: args.jobs.map_or(1, usize::from),
         set: args.set.clone(),
+        name: None,
+        workspace: None,
         stdout: Box::new(move || {
             if json { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) }
         }),

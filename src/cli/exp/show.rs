@@ -1,7 +1,7 @@
 //! `mlx exp show`
 
 use mlx::fs_util::human_size;
-use mlx::ops::exp;
+use mlx::ops::exp::{self, ExperimentDetail, Shown};
 use mlx::tracking::inputs::InputState;
 use mlx::tracking::query::RunDetail;
 
@@ -10,28 +10,111 @@ use super::super::exit::ExitStatus;
 use super::super::output::{FormatArgs, counted};
 use super::{NONE, human_duration, short_time};
 
-/// Show everything about one run: git state, params, tags, metrics with their history, artifacts
+/// Show an experiment (its stages, params and metrics) or one run in full
+///
+/// For an experiment: git state, the --set overrides, each stage with the run behind its results
+/// (run now, restored, or up to date and recorded earlier), and every param and metric. For a
+/// run (or a command's experiment): params, tags, metrics with their history, artifacts.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx exp show 01jd4k\n  mlx exp show 01jd4k --json | jq .metrics"
+    after_help = "Examples:\n  mlx exp show exp-3fa2c\n  mlx exp show 01jd4k\n  mlx exp show 01jd4k --json | jq .metrics"
 )]
 pub struct ShowArgs {
-    /// The run: its id, a unique prefix of it, or its name
-    #[arg(value_name = "RUN", add = super::super::complete::runs())]
+    /// The experiment (name, id or unique prefix) or run (id or unique prefix)
+    #[arg(value_name = "EXP|RUN", add = super::super::complete::runs())]
     run: String,
     #[command(flatten)]
     format: FormatArgs,
 }
 
 pub fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<ExitStatus> {
-    let run = exp::show(ctx.project()?, &args.run)?;
+    let shown = exp::show(ctx.project()?, &args.run)?;
     let out = ctx.output();
     if args.format.json {
-        out.json(&run)?;
+        out.json(&shown)?;
         return Ok(ExitStatus::Success);
     }
-    render(ctx, &run)?;
+    match &shown {
+        Shown::Run(run) => render(ctx, run)?,
+        Shown::Experiment(e) => render_experiment(ctx, e)?,
+    }
     Ok(ExitStatus::Success)
+}
+
+fn render_experiment(ctx: &Context, detail: &ExperimentDetail) -> anyhow::Result<()> {
+    let out = ctx.output();
+    let e = &detail.experiment;
+    let commit = match &e.commit {
+        Some(c) => {
+            let mut s = c.clone();
+            if let Some(b) = &e.branch {
+                s.push_str(&format!(" on {b}"));
+            }
+            if e.dirty {
+                s.push_str(" (uncommitted changes)");
+            }
+            s
+        }
+        None => "none (no commit yet)".into(),
+    };
+    let when =
+        |t: Option<&str>| t.map_or_else(|| NONE.into(), |t| format!("{} UTC", short_time(t)));
+    let mut fields = vec![
+        ("experiment", e.id.to_string()),
+        ("name", e.name.clone()),
+        ("kind", e.kind.clone()),
+        ("status", e.status.clone()),
+        ("commit", commit),
+        ("start", when(e.started.as_deref().or(Some(&e.created)))),
+        ("end", when(e.ended.as_deref())),
+        ("duration", e.duration.map_or_else(|| NONE.into(), human_duration)),
+    ];
+    if !e.overrides.is_empty() {
+        fields.push((
+            "overrides",
+            e.overrides.iter().map(|o| format!("--set {o}")).collect::<Vec<_>>().join(" "),
+        ));
+    }
+    if let Some(w) = &e.workspace {
+        fields.push(("workspace", w.clone()));
+    }
+    fields.push((
+        "mlx.lock",
+        e.lock_hash.as_deref().map_or(NONE.into(), |h| h[..h.len().min(12)].to_owned()),
+    ));
+    fields.push(("host", format!("{} (user {})", e.host, e.user)));
+    let rows: Vec<Vec<String>> = fields.into_iter().map(|(k, v)| vec![k.to_owned(), v]).collect();
+    out.table(&[], &rows)?;
+    if !e.stages.is_empty() {
+        out.line("")?;
+        let rows: Vec<Vec<String>> = e
+            .stages
+            .iter()
+            .map(|s| {
+                let run = s.run.as_ref().map_or_else(|| NONE.to_owned(), ToString::to_string);
+                let from = match (&s.run, s.own) {
+                    (None, _) => "no run known here".to_owned(),
+                    (Some(_), true) => "this experiment".to_owned(),
+                    (Some(_), false) => "an earlier run".to_owned(),
+                };
+                vec![s.stage.clone(), s.outcome.replace('_', " "), run, from]
+            })
+            .collect();
+        out.table(&["STAGES", "OUTCOME", "RUN", "RESULTS FROM"], &rows)?;
+    }
+    if !e.params.is_empty() {
+        out.line("")?;
+        let rows: Vec<Vec<String>> =
+            e.params.iter().map(|(k, v)| vec![k.to_string(), v.clone()]).collect();
+        out.table(&["PARAMS", "VALUE"], &rows)?;
+    }
+    if !e.metrics.is_empty() {
+        out.line("")?;
+        let rows: Vec<Vec<String>> =
+            e.metrics.iter().map(|(k, v)| vec![k.to_string(), v.short()]).collect();
+        out.table(&["METRICS", "VALUE"], &rows)?;
+    }
+    Ok(())
 }
 
 fn render(ctx: &Context, run: &RunDetail) -> anyhow::Result<()> {

@@ -1,6 +1,8 @@
 //! The run filter language (`metrics.acc > 0.9 and params.opt = 'adam'`), read like MLflow's
-//! search filters and compiled to a parameterised SQL condition over `runs r`. User text never
-//! reaches SQL except as `?` parameters. Also parses sort keys (`-metrics.acc`).
+//! search filters and compiled to a parameterised SQL condition over `runs r`, or over
+//! `experiments e` (a param, metric or tag of an experiment is one of the runs it shows; see
+//! [`Target`]). User text never reaches SQL except as `?` parameters. Also parses sort keys
+//! (`-metrics.acc`).
 //!
 //! The language is documented in docs/tracking-query.md; keep the two in step.
 
@@ -60,6 +62,19 @@ pub enum Field {
     Param(String),
     Tag(String),
     Attr(Attr),
+    /// Over experiments: a metric, param or tag of the run of one stage (`metrics.`eval:acc``).
+    /// Never parsed: callers resolve `STAGE:KEY` keys into it.
+    Staged(String, Box<Field>),
+}
+
+/// What a compiled filter selects: runs (`runs r`) or experiments (`experiments e`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Target {
+    #[default]
+    Runs,
+    /// A metric, param or tag of an experiment is one of the runs it shows (its own, and those
+    /// its stages name): a comparison holds when it holds for one of them.
+    Experiments,
 }
 
 /// A column of `runs`.
@@ -142,6 +157,33 @@ impl Attr {
         })
     }
 
+    /// The column of `experiments e` (SQL text), `None` for a field only runs have.
+    pub(crate) fn experiment_column(self) -> Option<&'static str> {
+        Some(match self {
+            Attr::Id | Attr::PipelineRun => "e.id",
+            Attr::Name => "e.name",
+            Attr::Status => "e.status",
+            Attr::Commit => "e.git_commit",
+            Attr::Branch => "e.git_branch",
+            Attr::Start => "coalesce(e.started, e.created)",
+            Attr::End => "e.ended",
+            Attr::Duration => "((julianday(e.ended) - julianday(e.started)) * 86400.0)",
+            Attr::ExitCode => "(SELECT x.exit_code FROM runs x WHERE x.id = e.id)",
+            Attr::User => "e.user",
+            Attr::Host => "e.host",
+            Attr::Dirty => "e.git_dirty",
+            Attr::Stage => return None,
+        })
+    }
+
+    /// The column for `target` (SQL text, never user input).
+    pub(crate) fn column_in(self, target: Target) -> Option<&'static str> {
+        match target {
+            Target::Runs => Some(self.column()),
+            Target::Experiments => self.experiment_column(),
+        }
+    }
+
     /// The `runs` column (SQL text, never user input).
     pub(crate) fn column(self) -> &'static str {
         match self {
@@ -165,11 +207,22 @@ impl Attr {
 
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let staged;
         let (prefix, key) = match self {
             Field::Metric(k) => ("metrics", k),
             Field::Param(k) => ("params", k),
             Field::Tag(k) => ("tags", k),
             Field::Attr(a) => return f.write_str(a.name()),
+            Field::Staged(stage, inner) => {
+                let (prefix, key) = match &**inner {
+                    Field::Metric(k) => ("metrics", k),
+                    Field::Param(k) => ("params", k),
+                    Field::Tag(k) => ("tags", k),
+                    other => return other.fmt(f),
+                };
+                staged = format!("{stage}:{key}");
+                (prefix, &staged)
+            }
         };
         let bare = key.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_')
             && key.chars().all(lexer::is_word_char);
@@ -244,23 +297,28 @@ pub enum LitValue {
     Bool(bool),
 }
 
-/// An expression compiled to SQL: `sql` is a boolean condition over `runs r`, never NULL,
-/// whose `?` placeholders take `params` in order.
+/// An expression compiled to SQL: `sql` is a boolean condition over `runs r` (or `experiments
+/// e`, as `target` says), never NULL, whose `?` placeholders take `params` in order.
 #[derive(Debug, Clone)]
 pub struct Filter {
     pub expr: Expr,
     pub sql: String,
     pub params: Vec<Value>,
+    pub target: Target,
 }
 
-/// Parse and compile an expression.
+/// Parse and compile an expression (over runs).
 pub fn compile(text: &str) -> Result<Filter, FilterError> {
-    let expr = parse(text)?;
-    let (sql, params) = sql::compile(&expr)?;
-    Ok(Filter { expr, sql, params })
+    compile_expr(parse(text)?, Target::Runs)
 }
 
-impl Filter {
+/// Compile a parsed expression (whose fields the caller may have resolved) for `target`.
+pub fn compile_expr(expr: Expr, target: Target) -> Result<Filter, FilterError> {
+    let (sql, params) = sql::compile(&expr, target)?;
+    Ok(Filter { expr, sql, params, target })
+}
+
+impl Expr {
     /// Every comparison in the expression, left to right.
     pub fn comparisons(&self) -> Vec<&Comparison> {
         fn walk<'a>(e: &'a Expr, out: &mut Vec<&'a Comparison>) {
@@ -274,16 +332,45 @@ impl Filter {
             }
         }
         let mut out = Vec::new();
-        walk(&self.expr, &mut out);
+        walk(self, &mut out);
         out
+    }
+
+    /// Every comparison, left to right, to rewrite its field (resolving short names).
+    pub fn comparisons_mut(&mut self) -> Vec<&mut Comparison> {
+        fn walk<'a>(e: &'a mut Expr, out: &mut Vec<&'a mut Comparison>) {
+            match e {
+                Expr::And(a, b) | Expr::Or(a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                Expr::Not(a) => walk(a, out),
+                Expr::Cmp(c) => out.push(c),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+}
+
+impl Filter {
+    /// Every comparison in the expression, left to right.
+    pub fn comparisons(&self) -> Vec<&Comparison> {
+        self.expr.comparisons()
     }
 }
 
 impl Comparison {
     /// This comparison alone as a SQL condition over `runs r`, with its parameters.
     pub fn to_sql(&self) -> Result<(String, Vec<Value>), FilterError> {
+        self.to_sql_in(Target::Runs)
+    }
+
+    /// This comparison alone as a SQL condition for `target`, with its parameters.
+    pub fn to_sql_in(&self, target: Target) -> Result<(String, Vec<Value>), FilterError> {
         let mut params = Vec::new();
-        let sql = sql::comparison(self, &mut params)?;
+        let sql = sql::comparison(self, target, &mut params)?;
         Ok((sql, params))
     }
 }
@@ -305,12 +392,22 @@ impl Sort {
 /// SQL for a field's value in run `r`, for showing what a comparison saw (metrics: a number,
 /// `'NaN'`, or NULL when the run has none).
 pub fn value_sql(field: &Field) -> (String, Vec<Value>) {
-    sql::value(field)
+    sql::value(field, Target::Runs)
+}
+
+/// [`value_sql`] for `target`; over experiments, the value of the newest run that has it.
+pub fn value_sql_in(field: &Field, target: Target) -> (String, Vec<Value>) {
+    sql::value(field, target)
 }
 
 /// SQL for ordering runs by `sort` (an `ORDER BY` list ending with the id, so ties are stable).
 pub fn order_sql(sort: &Sort) -> (String, Vec<Value>) {
-    sql::order(sort)
+    sql::order(sort, Target::Runs)
+}
+
+/// [`order_sql`] for `target`; over experiments, by the value of the newest run that has it.
+pub fn order_sql_in(sort: &Sort, target: Target) -> (String, Vec<Value>) {
+    sql::order(sort, target)
 }
 
 /// The closest candidate to `word`, if it is close enough to be a likely typo.

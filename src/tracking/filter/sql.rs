@@ -7,15 +7,15 @@
 use rusqlite::types::Value;
 
 use super::{
-    Attr, Comparison, Expr, Field, FilterError, LitValue, Literal, Op, Sort, suggest, time,
+    Attr, Comparison, Expr, Field, FilterError, LitValue, Literal, Op, Sort, Target, suggest, time,
 };
 use crate::tracking::runs::rfc3339;
 
 type Params = Vec<Value>;
 
-pub(super) fn compile(expr: &Expr) -> Result<(String, Params), FilterError> {
+pub(super) fn compile(expr: &Expr, target: Target) -> Result<(String, Params), FilterError> {
     let mut params = Vec::new();
-    let sql = expr_sql(expr, &mut params)?;
+    let sql = expr_sql(expr, target, &mut params)?;
     Ok((sql, params))
 }
 
@@ -23,13 +23,15 @@ pub(super) fn compile(expr: &Expr) -> Result<(String, Params), FilterError> {
 /// and the query around the filter has some of its own.
 pub const MAX_PARAMS: usize = 10_000;
 
-fn expr_sql(e: &Expr, p: &mut Params) -> Result<String, FilterError> {
+fn expr_sql(e: &Expr, target: Target, p: &mut Params) -> Result<String, FilterError> {
     Ok(match e {
-        Expr::And(a, b) => format!("({} AND {})", expr_sql(a, p)?, expr_sql(b, p)?),
-        Expr::Or(a, b) => format!("({} OR {})", expr_sql(a, p)?, expr_sql(b, p)?),
-        Expr::Not(a) => format!("(NOT {})", expr_sql(a, p)?),
+        Expr::And(a, b) => {
+            format!("({} AND {})", expr_sql(a, target, p)?, expr_sql(b, target, p)?)
+        }
+        Expr::Or(a, b) => format!("({} OR {})", expr_sql(a, target, p)?, expr_sql(b, target, p)?),
+        Expr::Not(a) => format!("(NOT {})", expr_sql(a, target, p)?),
         Expr::Cmp(c) => {
-            let sql = comparison(c, p)?;
+            let sql = comparison(c, target, p)?;
             if p.len() > MAX_PARAMS {
                 return Err(FilterError::new(
                     c.field_col,
@@ -44,12 +46,101 @@ fn expr_sql(e: &Expr, p: &mut Params) -> Result<String, FilterError> {
     })
 }
 
-pub(super) fn comparison(c: &Comparison, p: &mut Params) -> Result<String, FilterError> {
-    match &c.field {
-        Field::Metric(key) => metric(c, key, p),
-        Field::Param(key) => key_value(c, "params", key, true, p),
-        Field::Tag(key) => key_value(c, "tags", key, false, p),
-        Field::Attr(a) => attribute(c, *a, p),
+pub(super) fn comparison(
+    c: &Comparison,
+    target: Target,
+    p: &mut Params,
+) -> Result<String, FilterError> {
+    let (stage, field) = match &c.field {
+        Field::Staged(stage, inner) => (Some(stage.as_str()), &**inner),
+        f => (None, f),
+    };
+    let owner = Owner { target, stage };
+    match field {
+        Field::Metric(key) => metric(c, key, owner, p),
+        Field::Param(key) => key_value(c, "params", key, true, owner, p),
+        Field::Tag(key) => key_value(c, "tags", key, false, owner, p),
+        Field::Attr(a) => attribute(c, *a, target, p),
+        Field::Staged(..) => Err(FilterError::new(c.field_col, "a stage inside a stage")),
+    }
+}
+
+/// Who a run's metric, param or tag row counts for: the run itself (`r`), or the experiments
+/// that show it (`e`: the run is its own, or one of its stages names it); with a stage, only
+/// the run of that stage.
+#[derive(Clone, Copy)]
+struct Owner<'a> {
+    target: Target,
+    stage: Option<&'a str>,
+}
+
+impl Owner<'_> {
+    /// The condition "a run selected by `inner` (SQL selecting run ids, taking `inner_params`)
+    /// counts for this row"; with `negate`, that none does.
+    fn holds(self, inner: &str, inner_params: &[Value], negate: bool, p: &mut Params) -> String {
+        let not = if negate { "NOT " } else { "" };
+        match (self.target, self.stage) {
+            (Target::Runs, None) => {
+                p.extend_from_slice(inner_params);
+                format!("r.id {not}IN ({inner})")
+            }
+            (Target::Runs, Some(stage)) => {
+                p.push(text(stage));
+                p.extend_from_slice(inner_params);
+                format!("{not}(r.stage IS NOT NULL AND r.stage = ? AND r.id IN ({inner}))")
+            }
+            (Target::Experiments, stage) => {
+                let at = if stage.is_some() { "stage = ? AND " } else { "" };
+                for _ in 0..2 {
+                    if let Some(stage) = stage {
+                        p.push(text(stage));
+                    }
+                    p.extend_from_slice(inner_params);
+                }
+                format!(
+                    "{not}(e.id IN (SELECT experiment_id FROM runs WHERE {at}id IN ({inner})) \
+                     OR e.id IN (SELECT experiment_id FROM experiment_stages \
+                     WHERE {at}run_id IN ({inner})))"
+                )
+            }
+        }
+    }
+
+    /// SQL for the value column `col` of `table` (alias `t`) with key `?` for this row: the
+    /// run's own; over experiments, that of the newest run counting for it.
+    fn value(self, col: &str, table: &str, key: &str) -> (String, Params) {
+        match (self.target, self.stage) {
+            (Target::Runs, None) => (
+                format!("(SELECT {col} FROM {table} t WHERE t.run_id = r.id AND t.key = ?)"),
+                vec![text(key)],
+            ),
+            (Target::Runs, Some(stage)) => (
+                format!(
+                    "(CASE WHEN r.stage = ? THEN (SELECT {col} FROM {table} t \
+                     WHERE t.run_id = r.id AND t.key = ?) END)"
+                ),
+                vec![text(stage), text(key)],
+            ),
+            (Target::Experiments, stage) => {
+                let at = if stage.is_some() { " AND stage = ?" } else { "" };
+                let mut params = Vec::new();
+                params.push(text(key));
+                for _ in 0..2 {
+                    if let Some(stage) = stage {
+                        params.push(text(stage));
+                    }
+                }
+                (
+                    format!(
+                        "(SELECT {col} FROM {table} t WHERE t.key = ? AND t.run_id IN \
+                         (SELECT id FROM runs WHERE experiment_id = e.id{at} UNION \
+                         SELECT run_id FROM experiment_stages WHERE experiment_id = e.id{at}) \
+                         ORDER BY t.run_id DESC LIMIT 1)"
+                    ),
+                    params,
+                )
+            }
+        }
     }
 }
 
@@ -161,15 +252,17 @@ fn is_like(op: Op) -> bool {
     matches!(op, Op::Like | Op::NotLike | Op::ILike | Op::NotILike)
 }
 
-fn metric(c: &Comparison, key: &str, p: &mut Params) -> Result<String, FilterError> {
-    let exists = "r.id IN (SELECT run_id FROM latest_metrics WHERE key = ?";
-    p.push(text(key));
-    let mut q = Params::new();
+fn metric(
+    c: &Comparison,
+    key: &str,
+    owner: Owner<'_>,
+    p: &mut Params,
+) -> Result<String, FilterError> {
+    let exists = "SELECT run_id FROM latest_metrics WHERE key = ?";
+    let mut q = vec![text(key)];
     let cond = match c.op {
-        Op::IsNull => {
-            return Ok("r.id NOT IN (SELECT run_id FROM latest_metrics WHERE key = ?)".into());
-        }
-        Op::IsNotNull => return Ok(format!("{exists})")),
+        Op::IsNull => return Ok(owner.holds(exists, &q, true, p)),
+        Op::IsNotNull => return Ok(owner.holds(exists, &q, false, p)),
         op if is_like(op) => {
             return Err(FilterError::new(
                 c.op_col,
@@ -214,8 +307,7 @@ fn metric(c: &Comparison, key: &str, p: &mut Params) -> Result<String, FilterErr
             }
         }
     };
-    p.extend(q);
-    Ok(format!("{exists} AND {cond})"))
+    Ok(owner.holds(&format!("{exists} AND {cond}"), &q, false, p))
 }
 
 /// Params (`numeric`: with a `value_num` twin) and tags: key/value tables.
@@ -224,12 +316,13 @@ fn key_value(
     table: &str,
     key: &str,
     numeric: bool,
+    owner: Owner<'_>,
     p: &mut Params,
 ) -> Result<String, FilterError> {
-    p.push(text(key));
+    let exists = format!("SELECT run_id FROM {table} WHERE key = ?");
     match c.op {
-        Op::IsNull => return Ok(format!("r.id NOT IN (SELECT run_id FROM {table} WHERE key = ?)")),
-        Op::IsNotNull => return Ok(format!("r.id IN (SELECT run_id FROM {table} WHERE key = ?)")),
+        Op::IsNull => return Ok(owner.holds(&exists, &[text(key)], true, p)),
+        Op::IsNotNull => return Ok(owner.holds(&exists, &[text(key)], false, p)),
         _ => {}
     }
     // A two-valued "value equals lit" condition.
@@ -269,7 +362,7 @@ fn key_value(
             }
         }
     };
-    let mut q = Params::new();
+    let mut q = vec![text(key)];
     let cond = match c.op {
         Op::Eq => equals(&c.values[0], &mut q)?,
         Op::Ne => format!("NOT ({})", equals(&c.values[0], &mut q)?),
@@ -306,14 +399,26 @@ fn key_value(
             }
         }
     };
-    p.extend(q);
-    Ok(format!("r.id IN (SELECT run_id FROM {table} WHERE key = ? AND {cond})"))
+    Ok(owner.holds(&format!("{exists} AND {cond}"), &q, false, p))
 }
 
-const STATUSES: [&str; 4] = ["running", "finished", "failed", "killed"];
+const STATUSES: [&str; 5] = ["queued", "running", "finished", "failed", "killed"];
 
-fn attribute(c: &Comparison, a: Attr, p: &mut Params) -> Result<String, FilterError> {
-    let col = a.column();
+fn attribute(
+    c: &Comparison,
+    a: Attr,
+    target: Target,
+    p: &mut Params,
+) -> Result<String, FilterError> {
+    let Some(col) = a.column_in(target) else {
+        return Err(FilterError::new(
+            c.field_col,
+            format!(
+                "{} is a field of stage runs, not of experiments: list stage runs with --stages",
+                a.name()
+            ),
+        ));
+    };
     match c.op {
         Op::IsNull => return Ok(format!("{col} IS NULL")),
         Op::IsNotNull => return Ok(format!("{col} IS NOT NULL")),
@@ -337,7 +442,7 @@ fn attribute(c: &Comparison, a: Attr, p: &mut Params) -> Result<String, FilterEr
                         return Err(FilterError::new(
                             lit.col,
                             format!(
-                                "unknown status {} ({hint}a run is running, finished, failed or killed)",
+                                "unknown status {} ({hint}a run is running, finished, failed or killed; an experiment may also be queued)",
                                 lit.raw
                             ),
                         ));
@@ -552,55 +657,61 @@ fn time_condition(c: &Comparison, col: &str, p: &mut Params) -> Result<String, F
     })
 }
 
-/// The value a field reads, as SQL over `runs r`.
-pub(super) fn value(field: &Field) -> (String, Params) {
+/// The value a field reads, as SQL over `runs r` or `experiments e`.
+pub(super) fn value(field: &Field, target: Target) -> (String, Params) {
+    let (stage, field) = match field {
+        Field::Staged(stage, inner) => (Some(stage.as_str()), &**inner),
+        f => (None, f),
+    };
+    let owner = Owner { target, stage };
     match field {
-        Field::Metric(k) => (
-            "(SELECT CASE WHEN value IS NULL THEN 'NaN' ELSE value END FROM latest_metrics \
-             WHERE run_id = r.id AND key = ?)"
-                .into(),
-            vec![text(k.clone())],
+        Field::Metric(k) => owner.value(
+            "CASE WHEN t.value IS NULL THEN 'NaN' ELSE t.value END",
+            "latest_metrics",
+            k,
         ),
-        Field::Param(k) => (
-            "(SELECT value FROM params WHERE run_id = r.id AND key = ?)".into(),
-            vec![text(k.clone())],
-        ),
-        Field::Tag(k) => (
-            "(SELECT value FROM tags WHERE run_id = r.id AND key = ?)".into(),
-            vec![text(k.clone())],
-        ),
+        Field::Param(k) => owner.value("t.value", "params", k),
+        Field::Tag(k) => owner.value("t.value", "tags", k),
         Field::Attr(Attr::Dirty) => {
-            ("(CASE r.git_dirty WHEN 0 THEN 'false' ELSE 'true' END)".into(), Vec::new())
+            let col = Attr::Dirty.column_in(target).unwrap_or("NULL");
+            (format!("(CASE {col} WHEN 0 THEN 'false' ELSE 'true' END)"), Vec::new())
         }
-        Field::Attr(a) => (a.column().into(), Vec::new()),
+        Field::Attr(a) => (a.column_in(target).unwrap_or("NULL").into(), Vec::new()),
+        Field::Staged(..) => ("NULL".into(), Vec::new()),
     }
 }
 
-pub(super) fn order(sort: &Sort) -> (String, Params) {
+pub(super) fn order(sort: &Sort, target: Target) -> (String, Params) {
     let dir = if sort.descending { "DESC" } else { "ASC" };
-    let (sql, params) = match &sort.field {
-        Field::Metric(k) => (
-            format!(
-                "(SELECT value FROM latest_metrics WHERE run_id = r.id AND key = ?) {dir} NULLS LAST"
-            ),
-            vec![text(k.clone())],
-        ),
-        // Numbers in numeric order, then text.
-        Field::Param(k) => (
-            format!(
-                "(SELECT value_num FROM params WHERE run_id = r.id AND key = ?) {dir} NULLS LAST, \
-                 (SELECT value FROM params WHERE run_id = r.id AND key = ?) {dir} NULLS LAST"
-            ),
-            vec![text(k.clone()), text(k.clone())],
-        ),
-        Field::Tag(k) => (
-            format!("(SELECT value FROM tags WHERE run_id = r.id AND key = ?) {dir} NULLS LAST"),
-            vec![text(k.clone())],
-        ),
-        Field::Attr(Attr::Id) => (String::new(), Vec::new()),
-        Field::Attr(a) => (format!("{} {dir} NULLS LAST", a.column()), Vec::new()),
+    let (stage, field) = match &sort.field {
+        Field::Staged(stage, inner) => (Some(stage.as_str()), &**inner),
+        f => (None, f),
     };
-    let tie = format!("r.id {dir}");
+    let owner = Owner { target, stage };
+    let (sql, params) = match field {
+        Field::Metric(k) => {
+            let (v, p) = owner.value("t.value", "latest_metrics", k);
+            (format!("{v} {dir} NULLS LAST"), p)
+        }
+        // Numbers in numeric order, then text.
+        Field::Param(k) => {
+            let (num, mut p) = owner.value("t.value_num", "params", k);
+            let (txt, p2) = owner.value("t.value", "params", k);
+            p.extend(p2);
+            (format!("{num} {dir} NULLS LAST, {txt} {dir} NULLS LAST"), p)
+        }
+        Field::Tag(k) => {
+            let (v, p) = owner.value("t.value", "tags", k);
+            (format!("{v} {dir} NULLS LAST"), p)
+        }
+        Field::Attr(Attr::Id) | Field::Staged(..) => (String::new(), Vec::new()),
+        Field::Attr(a) => match a.column_in(target) {
+            Some(col) => (format!("{col} {dir} NULLS LAST"), Vec::new()),
+            None => (String::new(), Vec::new()),
+        },
+    };
+    let id = if target == Target::Experiments { "e.id" } else { "r.id" };
+    let tie = format!("{id} {dir}");
     (if sql.is_empty() { tie } else { format!("{sql}, {tie}") }, params)
 }
 
@@ -691,7 +802,7 @@ mod tests {
         assert_eq!(e("metrics.acc < nan").1, "NaN is not ordered: compare it with = or !=");
         assert_eq!(
             e("status = 'finised'"),
-            (10, "unknown status 'finised' (did you mean 'finished'? a run is running, finished, failed or killed)".into())
+            (10, "unknown status 'finised' (did you mean 'finished'? a run is running, finished, failed or killed; an experiment may also be queued)".into())
         );
         assert!(e("start > 'yesterday'").1.starts_with("cannot read 'yesterday' as a date"));
         assert!(e("commit = 'HEAD'").1.contains("--commit"));
@@ -721,6 +832,7 @@ mod tests {
                 pid: 1,
                 params: params.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
                 tags: vec![("team".into(), "vision".into())],
+                experiment: None,
             };
             let id = runs::start(&mut conn, &run, start).unwrap();
             let pts: Vec<Point<'_>> = metrics

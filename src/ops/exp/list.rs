@@ -1,0 +1,64 @@
+//! `mlx exp list`: one row per experiment, with every param its stages declared and every metric
+//! they logged.
+
+use serde::Serialize;
+
+use super::columns::{self, Column};
+use super::{ListOptions, Result, SHORT_ID, keys, resolve_commits, resolved_filter, resolved_sort};
+use crate::project::Project;
+use crate::tracking::RunId;
+use crate::tracking::experiments::list::{self, ExperimentRecord};
+use crate::tracking::filter::{Sort, Target};
+use crate::tracking::query;
+
+/// `mlx exp list`: experiments, newest first unless sorted.
+#[derive(Debug, Serialize)]
+pub struct ExperimentList {
+    pub experiments: Vec<ExperimentRecord>,
+    /// The params and metrics columns, in table order.
+    pub columns: Vec<Column>,
+    /// Columns `--only-changed`, `--columns` or `--drop` left out.
+    #[serde(skip)]
+    pub hidden_columns: usize,
+    /// How many characters of the ids tell the listed experiments apart (for tables).
+    #[serde(skip)]
+    pub short_id_len: usize,
+}
+
+pub fn list_experiments(project: &Project, opts: &ListOptions) -> Result<ExperimentList> {
+    let commits = resolve_commits(project, &opts.commits)?;
+    let conn = project.open_db()?;
+    let known = keys::known(&conn)?;
+    let filter = match opts.filter.as_deref() {
+        Some(text) if !text.trim().is_empty() => {
+            Some(resolved_filter(&known, text, Target::Experiments)?)
+        }
+        _ => None,
+    };
+    let sort = match opts.sort.as_deref() {
+        Some(text) => resolved_sort(&known, text)?,
+        None => Sort::newest_first(),
+    };
+    // Experiments whose recording mlx died are failed, not running forever.
+    crate::tracking::launch::reap(project, &conn)?;
+    let mut experiments = list::list(
+        &conn,
+        &list::ListQuery {
+            filter: filter.as_ref(),
+            commits: &commits,
+            sort: &sort,
+            limit: opts.limit,
+        },
+    )?;
+    let staged = list::fold(&mut experiments);
+    let (columns, hidden_columns) = columns::columns(&experiments, &staged, &opts.columns);
+    // Only the columns kept travel in JSON too.
+    let kept: std::collections::HashSet<&str> = columns.iter().map(|c| c.key.as_str()).collect();
+    for e in &mut experiments {
+        e.params.retain(|k, _| kept.contains(k.as_str()));
+        e.metrics.retain(|k, _| kept.contains(k.as_str()));
+    }
+    let ids: Vec<&RunId> = experiments.iter().map(|e| &e.id).collect();
+    let short_id_len = query::unique_prefix_len_in(&conn, "experiments", &ids, SHORT_ID)?;
+    Ok(ExperimentList { experiments, columns, hidden_columns, short_id_len })
+}
