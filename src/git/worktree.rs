@@ -28,8 +28,13 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, Error> {
 /// of HEAD, without touching the work tree, the index or any ref (`git stash create`); `None`
 /// when there are none.
 pub fn snapshot_changes(root: &Path) -> Result<Option<String>, Error> {
-    let sha = git(root, &["stash", "create", "mlx: an experiment's starting point"])?;
-    Ok((!sha.is_empty()).then_some(sha))
+    match git(root, &["stash", "create", "mlx: an experiment's starting point"]) {
+        Ok(sha) => Ok((!sha.is_empty()).then_some(sha)),
+        // An index whose stat data is stale (a copied or restored repository) makes git look
+        // for changes, find none, and fail without a word: there are none to carry.
+        Err(Error::Program { message, .. }) if message.is_empty() => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Add a linked worktree at `path`, detached at `commit`; with `changes` (from

@@ -386,3 +386,27 @@ fn resource_limits_hold_across_variants_run_at_once() {
     let lines = std::fs::read_to_string(&log).unwrap();
     assert_eq!(lines, "start\nend\n".repeat(3), "runs overlapped on the one gpu");
 }
+
+/// A repository copied with its files (`cp -a`, a restored backup) has an index whose stat data
+/// is stale: git finds no change, yet fails to make a snapshot of none. A variant starts anyway.
+#[test]
+fn a_copied_repository_with_a_stale_index_runs_variants() {
+    let p = project();
+    let copy = p.root().parent().unwrap().join("copy");
+    let ok = std::process::Command::new("cp").arg("-a").arg(p.root()).arg(&copy).status().unwrap();
+    assert!(ok.success());
+    p.mlx_in(&copy, &["exp", "run", "-q", "--name", "copied", "--set", "params.yaml:train.lr=0.3"])
+        .success();
+    let model = std::fs::read_to_string(copy.join("model.txt")).unwrap();
+    assert_eq!(model, "lr=0.1\n", "the copy's work tree is untouched");
+    let conn = rusqlite::Connection::open(copy.join(".mlx/mlx.db")).unwrap();
+    let score: f64 = conn
+        .query_row(
+            "SELECT m.value FROM runs r JOIN latest_metrics m ON m.run_id = r.id AND m.key = 'score'
+             JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'copied'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!((score - 3.0).abs() < 1e-9, "{score}");
+}
