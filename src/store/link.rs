@@ -125,6 +125,31 @@ impl Linker {
     /// Hardlinks and symlinks are skipped for executable files: an object is shared read-only
     /// and cannot carry a per-file mode. Returns the type used.
     pub fn place(&self, object: &Path, dest: &Path, executable: bool) -> io::Result<LinkType> {
+        // Where nothing is in the way, a hard or symbolic link is made at its name directly: it
+        // appears whole or not at all, so the temp file and rename below are not needed.
+        let first = self
+            .types
+            .iter()
+            .copied()
+            .find(|t| !self.is_refused(*t) && !(executable && t.shares_object()));
+        if let Some(t @ (LinkType::Hardlink | LinkType::Symlink)) = first {
+            match link_as(t, object, dest, executable) {
+                Ok(()) => {
+                    crate::fault::point("workspace.place");
+                    return Ok(t);
+                }
+                // Something is there (replaced atomically below), or the filesystem refuses
+                // this link type (noted below).
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists || refused_by_filesystem(&e) => {
+                }
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("failed to place {} ({}): {e}", dest.display(), t.as_str()),
+                    ));
+                }
+            }
+        }
         match self.place_via(&fs_util::temp_path(dest), object, dest, executable) {
             // The staging folder turned out to be on another mount: make the temp file beside.
             Err(e) if fs_util::crosses_devices(&e) => {
