@@ -7,13 +7,15 @@
 //!
 //! This module creates experiments and concludes them (`begin`, `conclude`), names them, marks
 //! those whose mlx died as failed (`reap_dead`), turns ids and names into experiments
-//! (`resolve`), lists them with their values (`list`), and groups runs recorded before
-//! experiments existed (`backfill`). It never prints; SQL about experiments stays here.
+//! (`resolve`), lists them with their values (`list`), keeps the commit holding each one's
+//! resulting state (`results`), and groups runs recorded before experiments existed
+//! (`backfill`). It never prints; SQL about experiments stays here.
 
 mod backfill;
 pub mod list;
 mod lookup;
 mod resolve;
+pub mod results;
 
 use std::collections::HashMap;
 use std::path::Path;
