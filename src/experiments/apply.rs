@@ -16,7 +16,7 @@ use crate::git::trees::{Entry, Mode, WorkEntry, work_entry};
 use crate::project::Project;
 use crate::project_path::{RelPath, check_symlink_target};
 use crate::text::counted;
-use crate::work_tree::check_not_reserved;
+use crate::work_tree::reserved_owner;
 use crate::work_tree::restore::Conflict;
 
 /// Why an experiment cannot be applied (or branched) as asked; all are the user's to resolve
@@ -160,13 +160,12 @@ fn check_link(path: &RelPath, target: &[u8]) -> Result<()> {
             _ => {}
         }
     }
-    if let Ok(landing) = RelPath::new(landing) {
-        check_not_reserved(&landing).map_err(|_| {
-            crate::project_path::PathError::SymlinkEscapes {
-                path: path.as_path().to_path_buf(),
-                target: target.to_path_buf(),
-            }
-        })?;
+    if let Some(owner) = reserved_owner(&landing) {
+        return Err(crate::project_path::PathError::SymlinkIntoReserved {
+            path: path.as_path().to_path_buf(),
+            folder: owner.folder(),
+        }
+        .into());
     }
     Ok(())
 }

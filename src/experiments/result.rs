@@ -76,6 +76,7 @@ pub fn record(
     base: &str,
     overrides: &[String],
 ) -> Result<String> {
+    let clock = std::time::Instant::now();
     let root = project.root();
     let temp_index = crate::fs_util::temp_path(&project.mlx_dir().join("index"));
     let sha = git::snapshot::commit_work_tree(
@@ -87,6 +88,8 @@ pub fn record(
     )?;
     Repo::open(root)?.set_ref(&ref_name(id), &sha, "mlx: an experiment's result")?;
     results::set_result_commit(conn, id, &sha)?;
+    let ms = clock.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!("experiment {name}: result {sha} kept in {ms:.1} ms");
     Ok(sha)
 }
 
