@@ -98,7 +98,8 @@ fn applicable(project: &Project, repo: &Repo, text: &str) -> Result<Applicable> 
         } else if outcome.commit.is_none() {
             "it ran before the repository's first commit".to_owned()
         } else {
-            "it was recorded by an mlx that did not keep experiments' results; run it again"
+            "no commit of its result is recorded in this clone (it was recorded by an older \
+             mlx, or merged from another clone); run it again"
                 .to_owned()
         };
         return Err(no(why).into());
