@@ -117,13 +117,65 @@ fn tracked_at(project: &Project, commit: &str) -> Result<Vec<Tracked>> {
     Ok(all)
 }
 
+/// Make sure the cache has the objects of `changed` (listings first, then the files they
+/// name), fetching what it lacks from `remote`. Returns how many were downloaded.
+fn fetch_outputs(
+    project: &Project,
+    changed: &[Tracked],
+    remote: Option<&str>,
+    name: &str,
+    reporter: &dyn Reporter,
+) -> Result<u64> {
+    let what = format!("outputs of experiment {name}");
+    let roots: Vec<Needed> = changed
+        .iter()
+        .map(|t| Needed {
+            id: t.pointer.hash,
+            size: (t.pointer.kind == Kind::File).then_some(t.pointer.size),
+        })
+        .collect();
+    let mut fetched = transfer::fetch_verified(project, remote, &roots, &what, reporter)?;
+    let manifest = |id: &crate::store::ObjectId| transfer::cached_manifest(project, id);
+    let (files, _) = transfer::objects_needed(changed, manifest)?;
+    fetched += transfer::fetch_verified(project, remote, &files, &what, reporter)?;
+    Ok(fetched)
+}
+
+/// The tracked data the experiment did not change, made what the applied pointers and
+/// `mlx.lock` say where that loses nothing (missing paths, content the cache keeps); the paths
+/// that would lose something are listed in `left_alone`.
+fn restore_others(
+    project: &Project,
+    changed: &[Tracked],
+    stat: &crate::store::StatCache,
+    outputs: &mut Vec<PathResult>,
+    left_alone: &mut Vec<Conflict>,
+    reporter: &dyn Reporter,
+) -> Result<()> {
+    let (all, _) = tracked::load_source(project, &Source::Workspace, project.root(), &[])?;
+    for t in all.iter().filter(|t| !changed.iter().any(|c| c.target == t.target)) {
+        project.work_tree().writable(&t.target)?;
+        let cmp = compare::compare(project, t, stat, reporter)?;
+        if cmp.status.state == State::Unchanged {
+            continue;
+        }
+        let mut blocked = Vec::new();
+        let p = restore::plan(project, t, cmp, false, &mut blocked)?;
+        if blocked.is_empty() {
+            outputs.push(restore::apply(project, p, stat, reporter)?);
+        } else {
+            left_alone.extend(blocked);
+        }
+    }
+    Ok(())
+}
+
 pub fn apply(
     project: &Project,
     opts: &ApplyOptions,
     reporter: &dyn Reporter,
 ) -> Result<ApplyReport> {
-    let root = project.root();
-    let repo = Repo::open(root)?;
+    let repo = Repo::open(project.root())?;
     let Applicable { outcome, base, result } = applicable(project, &repo, &opts.experiment)?;
     let name = outcome.name.clone();
     // It changes params files and mlx.lock: no `mlx run` of this work tree may be under way.
@@ -148,19 +200,7 @@ pub fn apply(
             .filter(|t| !before.iter().any(|b| b.target == t.target && b.pointer == t.pointer))
             .collect()
     };
-    let what = format!("outputs of experiment {name}");
-    let roots: Vec<Needed> = changed
-        .iter()
-        .map(|t| Needed {
-            id: t.pointer.hash,
-            size: (t.pointer.kind == Kind::File).then_some(t.pointer.size),
-        })
-        .collect();
-    let mut fetched =
-        transfer::fetch_verified(project, opts.remote.as_deref(), &roots, &what, reporter)?;
-    let manifest = |id: &crate::store::ObjectId| transfer::cached_manifest(project, id);
-    let (files, _) = transfer::objects_needed(&changed, manifest)?;
-    fetched += transfer::fetch_verified(project, opts.remote.as_deref(), &files, &what, reporter)?;
+    let fetched = fetch_outputs(project, &changed, opts.remote.as_deref(), &name, reporter)?;
 
     let _lock = project.lock(reporter)?;
     let mut conn = project.open_db()?;
@@ -182,26 +222,9 @@ pub fn apply(
         outputs.push(restore::apply(project, p, &stat, reporter)?);
         Ok::<_, super::Error>(())
     });
-    // The rest of the tracked data, as the applied pointers and mlx.lock say, where that loses
-    // nothing: missing paths, and content the cache keeps.
     let mut left_alone = Vec::new();
     let others = restored.and_then(|()| {
-        let (all, _) = tracked::load_source(project, &Source::Workspace, root, &[])?;
-        for t in all.iter().filter(|t| !changed.iter().any(|c| c.target == t.target)) {
-            project.work_tree().writable(&t.target)?;
-            let cmp = compare::compare(project, t, &stat, reporter)?;
-            if cmp.status.state == State::Unchanged {
-                continue;
-            }
-            let mut blocked = Vec::new();
-            let p = restore::plan(project, t, cmp, false, &mut blocked)?;
-            if blocked.is_empty() {
-                outputs.push(restore::apply(project, p, &stat, reporter)?);
-            } else {
-                left_alone.extend(blocked);
-            }
-        }
-        Ok::<_, super::Error>(())
+        restore_others(project, &changed, &stat, &mut outputs, &mut left_alone, reporter)
     });
     stat.save(&mut conn)?;
     others?;

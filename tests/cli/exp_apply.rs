@@ -109,7 +109,10 @@ fn apply_brings_a_variant_into_the_work_tree() {
     );
     assert_eq!(p.git_status(), "");
 
+    // Tracked data the experiment did not change, gone from the work tree, comes back too.
+    p.remove("data");
     let a = p.mlx(&["exp", "apply", "fast"]).success();
+    assert_eq!(p.read_string("data/n.txt"), "1\n2\n3\n");
     let out = stdout(&a);
     assert!(out.contains("M  params.yaml") || out.contains("M         params.yaml"), "{out}");
     assert!(out.contains("model.txt"), "{out}");
