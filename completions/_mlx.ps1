@@ -474,6 +474,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a run''s captured output: stdout and stderr as its command wrote them, byte for byte')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts out of the cache into a folder')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Bring an experiment''s params, code and outputs into the work tree')
+            [CompletionResult]::new('branch', 'branch', [CompletionResultType]::ParameterValue, 'Make a git branch holding an experiment''s result')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -668,6 +670,32 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mlx;exp;apply' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The remote to fetch missing outputs from (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote to fetch missing outputs from (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Overwrite local changes to the files and outputs it changes')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite local changes to the files and outputs it changes')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;exp;branch' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mlx;exp;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List experiments with their params and metrics, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an experiment (its stages, params and metrics) or one run in full')
@@ -678,6 +706,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a run''s captured output: stdout and stderr as its command wrote them, byte for byte')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts out of the cache into a folder')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Bring an experiment''s params, code and outputs into the work tree')
+            [CompletionResult]::new('branch', 'branch', [CompletionResultType]::ParameterValue, 'Make a git branch holding an experiment''s result')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -718,6 +748,12 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;exp;help;get' {
+            break
+        }
+        'mlx;exp;help;apply' {
+            break
+        }
+        'mlx;exp;help;branch' {
             break
         }
         'mlx;exp;help;help' {
@@ -1033,6 +1069,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a run''s captured output: stdout and stderr as its command wrote them, byte for byte')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts out of the cache into a folder')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Bring an experiment''s params, code and outputs into the work tree')
+            [CompletionResult]::new('branch', 'branch', [CompletionResultType]::ParameterValue, 'Make a git branch holding an experiment''s result')
             break
         }
         'mlx;help;exp;list' {
@@ -1072,6 +1110,12 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;exp;get' {
+            break
+        }
+        'mlx;help;exp;apply' {
+            break
+        }
+        'mlx;help;exp;branch' {
             break
         }
         'mlx;help;metrics' {

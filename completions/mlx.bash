@@ -106,6 +106,12 @@ _mlx() {
             mlx__subcmd__cache__subcmd__help,verify)
                 cmd="mlx__subcmd__cache__subcmd__help__subcmd__verify"
                 ;;
+            mlx__subcmd__exp,apply)
+                cmd="mlx__subcmd__exp__subcmd__apply"
+                ;;
+            mlx__subcmd__exp,branch)
+                cmd="mlx__subcmd__exp__subcmd__branch"
+                ;;
             mlx__subcmd__exp,check)
                 cmd="mlx__subcmd__exp__subcmd__check"
                 ;;
@@ -135,6 +141,12 @@ _mlx() {
                 ;;
             mlx__subcmd__exp,show)
                 cmd="mlx__subcmd__exp__subcmd__show"
+                ;;
+            mlx__subcmd__exp__subcmd__help,apply)
+                cmd="mlx__subcmd__exp__subcmd__help__subcmd__apply"
+                ;;
+            mlx__subcmd__exp__subcmd__help,branch)
+                cmd="mlx__subcmd__exp__subcmd__help__subcmd__branch"
                 ;;
             mlx__subcmd__exp__subcmd__help,check)
                 cmd="mlx__subcmd__exp__subcmd__help__subcmd__check"
@@ -279,6 +291,12 @@ _mlx() {
                 ;;
             mlx__subcmd__help__subcmd__cache,verify)
                 cmd="mlx__subcmd__help__subcmd__cache__subcmd__verify"
+                ;;
+            mlx__subcmd__help__subcmd__exp,apply)
+                cmd="mlx__subcmd__help__subcmd__exp__subcmd__apply"
+                ;;
+            mlx__subcmd__help__subcmd__exp,branch)
+                cmd="mlx__subcmd__help__subcmd__exp__subcmd__branch"
                 ;;
             mlx__subcmd__help__subcmd__exp,check)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__check"
@@ -671,8 +689,52 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp)
-            opts="-C -q -v -h --quiet --verbose --help list show diff rm check run queue log get help"
+            opts="-C -q -v -h --quiet --verbose --help list show diff rm check run queue log get apply branch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__apply)
+            opts="-f -r -C -q -v -h --force --remote --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__branch)
+            opts="-C -q -v -h --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -771,8 +833,36 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__help)
-            opts="list show diff rm check run queue log get help"
+            opts="list show diff rm check run queue log get apply branch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__exp__subcmd__help__subcmd__branch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1453,8 +1543,36 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__exp)
-            opts="list show diff rm check run queue log get"
+            opts="list show diff rm check run queue log get apply branch"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__exp__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__exp__subcmd__branch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

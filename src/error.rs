@@ -70,6 +70,9 @@ pub enum Error {
         }
     )]
     Unavailable { what: String, missing: usize, remote: Option<String> },
+    /// An experiment that cannot be applied or branched as asked (`mlx exp apply`, `exp branch`).
+    #[error(transparent)]
+    Apply(#[from] crate::experiments::apply::ApplyError),
     /// SQLite refused or failed the user's own SQL (`mlx sql`).
     #[error("sql: {message}")]
     Sql { message: String },
@@ -104,7 +107,8 @@ impl Error {
             | Error::NoExperiment { .. }
             | Error::NoStageRun { .. }
             | Error::RunStillRunning { .. }
-            | Error::Sql { .. } => true,
+            | Error::Sql { .. }
+            | Error::Apply(_) => true,
             Error::Remote(e) => e.is_input_error(),
             Error::RemoteConfig(_) => true,
             Error::RunLookup(e) => e.is_input_error(),
@@ -117,6 +121,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Pipeline(e) => e.hint(),
+            Error::Apply(e) => e.hint(),
             Error::Store(e) => e.hint(),
             Error::Remote(e) => e.hint(),
             Error::RemoteConfig(e) => e.hint(),
@@ -228,6 +233,7 @@ impl Error {
         match self {
             Error::Filter { text, error, .. } => caret(text, error.column),
             Error::UnknownKey(e) => e.column.map(|c| caret(&e.text, c)).unwrap_or_default(),
+            Error::Apply(e) => e.details(),
             _ => Vec::new(),
         }
     }

@@ -84,6 +84,13 @@ pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
     } else {
         out.done_line(&counts)?;
     }
+    if report.removed_experiment_refs > 0 {
+        let verb = if report.dry_run { "would delete" } else { "deleted" };
+        out.status(&format!(
+            "{verb} {} of experiments the database no longer has",
+            counted(report.removed_experiment_refs, "git ref")
+        ));
+    }
     Ok(ExitStatus::Success)
 }
 

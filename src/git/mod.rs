@@ -2,9 +2,13 @@
 //! repository, resolving revisions, reading pointer files from commits (never from the work
 //! tree), listing refs and history, and the hooks folder and local config. Linked worktrees for
 //! experiment workspaces are made by the `git` program itself (`worktree`), which libgit2 cannot
-//! make detached.
+//! make detached, and so is the commit of an experiment's resulting state (`snapshot`); `trees`
+//! reads commits path by path for `mlx exp apply` and `mlx exp branch`.
 
 pub mod hooks;
+pub(crate) mod program;
+pub mod snapshot;
+pub mod trees;
 pub mod worktree;
 
 use std::os::unix::ffi::OsStrExt;

@@ -4,24 +4,11 @@
 //! wrong place.
 
 use std::path::Path;
-use std::process::Command;
 
 use super::Error;
 
 fn git(dir: &Path, args: &[&str]) -> Result<String, Error> {
-    let shown = args.join(" ");
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "core.hooksPath=/dev/null", "-c", "advice.detachedHead=false"])
-        .args(args)
-        .output()
-        .map_err(|e| Error::Program { args: shown.clone(), message: e.to_string() })?;
-    if !out.status.success() {
-        let message = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-        return Err(Error::Program { args: shown, message });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    super::program::run(dir, args, &[])
 }
 
 /// A commit holding the work tree's uncommitted changes of tracked files (staged or not) on top

@@ -1,7 +1,7 @@
 //! `mlx gc`: delete cache objects that no pointer references: in the workspace, and with
 //! `--all-branches`, `--all-tags` or `--all-commits` in those commits too (remote-tracking
 //! branches count as branches). Objects that run records reference (artifacts, logs) are always
-//! kept.
+//! kept. Refs keeping the results of experiments the database no longer has are deleted.
 
 use std::collections::HashSet;
 
@@ -36,6 +36,9 @@ pub struct GcReport {
     pub commits_scanned: u64,
     /// Run artifacts (and logs) whose objects were kept.
     pub run_artifacts: u64,
+    /// Refs under `refs/mlx/exps/` deleted (or that would be) because the database has no
+    /// experiment whose result they keep.
+    pub removed_experiment_refs: u64,
 }
 
 pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Result<GcReport> {
@@ -67,6 +70,7 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
         unknown_manifests,
         commits_scanned,
         run_artifacts: artifacts.len() as u64,
+        removed_experiment_refs: 0,
     };
     let mut removed = Vec::new();
     reporter.start("collecting garbage", objects.len() as u64);
@@ -89,5 +93,7 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
     if !removed.is_empty() {
         StatCache::forget_objects(&conn, &removed)?;
     }
+    let refs = crate::experiments::result::prune_refs(project, &conn, opts.dry_run)?;
+    report.removed_experiment_refs = refs.len() as u64;
     Ok(report)
 }

@@ -8,6 +8,7 @@ pub mod dag;
 pub mod diff;
 pub mod doctor;
 pub mod exp;
+pub mod exp_apply;
 pub mod exp_get;
 pub mod exp_log;
 pub mod exp_queue;

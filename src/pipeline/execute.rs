@@ -293,6 +293,7 @@ pub(crate) fn execute(
     let git = crate::tracking::launch::git_info(project.root());
     let (host, user) = (crate::tracking::launch::host_name(), crate::tracking::launch::user_name());
     let experiment = super::experiment::begin(&mut conn, opts, &git, &host, &user)?;
+    let base = git.commit.clone();
     let who = Who { git, host, user, experiment: experiment.as_ref().map(|e| e.id.clone()) };
     let result = execute_stages(
         project, &mut conn, files, pipeline, selected, upstream, opts, &who, reporter,
@@ -310,6 +311,17 @@ pub(crate) fn execute(
     let mut report = result?;
     if kept? {
         reporter.note(&format!("mlx: experiment {} ({})", started.name, started.id));
+        // Its params files are still as the overrides made them: they are put back after this.
+        super::experiment::record_result(
+            project,
+            &conn,
+            &started,
+            pipeline,
+            &report,
+            base.as_deref(),
+            &opts.set,
+            reporter,
+        );
         report.experiment = Some(started);
     }
     Ok(report)

@@ -2,12 +2,14 @@
 //! dry run), concluded with, for every stage of the pipeline, how it ended up and the run behind
 //! its `mlx.lock` entry (the run made now, the one the run cache restored, or for a stage that
 //! was up to date or not selected, the one recorded earlier for the same entry). The engine
-//! calls [`begin`] and [`conclude`] and nothing else here.
+//! calls [`begin`], [`conclude`] and, for an experiment it keeps, [`record_result`] and nothing
+//! else here.
 
 use super::execute::{Outcome, RunStagesOptions, RunStagesReport};
 use crate::error::Result;
 use crate::pipeline::Pipeline;
 use crate::pipeline::lock::{FILE, LockFile};
+use crate::progress::Reporter;
 use crate::project::Project;
 use crate::tracking::experiments::{
     self, Conclusion, Kind, NewExperiment, StageEntry, StageOutcome, Started, Status,
@@ -110,4 +112,39 @@ pub(crate) fn conclude(
         keep,
     };
     Ok(experiments::conclude(conn, &started.id, &conclusion)?)
+}
+
+/// Keep the resulting state of an experiment that ran from `base` (HEAD then) as a git commit
+/// (see `experiments::result`), when it succeeded or one of its stages ran or was restored;
+/// called while `--set` overrides are still applied. A failure is a warning: the runs are
+/// recorded either way.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_result(
+    project: &Project,
+    conn: &rusqlite::Connection,
+    started: &Started,
+    pipeline: &Pipeline,
+    report: &RunStagesReport,
+    base: Option<&str>,
+    overrides: &[String],
+    reporter: &dyn Reporter,
+) {
+    let succeeded = report.succeeded()
+        || report.stages.iter().any(|s| matches!(s.outcome, Outcome::Ran | Outcome::Restored));
+    let Some(base) = base.filter(|_| succeeded) else { return };
+    let recorded = crate::experiments::result::record(
+        project,
+        conn,
+        pipeline,
+        &started.id,
+        &started.name,
+        base,
+        overrides,
+    );
+    if let Err(e) = recorded {
+        reporter.note(&format!(
+            "mlx: warning: experiment {}: its resulting state was not kept for `mlx exp apply`: {e}",
+            started.name
+        ));
+    }
 }

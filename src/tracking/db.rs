@@ -200,6 +200,8 @@ const MIGRATIONS: &[&str] = &[
         pointer_hash TEXT,            -- the hash its PATH.mlx names, when mlx add tracks it
         PRIMARY KEY (run_id, path)
     ) WITHOUT ROWID;",
+    // 8: the git commit holding an experiment's resulting state (`mlx exp apply`, `exp branch`).
+    "ALTER TABLE experiments ADD COLUMN result_commit TEXT;  -- kept alive by refs/mlx/exps/<id>",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -249,7 +249,15 @@ fn eight_queued_variants_run_two_at_a_time_and_a_failing_one_does_not_stop_the_q
     assert!(queued(&p).is_empty());
     assert_eq!(work_tree(&p), before);
     assert_eq!(worktrees(&p), 1);
-    assert_eq!(p.git(&["for-each-ref", "refs/mlx"]), "");
+    // The queue's refs are gone; the result of each variant that succeeded is kept (and that
+    // of the project's first run), not that of the failed one.
+    assert_eq!(p.git(&["for-each-ref", "refs/mlx/queue"]), "");
+    assert_eq!(p.git(&["for-each-ref", "refs/mlx/exps"]).lines().count(), 8);
+    let failed: Option<String> = p
+        .db()
+        .query_row("SELECT result_commit FROM experiments WHERE name = 'v5'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(failed, None);
 }
 
 #[test]

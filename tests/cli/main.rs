@@ -11,6 +11,7 @@ mod discovery;
 mod doctor;
 mod examples;
 mod exp;
+mod exp_apply;
 mod exp_run;
 mod gc;
 mod git_edge_cases;

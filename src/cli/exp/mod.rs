@@ -1,6 +1,9 @@
-//! `mlx exp …`: list, show, compare, delete and gate on experiments and their runs. Shared cell
+//! `mlx exp …`: list, show, compare, delete and gate on experiments and their runs, run
+//! variants, and apply or branch an experiment's result. Shared cell
 //! formatting for their tables, and fitting a table to the terminal, live here.
 
+mod apply;
+mod branch;
 mod check;
 mod diff;
 mod get;
@@ -33,6 +36,8 @@ pub enum ExpCommand {
     Queue(queue::QueueCommand),
     Log(log::LogArgs),
     Get(get::GetArgs),
+    Apply(apply::ApplyArgs),
+    Branch(branch::BranchArgs),
 }
 
 pub fn run(ctx: &Context, cmd: &ExpCommand) -> anyhow::Result<ExitStatus> {
@@ -46,6 +51,8 @@ pub fn run(ctx: &Context, cmd: &ExpCommand) -> anyhow::Result<ExitStatus> {
         ExpCommand::Queue(cmd) => queue::run(ctx, cmd),
         ExpCommand::Log(args) => log::run(ctx, args),
         ExpCommand::Get(args) => get::run(ctx, args),
+        ExpCommand::Apply(args) => apply::run(ctx, args),
+        ExpCommand::Branch(args) => branch::run(ctx, args),
     }
 }
 

@@ -7,13 +7,15 @@
 //!
 //! This module creates experiments and concludes them (`begin`, `conclude`), names them, marks
 //! those whose mlx died as failed (`reap_dead`), turns ids and names into experiments
-//! (`resolve`), lists them with their values (`list`), and groups runs recorded before
-//! experiments existed (`backfill`). It never prints; SQL about experiments stays here.
+//! (`resolve`), lists them with their values (`list`), keeps the commit holding each one's
+//! resulting state (`results`), and groups runs recorded before experiments existed
+//! (`backfill`). It never prints; SQL about experiments stays here.
 
 mod backfill;
 pub mod list;
 mod lookup;
 mod resolve;
+pub mod results;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -354,6 +356,7 @@ fn producing_run(conn: &Connection, e: &StageEntry) -> Result<Option<String>, Er
 /// pipeline adds no rows.
 pub fn conclude(conn: &mut Connection, id: &RunId, c: &Conclusion) -> Result<bool, Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    #[allow(clippy::type_complexity)]
     let row: Option<(String, Option<String>, bool, String, Option<String>)> = tx
         .query_row(
             "SELECT kind, git_commit, git_dirty, overrides, workspace FROM experiments
