@@ -26,7 +26,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 mk() { printf '$ make %s\n' "$*"; make --no-print-directory MLX="$mlx" "$@"; }
-runs() { "$mlx" exp list -q --csv | wc -l; }
+runs() { "$mlx" exp list -q --stages --csv | wc -l; }
 
 step "The pipeline project with the Makefile, raw data tracked, a folder remote"
 mkdir "$work/team"

@@ -62,12 +62,14 @@ run "$mlx" run
 run "$mlx" metrics diff
 run "$mlx" params diff
 
-step "The experiments, and a CI gate on the latest one"
+step "The experiments (one row each), their stage runs, and a CI gate on the committed setup"
 run "$mlx" exp list
-run "$mlx" exp list --filter "stage = 'train' and params.train.epochs = 60"
-run "$mlx" exp check "metrics.accuracy >= 0.7 and stage = 'evaluate'"
+run "$mlx" exp list --filter "params.train.epochs = 60"
+run "$mlx" exp list --stages --filter "stage = 'train' and params.train.epochs = 60"
 git add -A
 git commit -qm "more epochs"
+run "$mlx" run
+run "$mlx" exp check "metrics.accuracy >= 0.7"
 
 step "Back to the first results: data and outputs follow the commit"
 git checkout -q HEAD~1

@@ -1194,10 +1194,10 @@ fn input_errors_exit_2_with_a_clear_message_and_run_nothing() {
         ),
         ("no stages", "", &["run"], &["mlx.toml declares no stages"]),
         (
-            "--name without --",
+            "--tag without --",
             two_stages,
-            &["run", "--name", "x"],
-            &["--name, --tag and --param go with a command"],
+            &["run", "--tag", "k=v"],
+            &["--tag and --param go with a command"],
         ),
         // Flags that would have no effect are refused rather than ignored.
         ("--single without stages", two_stages, &["run", "--single"], &["<STAGE>"]),

@@ -351,9 +351,10 @@ fn producing_run(conn: &Connection, e: &StageEntry) -> Result<Option<String>, Er
 
 /// Record how an experiment ended: its status, `lock_hash`, and per stage the run behind its
 /// results. A pipeline experiment in which nothing ran or was restored is dropped (false) unless
-/// `keep`, when it was dirty or had overrides (it cannot stand for a committed setup) or when a
-/// finished one with the same commit and `mlx.lock` exists: repeating `mlx run` on an up-to-date
-/// pipeline adds no rows.
+/// `keep`, when it was dirty or had overrides (it cannot stand for a committed setup), when a
+/// finished one with the same commit and `mlx.lock` exists (repeating `mlx run` on an up-to-date
+/// pipeline adds no rows), or when no run behind any stage's results is known here (a fresh
+/// clone whose outputs came with `mlx pull`: it would show nothing).
 pub fn conclude(conn: &mut Connection, id: &RunId, c: &Conclusion) -> Result<bool, Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     #[allow(clippy::type_complexity)]
@@ -372,7 +373,15 @@ pub fn conclude(conn: &mut Connection, id: &RunId, c: &Conclusion) -> Result<boo
         && c.stages
             .iter()
             .all(|s| matches!(s.outcome, StageOutcome::UpToDate | StageOutcome::NotRun));
+    let mut runs = Vec::with_capacity(c.stages.len());
+    for s in &c.stages {
+        runs.push(match &s.run {
+            Some(r) => Some(r.to_string()),
+            None => producing_run(&tx, s)?,
+        });
+    }
     if nothing_ran && c.status == Status::Finished && !c.keep {
+        let unknown = runs.iter().all(Option::is_none);
         let twin: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM experiments WHERE id != ?1 AND kind = 'pipeline'
                  AND status = 'finished' AND git_dirty = 0 AND overrides = '[]'
@@ -380,7 +389,7 @@ pub fn conclude(conn: &mut Connection, id: &RunId, c: &Conclusion) -> Result<boo
             params![id.as_str(), commit, c.lock_hash, workspace],
             |r| r.get(0),
         )?;
-        if dirty || overrides != "[]" || twin {
+        if dirty || overrides != "[]" || twin || unknown {
             tx.execute("DELETE FROM experiments WHERE id = ?1", [id.as_str()])?;
             tx.commit()?;
             return Ok(false);
@@ -392,11 +401,7 @@ pub fn conclude(conn: &mut Connection, id: &RunId, c: &Conclusion) -> Result<boo
                  entry_hash)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
-        for s in &c.stages {
-            let run = match &s.run {
-                Some(r) => Some(r.to_string()),
-                None => producing_run(&tx, s)?,
-            };
+        for (s, run) in c.stages.iter().zip(&runs) {
             put.execute(params![id.as_str(), s.stage, s.outcome.as_str(), run, s.entry_hash])?;
         }
     }

@@ -15,24 +15,39 @@ type Params = Vec<Value>;
 
 pub(super) fn compile(expr: &Expr, target: Target) -> Result<(String, Params), FilterError> {
     let mut params = Vec::new();
-    let sql = expr_sql(expr, target, &mut params)?;
+    let mut values = 0;
+    let sql = expr_sql(expr, target, &mut params, &mut values)?;
     Ok((sql, params))
 }
 
-/// The most values one filter may compare: SQLite takes at most 32766 parameters in a query,
-/// and the query around the filter has some of its own.
+/// The most values one filter may compare (a comparison's literal, each value of an `in` list,
+/// each key compared).
 pub const MAX_PARAMS: usize = 10_000;
 
-fn expr_sql(e: &Expr, target: Target, p: &mut Params) -> Result<String, FilterError> {
+/// The most SQL parameters a filter may take: SQLite takes at most 32766 in a query, and the
+/// query around the filter has some of its own. A comparison on experiments takes a few.
+const MAX_SQL_PARAMS: usize = 30_000;
+
+fn expr_sql(
+    e: &Expr,
+    target: Target,
+    p: &mut Params,
+    values: &mut usize,
+) -> Result<String, FilterError> {
     Ok(match e {
         Expr::And(a, b) => {
-            format!("({} AND {})", expr_sql(a, target, p)?, expr_sql(b, target, p)?)
+            let (a, b) = (expr_sql(a, target, p, values)?, expr_sql(b, target, p, values)?);
+            format!("({a} AND {b})")
         }
-        Expr::Or(a, b) => format!("({} OR {})", expr_sql(a, target, p)?, expr_sql(b, target, p)?),
-        Expr::Not(a) => format!("(NOT {})", expr_sql(a, target, p)?),
+        Expr::Or(a, b) => {
+            let (a, b) = (expr_sql(a, target, p, values)?, expr_sql(b, target, p, values)?);
+            format!("({a} OR {b})")
+        }
+        Expr::Not(a) => format!("(NOT {})", expr_sql(a, target, p, values)?),
         Expr::Cmp(c) => {
             let sql = comparison(c, target, p)?;
-            if p.len() > MAX_PARAMS {
+            *values += c.values.len().max(1);
+            if *values > MAX_PARAMS || p.len() > MAX_SQL_PARAMS {
                 return Err(FilterError::new(
                     c.field_col,
                     format!(
