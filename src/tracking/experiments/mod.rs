@@ -243,6 +243,13 @@ pub fn begin(conn: &mut Connection, new: &NewExperiment) -> Result<Started, Erro
     Ok(Started { id, name })
 }
 
+/// Mark experiment `id` dirty: it ran on tracked data that differs from its pointers (found
+/// only once its first stage starts, after it began).
+pub fn mark_dirty(conn: &Connection, id: &RunId) -> Result<(), Error> {
+    conn.execute("UPDATE experiments SET git_dirty = 1 WHERE id = ?1", [id.as_str()])?;
+    Ok(())
+}
+
 /// How a stage of the pipeline ended up in an experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
