@@ -21,7 +21,7 @@ use super::{NONE, human_duration, short_time};
 )]
 pub struct ShowArgs {
     /// The experiment (name, id or unique prefix) or run (id or unique prefix)
-    #[arg(value_name = "EXP|RUN", add = super::super::complete::runs())]
+    #[arg(value_name = "EXP|RUN", add = super::super::complete::experiments_and_runs())]
     run: String,
     #[command(flatten)]
     format: FormatArgs,

@@ -7,12 +7,14 @@
 //!
 //! This module creates experiments and concludes them (`begin`, `conclude`), names them, marks
 //! those whose mlx died as failed (`reap_dead`), turns ids and names into experiments
-//! (`resolve`), lists them with their values (`list`), and groups runs recorded before
+//! (`resolve`) and offers them for completion (`candidates`), lists them with their values
+//! (`list`), finds the runs to read back (`readback`), and groups runs recorded before
 //! experiments existed (`backfill`). It never prints; SQL about experiments stays here.
 
 mod backfill;
 pub mod list;
 mod lookup;
+mod readback;
 mod resolve;
 
 use std::collections::HashMap;
@@ -30,7 +32,8 @@ pub use lookup::{
     Excluded, excluded_for, is_command_run, member_runs, of_run, stage_names, stage_run,
     stages_with_runs, standing_for,
 };
-pub use resolve::{Subject, closest_name, resolve, resolve_experiment};
+pub use readback::{Named, ReadBack, StageRun, readback};
+pub use resolve::{Candidate, Subject, candidates, closest_name, resolve, resolve_experiment};
 
 /// What an experiment ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
