@@ -90,7 +90,7 @@ outs = ["out.txt"]
 fn a_stage_run_records_its_deps_as_the_lock_does_and_is_dirty_on_modified_data() {
     let (p, _store) = project_with_remote();
     p.write("train.sh", "echo train\n");
-    p.write("mlx.toml", &format!("{}{STAGE}", p.read_string("mlx.toml")));
+    p.write("mlx.toml", format!("{}{STAGE}", p.read_string("mlx.toml")));
     p.commit_all("stage");
     p.mlx(&["run", "-q"]).success();
     let run = newest_run(&p);
@@ -133,7 +133,7 @@ fn newest_experiment(p: &TestProject) -> String {
 fn a_pipeline_experiment_on_modified_data_is_dirty_even_when_restored_from_the_run_cache() {
     let (p, _store) = project_with_remote();
     p.write("train.sh", "echo train\n");
-    p.write("mlx.toml", &format!("{}{STAGE}", p.read_string("mlx.toml")));
+    p.write("mlx.toml", format!("{}{STAGE}", p.read_string("mlx.toml")));
     p.commit_all("stage");
     p.mlx(&["run", "-q"]).success();
     let clean = newest_experiment(&p);
