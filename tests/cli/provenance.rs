@@ -183,3 +183,60 @@ fn run_records_carry_the_inputs_to_other_clones() {
     assert_eq!(there["inputs"], here["inputs"]);
     assert_eq!(inputs(&there).len(), 2);
 }
+
+#[test]
+fn an_experiment_shows_what_its_stages_read_from_outside_it() {
+    let (p, _store) = project_with_remote();
+    p.write("train.sh", "echo train\n");
+    let stages = r#"
+[stages.prepare]
+cmd = "cat data/a.txt > prepared.txt"
+deps = ["data"]
+outs = ["prepared.txt"]
+
+[stages.train]
+cmd = "cat prepared.txt train.sh > model.txt"
+deps = ["prepared.txt", "train.sh"]
+outs = ["model.txt"]
+"#;
+    p.write("mlx.toml", format!("{}{stages}", p.read_string("mlx.toml")));
+    p.commit_all("stages");
+    p.mlx(&["run", "-q", "--name", "first"]).success();
+    let data = p.pointer_hash("data");
+    let shown = show(&p, "first");
+    let read: Vec<(String, String, String, Option<String>)> = shown["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| {
+            let text = |k: &str| i[k].as_str().unwrap_or_default().to_owned();
+            (
+                text("path"),
+                text("stage"),
+                text("kind"),
+                i["pointer_hash"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("data".into(), "prepare".into(), "dep".into(), Some(data.clone())),
+            ("train.sh".into(), "train".into(), "dep".into(), None),
+        ],
+        "prepared.txt comes from a stage of the experiment: {shown}"
+    );
+    assert_eq!(shown["inputs"][0]["hash"], data.as_str());
+    assert_eq!(shown["inputs"][0]["run"], shown["stages"][0]["run"]);
+    let text = stdout(&p.mlx(&["exp", "show", "first"]).success());
+    let row = text.lines().find(|l| l.starts_with("data ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("prepare") && row.contains(&data[..12]) && row.ends_with("unchanged"));
+
+    // Modified data: the experiment says which version it read, and that it was modified.
+    p.write("data/a.txt", "alpha v2\n");
+    p.mlx(&["run", "-q", "--name", "second"]).success();
+    let text = stdout(&p.mlx(&["exp", "show", "second"]).success());
+    assert!(text.contains("(uncommitted changes, 1 tracked path modified)"), "{text}");
+    let row = text.lines().find(|l| l.starts_with("data ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(row.ends_with("modified"), "{row}");
+}
