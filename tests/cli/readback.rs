@@ -450,7 +450,7 @@ fn a_run_record_from_a_remote_cannot_name_paths_outside_the_folder() {
 }
 
 /// A pipeline whose stages are declared in an order that is not their names' (prepare, train,
-/// evaluate), with output on stdout and stderr, one without a final line break, and one silent.
+/// evaluate), with output, one without a final line break, and one silent.
 /// Each stage also logs `notes.txt` as an artifact of its run.
 const PIPELINE: &str = r#"
 [stages.prepare]
@@ -458,7 +458,7 @@ cmd = "echo prepared; printf no-line-break; mkdir -p data; echo d > data/clean.c
 outs = ["data/clean.csv"]
 
 [stages.train]
-cmd = "echo training; echo warn >&2; cat data/clean.csv lr.txt > model.pkl"
+cmd = "echo training; echo epoch 1; cat data/clean.csv lr.txt > model.pkl"
 deps = ["data/clean.csv", "lr.txt"]
 outs = ["model.pkl"]
 
@@ -505,7 +505,7 @@ fn exp_log_of_an_experiment_prints_each_stage_in_pipeline_order_under_a_header()
         stdout(&a),
         format!(
             "==> prepare: run {prepare} <==\nprepared\nno-line-break\n\
-             ==> train: run {train} <==\ntraining\nwarn\n\
+             ==> train: run {train} <==\ntraining\nepoch 1\n\
              ==> evaluate: run {evaluate} <==\n"
         )
     );
@@ -515,9 +515,9 @@ fn exp_log_of_an_experiment_prints_each_stage_in_pipeline_order_under_a_header()
     assert_eq!(stdout(&a), "prepared\nno-line-break");
     assert_eq!(stderr(&a), format!("experiment {exp}: stage prepare, run {prepare}\n"));
     let a = p.mlx(&["exp", "log", &exp, "--stage", "train", "--tail", "1"]).success();
-    assert_eq!(stdout(&a), "warn\n");
+    assert_eq!(stdout(&a), "epoch 1\n");
     // A stage run's id works as it always did.
-    assert_eq!(stdout(&p.mlx(&["exp", "log", &train]).success()), "training\nwarn\n");
+    assert_eq!(stdout(&p.mlx(&["exp", "log", &train]).success()), "training\nepoch 1\n");
 
     // Only evaluate runs again: the others' output comes from the runs behind their results.
     p.write("eval.txt", "v2\n");
@@ -528,7 +528,7 @@ fn exp_log_of_an_experiment_prints_each_stage_in_pipeline_order_under_a_header()
         stdout(&a),
         format!(
             "==> prepare: run {prepare} (up to date: an earlier run) <==\nprepared\nno-line-break\n\
-             ==> train: run {train} (up to date: an earlier run) <==\ntraining\nwarn\n\
+             ==> train: run {train} (up to date: an earlier run) <==\ntraining\nepoch 1\n\
              ==> evaluate: run {evaluate2} <==\n"
         )
     );
@@ -601,7 +601,7 @@ fn exp_get_of_an_experiment_writes_the_artifacts_of_every_stage() {
     assert_eq!(std::fs::read_to_string(one.join("notes.txt")).unwrap(), "p\n");
     let o = one.to_str().unwrap();
     p.mlx(&["exp", "get", &exp, "--stage", "train", "log", "-o", o]).success();
-    assert_eq!(std::fs::read_to_string(one.join("log")).unwrap(), "training\nwarn\n");
+    assert_eq!(std::fs::read_to_string(one.join("log")).unwrap(), "training\nepoch 1\n");
     // Every stage run has its own log: naming `log` needs a stage.
     let a = p.mlx(&["exp", "get", &exp, "log", "-o", o]).code(2);
     assert!(stderr(&a).contains("has its own log; pick one with --stage STAGE"), "{}", stderr(&a));
