@@ -533,6 +533,21 @@ fn exp_log_of_an_experiment_prints_each_stage_in_pipeline_order_under_a_header()
         )
     );
 
+    // Back to the first eval.txt: evaluate's outputs come from the run cache, made by its first
+    // run.
+    p.write("eval.txt", "v1\n");
+    let third = run_pipeline(&p);
+    let a = p.mlx(&["exp", "log", &third, "--stage", "evaluate"]).success();
+    assert!(stderr(&a).contains(&format!("stage evaluate, run {evaluate} (an earlier run")));
+    let a = p.mlx(&["exp", "log", &third]).success();
+    assert!(
+        stdout(&a).ends_with(&format!(
+            "==> evaluate: run {evaluate} (restored from the run cache: an earlier run) <==\n"
+        )),
+        "{}",
+        stdout(&a)
+    );
+
     // Mistakes are input errors.
     let a = p.mlx(&["exp", "log", &exp, "--stage", "trian"]).code(2);
     assert_eq!(

@@ -69,13 +69,17 @@ pub fn run(ctx: &Context, args: &LogArgs) -> anyhow::Result<ExitStatus> {
             experiment.name,
             one.stage.as_deref().unwrap_or("-"),
             one.run,
-            if one.own { "" } else { " (an earlier run, whose results it shows)" }
+            if one.own { "" } else { " (an earlier run, whose results it holds)" }
         ));
         print_log(ctx, one, &opts)?;
         return Ok(ExitStatus::Success);
     }
     for r in &found.runs {
-        let from = if r.own { "" } else { " (up to date: an earlier run)" };
+        let from = match (r.own, r.outcome.as_deref()) {
+            (true, _) => "",
+            (false, Some("restored")) => " (restored from the run cache: an earlier run)",
+            (false, _) => " (up to date: an earlier run)",
+        };
         out.line(&format!("==> {}: run {}{from} <==", r.stage.as_deref().unwrap_or("-"), r.run))?;
         let ended_line = print_log(ctx, r, &opts)?;
         if !ended_line {

@@ -18,6 +18,9 @@ pub struct StageRun {
     /// Whether it ran in the experiment named (rather than earlier, its results shown by it).
     /// Always true for a run named directly.
     pub own: bool,
+    /// How the stage ended up in the experiment (`ran`, `restored`, `up_to_date`, …); `None`
+    /// for a run named directly, and while the experiment runs.
+    pub outcome: Option<String>,
 }
 
 /// The experiment a text named.
@@ -66,7 +69,14 @@ pub fn readback(
     for s in stages_with_runs(conn, &id)? {
         if let Some(run) = stage_run(conn, &id, &s)? {
             let own = of_run(conn, &run)?.as_ref() == Some(&id);
-            runs.push(StageRun { stage: Some(s), run, own });
+            let outcome = conn
+                .query_row(
+                    "SELECT outcome FROM experiment_stages WHERE experiment_id = ?1 AND stage = ?2",
+                    [id.as_str(), s.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            runs.push(StageRun { stage: Some(s), run, own, outcome });
         }
     }
     let position = |r: &StageRun| {
@@ -112,7 +122,10 @@ fn single(conn: &Connection, run: RunId, stage: Option<&str>) -> Result<ReadBack
             "--stage {wanted}: run {run} is {what}; --stage picks a stage of an experiment"
         )));
     }
-    Ok(ReadBack { experiment: None, runs: vec![StageRun { stage: ran, run, own: true }] })
+    Ok(ReadBack {
+        experiment: None,
+        runs: vec![StageRun { stage: ran, run, own: true, outcome: None }],
+    })
 }
 
 #[cfg(test)]
@@ -187,11 +200,18 @@ mod tests {
         let order: Vec<String> = ["prep", "train@gbm", "train@rf"].map(String::from).to_vec();
         let got = readback(&conn, "second", None, &order).unwrap();
         assert_eq!(got.experiment.as_ref().map(|e| e.name.as_str()), Some("second"));
-        let runs: Vec<(&str, &RunId, bool)> =
-            got.runs.iter().map(|r| (r.stage.as_deref().unwrap(), &r.run, r.own)).collect();
+        let runs: Vec<(&str, &RunId, bool, Option<&str>)> = got
+            .runs
+            .iter()
+            .map(|r| (r.stage.as_deref().unwrap(), &r.run, r.own, r.outcome.as_deref()))
+            .collect();
         assert_eq!(
             runs,
-            [("prep", &prep, false), ("train@gbm", &gbm, true), ("train@rf", &rf, true)]
+            [
+                ("prep", &prep, false, Some("up_to_date")),
+                ("train@gbm", &gbm, true, Some("ran")),
+                ("train@rf", &rf, true, Some("ran"))
+            ]
         );
         // Without the pipeline's order: by run id.
         let got = readback(&conn, "second", None, &[]).unwrap();
@@ -212,7 +232,12 @@ mod tests {
         assert_eq!(got.experiment, None);
         assert_eq!(
             got.runs,
-            [StageRun { stage: Some("train@rf".into()), run: rf.clone(), own: true }]
+            [StageRun {
+                stage: Some("train@rf".into()),
+                run: rf.clone(),
+                own: true,
+                outcome: None
+            }]
         );
         assert!(readback(&conn, rf.as_str(), Some("train@rf"), &order).is_ok());
         let err = readback(&conn, rf.as_str(), Some("prep"), &order).unwrap_err();
