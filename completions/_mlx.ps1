@@ -472,8 +472,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')
             [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
-            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a run''s captured output: stdout and stderr as its command wrote them, byte for byte')
-            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts out of the cache into a folder')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print the output a run captured, or that of each stage of an experiment')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts, or those of an experiment''s stages, out of the cache into a folder')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Bring an experiment''s params, code and outputs into the work tree')
             [CompletionResult]::new('branch', 'branch', [CompletionResultType]::ParameterValue, 'Make a git branch holding an experiment''s result')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -640,7 +640,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;exp;log' {
-            [CompletionResult]::new('--tail', '--tail', [CompletionResultType]::ParameterName, 'Only the last N lines')
+            [CompletionResult]::new('--stage', '--stage', [CompletionResultType]::ParameterName, 'Of an experiment, only the run of this stage')
+            [CompletionResult]::new('--tail', '--tail', [CompletionResultType]::ParameterName, 'Only the last N lines (of each run''s output)')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The remote to fetch the log from when the cache lacks it (default: `[core] remote`, or the only one)')
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote to fetch the log from when the cache lacks it (default: `[core] remote`, or the only one)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
@@ -654,6 +655,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;exp;get' {
+            [CompletionResult]::new('--stage', '--stage', [CompletionResultType]::ParameterName, 'Of an experiment, only the artifacts of this stage''s run')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The folder to write into (default: the current folder)')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The folder to write into (default: the current folder)')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The remote to fetch missing objects from (default: `[core] remote`, or the only one)')
@@ -704,8 +706,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')
             [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
-            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a run''s captured output: stdout and stderr as its command wrote them, byte for byte')
-            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts out of the cache into a folder')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print the output a run captured, or that of each stage of an experiment')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts, or those of an experiment''s stages, out of the cache into a folder')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Bring an experiment''s params, code and outputs into the work tree')
             [CompletionResult]::new('branch', 'branch', [CompletionResultType]::ParameterValue, 'Make a git branch holding an experiment''s result')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1067,8 +1069,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')
             [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'List, run or remove the variants queued with `mlx exp run --queue`')
-            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a run''s captured output: stdout and stderr as its command wrote them, byte for byte')
-            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts out of the cache into a folder')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print the output a run captured, or that of each stage of an experiment')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a run''s artifacts, or those of an experiment''s stages, out of the cache into a folder')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Bring an experiment''s params, code and outputs into the work tree')
             [CompletionResult]::new('branch', 'branch', [CompletionResultType]::ParameterValue, 'Make a git branch holding an experiment''s result')
             break

@@ -799,12 +799,16 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__get)
-            opts="-o -f -r -C -q -v -h --out --force --remote --json --quiet --verbose --help"
+            opts="-o -f -r -C -q -v -h --stage --out --force --remote --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --stage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --out)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1099,12 +1103,16 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__log)
-            opts="-r -C -q -v -h --tail --follow --remote --quiet --verbose --help"
+            opts="-r -C -q -v -h --stage --tail --follow --remote --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --stage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --tail)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -267,8 +267,8 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcomm
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get apply branch help" -f -a "check" -d 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get apply branch help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get apply branch help" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get apply branch help" -f -a "log" -d 'Print a run\'s captured output: stdout and stderr as its command wrote them, byte for byte'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get apply branch help" -f -a "get" -d 'Write a run\'s artifacts out of the cache into a folder'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get apply branch help" -f -a "log" -d 'Print the output a run captured, or that of each stage of an experiment'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get apply branch help" -f -a "get" -d 'Write a run\'s artifacts, or those of an experiment\'s stages, out of the cache into a folder'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get apply branch help" -f -a "apply" -d 'Bring an experiment\'s params, code and outputs into the work tree'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get apply branch help" -f -a "branch" -d 'Make a git branch holding an experiment\'s result'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get apply branch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -334,13 +334,15 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -f -a "start" -d 'Run the queued variants, oldest first, each in its own isolated workspace'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -f -a "remove" -d 'Remove queued variants (not yet started) by name'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from queue" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -l tail -d 'Only the last N lines' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -l stage -d 'Of an experiment, only the run of this stage' -r
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -l tail -d 'Only the last N lines (of each run\'s output)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -s r -l remote -d 'The remote to fetch the log from when the cache lacks it (default: `[core] remote`, or the only one)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -l follow -d 'For a run still running: keep printing what it writes until it ends'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -l stage -d 'Of an experiment, only the artifacts of this stage\'s run' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s o -l out -d 'The folder to write into (default: the current folder)' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s r -l remote -d 'The remote to fetch missing objects from (default: `[core] remote`, or the only one)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from get" -s C -d 'Run as if mlx was started in DIR' -r -F
@@ -368,8 +370,8 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "log" -d 'Print a run\'s captured output: stdout and stderr as its command wrote them, byte for byte'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "get" -d 'Write a run\'s artifacts out of the cache into a folder'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "log" -d 'Print the output a run captured, or that of each stage of an experiment'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "get" -d 'Write a run\'s artifacts, or those of an experiment\'s stages, out of the cache into a folder'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "apply" -d 'Bring an experiment\'s params, code and outputs into the work tree'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "branch" -d 'Make a git branch holding an experiment\'s result'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -497,8 +499,8 @@ complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "check" -d 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "log" -d 'Print a run\'s captured output: stdout and stderr as its command wrote them, byte for byte'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "get" -d 'Write a run\'s artifacts out of the cache into a folder'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "log" -d 'Print the output a run captured, or that of each stage of an experiment'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "get" -d 'Write a run\'s artifacts, or those of an experiment\'s stages, out of the cache into a folder'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "apply" -d 'Bring an experiment\'s params, code and outputs into the work tree'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "branch" -d 'Make a git branch holding an experiment\'s result'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "show" -d 'Show the values in every declared metrics file, in the workspace or at a revision'

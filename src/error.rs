@@ -132,6 +132,13 @@ impl Error {
                 "move the line under [remotes.{remote}] in .mlx/config.local.toml, or use the \
                  environment; if it was ever committed, rotate the credential"
             )),
+            Error::Project(project::Error::Config(crate::config::Error::Parse {
+                message, ..
+            })) if message.starts_with("unknown field `vars`") => Some(
+                "`vars` is a top-level key of mlx.toml: move it above the first [table], or write \
+                 it as a [vars] table"
+                    .into(),
+            ),
             Error::Project(project::Error::Config(
                 crate::config::Error::CacheDirInProjectFile { .. },
             )) => Some(

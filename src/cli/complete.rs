@@ -1,5 +1,5 @@
-//! Completion of names from the project, at completion time: stage names, run ids and names,
-//! remote names and tracked paths. The shell asks the binary itself (`COMPLETE=bash mlx -- mlx
+//! Completion of names from the project, at completion time: stage names, experiment and run
+//! ids and names, remote names and tracked paths. The shell asks the binary itself (`COMPLETE=bash mlx -- mlx
 //! exp show 01`; the script that does so comes from `source <(COMPLETE=bash mlx)`), and these
 //! functions read the project that the command line names (`-C DIR`, else the current folder).
 //! They never write, never print and never fail: an unreadable project offers nothing.
@@ -16,6 +16,18 @@ use mlx::project::Project;
 /// Run ids (with their name and status as help), then the names of runs.
 pub fn runs() -> ArgValueCandidates {
     ArgValueCandidates::new(run_candidates)
+}
+
+/// Experiment ids (with their name, status and start as help), then run ids that are not an
+/// experiment's (stage runs), then the names of experiments and of runs that one run has:
+/// what `exp show`, `exp diff`, `exp log` and `exp get` take.
+pub fn experiments_and_runs() -> ArgValueCandidates {
+    ArgValueCandidates::new(|| experiment_candidates(true))
+}
+
+/// Experiment ids, then experiment names: what `exp check --exp` takes.
+pub fn experiments() -> ArgValueCandidates {
+    ArgValueCandidates::new(|| experiment_candidates(false))
 }
 
 /// The pipeline's stage names (and the group names of `foreach` stages).
@@ -96,6 +108,59 @@ fn run_candidates() -> Vec<CompletionCandidate> {
                 .help(help("run name".into()))
                 .display_order(Some(runs.len() + i)),
         );
+    }
+    out
+}
+
+/// `2026-11-01T10:00:03.123Z` → `2026-11-01 10:00`.
+fn short_when(rfc3339: &str) -> String {
+    let when = rfc3339.replacen('T', " ", 1);
+    when.get(..16).map_or(when.clone(), str::to_owned)
+}
+
+fn experiment_candidates(with_runs: bool) -> Vec<CompletionCandidate> {
+    let Some(project) = project() else { return Vec::new() };
+    let Ok(conn) = project.open_db() else { return Vec::new() };
+    let Ok(exps) = mlx::tracking::experiments::candidates(&conn) else { return Vec::new() };
+    let runs = if with_runs {
+        mlx::tracking::lookup::candidates(&conn).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let mut out = Vec::with_capacity(exps.len() * 2 + runs.len());
+    let mut order = 0;
+    let mut next = || {
+        order += 1;
+        Some(order)
+    };
+    let exp_ids: std::collections::HashSet<&str> = exps.iter().map(|e| e.id.as_str()).collect();
+    let mut names = std::collections::BTreeSet::new();
+    for e in &exps {
+        let text = format!("{}, {}, {}", e.name, e.status, short_when(&e.when));
+        out.push(CompletionCandidate::new(e.id.as_str()).help(help(text)).display_order(next()));
+        names.insert(e.name.clone());
+    }
+    // A run name that several runs share names none of them (stage runs bear their stage's).
+    let mut run_names: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for run in &runs {
+        if let Some(n) = &run.name {
+            *run_names.entry(n.as_str()).or_default() += 1;
+        }
+    }
+    for run in runs.iter().filter(|r| !exp_ids.contains(r.id.as_str())) {
+        let text = match &run.name {
+            Some(n) => format!("{n}, {}, {}", run.status, short_when(&run.start)),
+            None => format!("{}, {}", run.status, short_when(&run.start)),
+        };
+        out.push(CompletionCandidate::new(run.id.as_str()).help(help(text)).display_order(next()));
+    }
+    let unique_run_names =
+        run_names.into_iter().filter(|(_, n)| *n == 1).map(|(name, _)| name.to_owned());
+    let experiment_names = names.clone();
+    names.extend(unique_run_names);
+    for name in names {
+        let what = if experiment_names.contains(&name) { "experiment name" } else { "run name" };
+        out.push(CompletionCandidate::new(name).help(help(what.into())).display_order(next()));
     }
     out
 }

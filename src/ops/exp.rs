@@ -201,6 +201,9 @@ pub struct ExperimentDetail {
     pub experiment: ExperimentRecord,
     /// Its runs and those its stages name, oldest first (each with its `stage`).
     pub runs: Vec<RunRecord>,
+    /// What those runs read from outside the experiment: tracked data and deps that none of
+    /// them produced, with the hashes read, by stage.
+    pub inputs: Vec<crate::tracking::inputs::StageInput>,
 }
 
 /// `mlx exp show EXP|RUN`.
@@ -219,7 +222,10 @@ pub fn show(project: &Project, what: &str) -> Result<Shown> {
                 crate::tracking::Error::UnknownExperiment { text: what.to_owned(), closest: None }
             })?;
             let runs = query::records(&conn, &experiments::member_runs(&conn, &id)?)?;
-            Ok(Shown::Experiment(Box::new(ExperimentDetail { experiment, runs })))
+            let read: Vec<(Option<String>, RunId)> =
+                runs.iter().map(|r| (r.stage.clone(), r.id.clone())).collect();
+            let inputs = crate::tracking::inputs::from_outside(&conn, &read)?;
+            Ok(Shown::Experiment(Box::new(ExperimentDetail { experiment, runs, inputs })))
         }
     }
 }

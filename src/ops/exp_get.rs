@@ -1,9 +1,10 @@
-//! `mlx exp get RUN [ARTIFACT...] [-o DIR]`: write a run's artifacts (files and directories it
-//! recorded, its log when named) out of the cache into a folder, fetching what the cache lacks
-//! from the remote first. Every name in the run's record is checked before anything is written
-//! (a record fetched from a remote is untrusted), every write passes the work tree's gate (or,
-//! for a folder outside the project, the same gate rooted at that folder), and files already
-//! there with other content are left alone unless forced.
+//! `mlx exp get EXP|RUN [ARTIFACT...] [-o DIR]`: write a run's artifacts (files and directories
+//! it recorded, its log when named), or those of the runs behind an experiment's stages, out of
+//! the cache into a folder, fetching what the cache lacks from the remote first. Every name in
+//! the runs' records is checked before anything is written (a record fetched from a remote is
+//! untrusted), every write passes the work tree's gate (or, for a folder outside the project,
+//! the same gate rooted at that folder), and files already there with other content are left
+//! alone unless forced.
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
@@ -19,13 +20,16 @@ use crate::store::manifest::EntryKind;
 use crate::store::stat_cache::Rows;
 use crate::store::{self, StatCache};
 use crate::tracking::artifacts::{self, Artifact, ArtifactError};
+use crate::tracking::experiments::{self, Named, StageRun};
 use crate::tracking::{RunId, launch, lookup};
 use crate::work_tree::{WorkTree, check_not_reserved};
 
 #[derive(Debug, Clone, Default)]
 pub struct GetOptions {
-    /// A run id, unique prefix, or the name of one run.
+    /// An experiment's name, id or unique prefix; a run's id, unique prefix or name.
     pub run: String,
+    /// Of an experiment, only the run of this stage.
+    pub stage: Option<String>,
     /// Artifact names (or folders holding some); all but the log when empty.
     pub artifacts: Vec<String>,
     /// Where relative paths start (canonical).
@@ -40,8 +44,13 @@ pub struct GetOptions {
 
 #[derive(Debug, Serialize)]
 pub struct GetReport {
-    pub run: RunId,
+    /// The run written from; for an experiment, `None` unless `--stage` picked one.
+    pub run: Option<RunId>,
+    /// The run's name; for an experiment, the experiment's.
     pub name: Option<String>,
+    /// The experiment named (absent for a run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<RunId>,
     /// The folder written into.
     pub dir: PathBuf,
     pub artifacts: Vec<WrittenArtifact>,
@@ -61,6 +70,11 @@ impl GetReport {
 pub struct WrittenArtifact {
     /// Its name in the run.
     pub artifact: String,
+    /// For an experiment: the run it comes from, and that run's stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
     /// `file`, `directory` or `log`.
     pub kind: String,
     pub hash: String,
@@ -92,10 +106,32 @@ struct Item {
 pub fn run(project: &Project, opts: &GetOptions, reporter: &dyn Reporter) -> Result<GetReport> {
     let conn = project.open_db()?;
     launch::reap(project, &conn)?;
-    let run = lookup::resolve(&conn, &opts.run)?;
-    let name = lookup::summary(&conn, &run)?.and_then(|s| s.name);
-    let recorded = artifacts::of_run(&conn, &run)?;
-    let chosen = choose(&run, &recorded, &opts.artifacts)?;
+    let order = crate::pipeline::spec::stage_order(project.root());
+    let found = experiments::readback(&conn, &opts.run, opts.stage.as_deref(), &order)?;
+    let (chosen, from): (Vec<Artifact>, Vec<Option<&StageRun>>) = match &found.experiment {
+        None => {
+            let run = &found.runs[0].run;
+            let recorded = artifacts::of_run(&conn, run)?;
+            choose(run, &recorded, &opts.artifacts)?.into_iter().map(|a| (a, None)).unzip()
+        }
+        Some(e) => choose_in_experiment(&conn, e, &found.runs, &opts.artifacts)?
+            .into_iter()
+            .map(|(a, r)| (a, Some(r)))
+            .unzip(),
+    };
+    let (run, name) = match (&found.experiment, found.runs.as_slice()) {
+        (None, [one]) => {
+            (Some(one.run.clone()), lookup::summary(&conn, &one.run)?.and_then(|s| s.name))
+        }
+        (Some(e), [one]) if opts.stage.is_some() => (Some(one.run.clone()), Some(e.name.clone())),
+        (Some(e), _) => (None, Some(e.name.clone())),
+        (None, _) => unreachable!("a run named directly is one run"),
+    };
+    let what = match (&found.experiment, &run) {
+        (Some(e), None) => format!("artifacts of experiment {}", e.name),
+        (_, Some(r)) => format!("artifacts of run {r}"),
+        (None, None) => unreachable!("a run named directly is one run"),
+    };
     // Every name is checked before anything is fetched or written.
     let mut roots = Vec::new();
     for a in &chosen {
@@ -103,15 +139,15 @@ pub fn run(project: &Project, opts: &GetOptions, reporter: &dyn Reporter) -> Res
     }
     let (dir, inside) = destination(project, &opts.cwd, opts.out.as_deref())?;
     let mut report = GetReport {
-        run: run.clone(),
+        run,
         name,
+        experiment: found.experiment.as_ref().map(|e| e.id.clone()),
         dir: dir.clone(),
         artifacts: Vec::new(),
         fetched: 0,
         conflicts: Vec::new(),
     };
     // The objects: files, logs and listings first, then the files the listings name.
-    let what = format!("artifacts of run {run}");
     let first: Vec<Needed> = chosen
         .iter()
         .zip(&roots)
@@ -121,9 +157,11 @@ pub fn run(project: &Project, opts: &GetOptions, reporter: &dyn Reporter) -> Res
         transfer::fetch_verified(project, opts.remote.as_deref(), &first, &what, reporter)?;
     let mut items = Vec::new();
     let mut files = Vec::new();
-    for (i, (a, (rel, id))) in chosen.iter().zip(&roots).enumerate() {
+    for (i, ((a, (rel, id)), from)) in chosen.iter().zip(&roots).zip(&from).enumerate() {
         report.artifacts.push(WrittenArtifact {
             artifact: a.path.clone(),
+            run: from.map(|f| f.run.clone()),
+            stage: from.and_then(|f| f.stage.clone()),
             kind: a.kind.clone(),
             hash: a.hash.clone(),
             path: rel.to_string(),
@@ -263,6 +301,68 @@ fn choose(run: &RunId, recorded: &[Artifact], names: &[String]) -> Result<Vec<Ar
         for a in matching {
             if !out.iter().any(|o| o.path == a.path) {
                 out.push(a.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The artifacts `names` choose among those of an experiment's `runs` (see [`choose`]), each
+/// with the run it comes from. Every run has its own log, so `log` needs one stage picked; an
+/// artifact two runs recorded with different content is refused rather than written twice.
+fn choose_in_experiment<'r>(
+    conn: &rusqlite::Connection,
+    experiment: &Named,
+    runs: &'r [StageRun],
+    names: &[String],
+) -> Result<Vec<(Artifact, &'r StageRun)>> {
+    let mut recorded: Vec<(Artifact, &StageRun)> = Vec::new();
+    for r in runs {
+        for a in artifacts::of_run(conn, &r.run)? {
+            recorded.push((a, r));
+        }
+    }
+    let stage_of = |r: &StageRun| r.stage.clone().unwrap_or_else(|| r.run.to_string());
+    let logs: Vec<&(Artifact, &StageRun)> =
+        recorded.iter().filter(|(a, _)| a.kind == artifacts::LOG_KIND).collect();
+    if runs.len() > 1 && logs.len() > 1 && names.iter().any(|n| n.trim_end_matches('/') == "log") {
+        return Err(crate::tracking::Error::Invalid(format!(
+            "every stage run of experiment {} has its own log; pick one with --stage STAGE, or \
+             read them all with: mlx exp log {}",
+            experiment.name, experiment.name
+        ))
+        .into());
+    }
+    let all: Vec<Artifact> = recorded.iter().map(|(a, _)| a.clone()).collect();
+    let chosen = choose(&experiment.id, &all, names).map_err(|e| match e {
+        crate::error::Error::Artifact(ArtifactError::Unknown { name, closest, known, .. }) => {
+            ArtifactError::UnknownInExperiment {
+                experiment: experiment.name.clone(),
+                name,
+                closest,
+                known,
+            }
+            .into()
+        }
+        other => other,
+    })?;
+    let mut out: Vec<(Artifact, &StageRun)> = Vec::new();
+    for a in chosen {
+        for (b, r) in recorded.iter().filter(|(b, _)| b.path == a.path) {
+            match out.iter().find(|(o, _)| o.path == b.path) {
+                None => out.push((b.clone(), r)),
+                Some((o, _)) if o.hash == b.hash && o.kind == b.kind => {}
+                Some((_, first)) => {
+                    return Err(crate::tracking::Error::Invalid(format!(
+                        "stages {} and {} of experiment {} both recorded {:?}, with other \
+                         content; pick one with --stage STAGE",
+                        stage_of(first),
+                        stage_of(r),
+                        experiment.name,
+                        b.path
+                    ))
+                    .into());
+                }
             }
         }
     }

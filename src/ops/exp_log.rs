@@ -1,5 +1,6 @@
-//! `mlx exp log RUN`: a run's captured output (stdout and stderr as the command wrote them),
-//! byte for byte. A finished run's log is an object in the cache, fetched from the remote when
+//! `mlx exp log EXP|RUN`: a run's captured output (stdout and stderr as the command wrote
+//! them), byte for byte; for an experiment, the output of the run behind each of its stages, in
+//! pipeline order. A finished run's log is an object in the cache, fetched from the remote when
 //! the cache lacks it; a running run's is the file it is writing in `.mlx/runs/ID/`, which can
 //! be followed until the run ends. The caller writes the chunks out: nothing here prints.
 
@@ -13,14 +14,17 @@ use super::transfer::{self, Needed};
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::tracking::artifacts;
+use crate::tracking::experiments::{self, ReadBack};
 use crate::tracking::launch;
 use crate::tracking::lookup;
 use crate::tracking::{RunId, runs};
 
 #[derive(Debug, Clone, Default)]
 pub struct LogOptions {
-    /// A run id, unique prefix, or the name of one run.
+    /// An experiment's name, id or unique prefix; a run's id, unique prefix or name.
     pub run: String,
+    /// Of an experiment, only the run of this stage.
+    pub stage: Option<String>,
     /// The remote to fetch a log the cache lacks from (default: the default remote).
     pub remote: Option<String>,
     /// Only the last N lines.
@@ -71,11 +75,37 @@ pub struct RunLog {
     conn: rusqlite::Connection,
 }
 
-pub fn open(project: &Project, opts: &LogOptions, reporter: &dyn Reporter) -> Result<RunLog> {
+/// The runs whose logs `opts` asks for: one run, or the runs behind an experiment's stages in
+/// pipeline order (see [`experiments::readback`]). Following reads one run only.
+pub fn runs(project: &Project, opts: &LogOptions) -> Result<ReadBack> {
     let conn = project.open_db()?;
     // A run whose mlx process died is not running any more: its output is gone with it.
     launch::reap(project, &conn)?;
-    let run = lookup::resolve(&conn, &opts.run)?;
+    let order = crate::pipeline::spec::stage_order(project.root());
+    let found = experiments::readback(&conn, &opts.run, opts.stage.as_deref(), &order)?;
+    if opts.follow
+        && let Some(e) = &found.experiment
+        && found.runs.len() > 1
+    {
+        return Err(crate::tracking::Error::Invalid(format!(
+            "--follow reads one run, and experiment {} has {}: pick one with --stage STAGE",
+            e.name,
+            found.runs.len()
+        ))
+        .into());
+    }
+    Ok(found)
+}
+
+/// Open the log of `run` (one of those [`runs`] gave).
+pub fn open(
+    project: &Project,
+    run: &RunId,
+    opts: &LogOptions,
+    reporter: &dyn Reporter,
+) -> Result<RunLog> {
+    let conn = project.open_db()?;
+    let run = run.clone();
     let summary = lookup::summary(&conn, &run)?
         .ok_or_else(|| crate::tracking::Error::UnknownRun { prefix: run.to_string() })?;
     let mut log = RunLog {

@@ -94,6 +94,10 @@ pub struct RunStagesReport {
     pub stages: Vec<StageReport>,
     /// The signal (2 = SIGINT, 15 = SIGTERM) that stopped the run, if one did.
     pub interrupted: Option<i32>,
+    /// Tracked data differed from its pointers when a stage ran or was restored: the runs,
+    /// and the experiment, are dirty.
+    #[serde(skip)]
+    pub data_modified: bool,
 }
 
 impl RunStagesReport {
@@ -299,6 +303,9 @@ pub(crate) fn execute(
         project, &mut conn, files, pipeline, selected, upstream, opts, &who, reporter,
     );
     let Some(started) = experiment else { return result };
+    if result.as_ref().is_ok_and(|r| r.data_modified) {
+        crate::tracking::experiments::mark_dirty(&conn, &started.id)?;
+    }
     let keep = opts.name.is_some();
     let kept = super::experiment::conclude(
         project,
@@ -482,6 +489,13 @@ fn execute_stages(
                     continue;
                 }
             }
+            // What the stage reads (and any tracked data) as the work tree holds it, before it
+            // runs or is restored: data that differs from its pointer makes it dirty.
+            let data = data.get_or_insert_with(|| {
+                let found = data_versions(project, &stat).unwrap_or_default();
+                git.dirty |= found.iter().any(DataVersion::differs);
+                found
+            });
             let fp = fingerprint_of(stage, &inputs);
             // The run cache: the same inputs ran before, so the outputs are known.
             if !opts.force
@@ -514,11 +528,6 @@ fn execute_stages(
             }
             let why_text: Vec<String> = why.iter().map(ToString::to_string).collect();
             reporter.note(&format!("mlx: running stage {} ({})", stage.name, why_text.join(", ")));
-            let data = data.get_or_insert_with(|| {
-                let found = data_versions(project, &stat).unwrap_or_default();
-                git.dirty |= found.iter().any(DataVersion::differs);
-                found
-            });
             let run_inputs = dep_inputs(stage, &inputs, data);
             let record = runs::NewRun {
                 name: Some(stage.name.to_string()),
@@ -627,7 +636,8 @@ fn execute_stages(
             _ => None,
         })
         .collect();
-    Ok(RunStagesReport { pipeline_run, experiment: None, stages, interrupted })
+    let data_modified = data.is_some_and(|d| d.iter().any(DataVersion::differs));
+    Ok(RunStagesReport { pipeline_run, experiment: None, stages, interrupted, data_modified })
 }
 
 /// A stage's deps as inputs of its run: with the hashes `mlx.lock` records for them, and the

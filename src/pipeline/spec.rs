@@ -133,6 +133,15 @@ pub fn load(root: &Path) -> Result<Option<Pipeline>, Error> {
     load_using(root, &WorkTreeFiles::new(root))
 }
 
+/// The names of the stages of `ROOT/mlx.toml` in execution order; empty when there are none or
+/// the file cannot be read (for ordering what was recorded, not for running).
+pub fn stage_order(root: &Path) -> Vec<String> {
+    match load(root) {
+        Ok(Some(p)) => p.stages.iter().map(|s| s.name.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// [`load`], with params files read through `files` (the work tree with `--set` edits laid
 /// over it, for one).
 pub fn load_using(root: &Path, files: &dyn ParamsFiles) -> Result<Option<Pipeline>, Error> {

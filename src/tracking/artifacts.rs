@@ -64,6 +64,13 @@ pub enum ArtifactError {
     BadRecord { path: String, why: String },
     #[error("run {run} has no artifact {name:?}{}", known_list(.closest.as_deref(), .known))]
     Unknown { run: RunId, name: String, closest: Option<String>, known: Vec<String> },
+    #[error("experiment {experiment} has no artifact {name:?}{}", known_list(.closest.as_deref(), .known))]
+    UnknownInExperiment {
+        experiment: String,
+        name: String,
+        closest: Option<String>,
+        known: Vec<String>,
+    },
 }
 
 /// `; did you mean out/model.pt?`, or `; it has model.pkl, log`, or `; it has none`.

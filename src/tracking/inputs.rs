@@ -1,7 +1,7 @@
 //! A run's inputs (provenance): the tracked data and stage deps it read, each with the hash of
 //! its content when the run started and, for data `mlx add` tracks, the hash its pointer names.
-//! `mlx exp show` answers "which data version did this run use" from them; run records carry
-//! them to remotes. All SQL about the `run_inputs` table lives here.
+//! `mlx exp show` answers "which data version did this run (or experiment) use" from them; run
+//! records carry them to remotes. All SQL about the `run_inputs` table lives here.
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -126,6 +126,50 @@ pub(crate) fn row_to_input(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInput> 
         files: r.get::<_, Option<i64>>(4)?.and_then(|f| u64::try_from(f).ok()),
         pointer_hash: r.get(5)?,
     })
+}
+
+/// An input of an experiment: what one of its stage runs read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageInput {
+    /// The stage whose run read it.
+    pub stage: Option<String>,
+    pub run: RunId,
+    #[serde(flatten)]
+    pub input: RunInput,
+}
+
+/// What `runs` (the runs behind an experiment's stages, in order) read from outside them: their
+/// inputs but the deps another of them produced (at, inside or holding one of its artifacts),
+/// each path once (as the first run that read it found it).
+pub fn from_outside(
+    conn: &Connection,
+    runs: &[(Option<String>, RunId)],
+) -> Result<Vec<StageInput>, Error> {
+    let mut produced: Vec<(RunId, String)> = Vec::new();
+    for (_, run) in runs {
+        for a in super::artifacts::of_run(conn, run)? {
+            if a.kind != super::artifacts::LOG_KIND {
+                produced.push((run.clone(), a.path));
+            }
+        }
+    }
+    let related = |a: &str, b: &str| {
+        a == b
+            || a.strip_prefix(b).is_some_and(|r| r.starts_with('/'))
+            || b.strip_prefix(a).is_some_and(|r| r.starts_with('/'))
+    };
+    let mut out: Vec<StageInput> = Vec::new();
+    for (stage, run) in runs {
+        for input in of_run(conn, run)? {
+            let inside = input.kind == InputKind::Dep
+                && produced.iter().any(|(by, path)| by != run && related(&input.path, path));
+            if inside || out.iter().any(|o| o.input.path == input.path) {
+                continue;
+            }
+            out.push(StageInput { stage: stage.clone(), run: run.clone(), input });
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

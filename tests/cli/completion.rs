@@ -1,6 +1,6 @@
 //! Shell completion of names from the project, through the binary as a shell asks for it
-//! (`COMPLETE=bash mlx -- mlx WORDS...`): stage names, run ids and names, remote names and
-//! tracked paths; `-C DIR` is honoured; outside a project nothing is offered and nothing is
+//! (`COMPLETE=bash mlx -- mlx WORDS...`): stage names, experiment and run ids and names, remote
+//! names and tracked paths; `-C DIR` is honoured; outside a project nothing is offered and nothing is
 //! written; and the registration script the shell sources.
 
 use std::path::Path;
@@ -74,27 +74,76 @@ fn run_ids_and_names_complete_wherever_a_run_is_named() {
     let mut expected = ids.clone();
     expected.push("baseline".into());
     for words in [
-        &["mlx", "exp", "show", ""][..],
-        &["mlx", "exp", "log", ""],
-        &["mlx", "exp", "get", ""],
-        &["mlx", "exp", "rm", ""],
-        &["mlx", "exp", "diff", "baseline", ""],
+        &["mlx", "exp", "rm", ""][..],
         &["mlx", "exp", "check", "metrics.acc > 1", "--run", ""],
         &["mlx", "log", "tag", "a=b", "--run", ""],
     ] {
         assert_eq!(values(complete(&p, words)), expected, "{words:?}");
     }
-    assert_eq!(values(complete(&p, &["mlx", "exp", "show", "base"])), ["baseline"]);
-    assert_eq!(values(complete(&p, &["mlx", "exp", "show", &ids[0][..11]])), [ids[0].clone()]);
+    assert_eq!(values(complete(&p, &["mlx", "exp", "rm", "base"])), ["baseline"]);
+    assert_eq!(values(complete(&p, &["mlx", "exp", "rm", &ids[0][..11]])), [ids[0].clone()]);
     // Fish shows each with its help: name, status and start.
     let out = p
         .mlx_std()
         .env("COMPLETE", "fish")
-        .args(["--", "mlx", "exp", "log", &ids[1][..11]])
+        .args(["--", "mlx", "log", "tag", "a=b", "--run", &ids[1][..11]])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with(&format!("{}\tbaseline, finished, ", ids[1])), "{text}");
+}
+
+#[test]
+fn experiment_ids_and_names_complete_wherever_an_experiment_is_named() {
+    let p = project();
+    p.commit_all("pipeline");
+    // A pipeline experiment named `first` (its stage runs are named after their stages), and a
+    // command's experiment, which shares its run's id and name.
+    p.mlx(&["run", "-q", "--name", "first"]).success();
+    p.mlx(&["run", "-q", "--name", "solo", "--", "true"]).success();
+    let rows = |sql: &str| -> Vec<String> {
+        let conn = p.db();
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let experiments = rows("SELECT id FROM experiments ORDER BY id DESC");
+    assert_eq!(experiments.len(), 2);
+    let stage_runs = rows("SELECT id FROM runs WHERE stage IS NOT NULL ORDER BY id DESC");
+    assert_eq!(stage_runs.len(), 3);
+    // Experiments first, then the runs that are not one (stage runs), then names: those of
+    // experiments, and of runs that one run has (`prepare`); `train@…` are one run each too.
+    let mut both = experiments.clone();
+    both.extend(stage_runs.iter().cloned());
+    both.extend(["first", "prepare", "solo", "train@large", "train@small"].map(String::from));
+    for words in [
+        &["mlx", "exp", "show", ""][..],
+        &["mlx", "exp", "log", ""],
+        &["mlx", "exp", "get", ""],
+        &["mlx", "exp", "diff", "first", ""],
+    ] {
+        assert_eq!(values(complete(&p, words)), both, "{words:?}");
+    }
+    // exp check --exp takes experiments only.
+    let mut only = experiments.clone();
+    only.extend(["first", "solo"].map(String::from));
+    assert_eq!(
+        values(complete(&p, &["mlx", "exp", "check", "status = 'finished'", "--exp", ""])),
+        only
+    );
+    assert_eq!(values(complete(&p, &["mlx", "exp", "log", "fi"])), ["first"]);
+    assert_eq!(
+        values(complete(&p, &["mlx", "exp", "log", "first", "--stage", "tr"])),
+        ["train@small", "train@large", "train"]
+    );
+    // Fish shows an experiment with its name, status and start.
+    let out = p
+        .mlx_std()
+        .env("COMPLETE", "fish")
+        .args(["--", "mlx", "exp", "show", &experiments[1][..11]])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with(&format!("{}\tfirst, finished, ", experiments[1])), "{text}");
 }
 
 #[test]

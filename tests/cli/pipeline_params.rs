@@ -215,6 +215,23 @@ fn interpolated_params_are_tracked_and_a_changed_value_makes_the_stage_stale() {
 }
 
 #[test]
+fn vars_written_below_a_table_is_refused_with_where_it_belongs() {
+    // `mlx init`'s template ends with [core]: `vars` appended there belongs to that table.
+    let p = TestProject::initialized();
+    p.write("mlx.toml", format!("{}{INTERPOLATED}", p.read_string("mlx.toml")));
+    let a = p.mlx(&["dag"]).code(2);
+    assert!(stderr(&a).contains("unknown field `vars`"), "{}", stderr(&a));
+    assert!(
+        stderr(&a).ends_with(
+            "hint: `vars` is a top-level key of mlx.toml: move it above the first [table], or \
+             write it as a [vars] table\n"
+        ),
+        "{}",
+        stderr(&a)
+    );
+}
+
+#[test]
 fn params_diff_reads_a_commits_default_yaml_file_and_its_interpolated_stages() {
     let p = yaml_project(INTERPOLATED);
     p.commit_all("v1");

@@ -122,6 +122,53 @@ fn a_stage_run_records_its_deps_as_the_lock_does_and_is_dirty_on_modified_data()
     assert_eq!(inputs(&shown)[0], ("data".into(), "dep".into(), Some(new_hash), Some(data)));
 }
 
+/// The newest experiment's id.
+fn newest_experiment(p: &TestProject) -> String {
+    p.db()
+        .query_row("SELECT id FROM experiments ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+        .expect("an experiment")
+}
+
+#[test]
+fn a_pipeline_experiment_on_modified_data_is_dirty_even_when_restored_from_the_run_cache() {
+    let (p, _store) = project_with_remote();
+    p.write("train.sh", "echo train\n");
+    p.write("mlx.toml", format!("{}{STAGE}", p.read_string("mlx.toml")));
+    p.commit_all("stage");
+    p.mlx(&["run", "-q"]).success();
+    let clean = newest_experiment(&p);
+    assert_eq!(show(&p, &clean)["dirty"], false);
+    p.commit_all("lock");
+
+    // Modified, not re-added: the stage runs on it, and its experiment is dirty like its run.
+    p.write("data/a.txt", "alpha v2\n");
+    p.mlx(&["run", "-q"]).success();
+    let ran = newest_experiment(&p);
+    assert_ne!(ran, clean);
+    assert_eq!(show(&p, &ran)["dirty"], true, "{}", show(&p, &ran));
+    assert_eq!(show(&p, &newest_run(&p))["dirty"], true);
+
+    // Back to the committed data, then modified again: the second time the stage's outputs
+    // come from the run cache, and nothing runs; the experiment is dirty all the same.
+    p.mlx(&["checkout", "--force", "data"]).success();
+    p.mlx(&["run", "-q"]).success();
+    p.write("data/a.txt", "alpha v2\n");
+    let runs_before = p.db().query_row("SELECT count(*) FROM runs", [], |r| r.get::<_, i64>(0));
+    let out = p.mlx(&["run"]).success();
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("restored"));
+    let runs_after = p.db().query_row("SELECT count(*) FROM runs", [], |r| r.get::<_, i64>(0));
+    assert_eq!(runs_before.unwrap(), runs_after.unwrap(), "restored, not run");
+    let restored = newest_experiment(&p);
+    assert_eq!(show(&p, &restored)["dirty"], true, "{}", show(&p, &restored));
+
+    // So the CI gate never takes one of them for HEAD's committed setup.
+    let gate = p.mlx(&["exp", "check", "status = 'finished'"]);
+    let said = String::from_utf8_lossy(&gate.get_output().stderr).into_owned();
+    for dirty in [&ran, &restored] {
+        assert!(!said.contains(dirty.as_str()), "{said}");
+    }
+}
+
 #[test]
 fn run_records_carry_the_inputs_to_other_clones() {
     let (p, _store) = project_with_remote();
@@ -135,4 +182,61 @@ fn run_records_carry_the_inputs_to_other_clones() {
     let there: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
     assert_eq!(there["inputs"], here["inputs"]);
     assert_eq!(inputs(&there).len(), 2);
+}
+
+#[test]
+fn an_experiment_shows_what_its_stages_read_from_outside_it() {
+    let (p, _store) = project_with_remote();
+    p.write("train.sh", "echo train\n");
+    let stages = r#"
+[stages.prepare]
+cmd = "cat data/a.txt > prepared.txt"
+deps = ["data"]
+outs = ["prepared.txt"]
+
+[stages.train]
+cmd = "cat prepared.txt train.sh > model.txt"
+deps = ["prepared.txt", "train.sh"]
+outs = ["model.txt"]
+"#;
+    p.write("mlx.toml", format!("{}{stages}", p.read_string("mlx.toml")));
+    p.commit_all("stages");
+    p.mlx(&["run", "-q", "--name", "first"]).success();
+    let data = p.pointer_hash("data");
+    let shown = show(&p, "first");
+    let read: Vec<(String, String, String, Option<String>)> = shown["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| {
+            let text = |k: &str| i[k].as_str().unwrap_or_default().to_owned();
+            (
+                text("path"),
+                text("stage"),
+                text("kind"),
+                i["pointer_hash"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("data".into(), "prepare".into(), "dep".into(), Some(data.clone())),
+            ("train.sh".into(), "train".into(), "dep".into(), None),
+        ],
+        "prepared.txt comes from a stage of the experiment: {shown}"
+    );
+    assert_eq!(shown["inputs"][0]["hash"], data.as_str());
+    assert_eq!(shown["inputs"][0]["run"], shown["stages"][0]["run"]);
+    let text = stdout(&p.mlx(&["exp", "show", "first"]).success());
+    let row = text.lines().find(|l| l.starts_with("data ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("prepare") && row.contains(&data[..12]) && row.ends_with("unchanged"));
+
+    // Modified data: the experiment says which version it read, and that it was modified.
+    p.write("data/a.txt", "alpha v2\n");
+    p.mlx(&["run", "-q", "--name", "second"]).success();
+    let text = stdout(&p.mlx(&["exp", "show", "second"]).success());
+    assert!(text.contains("(uncommitted changes, 1 tracked path modified)"), "{text}");
+    let row = text.lines().find(|l| l.starts_with("data ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(row.ends_with("modified"), "{row}");
 }

@@ -84,13 +84,12 @@ fn stderr_goes_into_the_log_and_a_silent_run_has_none() {
 #[test]
 fn unknown_and_ambiguous_runs_exit_2_with_the_closest_match() {
     let (p, id) = project_with_artifacts();
+    // exp log and exp get take experiments and runs, as exp show does.
     let a = p.mlx(&["exp", "log", "baselin"]).code(2);
     assert_eq!(
         stderr(&a),
-        format!(
-            "error: no run has the id or name \"baselin\"; did you mean {id} (baseline)?\n\
-             hint: list the runs with: mlx exp list --stages\n"
-        )
+        "error: no experiment or run matches \"baselin\"; did you mean baseline?\n\
+         hint: list the experiments with: mlx exp list (their runs: --stages)\n"
     );
     // A mistyped id prefix.
     let typo: String = id[..6]
@@ -100,13 +99,15 @@ fn unknown_and_ambiguous_runs_exit_2_with_the_closest_match() {
         .collect();
     let a = p.mlx(&["exp", "get", &typo]).code(2);
     assert!(stderr(&a).contains(&format!("did you mean {id} (baseline)?")), "{}", stderr(&a));
-    run_named(&p, "baseline", "true");
-    let a = p.mlx(&["exp", "log", "baseline"]).code(2);
-    assert!(
-        stderr(&a).contains("\"baseline\" is the name of 2 runs (") && stderr(&a).contains(&id),
-        "{}",
-        stderr(&a)
-    );
+    // A second run named baseline is the experiment baseline-2: each name names one.
+    let second = run_named(&p, "baseline", "echo second");
+    let a = p.mlx(&["exp", "log", "baseline"]).success();
+    assert_eq!(a.get_output().stdout, b"one\0two\xff\r\nthree\n");
+    assert_eq!(stdout(&p.mlx(&["exp", "log", "baseline-2"]).success()), "second\n");
+    // A prefix of both ids is ambiguous.
+    let common = id.chars().zip(second.chars()).take_while(|(a, b)| a == b).count();
+    let a = p.mlx(&["exp", "log", &id[..common.max(1)]]).code(2);
+    assert!(stderr(&a).contains("matches several experiments and runs"), "{}", stderr(&a));
     // Names work wherever a run is named.
     p.mlx(&["exp", "show", &id]).success();
     let a = p.mlx(&["exp", "show", "silent-typo"]).code(2);
@@ -446,4 +447,190 @@ fn a_run_record_from_a_remote_cannot_name_paths_outside_the_folder() {
     assert!(!q.path(".git/hooks/pre-commit").exists());
     assert!(!Path::new("/tmp/absolute.txt").exists());
     assert_eq!(std::fs::read_dir(q.path("work")).unwrap().count(), 0, "nothing written");
+}
+
+/// A pipeline whose stages are declared in an order that is not their names' (prepare, train,
+/// evaluate), with output, one without a final line break, and one silent.
+/// Each stage also logs `notes.txt` as an artifact of its run.
+const PIPELINE: &str = r#"
+[stages.prepare]
+cmd = "echo prepared; printf no-line-break; mkdir -p data; echo d > data/clean.csv; echo p > notes.txt; \"$MLX_BIN\" log artifact notes.txt > /dev/null"
+outs = ["data/clean.csv"]
+
+[stages.train]
+cmd = "echo training; echo epoch 1; cat data/clean.csv lr.txt > model.pkl"
+deps = ["data/clean.csv", "lr.txt"]
+outs = ["model.pkl"]
+
+[stages.evaluate]
+cmd = "cat model.pkl eval.txt > score.txt; echo e > notes.txt; \"$MLX_BIN\" log artifact notes.txt > /dev/null"
+deps = ["model.pkl", "eval.txt"]
+outs = ["score.txt"]
+"#;
+
+fn pipeline_project() -> TestProject {
+    let p = TestProject::initialized();
+    p.write("mlx.toml", format!("{}{PIPELINE}", p.read_string("mlx.toml")));
+    p.write("lr.txt", "0.1\n");
+    p.write("eval.txt", "v1\n");
+    p.write(".gitignore", format!("{}notes.txt\n", p.read_string(".gitignore")));
+    p.commit_all("pipeline");
+    p
+}
+
+/// `mlx run` of the pipeline; returns the experiment's name.
+fn run_pipeline(p: &TestProject) -> String {
+    p.mlx_cmd().env("MLX_BIN", mlx_bin()).args(["run", "-q"]).assert().success();
+    p.db()
+        .query_row("SELECT name FROM experiments ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+        .expect("an experiment")
+}
+
+fn stage_run(p: &TestProject, stage: &str) -> String {
+    p.db()
+        .query_row("SELECT id FROM runs WHERE stage = ?1 ORDER BY id DESC LIMIT 1", [stage], |r| {
+            r.get(0)
+        })
+        .expect("a stage run")
+}
+
+#[test]
+fn exp_log_of_an_experiment_prints_each_stage_in_pipeline_order_under_a_header() {
+    let p = pipeline_project();
+    let exp = run_pipeline(&p);
+    let (prepare, train, evaluate) =
+        (stage_run(&p, "prepare"), stage_run(&p, "train"), stage_run(&p, "evaluate"));
+    let a = p.mlx(&["exp", "log", &exp]).success();
+    assert_eq!(
+        stdout(&a),
+        format!(
+            "==> prepare: run {prepare} <==\nprepared\nno-line-break\n\
+             ==> train: run {train} <==\ntraining\nepoch 1\n\
+             ==> evaluate: run {evaluate} <==\n"
+        )
+    );
+    assert_eq!(stderr(&a), format!("run {evaluate} (finished) recorded no output\n"));
+    // One stage: its bytes alone, as for its run; stderr says whose they are.
+    let a = p.mlx(&["exp", "log", &exp, "--stage", "prepare"]).success();
+    assert_eq!(stdout(&a), "prepared\nno-line-break");
+    assert_eq!(stderr(&a), format!("experiment {exp}: stage prepare, run {prepare}\n"));
+    let a = p.mlx(&["exp", "log", &exp, "--stage", "train", "--tail", "1"]).success();
+    assert_eq!(stdout(&a), "epoch 1\n");
+    // A stage run's id works as it always did.
+    assert_eq!(stdout(&p.mlx(&["exp", "log", &train]).success()), "training\nepoch 1\n");
+
+    // Only evaluate runs again: the others' output comes from the runs behind their results.
+    p.write("eval.txt", "v2\n");
+    let second = run_pipeline(&p);
+    let evaluate2 = stage_run(&p, "evaluate");
+    let a = p.mlx(&["exp", "log", &second]).success();
+    assert_eq!(
+        stdout(&a),
+        format!(
+            "==> prepare: run {prepare} (up to date: an earlier run) <==\nprepared\nno-line-break\n\
+             ==> train: run {train} (up to date: an earlier run) <==\ntraining\nepoch 1\n\
+             ==> evaluate: run {evaluate2} <==\n"
+        )
+    );
+
+    // Back to the first eval.txt: evaluate's outputs come from the run cache, made by its first
+    // run.
+    p.write("eval.txt", "v1\n");
+    let third = run_pipeline(&p);
+    let a = p.mlx(&["exp", "log", &third, "--stage", "evaluate"]).success();
+    assert!(stderr(&a).contains(&format!("stage evaluate, run {evaluate} (an earlier run")));
+    let a = p.mlx(&["exp", "log", &third]).success();
+    assert!(
+        stdout(&a).ends_with(&format!(
+            "==> evaluate: run {evaluate} (restored from the run cache: an earlier run) <==\n"
+        )),
+        "{}",
+        stdout(&a)
+    );
+
+    // Mistakes are input errors.
+    let a = p.mlx(&["exp", "log", &exp, "--stage", "trian"]).code(2);
+    assert_eq!(
+        stderr(&a),
+        format!("error: experiment {exp} has no run of stage trian (did you mean train?)\n")
+    );
+    let a = p.mlx(&["exp", "log", &exp, "--follow"]).code(2);
+    assert!(stderr(&a).contains("--follow reads one run"), "{}", stderr(&a));
+    let a = p.mlx(&["exp", "log", &train, "--stage", "prepare"]).code(2);
+    assert!(stderr(&a).contains(&format!("run {train} is a run of stage train")), "{}", stderr(&a));
+}
+
+#[test]
+fn exp_get_of_an_experiment_writes_the_artifacts_of_every_stage() {
+    let p = pipeline_project();
+    let exp = run_pipeline(&p);
+    let (prepare, train) = (stage_run(&p, "prepare"), stage_run(&p, "train"));
+    let id: String = p
+        .db()
+        .query_row("SELECT id FROM experiments WHERE name = ?1", [&exp], |r| r.get(0))
+        .unwrap();
+    let dest = p.temp_dir().join("all");
+    let d = dest.to_str().unwrap();
+    // Two stages logged notes.txt with other content: refused, nothing written.
+    let a = p.mlx(&["exp", "get", &exp, "-o", d]).code(2);
+    assert_eq!(
+        stderr(&a),
+        format!(
+            "error: stages prepare and evaluate of experiment {exp} both recorded \"notes.txt\", \
+             with other content; pick one with --stage STAGE\n"
+        )
+    );
+    assert!(!dest.exists());
+    // The stages' outputs, in pipeline order, each with its run and stage.
+    let json = p.json(&["exp", "get", &exp, "data/", "model.pkl", "score.txt", "-o", d]);
+    assert_eq!(json["run"], serde_json::Value::Null);
+    assert_eq!(json["name"], exp.as_str());
+    assert_eq!(json["experiment"], id.as_str());
+    let got: Vec<(String, String, String)> = json["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let s = |k: &str| a[k].as_str().unwrap().to_owned();
+            (s("artifact"), s("stage"), s("run"))
+        })
+        .collect();
+    assert_eq!(got[0], ("data/clean.csv".into(), "prepare".into(), prepare.clone()));
+    assert_eq!(got[1], ("model.pkl".into(), "train".into(), train.clone()));
+    assert_eq!(got[2].0, "score.txt");
+    assert_eq!(std::fs::read_to_string(dest.join("data/clean.csv")).unwrap(), "d\n");
+    assert_eq!(std::fs::read_to_string(dest.join("model.pkl")).unwrap(), "d\n0.1\n");
+    assert_eq!(std::fs::read_to_string(dest.join("score.txt")).unwrap(), "d\n0.1\nv1\n");
+
+    // One stage: its artifacts only, its log when named.
+    let one = p.temp_dir().join("one");
+    let json = p.json(&["exp", "get", &exp, "--stage", "prepare", "-o", one.to_str().unwrap()]);
+    assert_eq!(json["run"], prepare.as_str());
+    let names: Vec<&str> = json["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["artifact"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["data/clean.csv", "notes.txt"]);
+    assert_eq!(std::fs::read_to_string(one.join("notes.txt")).unwrap(), "p\n");
+    let o = one.to_str().unwrap();
+    p.mlx(&["exp", "get", &exp, "--stage", "train", "log", "-o", o]).success();
+    assert_eq!(std::fs::read_to_string(one.join("log")).unwrap(), "training\nepoch 1\n");
+    // Every stage run has its own log: naming `log` needs a stage.
+    let a = p.mlx(&["exp", "get", &exp, "log", "-o", o]).code(2);
+    assert!(stderr(&a).contains("has its own log; pick one with --stage STAGE"), "{}", stderr(&a));
+    let a = p.mlx(&["exp", "get", &exp, "modle.pkl"]).code(2);
+    assert!(
+        stderr(&a).starts_with(&format!(
+            "error: experiment {exp} has no artifact \"modle.pkl\"; did you mean model.pkl?"
+        )),
+        "{}",
+        stderr(&a)
+    );
+    // A stage run's id works as it always did.
+    let json = p.json(&["exp", "get", &train, "-o", o]);
+    assert_eq!(json["run"], train.as_str());
+    assert!(json.get("experiment").is_none(), "{json}");
+    assert!(json["artifacts"][0].get("stage").is_none(), "{json}");
 }

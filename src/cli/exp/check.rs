@@ -27,7 +27,12 @@ pub struct CheckArgs {
     #[arg(value_name = "EXPR")]
     expr: String,
     /// The experiment to check (name, id or unique prefix) [default: HEAD's]
-    #[arg(long, value_name = "EXP", conflicts_with = "run", add = super::super::complete::runs())]
+    #[arg(
+        long,
+        value_name = "EXP",
+        conflicts_with = "run",
+        add = super::super::complete::experiments()
+    )]
     exp: Option<String>,
     /// Check one run instead (id, unique prefix or name)
     #[arg(long, value_name = "RUN", add = super::super::complete::runs())]

@@ -18,10 +18,10 @@ use super::{NONE, human_duration, short_commit, short_time};
 )]
 pub struct DiffArgs {
     /// The first experiment or run
-    #[arg(value_name = "A", add = super::super::complete::runs())]
+    #[arg(value_name = "A", add = super::super::complete::experiments_and_runs())]
     run_a: String,
     /// The second experiment or run
-    #[arg(value_name = "B", add = super::super::complete::runs())]
+    #[arg(value_name = "B", add = super::super::complete::experiments_and_runs())]
     run_b: String,
     #[command(flatten)]
     format: FormatArgs,

@@ -10,23 +10,27 @@ use super::super::context::Context;
 use super::super::exit::ExitStatus;
 use super::super::output::{FormatArgs, counted, counted_as};
 
-/// Write a run's artifacts out of the cache into a folder
+/// Write a run's artifacts, or those of an experiment's stages, out of the cache into a folder
 ///
 /// Artifacts are the files and directories a run recorded (stage outputs, `mlx log artifact`),
 /// written under their recorded names; the run's captured output is the artifact `log`, written
-/// only when named. Objects the cache lacks are fetched from the remote first. Files already
+/// only when named. For an experiment, the artifacts of the run behind each of its stages
+/// (--stage picks one). Objects the cache lacks are fetched from the remote first. Files already
 /// there with other content are not replaced without --force.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx exp get 01jd4k -o /tmp/best\n  mlx exp get baseline model.pkl\n  mlx exp get 01jd4k out/ log -o review --force"
+    after_help = "Examples:\n  mlx exp get exp-3fa2c -o /tmp/best     # the outputs of every stage\n  mlx exp get exp-3fa2c --stage train models/\n  mlx exp get baseline model.pkl\n  mlx exp get 01jd4k out/ log -o review --force"
 )]
 pub struct GetArgs {
-    /// The run: its id, a unique prefix of it, or its name
-    #[arg(value_name = "RUN", add = complete::runs())]
+    /// The experiment (name, id or unique prefix) or run (id, unique prefix or name)
+    #[arg(value_name = "EXP|RUN", add = complete::experiments_and_runs())]
     run: String,
     /// Artifacts to write, by name, or folders holding some (default: all but the log)
     #[arg(value_name = "ARTIFACT")]
     artifacts: Vec<String>,
+    /// Of an experiment, only the artifacts of this stage's run
+    #[arg(long, value_name = "STAGE", add = complete::stages())]
+    stage: Option<String>,
     /// The folder to write into (default: the current folder)
     #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -44,6 +48,7 @@ pub fn run(ctx: &Context, args: &GetArgs) -> anyhow::Result<ExitStatus> {
     let project = ctx.project()?;
     let opts = GetOptions {
         run: args.run.clone(),
+        stage: args.stage.clone(),
         artifacts: args.artifacts.clone(),
         cwd: ctx.cwd().to_path_buf(),
         out: args.out.clone(),
@@ -70,7 +75,11 @@ pub fn run(ctx: &Context, args: &GetArgs) -> anyhow::Result<ExitStatus> {
         return Ok(status);
     }
     if report.artifacts.is_empty() {
-        out.status(&format!("run {} recorded no artifacts", report.run));
+        let whose = match (&report.run, &report.experiment) {
+            (Some(run), _) => format!("run {run}"),
+            (None, _) => format!("experiment {}", report.name.as_deref().unwrap_or("-")),
+        };
+        out.status(&format!("{whose} recorded no artifacts"));
         return Ok(status);
     }
     if report.fetched > 0 {

@@ -2,7 +2,7 @@
 
 use mlx::fs_util::human_size;
 use mlx::ops::exp::{self, ExperimentDetail, Shown};
-use mlx::tracking::inputs::InputState;
+use mlx::tracking::inputs::{InputState, RunInput};
 use mlx::tracking::query::RunDetail;
 
 use super::super::context::Context;
@@ -13,15 +13,17 @@ use super::{NONE, human_duration, short_time};
 /// Show an experiment (its stages, params and metrics) or one run in full
 ///
 /// For an experiment: git state, the --set overrides, each stage with the run behind its results
-/// (run now, restored, or up to date and recorded earlier), and every param and metric. For a
-/// run (or a command's experiment): params, tags, metrics with their history, artifacts.
+/// (run now, restored, or up to date and recorded earlier), every param and metric, and the
+/// inputs its runs read (tracked data and deps no stage of it produced, with their hashes). For
+/// a run (or a command's experiment): params, tags, metrics with their history, inputs and
+/// artifacts.
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  mlx exp show exp-3fa2c\n  mlx exp show 01jd4k\n  mlx exp show 01jd4k --json | jq .metrics"
 )]
 pub struct ShowArgs {
     /// The experiment (name, id or unique prefix) or run (id or unique prefix)
-    #[arg(value_name = "EXP|RUN", add = super::super::complete::runs())]
+    #[arg(value_name = "EXP|RUN", add = super::super::complete::experiments_and_runs())]
     run: String,
     #[command(flatten)]
     format: FormatArgs,
@@ -51,7 +53,21 @@ fn render_experiment(ctx: &Context, detail: &ExperimentDetail) -> anyhow::Result
                 s.push_str(&format!(" on {b}"));
             }
             if e.dirty {
-                s.push_str(" (uncommitted changes)");
+                let changed = detail
+                    .inputs
+                    .iter()
+                    .filter(|i| {
+                        matches!(i.input.state(), Some(InputState::Modified | InputState::Missing))
+                    })
+                    .count();
+                if changed > 0 {
+                    s.push_str(&format!(
+                        " (uncommitted changes, {} modified)",
+                        counted(changed, "tracked path")
+                    ));
+                } else {
+                    s.push_str(" (uncommitted changes)");
+                }
             }
             s
         }
@@ -114,7 +130,40 @@ fn render_experiment(ctx: &Context, detail: &ExperimentDetail) -> anyhow::Result
             e.metrics.iter().map(|(k, v)| vec![k.to_string(), v.short()]).collect();
         out.table(&["METRICS", "VALUE"], &rows)?;
     }
+    if !detail.inputs.is_empty() {
+        out.line("")?;
+        let rows: Vec<Vec<String>> = detail
+            .inputs
+            .iter()
+            .map(|s| {
+                let i = &s.input;
+                vec![
+                    i.path.clone(),
+                    s.stage.clone().unwrap_or_else(|| NONE.into()),
+                    i.size.map_or_else(|| NONE.into(), human_size),
+                    short_hash(i.hash.as_deref()),
+                    input_state(i),
+                ]
+            })
+            .collect();
+        out.table(&["INPUTS", "STAGE", "SIZE", "HASH", "STATE"], &rows)?;
+    }
     Ok(())
+}
+
+/// How an input compared with its pointer: `-` for paths no pointer tracks.
+fn input_state(i: &RunInput) -> String {
+    match i.state() {
+        None => NONE.to_owned(),
+        Some(InputState::Unchanged) => "unchanged".to_owned(),
+        Some(InputState::Modified) => "modified".to_owned(),
+        Some(InputState::Missing) => "missing".to_owned(),
+    }
+}
+
+/// The first 12 digits of a hash, `-` without one.
+fn short_hash(hash: Option<&str>) -> String {
+    hash.map_or_else(|| NONE.into(), |h| h[..h.len().min(12)].to_owned())
 }
 
 fn render(ctx: &Context, run: &RunDetail) -> anyhow::Result<()> {
@@ -206,20 +255,12 @@ fn render(ctx: &Context, run: &RunDetail) -> anyhow::Result<()> {
             .inputs
             .iter()
             .map(|i| {
-                let state = match i.state() {
-                    None => NONE.to_owned(),
-                    Some(InputState::Unchanged) => "unchanged".to_owned(),
-                    Some(InputState::Modified) => "modified".to_owned(),
-                    Some(InputState::Missing) => "missing".to_owned(),
-                };
                 vec![
                     i.path.clone(),
                     i.kind.as_str().to_owned(),
                     i.size.map_or_else(|| NONE.into(), human_size),
-                    i.hash
-                        .as_deref()
-                        .map_or_else(|| NONE.into(), |h| h[..h.len().min(12)].to_owned()),
-                    state,
+                    short_hash(i.hash.as_deref()),
+                    input_state(i),
                 ]
             })
             .collect();

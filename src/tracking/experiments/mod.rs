@@ -7,13 +7,15 @@
 //!
 //! This module creates experiments and concludes them (`begin`, `conclude`), names them, marks
 //! those whose mlx died as failed (`reap_dead`), turns ids and names into experiments
-//! (`resolve`), lists them with their values (`list`), keeps the commit holding each one's
+//! (`resolve`) and offers them for completion (`candidates`), lists them with their values
+//! (`list`), finds the runs to read back (`readback`), keeps the commit holding each one's
 //! resulting state (`results`), and groups runs recorded before experiments existed
 //! (`backfill`). It never prints; SQL about experiments stays here.
 
 mod backfill;
 pub mod list;
 mod lookup;
+mod readback;
 mod resolve;
 pub mod results;
 
@@ -32,7 +34,8 @@ pub use lookup::{
     Excluded, excluded_for, is_command_run, member_runs, of_run, stage_names, stage_run,
     stages_with_runs, standing_for,
 };
-pub use resolve::{Subject, closest_name, resolve, resolve_experiment};
+pub use readback::{Named, ReadBack, StageRun, readback};
+pub use resolve::{Candidate, Subject, candidates, closest_name, resolve, resolve_experiment};
 
 /// What an experiment ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -243,6 +246,13 @@ pub fn begin(conn: &mut Connection, new: &NewExperiment) -> Result<Started, Erro
     let name = insert(&tx, &id, new, Naming::Exact, millis)?;
     tx.commit()?;
     Ok(Started { id, name })
+}
+
+/// Mark experiment `id` dirty: it ran on tracked data that differs from its pointers (found
+/// only once its first stage starts, after it began).
+pub fn mark_dirty(conn: &Connection, id: &RunId) -> Result<(), Error> {
+    conn.execute("UPDATE experiments SET git_dirty = 1 WHERE id = ?1", [id.as_str()])?;
+    Ok(())
 }
 
 /// How a stage of the pipeline ended up in an experiment.

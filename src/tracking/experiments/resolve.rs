@@ -109,3 +109,33 @@ pub fn resolve_experiment(conn: &Connection, text: &str) -> Result<RunId, Error>
             .ok_or_else(|| unknown(conn, text)),
     }
 }
+
+/// An experiment as completion offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: RunId,
+    pub name: String,
+    pub status: String,
+    /// RFC 3339 UTC: when it started (or was queued).
+    pub when: String,
+}
+
+/// How many experiments completion offers at most: the newest.
+const LISTED: i64 = 2000;
+
+/// The newest experiments, newest first.
+pub fn candidates(conn: &Connection) -> Result<Vec<Candidate>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, status, coalesce(started, created) FROM experiments
+         ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([LISTED], |r| {
+        Ok(Candidate {
+            id: RunId::from_db(r.get(0)?),
+            name: r.get(1)?,
+            status: r.get(2)?,
+            when: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
