@@ -64,6 +64,11 @@ pub struct CheckReport {
     pub ancestor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ancestor_distance: Option<usize>,
+    /// Stages of the judged experiment with no run recorded here (their params and metrics
+    /// are missing): up to date, or not selected, with the runs behind their results in
+    /// another clone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stages_without_run: Vec<String>,
     pub expression: String,
     pub passed: bool,
     /// Each comparison with the value it had.
@@ -89,6 +94,11 @@ fn why_none(conn: &rusqlite::Connection, commit: &str, lock: Option<&str>) -> Re
         format!("the newest, {name}, ran on a work tree with uncommitted changes")
     } else if x.isolated {
         format!("the newest, {name}, ran in an isolated workspace")
+    } else if x.status == "finished" && !x.has_runs {
+        format!(
+            "the newest, {name}, found every stage up to date, and no run behind their results \
+             is recorded here"
+        )
     } else {
         format!("the newest, {name}, is {}", x.status)
     })
@@ -241,6 +251,10 @@ pub fn check(project: &Project, opts: &CheckOptions) -> Result<CheckReport> {
             (id, exp_name.clone(), exp_record.as_ref().and_then(|e| e.commit.clone()), None)
         }
     };
+    let stages_without_run = match (&run, &experiment) {
+        (None, Some(id)) => experiments::stages_without_run(&conn, id)?,
+        _ => Vec::new(),
+    };
     let (passed, comparisons) = query::evaluate(&conn, &judged, &filter)?;
     Ok(CheckReport {
         experiment,
@@ -252,6 +266,7 @@ pub fn check(project: &Project, opts: &CheckOptions) -> Result<CheckReport> {
         basis,
         ancestor_distance: ancestor.as_ref().map(|a| a.1),
         ancestor: ancestor.map(|a| a.0),
+        stages_without_run,
         expression: opts.expr.clone(),
         passed,
         comparisons,
