@@ -48,6 +48,10 @@ pub enum Error {
     /// `exp check` found no experiment standing for HEAD's committed setup.
     #[error("no finished experiment matches HEAD's commit {}{}", &commit[..commit.len().min(8)], match (*ancestors, why.is_empty()) { (false, true) => String::new(), (false, false) => format!(" ({why})"), (true, _) => format!(" nor any of its nearest first-parent ancestors{}", if why.is_empty() { String::new() } else { format!(" (at HEAD: {why})") }) })]
     NoExperiment { commit: String, why: String, ancestors: bool },
+    /// `exp check` compares a key no run here has, and the judged experiment's runs of some
+    /// stages are not here (recorded in another clone).
+    #[error("no recorded run has {field}, and no run of {} {} of experiment {experiment} is recorded here", if stages.len() == 1 { "stage" } else { "stages" }, stages.join(", "))]
+    NoStageValues { field: String, experiment: String, stages: Vec<String> },
     /// `exp check --stage` named a stage the experiment has no run for.
     #[error("experiment {experiment} has no run of stage {stage}{}", if stages.is_empty() { String::new() } else { format!(" (its stages: {})", stages.join(", ")) })]
     NoStageRun { experiment: String, stage: String, stages: Vec<String> },
@@ -105,6 +109,7 @@ impl Error {
             | Error::KeyDiffersByStage { .. }
             | Error::NoExperiment { .. }
             | Error::NoStageRun { .. }
+            | Error::NoStageValues { .. }
             | Error::RunStillRunning { .. }
             | Error::ExperimentStillRunning { .. }
             | Error::Sql { .. } => true,
@@ -173,6 +178,11 @@ impl Error {
             Error::NoExperiment { ancestors: true, .. } => Some(
                 "record HEAD's committed setup with `mlx run` on a clean work tree, or name an \
                  experiment with --exp EXP"
+                    .into(),
+            ),
+            Error::NoStageValues { .. } => Some(
+                "fetch the team's runs with `mlx fetch --runs`, or rerun those stages with \
+                 `mlx run STAGE --force`"
                     .into(),
             ),
             Error::NoStageRun { .. } => {

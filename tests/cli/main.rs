@@ -11,6 +11,8 @@ mod discovery;
 mod doctor;
 mod examples;
 mod exp;
+mod exp_check;
+mod exp_list;
 mod exp_run;
 mod gc;
 mod git_edge_cases;

@@ -98,11 +98,12 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
         let missing = report.comparisons.iter().any(|c| c.actual.is_none());
         if missing && !report.stages_without_run.is_empty() {
             out.warn(&format!(
-                "no run of {} {} is recorded here, so its params and metrics are missing \
+                "no run of {} {} is recorded here, so {} params and metrics are missing \
                  (fetch the team's runs with `mlx fetch --runs`, or rerun with `mlx run STAGE \
                  --force`)",
                 noun_for(report.stages_without_run.len(), "stage", "stages"),
                 report.stages_without_run.join(", "),
+                noun_for(report.stages_without_run.len(), "its", "their"),
             ));
         }
         if report.basis == Basis::Ancestor {

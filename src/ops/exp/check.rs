@@ -236,8 +236,20 @@ pub fn check(project: &Project, opts: &CheckOptions) -> Result<CheckReport> {
     if let (Some(stage), Some(id), None) = (&opts.stage, &experiment, &run) {
         run = Some(stage_run(&conn, id, exp_name.as_deref().unwrap_or(id.as_str()), stage)?);
     }
+    let stages_without_run = match (&run, &experiment) {
+        (None, Some(id)) => experiments::stages_without_run(&conn, id)?,
+        _ => Vec::new(),
+    };
     let target = if run.is_some() { Target::Runs } else { Target::Experiments };
-    let filter = resolved_filter(&known, &opts.expr, target)?;
+    let filter = resolved_filter(&known, &opts.expr, target).map_err(|e| match e {
+        // Not a typo when the runs that would have the key are simply not here.
+        Error::UnknownKey(u) if !stages_without_run.is_empty() => Error::NoStageValues {
+            field: u.field,
+            experiment: exp_name.clone().unwrap_or_default(),
+            stages: stages_without_run.clone(),
+        },
+        e => e,
+    })?;
     let (judged, name, commit, stage) = match &run {
         Some(id) => {
             let r = query::records(&conn, std::slice::from_ref(id))?.pop();
@@ -250,10 +262,6 @@ pub fn check(project: &Project, opts: &CheckOptions) -> Result<CheckReport> {
             refuse_split_keys(&conn, &id, exp_name.as_deref().unwrap_or(id.as_str()), &fields)?;
             (id, exp_name.clone(), exp_record.as_ref().and_then(|e| e.commit.clone()), None)
         }
-    };
-    let stages_without_run = match (&run, &experiment) {
-        (None, Some(id)) => experiments::stages_without_run(&conn, id)?,
-        _ => Vec::new(),
     };
     let (passed, comparisons) = query::evaluate(&conn, &judged, &filter)?;
     Ok(CheckReport {

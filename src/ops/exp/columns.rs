@@ -164,6 +164,8 @@ pub fn all_columns<R: Values>(rows: &[R], staged: &HashMap<Key, (Key, Key)>) -> 
             c.name = format!("{prefix}.{}", c.name);
         }
     }
+    // In the order of the names shown: params, then metrics.
+    out.sort_by(|a, b| (a.kind as u8, &a.name).cmp(&(b.kind as u8, &b.name)));
     out
 }
 
