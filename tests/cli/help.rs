@@ -217,8 +217,8 @@ fn input_errors_end_with_a_hint_naming_the_next_command() {
         ),
         (
             &["exp", "show", "nope"],
-            "error: no run has the id or name \"nope\"",
-            "hint: list the runs with: mlx exp list",
+            "error: no experiment or run matches \"nope\"",
+            "hint: list the experiments with: mlx exp list (their runs: --stages)",
         ),
         (
             &["sql", "SELECT * FROM nope"],

@@ -66,7 +66,7 @@ fn commands_that_change_things_are_silent_with_q() {
     silent(&p, &["gc"]);
     silent(&p, &["install-hooks"]);
     silent(&p, &["run", "--name", "r1", "--", "true"]);
-    let id = p.json(&["exp", "list"])["runs"][0]["id"].as_str().unwrap().to_owned();
+    let id = p.json(&["exp", "list"])["experiments"][0]["id"].as_str().unwrap().to_owned();
     silent(&p, &["log", "artifact", "model.bin", "--run", &id]);
     silent(&p, &["exp", "rm", &id]);
     let clone = clone_of(&p, "clone");
@@ -102,7 +102,7 @@ fn q_keeps_the_data_asked_for_and_the_problems() {
     let a = p.mlx(&["-q", "run"]).code(1);
     assert!(stderr(&a).contains("broken: FAILED"), "{}", stderr(&a));
     p.mlx(&["run", "--name", "r", "--", mlx_bin(), "log", "metric", "acc=0.5"]).success();
-    let id = p.json(&["exp", "list", "--filter", "name = 'r'"])["runs"][0]["id"]
+    let id = p.json(&["exp", "list", "--filter", "name = 'r'"])["experiments"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
