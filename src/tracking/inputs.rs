@@ -147,6 +147,7 @@ mod tests {
             pid: 1,
             params: Vec::new(),
             tags: Vec::new(),
+            experiment: None,
         };
         let id = runs::start(&mut conn, &run, 1_700_000_000_000).unwrap();
         let h = |c: char| Some(c.to_string().repeat(64));

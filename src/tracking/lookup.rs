@@ -179,6 +179,7 @@ mod tests {
             pid: 1,
             params: vec![],
             tags: vec![],
+            experiment: None,
         };
         runs::start(conn, &new, at).unwrap()
     }

@@ -519,7 +519,8 @@ pub struct StageRow {
     pub entry_hash: Option<String>,
 }
 
-/// The stage rows of experiments, by experiment id, in stage order of the table (by name).
+/// The stage rows of experiments, by experiment id, in stage order of the table (by name: the
+/// order of its primary key, which the lookup by experiment follows).
 pub fn stages_of(
     conn: &Connection,
     ids: &[&RunId],
@@ -534,8 +535,7 @@ pub fn stages_of(
         "SELECT s.experiment_id, s.stage, s.outcome, s.run_id, s.entry_hash,
                 r.experiment_id IS s.experiment_id
          FROM json_each(?1) j JOIN experiment_stages s ON s.experiment_id = j.value
-         LEFT JOIN runs r ON r.id = s.run_id
-         ORDER BY s.experiment_id, s.stage",
+         LEFT JOIN runs r ON r.id = s.run_id",
     )?;
     let rows = stmt.query_map([json], |r| {
         Ok((
