@@ -46,13 +46,19 @@ pub enum Error {
     #[error("{field} differs between the stages of experiment {experiment}: {}", values.join(", "))]
     KeyDiffersByStage { field: String, experiment: String, values: Vec<String>, example: String },
     /// `exp check` found no experiment standing for HEAD's committed setup.
-    #[error("no finished experiment matches HEAD's commit {}{}", &commit[..commit.len().min(8)], if why.is_empty() { String::new() } else { format!(" ({why})") })]
+    #[error("no finished experiment matches HEAD's commit {}{}", &commit[..commit.len().min(8)], match (*ancestors, why.is_empty()) { (false, true) => String::new(), (false, false) => format!(" ({why})"), (true, _) => format!(" nor any of its nearest first-parent ancestors{}", if why.is_empty() { String::new() } else { format!(" (at HEAD: {why})") }) })]
     NoExperiment { commit: String, why: String, ancestors: bool },
+    /// `exp check` compares a key no run here has, and the judged experiment's runs of some
+    /// stages are not here (recorded in another clone).
+    #[error("no recorded run has {field}, and no run of {} {} of experiment {experiment} is recorded here", if stages.len() == 1 { "stage" } else { "stages" }, stages.join(", "))]
+    NoStageValues { field: String, experiment: String, stages: Vec<String> },
     /// `exp check --stage` named a stage the experiment has no run for.
     #[error("experiment {experiment} has no run of stage {stage}{}", if stages.is_empty() { String::new() } else { format!(" (its stages: {})", stages.join(", ")) })]
     NoStageRun { experiment: String, stage: String, stages: Vec<String> },
     #[error("run {id} is still running")]
     RunStillRunning { id: tracking::RunId },
+    #[error("experiment {name} is still {status}")]
+    ExperimentStillRunning { name: String, status: String },
     /// A run named on the command line that no id, name or prefix matches.
     #[error(transparent)]
     RunLookup(#[from] tracking::lookup::LookupError),
@@ -106,7 +112,9 @@ impl Error {
             | Error::KeyDiffersByStage { .. }
             | Error::NoExperiment { .. }
             | Error::NoStageRun { .. }
+            | Error::NoStageValues { .. }
             | Error::RunStillRunning { .. }
+            | Error::ExperimentStillRunning { .. }
             | Error::Sql { .. }
             | Error::Apply(_) => true,
             Error::Remote(e) => e.is_input_error(),
@@ -184,10 +192,15 @@ impl Error {
                  experiment with --exp EXP"
                     .into(),
             ),
+            Error::NoStageValues { .. } => Some(
+                "fetch the team's runs with `mlx fetch --runs`, or rerun those stages with \
+                 `mlx run STAGE --force`"
+                    .into(),
+            ),
             Error::NoStageRun { .. } => {
                 Some("list its stages and their runs with: mlx exp show EXP".into())
             }
-            Error::RunStillRunning { .. } => {
+            Error::RunStillRunning { .. } | Error::ExperimentStillRunning { .. } => {
                 Some("wait for it to end, or delete it anyway with --force".into())
             }
             Error::Git(git::Error::UnknownRevision { .. }) => {

@@ -8,11 +8,14 @@
 # Settings, all optional, from the environment:
 #     MLX        the mlx binary                              (default: mlx on PATH)
 #     GATE       the quality gate, an `mlx exp list --filter` expression checked on the
-#                evaluation run of this commit               (default: metrics.accuracy >= 0.8)
-#     EVAL_STAGE the stage whose run the gate reads          (default: evaluate)
+#                experiment of this commit, with the metrics of all its stages
+#                                                            (default: metrics.accuracy >= 0.8)
+#     EVAL_STAGE the stage run again when nothing measured this commit (default: evaluate)
 #     BASE       the commit to compare metrics with          (default: origin/main)
 #     REPORT     where the markdown report goes              (default: mlx-report.md)
 #     PUSH       0 to skip `mlx push` (read-only CI, forks)  (default: 1)
+#     PULL_RUNS  1 to merge the team's run records first (`mlx pull --runs`), so the gate
+#                reads the measurement committed with mlx.lock (default: 0)
 #     PUSH_RUNS  1 to push run records too (`--runs`)        (default: 0)
 #
 # Exit codes are mlx's own, passed through unchanged (set -e stops at the first failing step):
@@ -37,31 +40,35 @@ run() {
     "$@"
 }
 
-# The newest finished run of the evaluation stage recorded on this commit (empty if none).
-eval_run_on_head() {
-    "$mlx" exp list -q --commit HEAD --limit 1 --csv \
-        --filter "stage = '$eval_stage' and status = 'finished'" | sed -n '2s/,.*//p'
+# Whether the experiment that stands for this commit has a finished run of the evaluation
+# stage recorded here (`mlx exp check` exits 2 when there is nothing to judge).
+measured() {
+    "$mlx" exp check -q "status = 'finished'" --stage "$eval_stage" >/dev/null 2>&1
 }
 
-# 1. Data: the tracked data and the stage outputs recorded in mlx.lock for this commit. A fresh
-#    clone needs no `mlx init`; the remote comes from mlx.toml (credentials from the CI
-#    environment, e.g. AWS_ACCESS_KEY_ID, never from the repository).
-run "$mlx" pull
+# 1. Data: the tracked data and the stage outputs recorded in mlx.lock for this commit (and,
+#    with PULL_RUNS=1, the team's run records). A fresh clone needs no `mlx init`; the remote
+#    comes from mlx.toml (credentials from the CI environment, e.g. AWS_ACCESS_KEY_ID, never
+#    from the repository).
+if [ "${PULL_RUNS:-0}" = 1 ]; then
+    run "$mlx" pull --runs
+else
+    run "$mlx" pull
+fi
 
 # 2. Reproduce: only stages whose command, deps or params differ from mlx.lock run. On a commit
 #    whose mlx.lock is current nothing runs; a commit that changed a param reruns just the
 #    stages that read it.
 run "$mlx" run
 
-# The gate reads a run recorded on this commit. When every stage was up to date, the results
-#    came from mlx.lock and no run was recorded here (`mlx exp check` alone would fall back to
-#    the runs of the nearest ancestor, if their records were fetched with `mlx pull --runs`):
-#    evaluate once more (the models are not retrained) so the gate checks a measurement made on
-#    this very commit.
-if [ -z "$(eval_run_on_head)" ]; then
+# The gate judges the experiment that stands for this commit: the one whose mlx.lock is the
+#    one the commit holds, or that `mlx run` just recorded on it from a clean work tree, with the
+#    metrics of all its stages. When every stage was up to date and the runs behind their
+#    results are not here (the team's run records were not pulled), nothing measured this
+#    commit: evaluate once more (the models are not retrained) so the gate has a measurement.
+if ! measured; then
     run "$mlx" run "$eval_stage" --single --force
 fi
-eval_run=$(eval_run_on_head)
 
 # 3. Report: metrics against the base branch as a markdown table, for a pull-request comment.
 #    The base commit's metrics files are cached outputs, so fetch its objects first. Written
@@ -80,8 +87,9 @@ else
     echo "note: $base not found (a shallow clone?); no report" >&2
 fi
 
-# 4. Quality gate: exit 1 when the expression is false for this commit's evaluation run.
-run "$mlx" exp check "$gate" --run "$eval_run"
+# 4. Quality gate: exit 1 when the expression is false for this commit's experiment; the output
+#    names the experiment and commit judged.
+run "$mlx" exp check "$gate"
 
 # 5. Share: push what this job produced (outputs of stages that ran), so the next job and
 #    teammates pull instead of recomputing. PUSH_RUNS=1 also uploads run records, which

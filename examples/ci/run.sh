@@ -59,6 +59,16 @@ test -s mlx-report.md || fail "no report written"
 test -z "$(git status --porcelain --untracked-files=no)" || fail "CI changed tracked files"
 ls "$work/storage/runs" >/dev/null || fail "run records were not pushed"
 
+step "CI on main again, merging the run records the first job pushed: nothing reruns at all"
+git clone -q "$work/origin.git" "$work/ci-main-again"
+cd "$work/ci-main-again"
+out=$(PULL_RUNS=1 PUSH=0 ci 2>&1) || { echo "$out"; fail "ci.sh failed with PULL_RUNS=1"; }
+echo "$out"
+if grep -q -- '--single --force' <<<"$out"; then
+    fail "CI evaluated again, though the pulled runs measured this commit"
+fi
+grep -q '^check passed for experiment ' <<<"$out" || fail "the gate did not name what it judged"
+
 step "A branch with a bad param (a sign slip in the learning rate), pushed without running it"
 cd "$work/team"
 git checkout -q -b bad-lr

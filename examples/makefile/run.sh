@@ -26,7 +26,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 mk() { printf '$ make %s\n' "$*"; make --no-print-directory MLX="$mlx" "$@"; }
-runs() { "$mlx" exp list -q --stages --csv | wc -l; }
+runs() { "$mlx" exp list --stages -q --csv | wc -l; }
 
 step "The pipeline project with the Makefile, raw data tracked, a folder remote"
 mkdir "$work/team"
@@ -65,7 +65,7 @@ test -n "$(find "$work/storage" -type f -path '*/runs/*')" || fail "no run recor
 run "$mlx" status --remote storage --check
 mk status
 
-step "A teammate clones the repository: make pulls the data, retrains nothing, checks"
+step "A teammate clones the repository: make pulls the data and runs, retrains nothing, checks"
 git clone -q "$work/team" "$work/bob"
 cd "$work/bob"
 git config user.name "bob"

@@ -62,13 +62,15 @@ run "$mlx" run
 run "$mlx" metrics diff
 run "$mlx" params diff
 
-step "The experiments (one row each), their stage runs, and a CI gate on the committed setup"
-run "$mlx" exp list
-run "$mlx" exp list --filter "params.train.epochs = 60"
-run "$mlx" exp list --stages --filter "stage = 'train' and params.train.epochs = 60"
+step "The experiments: one row per mlx run, the params and metrics of all its stages"
+run "$mlx" exp list --only-changed
+run "$mlx" exp list --filter "params.train.epochs = 60 and metrics.accuracy >= 0.7"
+run "$mlx" exp list --stages --filter "stage = 'train'" --limit 2
+
+step "Commit the results; the CI gate judges the experiment of the committed mlx.lock"
 git add -A
 git commit -qm "more epochs"
-run "$mlx" run
+run "$mlx" run     # a clean work tree: nothing reruns, and it stands for this commit
 run "$mlx" exp check "metrics.accuracy >= 0.7"
 
 step "Back to the first results: data and outputs follow the commit"

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 pub use check::{Basis, CheckOptions, CheckReport, check};
-pub use columns::{Column, ColumnKind, ColumnOptions, glob_match};
+pub use columns::{Column, ColumnKind, ColumnOptions, all_columns, glob_match};
 pub use list::{ExperimentList, list_experiments};
 
 use super::{Error, Result};
@@ -199,6 +199,8 @@ pub enum Shown {
 pub struct ExperimentDetail {
     #[serde(flatten)]
     pub experiment: ExperimentRecord,
+    /// Its params and metrics, named short as `exp list` names them.
+    pub columns: Vec<Column>,
     /// Its runs and those its stages name, oldest first (each with its `stage`).
     pub runs: Vec<RunRecord>,
     /// What those runs read from outside the experiment: tracked data and deps that none of
@@ -217,7 +219,8 @@ pub fn show(project: &Project, what: &str) -> Result<Shown> {
                 return Ok(Shown::Run(Box::new(query::show(&conn, &id)?)));
             }
             let mut found = experiments::list::records(&conn, std::slice::from_ref(&id))?;
-            experiments::list::fold(&mut found);
+            let staged = experiments::list::fold(&mut found);
+            let columns = all_columns(&found, &staged);
             let experiment = found.pop().ok_or_else(|| {
                 crate::tracking::Error::UnknownExperiment { text: what.to_owned(), closest: None }
             })?;
@@ -225,7 +228,7 @@ pub fn show(project: &Project, what: &str) -> Result<Shown> {
             let read: Vec<(Option<String>, RunId)> =
                 runs.iter().map(|r| (r.stage.clone(), r.id.clone())).collect();
             let inputs = crate::tracking::inputs::from_outside(&conn, &read)?;
-            Ok(Shown::Experiment(Box::new(ExperimentDetail { experiment, runs, inputs })))
+            Ok(Shown::Experiment(Box::new(ExperimentDetail { experiment, columns, runs, inputs })))
         }
     }
 }
@@ -233,7 +236,10 @@ pub fn show(project: &Project, what: &str) -> Result<Shown> {
 /// One row of a comparison: a value of side A and of side B.
 #[derive(Debug, Serialize)]
 pub struct DiffRow<T> {
+    /// The recorded key (`params.yaml:train.lr`), or the field (`commit`).
     pub key: String,
+    /// How tables name it: short and unique, as `exp list` names its columns (`train.lr`).
+    pub name: String,
     pub a: Option<T>,
     pub b: Option<T>,
     pub changed: bool,
@@ -317,6 +323,7 @@ pub struct DiffReport {
 fn rows<T: Clone + PartialEq>(
     a: &std::collections::BTreeMap<Key, T>,
     b: &std::collections::BTreeMap<Key, T>,
+    name: impl Fn(&Key) -> String,
     same: impl Fn(&T, &T) -> bool,
 ) -> Vec<DiffRow<T>> {
     let keys: BTreeSet<&Key> = a.keys().chain(b.keys()).collect();
@@ -327,9 +334,18 @@ fn rows<T: Clone + PartialEq>(
                 (Some(x), Some(y)) => !same(x, y),
                 _ => true,
             };
-            DiffRow { key: k.to_string(), a: x, b: y, changed }
+            DiffRow { key: k.to_string(), name: name(k), a: x, b: y, changed }
         })
         .collect()
+}
+
+impl columns::Values for Compared {
+    fn params(&self) -> &std::collections::BTreeMap<Key, String> {
+        Compared::params(self)
+    }
+    fn metrics(&self) -> &std::collections::BTreeMap<Key, MetricValue> {
+        Compared::metrics(self)
+    }
 }
 
 /// `mlx exp diff A B`: two experiments, two runs, or one of each.
@@ -345,7 +361,7 @@ pub fn diff(project: &Project, a: &str, b: &str) -> Result<DiffReport> {
         .collect();
     let mut exps = experiments::list::records(&conn, &exp_ids)?;
     // Folded together, so keys split per stage are split on both sides.
-    experiments::list::fold(&mut exps);
+    let staged = experiments::list::fold(&mut exps);
     let mut sides = Vec::with_capacity(2);
     for (subject, text) in subjects.iter().zip([a, b]) {
         let side = match subject {
@@ -369,31 +385,54 @@ pub fn diff(project: &Project, a: &str, b: &str) -> Result<DiffReport> {
     let mut fields: Vec<DiffRow<String>> = Vec::new();
     for (key, x) in &fa {
         let y = fb.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.clone());
-        fields.push(DiffRow { key: (*key).to_owned(), changed: *x != y, a: x.clone(), b: y });
+        fields.push(DiffRow {
+            key: (*key).to_owned(),
+            name: (*key).to_owned(),
+            changed: *x != y,
+            a: x.clone(),
+            b: y,
+        });
     }
     for (key, y) in &fb {
         if !fa.iter().any(|(k, _)| k == key) {
             fields.push(DiffRow {
                 key: (*key).to_owned(),
+                name: (*key).to_owned(),
                 changed: y.is_some(),
                 a: None,
                 b: y.clone(),
             });
         }
     }
-    let params = rows(a.params(), b.params(), |x, y| {
+    // Short names over both sides, as `exp list` would name the columns of the two rows.
+    let sides = [a, b];
+    let names = all_columns(&sides, &staged);
+    let name_of = |kind: ColumnKind| {
+        let names = &names;
+        move |k: &Key| {
+            names
+                .iter()
+                .find(|c| c.kind == kind && c.key == k.as_str())
+                .map_or_else(|| k.to_string(), |c| c.name.clone())
+        }
+    };
+    let (a, b) = (&sides[0], &sides[1]);
+    let params = rows(a.params(), b.params(), name_of(ColumnKind::Param), |x, y| {
         x == y || runs::as_number(x).is_some_and(|n| runs::as_number(y) == Some(n))
     });
-    let metrics =
-        rows(a.metrics(), b.metrics(), |x, y| x.0.to_bits() == y.0.to_bits() || x.0 == y.0);
-    let tags = rows(&a.tags(), &b.tags(), |x, y| x == y);
+    let metrics = rows(a.metrics(), b.metrics(), name_of(ColumnKind::Metric), |x, y| {
+        x.0.to_bits() == y.0.to_bits() || x.0 == y.0
+    });
+    let tags = rows(&a.tags(), &b.tags(), |k: &Key| k.to_string(), |x, y| x == y);
+    let [a, b] = sides;
     Ok(DiffReport { a, b, fields, params, metrics, tags })
 }
 
 #[derive(Debug)]
 pub struct RmOptions {
+    /// Experiments (names, ids, prefixes) and runs (ids, prefixes, names).
     pub runs: Vec<String>,
-    /// Also delete runs still marked running.
+    /// Also delete experiments and runs still marked running (or queued).
     pub force: bool,
 }
 
@@ -406,30 +445,61 @@ pub struct RemovedRun {
 
 #[derive(Debug, Serialize)]
 pub struct RmReport {
+    /// The runs deleted: those named, and those the experiments named made.
     pub deleted: Vec<RemovedRun>,
+    /// The experiments deleted: those named, and those left with no run to show.
+    pub experiments: Vec<experiments::Deleted>,
 }
 
-/// `mlx exp rm RUN...`: every prefix is resolved before anything is deleted.
+/// `mlx exp rm EXP|RUN...`: everything named is resolved before anything is deleted. An
+/// experiment goes with the runs it made; a run alone takes its experiment along when that has
+/// no other run to show (a command's).
 pub fn rm(project: &Project, opts: &RmOptions) -> Result<RmReport> {
     let mut conn = project.open_db()?;
+    let mut exps: Vec<RunId> = Vec::new();
     let mut ids: Vec<RunId> = Vec::new();
-    for prefix in &opts.runs {
-        let id = crate::tracking::lookup::resolve(&conn, prefix)?;
-        if !ids.contains(&id) {
-            ids.push(id);
+    for text in &opts.runs {
+        match experiments::resolve(&conn, text)? {
+            Subject::Experiment(id) => {
+                if !exps.contains(&id) {
+                    exps.push(id);
+                }
+            }
+            Subject::Run(id) => {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
         }
     }
-    let records = query::records(&conn, &ids)?;
+    if !opts.force {
+        let unfinished = experiments::list::records(&conn, &exps)?
+            .into_iter()
+            .find(|e| matches!(e.status.as_str(), "running" | "queued"));
+        if let Some(e) = unfinished {
+            return Err(Error::ExperimentStillRunning { name: e.name, status: e.status });
+        }
+    }
+    let mut all = ids.clone();
+    for e in &exps {
+        for run in experiments::own_runs(&conn, e)? {
+            if !all.contains(&run) {
+                all.push(run);
+            }
+        }
+    }
+    let records = query::records(&conn, &all)?;
     if !opts.force
         && let Some(r) = records.iter().find(|r| r.status == runs::Status::Running.as_str())
     {
         return Err(Error::RunStillRunning { id: r.id.clone() });
     }
-    runs::delete(&mut conn, &ids)?;
+    let gone = experiments::delete(&mut conn, &exps, &ids)?;
     Ok(RmReport {
         deleted: records
             .into_iter()
             .map(|r| RemovedRun { id: r.id, name: r.name, status: r.status })
             .collect(),
+        experiments: gone,
     })
 }

@@ -315,15 +315,39 @@ pub fn unique_prefix_len_in(
     if ids.is_empty() {
         return Ok(min);
     }
-    let sql = if table == "experiments" {
-        "SELECT id FROM experiments UNION SELECT id FROM runs ORDER BY id"
-    } else {
-        "SELECT id FROM runs ORDER BY id"
-    };
-    let mut stmt = conn.prepare_cached(sql)?;
-    let all: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let tables: &[&str] = if table == "experiments" { &["experiments", "runs"] } else { &["runs"] };
     let common = |a: &str, b: &str| a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
     let mut need = min;
+    // A few ids: their neighbours, one index lookup each; many: every id, in index order.
+    if ids.len() <= 64 {
+        for t in tables {
+            let mut below = conn.prepare_cached(&format!(
+                "SELECT id FROM {t} WHERE id < ?1 ORDER BY id DESC LIMIT 1"
+            ))?;
+            let mut above = conn
+                .prepare_cached(&format!("SELECT id FROM {t} WHERE id > ?1 ORDER BY id LIMIT 1"))?;
+            for id in ids {
+                let id = id.as_str();
+                for stmt in [&mut below, &mut above] {
+                    let next: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
+                    if let Some(n) = next {
+                        need = need.max(common(&n, id) + 1);
+                    }
+                }
+            }
+        }
+        return Ok(need.min(super::run_id::LEN));
+    }
+    let mut all: Vec<String> = Vec::new();
+    for t in tables {
+        let mut stmt = conn.prepare_cached(&format!("SELECT id FROM {t} ORDER BY id"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            all.push(row.get(0)?);
+        }
+    }
+    all.sort_unstable();
+    all.dedup();
     for id in ids {
         let id = id.as_str();
         let Ok(pos) = all.binary_search_by(|x| x.as_str().cmp(id)) else { continue };

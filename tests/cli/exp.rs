@@ -1,8 +1,10 @@
-//! `mlx exp list|show|diff|rm|check` and `mlx sql`: the filter language end to end (every
-//! operator, unicode keys, NaN/inf, missing values, bad expressions with a caret), sorting and
-//! limits, `--commit` with git revisions, the table/JSON/CSV shapes, comparing and deleting
-//! runs, the CI gate, read-only SQL, and the database read by Python's sqlite3 as an outside
-//! client would.
+//! `mlx exp list|show|diff|rm|check` and `mlx sql` over runs recorded one by one (each a
+//! command's experiment): the filter language end to end (every operator, unicode keys, NaN/inf,
+//! missing values, bad expressions with a caret), over experiments and over runs (`--stages`),
+//! sorting and limits, `--commit` with git revisions, the table/JSON/CSV shapes, comparing and
+//! deleting, the CI gate on command experiments, read-only SQL, and the database read by
+//! Python's sqlite3 as an outside client would. Pipelines' experiments: `exp_list.rs`,
+//! `exp_check.rs`.
 
 use std::collections::BTreeSet;
 
@@ -93,14 +95,19 @@ fn newest_run(p: &TestProject) -> String {
         .expect("a run")
 }
 
-/// `mlx exp list --json ARGS` → the runs' names, in order.
+/// `mlx exp list --json ARGS` → the experiments' names, in order.
 fn names(p: &TestProject, args: &[&str]) -> Vec<String> {
+    names_of(p, "experiments", args)
+}
+
+/// `mlx exp list --json ARGS` → the names of the objects under `what`, in order.
+fn names_of(p: &TestProject, what: &str, args: &[&str]) -> Vec<String> {
     let mut all = vec!["exp", "list"];
     all.extend(args);
     let json = p.json(&all);
-    json["runs"]
+    json[what]
         .as_array()
-        .expect("runs array")
+        .expect("an array")
         .iter()
         .map(|r| r["name"].as_str().expect("name").to_owned())
         .collect()
@@ -253,6 +260,18 @@ fn filters_cover_every_operator_and_value_kind() {
     }
     let expr = format!("id = '{}' or run = '{}'", &ids[0][..10], ids[2].to_uppercase());
     assert_eq!(filtered(&p, &expr), ["alpha", "gamma"]);
+    // The same language over runs (--stages), where run attributes such as `stage` exist.
+    for (expr, want) in [
+        ("metrics.acc > 0.8 and exit_code = 0", &["alpha", "beta"][..]),
+        ("stage is null and status = 'failed'", &["gamma"]),
+        ("tags.team = 'nlp'", &["beta"]),
+    ] {
+        let mut got = names_of(&p, "runs", &["--stages", "--filter", expr]);
+        got.sort();
+        assert_eq!(got, want, "--stages filter: {expr}");
+    }
+    let a = p.mlx(&["exp", "list", "--filter", "stage = 'train'"]).code(2);
+    assert!(stderr(&a).contains("stage"), "{}", stderr(&a));
     let n: i64 = p.db().query_row("SELECT count(*) FROM runs", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 5, "no filter changed the database");
 }
@@ -311,7 +330,7 @@ fn sort_and_limit() {
 }
 
 #[test]
-fn table_shows_only_differing_columns_unless_asked() {
+fn table_shows_every_column_and_only_changed_leaves_out_the_same() {
     let p = TestProject::initialized();
     for (i, (name, lr, acc)) in
         [("a", "0.1", 0.5), ("b", "0.2", 0.5), ("c", "0.3", 0.75)].into_iter().enumerate()
@@ -330,23 +349,24 @@ fn table_shows_only_differing_columns_unless_asked() {
     let a = p.mlx(&["exp", "list"]).success();
     let out = stdout(&a);
     let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
-    assert_eq!(
-        header,
-        ["RUN", "NAME", "STATUS", "COMMIT", "START", "DURATION", "params.lr", "metrics.acc"]
-    );
+    assert_eq!(header, ["ID", "NAME", "COMMIT", "STATUS", "TIME", "lr", "seed", "acc", "loss"]);
     assert_eq!(out.lines().count(), 4);
     let row: Vec<&str> = out.lines().nth(1).unwrap().split_whitespace().collect();
     assert!((8..12).contains(&row[0].len()), "short ids: {out}");
-    assert_eq!(&row[1..], ["c", "finished", "-", "2026-11-01", "00:00:02", "1m30s", "0.3", "0.75"]);
     assert_eq!(
-        stderr(&a),
-        "3 runs; 2 columns with the same value in every run not shown (--all-columns shows them)\n"
+        &row[1..],
+        ["c", "-", "finished", "2026-11-01", "00:00:02", "0.3", "7", "0.75", "1"]
     );
-    let a = p.mlx(&["exp", "list", "--all-columns"]).success();
+    assert_eq!(stderr(&a), "3 experiments\n");
+    let a = p.mlx(&["exp", "list", "--only-changed"]).success();
     let header = stdout(&a).lines().next().unwrap().to_owned();
-    assert!(header.ends_with("params.lr  params.seed  metrics.acc  metrics.loss"), "{header}");
-    // The short ids are prefixes that resolve back to the run.
-    let short = stdout(&a).lines().nth(3).unwrap().split_whitespace().next().unwrap().to_owned();
+    assert!(header.ends_with("TIME                 lr   acc"), "{header}");
+    assert_eq!(stderr(&a), "3 experiments; 2 columns with the same value in every row left out\n");
+    // The flag of old scripts still works: every column is shown anyway.
+    let all = p.mlx(&["exp", "list", "--all-columns"]).success();
+    assert_eq!(stdout(&all), out);
+    // The short ids are prefixes that resolve back to the experiment (a command's is its run).
+    let short = out.lines().nth(3).unwrap().split_whitespace().next().unwrap().to_owned();
     let shown = p.json(&["exp", "show", &short]);
     assert_eq!(shown["name"], "a");
 }
@@ -355,10 +375,72 @@ fn table_shows_only_differing_columns_unless_asked() {
 fn json_and_csv_shapes() {
     let (p, ids) = lab();
     let json = p.json(&["exp", "list", "--filter", "name in ('alpha', 'delta')"]);
+    let top: BTreeSet<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(top, BTreeSet::from(["experiments", "columns"]));
+    let exps = json["experiments"].as_array().unwrap();
+    assert_eq!(exps.len(), 2);
+    let delta = &exps[0];
+    let keys: BTreeSet<&str> = delta.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([
+            "id",
+            "name",
+            "kind",
+            "status",
+            "commit",
+            "branch",
+            "dirty",
+            "created",
+            "started",
+            "ended",
+            "duration",
+            "overrides",
+            "lock_hash",
+            "workspace",
+            "host",
+            "user",
+            "params",
+            "metrics",
+        ])
+    );
+    assert_eq!(delta["kind"], "command");
+    assert_eq!(delta["status"], "running");
+    assert_eq!(delta["metrics"]["loss"], "-Infinity");
+    assert_eq!(delta["ended"], Value::Null);
+    assert_eq!(delta["duration"], Value::Null);
+    let alpha = &exps[1];
+    assert_eq!(alpha["id"], ids[0].as_str(), "a command's experiment has its run's id");
+    assert_eq!(alpha["commit"], "a".repeat(40));
+    assert_eq!(alpha["started"], "2026-11-01T00:00:00.000Z");
+    assert_eq!(alpha["ended"], "2026-11-01T00:01:30.000Z");
+    assert_eq!(alpha["duration"], 90.0);
+    assert_eq!(alpha["dirty"], false);
+    assert_eq!(alpha["overrides"], serde_json::json!([]));
+    assert_eq!(alpha["workspace"], Value::Null);
+    assert_eq!(alpha["params"]["lr"], "1e-2", "params keep their text");
+    assert_eq!(alpha["params"]["learning rate"], "fast");
+    assert_eq!(alpha["metrics"]["acc"], 0.87);
+    assert_eq!(alpha["metrics"]["loss"], "NaN");
+    assert_eq!(alpha["metrics"]["точность"], 0.5);
+    // The columns: what tables show, the key in `params`/`metrics`, and the filter field.
+    let columns = json["columns"].as_array().unwrap();
+    assert_eq!(
+        columns[0],
+        serde_json::json!({"name": "learning rate", "kind": "param", "key": "learning rate",
+                           "field": "params.`learning rate`"})
+    );
+    assert!(columns.contains(
+        &serde_json::json!({"name": "acc", "kind": "metric", "key": "acc", "field": "metrics.acc"})
+    ));
+    let beta = p.json(&["exp", "list", "--filter", "name = 'beta'"]);
+    assert_eq!(beta["experiments"][0]["metrics"]["loss"], "Infinity");
+
+    // --stages: one object per run, with tags and exit codes.
+    let json = p.json(&["exp", "list", "--stages", "--filter", "name in ('alpha', 'delta')"]);
     let runs = json["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
-    let delta = &runs[0];
-    let keys: BTreeSet<&str> = delta.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: BTreeSet<&str> = runs[0].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
         BTreeSet::from([
@@ -377,51 +459,65 @@ fn json_and_csv_shapes() {
             "tags"
         ])
     );
-    assert_eq!(delta["metrics"]["loss"], "-Infinity");
-    assert_eq!(delta["end"], Value::Null);
     let alpha = &runs[1];
-    assert_eq!(alpha["id"], ids[0].as_str());
-    assert_eq!(alpha["commit"], "a".repeat(40));
     assert_eq!(alpha["start"], "2026-11-01T00:00:00.000Z");
-    assert_eq!(alpha["duration"], 90.0);
     assert_eq!(alpha["exit_code"], 0);
-    assert_eq!(alpha["dirty"], false);
-    assert_eq!(alpha["params"]["lr"], "1e-2", "params keep their text");
-    assert_eq!(alpha["metrics"]["acc"], 0.87);
-    assert_eq!(alpha["metrics"]["loss"], "NaN");
-    assert_eq!(alpha["metrics"]["точность"], 0.5);
     assert_eq!(alpha["tags"]["team"], "vision");
-    let beta = p.json(&["exp", "list", "--filter", "name = 'beta'"]);
-    assert_eq!(beta["runs"][0]["metrics"]["loss"], "Infinity");
 
     let a =
         p.mlx(&["exp", "list", "--csv", "--sort", "name", "--filter", "name != 'gamma'"]).success();
     let out = stdout(&a);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 5, "{out}");
+    assert_eq!(
+        lines[0],
+        "id,name,kind,status,commit,branch,dirty,created,started,ended,duration,overrides,\
+         params.learning rate,params.lr,params.optimizer,\
+         metrics.acc,metrics.loss,metrics.val.acc,metrics.точность"
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "{},alpha,command,finished,{},main,false,2026-11-01T00:00:00.000Z,\
+             2026-11-01T00:00:00.000Z,2026-11-01T00:01:30.000Z,90,,fast,1e-2,adam,0.87,NaN,0.8,0.5",
+            ids[0],
+            "a".repeat(40)
+        )),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[4].starts_with(&format!("{},it's,command,finished,,main,", ids[4])),
+        "{}",
+        lines[4]
+    );
+    assert!(lines[4].contains(",a' OR 1=1 --,"), "{}", lines[4]);
+    // --stages --csv: the runs, with their stage and tags.
+    let a = p
+        .mlx(&["exp", "list", "--stages", "--csv", "--sort", "name", "--filter", "name = 'alpha'"])
+        .success();
+    let out = stdout(&a);
+    let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with(
         "id,name,status,commit,branch,dirty,start,end,duration,exit_code,stage,params.learning rate,params.lr,params.optimizer,metrics.acc,metrics.loss"
     ), "{}", lines[0]);
     assert!(lines[0].ends_with(",tags.team,tags.группа"), "{}", lines[0]);
-    assert!(lines[1].starts_with(&format!(
-        "{},alpha,finished,{},main,false,2026-11-01T00:00:00.000Z,",
-        ids[0],
-        "a".repeat(40)
-    )));
     assert!(lines[1].contains(",0.87,NaN,"), "{}", lines[1]);
-    assert!(lines[4].starts_with(&format!("{},it's,finished,,main,", ids[4])), "{}", lines[4]);
-    assert!(lines[4].contains(",a' OR 1=1 --,"), "{}", lines[4]);
     // Empty results: nothing on stdout, a note on stderr (JSON stays JSON).
     let a = p.mlx(&["exp", "list", "--filter", "metrics.acc > 5"]).success();
     assert_eq!(stdout(&a), "");
-    assert_eq!(stderr(&a), "no runs match\n");
+    assert_eq!(stderr(&a), "no experiments match\n");
     let a = p.mlx(&["exp", "list", "--filter", "metrics.acc > 5", "--csv"]).success();
     assert_eq!(stdout(&a), "");
     assert_eq!(
-        p.json(&["exp", "list", "--filter", "metrics.acc > 5"])["runs"],
+        p.json(&["exp", "list", "--filter", "metrics.acc > 5"])["experiments"],
+        Value::Array(vec![])
+    );
+    assert_eq!(
+        p.json(&["exp", "list", "--stages", "--filter", "metrics.acc > 5"])["runs"],
         Value::Array(vec![])
     );
     p.mlx(&["exp", "list", "--csv", "--json"]).code(2);
+    p.mlx(&["exp", "list", "--md", "--csv"]).code(2);
 }
 
 #[test]
@@ -449,9 +545,11 @@ fn commit_takes_any_git_revision() {
     assert_eq!(names(&p, &["--commit", "cafe0123"]), ["rebased-away"], "SHAs git does not know");
     assert_eq!(names(&p, &["--filter", &format!("commit = '{}'", &v1[..12])]), ["on-v1"]);
     let json = p.json(&["exp", "list", "--commit", "v1"]);
+    assert_eq!(json["experiments"][0]["id"], first.as_str());
+    assert_eq!(json["experiments"][0]["commit"], v1.as_str());
+    assert_eq!(json["experiments"][0]["branch"], "main");
+    let json = p.json(&["exp", "list", "--stages", "--commit", "v1"]);
     assert_eq!(json["runs"][0]["id"], first.as_str());
-    assert_eq!(json["runs"][0]["commit"], v1.as_str());
-    assert_eq!(json["runs"][0]["branch"], "main");
     assert_ne!(first, second);
     let a = p.mlx(&["exp", "list", "--commit", "no-such-branch"]).code(2);
     assert!(stderr(&a).contains("unknown revision \"no-such-branch\""), "{}", stderr(&a));
@@ -551,34 +649,42 @@ fn diff_puts_two_runs_side_by_side() {
     assert_eq!(json["a"]["id"], a.as_str());
     assert_eq!(json["b"]["name"], "big");
     let lr = json["params"].as_array().unwrap().iter().find(|r| r["key"] == "lr").unwrap();
-    assert_eq!(lr, &serde_json::json!({"key": "lr", "a": "0.1", "b": "0.2", "changed": true}));
+    assert_eq!(
+        lr,
+        &serde_json::json!({"key": "lr", "name": "lr", "a": "0.1", "b": "0.2", "changed": true})
+    );
     let acc = json["metrics"].as_array().unwrap().iter().find(|r| r["key"] == "acc").unwrap();
-    assert_eq!(acc, &serde_json::json!({"key": "acc", "a": 0.5, "b": 0.75, "changed": true}));
+    assert_eq!(
+        acc,
+        &serde_json::json!({"key": "acc", "name": "acc", "a": 0.5, "b": 0.75, "changed": true})
+    );
     let commit = json["fields"].as_array().unwrap().iter().find(|r| r["key"] == "commit").unwrap();
     assert_eq!(commit["changed"], false);
 }
 
 #[test]
-fn rm_deletes_runs_by_unique_prefix() {
+fn rm_deletes_runs_by_unique_prefix_with_their_experiments() {
     let (p, ids) = lab();
     let a = p.mlx(&["exp", "rm", &ids[0][..10], &ids[1], &ids[0]]).success();
     assert_eq!(stdout(&a), format!("deleted  {}  alpha\ndeleted  {}  beta\n", ids[0], ids[1]));
     assert_eq!(stderr(&a), "deleted 2 runs\n");
+    // A command's experiment is its run: it goes too, rather than stay as an empty row.
     assert_eq!(names(&p, &["--sort", "name"]), ["delta", "gamma", "it's"]);
     let rows: i64 = p
         .db()
         .query_row(
             "SELECT (SELECT count(*) FROM params WHERE run_id IN (?1, ?2))
                   + (SELECT count(*) FROM metrics WHERE run_id IN (?1, ?2))
-                  + (SELECT count(*) FROM tags WHERE run_id IN (?1, ?2))",
+                  + (SELECT count(*) FROM tags WHERE run_id IN (?1, ?2))
+                  + (SELECT count(*) FROM experiments WHERE id IN (?1, ?2))",
             [&ids[0], &ids[1]],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(rows, 0, "params, metrics and tags went with the runs");
-    // One bad prefix: nothing is deleted.
+    assert_eq!(rows, 0, "params, metrics, tags and experiments went with the runs");
+    // One bad name: nothing is deleted.
     let a = p.mlx(&["exp", "rm", &ids[2], "zzzzzz"]).code(2);
-    assert!(stderr(&a).contains("no run has the id or name \"zzzzzz\""), "{}", stderr(&a));
+    assert!(stderr(&a).contains("no experiment or run matches \"zzzzzz\""), "{}", stderr(&a));
     assert_eq!(names(&p, &[]).len(), 3);
     // A running run needs --force.
     let a = p.mlx(&["exp", "rm", &ids[3]]).code(2);
@@ -586,21 +692,35 @@ fn rm_deletes_runs_by_unique_prefix() {
     let json = p.json(&["exp", "rm", &ids[3], "--force"]);
     assert_eq!(json["deleted"][0]["id"], ids[3].as_str());
     assert_eq!(json["deleted"][0]["status"], "running");
+    assert_eq!(json["experiments"][0]["id"], ids[3].as_str());
+    assert_eq!(json["experiments"][0]["name"], "delta");
     assert_eq!(names(&p, &[]), ["it's", "gamma"]);
+    // By the experiment's name.
+    let a = p.mlx(&["exp", "rm", "gamma"]).success();
+    assert_eq!(stdout(&a), format!("deleted  {}  gamma\n", ids[2]));
+    assert_eq!(names(&p, &[]), ["it's"]);
 }
 
 #[test]
-fn check_gates_on_the_latest_finished_run_of_head() {
+fn check_gates_on_the_newest_finished_command_experiment_of_head() {
     let p = TestProject::initialized();
     p.write("train.py", "v1\n");
-    p.commit_all("v1");
-    // No run on HEAD yet.
+    let v1 = p.commit_all("v1");
+    // Nothing recorded yet: nothing to judge (exit 2), with the way out.
     let a = p.mlx(&["exp", "check", "metrics.acc > 0.9"]).code(2);
-    assert!(stderr(&a).starts_with("error: no finished run on HEAD's commit "), "{}", stderr(&a));
-    assert!(stderr(&a).contains("hint: record one with `mlx run -- CMD`"), "{}", stderr(&a));
+    assert_eq!(
+        stderr(&a),
+        format!(
+            "error: no finished experiment matches HEAD's commit {} (none ran on it)\n\
+             hint: record HEAD's committed setup with `mlx run` on a clean work tree (stages \
+             whose mlx.lock entries are current do not rerun), judge an ancestor's experiment \
+             with --ancestors, or name one with --exp EXP\n",
+            &v1[..8]
+        )
+    );
 
     let good = cli_run(&p, "good", &[], r#""$MLX_BIN" log metric acc=0.87 loss=0.2"#);
-    // A later failed run does not count.
+    // A later failed one does not count.
     cli_run(&p, "crashed", &[], r#""$MLX_BIN" log metric acc=0.1 f1=0.3; exit 3"#);
     let a = p.mlx(&["exp", "check", "metrics.acc > 0.9 and metrics.loss < 0.3"]).code(1);
     assert_eq!(stdout(&a), "");
@@ -609,13 +729,14 @@ fn check_gates_on_the_latest_finished_run_of_head() {
         format!(
             "FAIL  metrics.acc = 0.87 (needs > 0.9)\n\
              ok    metrics.loss = 0.2 (needs < 0.3)\n\
-             check failed for run {good} (good)\n"
+             check failed for experiment good ({good}) on commit {}: it ran on HEAD's commit\n",
+            &v1[..8]
         )
     );
     // f1 is a metric some run has: this one lacking it is a value, not a typo.
     let a = p.mlx(&["exp", "check", "metrics.acc > 0.8 and metrics.f1 is null"]).success();
     assert!(stderr(&a).contains("ok    metrics.f1 = missing (needs is null)"), "{}", stderr(&a));
-    assert!(stderr(&a).ends_with(&format!("check passed for run {good} (good)\n")));
+    assert!(stderr(&a).contains(&format!("check passed for experiment good ({good})")));
     // A key no run has never passes the gate, however the expression is written.
     for expr in
         ["metrics.f2 is null", "not metrics.f2 > 0.5", "metrics.acc > 0.8 or params.x = 'y'"]
@@ -626,7 +747,11 @@ fn check_gates_on_the_latest_finished_run_of_head() {
 
     let out = p.mlx(&["exp", "check", "metrics.acc >= 0.9 or metrics.f1 > 0.5", "--json"]).code(1);
     let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(json["run"], good.as_str());
+    assert_eq!(json["experiment"], good.as_str());
+    assert_eq!(json["experiment_name"], "good");
+    assert_eq!(json["run"], Value::Null);
+    assert_eq!(json["commit"], v1.as_str());
+    assert_eq!(json["basis"], "head_commit");
     assert_eq!(json["passed"], false);
     assert_eq!(
         json["comparisons"],
@@ -640,27 +765,78 @@ fn check_gates_on_the_latest_finished_run_of_head() {
     p.mlx(&["exp", "check", "status = 'failed' and exit_code = 3", "--run", &crashed[..10]])
         .success();
     p.mlx(&["exp", "check", "metrics.acc > 0", "--run", "zzzz"]).code(2);
-    // The commit that records the results (mlx.lock, say) has no run of its own: the runs of
-    // its parent are the ones behind it.
+    // A commit with no experiment of its own is not judged by its parent's, unless asked.
     p.write("results.txt", "recorded\n");
-    p.commit_all("record the results");
-    let a = p.mlx(&["exp", "check", "metrics.acc > 0.8"]).success();
-    assert!(stderr(&a).ends_with(&format!("check passed for run {good} (good)\n")));
-    // A run on HEAD wins over its ancestors'.
+    let v2 = p.commit_all("record the results");
+    let a = p.mlx(&["exp", "check", "metrics.acc > 0.8"]).code(2);
+    assert!(
+        stderr(&a).starts_with(&format!(
+            "error: no finished experiment matches HEAD's commit {} (none ran on it)\n",
+            &v2[..8]
+        )),
+        "{}",
+        stderr(&a)
+    );
+    let a = p.mlx(&["exp", "check", "metrics.acc > 0.8", "--ancestors"]).success();
+    assert_eq!(
+        stderr(&a),
+        format!(
+            "ok    metrics.acc = 0.87 (needs > 0.8)\n\
+             check passed for experiment good ({good}) on commit {}: no experiment stands for \
+             HEAD; this one stands for its ancestor {} (HEAD~1)\n\
+             warning: judged an ancestor's experiment: HEAD's own changes were not measured\n",
+            &v1[..8],
+            &v1[..8]
+        )
+    );
+    let json = p.json(&["exp", "check", "metrics.acc > 0.8", "--ancestors"]);
+    assert_eq!(json["basis"], "ancestor");
+    assert_eq!(json["ancestor"], v1.as_str());
+    assert_eq!(json["ancestor_distance"], 1);
+    // An experiment on HEAD wins over its ancestors', with or without the flag.
     let newer = cli_run(&p, "newer", &[], r#""$MLX_BIN" log metric acc=0.5"#);
-    let a = p.mlx(&["exp", "check", "metrics.acc > 0.8"]).code(1);
-    assert!(stderr(&a).ends_with(&format!("check failed for run {newer} (newer)\n")));
+    for extra in [&[][..], &["--ancestors"]] {
+        let mut args = vec!["exp", "check", "metrics.acc > 0.8"];
+        args.extend_from_slice(extra);
+        let a = p.mlx(&args).code(1);
+        assert!(
+            stderr(&a).ends_with(&format!(
+                "check failed for experiment newer ({newer}) on commit {}: it ran on HEAD's \
+                 commit\n",
+                &v2[..8]
+            )),
+            "{}",
+            stderr(&a)
+        );
+    }
 }
 
 #[test]
-fn check_without_any_run_in_history_is_an_input_error() {
+fn check_without_any_experiment_in_history_is_an_input_error() {
     let p = TestProject::initialized();
     p.write("train.py", "v1\n");
     p.commit_all("v1");
     p.write("train.py", "v2\n");
     p.commit_all("v2");
+    let a = p.mlx(&["exp", "check", "metrics.acc > 0", "--ancestors"]).code(2);
+    assert!(
+        stderr(&a)
+            .contains("nor any of its nearest first-parent ancestors (at HEAD: none ran on it)"),
+        "{}",
+        stderr(&a)
+    );
+    assert!(
+        stderr(&a).ends_with(
+            "hint: record HEAD's committed setup with `mlx run` on a clean work tree, or name an \
+             experiment with --exp EXP\n"
+        ),
+        "{}",
+        stderr(&a)
+    );
+    // Not even a commit: nothing to judge either.
+    let p = TestProject::initialized();
     let a = p.mlx(&["exp", "check", "metrics.acc > 0"]).code(2);
-    assert!(stderr(&a).contains("or its recent ancestors"), "{}", stderr(&a));
+    assert!(stderr(&a).starts_with("error: "), "{}", stderr(&a));
 }
 
 #[test]
@@ -762,10 +938,13 @@ fn a_key_no_run_has_is_named_with_the_closest_keys_instead_of_no_runs_match() {
             ..Seed::default()
         },
     );
-    let a = p.mlx(&["exp", "list", "--filter", "params.train.lr > 0.1"]).code(2);
+    // The short name of a param stands for the one recorded key that ends with it.
+    assert_eq!(names(&p, &["--filter", "params.train.lr > 0.1"]), ["a"]);
+    assert_eq!(names(&p, &["--filter", "params.`params.yaml:train.lr` > 0.1"]), ["a"]);
+    let a = p.mlx(&["exp", "list", "--filter", "params.train.lrr > 0.1"]).code(2);
     insta::assert_snapshot!(stderr(&a), @r#"
-    error: no recorded run has params.train.lr; did you mean params.`params.yaml:train.lr` or params.lr?
-      params.train.lr > 0.1
+    error: no recorded run has params.train.lrr; did you mean params.train.lr?
+      params.train.lrr > 0.1
       ^
     hint: list every param key runs have: mlx sql "SELECT DISTINCT key FROM params"
     "#);
@@ -792,6 +971,9 @@ fn a_key_no_run_has_is_named_with_the_closest_keys_instead_of_no_runs_match() {
     assert!(stderr(&a).contains("did you mean params.seed?"), "{}", stderr(&a));
     // Known keys and tags still filter as before.
     let a = p.mlx(&["exp", "list", "--filter", "params.lr > 5"]).success();
+    assert_eq!(stderr(&a), "no experiments match\n");
+    let a = p.mlx(&["exp", "list", "--stages", "--filter", "params.lr > 5"]).success();
     assert_eq!(stderr(&a), "no runs match\n");
+    p.mlx(&["exp", "list", "--stages", "--filter", "params.nope > 5"]).code(2);
     p.mlx(&["exp", "list", "--filter", "tags.reviewed = 'yes'"]).success();
 }

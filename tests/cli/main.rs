@@ -12,6 +12,8 @@ mod doctor;
 mod examples;
 mod exp;
 mod exp_apply;
+mod exp_check;
+mod exp_list;
 mod exp_run;
 mod gc;
 mod git_edge_cases;

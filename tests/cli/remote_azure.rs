@@ -309,9 +309,9 @@ fn azure_runs_are_shared_through_the_remote() {
     set_key(&p, &clone, ACCOUNT_KEY);
     let a = p.mlx_in(&clone, &["fetch", "--runs"]).success();
     assert!(stdout(&a).contains("merged 1 run record (1 new run)"), "{}", stdout(&a));
-    let a = p.mlx_in(&clone, &["exp", "list", "--json"]).success();
+    let a = p.mlx_in(&clone, &["exp", "list", "--stages", "--json"]).success();
     let runs: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
-    let runs = runs["experiments"].as_array().unwrap();
+    let runs = runs["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0]["name"], "baseline");
     assert_eq!(runs[0]["params"]["lr"], "0.01");

@@ -231,8 +231,8 @@ fn gcs_runs_are_shared_through_the_remote() {
     let clone = clone_with_token(&p, "clone");
     let a = p.mlx_in(&clone, &["fetch", "--runs"]).success();
     assert!(stdout(&a).contains("merged 1 run record (1 new run)"), "{}", stdout(&a));
-    let runs = json(&p.mlx_in(&clone, &["exp", "list", "--json"]).success());
-    let runs = runs["experiments"].as_array().unwrap();
+    let runs = json(&p.mlx_in(&clone, &["exp", "list", "--stages", "--json"]).success());
+    let runs = runs["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0]["name"], "baseline");
     assert_eq!(runs[0]["params"]["lr"], "0.01");

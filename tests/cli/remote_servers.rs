@@ -221,10 +221,10 @@ fn s3_gc_remote_and_runs() {
     let clone = clone_of(&p, "clone");
     let a = mlx_s3(&p, &clone, &["fetch", "--runs"]).success();
     assert!(stdout(&a).contains("(1 new run)"), "{}", stdout(&a));
-    let a = mlx_s3(&p, &clone, &["exp", "list", "--json"]).success();
+    let a = mlx_s3(&p, &clone, &["exp", "list", "--stages", "--json"]).success();
     let runs: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
-    assert_eq!(runs["experiments"][0]["name"], "exp1");
-    assert_eq!(runs["experiments"][0]["metrics"]["loss"], 0.25);
+    assert_eq!(runs["runs"][0]["name"], "exp1");
+    assert_eq!(runs["runs"][0]["metrics"]["loss"], 0.25);
 }
 
 /// A project with data and a WebDAV remote `dav` (the default) on a fresh server.

@@ -339,13 +339,18 @@ fn runs_are_shared_through_the_remote() {
     let clone = clone_of(&p, "clone");
     let a = p.mlx_in(&clone, &["fetch", "--runs"]).success();
     assert!(stdout(&a).contains("merged 1 run record (1 new run)"), "{}", stdout(&a));
-    let a = p.mlx_in(&clone, &["exp", "list", "--json"]).success();
+    let a = p.mlx_in(&clone, &["exp", "list", "--stages", "--json"]).success();
     let runs: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
-    let runs = runs["experiments"].as_array().unwrap();
+    let runs = runs["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0]["name"], "baseline");
     assert_eq!(runs[0]["params"]["lr"], "0.01");
     assert_eq!(runs[0]["metrics"]["acc"], 0.91);
+    // Its experiment came along.
+    let a = p.mlx_in(&clone, &["exp", "list", "--json"]).success();
+    let exps: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    assert_eq!(exps["experiments"][0]["name"], "baseline");
+    assert_eq!(exps["experiments"][0]["metrics"]["acc"], 0.91);
     // Merging twice changes nothing; a push from the clone sends nothing new.
     let a = p.mlx_in(&clone, &["fetch", "--runs"]).success();
     assert!(stdout(&a).contains("merged 0 run records (0 new runs)"), "{}", stdout(&a));

@@ -4,7 +4,7 @@ use mlx::ops::exp::{self, Basis, CheckOptions};
 
 use super::super::context::Context;
 use super::super::exit::ExitStatus;
-use super::super::output::FormatArgs;
+use super::super::output::{FormatArgs, noun_for};
 
 /// Check an experiment against an expression; exit 1 when it does not hold (a CI gate)
 ///
@@ -100,6 +100,17 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
             ),
         };
         out.status(&format!("check {verdict} for {what} on {commit}{why}"));
+        let missing = report.comparisons.iter().any(|c| c.actual.is_none());
+        if missing && !report.stages_without_run.is_empty() {
+            out.warn(&format!(
+                "no run of {} {} is recorded here, so {} params and metrics are missing \
+                 (fetch the team's runs with `mlx fetch --runs`, or rerun with `mlx run STAGE \
+                 --force`)",
+                noun_for(report.stages_without_run.len(), "stage", "stages"),
+                report.stages_without_run.join(", "),
+                noun_for(report.stages_without_run.len(), "its", "their"),
+            ));
+        }
         if report.basis == Basis::Ancestor {
             out.warn("judged an ancestor's experiment: HEAD's own changes were not measured");
         }

@@ -55,7 +55,7 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
               rows: &[DiffRow<String>],
               push: &mut dyn FnMut(bool, String, String, String, String)| {
         for r in rows {
-            push(r.changed, format!("{prefix}.{}", r.key), opt(&r.a), opt(&r.b), String::new());
+            push(r.changed, format!("{prefix}.{}", r.name), opt(&r.a), opt(&r.b), String::new());
         }
     };
     kv("params", &report.params, &mut push);
@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
             }
             _ => String::new(),
         };
-        push(m.changed, format!("metrics.{}", m.key), show(&m.a), show(&m.b), delta);
+        push(m.changed, format!("metrics.{}", m.name), show(&m.a), show(&m.b), delta);
     }
     kv("tags", &report.tags, &mut push);
     let a = report.a.id().as_str();

@@ -1,7 +1,7 @@
 //! `mlx exp show`
 
 use mlx::fs_util::human_size;
-use mlx::ops::exp::{self, ExperimentDetail, Shown};
+use mlx::ops::exp::{self, ColumnKind, ExperimentDetail, Shown};
 use mlx::tracking::inputs::{InputState, RunInput};
 use mlx::tracking::query::RunDetail;
 
@@ -118,17 +118,21 @@ fn render_experiment(ctx: &Context, detail: &ExperimentDetail) -> anyhow::Result
             .collect();
         out.table(&["STAGES", "OUTCOME", "RUN", "RESULTS FROM"], &rows)?;
     }
-    if !e.params.is_empty() {
+    // Named short, as `exp list` names its columns.
+    let of_kind = |kind: ColumnKind| detail.columns.iter().filter(move |c| c.kind == kind);
+    let params: Vec<Vec<String>> = of_kind(ColumnKind::Param)
+        .filter_map(|c| e.params.get(c.key.as_str()).map(|v| vec![c.name.clone(), v.clone()]))
+        .collect();
+    if !params.is_empty() {
         out.line("")?;
-        let rows: Vec<Vec<String>> =
-            e.params.iter().map(|(k, v)| vec![k.to_string(), v.clone()]).collect();
-        out.table(&["PARAMS", "VALUE"], &rows)?;
+        out.table(&["PARAMS", "VALUE"], &params)?;
     }
-    if !e.metrics.is_empty() {
+    let metrics: Vec<Vec<String>> = of_kind(ColumnKind::Metric)
+        .filter_map(|c| e.metrics.get(c.key.as_str()).map(|v| vec![c.name.clone(), v.short()]))
+        .collect();
+    if !metrics.is_empty() {
         out.line("")?;
-        let rows: Vec<Vec<String>> =
-            e.metrics.iter().map(|(k, v)| vec![k.to_string(), v.short()]).collect();
-        out.table(&["METRICS", "VALUE"], &rows)?;
+        out.table(&["METRICS", "VALUE"], &metrics)?;
     }
     if !detail.inputs.is_empty() {
         out.line("")?;

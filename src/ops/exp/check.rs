@@ -64,6 +64,11 @@ pub struct CheckReport {
     pub ancestor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ancestor_distance: Option<usize>,
+    /// Stages of the judged experiment with no run recorded here (their params and metrics
+    /// are missing): up to date, or not selected, with the runs behind their results in
+    /// another clone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stages_without_run: Vec<String>,
     pub expression: String,
     pub passed: bool,
     /// Each comparison with the value it had.
@@ -89,6 +94,11 @@ fn why_none(conn: &rusqlite::Connection, commit: &str, lock: Option<&str>) -> Re
         format!("the newest, {name}, ran on a work tree with uncommitted changes")
     } else if x.isolated {
         format!("the newest, {name}, ran in an isolated workspace")
+    } else if x.status == "finished" && !x.has_runs {
+        format!(
+            "the newest, {name}, found every stage up to date, and no run behind their results \
+             is recorded here"
+        )
     } else {
         format!("the newest, {name}, is {}", x.status)
     })
@@ -226,8 +236,20 @@ pub fn check(project: &Project, opts: &CheckOptions) -> Result<CheckReport> {
     if let (Some(stage), Some(id), None) = (&opts.stage, &experiment, &run) {
         run = Some(stage_run(&conn, id, exp_name.as_deref().unwrap_or(id.as_str()), stage)?);
     }
+    let stages_without_run = match (&run, &experiment) {
+        (None, Some(id)) => experiments::stages_without_run(&conn, id)?,
+        _ => Vec::new(),
+    };
     let target = if run.is_some() { Target::Runs } else { Target::Experiments };
-    let filter = resolved_filter(&known, &opts.expr, target)?;
+    let filter = resolved_filter(&known, &opts.expr, target).map_err(|e| match e {
+        // Not a typo when the runs that would have the key are simply not here.
+        Error::UnknownKey(u) if !stages_without_run.is_empty() => Error::NoStageValues {
+            field: u.field,
+            experiment: exp_name.clone().unwrap_or_default(),
+            stages: stages_without_run.clone(),
+        },
+        e => e,
+    })?;
     let (judged, name, commit, stage) = match &run {
         Some(id) => {
             let r = query::records(&conn, std::slice::from_ref(id))?.pop();
@@ -252,6 +274,7 @@ pub fn check(project: &Project, opts: &CheckOptions) -> Result<CheckReport> {
         basis,
         ancestor_distance: ancestor.as_ref().map(|a| a.1),
         ancestor: ancestor.map(|a| a.0),
+        stages_without_run,
         expression: opts.expr.clone(),
         passed,
         comparisons,

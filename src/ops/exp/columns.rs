@@ -83,6 +83,32 @@ pub fn columns<R: Values>(
     staged: &HashMap<Key, (Key, Key)>,
     opts: &ColumnOptions,
 ) -> (Vec<Column>, usize) {
+    let mut out = all_columns(rows, staged);
+    let total = out.len();
+    let keep = patterns(&opts.columns);
+    let drop = patterns(&opts.drop);
+    let matches = |c: &Column, globs: &[&str]| {
+        globs
+            .iter()
+            .any(|g| glob_match(g, &c.name) || glob_match(g, &c.key) || glob_match(g, &c.field))
+    };
+    out.retain(|c| (keep.is_empty() || matches(c, &keep)) && !matches(c, &drop));
+    if opts.only_changed && rows.len() > 1 {
+        out.retain(|c| match c.kind {
+            ColumnKind::Param => differs(rows, |r| r.params().get(c.key.as_str()), |a, b| a == b),
+            ColumnKind::Metric => differs(
+                rows,
+                |r| r.metrics().get(c.key.as_str()),
+                |a, b| a.0.to_bits() == b.0.to_bits(),
+            ),
+        });
+    }
+    let hidden = total - out.len();
+    (out, hidden)
+}
+
+/// Every params and metrics column of `rows`, params first, each named short and unique.
+pub fn all_columns<R: Values>(rows: &[R], staged: &HashMap<Key, (Key, Key)>) -> Vec<Column> {
     let params: BTreeSet<&Key> = rows.iter().flat_map(|r| r.params().keys()).collect();
     let metrics: BTreeSet<&Key> = rows.iter().flat_map(|r| r.metrics().keys()).collect();
     // Short param names: the tail after the file, where no other key has the same tail.
@@ -138,27 +164,9 @@ pub fn columns<R: Values>(
             c.name = format!("{prefix}.{}", c.name);
         }
     }
-    let total = out.len();
-    let keep = patterns(&opts.columns);
-    let drop = patterns(&opts.drop);
-    let matches = |c: &Column, globs: &[&str]| {
-        globs
-            .iter()
-            .any(|g| glob_match(g, &c.name) || glob_match(g, &c.key) || glob_match(g, &c.field))
-    };
-    out.retain(|c| (keep.is_empty() || matches(c, &keep)) && !matches(c, &drop));
-    if opts.only_changed && rows.len() > 1 {
-        out.retain(|c| match c.kind {
-            ColumnKind::Param => differs(rows, |r| r.params().get(c.key.as_str()), |a, b| a == b),
-            ColumnKind::Metric => differs(
-                rows,
-                |r| r.metrics().get(c.key.as_str()),
-                |a, b| a.0.to_bits() == b.0.to_bits(),
-            ),
-        });
-    }
-    let hidden = total - out.len();
-    (out, hidden)
+    // In the order of the names shown: params, then metrics.
+    out.sort_by(|a, b| (a.kind as u8, &a.name).cmp(&(b.kind as u8, &b.name)));
+    out
 }
 
 fn differs<'a, R, V: 'a>(

@@ -29,6 +29,17 @@ pub(crate) fn short_param(key: &str) -> &str {
     key.split_once(':').map_or(key, |(_, tail)| tail)
 }
 
+/// How a param key is written for the user: its short name (`train.lr`) when no other recorded
+/// key has the same one, else in full (`params.yaml:train.lr`).
+pub(crate) fn display_param<'a>(params: &[String], key: &'a str) -> &'a str {
+    let tail = short_param(key);
+    if tail != key && params.iter().filter(|k| short_param(k) == tail).count() == 1 {
+        tail
+    } else {
+        key
+    }
+}
+
 fn param_or_metric(param: bool, key: &str) -> Field {
     if param { Field::Param(key.to_owned()) } else { Field::Metric(key.to_owned()) }
 }
@@ -100,7 +111,12 @@ fn unknown(
     } else {
         ("metric", &known.metrics, &known.params)
     };
-    let as_field = |k: &str, same_kind: bool| param_or_metric(param == same_kind, k).to_string();
+    // Params by their short name where it names one key, as tables and filters do.
+    let as_field = |k: &str, same_kind: bool| {
+        let is_param = param == same_kind;
+        let k = if is_param { display_param(&known.params, k) } else { k };
+        param_or_metric(is_param, k).to_string()
+    };
     let shorts: Vec<&str> =
         if param { same.iter().map(|k| short_param(k)).collect() } else { Vec::new() };
     let mut suggestions: Vec<String> =
@@ -118,6 +134,8 @@ fn unknown(
     if other.iter().any(|k| k == key) {
         suggestions.push(as_field(key, false));
     }
+    let mut seen = std::collections::HashSet::new();
+    suggestions.retain(|s| seen.insert(s.clone()));
     let listed = if suggestions.is_empty() {
         same.iter().take(LISTED).map(|k| as_field(k, true)).collect()
     } else {

@@ -28,16 +28,19 @@ pub struct ExperimentList {
 pub fn list_experiments(project: &Project, opts: &ListOptions) -> Result<ExperimentList> {
     let commits = resolve_commits(project, &opts.commits)?;
     let conn = project.open_db()?;
-    let known = keys::known(&conn)?;
-    let filter = match opts.filter.as_deref() {
-        Some(text) if !text.trim().is_empty() => {
-            Some(resolved_filter(&known, text, Target::Experiments)?)
-        }
+    let filter_text = opts.filter.as_deref().filter(|t| !t.trim().is_empty());
+    // The keys runs have, to resolve short names: only when a filter or sort names some.
+    let known = match (filter_text, &opts.sort) {
+        (None, None) => None,
+        _ => Some(keys::known(&conn)?),
+    };
+    let filter = match (filter_text, &known) {
+        (Some(text), Some(known)) => Some(resolved_filter(known, text, Target::Experiments)?),
         _ => None,
     };
-    let sort = match opts.sort.as_deref() {
-        Some(text) => resolved_sort(&known, text)?,
-        None => Sort::newest_first(),
+    let sort = match (opts.sort.as_deref(), &known) {
+        (Some(text), Some(known)) => resolved_sort(known, text)?,
+        _ => Sort::newest_first(),
     };
     // Experiments whose recording mlx died are failed, not running forever.
     crate::tracking::launch::reap(project, &conn)?;

@@ -12,7 +12,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 use serde::Serialize;
 
-use super::{StageRow, stages_of};
+use super::StageRow;
 use crate::tracking::db::Error;
 use crate::tracking::filter::{Filter, Sort, Target, order_sql_in};
 use crate::tracking::query::{Interner, Key, MetricValue, text_ref};
@@ -163,56 +163,83 @@ pub fn records(conn: &Connection, ids: &[RunId]) -> Result<Vec<ExperimentRecord>
 }
 
 /// Stages, and the (stage, key, value) of every param and latest metric of the runs each
-/// experiment shows.
+/// experiment shows. Five queries whatever the number of experiments; rows are matched to
+/// experiments and runs by their position in the JSON arrays of ids the queries take, so no
+/// id is looked up twice.
 fn attach(conn: &Connection, found: &mut [ExperimentRecord]) -> Result<(), Error> {
     if found.is_empty() {
         return Ok(());
     }
-    let ids: Vec<&RunId> = found.iter().map(|r| &r.id).collect();
-    let mut stages = stages_of(conn, &ids)?;
-    let index: HashMap<&str, usize> =
-        found.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
-    let ids_json = serde_json::to_string(&ids.iter().map(|i| i.as_str()).collect::<Vec<_>>())
+    let ids_json = serde_json::to_string(&found.iter().map(|r| r.id.as_str()).collect::<Vec<_>>())
         .expect("strings serialize");
-    // Runs shown by each experiment: (experiment index, stage) per run.
+    let count = found.len();
+    let position = move |v: i64| usize::try_from(v).ok().filter(|i| *i < count);
     let mut keys = Interner::default();
-    let mut members: HashMap<String, Vec<(usize, Option<Key>)>> = HashMap::new();
-    let mut add = |run: String, exp: usize, stage: Option<Key>| {
-        let list = members.entry(run).or_default();
-        if !list.iter().any(|(e, s)| *e == exp && *s == stage) {
-            list.push((exp, stage));
-        }
-    };
+    // The runs each experiment made: (experiment, stage, run).
+    let mut own: Vec<(usize, Option<Key>, String)> = Vec::new();
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT r.experiment_id, r.stage, r.id FROM json_each(?1) j
+            "SELECT j.key, r.stage, r.id FROM json_each(?1) j
              JOIN runs r ON r.experiment_id = j.value",
         )?;
         let mut rows = stmt.query([&ids_json])?;
         while let Some(row) = rows.next()? {
-            let Some(&i) = index.get(text_ref(row.get_ref(0)?).as_ref()) else { continue };
-            let stage: Option<String> = row.get(1)?;
-            add(row.get(2)?, i, stage.map(|s| keys.get(&s)));
+            let Some(i) = position(row.get(0)?) else { continue };
+            let stage = row.get::<_, Option<String>>(1)?.map(|s| keys.get(&s));
+            own.push((i, stage, row.get(2)?));
         }
     }
-    for (exp, rows) in &stages {
-        let Some(&i) = index.get(exp.as_str()) else { continue };
-        for s in rows {
-            if let Some(run) = &s.run {
-                add(run.to_string(), i, Some(keys.get(&s.stage)));
-            }
+    // Each experiment's stage rows, in stage order (the primary key's).
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT j.key, s.stage, s.outcome, s.run_id, s.entry_hash
+             FROM json_each(?1) j JOIN experiment_stages s ON s.experiment_id = j.value",
+        )?;
+        let mut rows = stmt.query([&ids_json])?;
+        while let Some(row) = rows.next()? {
+            let Some(i) = position(row.get(0)?) else { continue };
+            found[i].stages.push(StageRow {
+                stage: row.get(1)?,
+                outcome: row.get(2)?,
+                run: row.get::<_, Option<String>>(3)?.map(RunId::from_db),
+                own: false,
+                entry_hash: row.get(4)?,
+            });
         }
     }
-    for r in found.iter_mut() {
-        r.stages = stages.remove(r.id.as_str()).unwrap_or_default();
+    // The runs whose values are shown, each with the (experiment, stage) it counts for: the
+    // experiment's own runs, and the runs its stage rows name.
+    let mut runs: Vec<String> = Vec::new();
+    let mut owners: Vec<Vec<(usize, Option<Key>)>> = Vec::new();
+    let mut slot: HashMap<String, usize> = HashMap::new();
+    let mut add = |run: &str, exp: usize, stage: Option<Key>| {
+        let at = *slot.entry(run.to_owned()).or_insert_with(|| {
+            runs.push(run.to_owned());
+            owners.push(Vec::new());
+            runs.len() - 1
+        });
+        let list = &mut owners[at];
+        if !list.iter().any(|(e, s)| *e == exp && *s == stage) {
+            list.push((exp, stage));
+        }
+    };
+    let mut own_of: Vec<Vec<&str>> = vec![Vec::new(); found.len()];
+    for (i, stage, run) in &own {
+        add(run, *i, stage.clone());
+        own_of[*i].push(run);
     }
-    if members.is_empty() {
+    for (i, r) in found.iter_mut().enumerate() {
+        for s in &mut r.stages {
+            let Some(run) = &s.run else { continue };
+            s.own = own_of[i].contains(&run.as_str());
+            add(run.as_str(), i, Some(keys.get(&s.stage)));
+        }
+    }
+    if runs.is_empty() {
         return Ok(());
     }
-    let runs: Vec<&String> = members.keys().collect();
     let runs_json = serde_json::to_string(&runs).expect("strings serialize");
-    let owners: Vec<&Vec<(usize, Option<Key>)>> = runs.iter().map(|r| &members[*r]).collect();
-    let owner = |i: i64| usize::try_from(i).ok().and_then(|i| owners.get(i).copied());
+    let owner = |i: i64| usize::try_from(i).ok().and_then(|i| owners.get(i));
     let mut stmt = conn.prepare_cached(
         "SELECT j.key, t.key, t.value FROM json_each(?1) j CROSS JOIN params t
          ON t.run_id = j.value",
@@ -274,9 +301,9 @@ pub fn staged_key(stage: &str, key: &str) -> String {
 /// Keys shown per stage: `STAGE:KEY` → (stage, key).
 pub type Staged = HashMap<Key, (Key, Key)>;
 
-/// Fill `params` and `metrics` from the held values: one entry per key, or per stage
-/// (`STAGE:KEY`) for keys whose stages disagree in any of `found`. Returns the keys shown per
-/// stage.
+/// Fill `params` and `metrics` from the held values (which it takes): one entry per key, or per
+/// stage (`STAGE:KEY`) for keys whose stages disagree in any of `found`. Returns the keys shown
+/// per stage. Call it once.
 pub fn fold(found: &mut [ExperimentRecord]) -> Staged {
     let split_params = disagreeing(found, |r| &r.held_params, |a, b| a == b);
     let split_metrics =
@@ -294,11 +321,11 @@ pub fn fold(found: &mut [ExperimentRecord]) -> Staged {
     for r in found.iter_mut() {
         r.params.clear();
         r.metrics.clear();
-        for (stage, key, value) in &r.held_params {
-            r.params.insert(name(stage, key, &split_params), value.clone());
+        for (stage, key, value) in std::mem::take(&mut r.held_params) {
+            r.params.insert(name(&stage, &key, &split_params), value);
         }
-        for (stage, key, value) in &r.held_metrics {
-            r.metrics.insert(name(stage, key, &split_metrics), *value);
+        for (stage, key, value) in std::mem::take(&mut r.held_metrics) {
+            r.metrics.insert(name(&stage, &key, &split_metrics), value);
         }
     }
     staged

@@ -9,9 +9,18 @@ use crate::tracking::db::Error;
 use crate::tracking::run_id::RunId;
 
 /// The conditions for an experiment to stand for a committed setup: finished, no `--set`
-/// overrides, a clean work tree, the user's own work tree.
+/// overrides, a clean work tree, the user's own work tree (and [`HAS_RUNS`]).
 const COMMITTED: &str = "status = 'finished' AND overrides = '[]' AND git_dirty = 0 \
                          AND workspace IS NULL";
+
+/// Whether some run it shows is recorded here (SQL over `experiments`). An experiment whose
+/// stages were all up to date, in a clone that has none of the runs behind them, holds no values
+/// to judge.
+const HAS_RUNS: &str = concat!(
+    "(EXISTS (SELECT 1 FROM runs x WHERE x.experiment_id = experiments.id) ",
+    "OR EXISTS (SELECT 1 FROM experiment_stages s JOIN runs x ON x.id = s.run_id ",
+    "WHERE s.experiment_id = experiments.id))"
+);
 
 /// Experiments that would stand for commit `?1` (whose `mlx.lock` hashes to `?2`), before
 /// [`COMMITTED`]: with a lock, pipeline experiments that recorded it or ran on the commit;
@@ -27,7 +36,8 @@ pub fn standing_for(
     lock: Option<&str>,
 ) -> Result<Option<(RunId, bool)>, Error> {
     let sql = format!(
-        "SELECT id, lock_hash IS ?2 FROM experiments WHERE {COMMITTED} AND {MATCHES}
+        "SELECT id, ?2 IS NOT NULL AND lock_hash IS ?2 FROM experiments
+         WHERE {COMMITTED} AND {HAS_RUNS} AND {MATCHES}
          ORDER BY id DESC LIMIT 1"
     );
     let found: Option<(String, bool)> =
@@ -43,6 +53,8 @@ pub struct Excluded {
     pub overrides: Vec<String>,
     pub dirty: bool,
     pub isolated: bool,
+    /// Whether any run it shows is recorded here.
+    pub has_runs: bool,
 }
 
 /// See [`Excluded`]; `None` when no experiment ran on the commit or recorded its lock.
@@ -52,8 +64,8 @@ pub fn excluded_for(
     lock: Option<&str>,
 ) -> Result<Option<Excluded>, Error> {
     let sql = format!(
-        "SELECT name, status, overrides, git_dirty, workspace IS NOT NULL FROM experiments
-         WHERE {MATCHES} ORDER BY id DESC LIMIT 1"
+        "SELECT name, status, overrides, git_dirty, workspace IS NOT NULL, {HAS_RUNS}
+         FROM experiments WHERE {MATCHES} ORDER BY id DESC LIMIT 1"
     );
     Ok(conn
         .query_row(&sql, params![commit, lock], |r| {
@@ -64,6 +76,7 @@ pub fn excluded_for(
                 overrides: serde_json::from_str(&overrides).unwrap_or_default(),
                 dirty: r.get(3)?,
                 isolated: r.get(4)?,
+                has_runs: r.get(5)?,
             })
         })
         .optional()?)
@@ -83,6 +96,22 @@ pub fn stage_run(conn: &Connection, id: &RunId, stage: &str) -> Result<Option<Ru
         )
         .optional()?;
     Ok(found.map(RunId::from_db))
+}
+
+/// The stages of experiment `id` with no run recorded here behind their results, sorted: up to
+/// date or not selected, with the runs that made their `mlx.lock` entries in another clone (or
+/// deleted), or never run.
+pub fn stages_without_run(conn: &Connection, id: &RunId) -> Result<Vec<String>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT s.stage FROM experiment_stages s WHERE s.experiment_id = ?1
+                 AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = s.run_id)
+                 AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = ?1
+                     AND r.stage = s.stage)
+             ORDER BY s.stage",
+        )?
+        .query_map([id.as_str()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The stages of experiment `id` that have a run, sorted.
@@ -114,6 +143,15 @@ pub fn member_runs(conn: &Connection, id: &RunId) -> Result<Vec<RunId>, Error> {
                  AND run_id IS NOT NULL
              ORDER BY 1",
         )?
+        .query_map([id.as_str()], |r| r.get::<_, String>(0))?
+        .map(|r| r.map(RunId::from_db))
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The runs experiment `id` made itself, by id.
+pub fn own_runs(conn: &Connection, id: &RunId) -> Result<Vec<RunId>, Error> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM runs WHERE experiment_id = ?1 ORDER BY id")?
         .query_map([id.as_str()], |r| r.get::<_, String>(0))?
         .map(|r| r.map(RunId::from_db))
         .collect::<rusqlite::Result<_>>()?)

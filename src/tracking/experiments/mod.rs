@@ -31,8 +31,8 @@ use super::runs::{GitInfo, now_millis, rfc3339};
 
 pub(crate) use backfill::{adopt_run, backfill};
 pub use lookup::{
-    Excluded, excluded_for, is_command_run, member_runs, of_run, stage_names, stage_run,
-    stages_with_runs, standing_for,
+    Excluded, excluded_for, is_command_run, member_runs, of_run, own_runs, stage_names, stage_run,
+    stages_with_runs, stages_without_run, standing_for,
 };
 pub use readback::{Named, ReadBack, StageRun, readback};
 pub use resolve::{Candidate, Subject, candidates, closest_name, resolve, resolve_experiment};
@@ -464,6 +464,66 @@ pub fn reap_dead(
     Ok(reaped)
 }
 
+/// An experiment as deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deleted {
+    pub id: RunId,
+    pub name: String,
+    pub status: String,
+}
+
+/// Delete experiments with the runs they made, and single runs, in one transaction; an
+/// experiment left with no run to show (a command's, once its run is gone) goes too. Runs that
+/// other experiments name for their stages go from those as well. Returns the experiments
+/// deleted.
+pub fn delete(
+    conn: &mut Connection,
+    experiments: &[RunId],
+    runs: &[RunId],
+) -> Result<Vec<Deleted>, Error> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut touched: Vec<String> = experiments.iter().map(|e| e.to_string()).collect();
+    {
+        let mut owner = tx.prepare_cached("SELECT experiment_id FROM runs WHERE id = ?1")?;
+        for run in runs {
+            if let Some(Some(e)) =
+                owner.query_row([run.as_str()], |r| r.get::<_, Option<String>>(0)).optional()?
+                && !touched.contains(&e)
+            {
+                touched.push(e);
+            }
+        }
+        let mut del = tx.prepare_cached("DELETE FROM runs WHERE id = ?1")?;
+        for run in runs {
+            del.execute([run.as_str()])?;
+        }
+        let mut del = tx.prepare_cached("DELETE FROM runs WHERE experiment_id = ?1")?;
+        for e in experiments {
+            del.execute([e.as_str()])?;
+        }
+    }
+    let mut deleted = Vec::new();
+    {
+        let mut del = tx.prepare_cached(
+            "DELETE FROM experiments WHERE id = ?1 AND (?2 OR NOT (
+                 EXISTS (SELECT 1 FROM runs x WHERE x.experiment_id = ?1)
+                 OR EXISTS (SELECT 1 FROM experiment_stages s JOIN runs x ON x.id = s.run_id
+                     WHERE s.experiment_id = ?1)))
+             RETURNING name, status",
+        )?;
+        for e in touched {
+            let named = experiments.iter().any(|x| x.as_str() == e);
+            let gone: Option<(String, String)> =
+                del.query_row(params![e, named], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+            if let Some((name, status)) = gone {
+                deleted.push(Deleted { id: RunId::from_db(e), name, status });
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(deleted)
+}
+
 /// One stage row of an experiment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StageRow {
@@ -477,7 +537,8 @@ pub struct StageRow {
     pub entry_hash: Option<String>,
 }
 
-/// The stage rows of experiments, by experiment id, in stage order of the table (by name).
+/// The stage rows of experiments, by experiment id, in stage order of the table (by name: the
+/// order of its primary key, which the lookup by experiment follows).
 pub fn stages_of(
     conn: &Connection,
     ids: &[&RunId],
@@ -492,8 +553,7 @@ pub fn stages_of(
         "SELECT s.experiment_id, s.stage, s.outcome, s.run_id, s.entry_hash,
                 r.experiment_id IS s.experiment_id
          FROM json_each(?1) j JOIN experiment_stages s ON s.experiment_id = j.value
-         LEFT JOIN runs r ON r.id = s.run_id
-         ORDER BY s.experiment_id, s.stage",
+         LEFT JOIN runs r ON r.id = s.run_id",
     )?;
     let rows = stmt.query_map([json], |r| {
         Ok((

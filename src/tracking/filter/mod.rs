@@ -167,7 +167,10 @@ impl Attr {
             Attr::Branch => "e.git_branch",
             Attr::Start => "coalesce(e.started, e.created)",
             Attr::End => "e.ended",
-            Attr::Duration => "((julianday(e.ended) - julianday(e.started)) * 86400.0)",
+            // In whole milliseconds, as runs' durations are (julianday is not exact).
+            Attr::Duration => {
+                "(round((julianday(e.ended) - julianday(e.started)) * 86400000.0) / 1000.0)"
+            }
             Attr::ExitCode => "(SELECT x.exit_code FROM runs x WHERE x.id = e.id)",
             Attr::User => "e.user",
             Attr::Host => "e.host",
