@@ -362,9 +362,8 @@ fn producing_run(conn: &Connection, e: &StageEntry) -> Result<Option<String>, Er
 /// Record how an experiment ended: its status, `lock_hash`, and per stage the run behind its
 /// results. A pipeline experiment in which nothing ran or was restored is dropped (false) unless
 /// `keep`, when it was dirty or had overrides (it cannot stand for a committed setup), when a
-/// finished one with the same commit and `mlx.lock` exists (repeating `mlx run` on an up-to-date
-/// pipeline adds no rows), or when no run behind any stage's results is known here (a fresh
-/// clone whose outputs came with `mlx pull`: it would show nothing).
+/// finished one with the same commit and `mlx.lock` exists: repeating `mlx run` on an up-to-date
+/// pipeline adds no rows.
 pub fn conclude(conn: &mut Connection, id: &RunId, c: &Conclusion) -> Result<bool, Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     #[allow(clippy::type_complexity)]
@@ -391,7 +390,6 @@ pub fn conclude(conn: &mut Connection, id: &RunId, c: &Conclusion) -> Result<boo
         });
     }
     if nothing_ran && c.status == Status::Finished && !c.keep {
-        let unknown = runs.iter().all(Option::is_none);
         let twin: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM experiments WHERE id != ?1 AND kind = 'pipeline'
                  AND status = 'finished' AND git_dirty = 0 AND overrides = '[]'
@@ -399,7 +397,7 @@ pub fn conclude(conn: &mut Connection, id: &RunId, c: &Conclusion) -> Result<boo
             params![id.as_str(), commit, c.lock_hash, workspace],
             |r| r.get(0),
         )?;
-        if dirty || overrides != "[]" || twin || unknown {
+        if dirty || overrides != "[]" || twin {
             tx.execute("DELETE FROM experiments WHERE id = ?1", [id.as_str()])?;
             tx.commit()?;
             return Ok(false);
