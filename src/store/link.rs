@@ -131,7 +131,7 @@ impl Linker {
             .types
             .iter()
             .copied()
-            .find(|t| !self.is_refused(*t) && !(executable && t.shares_object()));
+            .find(|t| !(self.is_refused(*t) || executable && t.shares_object()));
         if let Some(t @ (LinkType::Hardlink | LinkType::Symlink)) = first {
             match link_as(t, object, dest, executable) {
                 Ok(()) => {

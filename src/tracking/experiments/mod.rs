@@ -480,7 +480,7 @@ pub fn delete(
     runs: &[RunId],
 ) -> Result<Vec<Deleted>, Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut touched: Vec<String> = experiments.iter().map(|e| e.to_string()).collect();
+    let mut touched: Vec<String> = experiments.iter().map(ToString::to_string).collect();
     {
         let mut owner = tx.prepare_cached("SELECT experiment_id FROM runs WHERE id = ?1")?;
         for run in runs {
