@@ -225,6 +225,18 @@ pub fn open(path: &Path) -> Result<Connection, Error> {
     Ok(conn)
 }
 
+/// A second connection to the database `conn` has open, read-only, for reading in parallel on
+/// another thread (the database is already migrated). `None` when there is none to be had (an
+/// in-memory database, a failure to open): the caller reads on `conn` alone then.
+pub(crate) fn open_reader(conn: &Connection) -> Option<Connection> {
+    let path = conn.path().filter(|p| !p.is_empty())?;
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let reader = Connection::open_with_flags(path, flags).ok()?;
+    reader.busy_timeout(BUSY_TIMEOUT).ok()?;
+    Some(reader)
+}
+
 /// The write-ahead log beside the database at `path` (`mlx.db-wal`).
 pub fn wal_path(path: &Path) -> PathBuf {
     let mut wal = path.as_os_str().to_owned();

@@ -40,6 +40,13 @@ impl MetricValue {
         #[allow(clippy::cast_possible_truncation)]
         let magnitude = v.abs().log10().floor() as i32;
         if (-4..15).contains(&magnitude) {
+            // Most values need six digits or fewer: their shortest form is the answer, and much
+            // cheaper than formatting the exact decimal expansion.
+            let plain = v.to_string();
+            let digits = plain.bytes().filter(u8::is_ascii_digit).skip_while(|b| *b == b'0');
+            if digits.count() <= 6 {
+                return plain;
+            }
             let decimals = usize::try_from(5 - magnitude).unwrap_or(0);
             trim(&format!("{v:.decimals$}")).to_owned()
         } else {
@@ -90,6 +97,12 @@ impl Key {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether both are the very same shared name (a cheap test before comparing text: keys
+    /// of one listing come from one interner).
+    pub fn is(&self, other: &Key) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Borrow<str> for Key {
@@ -110,9 +123,42 @@ impl Serialize for Key {
     }
 }
 
+/// A fast hash for maps keyed by names and ids a listing reads from the database (short
+/// strings; a listing's maps live for one command, so hash flooding is not a concern).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write(&[i]);
+    }
+
+    fn finish(&self) -> u64 {
+        // Mix every bit into the low ones (bucket) and the high ones (tag) alike.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+/// A `HashMap` with [`FastHasher`].
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
 /// Hands out one shared [`Key`] per distinct name.
 #[derive(Default)]
-pub(crate) struct Interner(HashMap<Box<str>, Key>);
+pub(crate) struct Interner(FastMap<Box<str>, Key>);
 
 impl Interner {
     pub(crate) fn get(&mut self, name: &str) -> Key {
@@ -304,6 +350,22 @@ pub fn unique_prefix_len(conn: &Connection, ids: &[&RunId], min: usize) -> Resul
     unique_prefix_len_in(conn, "runs", ids, min)
 }
 
+/// [`unique_prefix_len_in`] worked out on another thread, on a connection of its own, while
+/// the caller goes on (for many ids: it reads every id of the tables). `None` when no second
+/// connection can be had.
+pub fn unique_prefix_len_later(
+    conn: &Connection,
+    table: &'static str,
+    ids: Vec<RunId>,
+    min: usize,
+) -> Option<std::thread::JoinHandle<Result<usize, Error>>> {
+    let reader = super::db::open_reader(conn)?;
+    Some(std::thread::spawn(move || {
+        let ids: Vec<&RunId> = ids.iter().collect();
+        unique_prefix_len_in(&reader, table, &ids, min)
+    }))
+}
+
 /// [`unique_prefix_len`] among the ids of `table` (`runs` or `experiments`) and of runs: a
 /// prefix typed back must name one experiment or run.
 pub fn unique_prefix_len_in(
@@ -338,22 +400,53 @@ pub fn unique_prefix_len_in(
         }
         return Ok(need.min(super::run_id::LEN));
     }
-    let mut all: Vec<String> = Vec::new();
+    // Every id of the tables in one sorted sequence (each table's in index order, merged, read
+    // row by row into two reused buffers), each compared with the one before it: a pair sharing
+    // N characters needs N + 1 where either is listed.
+    let listed: std::collections::HashSet<&str, std::hash::BuildHasherDefault<FastHasher>> =
+        ids.iter().map(|i| i.as_str()).collect();
+    let mut stmts = Vec::with_capacity(tables.len());
     for t in tables {
-        let mut stmt = conn.prepare_cached(&format!("SELECT id FROM {t} ORDER BY id"))?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            all.push(row.get(0)?);
-        }
+        stmts.push(conn.prepare_cached(&format!("SELECT id FROM {t} ORDER BY id"))?);
     }
-    all.sort_unstable();
-    all.dedup();
-    for id in ids {
-        let id = id.as_str();
-        let Ok(pos) = all.binary_search_by(|x| x.as_str().cmp(id)) else { continue };
-        let before = pos.checked_sub(1).map_or(0, |p| common(&all[p], id));
-        let after = all.get(pos + 1).map_or(0, |n| common(n, id));
-        need = need.max(before.max(after) + 1);
+    let mut cursors = Vec::with_capacity(stmts.len());
+    for stmt in &mut stmts {
+        cursors.push((stmt.query([])?, String::new(), false));
+    }
+    let advance = |c: &mut (rusqlite::Rows<'_>, String, bool)| -> Result<(), Error> {
+        c.1.clear();
+        c.2 = match c.0.next()? {
+            Some(row) => {
+                c.1.push_str(&text_ref(row.get_ref(0)?));
+                true
+            }
+            None => false,
+        };
+        Ok(())
+    };
+    for c in &mut cursors {
+        advance(c)?;
+    }
+    let (mut prev, mut prev_listed) = (String::new(), false);
+    loop {
+        // The cursor holding the smallest id.
+        let Some(k) = (0..cursors.len())
+            .filter(|&k| cursors[k].2)
+            .min_by(|&x, &y| cursors[x].1.cmp(&cursors[y].1))
+        else {
+            break;
+        };
+        let next = cursors[k].1.as_str();
+        if next != prev {
+            let next_listed = listed.contains(next);
+            if !prev.is_empty() && (prev_listed || next_listed) {
+                need = need.max(common(&prev, next) + 1);
+            }
+            prev.clear();
+            prev.push_str(next);
+            prev_listed = next_listed;
+        }
+        advance(&mut cursors[k])?;
     }
     Ok(need.min(super::run_id::LEN))
 }
@@ -750,6 +843,47 @@ mod tests {
     }
 
     #[test]
+    fn unique_prefixes_agree_for_few_and_many_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::tracking::db::open(&dir.path().join("mlx.db")).unwrap();
+        let mut ids = Vec::new();
+        for i in 0..100_u32 {
+            // Pairs that share 9, then 10 characters, among others sharing 8.
+            let id = match i {
+                0 => "d0000000ab00".to_owned(),
+                1 => "d0000000ab01".to_owned(),
+                2 => "d0000000a000".to_owned(),
+                _ => format!("d{i:03}0000{i:04}"),
+            };
+            let table = if i % 2 == 0 { "runs" } else { "experiments" };
+            if table == "runs" {
+                conn.execute(
+                    "INSERT INTO runs (id, command, cwd, git_dirty, status, start_time, host,
+                         user, mlx_version) VALUES (?1, '[]', '.', 0, 'finished', 't', 'h', 'u', '0')",
+                    [&id],
+                )
+                .unwrap();
+            } else {
+                conn.execute(
+                    "INSERT INTO experiments (id, name, kind, git_dirty, status, created, host,
+                         user) VALUES (?1, ?1, 'command', 0, 'finished', 't', 'h', 'u')",
+                    [&id],
+                )
+                .unwrap();
+            }
+            ids.push(RunId::from_db(id));
+        }
+        let all: Vec<&RunId> = ids.iter().collect();
+        assert_eq!(unique_prefix_len_in(&conn, "experiments", &all, 8).unwrap(), 12);
+        assert_eq!(unique_prefix_len_in(&conn, "experiments", &all[..1], 8).unwrap(), 12);
+        assert_eq!(unique_prefix_len_in(&conn, "experiments", &all[2..3], 8).unwrap(), 10);
+        assert_eq!(unique_prefix_len_in(&conn, "experiments", &all[50..], 8).unwrap(), 8);
+        assert_eq!(unique_prefix_len_in(&conn, "experiments", &all[50..60], 8).unwrap(), 8);
+        // Only the runs table: the experiments' ids do not count.
+        assert_eq!(unique_prefix_len_in(&conn, "runs", &all[2..3], 8).unwrap(), 10);
+    }
+
+    #[test]
     fn values_display_compactly() {
         let s = |v: f64| MetricValue(v).to_string();
         assert_eq!(s(0.87), "0.87");
@@ -763,5 +897,30 @@ mod tests {
         assert_eq!(short(-1.234_567_8e-7), "-1.23457e-7");
         assert_eq!(short(2.0), "2");
         assert_eq!(short(f64::NAN), "NaN");
+        // The shortest form, when it has six digits or fewer, is what six significant digits
+        // give: compare with the exact expansion over many values.
+        let exact = |v: f64| {
+            #[allow(clippy::cast_possible_truncation)]
+            let magnitude = v.abs().log10().floor() as i32;
+            let decimals = usize::try_from(5 - magnitude).unwrap_or(0);
+            let s = format!("{v:.decimals$}");
+            if s.contains('.') {
+                s.trim_end_matches('0').trim_end_matches('.').to_owned()
+            } else {
+                s
+            }
+        };
+        for i in 1..20_000_u32 {
+            for v in
+                [f64::from(i) / 7.0, f64::from(i) / 1000.0, f64::from(i) * 0.1, 1.0 / f64::from(i)]
+            {
+                for v in [v, -v] {
+                    let m = v.abs().log10().floor();
+                    if (-4.0..15.0).contains(&m) {
+                        assert_eq!(short(v), exact(v), "{v:?}");
+                    }
+                }
+            }
+        }
     }
 }

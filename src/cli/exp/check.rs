@@ -15,6 +15,10 @@ use super::super::output::{FormatArgs, noun_for};
 /// Without an mlx.lock at HEAD, an experiment that ran on HEAD's commit. An ancestor's
 /// experiment is judged only with --ancestors. Prints which experiment and commit it judged, and
 /// each comparison with the value it had, on stderr; --json prints them on stdout.
+///
+/// Exit 0 when the expression holds, 1 when it does not, 2 when there is nothing to judge: no
+/// experiment stands for HEAD (none recorded on a clean work tree, or none with a run recorded
+/// here), no such experiment, run or stage, or a key no recorded run has.
 #[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -40,7 +44,8 @@ pub struct CheckArgs {
     /// Check only this stage's run of the experiment
     #[arg(long, value_name = "STAGE", conflicts_with = "run")]
     stage: Option<String>,
-    /// When no experiment stands for HEAD, check the nearest first-parent ancestor's
+    /// When no experiment stands for HEAD, check the nearest first-parent ancestor's (up to 100
+    /// commits back); the output says which
     #[arg(long, conflicts_with_all = ["run", "exp"])]
     ancestors: bool,
     #[command(flatten)]

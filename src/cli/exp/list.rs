@@ -13,7 +13,8 @@ use super::{NONE, fit, human_duration, short_commit, short_time, terminal_width}
 /// One row per experiment (one `mlx run` of the pipeline, or one `mlx run -- CMD`), with every
 /// param its stages declared and every metric they logged, including those of stages that were
 /// up to date. --stages lists the stage runs one by one instead. On a terminal the table is cut
-/// to its width (--wide shows every column in full).
+/// to its width (COLUMNS when set), cells to 20 characters: --wide shows every column in full.
+/// Piped or redirected, it is never cut.
 #[derive(clap::Args)]
 #[command(after_help = "\
 Filters (--filter) read like MLflow's:
@@ -94,9 +95,21 @@ pub fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<ExitStatus> {
         return show_runs(ctx, args, &report);
     }
     let report = exp::list_experiments(project, &opts)?;
+    let status = show_experiments(ctx, args, &report);
+    // The command ends here: freeing thousands of records one by one would take longer than
+    // printing them, and the process is about to give its memory back whole.
+    std::mem::forget(report);
+    status
+}
+
+fn show_experiments(
+    ctx: &Context,
+    args: &ListArgs,
+    report: &ExperimentList,
+) -> anyhow::Result<ExitStatus> {
     let out = ctx.output();
     if args.format.json {
-        out.json(&report)?;
+        out.json(report)?;
         return Ok(ExitStatus::Success);
     }
     if report.experiments.is_empty() {
@@ -104,7 +117,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     if args.csv {
-        experiments_csv(ctx, &report)?;
+        experiments_csv(ctx, report)?;
         return Ok(ExitStatus::Success);
     }
     let fixed = ["ID", "NAME", "COMMIT", "STATUS", "TIME"];

@@ -109,8 +109,8 @@ pub fn columns<R: Values>(
 
 /// Every params and metrics column of `rows`, params first, each named short and unique.
 pub fn all_columns<R: Values>(rows: &[R], staged: &HashMap<Key, (Key, Key)>) -> Vec<Column> {
-    let params: BTreeSet<&Key> = rows.iter().flat_map(|r| r.params().keys()).collect();
-    let metrics: BTreeSet<&Key> = rows.iter().flat_map(|r| r.metrics().keys()).collect();
+    let params = distinct_keys(rows.iter().map(Values::params));
+    let metrics = distinct_keys(rows.iter().map(Values::metrics));
     // Short param names: the tail after the file, where no other key has the same tail.
     let base = |k: &Key| -> String {
         staged.get(k).map_or_else(|| k.to_string(), |(_, key)| key.to_string())
@@ -167,6 +167,23 @@ pub fn all_columns<R: Values>(rows: &[R], staged: &HashMap<Key, (Key, Key)>) -> 
     // In the order of the names shown: params, then metrics.
     out.sort_by(|a, b| (a.kind as u8, &a.name).cmp(&(b.kind as u8, &b.name)));
     out
+}
+
+/// Every key of the maps, once. Rows mostly hold the same keys as the row before (shared names
+/// from one listing): those are skipped without comparing text.
+fn distinct_keys<'a, V: 'a>(maps: impl Iterator<Item = &'a BTreeMap<Key, V>>) -> BTreeSet<&'a Key> {
+    let mut all = BTreeSet::new();
+    let mut before: Option<&BTreeMap<Key, V>> = None;
+    for map in maps {
+        let same = before.is_some_and(|b| {
+            b.len() == map.len() && b.keys().zip(map.keys()).all(|(x, y)| x.is(y))
+        });
+        if !same {
+            all.extend(map.keys());
+        }
+        before = Some(map);
+    }
+    all
 }
 
 fn differs<'a, R, V: 'a>(

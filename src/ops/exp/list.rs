@@ -53,6 +53,13 @@ pub fn list_experiments(project: &Project, opts: &ListOptions) -> Result<Experim
             limit: opts.limit,
         },
     )?;
+    // Many experiments: their short ids are worked out meanwhile, on another connection.
+    let later = if experiments.len() > 1_000 {
+        let ids: Vec<RunId> = experiments.iter().map(|e| e.id.clone()).collect();
+        query::unique_prefix_len_later(&conn, "experiments", ids, SHORT_ID)
+    } else {
+        None
+    };
     let staged = list::fold(&mut experiments);
     let (columns, hidden_columns) = columns::columns(&experiments, &staged, &opts.columns);
     // Only the columns kept travel in JSON too.
@@ -61,7 +68,13 @@ pub fn list_experiments(project: &Project, opts: &ListOptions) -> Result<Experim
         e.params.retain(|k, _| kept.contains(k.as_str()));
         e.metrics.retain(|k, _| kept.contains(k.as_str()));
     }
-    let ids: Vec<&RunId> = experiments.iter().map(|e| &e.id).collect();
-    let short_id_len = query::unique_prefix_len_in(&conn, "experiments", &ids, SHORT_ID)?;
+    let short_id_len = match later.map(std::thread::JoinHandle::join) {
+        Some(Ok(found)) => found?,
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        None => {
+            let ids: Vec<&RunId> = experiments.iter().map(|e| &e.id).collect();
+            query::unique_prefix_len_in(&conn, "experiments", &ids, SHORT_ID)?
+        }
+    };
     Ok(ExperimentList { experiments, columns, hidden_columns, short_id_len })
 }

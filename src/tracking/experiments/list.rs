@@ -14,10 +14,9 @@ use serde::Serialize;
 
 use super::StageRow;
 use crate::tracking::db::Error;
-use crate::tracking::filter::{Filter, Sort, Target, order_sql_in};
-use crate::tracking::query::{Interner, Key, MetricValue, text_ref};
+use crate::tracking::filter::{Attr, Field, Filter, Sort, Target, order_sql_in};
+use crate::tracking::query::{FastMap, Interner, Key, MetricValue, text_ref};
 use crate::tracking::run_id::RunId;
-use crate::tracking::runs::parse_rfc3339_millis;
 
 /// One experiment as `mlx exp list` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -76,20 +75,24 @@ pub struct ListQuery<'a> {
     pub limit: Option<usize>,
 }
 
+/// The columns of `experiments e` a record reads, and its duration in seconds (in whole
+/// milliseconds, as the filter language's `duration` reads it).
 const COLUMNS: &str = "e.id, e.name, e.kind, e.status, e.git_commit, e.git_branch, e.git_dirty, \
                        e.created, e.started, e.ended, e.overrides, e.lock_hash, e.workspace, \
-                       e.host, e.user";
+                       e.host, e.user, \
+                       max(round((julianday(e.ended) - julianday(e.started)) * 86400000.0), 0) \
+                       / 1000.0";
 
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExperimentRecord> {
     let started: Option<String> = row.get(8)?;
     let ended: Option<String> = row.get(9)?;
-    let overrides: String = row.get(10)?;
-    #[allow(clippy::cast_precision_loss)]
-    let duration = started
-        .as_deref()
-        .and_then(parse_rfc3339_millis)
-        .zip(ended.as_deref().and_then(parse_rfc3339_millis))
-        .map(|(s, e)| (e - s).max(0) as f64 / 1000.0);
+    let overrides = row.get_ref(10)?.as_str()?;
+    let overrides = if overrides == "[]" {
+        Vec::new()
+    } else {
+        serde_json::from_str(overrides).unwrap_or_default()
+    };
+    let duration: Option<f64> = row.get(15)?;
     Ok(ExperimentRecord {
         id: RunId::from_db(row.get(0)?),
         name: row.get(1)?,
@@ -102,7 +105,7 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExperimentRecord> {
         started,
         ended,
         duration,
-        overrides: serde_json::from_str(&overrides).unwrap_or_default(),
+        overrides,
         lock_hash: row.get(11)?,
         workspace: row.get(12)?,
         host: row.get(13)?,
@@ -134,20 +137,49 @@ pub fn list(conn: &Connection, q: &ListQuery<'_>) -> Result<Vec<ExperimentRecord
             params.push(Value::Text(c + "g"));
         }
     }
-    let (order, order_params) = order_sql_in(q.sort, Target::Experiments);
-    sql.push_str(&format!(" ORDER BY {order} LIMIT ?"));
-    params.extend(order_params);
-    params.push(Value::Integer(q.limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))));
+    // By start time without a limit (the default listing): read in id order, which the primary
+    // key gives for free, and sort here, rather than have SQLite sort whole rows.
+    let by_start = q.limit.is_none() && q.sort.field == Field::Attr(Attr::Start);
+    if by_start {
+        sql.push_str(" ORDER BY e.id");
+    } else {
+        let (order, order_params) = order_sql_in(q.sort, Target::Experiments);
+        sql.push_str(&format!(" ORDER BY {order} LIMIT ?"));
+        params.extend(order_params);
+        params.push(Value::Integer(q.limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))));
+    }
     let mut stmt = conn.prepare(&sql)?;
     let mut found: Vec<ExperimentRecord> =
         stmt.query_map(params_from_iter(params), from_row)?.collect::<Result<_, _>>()?;
-    attach(conn, &mut found)?;
+    if by_start {
+        // As `start` sorts in SQL: `coalesce(started, created)`, ties by id, both one way.
+        found.sort_by(|a, b| {
+            let order = a
+                .started
+                .as_ref()
+                .unwrap_or(&a.created)
+                .cmp(b.started.as_ref().unwrap_or(&b.created))
+                .then_with(|| a.id.cmp(&b.id));
+            if q.sort.descending { order.reverse() } else { order }
+        });
+    }
+    attach(conn, &mut found, None)?;
     Ok(found)
 }
 
 /// The given experiments, in the given order (unknown ids are left out), with their stages and
 /// held values (call [`fold`]).
 pub fn records(conn: &Connection, ids: &[RunId]) -> Result<Vec<ExperimentRecord>, Error> {
+    records_read(conn, ids, None)
+}
+
+/// [`records`], reading whole tables (`Some(true)`), looking each up (`Some(false)`), or as
+/// [`attach`] chooses.
+pub(super) fn records_read(
+    conn: &Connection,
+    ids: &[RunId],
+    scan: Option<bool>,
+) -> Result<Vec<ExperimentRecord>, Error> {
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM experiments e WHERE e.id = ?"))?;
     let mut found = Vec::with_capacity(ids.len());
@@ -158,115 +190,322 @@ pub fn records(conn: &Connection, ids: &[RunId]) -> Result<Vec<ExperimentRecord>
             found.push(r);
         }
     }
-    attach(conn, &mut found)?;
+    attach(conn, &mut found, scan)?;
     Ok(found)
 }
 
+/// From how many experiments on [`attach`] reads whole tables rather than looking up each
+/// experiment and run, when the list holds at least half of all experiments: a scan in key
+/// order costs far less than as many index lookups.
+const SCAN_FROM: usize = 500;
+
+type IdMap<V> = FastMap<String, V>;
+
 /// Stages, and the (stage, key, value) of every param and latest metric of the runs each
-/// experiment shows. Five queries whatever the number of experiments; rows are matched to
-/// experiments and runs by their position in the JSON arrays of ids the queries take, so no
-/// id is looked up twice.
-fn attach(conn: &Connection, found: &mut [ExperimentRecord]) -> Result<(), Error> {
+/// experiment shows: those its stage rows name, and those it made that no stage row names (a
+/// command's run). Five queries whatever the number of experiments: for a few experiments,
+/// each looks up exactly theirs (the ids passed as one JSON array, rows naming their experiment
+/// by its position in it); for many, each reads its whole table once, in key order.
+fn attach(
+    conn: &Connection,
+    found: &mut [ExperimentRecord],
+    scan: Option<bool>,
+) -> Result<(), Error> {
     if found.is_empty() {
         return Ok(());
     }
-    let ids_json = serde_json::to_string(&found.iter().map(|r| r.id.as_str()).collect::<Vec<_>>())
-        .expect("strings serialize");
-    let count = found.len();
-    let position = move |v: i64| usize::try_from(v).ok().filter(|i| *i < count);
-    let mut keys = Interner::default();
-    // The runs each experiment made: (experiment, stage, run).
-    let mut own: Vec<(usize, Option<Key>, String)> = Vec::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT j.key, r.stage, r.id FROM json_each(?1) j
-             JOIN runs r ON r.experiment_id = j.value",
-        )?;
-        let mut rows = stmt.query([&ids_json])?;
-        while let Some(row) = rows.next()? {
-            let Some(i) = position(row.get(0)?) else { continue };
-            let stage = row.get::<_, Option<String>>(1)?.map(|s| keys.get(&s));
-            own.push((i, stage, row.get(2)?));
-        }
-    }
-    // Each experiment's stage rows, in stage order (the primary key's).
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT j.key, s.stage, s.outcome, s.run_id, s.entry_hash
-             FROM json_each(?1) j JOIN experiment_stages s ON s.experiment_id = j.value",
-        )?;
-        let mut rows = stmt.query([&ids_json])?;
-        while let Some(row) = rows.next()? {
-            let Some(i) = position(row.get(0)?) else { continue };
-            found[i].stages.push(StageRow {
-                stage: row.get(1)?,
-                outcome: row.get(2)?,
-                run: row.get::<_, Option<String>>(3)?.map(RunId::from_db),
-                own: false,
-                entry_hash: row.get(4)?,
-            });
-        }
-    }
-    // The runs whose values are shown, each with the (experiment, stage) it counts for: the
-    // experiment's own runs, and the runs its stage rows name.
-    let mut runs: Vec<String> = Vec::new();
-    let mut owners: Vec<Vec<(usize, Option<Key>)>> = Vec::new();
-    let mut slot: HashMap<String, usize> = HashMap::new();
-    let mut add = |run: &str, exp: usize, stage: Option<Key>| {
-        let at = *slot.entry(run.to_owned()).or_insert_with(|| {
-            runs.push(run.to_owned());
-            owners.push(Vec::new());
-            runs.len() - 1
-        });
-        let list = &mut owners[at];
-        if !list.iter().any(|(e, s)| *e == exp && *s == stage) {
-            list.push((exp, stage));
+    let scan = match scan {
+        Some(scan) => scan,
+        None => {
+            found.len() >= SCAN_FROM && {
+                let all: i64 =
+                    conn.query_row("SELECT count(*) FROM experiments", [], |r| r.get(0))?;
+                found.len() * 2 >= usize::try_from(all).unwrap_or(usize::MAX)
+            }
         }
     };
+    let ids_json = serde_json::to_string(&found.iter().map(|r| r.id.as_str()).collect::<Vec<_>>())
+        .expect("strings serialize");
+    let mut index: IdMap<usize> = IdMap::default();
+    if scan {
+        index.reserve(found.len());
+        for (i, r) in found.iter().enumerate() {
+            index.insert(r.id.to_string(), i);
+        }
+    }
+    let at = Locate { scan, index: &index, count: found.len(), ids_json: &ids_json };
+    // The runs each experiment made, and its stage rows: at the same time on a second
+    // connection when reading whole tables.
+    let mut reader = if scan { crate::tracking::db::open_reader(conn) } else { None };
+    let (own, stage_rows) = match reader.take() {
+        Some(other) => std::thread::scope(|scope| {
+            let rows = scope.spawn(move || {
+                let rows = at.stage_rows(&other);
+                (other, rows)
+            });
+            let own = at.own_runs(conn);
+            let (other, rows) = rows.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            reader = Some(other);
+            (own, rows)
+        }),
+        None => (at.own_runs(conn), at.stage_rows(conn)),
+    };
+    let (own, stage_rows) = (own?, stage_rows?);
+    for (i, row) in stage_rows {
+        found[i].stages.push(row);
+    }
+    // The runs whose values are shown, each with the (experiment, stage) it counts for.
+    let mut keys = Interner::default();
+    let mut shown = Shown::default();
     let mut own_of: Vec<Vec<&str>> = vec![Vec::new(); found.len()];
-    for (i, stage, run) in &own {
-        add(run, *i, stage.clone());
+    for (i, _, run) in &own {
         own_of[*i].push(run);
     }
     for (i, r) in found.iter_mut().enumerate() {
         for s in &mut r.stages {
             let Some(run) = &s.run else { continue };
             s.own = own_of[i].contains(&run.as_str());
-            add(run.as_str(), i, Some(keys.get(&s.stage)));
+            shown.add(run.as_str(), i, Some(keys.get(&s.stage)));
         }
     }
-    if runs.is_empty() {
+    for (i, stage, run) in &own {
+        // A run its stage rows name counts for that stage already.
+        let named =
+            found[*i].stages.iter().any(|s| s.run.as_ref().is_some_and(|r| r.as_str() == run));
+        if !named {
+            shown.add(run, *i, stage.clone());
+        }
+    }
+    if shown.heads.is_empty() {
         return Ok(());
     }
-    let runs_json = serde_json::to_string(&runs).expect("strings serialize");
-    let owner = |i: i64| usize::try_from(i).ok().and_then(|i| owners.get(i));
-    let mut stmt = conn.prepare_cached(
-        "SELECT j.key, t.key, t.value FROM json_each(?1) j CROSS JOIN params t
-         ON t.run_id = j.value",
-    )?;
-    let mut rows = stmt.query([&runs_json])?;
-    while let Some(row) = rows.next()? {
-        let Some(list) = owner(row.get(0)?) else { continue };
-        let key = keys.get(&text_ref(row.get_ref(1)?));
-        let value = text_ref(row.get_ref(2)?).into_owned();
-        for (exp, stage) in list {
-            found[*exp].held_params.push((stage.clone(), key.clone(), value.clone()));
+    let runs_json = if scan {
+        String::new()
+    } else {
+        let mut runs = vec![""; shown.heads.len()];
+        for (run, &at) in &shown.slot {
+            runs[at] = run;
         }
+        serde_json::to_string(&runs).expect("strings serialize")
+    };
+    let read = Values { scan, runs_json: &runs_json, shown: &shown };
+    // Metrics on the second connection, at the same time as params.
+    let (params, metrics) = match reader {
+        Some(other) => std::thread::scope(|scope| {
+            let metrics =
+                scope.spawn(move || read.rows(&other, "latest_metrics", MetricValue::from_db));
+            let params = read.rows(conn, "params", |v: String| v);
+            (params, metrics.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        }),
+        None => (
+            read.rows(conn, "params", |v: String| v),
+            read.rows(conn, "latest_metrics", MetricValue::from_db),
+        ),
+    };
+    let (params, metrics) = (params?, metrics?);
+    // Each experiment's share, in vectors of the right size.
+    let mut sizes = vec![(0, 0); found.len()];
+    for p in &params {
+        sizes[p.0].0 += 1;
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT j.key, t.key, t.value FROM json_each(?1) j CROSS JOIN latest_metrics t
-         ON t.run_id = j.value",
-    )?;
-    let mut rows = stmt.query([&runs_json])?;
-    while let Some(row) = rows.next()? {
-        let Some(list) = owner(row.get(0)?) else { continue };
-        let key = keys.get(&text_ref(row.get_ref(1)?));
-        let value = MetricValue::from_db(row.get(2)?);
-        for (exp, stage) in list {
-            found[*exp].held_metrics.push((stage.clone(), key.clone(), value));
-        }
+    for m in &metrics {
+        sizes[m.0].1 += 1;
+    }
+    for (r, (p, m)) in found.iter_mut().zip(sizes) {
+        r.held_params.reserve_exact(p);
+        r.held_metrics.reserve_exact(m);
+    }
+    for (exp, stage, key, value) in params {
+        found[exp].held_params.push((stage, key, value));
+    }
+    for (exp, stage, key, value) in metrics {
+        found[exp].held_metrics.push((stage, key, value));
     }
     Ok(())
+}
+
+/// Where [`attach`] reads an experiment's rows: by its position in `ids_json`, or, reading
+/// whole tables (`scan`), by its id.
+#[derive(Clone, Copy)]
+struct Locate<'a> {
+    scan: bool,
+    index: &'a IdMap<usize>,
+    count: usize,
+    ids_json: &'a str,
+}
+
+impl Locate<'_> {
+    /// The experiment a row names in its first column.
+    fn position(self, row: &rusqlite::Row<'_>) -> Result<Option<usize>, Error> {
+        Ok(if self.scan {
+            self.index.get(text_ref(row.get_ref(0)?).as_ref()).copied()
+        } else {
+            usize::try_from(row.get::<_, i64>(0)?).ok().filter(|i| *i < self.count)
+        })
+    }
+
+    fn query<'s>(
+        self,
+        stmt: &'s mut rusqlite::CachedStatement<'_>,
+    ) -> Result<rusqlite::Rows<'s>, Error> {
+        Ok(if self.scan { stmt.query([])? } else { stmt.query([self.ids_json])? })
+    }
+
+    /// The runs each experiment made: (experiment, stage, run).
+    fn own_runs(self, conn: &Connection) -> Result<Vec<(usize, Option<Key>, String)>, Error> {
+        let mut stmt = conn.prepare_cached(if self.scan {
+            "SELECT experiment_id, stage, id FROM runs WHERE experiment_id IS NOT NULL"
+        } else {
+            "SELECT j.key, r.stage, r.id FROM json_each(?1) j
+             JOIN runs r ON r.experiment_id = j.value"
+        })?;
+        let mut rows = self.query(&mut stmt)?;
+        let mut keys = Interner::default();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let Some(i) = self.position(row)? else { continue };
+            let stage = stage_text(row.get_ref(1)?).map(|s| keys.get(&s));
+            out.push((i, stage, row.get(2)?));
+        }
+        Ok(out)
+    }
+
+    /// Each experiment's stage rows, in stage order (the primary key's).
+    fn stage_rows(self, conn: &Connection) -> Result<Vec<(usize, StageRow)>, Error> {
+        let mut stmt = conn.prepare_cached(if self.scan {
+            "SELECT experiment_id, stage, outcome, run_id, entry_hash FROM experiment_stages"
+        } else {
+            "SELECT j.key, s.stage, s.outcome, s.run_id, s.entry_hash
+             FROM json_each(?1) j JOIN experiment_stages s ON s.experiment_id = j.value"
+        })?;
+        let mut rows = self.query(&mut stmt)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let Some(i) = self.position(row)? else { continue };
+            out.push((
+                i,
+                StageRow {
+                    stage: row.get(1)?,
+                    outcome: row.get(2)?,
+                    run: row.get::<_, Option<String>>(3)?.map(RunId::from_db),
+                    own: false,
+                    entry_hash: row.get(4)?,
+                },
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// The runs whose values a listing shows, each with the (experiment, stage) pairs it counts
+/// for: most runs count for one, a run named by several experiments' stages for each.
+#[derive(Default)]
+struct Shown {
+    /// Run id → its position.
+    slot: IdMap<usize>,
+    /// Per position, the first of its pairs in `pairs` (`u32::MAX`: none).
+    heads: Vec<u32>,
+    /// (experiment, stage, the next pair of the same run).
+    pairs: Vec<(usize, Option<Key>, u32)>,
+}
+
+impl Shown {
+    fn add(&mut self, run: &str, exp: usize, stage: Option<Key>) {
+        let at = match self.slot.get(run) {
+            Some(&at) => at,
+            None => {
+                self.slot.insert(run.to_owned(), self.heads.len());
+                self.heads.push(u32::MAX);
+                self.heads.len() - 1
+            }
+        };
+        let mut next = self.heads[at];
+        while let Some((e, s, n)) = self.pairs.get(next as usize) {
+            if *e == exp && *s == stage {
+                return;
+            }
+            next = *n;
+        }
+        let Ok(index) = u32::try_from(self.pairs.len()) else { return };
+        self.pairs.push((exp, stage, self.heads[at]));
+        self.heads[at] = index;
+    }
+
+    /// The pairs of the run at `at`.
+    fn pairs(&self, at: usize) -> impl Iterator<Item = &(usize, Option<Key>, u32)> {
+        let mut next = self.heads.get(at).copied().unwrap_or(u32::MAX);
+        std::iter::from_fn(move || {
+            let pair = self.pairs.get(next as usize)?;
+            next = pair.2;
+            Some(pair)
+        })
+    }
+}
+
+/// Reading the params or latest metrics of the runs a listing shows.
+#[derive(Clone, Copy)]
+struct Values<'a> {
+    /// Read the whole table (else look up the runs of `runs_json`).
+    scan: bool,
+    runs_json: &'a str,
+    shown: &'a Shown,
+}
+
+impl Values<'_> {
+    /// (experiment, stage, key, value) of every row of `table` for a shown run.
+    fn rows<V: rusqlite::types::FromSql, T>(
+        self,
+        conn: &Connection,
+        table: &str,
+        convert: impl Fn(V) -> T,
+    ) -> Result<Vec<(usize, Option<Key>, Key, T)>, Error>
+    where
+        T: Clone,
+    {
+        let sql = if self.scan {
+            format!("SELECT run_id, key, value FROM {table}")
+        } else {
+            format!(
+                "SELECT j.key, t.key, t.value FROM json_each(?1) j CROSS JOIN {table} t
+                 ON t.run_id = j.value"
+            )
+        };
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = if self.scan { stmt.query([])? } else { stmt.query([self.runs_json])? };
+        let mut keys = Interner::default();
+        let mut out = Vec::new();
+        // Scanned rows come in run order: one lookup per run.
+        let mut last_run = String::new();
+        let mut last_at: Option<usize> = None;
+        while let Some(row) = rows.next()? {
+            let at = if self.scan {
+                let run = text_ref(row.get_ref(0)?);
+                if last_run != run.as_ref() {
+                    last_run.clear();
+                    last_run.push_str(&run);
+                    last_at = self.shown.slot.get(run.as_ref()).copied();
+                }
+                last_at
+            } else {
+                usize::try_from(row.get::<_, i64>(0)?).ok().filter(|i| *i < self.shown.heads.len())
+            };
+            let Some(at) = at else { continue };
+            let key = keys.get(&text_ref(row.get_ref(1)?));
+            let value = convert(row.get(2)?);
+            for (exp, stage, _) in self.shown.pairs(at) {
+                out.push((*exp, stage.clone(), key.clone(), value.clone()));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A stage column: `None` for NULL.
+fn stage_text(v: rusqlite::types::ValueRef<'_>) -> Option<std::borrow::Cow<'_, str>> {
+    match v {
+        rusqlite::types::ValueRef::Null => None,
+        v => Some(text_ref(v)),
+    }
 }
 
 /// Keys that two runs of one experiment hold with different values.
@@ -276,9 +515,20 @@ fn disagreeing<V>(
     same: impl Fn(&V, &V) -> bool,
 ) -> HashSet<Key> {
     let mut split = HashSet::new();
+    let mut first: FastMap<&Key, &V> = FastMap::default();
     for r in found {
-        let mut first: HashMap<&Key, &V> = HashMap::new();
-        for (_, key, value) in held(r) {
+        let held = held(r);
+        // A few values (the usual case): compare each with those before it.
+        if held.len() <= 16 {
+            for (i, (_, key, value)) in held.iter().enumerate() {
+                if held[..i].iter().any(|(_, k, v)| k == key && !same(v, value)) {
+                    split.insert(key.clone());
+                }
+            }
+            continue;
+        }
+        first.clear();
+        for (_, key, value) in held {
             match first.get(key) {
                 Some(v) if !same(v, value) => {
                     split.insert(key.clone());
@@ -311,7 +561,7 @@ pub fn fold(found: &mut [ExperimentRecord]) -> Staged {
     let mut keys = Interner::default();
     let mut staged = Staged::new();
     let mut name = |stage: &Option<Key>, key: &Key, split: &HashSet<Key>| match stage {
-        Some(s) if split.contains(key) => {
+        Some(s) if !split.is_empty() && split.contains(key) => {
             let name = keys.get(&staged_key(s.as_str(), key.as_str()));
             staged.insert(name.clone(), (s.clone(), key.clone()));
             name

@@ -198,3 +198,83 @@ fn runs_from_before_experiments_are_grouped_by_pipeline_run() {
         stages["p00000000001"].iter().map(|s| (s.stage.clone(), s.outcome.clone())).collect();
     assert_eq!(got, [("prepare".into(), "ran".into()), ("train".into(), "failed".into())]);
 }
+
+#[test]
+fn reading_whole_tables_finds_what_looking_up_each_experiment_finds() {
+    let (_d, mut conn) = db();
+    let point = |key, value| runs::Point { key, value, step: 0, timestamp: 0 };
+    // A pipeline whose stages both ran.
+    let first = begin(&mut conn, &new_exp(Some("first"))).unwrap();
+    let train = stage_run(&mut conn, &first.id, "train");
+    let eval = stage_run(&mut conn, &first.id, "evaluate");
+    runs::log_metrics(&mut conn, &train, &[point("loss", 0.5)]).unwrap();
+    runs::log_metrics(&mut conn, &eval, &[point("acc", 0.7), point("loss", 0.25)]).unwrap();
+    let ran = |stage, run| entry(stage, StageOutcome::Ran, Some(run), stage);
+    let conclusion = Conclusion {
+        status: Status::Finished,
+        lock_hash: Some("L1".into()),
+        stages: vec![ran("train", &train), ran("evaluate", &eval)],
+        keep: false,
+    };
+    assert!(conclude(&mut conn, &first.id, &conclusion).unwrap());
+    // One whose train was up to date (its run is first's), and whose evaluate ran.
+    let second = begin(&mut conn, &new_exp(Some("second"))).unwrap();
+    let eval2 = stage_run(&mut conn, &second.id, "evaluate");
+    runs::log_metrics(&mut conn, &eval2, &[point("acc", 0.9)]).unwrap();
+    let conclusion = Conclusion {
+        status: Status::Finished,
+        lock_hash: Some("L2".into()),
+        stages: vec![
+            entry("train", StageOutcome::UpToDate, Some(&train), "train"),
+            ran("evaluate", &eval2),
+            entry(
+                "prepare",
+                StageOutcome::NotRun,
+                Some(&RunId::from_db("gone0000000x".into())),
+                "p",
+            ),
+        ],
+        keep: false,
+    };
+    assert!(conclude(&mut conn, &second.id, &conclusion).unwrap());
+    // A command's experiment, and one that is only begun.
+    let run = NewRun {
+        name: Some("adhoc".into()),
+        command: vec![],
+        cwd: ".".into(),
+        git: GitInfo::default(),
+        host: "h".into(),
+        user: "u".into(),
+        pid: 1,
+        params: vec![("seed".into(), "3".into())],
+        tags: vec![],
+        experiment: None,
+    };
+    let adhoc = runs::start(&mut conn, &run, now_millis()).unwrap();
+    runs::log_metrics(&mut conn, &adhoc, &[point("acc", 0.1)]).unwrap();
+    let begun = begin(&mut conn, &new_exp(Some("begun"))).unwrap();
+    let ids = [first.id, second.id, adhoc, begun.id];
+    let read = |scan| {
+        let mut found = list::records_read(&conn, &ids, Some(scan)).unwrap();
+        list::fold(&mut found);
+        found
+            .into_iter()
+            .map(|e| {
+                let mut stages = e.stages.clone();
+                stages.sort_by(|a, b| a.stage.cmp(&b.stage));
+                (e.name, stages, e.params, e.metrics)
+            })
+            .collect::<Vec<_>>()
+    };
+    let looked_up = read(false);
+    assert_eq!(read(true), looked_up);
+    let second = &looked_up[1];
+    assert_eq!(second.2["lr"], "0.1");
+    let metrics: Vec<(&str, f64)> = second.3.iter().map(|(k, v)| (k.as_str(), v.0)).collect();
+    // `first`'s stages disagree on loss: it is per stage in every experiment listed with it.
+    assert_eq!(metrics, [("acc", 0.9), ("train:loss", 0.5)]);
+    let own: Vec<(&str, bool)> = second.1.iter().map(|s| (s.stage.as_str(), s.own)).collect();
+    assert_eq!(own, [("evaluate", true), ("prepare", false), ("train", false)]);
+    assert_eq!(looked_up[2].2["seed"], "3");
+    assert!(looked_up[3].1.is_empty() && looked_up[3].3.is_empty());
+}
