@@ -451,6 +451,9 @@ struct Values<'a> {
     shown: &'a Shown,
 }
 
+/// (experiment, stage, key, value): one param or metric of a shown run.
+type Row<T> = (usize, Option<Key>, Key, T);
+
 impl Values<'_> {
     /// (experiment, stage, key, value) of every row of `table` for a shown run.
     fn rows<V: rusqlite::types::FromSql, T>(
@@ -458,7 +461,7 @@ impl Values<'_> {
         conn: &Connection,
         table: &str,
         convert: impl Fn(V) -> T,
-    ) -> Result<Vec<(usize, Option<Key>, Key, T)>, Error>
+    ) -> Result<Vec<Row<T>>, Error>
     where
         T: Clone,
     {
