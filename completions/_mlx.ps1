@@ -541,7 +541,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'Check one run instead (id, unique prefix or name)')
             [CompletionResult]::new('--stage', '--stage', [CompletionResultType]::ParameterName, 'Check only this stage''s run of the experiment')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
-            [CompletionResult]::new('--ancestors', '--ancestors', [CompletionResultType]::ParameterName, 'When no experiment stands for HEAD, check the nearest first-parent ancestor''s')
+            [CompletionResult]::new('--ancestors', '--ancestors', [CompletionResultType]::ParameterName, 'When no experiment stands for HEAD, check the nearest first-parent ancestor''s (up to 100 commits back); the output says which')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')

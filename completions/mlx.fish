@@ -309,7 +309,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l run -d 'Check one run instead (id, unique prefix or name)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l stage -d 'Check only this stage\'s run of the experiment' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l ancestors -d 'When no experiment stands for HEAD, check the nearest first-parent ancestor\'s'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l ancestors -d 'When no experiment stands for HEAD, check the nearest first-parent ancestor\'s (up to 100 commits back); the output says which'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
