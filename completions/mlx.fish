@@ -263,7 +263,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcomm
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "list" -d 'List experiments with their params and metrics, newest first'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "show" -d 'Show an experiment (its stages, params and metrics) or one run in full'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "diff" -d 'Compare two experiments (or runs): git state, params, latest metrics and tags side by side'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "rm" -d 'Delete experiments and runs with their params, metrics, tags and artifact references'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "check" -d 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and not __fish_seen_subcommand_from list show diff rm check run queue log get help" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
@@ -298,7 +298,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from diff" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -l force -d 'Also delete runs that are still marked running'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -l force -d 'Also delete experiments and runs that are still marked running'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
@@ -307,7 +307,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l run -d 'Check one run instead (id, unique prefix or name)' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l stage -d 'Check only this stage\'s run of the experiment' -r
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l ancestors -d 'When no experiment stands for HEAD, check the nearest first-parent ancestor\'s'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l ancestors -d 'When no experiment stands for HEAD, check the nearest first-parent ancestor\'s (up to 100 commits back); the output says which'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
@@ -350,7 +350,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "list" -d 'List experiments with their params and metrics, newest first'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an experiment (its stages, params and metrics) or one run in full'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare two experiments (or runs): git state, params, latest metrics and tags side by side'
-complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Delete experiments and runs with their params, metrics, tags and artifact references'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from help" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'
@@ -477,7 +477,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "list" -d 'List experiments with their params and metrics, newest first'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "show" -d 'Show an experiment (its stages, params and metrics) or one run in full'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "diff" -d 'Compare two experiments (or runs): git state, params, latest metrics and tags side by side'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "rm" -d 'Delete runs with their params, metrics, tags and artifact references'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "rm" -d 'Delete experiments and runs with their params, metrics, tags and artifact references'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "check" -d 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "run" -d 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from exp" -f -a "queue" -d 'List, run or remove the variants queued with `mlx exp run --queue`'

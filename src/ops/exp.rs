@@ -215,7 +215,7 @@ pub fn show(project: &Project, what: &str) -> Result<Shown> {
                 // A command's experiment is its run: show the run in full.
                 return Ok(Shown::Run(Box::new(query::show(&conn, &id)?)));
             }
-            let mut found = experiments::list::records(&conn, &[id.clone()])?;
+            let mut found = experiments::list::records(&conn, std::slice::from_ref(&id))?;
             let staged = experiments::list::fold(&mut found);
             let columns = all_columns(&found, &staged);
             let experiment = found.pop().ok_or_else(|| {

@@ -428,14 +428,11 @@ pub fn unique_prefix_len_in(
         advance(c)?;
     }
     let (mut prev, mut prev_listed) = (String::new(), false);
-    loop {
-        // The cursor holding the smallest id.
-        let Some(k) = (0..cursors.len())
-            .filter(|&k| cursors[k].2)
-            .min_by(|&x, &y| cursors[x].1.cmp(&cursors[y].1))
-        else {
-            break;
-        };
+    // Each turn takes the cursor holding the smallest id.
+    while let Some(k) = (0..cursors.len())
+        .filter(|&k| cursors[k].2)
+        .min_by(|&x, &y| cursors[x].1.cmp(&cursors[y].1))
+    {
         let next = cursors[k].1.as_str();
         if next != prev {
             let next_listed = listed.contains(next);

@@ -72,11 +72,7 @@ fn check_judges_the_experiment_of_heads_committed_lock_not_a_variant_nor_a_dirty
     p.mlx(&["run", "-q", "--name", "variant", "--set", "train.lr=0.9"]).success();
     p.git(&["checkout", "-q", "--", "."]);
     let a = p.mlx(&["exp", "check", "metrics.auc > 1"]).code(1);
-    assert!(
-        stderr(&a).contains(&format!("FAIL  metrics.auc = 0.6 (needs > 1)\n")),
-        "{}",
-        stderr(&a)
-    );
+    assert!(stderr(&a).contains("FAIL  metrics.auc = 0.6 (needs > 1)\n"), "{}", stderr(&a));
     assert!(stderr(&a).contains(&format!("check failed for experiment base ({base})")));
     // Nor a run on uncommitted changes.
     p.write("params.yaml", "prepare:\n  split: 0.2\ntrain:\n  lr: 0.7\n  epochs: 3\n");

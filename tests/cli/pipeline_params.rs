@@ -109,7 +109,7 @@ fn params_yaml_is_the_default_params_file_and_set_finds_the_file_of_its_key() {
     p.write("other.json", r#"{"train": {"lr": 1}}"#);
     p.write(
         "mlx.toml",
-        &format!("{TRAIN}\n[stages.other]\ncmd = \"true\"\nparams = [\"other.json:train.lr\"]\n"),
+        format!("{TRAIN}\n[stages.other]\ncmd = \"true\"\nparams = [\"other.json:train.lr\"]\n"),
     );
     let a = p.mlx(&["run", "--set", "train.lr=0.2"]).code(2);
     assert_eq!(

@@ -90,7 +90,7 @@ outs = ["out.txt"]
 fn a_stage_run_records_its_deps_as_the_lock_does_and_is_dirty_on_modified_data() {
     let (p, _store) = project_with_remote();
     p.write("train.sh", "echo train\n");
-    p.write("mlx.toml", &format!("{}{STAGE}", p.read_string("mlx.toml")));
+    p.write("mlx.toml", format!("{}{STAGE}", p.read_string("mlx.toml")));
     p.commit_all("stage");
     p.mlx(&["run", "-q"]).success();
     let run = newest_run(&p);

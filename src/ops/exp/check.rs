@@ -182,7 +182,7 @@ fn refuse_split_keys(
                 let value = if param {
                     e.params.get(full.as_str()).cloned()
                 } else {
-                    e.metrics.get(full.as_str()).map(|m| m.short())
+                    e.metrics.get(full.as_str()).map(crate::tracking::query::MetricValue::short)
                 };
                 value.map(|v| (stage.to_string(), v))
             })

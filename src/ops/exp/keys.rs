@@ -65,7 +65,7 @@ pub(crate) fn resolve(
         Field::Attr(_) | Field::Staged(..) => return Ok(()),
     };
     let same = if param { &known.params } else { &known.metrics };
-    if known.runs == 0 || same.iter().any(|k| *k == key) {
+    if known.runs == 0 || same.contains(&key) {
         return Ok(());
     }
     if let Some((stage, tail)) = key.split_once(':')

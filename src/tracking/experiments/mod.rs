@@ -354,7 +354,8 @@ fn producing_run(conn: &Connection, e: &StageEntry) -> Result<Option<String>, Er
 /// pipeline adds no rows.
 pub fn conclude(conn: &mut Connection, id: &RunId, c: &Conclusion) -> Result<bool, Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let row: Option<(String, Option<String>, bool, String, Option<String>)> = tx
+    type Row = (String, Option<String>, bool, String, Option<String>);
+    let row: Option<Row> = tx
         .query_row(
             "SELECT kind, git_commit, git_dirty, overrides, workspace FROM experiments
              WHERE id = ?1",
@@ -464,7 +465,7 @@ pub fn delete(
     runs: &[RunId],
 ) -> Result<Vec<Deleted>, Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut touched: Vec<String> = experiments.iter().map(|e| e.to_string()).collect();
+    let mut touched: Vec<String> = experiments.iter().map(ToString::to_string).collect();
     {
         let mut owner = tx.prepare_cached("SELECT experiment_id FROM runs WHERE id = ?1")?;
         for run in runs {

@@ -116,7 +116,7 @@ fn up_to_date_stages_point_at_the_run_an_earlier_experiment_recorded() {
         (row.run.as_ref(), row.own, row.outcome.as_str()),
         (Some(&train), false, "up_to_date")
     );
-    let mut listed = list::records(&conn, &[second.id.clone()]).unwrap();
+    let mut listed = list::records(&conn, std::slice::from_ref(&second.id)).unwrap();
     list::fold(&mut listed);
     assert_eq!(listed[0].params["lr"], "0.1");
     // Once more on that commit: nothing new to say, so nothing is recorded.
@@ -134,7 +134,7 @@ fn keys_stages_disagree_on_are_shown_per_stage() {
     let point = |key, value| runs::Point { key, value, step: 0, timestamp: 0 };
     runs::log_metrics(&mut conn, &train, &[point("acc", 0.99), point("loss", 0.1)]).unwrap();
     runs::log_metrics(&mut conn, &eval, &[point("acc", 0.7)]).unwrap();
-    let mut listed = list::records(&conn, &[e.id.clone()]).unwrap();
+    let mut listed = list::records(&conn, std::slice::from_ref(&e.id)).unwrap();
     let staged = list::fold(&mut listed);
     assert_eq!(staged.len(), 2);
     let metrics: Vec<&str> = listed[0].metrics.keys().map(Key::as_str).collect();
