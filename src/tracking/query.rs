@@ -428,7 +428,7 @@ pub fn unique_prefix_len_in(
         advance(c)?;
     }
     let (mut prev, mut prev_listed) = (String::new(), false);
-    // Each time, the cursor holding the smallest id.
+    // Each turn takes the cursor holding the smallest id.
     while let Some(k) = (0..cursors.len())
         .filter(|&k| cursors[k].2)
         .min_by(|&x, &y| cursors[x].1.cmp(&cursors[y].1))

@@ -201,6 +201,9 @@ const SCAN_FROM: usize = 500;
 
 type IdMap<V> = FastMap<String, V>;
 
+/// (experiment, stage, key, value): one value of a run an experiment shows.
+type Held<T> = (usize, Option<Key>, Key, T);
+
 /// Stages, and the (stage, key, value) of every param and latest metric of the runs each
 /// experiment shows: those its stage rows name, and those it made that no stage row names (a
 /// command's run). Five queries whatever the number of experiments: for a few experiments,
@@ -451,9 +454,6 @@ struct Values<'a> {
     shown: &'a Shown,
 }
 
-/// (experiment, stage, key, value): one param or metric of a shown run.
-type Row<T> = (usize, Option<Key>, Key, T);
-
 impl Values<'_> {
     /// (experiment, stage, key, value) of every row of `table` for a shown run.
     fn rows<V: rusqlite::types::FromSql, T>(
@@ -461,7 +461,7 @@ impl Values<'_> {
         conn: &Connection,
         table: &str,
         convert: impl Fn(V) -> T,
-    ) -> Result<Vec<Row<T>>, Error>
+    ) -> Result<Vec<Held<T>>, Error>
     where
         T: Clone,
     {
@@ -494,9 +494,14 @@ impl Values<'_> {
             };
             let Some(at) = at else { continue };
             let key = keys.get(&text_ref(row.get_ref(1)?));
-            let value = convert(row.get(2)?);
-            for (exp, stage, _) in self.shown.pairs(at) {
-                out.push((*exp, stage.clone(), key.clone(), value.clone()));
+            let mut value = Some(convert(row.get(2)?));
+            let mut pairs = self.shown.pairs(at).peekable();
+            while let Some((exp, stage, _)) = pairs.next() {
+                // Most runs count for one experiment: the value moves rather than is copied.
+                let v = if pairs.peek().is_some() { value.clone() } else { value.take() };
+                if let Some(v) = v {
+                    out.push((*exp, stage.clone(), key.clone(), v));
+                }
             }
         }
         Ok(out)

@@ -366,8 +366,8 @@ fn producing_run(conn: &Connection, e: &StageEntry) -> Result<Option<String>, Er
 /// pipeline adds no rows.
 pub fn conclude(conn: &mut Connection, id: &RunId, c: &Conclusion) -> Result<bool, Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    #[allow(clippy::type_complexity)]
-    let row: Option<(String, Option<String>, bool, String, Option<String>)> = tx
+    type Row = (String, Option<String>, bool, String, Option<String>);
+    let row: Option<Row> = tx
         .query_row(
             "SELECT kind, git_commit, git_dirty, overrides, workspace FROM experiments
              WHERE id = ?1",
