@@ -1194,11 +1194,12 @@ fn input_errors_exit_2_with_a_clear_message_and_run_nothing() {
         ),
         ("no stages", "", &["run"], &["mlx.toml declares no stages"]),
         (
-            "--name without --",
+            "--tag without --",
             two_stages,
-            &["run", "--name", "x"],
-            &["--name, --tag and --param go with a command"],
+            &["run", "--tag", "a=b"],
+            &["--tag and --param go with a command"],
         ),
+        ("--param without --", two_stages, &["run", "--param", "a=b"], &["go with a command"]),
         // Flags that would have no effect are refused rather than ignored.
         ("--single without stages", two_stages, &["run", "--single"], &["<STAGE>"]),
         ("--downstream without stages", two_stages, &["run", "--downstream"], &["<STAGE>"]),
