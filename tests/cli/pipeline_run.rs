@@ -1196,9 +1196,10 @@ fn input_errors_exit_2_with_a_clear_message_and_run_nothing() {
         (
             "--tag without --",
             two_stages,
-            &["run", "--tag", "k=v"],
+            &["run", "--tag", "a=b"],
             &["--tag and --param go with a command"],
         ),
+        ("--param without --", two_stages, &["run", "--param", "a=b"], &["go with a command"]),
         // Flags that would have no effect are refused rather than ignored.
         ("--single without stages", two_stages, &["run", "--single"], &["<STAGE>"]),
         ("--downstream without stages", two_stages, &["run", "--downstream"], &["<STAGE>"]),

@@ -950,7 +950,10 @@ fn run_without_a_command_or_with_bad_key_values_is_a_usage_error() {
     assert!(stderr(&a).contains("mlx run -- CMD"), "{}", stderr(&a));
     let a = p.mlx(&["run", "--"]).code(2);
     assert!(stderr(&a).contains("declares no stages"), "{}", stderr(&a));
-    let a = p.mlx(&["run", "--param", "k=v"]).code(2);
+    // --name names the pipeline's experiment; --tag and --param go with a command.
+    let a = p.mlx(&["run", "--name", "x"]).code(2);
+    assert!(stderr(&a).contains("declares no stages"), "{}", stderr(&a));
+    let a = p.mlx(&["run", "--tag", "a=b"]).code(2);
     assert!(stderr(&a).contains("go with a command"), "{}", stderr(&a));
     let a = p.mlx(&["run", "--param", "novalue", "--", "true"]).code(2);
     assert!(stderr(&a).contains("expected KEY=VALUE"), "{}", stderr(&a));

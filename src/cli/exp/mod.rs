@@ -124,8 +124,8 @@ fn fit(headers: &mut Vec<String>, rows: &mut [Vec<String>], fixed: usize, width:
 
 /// `2026-11-01T10:00:03.123Z` → `2026-11-01 10:00:03`.
 fn short_time(rfc3339: &str) -> String {
-    let t = rfc3339.replacen('T', " ", 1);
-    t.get(..19).map_or(t.clone(), str::to_owned)
+    let head = rfc3339.get(..19).unwrap_or(rfc3339);
+    head.replacen('T', " ", 1)
 }
 
 /// `0.4s`, `59.0s`, `3m07s`, `2h05m`.
@@ -148,7 +148,14 @@ fn human_duration(secs: f64) -> String {
 /// The first 8 digits of a commit, with `*` when the tree was dirty.
 fn short_commit(commit: Option<&str>, dirty: bool) -> String {
     match commit {
-        Some(c) => format!("{}{}", &c[..c.len().min(8)], if dirty { "*" } else { "" }),
+        Some(c) => {
+            let mut s = String::with_capacity(9);
+            s.push_str(c.get(..8).unwrap_or(c));
+            if dirty {
+                s.push('*');
+            }
+            s
+        }
         None if dirty => "*".into(),
         None => NONE.into(),
     }

@@ -206,7 +206,7 @@ type Held<T> = (usize, Option<Key>, Key, T);
 
 /// Stages, and the (stage, key, value) of every param and latest metric of the runs each
 /// experiment shows: those its stage rows name, and those it made that no stage row names (a
-/// command's run). Five queries whatever the number of experiments: for a few experiments,
+/// command's run). Four queries whatever the number of experiments: for a few experiments,
 /// each looks up exactly theirs (the ids passed as one JSON array, rows naming their experiment
 /// by its position in it); for many, each reads its whole table once, in key order.
 fn attach(

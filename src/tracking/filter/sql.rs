@@ -80,6 +80,13 @@ pub(super) fn comparison(
     }
 }
 
+/// The runs an experiment shows, as `(experiment_id, stage, run_id)`: those it made and those
+/// its stage rows name. Written out rather than through the view `experiment_runs`, whose UNION
+/// SQLite would build whole; the rows a filter selects are pushed into each arm, and a run
+/// counted twice changes no `IN`.
+const SHOWN: &str = "(SELECT experiment_id, stage, id AS run_id FROM runs \
+                     UNION ALL SELECT experiment_id, stage, run_id FROM experiment_stages)";
+
 /// Who a run's metric, param or tag row counts for: the run itself (`r`), or the experiments
 /// that show it (`e`: the run is its own, or one of its stages names it); with a stage, only
 /// the run of that stage.
@@ -106,16 +113,12 @@ impl Owner<'_> {
             }
             (Target::Experiments, stage) => {
                 let at = if stage.is_some() { "stage = ? AND " } else { "" };
-                for _ in 0..2 {
-                    if let Some(stage) = stage {
-                        p.push(text(stage));
-                    }
-                    p.extend_from_slice(inner_params);
+                if let Some(stage) = stage {
+                    p.push(text(stage));
                 }
+                p.extend_from_slice(inner_params);
                 format!(
-                    "{not}(e.id IN (SELECT experiment_id FROM runs WHERE {at}id IN ({inner})) \
-                     OR e.id IN (SELECT experiment_id FROM experiment_stages \
-                     WHERE {at}run_id IN ({inner})))"
+                    "{not}(e.id IN (SELECT experiment_id FROM {SHOWN} WHERE {at}run_id IN ({inner})))"
                 )
             }
         }
@@ -138,18 +141,14 @@ impl Owner<'_> {
             ),
             (Target::Experiments, stage) => {
                 let at = if stage.is_some() { " AND stage = ?" } else { "" };
-                let mut params = Vec::new();
-                params.push(text(key));
-                for _ in 0..2 {
-                    if let Some(stage) = stage {
-                        params.push(text(stage));
-                    }
+                let mut params = vec![text(key)];
+                if let Some(stage) = stage {
+                    params.push(text(stage));
                 }
                 (
                     format!(
                         "(SELECT {col} FROM {table} t WHERE t.key = ? AND t.run_id IN \
-                         (SELECT id FROM runs WHERE experiment_id = e.id{at} UNION \
-                         SELECT run_id FROM experiment_stages WHERE experiment_id = e.id{at}) \
+                         (SELECT run_id FROM {SHOWN} WHERE experiment_id = e.id{at}) \
                          ORDER BY t.run_id DESC LIMIT 1)"
                     ),
                     params,
