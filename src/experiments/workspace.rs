@@ -71,7 +71,10 @@ pub fn create(
     crate::fs_util::write_atomic(&owner_file(main, name), crate::process::owner_text().as_bytes())?;
     let path = dir.join(name);
     let clock = std::time::Instant::now();
-    git::worktree::add_detached(root, &path, &start.commit, start.changes.as_deref())?;
+    {
+        let _one_at_a_time = worktree_lock(main)?;
+        git::worktree::add_detached(root, &path, &start.commit, start.changes.as_deref())?;
+    }
     let workspace = open(main, name, &path).and_then(|project| {
         link_data(&project, reporter)?;
         Ok(project)
@@ -132,8 +135,25 @@ impl Workspace {
     }
 }
 
+/// Held while git adds or removes a linked worktree: git reads every other worktree's files
+/// while it adds one, and fails on one that another process is still making.
+fn worktree_lock(main: &Project) -> Result<fs::File> {
+    let dir = main.shared_locks_dir();
+    fs::create_dir_all(&dir)?;
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("worktrees.lock"))?;
+    file.lock()?;
+    Ok(file)
+}
+
 fn remove_at(main: &Project, name: &str, path: &Path) -> Result<()> {
-    git::worktree::remove(main.root(), path)?;
+    {
+        let _one_at_a_time = worktree_lock(main)?;
+        git::worktree::remove(main.root(), path)?;
+    }
     let conn = main.open_db()?;
     StatCache::forget_scope(&conn, &Project::variant_stat_scope(name))?;
     crate::fs_util::remove_file_if_exists(&owner_file(main, name))?;
