@@ -4,6 +4,9 @@ mod cli;
 
 use clap::{CommandFactory, Parser};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     // `COMPLETE=bash mlx …`: the shell asking for completions (see cli/complete.rs).
     clap_complete::CompleteEnv::with_factory(cli::Cli::command).complete();

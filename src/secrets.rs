@@ -124,6 +124,12 @@ fn sort(known: &mut [String]) {
     known.sort_by_key(|s| std::cmp::Reverse(s.len()));
 }
 
+/// Whether any secret is known yet: with none, data can be written out as it is made, without
+/// being gathered for [`redact`] first.
+pub fn knows_any() -> bool {
+    !KNOWN.read().unwrap_or_else(PoisonError::into_inner).is_empty()
+}
+
 /// `text` with every known secret replaced by `***`.
 pub fn redact(text: &str) -> Cow<'_, str> {
     let known = KNOWN.read().unwrap_or_else(PoisonError::into_inner);

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use mlx::secrets::{redact, redact_message};
+use mlx::secrets::{knows_any, redact, redact_message};
 use serde::Serialize;
 
 /// `--json`, shared by every command that prints data.
@@ -39,6 +39,13 @@ impl Output {
 
     /// Pretty JSON on stdout.
     pub fn json<T: Serialize>(&self, value: &T) -> io::Result<()> {
+        if !knows_any() {
+            // Nothing to hide: written as it is made (listings run to megabytes).
+            let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, value)?;
+            writeln!(out)?;
+            return out.flush();
+        }
         let text = serde_json::to_string_pretty(value)?;
         let mut out = io::stdout().lock();
         writeln!(out, "{}", redact(&text))?;
@@ -235,7 +242,10 @@ impl Write for Redacted {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        let text = String::from_utf8_lossy(&self.0);
+        let text = match std::str::from_utf8(&self.0) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&self.0),
+        };
         let mut out = io::stdout().lock();
         out.write_all(redact(&text).as_bytes())?;
         self.0.clear();

@@ -174,7 +174,11 @@ impl Interner {
 /// A text column without copying it (lossy for invalid UTF-8).
 pub(crate) fn text_ref(v: ValueRef<'_>) -> Cow<'_, str> {
     match v {
-        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t),
+        // Checked the fast way first: nearly every value is valid.
+        ValueRef::Text(t) | ValueRef::Blob(t) => match std::str::from_utf8(t) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(t),
+        },
         ValueRef::Integer(i) => Cow::Owned(i.to_string()),
         ValueRef::Real(f) => Cow::Owned(f.to_string()),
         ValueRef::Null => Cow::Borrowed(""),
