@@ -16,6 +16,7 @@ use assert_cmd::Command;
 use assert_cmd::assert::Assert;
 
 pub mod azurite;
+pub mod browser;
 pub mod child;
 pub mod gcs;
 pub mod ports;
