@@ -2,6 +2,7 @@
 //! work and returns reports; it never prints. The `mlx` binary's `cli` module parses arguments
 //! and renders what these functions return.
 
+pub mod compare;
 pub mod config;
 pub mod error;
 pub mod experiments;

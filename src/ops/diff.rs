@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::Result;
-use super::side::SideInfo;
+use crate::compare::side::SideInfo;
 use crate::git::Repo;
 use crate::progress::Reporter;
 use crate::project::Project;

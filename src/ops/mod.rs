@@ -29,7 +29,6 @@ pub mod remote_status;
 pub mod rm;
 pub mod run;
 pub mod run_stages;
-pub mod side;
 pub mod sql;
 pub mod status;
 pub mod transfer;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::Result;
+use crate::error::Result;
 use crate::git::{Repo, Revision};
 use crate::pipeline::lock::{self, LockFile};
 use crate::pipeline::params::FnFiles;
