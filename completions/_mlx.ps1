@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check experiments and their runs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
             [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Report metrics, params and plots against a base revision, for a pull request')
             [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Run one read-only SQL statement over the project database')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect and repair the local cache')
             [CompletionResult]::new('install-hooks', 'install-hooks', [CompletionResultType]::ParameterValue, 'Install git hooks that keep data in step with commits, and the merge driver')
@@ -850,6 +851,22 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         'mlx;params;help;help' {
             break
         }
+        'mlx;report' {
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The revision to compare the workspace with (default HEAD)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the report into this folder (made if missing) instead of stdout')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the report into this folder (made if missing) instead of stdout')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--md', '--md', [CompletionResultType]::ParameterName, 'Markdown (the default)')
+            [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'One self-contained HTML page')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mlx;sql' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Print CSV instead of a table')
@@ -970,6 +987,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check experiments and their runs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
             [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Report metrics, params and plots against a base revision, for a pull request')
             [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Run one read-only SQL statement over the project database')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect and repair the local cache')
             [CompletionResult]::new('install-hooks', 'install-hooks', [CompletionResultType]::ParameterValue, 'Install git hooks that keep data in step with commits, and the merge driver')
@@ -1136,6 +1154,9 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;params;diff' {
+            break
+        }
+        'mlx;help;report' {
             break
         }
         'mlx;help;sql' {

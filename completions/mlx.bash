@@ -82,6 +82,9 @@ _mlx() {
             mlx,remote)
                 cmd="mlx__subcmd__remote"
                 ;;
+            mlx,report)
+                cmd="mlx__subcmd__report"
+                ;;
             mlx,rm)
                 cmd="mlx__subcmd__rm"
                 ;;
@@ -276,6 +279,9 @@ _mlx() {
                 ;;
             mlx__subcmd__help,remote)
                 cmd="mlx__subcmd__help__subcmd__remote"
+                ;;
+            mlx__subcmd__help,report)
+                cmd="mlx__subcmd__help__subcmd__report"
                 ;;
             mlx__subcmd__help,rm)
                 cmd="mlx__subcmd__help__subcmd__rm"
@@ -473,7 +479,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report sql cache install-hooks hook doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1425,7 +1431,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params sql cache install-hooks hook doctor completions man help"
+            opts="init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report sql cache install-hooks hook doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2113,6 +2119,20 @@ _mlx() {
         mlx__subcmd__help__subcmd__remote__subcmd__remove)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2927,6 +2947,36 @@ _mlx() {
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__report)
+            opts="-o -C -q -v -h --base --md --html --out --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -20,6 +20,7 @@ pub mod progress;
 pub mod project;
 pub mod project_path;
 pub mod remote;
+pub mod report;
 pub mod secrets;
 pub mod store;
 pub mod text;

@@ -12,7 +12,8 @@
 #                                                            (default: metrics.accuracy >= 0.8)
 #     EVAL_STAGE the stage run again when nothing measured this commit (default: evaluate)
 #     BASE       the commit to compare metrics with          (default: origin/main)
-#     REPORT     where the markdown report goes              (default: mlx-report.md)
+#     REPORT     the folder the report goes to: report.md, and the changed plots as SVG files
+#                in plots/ beside it                        (default: mlx-report)
 #     PUSH       0 to skip `mlx push` (read-only CI, forks)  (default: 1)
 #     PULL_RUNS  1 to merge the team's run records first (`mlx pull --runs`), so the gate
 #                reads the measurement committed with mlx.lock (default: 0)
@@ -32,7 +33,7 @@ mlx=${MLX:-mlx}
 gate=${GATE:-metrics.accuracy >= 0.8}
 eval_stage=${EVAL_STAGE:-evaluate}
 base=${BASE:-origin/main}
-report=${REPORT:-mlx-report.md}
+report=${REPORT:-mlx-report}
 
 # Echo each command before running it, so the CI log shows what ran.
 run() {
@@ -70,19 +71,14 @@ if ! measured; then
     run "$mlx" run "$eval_stage" --single --force
 fi
 
-# 3. Report: metrics against the base branch as a markdown table, for a pull-request comment.
-#    The base commit's metrics files are cached outputs, so fetch its objects first. Written
-#    before the gate, so a failing change still gets its report.
+# 3. Report: metrics, changed params and changed plots against the base branch, as markdown
+#    for a pull-request comment (the plots as SVG files beside it). The base commit's metrics
+#    and plots files are cached outputs, so fetch its objects first. Written before the gate,
+#    so a failing change still gets its report.
 if git rev-parse --verify -q "$base^{commit}" >/dev/null; then
     run "$mlx" fetch --rev "$base"
-    {
-        echo "### Metrics against $base"
-        "$mlx" metrics diff "$base" --all --md
-        echo
-        echo "### Params against $base"
-        "$mlx" params diff "$base" --md
-    } >"$report"
-    cat "$report"
+    run "$mlx" report --base "$base" -o "$report"
+    cat "$report/report.md"
 else
     echo "note: $base not found (a shallow clone?); no report" >&2
 fi

@@ -55,7 +55,7 @@ out=$(PUSH_RUNS=1 ci 2>&1) || { echo "$out"; fail "ci.sh failed on main"; }
 echo "$out"
 grep -q '^train: up to date' <<<"$out" || fail "CI retrained an up-to-date model"
 grep -q '^ok *metrics.accuracy' <<<"$out" || fail "the gate was not checked"
-test -s mlx-report.md || fail "no report written"
+test -s mlx-report/report.md || fail "no report written"
 test -z "$(git status --porcelain --untracked-files=no)" || fail "CI changed tracked files"
 ls "$work/storage/runs" >/dev/null || fail "run records were not pushed"
 
@@ -88,7 +88,7 @@ echo "ci.sh exited with $rc"
 grep -q '^prepare: up to date' <<<"$out" || fail "prepare should not rerun"
 grep -q '^train: ran' <<<"$out" || fail "train should rerun"
 grep -q '^FAIL *metrics.accuracy' <<<"$out" || fail "the gate should name the failing metric"
-grep -q 'accuracy' mlx-report.md || fail "the report should show the accuracy change"
+grep -q 'accuracy' mlx-report/report.md || fail "the report should show the accuracy change"
 
 step "A broken remote is exit 3 (retry the job), not exit 1 (fix the change)"
 mv "$work/storage" "$work/storage.away"

@@ -24,6 +24,7 @@ mod output;
 mod params;
 mod progress;
 mod remote;
+mod report;
 mod rm;
 mod run;
 mod sql;
@@ -81,6 +82,7 @@ pub enum Command {
     Metrics(metrics::MetricsCommand),
     #[command(subcommand)]
     Params(params::ParamsCommand),
+    Report(report::ReportArgs),
     Sql(sql::SqlArgs),
     #[command(subcommand)]
     Cache(cache::CacheCommand),
@@ -141,6 +143,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Exp(cmd) => exp::run(&ctx, cmd),
         Command::Metrics(cmd) => metrics::run(&ctx, cmd),
         Command::Params(cmd) => params::run(&ctx, cmd),
+        Command::Report(args) => report::run(&ctx, args),
         Command::Sql(args) => sql::run(&ctx, args),
         Command::Cache(cmd) => cache::run(&ctx, cmd),
         Command::InstallHooks(args) => install_hooks::run(&ctx, args),

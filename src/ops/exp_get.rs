@@ -7,7 +7,7 @@
 //! alone unless forced.
 
 use std::collections::HashSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -137,7 +137,11 @@ pub fn run(project: &Project, opts: &GetOptions, reporter: &dyn Reporter) -> Res
     for a in &chosen {
         roots.push((a.checked_path()?, a.object()?));
     }
-    let (dir, inside) = destination(project, &opts.cwd, opts.out.as_deref())?;
+    let (dir, inside) = crate::work_tree::output::destination(
+        project.work_tree().root(),
+        &opts.cwd,
+        opts.out.as_deref(),
+    )?;
     let mut report = GetReport {
         run,
         name,
@@ -367,54 +371,6 @@ fn choose_in_experiment<'r>(
         }
     }
     Ok(out)
-}
-
-/// The folder to write into, absolute with its existing part resolved through symlinks; and,
-/// when it lies in the work tree, its path there (`None` for the root itself).
-fn destination(
-    project: &Project,
-    cwd: &Path,
-    out: Option<&Path>,
-) -> Result<(PathBuf, Option<Option<RelPath>>)> {
-    let lexical = normalize(&cwd.join(out.unwrap_or(Path::new("."))));
-    // Resolve the deepest folder that exists; what is below it is made later.
-    let mut existing = lexical.as_path();
-    let mut rest = Vec::new();
-    while std::fs::symlink_metadata(existing).is_err() {
-        let Some(parent) = existing.parent() else { break };
-        rest.push(existing.file_name().map(ToOwned::to_owned).unwrap_or_default());
-        existing = parent;
-    }
-    let mut dir = fs_err::canonicalize(existing)?;
-    for part in rest.into_iter().rev() {
-        dir.push(part);
-    }
-    let root = project.work_tree().root();
-    let inside = match dir.strip_prefix(root) {
-        Ok(rel) if rel.as_os_str().is_empty() => Some(None),
-        Ok(rel) => {
-            let rel = RelPath::new(rel)?;
-            check_not_reserved(&rel)?;
-            Some(Some(rel))
-        }
-        Err(_) => None,
-    };
-    Ok((dir, inside))
-}
-
-/// Lexically normalize an absolute path: drop `.`, resolve `..` against earlier components.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// What the write must do besides writing: which items are already there as they should be,

@@ -26,6 +26,7 @@ pub mod push;
 pub mod remote_config;
 pub mod remote_gc;
 pub mod remote_status;
+pub mod report;
 pub mod rm;
 pub mod run;
 pub mod run_stages;

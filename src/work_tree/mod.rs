@@ -6,6 +6,7 @@
 pub mod compare;
 mod gate;
 pub mod gitignore;
+pub mod output;
 pub mod restore;
 pub mod snapshot;
 pub mod tracked;

@@ -43,6 +43,7 @@ mod remote_gcs;
 mod remote_repair;
 mod remote_servers;
 mod remotes;
+mod report;
 mod rm;
 mod run;
 mod status;

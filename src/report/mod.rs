@@ -1,0 +1,97 @@
+//! Reports for pull requests (`mlx report`): the workspace's metrics, params and plots set
+//! against a base revision, as markdown (with plots as SVG files beside it) or as one
+//! self-contained HTML page. Everything shown comes from [`crate::compare`]; this module only
+//! assembles it and writes documents, with every text from the project escaped.
+
+mod html;
+mod markdown;
+
+use serde::Serialize;
+
+pub use html::html;
+pub use markdown::markdown;
+
+use crate::compare::metrics::{self, MetricsDiffOptions, MetricsDiffReport};
+use crate::compare::params::{self, ParamsDiffOptions, ParamsDiffReport};
+use crate::error::Result;
+use crate::project::Project;
+use crate::tracking::query::MetricValue;
+
+/// What a report compares.
+pub struct ReportOptions {
+    /// The base revision (default `HEAD`); the other side is the workspace.
+    pub base: Option<String>,
+}
+
+/// A plot drawn for the report: its data differs between the sides.
+#[derive(Debug, Serialize)]
+pub struct ReportPlot {
+    /// The plot's name (its file, or its `[plots.NAME]`).
+    pub name: String,
+    /// A file name for its SVG (`eval-roc.csv.svg`), unique within the report.
+    pub file: String,
+    /// The drawing (not in JSON).
+    #[serde(skip)]
+    pub svg: String,
+}
+
+/// The metrics, params and plots of the workspace against the base.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// Every metric of either side, changed or not (`changed` says which).
+    pub metrics: MetricsDiffReport,
+    /// The params that changed.
+    pub params: ParamsDiffReport,
+    /// Plots whose data changed, drawn with both sides.
+    pub plots: Vec<ReportPlot>,
+    /// The mlx version that made it.
+    pub version: String,
+}
+
+/// Compare the workspace with `opts.base`.
+pub fn build(project: &Project, opts: &ReportOptions) -> Result<Report> {
+    let base = Some(opts.base.clone().unwrap_or_else(|| "HEAD".to_owned()));
+    let metrics =
+        metrics::diff(project, &MetricsDiffOptions { a: base.clone(), b: None, all: true })?;
+    let params = params::diff(project, &ParamsDiffOptions { a: base, b: None, all: false })?;
+    Ok(Report { metrics, params, plots: Vec::new(), version: env!("CARGO_PKG_VERSION").to_owned() })
+}
+
+impl Report {
+    /// `origin/main (1a2b3c4)`: the base as headings show it.
+    fn base_label(&self) -> String {
+        let info = &self.metrics.a;
+        match &info.commit {
+            Some(c) => format!("{} ({})", info.label, &c[..c.len().min(7)]),
+            None => info.label.clone(),
+        }
+    }
+}
+
+/// A metric value as tables show it; `-` when missing.
+fn metric(v: Option<MetricValue>) -> String {
+    v.map_or_else(|| "-".to_owned(), |v| v.short())
+}
+
+/// `+0.02 (+2.20%)`: how a metric moved; empty when it did not.
+fn change(m: &metrics::MetricDiff) -> String {
+    let signed = |d: f64| {
+        let s = MetricValue(d).short();
+        if s.starts_with('-') { s } else { format!("+{s}") }
+    };
+    match (m.change, m.change_pct) {
+        (Some(d), Some(p)) => format!("{} ({p:+.2}%)", signed(d)),
+        (Some(d), None) => signed(d),
+        _ if m.changed => "-".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// A param value as tables show it: strings bare, other values as JSON; `-` when missing.
+fn param(v: &Option<serde_json::Value>) -> String {
+    match v {
+        None => "-".to_owned(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
+}
