@@ -22,6 +22,7 @@ mod man;
 mod metrics;
 mod output;
 mod params;
+mod plots;
 mod progress;
 mod remote;
 mod rm;
@@ -81,6 +82,8 @@ pub enum Command {
     Metrics(metrics::MetricsCommand),
     #[command(subcommand)]
     Params(params::ParamsCommand),
+    #[command(subcommand)]
+    Plots(plots::PlotsCommand),
     Sql(sql::SqlArgs),
     #[command(subcommand)]
     Cache(cache::CacheCommand),
@@ -141,6 +144,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Exp(cmd) => exp::run(&ctx, cmd),
         Command::Metrics(cmd) => metrics::run(&ctx, cmd),
         Command::Params(cmd) => params::run(&ctx, cmd),
+        Command::Plots(cmd) => plots::run(&ctx, cmd),
         Command::Sql(args) => sql::run(&ctx, args),
         Command::Cache(cmd) => cache::run(&ctx, cmd),
         Command::InstallHooks(args) => install_hooks::run(&ctx, args),
