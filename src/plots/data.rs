@@ -44,14 +44,94 @@ impl Value {
         }
     }
 
-    fn from_json(v: &serde_json::Value) -> Value {
+    fn from_doc(v: &Doc) -> Value {
         match v {
-            serde_json::Value::Null => Value::Null,
-            serde_json::Value::Number(n) => n.as_f64().map_or(Value::Null, Value::Num),
-            serde_json::Value::String(s) => Value::Text(s.clone()),
-            serde_json::Value::Bool(b) => Value::Text(b.to_string()),
-            other => Value::Text(other.to_string()),
+            Doc::Null => Value::Null,
+            Doc::Num(n) => Value::Num(*n),
+            Doc::Text(s) => Value::Text(s.clone()),
+            Doc::Bool(b) => Value::Text(b.to_string()),
+            Doc::List(_) | Doc::Map(_) => Value::Text("…".into()),
         }
+    }
+}
+
+/// A JSON or YAML document with its keys in file order (which decides the default y field and
+/// which list of records an object holds first).
+#[derive(Debug, Clone, PartialEq)]
+enum Doc {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Text(String),
+    List(Vec<Doc>),
+    Map(Vec<(String, Doc)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Doc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Doc;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON or YAML value")
+            }
+            fn visit_unit<E>(self) -> Result<Doc, E> {
+                Ok(Doc::Null)
+            }
+            fn visit_none<E>(self) -> Result<Doc, E> {
+                Ok(Doc::Null)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Doc, D::Error> {
+                serde::Deserialize::deserialize(d)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Doc, E> {
+                Ok(Doc::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Doc, E> {
+                Ok(Doc::Num(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Doc, E> {
+                Ok(Doc::Num(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Doc, E> {
+                Ok(Doc::Num(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Doc, E> {
+                Ok(Doc::Text(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Doc, E> {
+                Ok(Doc::Text(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
+                let mut all = Vec::new();
+                while let Some(v) = seq.next_element()? {
+                    all.push(v);
+                }
+                Ok(Doc::List(all))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Doc, A::Error> {
+                let mut all = Vec::new();
+                while let Some((k, v)) = map.next_entry::<Key, Doc>()? {
+                    all.push((k.0, v));
+                }
+                Ok(Doc::Map(all))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A map key: YAML allows numbers and booleans as keys too.
+struct Key(String);
+
+impl<'de> serde::Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Key(match Doc::deserialize(d)? {
+            Doc::Text(s) => s,
+            Doc::Num(n) => crate::plots::ticks::format_number(n),
+            Doc::Bool(b) => b.to_string(),
+            _ => String::new(),
+        }))
     }
 }
 
@@ -111,7 +191,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Table, String> {
         Format::Csv => Ok(delimited(text()?, b',')),
         Format::Tsv => Ok(delimited(text()?, b'\t')),
         Format::Json => {
-            let v: serde_json::Value =
+            let v: Doc =
                 serde_json::from_str(text()?).map_err(|e| format!("is not valid JSON: {e}"))?;
             from_records(&v)
         }
@@ -121,14 +201,14 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Table, String> {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let v: serde_json::Value = serde_json::from_str(line)
+                let v: Doc = serde_json::from_str(line)
                     .map_err(|e| format!("line {}: is not valid JSON: {e}", i + 1))?;
                 records.push(v);
             }
-            from_records(&serde_json::Value::Array(records))
+            from_records(&Doc::List(records))
         }
         Format::Yaml => {
-            let v: serde_json::Value =
+            let v: Doc =
                 serde_yaml_ng::from_str(text()?).map_err(|e| format!("is not valid YAML: {e}"))?;
             from_records(&v)
         }
@@ -137,14 +217,14 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Table, String> {
 }
 
 /// A list of objects, or the first such list among an object's values.
-fn from_records(v: &serde_json::Value) -> Result<Table, String> {
-    let is_records = |a: &Vec<serde_json::Value>| a.iter().all(serde_json::Value::is_object);
+fn from_records(v: &Doc) -> Result<Table, String> {
+    let is_records = |a: &Vec<Doc>| a.iter().all(|d| matches!(d, Doc::Map(_)));
     let list = match v {
-        serde_json::Value::Array(a) if is_records(a) => a,
-        serde_json::Value::Object(m) => m
-            .values()
-            .find_map(|v| match v {
-                serde_json::Value::Array(a) if !a.is_empty() && is_records(a) => Some(a),
+        Doc::List(a) if is_records(a) => a,
+        Doc::Map(m) => m
+            .iter()
+            .find_map(|(_, v)| match v {
+                Doc::List(a) if !a.is_empty() && is_records(a) => Some(a),
                 _ => None,
             })
             .ok_or("holds no list of records (objects with the same fields)")?,
@@ -153,7 +233,7 @@ fn from_records(v: &serde_json::Value) -> Result<Table, String> {
     let mut table = Table::default();
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for record in list {
-        let serde_json::Value::Object(m) = record else { continue };
+        let Doc::Map(m) = record else { continue };
         let mut row = vec![Value::Null; table.columns.len()];
         for (k, v) in m {
             let i = *index.entry(k.clone()).or_insert_with(|| {
@@ -163,7 +243,7 @@ fn from_records(v: &serde_json::Value) -> Result<Table, String> {
             if row.len() <= i {
                 row.resize(i + 1, Value::Null);
             }
-            row[i] = Value::from_json(v);
+            row[i] = Value::from_doc(v);
         }
         table.rows.push(row);
     }

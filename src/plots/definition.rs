@@ -417,7 +417,8 @@ fn top_level(
         Some(spanned) => {
             let span = spanned.span();
             match spanned.into_inner() {
-                RawAxis::PerFile(files) => {
+                RawAxis::PerFile(mut files) => {
+                    files.sort_by_key(|(f, _)| f.span().start);
                     if files.is_empty() {
                         return Err((span, "`y` names no file".into()));
                     }

@@ -497,7 +497,8 @@ mod tests {
 
     #[test]
     fn every_template_draws_its_series_with_text_escaped() {
-        let pts = (0..50).map(|i| (Value::Num(i as f64), Value::Num((i * i) as f64))).collect();
+        let pts: Vec<(Value, Value)> =
+            (0..50).map(|i| (Value::Num(i as f64), Value::Num((i * i) as f64))).collect();
         let cats = vec![
             (Value::Text("cat".into()), Value::Text("cat".into())),
             (Value::Text("cat".into()), Value::Text("dog".into())),

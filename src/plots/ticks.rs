@@ -25,11 +25,12 @@ pub fn nice(min: f64, max: f64, target: usize) -> Ticks {
     let lo = (min / step).floor() * step;
     let hi = (max / step).ceil() * step;
     let n = ((hi - lo) / step).round() as usize;
+    // Values like 0.30000000000000004 are snapped to the digits the step has.
+    let scale = 10f64.powi((-step.log10().floor()).max(0.0) as i32);
     let values = (0..=n)
         .map(|i| {
-            let v = lo + i as f64 * step;
-            // Snap values like 0.30000000000000004 to what the step's digits say.
-            let snapped = (v / step).round() * step;
+            let v = ((lo / step).round() + i as f64) * step;
+            let snapped = (v * scale).round() / scale;
             if snapped.abs() < step * 1e-9 { 0.0 } else { snapped }
         })
         .collect();
