@@ -39,7 +39,7 @@ pub fn nice(min: f64, max: f64, target: usize) -> Ticks {
 
 /// The smallest of 1, 2, 5 × 10^k that is at least `raw`.
 fn nice_step(raw: f64) -> f64 {
-    if !(raw > 0.0) || !raw.is_finite() {
+    if raw.is_nan() || raw <= 0.0 || !raw.is_finite() {
         return 1.0;
     }
     let power = 10f64.powf(raw.log10().floor());
