@@ -365,10 +365,37 @@ pub fn resolve(
         }
     }
 
-    // Histories by key, series in side order.
+    let by_key = history_series(&conn, &sides, &runs)?;
+    let chosen = choose(&defs, by_key.keys(), &opts.names)?;
+    let defs: Vec<PlotDef> = defs.into_iter().filter(|d| chosen.contains(&d.name)).collect();
+
+    let (fetched, mut problems) = prefetch(project, &sides, &defs, reporter)?;
+    let sources: Vec<&dyn plots::Source> = sides.iter().map(|s| s as &dyn plots::Source).collect();
+    let (mut found, more) = plots::resolve(&defs, &sources)?;
+    problems.extend(more);
+    for (key, series) in by_key {
+        let name = format!("metrics.{key}");
+        if chosen.contains(&name) && !found.iter().any(|p| p.name == name) {
+            found.push(plots::history_plot(&key, series));
+        }
+    }
+    Ok(PlotsReport {
+        sides: sides.into_iter().map(|s| s.side.info).collect(),
+        plots: found,
+        problems,
+        fetched,
+    })
+}
+
+/// Every metric history of each side's runs, by key; series in side order.
+fn history_series(
+    conn: &rusqlite::Connection,
+    sides: &[SideSource<'_>],
+    runs: &[Vec<RunId>],
+) -> Result<BTreeMap<String, Vec<Series>>> {
     let mut by_key: BTreeMap<String, Vec<Series>> = BTreeMap::new();
-    for (s, side_runs) in sides.iter().zip(&runs) {
-        for h in histories::of_runs(&conn, side_runs)? {
+    for (s, side_runs) in sides.iter().zip(runs) {
+        for h in histories::of_runs(conn, side_runs)? {
             let mut label = h.run_label.clone();
             if sides.len() > 1 {
                 label = format!("{} · {label}", s.side.label());
@@ -387,48 +414,40 @@ pub fn resolve(
             });
         }
     }
+    Ok(by_key)
+}
 
-    let chosen = choose(&defs, by_key.keys(), &opts.names)?;
-    let defs: Vec<PlotDef> = defs.into_iter().filter(|d| chosen.contains(&d.name)).collect();
-
-    let mut fetched = 0;
-    let mut problems = Vec::new();
-    if !project.config().remotes.is_empty() {
-        let files: Vec<&ProjectPath> = defs.iter().flat_map(PlotDef::files).collect();
-        for s in sides.iter().filter(|s| !s.workspace) {
-            let needed = s.needed(&files)?;
-            if project.cache().missing(&needed.iter().map(|n| n.id).collect::<Vec<_>>()).is_empty()
-            {
-                continue;
-            }
-            let what = format!("plots of {}", s.side.label());
-            match transfer::fetch_verified(project, None, &needed, &what, reporter) {
-                Ok(n) => fetched += n,
-                Err(e) => problems.push(Problem {
-                    plot: String::new(),
-                    side: s.side.label().to_owned(),
-                    file: String::new(),
-                    error: format!("fetching from the remote failed: {e}"),
-                }),
-            }
+/// Fetch the objects of the plots files that revisions and experiments need and the cache
+/// lacks, from the default remote when one is set up. Returns how many were downloaded, and a
+/// problem per side whose fetch failed (its files are then reported one by one).
+fn prefetch(
+    project: &Project,
+    sides: &[SideSource<'_>],
+    defs: &[PlotDef],
+    reporter: &dyn Reporter,
+) -> Result<(u64, Vec<Problem>)> {
+    let (mut fetched, mut problems) = (0, Vec::new());
+    if project.config().remotes.is_empty() {
+        return Ok((fetched, problems));
+    }
+    let files: Vec<&ProjectPath> = defs.iter().flat_map(PlotDef::files).collect();
+    for s in sides.iter().filter(|s| !s.workspace) {
+        let needed = s.needed(&files)?;
+        if project.cache().missing(&needed.iter().map(|n| n.id).collect::<Vec<_>>()).is_empty() {
+            continue;
+        }
+        let what = format!("plots of {}", s.side.label());
+        match transfer::fetch_verified(project, None, &needed, &what, reporter) {
+            Ok(n) => fetched += n,
+            Err(e) => problems.push(Problem {
+                plot: String::new(),
+                side: s.side.label().to_owned(),
+                file: String::new(),
+                error: format!("fetching from the remote failed: {e}"),
+            }),
         }
     }
-
-    let sources: Vec<&dyn plots::Source> = sides.iter().map(|s| s as &dyn plots::Source).collect();
-    let (mut found, more) = plots::resolve(&defs, &sources)?;
-    problems.extend(more);
-    for (key, series) in by_key {
-        let name = format!("metrics.{key}");
-        if chosen.contains(&name) && !found.iter().any(|p| p.name == name) {
-            found.push(plots::history_plot(&key, series));
-        }
-    }
-    Ok(PlotsReport {
-        sides: sides.into_iter().map(|s| s.side.info).collect(),
-        plots: found,
-        problems,
-        fetched,
-    })
+    Ok((fetched, problems))
 }
 
 /// The names of the plots to show: all, or those `names` pick (by name or by a file they

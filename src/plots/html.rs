@@ -21,13 +21,9 @@ pub fn page(title: &str, sides: &[String], plots: &[Plot], problems: &[Problem])
     );
     if !sides.is_empty() {
         out.push_str("<p class=\"sides\">");
-        for (i, s) in sides.iter().enumerate() {
-            let _ = write!(
-                out,
-                "<span class=\"side\"><i style=\"background:{}\"></i>{}</span>",
-                svg::colour(i),
-                escape(s)
-            );
+        out.push_str(if sides.len() > 1 { "Comparing " } else { "From " });
+        for s in sides {
+            let _ = write!(out, "<span class=\"side\">{}</span>", escape(s));
         }
         out.push_str("</p>");
     }
@@ -96,8 +92,7 @@ pub fn page(title: &str, sides: &[String], plots: &[Plot], problems: &[Problem])
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;background:#f6f6f4;color:#222}\
 header{padding:16px 24px;background:#fff;border-bottom:1px solid #ddd}h1{font-size:20px;margin:0 0 8px}\
-.sides{margin:4px 0}.side{margin-right:16px}.side i{display:inline-block;width:10px;height:10px;\
-margin-right:6px;border-radius:2px}nav a{margin-right:12px;font-size:13px;color:#2a5db0}\
+.sides{margin:4px 0;color:#555}.side{margin-right:12px;font-family:monospace;color:#222}nav a{margin-right:12px;font-size:13px;color:#2a5db0}\
 main{display:flex;flex-wrap:wrap;gap:16px;padding:16px 24px}\
 .plot{background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px 12px;max-width:100%}\
 .plot h2{font-size:13px;font-weight:500;color:#666;margin:0 0 4px;font-family:monospace}\

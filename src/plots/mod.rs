@@ -136,10 +136,6 @@ fn resolve_one(
         images: Vec::new(),
     };
     let many_sides = sources.len() > 1;
-    let many_files = def.y.len() > 1;
-    let many_fields = def.y.iter().map(|(_, f)| f.len().max(1)).sum::<usize>() > 1;
-    let mut x_fields = Vec::new();
-    let mut y_fields = Vec::new();
     for source in sources {
         let side = source.label();
         let problem = |file: &ProjectPath, error: String| Problem {
@@ -149,8 +145,7 @@ fn resolve_one(
             error,
         };
         for (file, fields) in &def.y {
-            let name = file.to_string();
-            let images = match data::format_of(&name) {
+            let images = match data::format_of(&file.to_string()) {
                 Some(data::Format::Image(_)) => Some(vec![file.clone()]),
                 Some(_) => None,
                 None => source.list(file)?,
@@ -158,87 +153,107 @@ fn resolve_one(
             if let Some(images) = images {
                 plot.kind = Kind::Image;
                 for image in images {
-                    let name = image.to_string();
-                    let Some(data::Format::Image(mime)) = data::format_of(&name) else { continue };
-                    match source.read(&image)? {
-                        Ok(bytes) => {
-                            let label = if many_sides { format!("{side}: {name}") } else { name };
-                            plot.images.push(Image {
-                                label,
-                                side: side.to_owned(),
-                                file: image.to_string(),
-                                mime,
-                                size: bytes.len() as u64,
-                                bytes,
-                            });
-                        }
-                        Err(e) => problems.push(problem(&image, e)),
+                    match read_image(*source, &image, many_sides)? {
+                        Some(Ok(found)) => plot.images.push(found),
+                        Some(Err(e)) => problems.push(problem(&image, e)),
+                        None => {}
                     }
                 }
                 continue;
             }
-            let table = match source.read(file)? {
-                Ok(bytes) => data::parse(&name, &bytes),
-                Err(e) => Err(e),
-            };
-            let table = match table {
-                Ok(t) => t,
-                Err(e) => {
-                    problems.push(problem(file, e));
-                    continue;
-                }
-            };
-            let x_field = def.x.for_file(file);
-            match columns(&table, def.template, x_field, fields) {
-                Ok((x, ys)) => {
-                    for y in ys {
-                        let mut parts = Vec::new();
-                        if many_sides {
-                            parts.push(side.to_owned());
-                        }
-                        if many_files {
-                            parts.push(name.clone());
-                        }
-                        if many_fields || parts.is_empty() {
-                            parts.push(table.columns[y].clone());
-                        }
-                        let xs: Vec<Value> = match x {
-                            Some(i) => table.values(i).cloned().collect(),
-                            None => (0..table.rows.len()).map(|i| Value::Num(i as f64)).collect(),
-                        };
-                        let points = xs.into_iter().zip(table.values(y).cloned()).collect();
-                        let x_name = x.map(|i| table.columns[i].clone());
-                        if !x_fields.contains(&x_name) {
-                            x_fields.push(x_name.clone());
-                        }
-                        if !y_fields.contains(&table.columns[y]) {
-                            y_fields.push(table.columns[y].clone());
-                        }
-                        plot.series.push(Series {
-                            label: parts.join(" · "),
-                            side: side.to_owned(),
-                            source: name.clone(),
-                            x_field: x_name,
-                            y_field: table.columns[y].clone(),
-                            points,
-                        });
-                    }
-                }
+            let found = source.read(file)?.and_then(|bytes| {
+                let table = data::parse(&file.to_string(), &bytes)?;
+                table_series(def, side, many_sides, file, fields, &table)
+            });
+            match found {
+                Ok(series) => plot.series.extend(series),
                 Err(e) => problems.push(problem(file, e)),
             }
         }
     }
+    let mut x_fields: Vec<Option<&String>> = Vec::new();
+    let mut y_fields: Vec<&String> = Vec::new();
+    for s in &plot.series {
+        if !x_fields.contains(&s.x_field.as_ref()) {
+            x_fields.push(s.x_field.as_ref());
+        }
+        if !y_fields.contains(&&s.y_field) {
+            y_fields.push(&s.y_field);
+        }
+    }
     if plot.x_label.is_empty() {
         plot.x_label = match x_fields.as_slice() {
-            [Some(f)] => f.clone(),
+            [Some(f)] => (*f).clone(),
             [None] => "step".into(),
             _ => String::new(),
         };
     }
     if plot.y_label.is_empty() && y_fields.len() == 1 {
-        plot.y_label = y_fields.remove(0);
+        plot.y_label = y_fields[0].clone();
     }
     Ok(plot)
+}
+
+/// The image `path` of a source; `None` when its name is not an image's.
+fn read_image(
+    source: &dyn Source,
+    path: &ProjectPath,
+    many_sides: bool,
+) -> Result<Option<std::result::Result<Image, String>>> {
+    let name = path.to_string();
+    let Some(data::Format::Image(mime)) = data::format_of(&name) else { return Ok(None) };
+    let side = source.label();
+    Ok(Some(source.read(path)?.map(|bytes| Image {
+        label: if many_sides { format!("{side}: {name}") } else { name.clone() },
+        side: side.to_owned(),
+        file: name,
+        mime,
+        size: bytes.len() as u64,
+        bytes,
+    })))
+}
+
+/// The series a table gives a plot: one per y field, labelled by as much of side, file and
+/// field as tells them apart.
+fn table_series(
+    def: &PlotDef,
+    side: &str,
+    many_sides: bool,
+    file: &ProjectPath,
+    fields: &[String],
+    table: &data::Table,
+) -> std::result::Result<Vec<Series>, String> {
+    let many_files = def.y.len() > 1;
+    let many_fields = def.y.iter().map(|(_, f)| f.len().max(1)).sum::<usize>() > 1;
+    let (x, ys) = columns(table, def.template, def.x.for_file(file), fields)?;
+    let name = file.to_string();
+    Ok(ys
+        .into_iter()
+        .map(|y| {
+            let mut parts = Vec::new();
+            if many_sides {
+                parts.push(side.to_owned());
+            }
+            if many_files {
+                parts.push(name.clone());
+            }
+            if many_fields || parts.is_empty() {
+                parts.push(table.columns[y].clone());
+            }
+            let xs: Vec<Value> = match x {
+                Some(i) => table.values(i).cloned().collect(),
+                None => (0..table.rows.len()).map(|i| Value::Num(i as f64)).collect(),
+            };
+            Series {
+                label: parts.join(" · "),
+                side: side.to_owned(),
+                source: name.clone(),
+                x_field: x.map(|i| table.columns[i].clone()),
+                y_field: table.columns[y].clone(),
+                points: xs.into_iter().zip(table.values(y).cloned()).collect(),
+            }
+        })
+        .collect())
 }
 
 /// The x column (`None`: the row index) and the y columns of `table` for a plot.

@@ -64,8 +64,7 @@ fn open(out: &mut String, width: f64, height: f64, title: &str) {
 }
 
 /// Axis titles: x below the axis, y turned along the left edge.
-fn axis_titles(out: &mut String, plot: &Plot, x_title: &str, y_title: &str) {
-    let _ = plot;
+fn axis_titles(out: &mut String, x_title: &str, y_title: &str) {
     let _ = write!(
         out,
         "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#333\">{}</text>\
@@ -181,6 +180,71 @@ fn y_range<'a>(series: impl Iterator<Item = &'a Series>, with_zero: bool) -> Tic
     ticks::nice(lo, hi, 6)
 }
 
+/// The range of the numeric x values of every series.
+fn x_range(plot: &Plot) -> Ticks {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for s in &plot.series {
+        for v in s.points.iter().filter_map(|(x, _)| x.as_f64()).filter(|v| v.is_finite()) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if lo > hi {
+        (lo, hi) = (0.0, 1.0);
+    }
+    ticks::nice(lo, hi, 8)
+}
+
+/// Vertical grid lines and labels of a numeric x axis.
+fn x_axis(out: &mut String, t: &Ticks, x: &dyn Fn(f64) -> f64) {
+    for v in &t.values {
+        let _ = write!(
+            out,
+            "<line x1=\"{px}\" x2=\"{px}\" y1=\"{t}\" y2=\"{b}\" stroke=\"#f0f0f0\"/>\
+             <text x=\"{px}\" y=\"{ty}\" text-anchor=\"middle\" fill=\"#555\">{l}</text>",
+            px = n(x(*v)),
+            t = n(TOP),
+            b = n(HEIGHT - BOTTOM),
+            ty = n(HEIGHT - BOTTOM + 16.0),
+            l = ticks::label(*v, t.step),
+        );
+    }
+}
+
+/// One series' marks from its points in pixels: points for scatter plots (every n-th of long
+/// ones), else a line or a staircase through the points thinned per pixel column.
+fn marks(out: &mut String, template: Template, c: &str, pixels: &[(f64, f64)]) {
+    if template == Template::Scatter {
+        let thin = super::downsample::stride(pixels, 4000);
+        let _ = write!(out, " data-drawn=\"{}\" fill=\"{c}\" fill-opacity=\"0.75\">", thin.len());
+        for (a, b) in thin {
+            let _ = write!(out, "<circle cx=\"{}\" cy=\"{}\" r=\"2.5\"/>", n(a), n(b));
+        }
+        return;
+    }
+    let thin = super::downsample::min_max(pixels, (WIDTH - LEFT - RIGHT) as usize);
+    let _ = write!(
+        out,
+        " data-drawn=\"{}\"><path fill=\"none\" stroke=\"{c}\" stroke-width=\"1.8\" \
+         stroke-linejoin=\"round\" d=\"",
+        thin.len()
+    );
+    for (j, (a, b)) in thin.iter().enumerate() {
+        let (sx, sy) = (n(*a), n(*b));
+        if j == 0 {
+            let _ = write!(out, "M{sx} {sy}");
+        } else if template == Template::Step {
+            let _ = write!(out, "H{sx}V{sy}");
+        } else {
+            let _ = write!(out, "L{sx} {sy}");
+        }
+    }
+    out.push_str("\"/>");
+    if let [(a, b)] = thin.as_slice() {
+        let _ = write!(out, "<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{c}\"/>", n(*a), n(*b));
+    }
+}
+
 /// Lines, steps or points over a numeric x axis (a categorical one when some x is text).
 fn xy(plot: &Plot) -> String {
     let mut out = String::new();
@@ -188,106 +252,45 @@ fn xy(plot: &Plot) -> String {
     let numeric_x =
         plot.series.iter().flat_map(|s| &s.points).all(|(x, _)| !matches!(x, Value::Text(_)));
     let yt = y_range(plot.series.iter(), false);
-    let (pt, pb) = (TOP, HEIGHT - BOTTOM);
+    let (pt, pb, pl, pr) = (TOP, HEIGHT - BOTTOM, LEFT, WIDTH - RIGHT);
     let y = |v: f64| pb - (v - yt.lo) / (yt.hi - yt.lo) * (pb - pt);
     y_axis(&mut out, &yt, &y);
-    let (pl, pr) = (LEFT, WIDTH - RIGHT);
     let cats = if numeric_x { Vec::new() } else { categories(plot.series.iter()) };
-    let xt = {
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for s in &plot.series {
-            for v in s.points.iter().filter_map(|(x, _)| x.as_f64()).filter(|v| v.is_finite()) {
-                lo = lo.min(v);
-                hi = hi.max(v);
-            }
-        }
-        if lo > hi {
-            (lo, hi) = (0.0, 1.0);
-        }
-        ticks::nice(lo, hi, 8)
-    };
+    let xt = x_range(plot);
     let x_num = |v: f64| pl + (v - xt.lo) / (xt.hi - xt.lo) * (pr - pl);
     let band = (pr - pl) / cats.len().max(1) as f64;
     let x_cat = |i: usize| pl + band * (i as f64 + 0.5);
     if numeric_x {
-        for v in &xt.values {
-            let px = x_num(*v);
-            let _ = write!(
-                out,
-                "<line x1=\"{px}\" x2=\"{px}\" y1=\"{t}\" y2=\"{b}\" stroke=\"#f0f0f0\"/>\
-                 <text x=\"{px}\" y=\"{ty}\" text-anchor=\"middle\" fill=\"#555\">{l}</text>",
-                px = n(px),
-                t = n(pt),
-                b = n(pb),
-                ty = n(pb + 16.0),
-                l = ticks::label(*v, xt.step),
-            );
-        }
+        x_axis(&mut out, &xt, &x_num);
     } else {
         x_categories(&mut out, &cats, &x_cat);
     }
     frame(&mut out);
     let index: std::collections::HashMap<&str, usize> =
         cats.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
-    let buckets = (pr - pl) as usize;
     for (i, s) in plot.series.iter().enumerate() {
-        let pts: Vec<(f64, f64)> = s
+        let pixels: Vec<(f64, f64)> = s
             .points
             .iter()
             .filter_map(|(x, yv)| {
-                let xv =
-                    if numeric_x { x.as_f64()? } else { *index.get(x.label().as_str())? as f64 };
-                Some((xv, yv.as_f64()?))
+                let px = if numeric_x {
+                    x_num(x.as_f64().filter(|v| v.is_finite())?)
+                } else {
+                    x_cat(*index.get(x.label().as_str())?)
+                };
+                Some((px, y(yv.as_f64().filter(|v| v.is_finite())?)))
             })
-            .filter(|(a, b)| a.is_finite() && b.is_finite())
             .collect();
-        let px = |v: f64| if numeric_x { x_num(v) } else { x_cat(v as usize) };
-        let c = colour(i);
         let _ = write!(
             out,
             "<g data-series=\"{}\" data-points=\"{}\"",
             escape(&s.label),
             s.points.len()
         );
-        if plot.template == Template::Scatter {
-            let thin = super::downsample::stride(&pts, 4000);
-            let _ =
-                write!(out, " data-drawn=\"{}\" fill=\"{c}\" fill-opacity=\"0.75\">", thin.len());
-            for (a, b) in thin {
-                let _ = write!(out, "<circle cx=\"{}\" cy=\"{}\" r=\"2.5\"/>", n(px(a)), n(y(b)));
-            }
-        } else {
-            let thin = super::downsample::min_max(&pts, buckets);
-            let _ = write!(
-                out,
-                " data-drawn=\"{}\"><path fill=\"none\" stroke=\"{c}\" stroke-width=\"1.8\" \
-                 stroke-linejoin=\"round\" d=\"",
-                thin.len()
-            );
-            for (j, (a, b)) in thin.iter().enumerate() {
-                let (sx, sy) = (n(px(*a)), n(y(*b)));
-                if j == 0 {
-                    let _ = write!(out, "M{sx} {sy}");
-                } else if plot.template == Template::Step {
-                    let _ = write!(out, "H{sx}V{sy}");
-                } else {
-                    let _ = write!(out, "L{sx} {sy}");
-                }
-            }
-            out.push_str("\"/>");
-            if thin.len() == 1 {
-                let (a, b) = thin[0];
-                let _ = write!(
-                    out,
-                    "<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{c}\"/>",
-                    n(px(a)),
-                    n(y(b))
-                );
-            }
-        }
+        marks(&mut out, plot.template, colour(i), &pixels);
         out.push_str("</g>");
     }
-    axis_titles(&mut out, plot, &plot.x_label, &plot.y_label);
+    axis_titles(&mut out, &plot.x_label, &plot.y_label);
     let labels: Vec<&str> = plot.series.iter().map(|s| s.label.as_str()).collect();
     legend(&mut out, &labels);
     out.push_str("</svg>");
@@ -340,11 +343,49 @@ fn bars(plot: &Plot) -> String {
         }
         out.push_str("</g>");
     }
-    axis_titles(&mut out, plot, &plot.x_label, &plot.y_label);
+    axis_titles(&mut out, &plot.x_label, &plot.y_label);
     let labels: Vec<&str> = plot.series.iter().map(|s| s.label.as_str()).collect();
     legend(&mut out, &labels);
     out.push_str("</svg>");
     out
+}
+
+/// The classes of a series' (x, y) pairs, and the count of each pair: `counts[y][x]`.
+fn confusion_counts(s: &Series) -> (Vec<String>, Vec<Vec<u64>>) {
+    let pairs: Vec<(String, String)> = s
+        .points
+        .iter()
+        .filter(|(a, b)| !matches!(a, Value::Null) && !matches!(b, Value::Null))
+        .map(|(a, b)| (a.label(), b.label()))
+        .collect();
+    let labels = classes(pairs.iter().flat_map(|(a, b)| [a.clone(), b.clone()]));
+    let k = labels.len().max(1);
+    let index: std::collections::HashMap<&str, usize> =
+        labels.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+    let mut counts = vec![vec![0u64; k]; k];
+    for (a, b) in &pairs {
+        counts[index[b.as_str()]][index[a.as_str()]] += 1;
+    }
+    (labels, counts)
+}
+
+/// The classes along both edges of a confusion matrix (every k-th when they would overlap).
+fn class_labels(out: &mut String, labels: &[String], left: f64, top: f64, size: f64) {
+    let cell = size / labels.len().max(1) as f64;
+    let every = (24.0 / cell).ceil().max(1.0) as usize;
+    for (j, l) in labels.iter().enumerate().step_by(every) {
+        let shown: String = l.chars().take(12).collect();
+        let _ = write!(
+            out,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{e}</text>\
+             <text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#555\">{e}</text>",
+            n(left + (j as f64 + 0.5) * cell),
+            n(top + size + 16.0),
+            n(left - 6.0),
+            n(top + (j as f64 + 0.5) * cell + 4.0),
+            e = escape(&shown),
+        );
+    }
 }
 
 /// Class labels sorted as numbers when all are numbers, else as text.
@@ -364,20 +405,8 @@ fn classes(values: impl Iterator<Item = String>) -> Vec<String> {
 /// field's (predicted); each cell shows its count, or its share of the column's total when
 /// normalized.
 fn confusion(plot: &Plot, s: &Series, i: usize) -> String {
-    let pairs: Vec<(String, String)> = s
-        .points
-        .iter()
-        .filter(|(a, b)| !matches!(a, Value::Null) && !matches!(b, Value::Null))
-        .map(|(a, b)| (a.label(), b.label()))
-        .collect();
-    let labels = classes(pairs.iter().flat_map(|(a, b)| [a.clone(), b.clone()]));
+    let (labels, counts) = confusion_counts(s);
     let k = labels.len().max(1);
-    let index: std::collections::HashMap<&str, usize> =
-        labels.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
-    let mut counts = vec![vec![0u64; k]; k];
-    for (a, b) in &pairs {
-        counts[index[b.as_str()]][index[a.as_str()]] += 1;
-    }
     let column_totals: Vec<u64> = (0..k).map(|c| counts.iter().map(|r| r[c]).sum()).collect();
     let normalized = plot.template == Template::ConfusionNormalized;
     let value = |r: usize, c: usize| {
@@ -434,20 +463,7 @@ fn confusion(plot: &Plot, s: &Series, i: usize) -> String {
         }
     }
     out.push_str("</g>");
-    let every = (24.0 / cell).ceil().max(1.0) as usize;
-    for (j, l) in labels.iter().enumerate().step_by(every) {
-        let shown: String = l.chars().take(12).collect();
-        let _ = write!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{e}</text>\
-             <text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#555\">{e}</text>",
-            n(left + (j as f64 + 0.5) * cell),
-            n(top + size + 16.0),
-            n(left - 6.0),
-            n(top + (j as f64 + 0.5) * cell + 4.0),
-            e = escape(&shown),
-        );
-    }
+    class_labels(&mut out, &labels, left, top, size);
     let x_title = if plot.x_label.is_empty() {
         s.x_field.clone().unwrap_or_default()
     } else {
