@@ -27,6 +27,7 @@ use crate::project::Project;
 use crate::project_path::ProjectPath;
 use crate::store::ObjectId;
 use crate::store::manifest::EntryKind;
+use crate::store::pointer::{self, Pointer};
 use crate::tracking::experiments::{self, results};
 use crate::tracking::{RunId, histories};
 
@@ -139,11 +140,40 @@ impl SideSource<'_> {
         self.lock.stages.get(stage)?.outs.iter().find(|o| o.path == text)
     }
 
+    /// A file tracked with `mlx add` at this revision (its pointer `PATH.mlx`), from the cache.
+    fn tracked(&self, path: &ProjectPath) -> Result<Option<Pointer>> {
+        let pointer_file = pointer::pointer_path(path);
+        let Some(bytes) = self.side.read_file(&pointer_file)? else { return Ok(None) };
+        let text = String::from_utf8_lossy(&bytes);
+        let shown = self.side.shown(&pointer_file);
+        let found = Pointer::decode(Path::new(&shown), &text)?;
+        Ok((found.kind == pointer::Kind::File).then_some(found))
+    }
+
+    fn read_tracked(&self, path: &ProjectPath) -> Result<std::result::Result<Vec<u8>, String>> {
+        let Some(found) = self.tracked(path)? else {
+            return Ok(Err("does not exist there".into()));
+        };
+        if !self.project.cache().contains(&found.hash) {
+            return Ok(Err(format!(
+                "object {} is not in the cache (fetch it with `mlx fetch --rev {}`)",
+                &found.hash.to_string()[..8],
+                self.side.label()
+            )));
+        }
+        Ok(Ok(self.project.cache().read_verified(&found.hash)?))
+    }
+
     /// The objects this side needs for `files` that the cache may lack.
     fn needed(&self, files: &[&ProjectPath]) -> Result<Vec<Needed>> {
         let mut out = Vec::new();
         for file in files {
-            let Some((stage, path, true)) = self.out_of(file) else { continue };
+            let Some((stage, path, true)) = self.out_of(file) else {
+                if let Some(found) = self.tracked(file)? {
+                    out.push(Needed { id: found.hash, size: Some(found.size) });
+                }
+                continue;
+            };
             let Some(locked) = self.locked(stage, path) else { continue };
             let size = locked.files.is_none().then_some(locked.size);
             out.push(Needed { id: locked.hash, size });
@@ -185,7 +215,10 @@ impl plots::Source for SideSource<'_> {
             Some((stage, out, cached)) if out == path => {
                 self.side.read_out(&self.lock, stage, path, cached)
             }
-            _ => Ok(self.side.read_file(path)?.ok_or_else(|| "does not exist there".to_owned())),
+            _ => match self.side.read_file(path)? {
+                Some(bytes) => Ok(Ok(bytes)),
+                None => self.read_tracked(path),
+            },
         }
     }
 

@@ -473,3 +473,24 @@ fn bad_definitions_name_their_position_and_unknown_names_the_closest() {
         stderr(&a)
     );
 }
+
+#[test]
+fn diff_reads_data_tracked_with_add_at_a_revision() {
+    let p = TestProject::initialized();
+    p.write("data/scores.csv", "epoch,score\n0,1\n1,2\n");
+    p.mlx(&["add", "-q", "data/scores.csv"]).success();
+    p.write(
+        "mlx.toml",
+        format!(
+            "{}\n[plots.scores]\ny = {{ \"data/scores.csv\" = \"score\" }}\nx = \"epoch\"\n",
+            p.read_string("mlx.toml")
+        ),
+    );
+    p.commit_all("scores");
+    p.write("data/scores.csv", "epoch,score\n0,3\n1,4\n2,5\n");
+    let report = p.json(&["plots", "diff"]);
+    let scores = plot(&report, "scores");
+    assert_eq!(labels(scores), ["HEAD", "workspace"]);
+    assert_eq!(scores["series"][0]["points"], serde_json::json!([[0.0, 1.0], [1.0, 2.0]]));
+    assert_eq!(scores["series"][1]["points"].as_array().unwrap().len(), 3);
+}
