@@ -23,7 +23,7 @@ pub enum PlotsCommand {
 #[derive(clap::Args)]
 pub struct PageArgs {
     /// Write the page here (default: .mlx/plots/index.html)
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", conflicts_with = "json")]
     out: Option<PathBuf>,
     /// Open the page in a browser ($BROWSER, else xdg-open or open)
     #[arg(long, conflicts_with = "json")]
