@@ -21,10 +21,14 @@ pub fn nice(min: f64, max: f64, target: usize) -> Ticks {
         let pad = if min == 0.0 { 1.0 } else { min.abs() * 0.1 };
         (min, max) = (min - pad, max + pad);
     }
+    if !(max - min).is_finite() {
+        // A range wider than f64 holds: just the ends.
+        return Ticks { lo: min, hi: max, step: max / 2.0 - min / 2.0, values: vec![min, max] };
+    }
     let step = nice_step((max - min) / target.max(2) as f64);
     let lo = (min / step).floor() * step;
     let hi = (max / step).ceil() * step;
-    let n = ((hi - lo) / step).round() as usize;
+    let n = (((hi - lo) / step).round() as usize).min(4 * target.max(2));
     // Values like 0.30000000000000004 are snapped to the digits the step has.
     let scale = 10f64.powi((-step.log10().floor()).max(0.0) as i32);
     let values = (0..=n)
@@ -112,6 +116,8 @@ mod tests {
         assert!(t.lo < 7.0 && t.hi > 7.0);
         let t = nice(0.1, 0.3, 2);
         assert_eq!(t.values, [0.1, 0.2, 0.3]);
+        let t = nice(-f64::MAX, f64::MAX, 5);
+        assert_eq!(t.values.len(), 2);
         let t = nice(f64::NAN, 1.0, 5);
         assert_eq!((t.lo, t.hi), (0.0, 1.0));
     }
