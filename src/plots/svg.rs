@@ -77,9 +77,10 @@ fn axis_titles(out: &mut String, x_title: &str, y_title: &str) {
     );
 }
 
-/// The legend below the chart: one row per series.
+/// The legend below the chart: one row per series, when there are several.
 fn legend(out: &mut String, labels: &[&str]) {
-    if labels.len() < 2 && labels.iter().all(|l| l.is_empty()) {
+    if labels.len() < 2 {
+        // One series: the title and the y axis name it.
         return;
     }
     for (i, label) in labels.iter().enumerate() {
@@ -99,7 +100,8 @@ fn legend(out: &mut String, labels: &[&str]) {
 }
 
 fn total_height(series: usize) -> f64 {
-    HEIGHT + series as f64 * LEGEND_ROW + 8.0
+    let rows = if series < 2 { 0 } else { series };
+    HEIGHT + rows as f64 * LEGEND_ROW + 8.0
 }
 
 /// Horizontal grid lines and labels of a numeric y axis.
