@@ -43,10 +43,20 @@ pub fn render(plot: &Plot) -> String {
     }
 }
 
-/// A number for SVG coordinates.
+/// A number for SVG coordinates, to a tenth (integer arithmetic: float formatting would be most
+/// of the drawing's time).
 fn n(v: f64) -> String {
-    let r = (v * 10.0).round() / 10.0;
-    if r.fract() == 0.0 { format!("{r:.0}") } else { format!("{r:.1}") }
+    let tenths = (v * 10.0).round();
+    if !tenths.is_finite() || tenths.abs() > 1e15 {
+        return "0".into();
+    }
+    let t = tenths as i64;
+    let (whole, frac) = (t / 10, (t % 10).abs());
+    match (frac, t < 0 && whole == 0) {
+        (0, _) => whole.to_string(),
+        (_, true) => format!("-0.{frac}"),
+        _ => format!("{whole}.{frac}"),
+    }
 }
 
 fn open(out: &mut String, width: f64, height: f64, title: &str) {
@@ -533,6 +543,15 @@ mod tests {
             assert!(!svg.contains("<script>") && !svg.contains("<b>"), "{t}");
             assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{t}");
         }
+    }
+
+    #[test]
+    fn coordinates_keep_a_tenth() {
+        assert_eq!(n(12.0), "12");
+        assert_eq!(n(12.34), "12.3");
+        assert_eq!(n(-0.26), "-0.3");
+        assert_eq!(n(-3.05), "-3.1");
+        assert_eq!(n(f64::NAN), "0");
     }
 
     #[test]
