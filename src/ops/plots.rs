@@ -96,6 +96,8 @@ struct SideSource<'p> {
     lock: LockFile,
     /// Files found inside cached folder outputs at a revision: their objects.
     in_folders: RefCell<HashMap<ProjectPath, ObjectId>>,
+    /// Why this side has no files to read (an experiment that kept no result).
+    no_files: Option<String>,
 }
 
 impl SideSource<'_> {
@@ -167,6 +169,9 @@ impl SideSource<'_> {
     /// The objects this side needs for `files` that the cache may lack.
     fn needed(&self, files: &[&ProjectPath]) -> Result<Vec<Needed>> {
         let mut out = Vec::new();
+        if self.no_files.is_some() {
+            return Ok(out);
+        }
         for file in files {
             let Some((stage, path, true)) = self.out_of(file) else {
                 if let Some(found) = self.tracked(file)? {
@@ -198,6 +203,9 @@ impl plots::Source for SideSource<'_> {
     }
 
     fn read(&self, path: &ProjectPath) -> Result<std::result::Result<Vec<u8>, String>> {
+        if let Some(why) = &self.no_files {
+            return Ok(Err(why.clone()));
+        }
         if self.workspace {
             return read_in_work_tree(self.project.root(), path);
         }
@@ -223,6 +231,9 @@ impl plots::Source for SideSource<'_> {
     }
 
     fn list(&self, path: &ProjectPath) -> Result<Option<Vec<ProjectPath>>> {
+        if self.no_files.is_some() {
+            return Ok(None);
+        }
         if self.workspace {
             return list_in_work_tree(self.project.root(), path);
         }
@@ -316,32 +327,53 @@ fn open_rev<'p>(project: &'p Project, spec: &str) -> Result<Side<'p>> {
     }
 }
 
-/// An experiment's side (its result commit, else the commit it ran on) and its runs.
-fn open_exp<'p>(project: &'p Project, text: &str) -> Result<(Side<'p>, Vec<RunId>)> {
+/// An experiment's side: its result commit and its runs. An experiment that kept no result
+/// (a command's, or one whose stages all failed) gives its runs' histories only: its side reads
+/// the definitions of the commit it ran on (else the workspace's) and no file.
+fn open_exp<'p>(project: &'p Project, text: &str) -> Result<(SideSource<'p>, Vec<RunId>)> {
     let conn = project.open_db()?;
     let id = experiments::resolve_experiment(&conn, text)?;
     let outcome = results::outcome(&conn, &id)?.ok_or_else(|| {
         crate::tracking::Error::UnknownExperiment { text: text.to_owned(), closest: None }
     })?;
-    let Some(commit) = outcome.result_commit.clone().or(outcome.commit.clone()) else {
-        let why = "it ran before the repository's first commit".to_owned();
-        return Err(PlotsError::NoCommit { name: outcome.name, why }.into());
-    };
-    if !Repo::open(project.root())?.has_commit(&commit) {
-        let why =
-            format!("its commit {} is not in this repository", &commit[..commit.len().min(8)]);
-        return Err(PlotsError::NoCommit { name: outcome.name, why }.into());
-    }
-    let mut side = Side::open(project, Some(&commit))?;
-    side.info.label = outcome.name.clone();
+    let repo = Repo::open(project.root())?;
     let runs = experiments::member_runs(&conn, &id)?;
-    Ok((side, runs))
+    let (side, no_files) = match &outcome.result_commit {
+        Some(result) if !repo.has_commit(result) => {
+            let why = format!(
+                "its result commit {} is not in this repository",
+                &result[..result.len().min(8)]
+            );
+            return Err(PlotsError::NoCommit { name: outcome.name, why }.into());
+        }
+        Some(result) => (Side::open(project, Some(result))?, None),
+        None => {
+            let why =
+                format!("experiment {} kept no result to read plots files from", outcome.name);
+            match outcome.commit.as_deref().filter(|c| repo.has_commit(c)) {
+                Some(commit) => (Side::open(project, Some(commit))?, Some(why)),
+                None => (Side::open(project, None)?, Some(why)),
+            }
+        }
+    };
+    let mut source = source(project, side, false)?;
+    source.side.info.label = outcome.name.clone();
+    source.no_files = no_files;
+    Ok((source, runs))
 }
 
 fn source<'p>(project: &'p Project, side: Side<'p>, workspace: bool) -> Result<SideSource<'p>> {
     let pipeline = side.pipeline()?;
     let lock = side.lock()?;
-    Ok(SideSource { side, project, workspace, pipeline, lock, in_folders: RefCell::default() })
+    Ok(SideSource {
+        side,
+        project,
+        workspace,
+        pipeline,
+        lock,
+        in_folders: RefCell::default(),
+        no_files: None,
+    })
 }
 
 /// The top-level plot definitions of a side's `mlx.toml`.
@@ -377,7 +409,7 @@ pub fn resolve(
     }
     for text in &opts.exps {
         let (side, exp_runs) = open_exp(project, text)?;
-        sides.push(source(project, side, false)?);
+        sides.push(side);
         runs.push(exp_runs);
     }
     if opts.workspace {

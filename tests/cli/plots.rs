@@ -232,6 +232,19 @@ fn metric_histories_are_plots() {
         html.contains("data-series=\"&lt;script&gt;run&lt;/script&gt;\" data-points=\"4\""),
         "{html}"
     );
+
+    // An experiment that kept no result (a command's) gives its histories only.
+    p.write(
+        "mlx.toml",
+        format!("{}\n[plots.curve]\ny = {{ \"log.py\" = \"x\" }}\n", p.read_string("mlx.toml")),
+    );
+    let report = p.json(&["plots", "diff", "--exp", "<script>run</script>", "--no-workspace"]);
+    assert_eq!(plot(&report, "metrics.loss")["series"][0]["points"].as_array().unwrap().len(), 4);
+    assert_eq!(plot(&report, "curve")["series"], Value::Null);
+    assert_eq!(
+        report["problems"][0]["error"],
+        "experiment <script>run</script> kept no result to read plots files from"
+    );
 }
 
 /// A pipeline whose stage writes `eval/curve.csv` (cached) from `params.yaml`'s lr, run and
