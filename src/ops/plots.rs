@@ -31,6 +31,9 @@ use crate::store::pointer::{self, Pointer};
 use crate::tracking::experiments::{self, results};
 use crate::tracking::{RunId, histories};
 
+/// The largest plots file read from the work tree.
+const MAX_FILE: u64 = 1 << 30;
+
 /// Where `mlx plots show` writes its page unless told otherwise (inside `.mlx`, which git
 /// ignores).
 pub const DEFAULT_OUTPUT: &str = "plots/index.html";
@@ -265,8 +268,15 @@ fn read_in_work_tree(
         Ok(real) => real,
         Err(why) => return Ok(Err(why)),
     };
-    if real.is_dir() {
+    let meta = fs_err::metadata(&real)?;
+    if meta.is_dir() {
         return Ok(Err("is a folder".into()));
+    }
+    if !meta.is_file() {
+        return Ok(Err("is not a regular file; not read".into()));
+    }
+    if meta.len() > MAX_FILE {
+        return Ok(Err(format!("is larger than {} MiB; not read", MAX_FILE >> 20)));
     }
     Ok(Ok(fs_err::read(&real)?))
 }
