@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
             [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Report metrics, params and plots against a base revision, for a pull request')
+            [CompletionResult]::new('plots', 'plots', [CompletionResultType]::ParameterValue, 'Draw the plots that mlx.toml declares, and metric histories, as one HTML page')
             [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Run one read-only SQL statement over the project database')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect and repair the local cache')
             [CompletionResult]::new('install-hooks', 'install-hooks', [CompletionResultType]::ParameterValue, 'Install git hooks that keep data in step with commits, and the merge driver')
@@ -867,6 +868,65 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mlx;plots' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Draw the workspace''s plots into one self-contained HTML file and print its path')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Overlay the plots of git revisions and experiments with the workspace''s')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;plots;show' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the page here (default: .mlx/plots/index.html)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the page here (default: .mlx/plots/index.html)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Open the page in a browser ($BROWSER, else xdg-open or open)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the resolved data as JSON instead of writing a page')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;plots;diff' {
+            [CompletionResult]::new('--exp', '--exp', [CompletionResultType]::ParameterName, 'Experiments to overlay (name, id or unique prefix)')
+            [CompletionResult]::new('--plot', '--plot', [CompletionResultType]::ParameterName, 'Only these plots (default: all)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the page here (default: .mlx/plots/index.html)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the page here (default: .mlx/plots/index.html)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--no-workspace', '--no-workspace', [CompletionResultType]::ParameterName, 'Leave the workspace out')
+            [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Open the page in a browser ($BROWSER, else xdg-open or open)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the resolved data as JSON instead of writing a page')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;plots;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Draw the workspace''s plots into one self-contained HTML file and print its path')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Overlay the plots of git revisions and experiments with the workspace''s')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;plots;help;show' {
+            break
+        }
+        'mlx;plots;help;diff' {
+            break
+        }
+        'mlx;plots;help;help' {
+            break
+        }
         'mlx;sql' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Print CSV instead of a table')
@@ -988,6 +1048,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
             [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Report metrics, params and plots against a base revision, for a pull request')
+            [CompletionResult]::new('plots', 'plots', [CompletionResultType]::ParameterValue, 'Draw the plots that mlx.toml declares, and metric histories, as one HTML page')
             [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Run one read-only SQL statement over the project database')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect and repair the local cache')
             [CompletionResult]::new('install-hooks', 'install-hooks', [CompletionResultType]::ParameterValue, 'Install git hooks that keep data in step with commits, and the merge driver')
@@ -1157,6 +1218,17 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;report' {
+            break
+        }
+        'mlx;help;plots' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Draw the workspace''s plots into one self-contained HTML file and print its path')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Overlay the plots of git revisions and experiments with the workspace''s')
+            break
+        }
+        'mlx;help;plots;show' {
+            break
+        }
+        'mlx;help;plots;diff' {
             break
         }
         'mlx;help;sql' {

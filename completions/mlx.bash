@@ -73,6 +73,9 @@ _mlx() {
             mlx,params)
                 cmd="mlx__subcmd__params"
                 ;;
+            mlx,plots)
+                cmd="mlx__subcmd__plots"
+                ;;
             mlx,pull)
                 cmd="mlx__subcmd__pull"
                 ;;
@@ -271,6 +274,9 @@ _mlx() {
             mlx__subcmd__help,params)
                 cmd="mlx__subcmd__help__subcmd__params"
                 ;;
+            mlx__subcmd__help,plots)
+                cmd="mlx__subcmd__help__subcmd__plots"
+                ;;
             mlx__subcmd__help,pull)
                 cmd="mlx__subcmd__help__subcmd__pull"
                 ;;
@@ -361,6 +367,12 @@ _mlx() {
             mlx__subcmd__help__subcmd__params,diff)
                 cmd="mlx__subcmd__help__subcmd__params__subcmd__diff"
                 ;;
+            mlx__subcmd__help__subcmd__plots,diff)
+                cmd="mlx__subcmd__help__subcmd__plots__subcmd__diff"
+                ;;
+            mlx__subcmd__help__subcmd__plots,show)
+                cmd="mlx__subcmd__help__subcmd__plots__subcmd__show"
+                ;;
             mlx__subcmd__help__subcmd__remote,add)
                 cmd="mlx__subcmd__help__subcmd__remote__subcmd__add"
                 ;;
@@ -436,6 +448,24 @@ _mlx() {
             mlx__subcmd__params__subcmd__help,help)
                 cmd="mlx__subcmd__params__subcmd__help__subcmd__help"
                 ;;
+            mlx__subcmd__plots,diff)
+                cmd="mlx__subcmd__plots__subcmd__diff"
+                ;;
+            mlx__subcmd__plots,help)
+                cmd="mlx__subcmd__plots__subcmd__help"
+                ;;
+            mlx__subcmd__plots,show)
+                cmd="mlx__subcmd__plots__subcmd__show"
+                ;;
+            mlx__subcmd__plots__subcmd__help,diff)
+                cmd="mlx__subcmd__plots__subcmd__help__subcmd__diff"
+                ;;
+            mlx__subcmd__plots__subcmd__help,help)
+                cmd="mlx__subcmd__plots__subcmd__help__subcmd__help"
+                ;;
+            mlx__subcmd__plots__subcmd__help,show)
+                cmd="mlx__subcmd__plots__subcmd__help__subcmd__show"
+                ;;
             mlx__subcmd__remote,add)
                 cmd="mlx__subcmd__remote__subcmd__add"
                 ;;
@@ -479,7 +509,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report sql cache install-hooks hook doctor completions man help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1431,7 +1461,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report sql cache install-hooks hook doctor completions man help"
+            opts="init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2005,6 +2035,48 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__params__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__plots)
+            opts="show diff"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__plots__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__plots__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2669,6 +2741,140 @@ _mlx() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__plots)
+            opts="-C -q -v -h --quiet --verbose --help show diff help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__plots__subcmd__diff)
+            opts="-o -C -q -v -h --exp --no-workspace --plot --out --open --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --exp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__plots__subcmd__help)
+            opts="show diff help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__plots__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__plots__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__plots__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__plots__subcmd__show)
+            opts="-o -C -q -v -h --out --open --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

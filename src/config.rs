@@ -63,6 +63,9 @@ pub struct Config {
     /// `vars`: values for `${…}` in stages, read by `pipeline::spec`.
     #[serde(default, rename = "vars")]
     _vars: serde::de::IgnoredAny,
+    /// `[plots.NAME]`: plot definitions, read by `plots::definition`.
+    #[serde(default, rename = "plots")]
+    _plots: serde::de::IgnoredAny,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

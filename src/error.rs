@@ -79,6 +79,9 @@ pub enum Error {
     /// An experiment that cannot be applied or branched as asked (`mlx exp apply`, `exp branch`).
     #[error(transparent)]
     Apply(#[from] crate::experiments::apply::ApplyError),
+    /// Plots that cannot be shown as asked (`mlx plots`).
+    #[error(transparent)]
+    Plots(#[from] crate::ops::plots::PlotsError),
     /// SQLite refused or failed the user's own SQL (`mlx sql`).
     #[error("sql: {message}")]
     Sql { message: String },
@@ -116,6 +119,7 @@ impl Error {
             | Error::RunStillRunning { .. }
             | Error::ExperimentStillRunning { .. }
             | Error::Sql { .. }
+            | Error::Plots(_)
             | Error::Apply(_) => true,
             Error::Remote(e) => e.is_input_error(),
             Error::RemoteConfig(_) => true,
@@ -130,6 +134,7 @@ impl Error {
         match self {
             Error::Pipeline(e) => e.hint(),
             Error::Apply(e) => e.hint(),
+            Error::Plots(e) => e.hint(),
             Error::Store(e) => e.hint(),
             Error::Remote(e) => e.hint(),
             Error::RemoteConfig(e) => e.hint(),

@@ -15,6 +15,7 @@ pub mod leftovers;
 pub mod lock;
 pub mod ops;
 pub mod pipeline;
+pub mod plots;
 pub mod process;
 pub mod progress;
 pub mod project;

@@ -22,6 +22,7 @@ mod man;
 mod metrics;
 mod output;
 mod params;
+mod plots;
 mod progress;
 mod remote;
 mod report;
@@ -83,6 +84,8 @@ pub enum Command {
     #[command(subcommand)]
     Params(params::ParamsCommand),
     Report(report::ReportArgs),
+    #[command(subcommand)]
+    Plots(plots::PlotsCommand),
     Sql(sql::SqlArgs),
     #[command(subcommand)]
     Cache(cache::CacheCommand),
@@ -144,6 +147,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Metrics(cmd) => metrics::run(&ctx, cmd),
         Command::Params(cmd) => params::run(&ctx, cmd),
         Command::Report(args) => report::run(&ctx, args),
+        Command::Plots(cmd) => plots::run(&ctx, cmd),
         Command::Sql(args) => sql::run(&ctx, args),
         Command::Cache(cmd) => cache::run(&ctx, cmd),
         Command::InstallHooks(args) => install_hooks::run(&ctx, args),

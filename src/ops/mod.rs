@@ -22,6 +22,7 @@ pub mod ls;
 pub mod merge;
 pub mod metrics;
 pub mod params_diff;
+pub mod plots;
 pub mod push;
 pub mod remote_config;
 pub mod remote_gc;

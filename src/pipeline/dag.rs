@@ -381,7 +381,13 @@ mod tests {
             params: Vec::new(),
             outs: outs
                 .iter()
-                .map(|o| Out { path: p(o), kind: OutKind::Out, cache: true, persist: false })
+                .map(|o| Out {
+                    path: p(o),
+                    kind: OutKind::Out,
+                    cache: true,
+                    persist: false,
+                    plot: None,
+                })
                 .collect(),
             env: BTreeMap::new(),
             always_changed: false,

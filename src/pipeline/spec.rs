@@ -15,6 +15,7 @@ use super::dag::Dag;
 use super::error::{Error, Location};
 use super::params::{self, NoFiles, ParamsFiles, WorkTreeFiles};
 use super::vars::{self, Context};
+use crate::plots::definition::{PlotProps, RawEntryProps, RawFields};
 use crate::project_path::{ProjectPath, RelPath};
 
 /// A stage's name as users type it: `train`, or `train@rf` for an expanded one.
@@ -41,7 +42,7 @@ pub enum OutKind {
     Out,
     /// A metrics file (JSON/TOML/YAML/CSV): read after the stage and logged on its run.
     Metrics,
-    /// A plots file: cached and listed, not interpreted.
+    /// A plots file: cached, and drawn by `mlx plots` (see `plots`).
     Plots,
 }
 
@@ -54,6 +55,9 @@ pub struct Out {
     pub cache: bool,
     /// Kept between runs: not deleted before the stage runs.
     pub persist: bool,
+    /// How a `plots` entry is drawn (`x`, `y`, `template`, …), when the entry says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plot: Option<Box<PlotProps>>,
 }
 
 /// A parameter a stage depends on: a key (dotted path; may name a whole section) in a file.
@@ -505,11 +509,13 @@ impl<'de> Deserialize<'de> for RawCmd {
     }
 }
 
-/// An entry of `outs`, `metrics` or `plots`: `"path"` or `{ path = "…", cache = …, persist = … }`.
+/// An entry of `outs`, `metrics` or `plots`: `"path"` or `{ path = "…", cache = …, persist = … }`;
+/// a `plots` entry may add `x`, `y`, `template`, `title`, `x_label` and `y_label`.
 struct RawOut {
     path: Spanned<String>,
     cache: Option<bool>,
     persist: Option<bool>,
+    plot: RawEntryProps,
     /// The entry was a bare string (its span is then the string's).
     bare: bool,
 }
@@ -520,6 +526,12 @@ struct RawOutTable {
     path: Spanned<String>,
     cache: Option<bool>,
     persist: Option<bool>,
+    x: Option<Spanned<RawFields>>,
+    y: Option<Spanned<RawFields>>,
+    template: Option<Spanned<String>>,
+    title: Option<String>,
+    x_label: Option<String>,
+    y_label: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for RawOut {
@@ -537,13 +549,22 @@ impl<'de> Deserialize<'de> for RawOut {
                     path: Spanned::new(0..0, v.to_owned()),
                     cache: None,
                     persist: None,
+                    plot: RawEntryProps::default(),
                     bare: true,
                 })
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawOut, A::Error> {
                 let t =
                     RawOutTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(RawOut { path: t.path, cache: t.cache, persist: t.persist, bare: false })
+                let plot = RawEntryProps {
+                    x: t.x,
+                    y: t.y,
+                    template: t.template,
+                    title: t.title,
+                    x_label: t.x_label,
+                    y_label: t.y_label,
+                };
+                Ok(RawOut { path: t.path, cache: t.cache, persist: t.persist, plot, bare: false })
             }
         }
         d.deserialize_any(V)
@@ -1504,12 +1525,22 @@ fn build_stage(
                     &format!("{path} is listed twice in the outputs of stage {stage}"),
                 ));
             }
+            if kind != OutKind::Plots && !raw_out.plot.is_empty() {
+                let at = raw_out.plot.first_span().unwrap_or(path_span);
+                return Err(cx.error(
+                    at.start,
+                    "x, y, template, title, x_label and y_label are keys of `plots` entries only",
+                ));
+            }
+            let plot =
+                raw_out.plot.clone().check().map_err(|(span, m)| cx.error(span.start, &m))?;
             spans.outs.push((path.clone(), path_span));
             outs.push(Out {
                 path,
                 kind,
                 cache: raw_out.cache.unwrap_or(true),
                 persist: raw_out.persist.unwrap_or(false),
+                plot: plot.map(Box::new),
             });
         }
     }

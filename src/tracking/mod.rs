@@ -9,6 +9,7 @@ pub mod db;
 pub mod experiments;
 pub mod filter;
 pub mod health;
+pub mod histories;
 pub mod inputs;
 pub mod launch;
 pub mod lookup;

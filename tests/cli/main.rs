@@ -30,6 +30,7 @@ mod metrics;
 mod pipeline_params;
 mod pipeline_run;
 mod pipeline_spec;
+mod plots;
 mod pointers;
 mod provenance;
 mod quiet;
