@@ -20,6 +20,36 @@ pub enum Error {
     /// The server cannot be reached, or failed after retries.
     #[error("remote '{remote}' ({url}): {detail}")]
     Unreachable { remote: String, url: String, detail: String },
+    /// An SSH server whose host key is not in `~/.ssh/known_hosts`.
+    #[error(
+        "remote '{remote}' ({url}): the host key of {host} is not known (its fingerprint is \
+         {fingerprint}); refusing to connect to a server that cannot be told from an impostor"
+    )]
+    UnknownHost {
+        remote: String,
+        url: String,
+        /// `host` or `[host]:port`, as known_hosts names it.
+        host: String,
+        port: u16,
+        fingerprint: String,
+        /// Where its key would be recorded.
+        known_hosts: PathBuf,
+    },
+    /// An SSH server whose host key is not the one known_hosts records for it.
+    #[error(
+        "remote '{remote}' ({url}): the host key of {host} has CHANGED (it is now \
+         {fingerprint}; {file}:{line} records another): someone may be intercepting the \
+         connection, or the server was reinstalled; refusing to connect",
+        file = .file.display()
+    )]
+    HostKeyChanged {
+        remote: String,
+        url: String,
+        host: String,
+        fingerprint: String,
+        file: PathBuf,
+        line: usize,
+    },
     /// Writing to a plain HTTP remote.
     #[error("remote '{remote}' ({url}) is read-only (plain HTTP); push to a webdav:// URL instead")]
     ReadOnly { remote: String, url: String },
@@ -52,6 +82,21 @@ impl Error {
                 Some("check the network and the endpoint, then run the command again: finished transfers are kept".into())
             }
             Error::CorruptObject { remote, .. } => Some(repair_hint(remote)),
+            Error::UnknownHost { remote, host, port, known_hosts, .. } => {
+                let bare = host.trim_start_matches('[').split(']').next().unwrap_or(host);
+                Some(format!(
+                    "check the fingerprint with the server's administrator, then record the key: \
+                     `ssh-keyscan -p {port} {bare} >> {}` (or connect once with `ssh`), or let \
+                     mlx record keys of new servers: `mlx remote modify {remote} \
+                     strict_host_key_checking accept-new`",
+                    known_hosts.display()
+                ))
+            }
+            Error::HostKeyChanged { host, file, .. } => Some(format!(
+                "if the server's key did change, remove the old one with `ssh-keygen -R '{host}' \
+                 -f {}` and connect again; otherwise ask its administrator",
+                file.display()
+            )),
             _ => None,
         }
     }
@@ -81,6 +126,11 @@ fn access_hint(remote: &str, storage: Storage) -> String {
         Storage::Webdav | Storage::Http => format!(
             "check the user and password: `mlx remote modify {remote} user NAME`, then \
              `echo PASSWORD | mlx remote modify {remote} password - --local`"
+        ),
+        Storage::Ssh => format!(
+            "check the user and the key: `mlx remote modify {remote} user NAME`, \
+             `mlx remote modify {remote} key_file ~/.ssh/KEY`, or add the key to the agent \
+             (`ssh-add`); its public half must be in the server's ~/.ssh/authorized_keys"
         ),
         Storage::S3 | Storage::Local => format!(
             "check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile in \
