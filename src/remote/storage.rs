@@ -44,7 +44,6 @@ pub struct Remote {
     backend: Backend,
 }
 
-#[expect(clippy::large_enum_variant, reason = "one per command, never moved in a loop")]
 enum Backend {
     Local(LocalDir),
     Ssh(SshDir),

@@ -58,10 +58,8 @@ pub fn for_host(text: &str, host: &str, home: &Path) -> HostConfig {
                     set(&mut out.port, port);
                 }
             }
-            "identityfile" => {
-                if !value.eq_ignore_ascii_case("none") {
-                    out.identity_files.push(expand_home(value, home));
-                }
+            "identityfile" if !value.eq_ignore_ascii_case("none") => {
+                out.identity_files.push(expand_home(value, home));
             }
             "identitiesonly" => set(&mut out.identities_only, value.eq_ignore_ascii_case("yes")),
             "userknownhostsfile" => {
@@ -71,14 +69,12 @@ pub fn for_host(text: &str, host: &str, home: &Path) -> HostConfig {
             "stricthostkeychecking" => {
                 set(&mut out.strict_host_key_checking, value.to_ascii_lowercase());
             }
-            "proxyjump" | "proxycommand" => {
-                if !value.eq_ignore_ascii_case("none") && out.proxy.is_none() {
-                    out.proxy = Some(format!("{key} {value}"));
-                }
-            }
+            // `none` counts as a value: it wins over a later block's proxy.
+            "proxyjump" | "proxycommand" => set(&mut out.proxy, format!("{key} {value}")),
             _ => {}
         }
     }
+    out.proxy = out.proxy.filter(|p| !p.to_ascii_lowercase().ends_with(" none"));
     out
 }
 
@@ -207,12 +203,17 @@ Match host foo
 Host foo
     ProxyCommand none
     UserKnownHostsFile ~/.ssh/kh1 /etc/kh2
+Host *
+    ProxyJump jump.example.org
 ";
         assert_eq!(
             read(text, "a.example.org").proxy.as_deref(),
             Some("proxyjump bastion.example.org")
         );
-        assert_eq!(read(text, "bastion.example.org").proxy, None);
+        assert_eq!(
+            read(text, "bastion.example.org").proxy.as_deref(),
+            Some("proxyjump jump.example.org")
+        );
         let foo = read(text, "foo");
         assert_eq!(foo.user, None);
         assert_eq!(foo.proxy, None);

@@ -19,6 +19,7 @@ use super::config::{self, HostConfig};
 use super::known_hosts::{self, Verdict};
 use crate::config::RemoteConfig;
 use crate::remote::Error;
+use crate::remote::error::HostKeyError;
 use crate::remote::url::Storage;
 
 /// How long the TCP connection and the SSH handshake may take.
@@ -333,16 +334,25 @@ fn host_key_error(names: &Names, t: &Target, problem: HostKeyProblem) -> Error {
     let name = known_hosts::host_name(&t.host, t.port);
     let (remote, url) = (names.remote.clone(), names.url.clone());
     match problem {
-        HostKeyProblem::Unknown { fingerprint } => Error::UnknownHost {
-            remote,
-            url,
-            host: name,
-            port: t.port,
-            fingerprint,
-            known_hosts: t.known_hosts.first().cloned().unwrap_or_default(),
-        },
+        HostKeyProblem::Unknown { fingerprint } => {
+            Error::HostKey(Box::new(HostKeyError::Unknown {
+                remote,
+                url,
+                host: name,
+                port: t.port,
+                fingerprint,
+                known_hosts: t.known_hosts.first().cloned().unwrap_or_default(),
+            }))
+        }
         HostKeyProblem::Changed { fingerprint, file, line } => {
-            Error::HostKeyChanged { remote, url, host: name, fingerprint, file, line }
+            Error::HostKey(Box::new(HostKeyError::Changed {
+                remote,
+                url,
+                host: name,
+                fingerprint,
+                file,
+                line,
+            }))
         }
         HostKeyProblem::Revoked { file, line } => {
             names.denied(format!("the host key of {name} is revoked ({}:{line})", file.display()))

@@ -77,9 +77,14 @@ pub fn run(name: &str, scenario: Scenario<'_>) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("cannot run `node`: {e}.\n{NODE_NEEDED}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "the browser runner failed ({}):\n{stderr}\n{stdout}", out.status);
-    let report: serde_json::Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("the browser runner printed no report ({e}):\n{stdout}\n{stderr}"));
+    assert!(
+        out.status.success(),
+        "the browser runner failed ({}):\n{stderr}\n{stdout}",
+        out.status
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("the browser runner printed no report ({e}):\n{stdout}\n{stderr}")
+    });
     let failure = report["failure"].as_str();
     let errors = report["errors"].as_array().cloned().unwrap_or_default();
     let blocked = report["blocked"].as_array().cloned().unwrap_or_default();
@@ -113,11 +118,8 @@ fn install_chromium() -> Result<PathBuf, String> {
             .arg("-u")
             .output()
             .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-        let sudo = !root
-            && Command::new("sudo")
-                .args(["-n", "true"])
-                .status()
-                .is_ok_and(|s| s.success());
+        let sudo =
+            !root && Command::new("sudo").args(["-n", "true"]).status().is_ok_and(|s| s.success());
         if !root && !sudo {
             return Err(format!("{CHROMIUM} is missing.\n{CHROMIUM_NEEDED}"));
         }
