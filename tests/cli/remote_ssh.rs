@@ -4,6 +4,7 @@
 //! key; a server killed mid-push; URL paths that would leave the remote's folder; passwords
 //! that never show.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -120,6 +121,9 @@ fn ssh_push_repair_replaces_a_damaged_object() {
     let store = sshd.data().join("cache");
     let h = p.pointer_hash("model.bin");
     let object = store.join(&h[..2]).join(&h[2..]);
+    // Objects are read-only there, as in a folder remote.
+    assert_eq!(std::fs::metadata(&object).unwrap().permissions().mode() & 0o777, 0o444);
+    std::fs::set_permissions(&object, std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::write(&object, "weights v0\n").unwrap();
     let json = p.json(&["push", "--repair"]);
     assert_eq!(json["damaged"], serde_json::json!([h]), "{json}");

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use russh_sftp::client::error::Error as SftpError;
-use russh_sftp::protocol::StatusCode;
+use russh_sftp::protocol::{FileAttributes, OpenFlags, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use self::connect::{Conn, Failed, Names, Target};
@@ -37,6 +37,10 @@ use crate::store::{Cache, ObjectId, Staged};
 const RETRIES: u32 = 4;
 /// Bytes read or written per SFTP request round.
 const CHUNK: usize = 256 << 10;
+/// Objects are read-only, as in the cache and a folder remote (the server's umask applies).
+const OBJECT_MODE: u32 = 0o444;
+/// Run records.
+const FILE_MODE: u32 = 0o644;
 /// Temp files older than this are leftovers of an interrupted upload.
 const STALE: Duration = Duration::from_secs(24 * 3600);
 
@@ -99,7 +103,7 @@ impl SshDir {
             let mut attempt = 0;
             loop {
                 let failure = match self.conn().await {
-                    Ok(conn) => match op(conn.clone()).await {
+                    Ok(conn) => match until_closed(&conn, op(conn.clone())).await {
                         Ok(v) => return Ok(v),
                         Err(OpError::Final(e)) => return Err(e),
                         Err(OpError::Lost(detail)) => {
@@ -248,7 +252,8 @@ impl SshDir {
                 let mut file = std::fs::File::open(src).map_err(|e| {
                     OpError::Final(Error::LocalIo { path: src.to_path_buf(), source: e })
                 })?;
-                self.write_via_temp(&conn, &shard, &format!("{}/{key}", conn.root), |buf| {
+                let dest = format!("{}/{key}", conn.root);
+                self.write_via_temp(&conn, &shard, &dest, OBJECT_MODE, |buf| {
                     crate::fs_util::read_up_to(&mut file, buf)
                         .map_err(|e| Error::LocalIo { path: src.to_path_buf(), source: e })
                 })
@@ -258,19 +263,26 @@ impl SshDir {
     }
 
     /// Write a file through a temp file in `dir`, then rename it to `dest` (replacing what is
-    /// there). `fill` gives the bytes, a buffer at a time; 0 ends them.
+    /// there), with permissions `mode`. `fill` gives the bytes, a buffer at a time; 0 ends them.
     async fn write_via_temp(
         &self,
         conn: &Conn,
         dir: &str,
         dest: &str,
+        mode: u32,
         mut fill: impl FnMut(&mut [u8]) -> Result<usize, Error>,
     ) -> OpResult<()> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = format!("{dir}/.tmp-{}-{n}", std::process::id());
         let written: OpResult<()> = async {
-            let mut file = conn.sftp.create(tmp.clone()).await.map_err(|e| self.op_err(&tmp, e))?;
+            let flags = OpenFlags::CREATE | OpenFlags::TRUNCATE | OpenFlags::WRITE;
+            let attrs = FileAttributes { permissions: Some(mode), ..FileAttributes::empty() };
+            let mut file = conn
+                .sftp
+                .open_with_flags_and_attributes(tmp.clone(), flags, attrs)
+                .await
+                .map_err(|e| self.op_err(&tmp, e))?;
             let mut buf = vec![0u8; CHUNK];
             loop {
                 let got = fill(&mut buf).map_err(OpError::Final)?;
@@ -443,7 +455,7 @@ impl SshDir {
                 };
                 self.make_dirs(&conn, &dir).await?;
                 let mut rest = bytes;
-                self.write_via_temp(&conn, &dir, &dest, |buf| {
+                self.write_via_temp(&conn, &dir, &dest, FILE_MODE, |buf| {
                     let n = rest.len().min(buf.len());
                     buf[..n].copy_from_slice(&rest[..n]);
                     rest = &rest[n..];
@@ -576,6 +588,20 @@ impl Drop for SshDir {
                 .await
             });
         }
+    }
+}
+
+/// `op`, or a lost connection as soon as the session ends (the server went away while a
+/// request waited for its answer, which would otherwise wait for its timeout).
+async fn until_closed<T>(conn: &Conn, op: impl Future<Output = OpResult<T>>) -> OpResult<T> {
+    let closed = async {
+        while !conn.handle.is_closed() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::select! {
+        result = op => result,
+        () = closed => Err(OpError::Lost("the server closed the connection".to_owned())),
     }
 }
 
