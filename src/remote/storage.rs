@@ -96,7 +96,7 @@ impl Remote {
         }
         let backend = match &location {
             Location::Local { path } => Backend::Local(LocalDir::new(root.join(path))),
-            Location::Ssh { .. } => Backend::Ssh(SshDir::new(name, &shown, &location, cfg)?),
+            Location::Ssh { .. } => Backend::Ssh(SshDir::new(name, &shown, &location, cfg, jobs)?),
             _ => {
                 // The process-wide HTTP client (reqwest, rustls): installed once, first use.
                 opendal::install_default();

@@ -7,6 +7,7 @@
 //! that say what was tried, never a secret.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -247,12 +248,23 @@ impl client::Handler for Client {
     }
 }
 
-/// One open connection: the SSH session and its SFTP channel, with the folder's absolute path.
+/// One open connection: the SSH session and its SFTP channels, with the folder's absolute path.
+/// The server answers each channel's requests in turn (one SFTP process each), so requests
+/// spread over a few channels are answered side by side.
 pub struct Conn {
     pub handle: Handle<Client>,
-    pub sftp: SftpSession,
+    sessions: Vec<SftpSession>,
+    next: AtomicUsize,
     /// The remote's folder on the server, absolute, without a trailing `/` (`""` for `/`).
     pub root: String,
+}
+
+impl Conn {
+    /// The next SFTP channel, in turn.
+    pub fn sftp(&self) -> &SftpSession {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.sessions.len();
+        &self.sessions[i]
+    }
 }
 
 /// Whether an error is worth another try on a new connection (the network, not the settings).
@@ -267,8 +279,8 @@ impl Failed {
     }
 }
 
-/// Connect, check the host key, log in, and open the SFTP channel.
-pub async fn connect(names: &Names, target: &Arc<Target>) -> Result<Conn, Failed> {
+/// Connect, check the host key, log in, and open `channels` SFTP channels.
+pub async fn connect(names: &Names, target: &Arc<Target>, channels: usize) -> Result<Conn, Failed> {
     let t = target.as_ref();
     let server = t.server();
     let config = Arc::new(client::Config {
@@ -307,19 +319,26 @@ pub async fn connect(names: &Names, target: &Arc<Target>) -> Result<Conn, Failed
         error: names.unreachable(format!("{server}: {what}: {e}")),
         transient: true,
     };
-    let channel =
-        handle.channel_open_session().await.map_err(|e| lost("opening a channel failed", &e))?;
-    channel
-        .request_subsystem(true, "sftp")
-        .await
-        .map_err(|e| lost("the server has no SFTP subsystem", &e))?;
-    let sftp_config = russh_sftp::client::Config {
-        request_timeout_secs: REQUEST_TIMEOUT_SECS,
-        ..russh_sftp::client::Config::default()
-    };
-    let sftp = SftpSession::new_with_config(channel.into_stream(), sftp_config)
-        .await
-        .map_err(|e| lost("starting SFTP failed", &e))?;
+    let mut sessions = Vec::with_capacity(channels);
+    for _ in 0..channels.max(1) {
+        let channel = handle
+            .channel_open_session()
+            .await
+            .map_err(|e| lost("opening a channel failed", &e))?;
+        channel
+            .request_subsystem(true, "sftp")
+            .await
+            .map_err(|e| lost("the server has no SFTP subsystem", &e))?;
+        let sftp_config = russh_sftp::client::Config {
+            request_timeout_secs: REQUEST_TIMEOUT_SECS,
+            ..russh_sftp::client::Config::default()
+        };
+        let sftp = SftpSession::new_with_config(channel.into_stream(), sftp_config)
+            .await
+            .map_err(|e| lost("starting SFTP failed", &e))?;
+        sessions.push(sftp);
+    }
+    let sftp = &sessions[0];
     let root = if t.path.starts_with('/') {
         t.path.trim_end_matches('/').to_owned()
     } else {
@@ -327,7 +346,7 @@ pub async fn connect(names: &Names, target: &Arc<Target>) -> Result<Conn, Failed
         let home = home.trim_end_matches('/');
         if t.path.is_empty() { home.to_owned() } else { format!("{home}/{}", t.path) }
     };
-    Ok(Conn { handle, sftp, root })
+    Ok(Conn { handle, sessions, next: AtomicUsize::new(0), root })
 }
 
 fn host_key_error(names: &Names, t: &Target, problem: HostKeyProblem) -> Error {

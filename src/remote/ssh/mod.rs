@@ -33,6 +33,8 @@ use super::url::Location;
 use crate::config::RemoteConfig;
 use crate::store::{Cache, ObjectId, Staged};
 
+/// SFTP channels on the one connection (OpenSSH allows 10 sessions per connection).
+const MAX_CHANNELS: usize = 4;
 /// Tries of a request whose connection broke (each on a new connection), after the first.
 const RETRIES: u32 = 4;
 /// Bytes read or written per SFTP request round.
@@ -56,6 +58,8 @@ type OpResult<T> = Result<T, OpError>;
 pub struct SshDir {
     names: Names,
     target: Arc<Target>,
+    /// SFTP channels to open: a few, never more than the transfers at once.
+    channels: usize,
     rt: tokio::runtime::Runtime,
     conn: tokio::sync::Mutex<Option<Arc<Conn>>>,
 }
@@ -67,6 +71,7 @@ impl SshDir {
         shown: &str,
         location: &Location,
         cfg: &RemoteConfig,
+        jobs: usize,
     ) -> Result<SshDir, Error> {
         let Location::Ssh { host, port, user, path } = location else {
             unreachable!("only ssh:// and sftp:// URLs are SSH remotes")
@@ -75,7 +80,13 @@ impl SshDir {
         let target = Target::resolve(&names, host, *port, user.as_deref(), path, cfg)?;
         let rt =
             tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-        Ok(SshDir { names, target: Arc::new(target), rt, conn: tokio::sync::Mutex::new(None) })
+        Ok(SshDir {
+            names,
+            target: Arc::new(target),
+            channels: jobs.clamp(1, MAX_CHANNELS),
+            rt,
+            conn: tokio::sync::Mutex::new(None),
+        })
     }
 
     /// The open connection, or a new one.
@@ -87,7 +98,7 @@ impl SshDir {
             return Ok(conn.clone());
         }
         *slot = None;
-        let conn = Arc::new(connect::connect(&self.names, &self.target).await?);
+        let conn = Arc::new(connect::connect(&self.names, &self.target, self.channels).await?);
         *slot = Some(conn.clone());
         Ok(conn)
     }
@@ -133,7 +144,7 @@ impl SshDir {
     /// or login, missing folder.
     pub fn check(&self) -> Result<(), Error> {
         self.run(|conn| async move {
-            match conn.sftp.metadata(dir_path(&conn.root)).await {
+            match conn.sftp().metadata(dir_path(&conn.root)).await {
                 Ok(meta) if meta.file_type().is_dir() => Ok(()),
                 Ok(_) => Err(OpError::Final(self.names.config(format!(
                     "{} on {} is not a folder",
@@ -202,7 +213,7 @@ impl SshDir {
         conn: &Conn,
         dir: &str,
     ) -> OpResult<Vec<(String, russh_sftp::protocol::FileAttributes)>> {
-        match conn.sftp.read_dir(dir_path(dir)).await {
+        match conn.sftp().read_dir(dir_path(dir)).await {
             Ok(entries) => Ok(entries
                 .map(|e| (e.file_name(), e.metadata()))
                 .filter(|(name, _)| name != "." && name != "..")
@@ -224,7 +235,7 @@ impl SshDir {
                     let conn = &conn;
                     async move {
                         let path = format!("{}/{}", conn.root, key_of(&id));
-                        match conn.sftp.metadata(path.clone()).await {
+                        match conn.sftp().metadata(path.clone()).await {
                             Ok(meta) if meta.file_type().is_file() => {
                                 Ok(Some((id, meta.size.unwrap_or(0))))
                             }
@@ -279,7 +290,7 @@ impl SshDir {
             let flags = OpenFlags::CREATE | OpenFlags::TRUNCATE | OpenFlags::WRITE;
             let attrs = FileAttributes { permissions: Some(mode), ..FileAttributes::empty() };
             let mut file = conn
-                .sftp
+                .sftp()
                 .open_with_flags_and_attributes(tmp.clone(), flags, attrs)
                 .await
                 .map_err(|e| self.op_err(&tmp, e))?;
@@ -299,20 +310,20 @@ impl SshDir {
         }
         .await;
         if let Err(e) = written {
-            let _ = conn.sftp.remove_file(tmp.clone()).await;
+            let _ = conn.sftp().remove_file(tmp.clone()).await;
             return Err(e);
         }
         // SFTP's rename does not replace an existing file: move the old one away first.
-        if let Err(first) = conn.sftp.rename(tmp.clone(), dest.to_owned()).await {
-            let replaced = match conn.sftp.metadata(dest.to_owned()).await {
-                Ok(_) => match conn.sftp.remove_file(dest.to_owned()).await {
-                    Ok(()) => conn.sftp.rename(tmp.clone(), dest.to_owned()).await,
+        if let Err(first) = conn.sftp().rename(tmp.clone(), dest.to_owned()).await {
+            let replaced = match conn.sftp().metadata(dest.to_owned()).await {
+                Ok(_) => match conn.sftp().remove_file(dest.to_owned()).await {
+                    Ok(()) => conn.sftp().rename(tmp.clone(), dest.to_owned()).await,
                     Err(e) => Err(e),
                 },
                 Err(_) => Err(first),
             };
             if let Err(e) = replaced {
-                let _ = conn.sftp.remove_file(tmp.clone()).await;
+                let _ = conn.sftp().remove_file(tmp.clone()).await;
                 return Err(self.op_err(dest, e));
             }
         }
@@ -374,7 +385,7 @@ impl SshDir {
         path: &str,
         mut each: impl FnMut(&[u8]) -> Result<(), Error>,
     ) -> OpResult<(ObjectId, u64)> {
-        let mut file = conn.sftp.open(path.to_owned()).await.map_err(|e| self.op_err(path, e))?;
+        let mut file = conn.sftp().open(path.to_owned()).await.map_err(|e| self.op_err(path, e))?;
         let mut hasher = blake3::Hasher::new();
         let mut size = 0u64;
         let mut buf = vec![0u8; CHUNK];
@@ -399,7 +410,7 @@ impl SshDir {
                     let conn = &conn;
                     async move {
                         let path = format!("{}/{}", conn.root, key_of(id));
-                        match conn.sftp.remove_file(path.clone()).await {
+                        match conn.sftp().remove_file(path.clone()).await {
                             Ok(()) => Ok(()),
                             Err(e) if is_missing(&e) => Ok(()),
                             Err(e) => Err(self.op_err(&path, e)),
@@ -474,7 +485,7 @@ impl SshDir {
             async move {
                 let path = format!("{}/{name}", conn.root);
                 let mut file =
-                    conn.sftp.open(path.clone()).await.map_err(|e| self.op_err(&path, e))?;
+                    conn.sftp().open(path.clone()).await.map_err(|e| self.op_err(&path, e))?;
                 let mut out = Vec::new();
                 file.read_to_end(&mut out).await.map_err(|e| self.io_err(&path, &e))?;
                 let _ = file.shutdown().await;
@@ -501,7 +512,7 @@ impl SshDir {
                         .is_some_and(|age| age > STALE);
                     if name.starts_with(".tmp-") && stale {
                         let path = format!("{dir}/{name}");
-                        match conn.sftp.remove_file(path.clone()).await {
+                        match conn.sftp().remove_file(path.clone()).await {
                             Ok(()) => removed += 1,
                             Err(e) if is_missing(&e) => {}
                             Err(e) => return Err(self.op_err(&path, e)),
@@ -515,7 +526,7 @@ impl SshDir {
 
     /// `dir` and its missing parents (`mkdir -p`).
     async fn make_dirs(&self, conn: &Conn, dir: &str) -> OpResult<()> {
-        if matches!(conn.sftp.metadata(dir_path(dir)).await, Ok(m) if m.file_type().is_dir()) {
+        if matches!(conn.sftp().metadata(dir_path(dir)).await, Ok(m) if m.file_type().is_dir()) {
             return Ok(());
         }
         let mut path = String::new();
@@ -525,9 +536,9 @@ impl SshDir {
             }
             path.push('/');
             path.push_str(part);
-            if let Err(e) = conn.sftp.create_dir(path.clone()).await {
+            if let Err(e) = conn.sftp().create_dir(path.clone()).await {
                 // It may exist already (or be made meanwhile by another upload).
-                match conn.sftp.metadata(path.clone()).await {
+                match conn.sftp().metadata(path.clone()).await {
                     Ok(m) if m.file_type().is_dir() => {}
                     _ => return Err(self.op_err(&path, e)),
                 }
