@@ -113,7 +113,7 @@ fn ssh_many_files_gc_and_run_records() {
 }
 
 #[test]
-fn ssh_push_repair_replaces_a_damaged_object() {
+fn ssh_damaged_object_is_rejected_by_pull_and_replaced_by_push_repair() {
     let sshd = Sshd::start();
     let p = ssh_project(&sshd, "cache");
     trust(&p, &sshd);
@@ -125,10 +125,22 @@ fn ssh_push_repair_replaces_a_damaged_object() {
     assert_eq!(std::fs::metadata(&object).unwrap().permissions().mode() & 0o777, 0o444);
     std::fs::set_permissions(&object, std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::write(&object, "weights v0\n").unwrap();
+    // A clone's pull rejects the damaged copy by its hash: it never enters the cache.
+    let clone = clone_of(&p, "clone");
+    let a = p.mlx_in(&clone, &["pull"]).code(3);
+    assert!(
+        stderr(&a).contains(&format!("{h}  corrupt: its content hashes to ")),
+        "{}",
+        stderr(&a)
+    );
+    assert!(!clone.join(".mlx/cache").join(&h[..2]).join(&h[2..]).exists());
+    assert!(!clone.join("model.bin").exists());
     let json = p.json(&["push", "--repair"]);
     assert_eq!(json["damaged"], serde_json::json!([h]), "{json}");
     assert_eq!(std::fs::read_to_string(&object).unwrap(), "weights v1\n");
     assert_objects_whole(&store);
+    p.mlx_in(&clone, &["pull", "-q"]).success();
+    assert_eq!(std::fs::read_to_string(clone.join("model.bin")).unwrap(), "weights v1\n");
 }
 
 #[test]
