@@ -72,6 +72,15 @@ impl Names {
     }
 }
 
+/// What the URL says about the server.
+#[derive(Clone, Copy)]
+struct UrlParts<'a> {
+    host: &'a str,
+    port: Option<u16>,
+    user: Option<&'a str>,
+    path: &'a str,
+}
+
 /// Where and how to connect, resolved once per command.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -129,9 +138,25 @@ impl Target {
         cfg: &RemoteConfig,
     ) -> Result<Target, Error> {
         let home = home_dir().ok_or_else(|| names.config("no home folder (HOME is not set)"))?;
+        let agent = std::env::var_os("SSH_AUTH_SOCK").filter(|s| !s.is_empty()).map(PathBuf::from);
+        let url = UrlParts { host, port, user, path };
+        Self::resolve_in(names, &url, cfg, &home, agent, login_name)
+    }
+
+    /// [`resolve`](Self::resolve) with the home folder, the agent's socket and the login name
+    /// given.
+    fn resolve_in(
+        names: &Names,
+        url: &UrlParts<'_>,
+        cfg: &RemoteConfig,
+        home: &Path,
+        agent: Option<PathBuf>,
+        login_name: impl FnOnce() -> String,
+    ) -> Result<Target, Error> {
+        let UrlParts { host, port, user, path } = *url;
         let ssh_dir = home.join(".ssh");
         let host_cfg = match fs_err::read_to_string(ssh_dir.join("config")) {
-            Ok(text) => config::for_host(&text, host, &home),
+            Ok(text) => config::for_host(&text, host, home),
             Err(_) => HostConfig::default(),
         };
         if let Some(proxy) = &host_cfg.proxy {
@@ -188,7 +213,7 @@ impl Target {
             accept_new,
             password: cfg.password.clone(),
             passphrase: cfg.passphrase.clone(),
-            agent: std::env::var_os("SSH_AUTH_SOCK").filter(|s| !s.is_empty()).map(PathBuf::from),
+            agent,
         })
     }
 
@@ -516,4 +541,76 @@ fn shown_path(path: &Path) -> String {
 /// A russh error on one line, with its innermost cause.
 pub fn describe(e: &russh::Error) -> String {
     crate::remote::error::with_innermost_cause(e.to_string(), e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(home: &Path, url: UrlParts<'_>, cfg: &RemoteConfig) -> Result<Target, Error> {
+        let names = Names { remote: "r".into(), url: "ssh://…".into() };
+        Target::resolve_in(&names, &url, cfg, home, None, || "me".to_owned())
+    }
+
+    fn url(host: &'static str, port: Option<u16>, user: Option<&'static str>) -> UrlParts<'static> {
+        UrlParts { host, port, user, path: "/srv/mlx" }
+    }
+
+    #[test]
+    fn settings_win_over_the_url_which_wins_over_the_ssh_config() {
+        let home = tempfile::tempdir().unwrap();
+        let ssh = home.path().join(".ssh");
+        std::fs::create_dir_all(&ssh).unwrap();
+        std::fs::write(
+            ssh.join("config"),
+            "Host box\n  HostName 10.0.0.7\n  User alice\n  Port 2200\n  \
+             IdentityFile ~/.ssh/box_key\n  StrictHostKeyChecking accept-new\n",
+        )
+        .unwrap();
+        let none = RemoteConfig::default();
+        let t = resolve(home.path(), url("box", None, None), &none).unwrap();
+        assert_eq!((t.host.as_str(), t.port, t.user.as_str()), ("10.0.0.7", 2200, "alice"));
+        assert_eq!(t.identity_files, [ssh.join("box_key")]);
+        assert!(t.accept_new && !t.identities_only && t.key_file.is_none());
+        assert_eq!(t.known_hosts[0], ssh.join("known_hosts"));
+        let t = resolve(home.path(), url("box", Some(2222), Some("bob")), &none).unwrap();
+        assert_eq!((t.port, t.user.as_str()), (2222, "bob"));
+        let cfg = RemoteConfig {
+            user: Some("carol".into()),
+            port: Some(22),
+            key_file: Some("~/keys/k".into()),
+            strict_host_key_checking: Some("yes".into()),
+            ..RemoteConfig::default()
+        };
+        let t = resolve(home.path(), url("box", Some(2222), Some("bob")), &cfg).unwrap();
+        assert_eq!((t.port, t.user.as_str()), (22, "carol"));
+        assert_eq!(t.key_file, Some(home.path().join("keys/k")));
+        assert!(!t.accept_new && t.identities_only);
+        // Nothing anywhere: this login, port 22, the usual key files.
+        let t = resolve(home.path(), url("other", None, None), &none).unwrap();
+        assert_eq!((t.host.as_str(), t.port, t.user.as_str()), ("other", 22, "me"));
+        assert_eq!(
+            t.identity_files,
+            [ssh.join("id_ed25519"), ssh.join("id_ecdsa"), ssh.join("id_rsa")]
+        );
+        assert!(!t.accept_new);
+    }
+
+    #[test]
+    fn hosts_behind_a_proxy_and_bad_settings_are_refused() {
+        let home = tempfile::tempdir().unwrap();
+        let ssh = home.path().join(".ssh");
+        std::fs::create_dir_all(&ssh).unwrap();
+        std::fs::write(ssh.join("config"), "Host inner\n  ProxyJump bastion\n").unwrap();
+        let none = RemoteConfig::default();
+        let e = resolve(home.path(), url("inner", None, None), &none).unwrap_err().to_string();
+        assert!(e.contains("through a proxy (`proxyjump bastion`)"), "{e}");
+        assert!(resolve(home.path(), url("outer", None, None), &none).is_ok());
+        let cfg = RemoteConfig {
+            strict_host_key_checking: Some("maybe".into()),
+            ..RemoteConfig::default()
+        };
+        let e = resolve(home.path(), url("outer", None, None), &cfg).unwrap_err();
+        assert!(e.is_input_error() && e.to_string().contains("`maybe`"), "{e}");
+    }
 }
