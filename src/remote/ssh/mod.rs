@@ -12,6 +12,7 @@
 
 pub mod config;
 pub mod connect;
+mod failures;
 pub mod known_hosts;
 
 use std::collections::HashMap;
@@ -23,11 +24,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use russh_sftp::client::error::Error as SftpError;
-use russh_sftp::protocol::{FileAttributes, OpenFlags, StatusCode};
+use russh_sftp::protocol::{FileAttributes, OpenFlags};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use self::connect::{Conn, Failed, Names, Target};
+use self::failures::{OpError, OpResult, is_missing, until_closed};
 use super::Error;
 use super::url::Location;
 use crate::config::RemoteConfig;
@@ -45,15 +46,6 @@ const OBJECT_MODE: u32 = 0o444;
 const FILE_MODE: u32 = 0o644;
 /// Temp files older than this are leftovers of an interrupted upload.
 const STALE: Duration = Duration::from_secs(24 * 3600);
-
-/// A failed SFTP request: the connection broke (try again on a new one), or the server
-/// answered no.
-enum OpError {
-    Lost(String),
-    Final(Error),
-}
-
-type OpResult<T> = Result<T, OpError>;
 
 pub struct SshDir {
     names: Names,
@@ -546,43 +538,6 @@ impl SshDir {
         }
         Ok(())
     }
-
-    /// An SFTP error as ours: a broken connection, or the server's answer about `path`.
-    fn op_err(&self, path: &str, e: SftpError) -> OpError {
-        let server = self.target.server();
-        let path = dir_path(path);
-        match e {
-            SftpError::Status(status) => match status.status_code {
-                StatusCode::NoSuchFile => {
-                    OpError::Final(self.names.missing(format!("{path} does not exist on {server}")))
-                }
-                StatusCode::PermissionDenied => OpError::Final(
-                    self.names
-                        .denied(format!("{server} does not let this user write or read {path}")),
-                ),
-                StatusCode::NoConnection | StatusCode::ConnectionLost => {
-                    OpError::Lost(status.error_message)
-                }
-                code => {
-                    let message = if status.error_message.is_empty() {
-                        code.to_string()
-                    } else {
-                        status.error_message
-                    };
-                    OpError::Final(self.names.unreachable(format!("{server}: {path}: {message}")))
-                }
-            },
-            other => OpError::Lost(other.to_string()),
-        }
-    }
-
-    /// An error of reading or writing an open remote file.
-    fn io_err(&self, path: &str, e: &std::io::Error) -> OpError {
-        if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<SftpError>()) {
-            return self.op_err(path, inner.clone());
-        }
-        OpError::Lost(e.to_string())
-    }
 }
 
 impl Drop for SshDir {
@@ -602,27 +557,9 @@ impl Drop for SshDir {
     }
 }
 
-/// `op`, or a lost connection as soon as the session ends (the server went away while a
-/// request waited for its answer, which would otherwise wait for its timeout).
-async fn until_closed<T>(conn: &Conn, op: impl Future<Output = OpResult<T>>) -> OpResult<T> {
-    let closed = async {
-        while !conn.handle.is_closed() {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    };
-    tokio::select! {
-        result = op => result,
-        () = closed => Err(OpError::Lost("the server closed the connection".to_owned())),
-    }
-}
-
 /// `path`, or `/` for the root folder (whose path is kept as "").
 fn dir_path(path: &str) -> String {
     if path.is_empty() { "/".to_owned() } else { path.to_owned() }
-}
-
-fn is_missing(e: &SftpError) -> bool {
-    matches!(e, SftpError::Status(s) if s.status_code == StatusCode::NoSuchFile)
 }
 
 /// The key of an object: the cache layout, `ab/cdef…`.
