@@ -3129,7 +3129,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__remote__subcmd__modify)
-            opts="-C -q -v -h --local --unset --json --quiet --verbose --help url endpoint region profile path_style access_key_id secret_access_key session_token user password token jobs"
+            opts="-C -q -v -h --local --unset --json --quiet --verbose --help url endpoint region profile path_style access_key_id secret_access_key session_token user password port key_file passphrase strict_host_key_checking token jobs"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

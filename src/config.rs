@@ -84,7 +84,7 @@ pub struct CoreConfig {
 #[serde(deny_unknown_fields)]
 pub struct RemoteConfig {
     /// `/path`, `file:///path`, `s3://bucket/prefix`, `webdav://host/path`, `http(s)://host/path`,
-    /// `gs://bucket/prefix`, `azure://container/prefix`.
+    /// `gs://bucket/prefix`, `azure://container/prefix`, `ssh://[user@]host[:port]/path`.
     pub url: Option<String>,
     /// S3-compatible endpoint, e.g. `http://127.0.0.1:9000` for MinIO.
     pub endpoint: Option<String>,
@@ -96,10 +96,20 @@ pub struct RemoteConfig {
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
     pub session_token: Option<String>,
-    /// WebDAV/HTTP user name, or Azure storage account name.
+    /// WebDAV/HTTP/SSH user name, or Azure storage account name.
     pub user: Option<String>,
-    /// WebDAV/HTTP password, or Azure storage account key.
+    /// WebDAV/HTTP/SSH password, or Azure storage account key.
     pub password: Option<String>,
+    /// SSH: the server's port (default: the URL's, then `~/.ssh/config`'s, then 22).
+    pub port: Option<u16>,
+    /// SSH: the private key to log in with (tried before the agent's keys and the usual
+    /// `~/.ssh/id_*` files).
+    pub key_file: Option<String>,
+    /// SSH: the passphrase of an encrypted `key_file`.
+    pub passphrase: Option<String>,
+    /// SSH: `yes` (the default: a server whose key is not in `~/.ssh/known_hosts` is refused)
+    /// or `accept-new` (an unknown server's key is recorded there; a changed one is refused).
+    pub strict_host_key_checking: Option<String>,
     /// Google Cloud Storage: a fixed OAuth2 access token (`gcloud auth print-access-token`).
     pub token: Option<String>,
     /// Parallel transfers for this remote (default 32).
@@ -108,7 +118,7 @@ pub struct RemoteConfig {
 
 /// Keys of a remote that hold secrets: accepted only in `.mlx/config.local.toml`.
 pub const SECRET_KEYS: &[&str] =
-    &["access_key_id", "secret_access_key", "session_token", "password", "token"];
+    &["access_key_id", "secret_access_key", "session_token", "password", "token", "passphrase"];
 
 impl RemoteConfig {
     /// Whether any of the [`SECRET_KEYS`] is set.
@@ -118,12 +128,19 @@ impl RemoteConfig {
             || self.session_token.is_some()
             || self.password.is_some()
             || self.token.is_some()
+            || self.passphrase.is_some()
     }
 
     /// Make the secrets of this table (its [`SECRET_KEYS`], the password of its URL) known to
     /// [`crate::secrets`].
     pub fn remember_secrets(&self) {
-        let keys = [&self.access_key_id, &self.secret_access_key, &self.session_token, &self.token];
+        let keys = [
+            &self.access_key_id,
+            &self.secret_access_key,
+            &self.session_token,
+            &self.token,
+            &self.passphrase,
+        ];
         for value in keys.into_iter().flatten() {
             secrets::remember(value);
         }
@@ -151,6 +168,10 @@ impl RemoteConfig {
             session_token,
             user,
             password,
+            port,
+            key_file,
+            passphrase,
+            strict_host_key_checking,
             token,
             jobs
         );

@@ -56,9 +56,11 @@ pub fn run(
     reporter: &dyn Reporter,
 ) -> Result<RemoteStatusReport> {
     let remote = transfer::open_remote(project, opts.remote.as_deref())?;
-    // A folder remote nobody pushed to yet does not exist: it is empty, not an error.
-    if !remote.is_local() {
-        remote.check()?;
+    // A folder remote (local or over SSH) nobody pushed to yet does not exist: it is empty, not
+    // an error. Over SSH the check still reaches the server: its host key and the login.
+    match remote.check() {
+        Err(crate::remote::Error::Missing { .. }) if remote.is_folder() => {}
+        checked => checked?,
     }
     let (tracked, _) =
         transfer::tracked_in_scope(project, &opts.cwd, &opts.paths, &Scope::default())?;

@@ -111,7 +111,9 @@ pub fn build(
             }
             Operator::new(b).map_err(config_err)?
         }
-        Location::Local { .. } => unreachable!("local folders do not go through OpenDAL"),
+        Location::Local { .. } | Location::Ssh { .. } => {
+            unreachable!("folders, local or over SSH, do not go through OpenDAL")
+        }
     };
     Ok(op.layer(TimeoutLayer::new().with_timeout(Duration::from_secs(120))).layer(
         RetryLayer::new()

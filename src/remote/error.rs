@@ -20,6 +20,9 @@ pub enum Error {
     /// The server cannot be reached, or failed after retries.
     #[error("remote '{remote}' ({url}): {detail}")]
     Unreachable { remote: String, url: String, detail: String },
+    /// An SSH server whose host key is unknown or changed (boxed: its details are long).
+    #[error(transparent)]
+    HostKey(Box<HostKeyError>),
     /// Writing to a plain HTTP remote.
     #[error("remote '{remote}' ({url}) is read-only (plain HTTP); push to a webdav:// URL instead")]
     ReadOnly { remote: String, url: String },
@@ -52,7 +55,65 @@ impl Error {
                 Some("check the network and the endpoint, then run the command again: finished transfers are kept".into())
             }
             Error::CorruptObject { remote, .. } => Some(repair_hint(remote)),
+            Error::HostKey(e) => Some(e.hint()),
             _ => None,
+        }
+    }
+}
+
+/// An SSH server's host key that does not match `~/.ssh/known_hosts`.
+#[derive(Debug, thiserror::Error)]
+pub enum HostKeyError {
+    /// No key is recorded for the server.
+    #[error(
+        "remote '{remote}' ({url}): the host key of {host} is not known (its fingerprint is \
+         {fingerprint}); refusing to connect to a server that cannot be told from an impostor"
+    )]
+    Unknown {
+        remote: String,
+        url: String,
+        /// `host` or `[host]:port`, as known_hosts names it.
+        host: String,
+        port: u16,
+        fingerprint: String,
+        /// Where its key would be recorded.
+        known_hosts: PathBuf,
+    },
+    /// Another key of the same type is recorded for the server.
+    #[error(
+        "remote '{remote}' ({url}): the host key of {host} has CHANGED (it is now \
+         {fingerprint}; {file}:{line} records another): someone may be intercepting the \
+         connection, or the server was reinstalled; refusing to connect",
+        file = .file.display()
+    )]
+    Changed {
+        remote: String,
+        url: String,
+        host: String,
+        fingerprint: String,
+        file: PathBuf,
+        line: usize,
+    },
+}
+
+impl HostKeyError {
+    fn hint(&self) -> String {
+        match self {
+            HostKeyError::Unknown { remote, host, port, known_hosts, .. } => {
+                let bare = host.trim_start_matches('[').split(']').next().unwrap_or(host);
+                format!(
+                    "check the fingerprint with the server's administrator, then record the key: \
+                     `ssh-keyscan -p {port} {bare} >> {}` (or connect once with `ssh`), or let \
+                     mlx record keys of new servers: `mlx remote modify {remote} \
+                     strict_host_key_checking accept-new`",
+                    known_hosts.display()
+                )
+            }
+            HostKeyError::Changed { host, file, .. } => format!(
+                "if the server's key did change, remove the old one with `ssh-keygen -R '{host}' \
+                 -f {}` and connect again; otherwise ask its administrator",
+                file.display()
+            ),
         }
     }
 }
@@ -81,6 +142,11 @@ fn access_hint(remote: &str, storage: Storage) -> String {
         Storage::Webdav | Storage::Http => format!(
             "check the user and password: `mlx remote modify {remote} user NAME`, then \
              `echo PASSWORD | mlx remote modify {remote} password - --local`"
+        ),
+        Storage::Ssh => format!(
+            "check the user and the key: `mlx remote modify {remote} user NAME`, \
+             `mlx remote modify {remote} key_file ~/.ssh/KEY`, or add the key to the agent \
+             (`ssh-add`); its public half must be in the server's ~/.ssh/authorized_keys"
         ),
         Storage::S3 | Storage::Local => format!(
             "check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile in \

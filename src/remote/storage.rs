@@ -1,4 +1,5 @@
-//! One opened remote: a local folder or an OpenDAL operator behind the same blocking calls.
+//! One opened remote: a local folder, a folder over SSH, or an OpenDAL operator behind the same
+//! blocking calls.
 //! The network side runs on a private tokio runtime; callers use plain threads (a rayon pool
 //! sized for the network) and block on each request.
 
@@ -12,6 +13,7 @@ use opendal::Operator;
 use super::Error;
 use super::dal;
 use super::local::LocalDir;
+use super::ssh::SshDir;
 use super::url::{self, Location, Storage};
 use super::webdav::StreamedPut;
 use crate::config::RemoteConfig;
@@ -30,6 +32,9 @@ const LARGE_AT_ONCE: usize = 4;
 /// Default parallel transfers: network latency, not cores, is what they hide (a request to a
 /// cloud store takes tens of milliseconds, most of it waiting).
 const DEFAULT_JOBS: usize = 32;
+/// Default parallel transfers over SSH: one connection carries them all, and the server's SFTP
+/// process answers one request at a time.
+const DEFAULT_SSH_JOBS: usize = 8;
 
 pub struct Remote {
     name: String,
@@ -39,9 +44,9 @@ pub struct Remote {
     backend: Backend,
 }
 
-#[expect(clippy::large_enum_variant, reason = "one per command, never moved in a loop")]
 enum Backend {
     Local(LocalDir),
+    Ssh(SshDir),
     Dal {
         op: Operator,
         rt: tokio::runtime::Runtime,
@@ -73,7 +78,9 @@ impl Remote {
         {
             crate::secrets::remember_login(user, password);
         }
-        let jobs = cfg.jobs.filter(|j| *j > 0).unwrap_or(DEFAULT_JOBS);
+        let default_jobs =
+            if matches!(location, Location::Ssh { .. }) { DEFAULT_SSH_JOBS } else { DEFAULT_JOBS };
+        let jobs = cfg.jobs.filter(|j| *j > 0).unwrap_or(default_jobs);
         // A folder remote inside the work tree (a committed `url = ".git/hooks"`, say) would have
         // push and gc write and delete among the project's own files.
         if let Location::Local { path } = &location
@@ -89,6 +96,7 @@ impl Remote {
         }
         let backend = match &location {
             Location::Local { path } => Backend::Local(LocalDir::new(root.join(path))),
+            Location::Ssh { .. } => Backend::Ssh(SshDir::new(name, &shown, &location, cfg, jobs)?),
             _ => {
                 // The process-wide HTTP client (reqwest, rustls): installed once, first use.
                 opendal::install_default();
@@ -148,6 +156,11 @@ impl Remote {
         matches!(self.backend, Backend::Local(_))
     }
 
+    /// Whether this is a folder, here or on a server over SSH (not an object store).
+    pub fn is_folder(&self) -> bool {
+        matches!(self.backend, Backend::Local(_) | Backend::Ssh(_))
+    }
+
     fn io_err(&self, path: &Path, e: std::io::Error) -> Error {
         if e.kind() == std::io::ErrorKind::NotFound && !path.exists() {
             return Error::Missing {
@@ -186,6 +199,7 @@ impl Remote {
                     Err(self.io_err(l.root(), std::io::ErrorKind::NotFound.into()))
                 }
             }
+            Backend::Ssh(s) => s.check(),
             // Listing one folder reaches the server the way real work does (S3 answers a
             // missing bucket only to a listing); an HTTP remote gets a request for an object.
             // A folder or object that does not exist yet is fine: nothing was pushed.
@@ -211,6 +225,7 @@ impl Remote {
             Backend::Local(l) => {
                 std::fs::create_dir_all(l.root()).map_err(|e| self.io_err(l.root(), e))
             }
+            Backend::Ssh(s) => s.prepare_writes(),
             Backend::Dal { can_write: false, .. } => Err(self.read_only()),
             Backend::Dal { .. } => self.check(),
         }
@@ -220,6 +235,7 @@ impl Remote {
     pub fn list_objects(&self) -> Result<HashMap<ObjectId, u64>, Error> {
         match &self.backend {
             Backend::Local(l) => l.list_objects().map_err(|e| self.io_err(l.root(), e)),
+            Backend::Ssh(s) => s.list_objects(),
             Backend::Dal { can_list: false, .. } => Err(self.cannot_list()),
             Backend::Dal { op, rt, .. } => rt.block_on(self.dal_list(op, "")),
         }
@@ -292,6 +308,10 @@ impl Remote {
         }
         match &self.backend {
             Backend::Local(l) => l.present(wanted).map_err(|e| self.io_err(l.root(), e)),
+            // Listing a folder over SFTP takes one request per 100 or so names: list it all
+            // when many are asked, and keep that for later questions.
+            Backend::Ssh(s) if wanted.len() > 64 => Ok(pick(listed.insert(s.list_objects()?))),
+            Backend::Ssh(s) => s.present(wanted, self.jobs),
             Backend::Dal { op, rt, can_list, .. } => {
                 if *can_list && wanted.len() > 64 {
                     // Estimate the remote's size from one shard: list it all when that takes
@@ -337,6 +357,7 @@ impl Remote {
     pub fn upload(&self, id: &ObjectId, path: &Path, size: u64) -> Result<(), Error> {
         match &self.backend {
             Backend::Local(l) => l.upload(id, path).map_err(|e| self.io_err(path, e)),
+            Backend::Ssh(s) => s.upload(id, path),
             Backend::Dal { can_write: false, .. } => Err(self.read_only()),
             Backend::Dal { op, rt, multi, streamed, large, .. } => {
                 let key = key_of(id);
@@ -410,6 +431,7 @@ impl Remote {
                 }
                 Ok(staged)
             }
+            Backend::Ssh(s) => s.download(id, cache),
             Backend::Dal { op, rt, large, .. } => {
                 if size.is_none_or(|s| s <= SINGLE_REQUEST) {
                     Ok(cache.stage_bytes(*id, &self.read_object(id)?)?)
@@ -433,6 +455,7 @@ impl Remote {
                     Err(e) => Err(self.io_err(&path, e)),
                 }
             }
+            Backend::Ssh(s) => s.hash_object(id),
             Backend::Dal { op, rt, large, .. } => {
                 let key = key_of(id);
                 let absent = |e: opendal::Error| {
@@ -535,6 +558,7 @@ impl Remote {
                 }
                 Ok(())
             }
+            Backend::Ssh(s) => s.delete(ids, self.jobs),
             Backend::Dal { can_write: false, .. } => Err(self.read_only()),
             Backend::Dal { op, rt, .. } => {
                 rt.block_on(op.delete_iter(ids.iter().map(key_of))).map_err(|e| self.dal_err(&e))
@@ -546,6 +570,7 @@ impl Remote {
     pub fn list_names(&self, dir: &str) -> Result<Vec<String>, Error> {
         match &self.backend {
             Backend::Local(l) => l.list_names(dir).map_err(|e| self.io_err(l.root(), e)),
+            Backend::Ssh(s) => s.list_names(dir),
             Backend::Dal { can_list: false, .. } => Err(self.cannot_list()),
             Backend::Dal { op, rt, .. } => rt.block_on(async {
                 let mut out = Vec::new();
@@ -564,6 +589,7 @@ impl Remote {
     pub fn put_named(&self, name: &str, bytes: Vec<u8>) -> Result<(), Error> {
         match &self.backend {
             Backend::Local(l) => l.put_named(name, &bytes).map_err(|e| self.io_err(l.root(), e)),
+            Backend::Ssh(s) => s.put_named(name, &bytes),
             Backend::Dal { can_write: false, .. } => Err(self.read_only()),
             Backend::Dal { op, rt, .. } => rt
                 .block_on(op.write_options(name, bytes, write_options(self.storage)))
@@ -588,6 +614,7 @@ impl Remote {
             Backend::Local(l) => {
                 l.get_named(name).map_err(|e| self.io_err(&l.root().join(name), e))
             }
+            Backend::Ssh(s) => s.get_named(name),
             Backend::Dal { op, rt, .. } => {
                 rt.block_on(op.read(name)).map(|b| b.to_vec()).map_err(|e| self.dal_err(&e))
             }
@@ -595,10 +622,11 @@ impl Remote {
     }
 
     /// Remove what interrupted uploads left behind, where the storage can hold such leftovers
-    /// (a folder remote's temp files; object stores never show half an object).
+    /// (temp files in a folder, local or over SSH; object stores never show half an object).
     pub fn clean_stale_temp(&self) -> Result<u64, Error> {
         match &self.backend {
             Backend::Local(l) => l.clean_stale_temp().map_err(|e| self.io_err(l.root(), e)),
+            Backend::Ssh(s) => s.clean_stale_temp(),
             Backend::Dal { .. } => Ok(0),
         }
     }
@@ -628,7 +656,7 @@ fn key_of(id: &ObjectId) -> String {
 }
 
 /// The object a listed key names, if it is one (run records and folders are not).
-fn id_of_key(key: &str) -> Option<ObjectId> {
+pub(super) fn id_of_key(key: &str) -> Option<ObjectId> {
     let mut parts = key.trim_start_matches('/').rsplitn(3, '/');
     let (rest, shard) = (parts.next()?, parts.next()?);
     if shard.len() != 2 || rest.len() != 62 {

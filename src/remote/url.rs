@@ -6,14 +6,16 @@
 //!
 //! A near miss of a URL (`s3//bucket/x`, `s3:/bucket`, `s3:bucket`: a scheme, then anything but
 //! `://`) is refused with the URL it most likely meant, rather than read as a folder (which would
-//! have created `./s3/` inside the project).
+//! have created `./s3/` inside the project). So is the scp-like `user@host:path` of ssh and git,
+//! which mlx does not read as a folder either: it offers the `ssh://` URL.
 
 use std::ops::Range;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 /// The URL schemes [`parse`] accepts (besides plain directory paths).
-const SCHEMES: &[&str] = &["file", "s3", "gs", "azure", "webdav", "webdavs", "http", "https"];
+const SCHEMES: &[&str] =
+    &["file", "s3", "gs", "azure", "webdav", "webdavs", "http", "https", "ssh", "sftp"];
 
 /// Where a remote keeps its objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +34,11 @@ pub enum Location {
     Gcs { bucket: String, prefix: String },
     /// `azure://[account@]container/prefix`; the account may also come from the `user` key.
     Azure { container: String, prefix: String, account: Option<String> },
+    /// `ssh://[user@]host[:port]/path` or `sftp://…`: a folder on a server reached over SFTP.
+    /// `path` is absolute (`/srv/mlx`), or relative to the login's home folder when the URL
+    /// path starts with `/~/` (`srv/mlx`, or empty for the home folder itself); it has no `.`,
+    /// `..` or empty segments and no trailing `/`.
+    Ssh { host: String, port: Option<u16>, user: Option<String>, path: String },
 }
 
 /// The kind of storage a remote is, as its URL says.
@@ -43,10 +50,11 @@ pub enum Storage {
     Http,
     Gcs,
     Azure,
+    Ssh,
 }
 
 impl Storage {
-    /// A short name: `local`, `s3`, `webdav`, `http`, `gcs`, `azure`.
+    /// A short name: `local`, `s3`, `webdav`, `http`, `gcs`, `azure`, `ssh`.
     pub fn as_str(self) -> &'static str {
         match self {
             Storage::Local => "local",
@@ -55,6 +63,7 @@ impl Storage {
             Storage::Http => "http",
             Storage::Gcs => "gcs",
             Storage::Azure => "azure",
+            Storage::Ssh => "ssh",
         }
     }
 }
@@ -68,10 +77,11 @@ impl Location {
             Location::Http { .. } => Storage::Http,
             Location::Gcs { .. } => Storage::Gcs,
             Location::Azure { .. } => Storage::Azure,
+            Location::Ssh { .. } => Storage::Ssh,
         }
     }
 
-    /// A short name of the storage kind: `local`, `s3`, `webdav`, `http`, `gcs`, `azure`.
+    /// A short name of the storage kind: `local`, `s3`, `webdav`, `http`, `gcs`, `azure`, `ssh`.
     pub fn kind(&self) -> &'static str {
         self.storage().as_str()
     }
@@ -84,7 +94,8 @@ pub enum UrlError {
     Empty,
     #[error(
         "unsupported URL scheme `{scheme}` in {url}: {}use a directory path or a URL starting \
-         with file://, s3://, gs://, azure://, webdav://, webdavs://, http:// or https://",
+         with file://, s3://, gs://, azure://, webdav://, webdavs://, http://, https://, ssh:// \
+         or sftp://",
         .suggestion.as_ref().map(|s| format!("did you mean {s}? Or ")).unwrap_or_default()
     )]
     UnsupportedScheme { scheme: String, url: String, suggestion: Option<String> },
@@ -137,6 +148,7 @@ pub fn parse(url: &str) -> Result<Location, UrlError> {
             Ok(Location::Gcs { bucket, prefix })
         }
         "azure" => parse_azure(url, rest),
+        "ssh" | "sftp" => parse_ssh(url, rest),
         s @ ("webdav" | "webdavs" | "http" | "https") => {
             let secure = s.ends_with('s');
             let form = match s {
@@ -250,7 +262,24 @@ fn parse_path(url: &str) -> Result<Location, UrlError> {
     if url == "~" || url.starts_with("~/") {
         return Err(UrlError::invalid(url, "`~` is not expanded here: give the full path"));
     }
+    if let Some(meant) = scp_like(url) {
+        return Err(UrlError::NearMiss { url: url.to_owned(), suggestion: meant });
+    }
     Ok(Location::Local { path: PathBuf::from(url) })
+}
+
+/// The `ssh://` URL that the scp-like `[user@]host:path` means, when `url` reads as one: a user
+/// (`@`) before the first `:`, and no `/` before it (`./a@b:c` and `/srv/a@b:c` stay folders).
+/// A relative path there is relative to the home folder, hence `/~/`. (No password can be in
+/// it: the user is all that comes before the first `:`.)
+fn scp_like(url: &str) -> Option<String> {
+    let (authority, path) = url.split_once(':')?;
+    let (user, host) = authority.rsplit_once('@')?;
+    if user.is_empty() || host.is_empty() || authority.contains(['/', '\\']) {
+        return None;
+    }
+    let path = if path.starts_with('/') { path.to_owned() } else { format!("/~/{path}") };
+    Some(format!("ssh://{authority}{path}"))
 }
 
 /// `file:///abs/path` or `file://localhost/abs/path`; percent-escapes are decoded.
@@ -335,6 +364,62 @@ fn check_bucket(
         ));
     }
     Ok(name.to_owned())
+}
+
+/// `ssh://[USER@]HOST[:PORT]/PATH` (and `sftp://`). A password does not belong in the URL: it
+/// goes to the local config, where it is kept out of git and out of messages.
+fn parse_ssh(url: &str, rest: &str) -> Result<Location, UrlError> {
+    const FORM: &str = "ssh://[USER@]HOST[:PORT]/PATH";
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let (user, hostport) = match authority.rsplit_once('@') {
+        Some((userinfo, hostport)) => {
+            if userinfo.contains(':') || has_password(url) {
+                return Err(UrlError::invalid(
+                    url,
+                    "the password does not belong in the URL: use a key (or the ssh agent), or \
+                     give it with `echo PASSWORD | mlx remote modify NAME password - --local`",
+                ));
+            }
+            let user = decode_text(url, userinfo)?;
+            if user.is_empty() {
+                return Err(UrlError::invalid(url, "empty user name before `@`"));
+            }
+            (Some(user), hostport)
+        }
+        None => (None, authority),
+    };
+    let (host, port) = split_host_port(url, hostport, FORM)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+    // The path is a folder on the server; object names are added below it. `.` and `..` would
+    // name another folder than the one written, so they are refused rather than resolved.
+    let decoded = percent_decode(path);
+    let Ok(decoded) = String::from_utf8(decoded) else {
+        return Err(UrlError::invalid(url, "the path is not UTF-8 once percent-decoded"));
+    };
+    let mut segments: Vec<&str> = decoded.split('/').filter(|s| !s.is_empty()).collect();
+    let home = segments.first() == Some(&"~");
+    if home {
+        segments.remove(0);
+    }
+    if segments.iter().any(|s| *s == "." || *s == ".." || *s == "~") {
+        return Err(UrlError::invalid(
+            url,
+            "`.`, `..` and `~` segments are not allowed in the path: give the folder itself \
+             (absolute, or `/~/PATH` for a folder under the home folder)",
+        ));
+    }
+    if segments.iter().any(|s| s.contains(['\\', '\0'])) {
+        return Err(UrlError::invalid(url, "the path holds a `\\` or a NUL byte"));
+    }
+    if segments.is_empty() && !home {
+        return Err(UrlError::Missing { what: "path", form: FORM, url: redact(url) });
+    }
+    let joined = segments.join("/");
+    let path = if home { joined } else { format!("/{joined}") };
+    Ok(Location::Ssh { host, port, user, path })
 }
 
 /// `/a//b/` → `a/b`.
@@ -558,6 +643,71 @@ mod tests {
     }
 
     #[test]
+    fn ssh_urls() {
+        let ssh = |host: &str, port: Option<u16>, user: Option<&str>, path: &str| Location::Ssh {
+            host: s(host),
+            port,
+            user: user.map(s),
+            path: s(path),
+        };
+        assert_eq!(
+            parse("ssh://user@example.com:2222/path/to/dir/").unwrap(),
+            ssh("example.com", Some(2222), Some("user"), "/path/to/dir")
+        );
+        assert_eq!(parse("sftp://cluster/data").unwrap(), ssh("cluster", None, None, "/data"));
+        assert_eq!(parse("SSH://h//a//b").unwrap(), ssh("h", None, None, "/a/b"));
+        assert_eq!(parse("ssh://h/~/mlx").unwrap(), ssh("h", None, None, "mlx"));
+        assert_eq!(parse("ssh://h/~").unwrap(), ssh("h", None, None, ""));
+        assert_eq!(parse("ssh://[::1]:22/x").unwrap(), ssh("::1", Some(22), None, "/x"));
+        assert_eq!(
+            parse("ssh://a%40b@h/my%20data").unwrap(),
+            ssh("h", None, Some("a@b"), "/my data")
+        );
+        assert_eq!(parse("ssh://h/x").unwrap().kind(), "ssh");
+    }
+
+    #[test]
+    fn ssh_urls_stay_inside_the_folder_they_name() {
+        let msg = |u: &str| parse(u).unwrap_err().to_string();
+        for bad in [
+            "ssh://h/srv/../etc",
+            "ssh://h/srv/%2e%2e/etc",
+            "ssh://h/srv/./x",
+            "ssh://h/..",
+            "ssh://h/~/../x",
+            "ssh://h/srv/~/x",
+        ] {
+            assert!(msg(bad).contains("segments are not allowed"), "{bad}: {}", msg(bad));
+        }
+        assert!(msg("ssh://h").contains("missing path"));
+        assert!(msg("ssh://h/").contains("missing path"));
+        assert!(msg("ssh:///x").contains("missing host"));
+        assert!(msg("ssh://h:0/x").contains("not a valid port"));
+        let password = msg("ssh://bob:hunter2@h/x");
+        assert!(password.contains("ssh://bob:***@h/x"), "{password}");
+        assert!(password.contains("does not belong in the URL"), "{password}");
+        assert!(!password.contains("hunter2"), "{password}");
+    }
+
+    #[test]
+    fn scp_like_paths_are_refused_with_the_ssh_url_meant() {
+        let meant = |u: &str| match parse(u) {
+            Err(UrlError::NearMiss { suggestion, .. }) => suggestion,
+            other => panic!("{u}: {other:?}"),
+        };
+        assert_eq!(meant("user@host:data/mlx"), "ssh://user@host/~/data/mlx");
+        assert_eq!(meant("user@host:/srv/mlx"), "ssh://user@host/srv/mlx");
+        assert_eq!(meant("git@10.0.0.1:x"), "ssh://git@10.0.0.1/~/x");
+        assert_eq!(
+            parse("bob@host:/x").unwrap_err().to_string(),
+            "invalid remote URL bob@host:/x: did you mean ssh://bob@host/x?"
+        );
+        for folder in ["./a@b:c", "/srv/a@b:c", "a:b", "@h:x", "a@:x", "dir/u@h:x"] {
+            assert_eq!(parse(folder).unwrap(), local(folder), "{folder}");
+        }
+    }
+
+    #[test]
     fn azure_urls() {
         assert_eq!(
             parse("azure://models/runs").unwrap(),
@@ -574,9 +724,10 @@ mod tests {
         let msg = |u: &str| parse(u).unwrap_err().to_string();
         assert_eq!(parse("").unwrap_err(), UrlError::Empty);
         assert_eq!(
-            msg("ftp://host/x"),
-            "unsupported URL scheme `ftp` in ftp://host/x: use a directory path or a URL starting \
-             with file://, s3://, gs://, azure://, webdav://, webdavs://, http:// or https://"
+            msg("gopher://host/x"),
+            "unsupported URL scheme `gopher` in gopher://host/x: use a directory path or a URL starting \
+             with file://, s3://, gs://, azure://, webdav://, webdavs://, http://, https://, \
+             ssh:// or sftp://"
         );
         assert_eq!(msg("s3://"), "missing bucket in s3://: expected s3://BUCKET[/PREFIX]");
         assert_eq!(
@@ -644,7 +795,8 @@ mod tests {
         let msg = parse("s4://bucket/x").unwrap_err().to_string();
         assert!(msg.contains("did you mean s3://bucket/x?"), "{msg}");
         assert!(parse("webdab://h/x").unwrap_err().to_string().contains("webdav://h/x"));
-        assert!(!parse("ftp://h/x").unwrap_err().to_string().contains("did you mean"));
+        assert!(parse("ftp://h/x").unwrap_err().to_string().contains("did you mean sftp://h/x?"));
+        assert!(!parse("gopher://h/x").unwrap_err().to_string().contains("did you mean"));
     }
 
     #[test]

@@ -43,6 +43,7 @@ mod remote_config;
 mod remote_gcs;
 mod remote_repair;
 mod remote_servers;
+mod remote_ssh;
 mod remotes;
 mod report;
 mod rm;

@@ -239,7 +239,7 @@ fn bad_urls_and_names_are_refused() {
     exit: 2
     --- stdout
     --- stderr
-    error: unsupported URL scheme `ftp` in ftp://bob:***@host/x: use a directory path or a URL starting with file://, s3://, gs://, azure://, webdav://, webdavs://, http:// or https://
+    error: unsupported URL scheme `ftp` in ftp://bob:***@host/x: did you mean sftp://bob:***@host/x? Or use a directory path or a URL starting with file://, s3://, gs://, azure://, webdav://, webdavs://, http://, https://, ssh:// or sftp://
     ");
     p.mlx(&["remote", "add", "x", "s3://"])
         .code(2)

@@ -10,7 +10,8 @@ use super::super::output::FormatArgs;
 ///
 /// URL forms: a directory (`/mnt/nas/mlx`, `../shared`, `file:///srv/mlx`), `s3://BUCKET/PREFIX`,
 /// `gs://BUCKET/PREFIX`, `azure://[ACCOUNT@]CONTAINER/PREFIX`, `webdav://HOST/PATH` (`webdavs://`
-/// for https) and `http(s)://HOST/PATH` (read-only). A URL with a password only goes to
+/// for https), `http(s)://HOST/PATH` (read-only) and `ssh://[USER@]HOST[:PORT]/PATH` (or
+/// `sftp://`; `/~/PATH` for a folder under the home folder). A URL with a password only goes to
 /// .mlx/config.local.toml (--local), which git ignores.
 #[derive(clap::Args)]
 #[command(

@@ -12,9 +12,11 @@ use super::super::output::FormatArgs;
 ///
 /// Options: url, endpoint (S3-compatible server, e.g. http://127.0.0.1:9000), region, profile
 /// (of ~/.aws/config and ~/.aws/credentials), path_style (true/false), user, jobs (parallel
-/// transfers), and the secrets access_key_id, secret_access_key, session_token, password and
-/// token (a GCS access token), which are only accepted with --local. A VALUE of `-` is read
-/// from stdin, so that a secret stays out of the shell history.
+/// transfers); for SSH remotes port, key_file (a private key) and strict_host_key_checking
+/// (yes, or accept-new to record the key of a server not yet in ~/.ssh/known_hosts); and the
+/// secrets access_key_id, secret_access_key, session_token, password, token (a GCS access token)
+/// and passphrase (of an SSH key_file), which are only accepted with --local. A VALUE of `-` is
+/// read from stdin, so that a secret stays out of the shell history.
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  mlx remote modify storage endpoint http://127.0.0.1:9000\n  mlx remote modify storage secret_access_key - --local < secret.txt\n  mlx remote modify storage region --unset"

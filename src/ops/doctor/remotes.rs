@@ -227,5 +227,14 @@ fn credentials(cfg: &RemoteConfig, location: Option<&Location>) -> String {
                 "default chain (environment, managed identity)".into()
             }
         }
+        Some(Location::Ssh { .. }) => {
+            if cfg.key_file.is_some() {
+                "key_file, then the ssh agent".into()
+            } else if cfg.password.is_some() {
+                "ssh keys and agent, then the password in config.local.toml".into()
+            } else {
+                "ssh keys (agent, ~/.ssh/config, ~/.ssh/id_*)".into()
+            }
+        }
     }
 }

@@ -45,6 +45,10 @@ pub const KEYS: &[&str] = &[
     "session_token",
     "user",
     "password",
+    "port",
+    "key_file",
+    "passphrase",
+    "strict_host_key_checking",
     "token",
     "jobs",
 ];
@@ -356,6 +360,10 @@ mod tests {
             session_token: Some(String::new()),
             user: Some(String::new()),
             password: Some(String::new()),
+            port: Some(22),
+            key_file: Some(String::new()),
+            passphrase: Some(String::new()),
+            strict_host_key_checking: Some(String::new()),
             token: Some(String::new()),
             jobs: Some(1),
         };

@@ -137,6 +137,17 @@ fn typed_value(
             Ok(n) if n > 0 => Ok(n.into()),
             _ => Err(invalid("expected a positive whole number")),
         },
+        "port" => match text.parse::<u16>() {
+            Ok(n) if n > 0 => Ok(i64::from(n).into()),
+            _ => Err(invalid("expected a port number, 1 to 65535")),
+        },
+        "strict_host_key_checking" => match text.to_ascii_lowercase().as_str() {
+            v @ ("yes" | "accept-new") => Ok(v.into()),
+            _ => Err(invalid(
+                "expected yes (refuse servers whose key is not in ~/.ssh/known_hosts) or \
+                 accept-new (record the key of a new server there)",
+            )),
+        },
         "url" | "endpoint" => {
             if key == "url" {
                 url::parse(text)?;
@@ -171,6 +182,14 @@ mod tests {
             Some(false)
         );
         assert!(typed_value("path_style", "maybe", Scope::Project).is_err());
+        assert_eq!(typed_value("port", "2222", Scope::Project).unwrap().as_integer(), Some(2222));
+        assert!(typed_value("port", "0", Scope::Project).is_err());
+        assert!(typed_value("port", "70000", Scope::Project).is_err());
+        assert_eq!(
+            typed_value("strict_host_key_checking", "Accept-New", Scope::Project).unwrap().as_str(),
+            Some("accept-new")
+        );
+        assert!(typed_value("strict_host_key_checking", "no", Scope::Project).is_err());
         assert!(typed_value("endpoint", "127.0.0.1:9000", Scope::Project).is_err());
         assert!(typed_value("url", "ftp://x", Scope::Local).is_err());
         let err = typed_value("url", "webdav://u:p@h/x", Scope::Project).unwrap_err();

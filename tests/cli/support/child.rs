@@ -140,6 +140,11 @@ impl ChildServer {
         self.port
     }
 
+    /// The program's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// What the program printed since this run started.
     pub fn output(&self) -> String {
         let all = std::fs::read(&self.log).unwrap_or_default();

@@ -21,6 +21,7 @@ pub mod child;
 pub mod gcs;
 pub mod ports;
 pub mod servers;
+pub mod sshd;
 
 /// Environment variables that could leak the developer's setup into a test.
 const SCRUBBED_VARS: &[&str] = &[
@@ -57,6 +58,8 @@ const SCRUBBED_VARS: &[&str] = &[
     // Google credentials and the metadata server (the GCS remote tests give their own).
     "GOOGLE_APPLICATION_CREDENTIALS",
     "GCE_METADATA_HOST",
+    // The developer's ssh agent (the SSH remote tests start their own).
+    "SSH_AUTH_SOCK",
 ];
 
 /// The hermetic environment shared by mlx and git children. `home` is inside the temp dir.
