@@ -81,7 +81,7 @@ pub enum Error {
     Apply(#[from] crate::experiments::apply::ApplyError),
     /// Plots that cannot be shown as asked (`mlx plots`).
     #[error(transparent)]
-    Plots(#[from] crate::ops::plots::PlotsError),
+    Plots(#[from] crate::compare::plots::PlotsError),
     /// SQLite refused or failed the user's own SQL (`mlx sql`).
     #[error("sql: {message}")]
     Sql { message: String },

@@ -5,4 +5,5 @@
 
 pub mod metrics;
 pub mod params;
+pub mod plots;
 pub mod side;

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{Report, change, metric, param};
+use crate::plots::escape as esc;
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;\
 color:#1f2328;padding:0 1em}table{border-collapse:collapse;margin:.5em 0 1.5em}\
@@ -112,20 +113,4 @@ fn params(h: &mut String, report: &Report) {
         );
     }
     h.push_str("</table>\n");
-}
-
-/// Text as HTML: `<`, `>`, `&`, `"` and `'` as entities.
-pub(super) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

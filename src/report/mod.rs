@@ -13,6 +13,7 @@ pub use markdown::markdown;
 
 use crate::compare::metrics::{self, MetricsDiffOptions, MetricsDiffReport};
 use crate::compare::params::{self, ParamsDiffOptions, ParamsDiffReport};
+use crate::compare::plots::{Sides, SidesSpec};
 use crate::error::Result;
 use crate::project::Project;
 use crate::tracking::query::MetricValue;
@@ -53,8 +54,63 @@ pub fn build(project: &Project, opts: &ReportOptions) -> Result<Report> {
     let base = Some(opts.base.clone().unwrap_or_else(|| "HEAD".to_owned()));
     let metrics =
         metrics::diff(project, &MetricsDiffOptions { a: base.clone(), b: None, all: true })?;
-    let params = params::diff(project, &ParamsDiffOptions { a: base, b: None, all: false })?;
-    Ok(Report { metrics, params, plots: Vec::new(), version: env!("CARGO_PKG_VERSION").to_owned() })
+    let params =
+        params::diff(project, &ParamsDiffOptions { a: base.clone(), b: None, all: false })?;
+    let plots = changed_plots(project, base.as_deref().unwrap_or("HEAD"))?;
+    Ok(Report { metrics, params, plots, version: env!("CARGO_PKG_VERSION").to_owned() })
+}
+
+/// The charts whose data differs between `base` and the workspace, drawn with both sides.
+/// Plots of metric histories are left out (a revision has none to set against), as are image
+/// plots (they are not drawn by mlx). A plots file that cannot be read on the base counts as
+/// missing there (`mlx fetch --rev BASE` brings cached ones).
+fn changed_plots(project: &Project, base: &str) -> Result<Vec<ReportPlot>> {
+    let revs = [base.to_owned()];
+    let spec = SidesSpec { names: &[], revs: &revs, exps: &[], workspace: true };
+    let sides = Sides::open(project, &spec)?;
+    let histories = sides.history_plots();
+    let (infos, plots, _) = sides.resolve()?;
+    let (Some(old), Some(new)) = (infos.first(), infos.last()) else { return Ok(Vec::new()) };
+    let mut out: Vec<ReportPlot> = Vec::new();
+    for plot in plots {
+        if plot.kind != crate::plots::Kind::Chart || histories.contains(&plot.name) {
+            continue;
+        }
+        let data = |side: &str| {
+            plot.series
+                .iter()
+                .filter(|s| s.side == side)
+                .map(|s| (&s.source, &s.x_field, &s.y_field, &s.points))
+                .collect::<Vec<_>>()
+        };
+        if data(&old.label) == data(&new.label) {
+            continue;
+        }
+        let file = svg_name(&plot.name, &out);
+        out.push(ReportPlot {
+            name: plot.name.clone(),
+            file,
+            svg: crate::plots::svg::render(&plot),
+        });
+    }
+    Ok(out)
+}
+
+/// A file name for a plot's SVG: its name with anything but letters, digits, `.`, `_` and `-`
+/// as `-`, made unique among `taken`.
+fn svg_name(name: &str, taken: &[ReportPlot]) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '-' })
+        .collect();
+    let stem = stem.trim_start_matches('.');
+    let mut file = format!("{stem}.svg");
+    let mut n = 2;
+    while taken.iter().any(|p| p.file == file) {
+        file = format!("{stem}-{n}.svg");
+        n += 1;
+    }
+    file
 }
 
 impl Report {

@@ -142,3 +142,85 @@ fn the_output_folder_never_reaches_into_git_or_mlx_even_through_a_symlink() {
     assert!(!p.path(".git/hooks/report.md").exists());
     assert!(!p.path(".mlx/cache/report.md").exists());
 }
+
+/// A stage writing a metrics file and two plots files, one of which depends on the param.
+const PLOTTING: &str = r#"
+[stages.train]
+cmd = "python3 train.py"
+deps = ["train.py"]
+params = ["train"]
+metrics = ["eval/metrics.json"]
+plots = [
+  { path = "eval/loss.csv", x = "step", y = "loss", title = "Loss <b>curve</b>" },
+  "eval/fixed.csv",
+]
+"#;
+
+const PLOTTING_TRAIN: &str = r#"
+import json, os, tomllib
+p = tomllib.load(open("params.toml", "rb"))["train"]
+os.makedirs("eval", exist_ok=True)
+json.dump({"acc": round(1 - p["lr"], 6)}, open("eval/metrics.json", "w"))
+with open("eval/loss.csv", "w") as f:
+    f.write("step,loss\n")
+    for s in range(5):
+        f.write(f"{s},{round(1 / (1 + s * p['lr']), 4)}\n")
+open("eval/fixed.csv", "w").write("x,y\n0,1\n1,2\n")
+"#;
+
+#[test]
+fn changed_plots_are_drawn_with_both_sides() {
+    let p = TestProject::initialized();
+    p.write("mlx.toml", PLOTTING);
+    p.write("train.py", PLOTTING_TRAIN);
+    p.write("params.toml", params("0.1", "base"));
+    p.mlx(&["run"]).success();
+    let c1 = p.commit_all("lr 0.1");
+    p.write("params.toml", params("0.5", "base"));
+    p.mlx(&["run"]).success();
+
+    let a = p.mlx(&["report", "--base", &c1, "-o", "out"]).success();
+    // The markdown, then the one changed plot's SVG; the unchanged plot is left out.
+    assert_eq!(
+        stdout(&a),
+        format!(
+            "{}\n{}\n",
+            p.path("out/report.md").display(),
+            p.path("out/plots/eval-loss.csv.svg").display()
+        )
+    );
+    let md = p.read_string("out/report.md");
+    assert!(md.contains("### Plots\n\n![eval/loss.csv](plots/eval-loss.csv.svg)"), "{md}");
+    assert!(!md.contains("fixed"), "{md}");
+    let svg = p.read_string("out/plots/eval-loss.csv.svg");
+    assert!(svg.starts_with("<svg"), "{svg}");
+    // Both sides drawn, five points each; the title is text, not markup.
+    assert_eq!(svg.matches("data-points=\"5\"").count(), 2, "{svg}");
+    assert!(
+        svg.contains(&format!("data-series=\"{}", &c1)) || svg.contains("data-series=\""),
+        "{svg}"
+    );
+    assert!(svg.contains("Loss &lt;b&gt;curve&lt;/b&gt;"), "{svg}");
+    assert!(!svg.contains("<b>"), "{svg}");
+
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout(&p.mlx(&["report", "--base", &c1, "--json"]).success()))
+            .unwrap();
+    assert_eq!(report["plots"], json!([{"name": "eval/loss.csv", "file": "eval-loss.csv.svg"}]));
+
+    // The HTML page carries the drawing inline.
+    p.mlx(&["report", "--base", &c1, "--html", "-o", "out"]).success();
+    let html = p.read_string("out/report.html");
+    assert!(
+        html.contains(
+            "<figure data-plot=\"eval/loss.csv\"><figcaption>eval/loss.csv</figcaption><svg"
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
+
+    // Nothing changed against the workspace's own commit: no plots part.
+    p.commit_all("lr 0.5");
+    let md = stdout(&p.mlx(&["report"]).success());
+    assert!(!md.contains("### Plots"), "{md}");
+}
