@@ -776,7 +776,7 @@
       const cats = Array.from(new Set(vals.map(String))).sort();
       return { kind: "cat", cats, pos: (v) => cats.length <= 1 ? 0.5 : cats.indexOf(String(v)) / (cats.length - 1) };
     });
-    const x = (i) => pad + i * (W - 2 * pad) / (axes.length - 1);
+    const x = (i) => pad + i * (W - pad - 90) / (axes.length - 1);
     const y = (p) => top + (1 - p) * (H - top - pad);
     const root = svg("svg", { width: W, height: H + 10, viewBox: "0 0 " + W + " " + (H + 10), "data-axes": axes.length, id: "parallel-svg" });
     axes.forEach((a, i) => {
@@ -784,7 +784,7 @@
       const g = svg("g", { class: "axis", "data-axis": a.key });
       g.append(svg("line", { x1: x(i), x2: x(i), y1: y(0), y2: y(1) }));
       g.append(svg("text", { x: x(i), y: 14, "text-anchor": "middle", text: a.key.length > 18 ? "…" + a.key.slice(-17) : a.key }, svg("title", { text: a.key })));
-      const ends = s.kind === "num" ? [[0, fmtNum(s.lo)], [1, fmtNum(s.hi)]] : s.cats.map((c, j) => [s.cats.length <= 1 ? 0.5 : j / (s.cats.length - 1), c]);
+      const ends = s.kind === "num" ? (s.hi === s.lo ? [[0.5, fmtNum(s.lo)]] : [[0, fmtNum(s.lo)], [1, fmtNum(s.hi)]]) : s.cats.map((c, j) => [s.cats.length <= 1 ? 0.5 : j / (s.cats.length - 1), c]);
       for (const [p, t] of ends) g.append(svg("text", { x: x(i) + 4, y: y(p) + 4, class: "tick", text: t.length > 14 ? t.slice(0, 13) + "…" : t }));
       root.append(g);
     });
