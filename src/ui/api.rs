@@ -102,6 +102,21 @@ fn read(state: &State, rest: &[String], q: &[(String, String)]) -> Response<Body
             };
             answer(experiments_list(state, q, limit))
         }
+        ["filter"] => {
+            // A filter checked without listing: 200 either way, so a page that checks as the
+            // user types logs no failed request.
+            let opts = ops::exp::ListOptions {
+                filter: param(q, "filter").map(str::to_owned),
+                sort: param(q, "sort").filter(|s| !s.trim().is_empty()).map(str::to_owned),
+                limit: Some(0),
+                ..Default::default()
+            };
+            match ops::exp::list_experiments(project, &opts) {
+                Ok(_) => http::json(200, &serde_json::json!({ "valid": true })),
+                Err(e) if e.is_input_error() => http::invalid(&e),
+                Err(e) => http::error(&e),
+            }
+        }
         ["experiments", id] => answer(detail(state, id)),
         ["experiments", id, "history"] | ["runs", id, "history"] => {
             let Some(key) = param(q, "key") else {

@@ -95,13 +95,38 @@ pub fn error(e: &crate::error::Error) -> Response<Body> {
         e if e.is_input_error() => 400,
         _ => 500,
     };
-    let (text, column) = match e {
+    let (text, column) = caret_of(e);
+    let message = e.to_string();
+    json(status, &ErrorBody { error: &message, hint: e.hint(), details: e.details(), text, column })
+}
+
+/// A filter or sort key that does not hold, as a 200 answer: `{"valid": false, …}` and the
+/// fields of [`error`]'s body.
+pub fn invalid(e: &crate::error::Error) -> Response<Body> {
+    #[derive(Serialize)]
+    struct Invalid<'a> {
+        valid: bool,
+        #[serde(flatten)]
+        body: ErrorBody<'a>,
+    }
+    let message = e.to_string();
+    let (text, column) = caret_of(e);
+    json(
+        200,
+        &Invalid {
+            valid: false,
+            body: ErrorBody { error: &message, hint: e.hint(), details: e.details(), text, column },
+        },
+    )
+}
+
+fn caret_of(e: &crate::error::Error) -> (Option<&str>, Option<usize>) {
+    use crate::error::Error as E;
+    match e {
         E::Filter { text, error, .. } => (Some(text.as_str()), Some(error.column)),
         E::UnknownKey(k) => (Some(k.text.as_str()), k.column),
         _ => (None, None),
-    };
-    let message = e.to_string();
-    json(status, &ErrorBody { error: &message, hint: e.hint(), details: e.details(), text, column })
+    }
 }
 
 /// A file streamed in chunks from a blocking reader (a cache object can be gigabytes).

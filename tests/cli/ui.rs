@@ -237,6 +237,15 @@ fn ui_filter_errors_name_the_column_for_a_caret() {
     assert!(body["error"].as_str().unwrap().contains("expected a value"), "{body}");
     assert!(body["hint"].is_string());
 
+    // The check the page makes first answers 200 either way.
+    let check = ui.get("/api/filter?filter=metrics.loss+%3E");
+    assert_eq!(check.status, 200);
+    let check = check.json();
+    assert_eq!(check["valid"], false);
+    assert_eq!(check["column"], 15);
+    assert_eq!(check["text"], "metrics.loss >");
+    assert_eq!(ui.get("/api/filter?filter=metrics.loss+%3E+0").json()["valid"], true);
+
     let unknown = ui.get("/api/experiments?filter=metrics.los+%3C+1");
     assert_eq!(unknown.status, 400);
     let body = unknown.json();
@@ -447,8 +456,7 @@ fn ui_serves_the_pipeline_and_what_changed() {
     assert_eq!(dag["edges"][0]["from"], "prepare");
     assert_eq!(dag["edges"][0]["to"], "train");
 
-    let exp =
-        p.json(&["exp", "list"])["experiments"][0]["id"].as_str().unwrap().to_owned();
+    let exp = p.json(&["exp", "list"])["experiments"][0]["id"].as_str().unwrap().to_owned();
     let d = ui.get(&format!("/api/experiments/{exp}")).json();
     assert_eq!(d["subject"], "experiment");
     let stages: Vec<&str> = d["detail"]["stages"]

@@ -354,6 +354,11 @@
       const params = new URLSearchParams();
       if (state.filter.trim()) params.set("filter", state.filter);
       try {
+        if (state.filter.trim()) {
+          // Checked first: a bad filter is an answer, not a failed request in the console.
+          const check = await api("/api/filter?" + params.toString());
+          if (!check.valid) throw new ApiError(400, check);
+        }
         const data = await api("/api/experiments?" + params.toString());
         errorBox.hidden = true;
         errorBox.replaceChildren();
