@@ -138,6 +138,9 @@ fn read(state: &State, rest: &[String], q: &[(String, String)]) -> Response<Body
         ["runs", id, "artifacts", path @ ..] if !path.is_empty() => {
             artifact(state, id, &path.join("/"))
         }
+        ["runs", id, "files", path @ ..] if !path.is_empty() => {
+            answer(files(state, id, &path.join("/")))
+        }
         ["dag"] => answer(ops::dag::run(project, &ops::dag::DagOptions::default())),
         ["changes"] => {
             let since = match param(q, "since") {
@@ -333,31 +336,117 @@ fn log(state: &State, id: &str) -> Response<Body> {
     }
 }
 
+/// The recorded artifacts of the runs `id` shows.
+fn artifacts_of(state: &State, id: &str) -> crate::error::Result<Vec<artifacts::Artifact>> {
+    let conn = state.project.open_db()?;
+    let mut all = Vec::new();
+    for run in shown_runs(&conn, id)? {
+        all.extend(artifacts::of_run(&conn, &run)?);
+    }
+    Ok(all)
+}
+
+/// The manifest of a directory artifact, read from the cache and checked against its hash.
+fn manifest_of(
+    state: &State,
+    dir: &artifacts::Artifact,
+) -> crate::error::Result<crate::store::manifest::Manifest> {
+    let id = dir.object()?;
+    let bytes = state.project.cache().read_verified(&id)?;
+    Ok(crate::store::manifest::Manifest::decode(id, &bytes)?)
+}
+
+/// One file of a directory artifact.
+#[derive(Debug, Serialize)]
+pub struct ArtifactFile {
+    /// Relative to the directory.
+    pub path: String,
+    pub size: u64,
+    pub hash: String,
+}
+
+/// `GET /api/runs/RUN/files/DIR`: the files of a directory artifact.
+#[derive(Debug, Serialize)]
+pub struct ArtifactFiles {
+    pub path: String,
+    pub files: Vec<ArtifactFile>,
+}
+
+fn files(state: &State, id: &str, path: &str) -> crate::error::Result<ArtifactFiles> {
+    let all = artifacts_of(state, id)?;
+    let Some(dir) = all.iter().find(|a| a.path == path && a.is_directory()) else {
+        let known = all.iter().filter(|a| a.is_directory()).map(|a| a.path.clone()).collect();
+        return Err(crate::tracking::artifacts::ArtifactError::Unknown {
+            run: RunId::from_db(id.to_owned()),
+            name: path.to_owned(),
+            closest: None,
+            known,
+        }
+        .into());
+    };
+    let files = manifest_of(state, dir)?
+        .entries()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            crate::store::manifest::EntryKind::File { hash, size, .. } => Some(ArtifactFile {
+                path: e.path.as_path().to_string_lossy().into_owned(),
+                size: *size,
+                hash: hash.to_string(),
+            }),
+            _ => None,
+        })
+        .collect();
+    Ok(ArtifactFiles { path: dir.path.clone(), files })
+}
+
 /// `GET /api/runs/RUN/artifacts/PATH`: the content of one of the run's recorded artifacts (a
-/// file, or the log), from the cache by its hash. A path the run did not record is 404.
+/// file, the log, or a file of a recorded directory as its manifest lists it), from the cache by
+/// its hash. Any other path is 404.
 fn artifact(state: &State, id: &str, path: &str) -> Response<Body> {
-    let found = state.project.open_db().map_err(crate::error::Error::from).and_then(|conn| {
-        let mut hit = None;
-        for run in shown_runs(&conn, id)? {
-            if let Some(a) = artifacts::of_run(&conn, &run)?.into_iter().find(|a| a.path == path) {
-                hit = Some(a);
-                break;
-            }
+    let all = match artifacts_of(state, id) {
+        Ok(all) => all,
+        Err(e) => return http::error(&e),
+    };
+    let missing = || http::message(404, &format!("no artifact {path:?} is recorded for {id}"));
+    let name = path.rsplit('/').next().unwrap_or("artifact").to_owned();
+    if let Some(a) = all.iter().find(|a| a.path == path) {
+        if a.is_directory() {
+            return http::message(
+                404,
+                &format!(
+                    "{path:?} is a directory: its files are listed at /api/runs/{id}/files/{path}"
+                ),
+            );
         }
-        Ok(hit)
+        let name = if a.kind == artifacts::LOG_KIND { format!("{id}.log") } else { name };
+        return http::attachment(
+            object_response(state, &a.hash, "application/octet-stream"),
+            &name,
+        );
+    }
+    // A file inside a recorded directory: only a name its manifest lists.
+    let Some((dir, inner)) = all.iter().filter(|a| a.is_directory()).find_map(|a| {
+        path.strip_prefix(a.path.as_str()).and_then(|r| r.strip_prefix('/')).map(|r| (a, r))
+    }) else {
+        return missing();
+    };
+    let manifest = match manifest_of(state, dir) {
+        Ok(m) => m,
+        Err(e) => return http::error(&e),
+    };
+    let hash = manifest.entries().iter().find_map(|e| match &e.kind {
+        crate::store::manifest::EntryKind::File { hash, .. }
+            if e.path.as_path() == std::path::Path::new(inner) =>
+        {
+            Some(hash.to_string())
+        }
+        _ => None,
     });
-    match found {
-        Err(e) => http::error(&e),
-        Ok(None) => http::message(404, &format!("no artifact {path:?} is recorded for {id}")),
-        Ok(Some(a)) if a.is_directory() => http::message(
-            404,
-            &format!("{path:?} is a directory; get it with: mlx exp get {id} {path}"),
-        ),
-        Ok(Some(a)) => {
-            let name = a.path.rsplit('/').next().unwrap_or("artifact").to_owned();
-            let name = if a.kind == artifacts::LOG_KIND { format!("{id}.log") } else { name };
-            http::attachment(object_response(state, &a.hash, "application/octet-stream"), &name)
+    match hash {
+        Some(hash) => {
+            http::attachment(object_response(state, &hash, "application/octet-stream"), &name)
         }
+        None => missing(),
     }
 }
 

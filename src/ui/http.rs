@@ -90,7 +90,8 @@ pub fn error(e: &crate::error::Error) -> Response<Body> {
     let status = match e {
         E::Db(Db::UnknownRun { .. } | Db::UnknownExperiment { .. })
         | E::RunLookup(crate::tracking::lookup::LookupError::NoSuchRun { .. })
-        | E::Artifact(crate::tracking::artifacts::ArtifactError::Unknown { .. }) => 404,
+        | E::Artifact(crate::tracking::artifacts::ArtifactError::Unknown { .. })
+        | E::Store(crate::store::Error::MissingObject { .. }) => 404,
         E::RunStillRunning { .. } | E::ExperimentStillRunning { .. } => 409,
         e if e.is_input_error() => 400,
         _ => 500,

@@ -140,7 +140,8 @@ fn seeded() -> TestProject {
         "sh",
         "-c",
         "mlx log param lr=0.1 && mlx log metric loss=1 --step 0 && mlx log metric loss=0.5 --step 1 \
-         && echo hello from the run && echo weights > model.txt && mlx log artifact model.txt",
+         && echo hello from the run && echo weights > model.txt && mlx log artifact model.txt \
+         && mkdir -p plots/sub && echo inner > plots/sub/f.txt && mlx log artifact plots",
     ])
     .success();
     mlx_on_path(
@@ -268,7 +269,7 @@ fn ui_experiment_page_data_has_params_metrics_artifacts_and_the_log() {
     assert_eq!(d["runs"][0]["metrics"], serde_json::json!(["loss"]));
     let paths: Vec<&str> =
         d["artifacts"].as_array().unwrap().iter().map(|a| a["path"].as_str().unwrap()).collect();
-    assert_eq!(paths, ["log", "model.txt"]);
+    assert_eq!(paths, ["log", "model.txt", "plots"]);
     // By name too.
     assert_eq!(ui.get("/api/experiments/second").json()["detail"]["name"], "second");
     assert_eq!(ui.get("/api/experiments/nothing-like-it").status, 404);
@@ -306,6 +307,26 @@ fn ui_artifacts_come_from_the_cache_and_only_the_recorded_ones() {
         assert_eq!(r.status, 404, "{path}: {}", r.text());
         assert!(!r.text().contains("not an artifact"), "{path}");
     }
+    // A directory artifact: its files are listed, and only those are served.
+    let listed = ui.get(&format!("/api/runs/{id}/files/plots"));
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let listed = listed.json();
+    assert_eq!(listed["files"][0]["path"], "sub/f.txt");
+    assert_eq!(listed["files"][0]["size"], 6);
+    let inner = ui.get(&format!("/api/runs/{id}/artifacts/plots/sub/f.txt"));
+    assert_eq!(inner.status, 200);
+    assert_eq!(inner.text(), "inner\n");
+    for path in [
+        "plots",
+        "plots/sub",
+        "plots/nope.txt",
+        "plots/../secret.txt",
+        "plots/sub/../../secret.txt",
+    ] {
+        let r = ui.get(&format!("/api/runs/{id}/artifacts/{path}"));
+        assert_eq!(r.status, 404, "{path}: {}", r.text());
+    }
+    assert_eq!(ui.get(&format!("/api/runs/{id}/files/model.txt")).status, 404);
     // Another run's artifact is not this one's.
     let other = id_of(&p, "second");
     assert_eq!(ui.get(&format!("/api/runs/{other}/artifacts/model.txt")).status, 404);

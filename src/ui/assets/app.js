@@ -555,9 +555,7 @@
       const arts = d.artifacts.filter((a) => a.kind !== "log");
       sections.push(el("h2", { text: "Artifacts" }), arts.length
         ? dataTable(["path", "kind", "size", "stage", "hash"], arts.map((a) => el("tr", {},
-          el("td", {}, a.kind === "directory" ? el("span", { class: "mono", text: a.path + "/" })
-            : el("a", { href: "/api/runs/" + encodeURIComponent(a.run) + "/artifacts/" + a.path.split("/").map(encodeURIComponent).join("/"),
-              download: a.path.split("/").pop(), "data-artifact": a.path, class: "mono", text: a.path })),
+          el("td", {}, a.kind === "directory" ? directoryArtifact(a) : artifactLink(a.run, a.path, a.path)),
           el("td", { text: a.kind }), el("td", { class: "num", text: fmtSize(a.size) }), el("td", { text: a.stage || "" }),
           el("td", { class: "mono", title: a.hash, text: short(a.hash) }))), { id: "artifacts" })
         : el("p", { class: "muted", text: "None." }));
@@ -604,6 +602,27 @@
       },
       leave() { for (const c of charts) c.destroy(); },
     };
+  }
+
+  function artifactLink(run, path, label) {
+    return el("a", { href: "/api/runs/" + encodeURIComponent(run) + "/artifacts/" + path.split("/").map(encodeURIComponent).join("/"),
+      download: path.split("/").pop(), "data-artifact": path, class: "mono", text: label });
+  }
+
+  /** A directory artifact: its files, listed when opened, each a download link. */
+  function directoryArtifact(a) {
+    const list = el("ul", { class: "files" });
+    const box = el("details", { "data-artifact-dir": a.path }, el("summary", { class: "mono", text: a.path + "/" }), list);
+    box.addEventListener("toggle", async () => {
+      if (!box.open || list.childElementCount) return;
+      try {
+        const r = await api("/api/runs/" + encodeURIComponent(a.run) + "/files/" + a.path.split("/").map(encodeURIComponent).join("/"));
+        for (const f of r.files.slice(0, 2000)) list.append(el("li", {}, artifactLink(a.run, a.path + "/" + f.path, f.path), " ", el("span", { class: "muted", text: fmtSize(f.size) })));
+        if (r.files.length > 2000) list.append(el("li", { class: "muted", text: "… and " + (r.files.length - 2000) + " more (mlx exp get)" }));
+        if (!r.files.length) list.append(el("li", { class: "muted", text: "no files" }));
+      } catch (err) { list.append(el("li", { class: "error", text: err.message })); }
+    });
+    return box;
   }
 
   function mergedTags(runs) {
