@@ -187,14 +187,17 @@ fn ui_prints_its_url_and_serves_the_page_and_the_experiments() {
     let html = page.text();
     assert!(!html.contains("{{TOKEN}}"));
     assert!(!html.contains("alert(1)"), "the page never carries run names");
-    for asset in
-        ["/assets/app.js", "/assets/app.css", "/assets/uPlot.iife.min.js", "/assets/uPlot.min.css"]
-    {
+    for script in ["util", "curves", "experiments", "experiment", "compare", "dag", "app"] {
+        let asset = format!("/assets/{script}.js");
+        assert!(html.contains(&asset), "{asset}");
+        let text = ui.get(&asset).text();
+        assert!(text.contains("\"use strict\""), "{asset}");
+        assert!(!text.contains("innerHTML"), "{asset}: project text goes in as text only");
+    }
+    for asset in ["/assets/app.css", "/assets/uPlot.iife.min.js", "/assets/uPlot.min.css"] {
         assert!(html.contains(asset), "{asset}");
         assert_eq!(ui.get(asset).status, 200, "{asset}");
     }
-    let script = ui.get("/assets/app.js").text();
-    assert!(!script.contains("innerHTML"), "project text goes in as text only");
     assert_eq!(ui.get("/assets/nope.js").status, 404);
 
     let list = ui.get("/api/experiments");
