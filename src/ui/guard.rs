@@ -39,6 +39,12 @@ impl Guard {
                 }
             }
         }
+        if port == 80 {
+            // Browsers leave the default port out of the Host header.
+            let bare: Vec<String> =
+                hosts.iter().filter_map(|h| h.strip_suffix(":80").map(str::to_owned)).collect();
+            hosts.extend(bare);
+        }
         Guard { hosts }
     }
 
@@ -123,6 +129,14 @@ mod tests {
             403
         );
         assert_eq!(g.check(&req("GET", &[]), "t").unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn the_default_port_may_be_left_out() {
+        let g = Guard::new("127.0.0.1:80".parse().expect("addr"));
+        assert!(g.check(&req("GET", &[("host", "localhost")]), "t").is_ok());
+        assert!(g.check(&req("GET", &[("host", "127.0.0.1:80")]), "t").is_ok());
+        assert!(g.check(&req("GET", &[("host", "evil.example")]), "t").is_err());
     }
 
     #[test]
