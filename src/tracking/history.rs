@@ -24,15 +24,7 @@ pub struct History {
 /// The points of `key` in run `id`, in step order (then in the order logged), thinned to at most
 /// `budget` of them.
 pub fn history(conn: &Connection, id: &RunId, key: &str, budget: usize) -> Result<History, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT step, timestamp, value FROM metrics WHERE run_id = ?1 AND key = ?2
-         ORDER BY step, rowid",
-    )?;
-    let mut rows = stmt.query(params![id.as_str(), key])?;
-    let mut all = Vec::new();
-    while let Some(r) = rows.next()? {
-        all.push(Point { step: r.get(0)?, time: r.get(1)?, value: r.get(2)? });
-    }
+    let all = points(conn, id, key)?;
     let total = all.len();
     let points = downsample::min_max(&all, budget);
     Ok(History {
@@ -42,6 +34,26 @@ pub fn history(conn: &Connection, id: &RunId, key: &str, budget: usize) -> Resul
         downsampled: points.len() < total,
         points,
     })
+}
+
+/// Every point of `key` in run `id`, in step order, then in the order logged.
+fn points(conn: &Connection, id: &RunId, key: &str) -> Result<Vec<Point>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT step, timestamp, value FROM metrics WHERE run_id = ?1 AND key = ?2
+         ORDER BY step, rowid",
+    )?;
+    let mut rows = stmt.query(params![id.as_str(), key])?;
+    let mut all = Vec::new();
+    while let Some(r) = rows.next()? {
+        all.push(Point { step: r.get(0)?, time: r.get(1)?, value: r.get(2)? });
+    }
+    Ok(all)
+}
+
+/// The last metric point logged in the whole database: histories read when it was the same are
+/// still whole (points are only ever added, or deleted with their run).
+pub fn last_point(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn.query_row("SELECT coalesce(max(rowid), 0) FROM metrics", [], |r| r.get(0))?)
 }
 
 /// The metric keys run `id` logged points for, sorted.
@@ -90,8 +102,7 @@ pub struct Changes {
 
 /// The cursor for the database as it is now.
 pub fn cursor(conn: &Connection) -> Result<Cursor, Error> {
-    let last_point: i64 =
-        conn.query_row("SELECT coalesce(max(rowid), 0) FROM metrics", [], |r| r.get(0))?;
+    let last_point = last_point(conn)?;
     // A digest of every experiment's id, status and end: cheap next to reading the rows.
     let mut stmt =
         conn.prepare_cached("SELECT id, status, coalesce(ended, '') FROM experiments ORDER BY id")?;

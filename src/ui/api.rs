@@ -132,7 +132,10 @@ fn read(state: &State, rest: &[String], q: &[(String, String)]) -> Response<Body
                     );
                 }
             };
-            answer(metric_history(state, id, key, points))
+            match metric_history(state, id, key, points) {
+                Ok(h) => http::json(200, &*h),
+                Err(e) => http::error(&e),
+            }
         }
         ["runs", id, "log"] => log(state, id),
         ["runs", id, "artifacts", path @ ..] if !path.is_empty() => {
@@ -256,7 +259,7 @@ fn metric_history(
     id: &str,
     key: &str,
     points: usize,
-) -> crate::error::Result<history::History> {
+) -> crate::error::Result<Arc<history::History>> {
     let conn = state.project.open_db()?;
     let runs = runs_query::records(&conn, &shown_runs(&conn, id)?)?;
     let (stage, bare) = match key.split_once(':') {
@@ -273,7 +276,13 @@ fn metric_history(
     let Some(run) = run else {
         return Err(crate::tracking::Error::UnknownRun { prefix: id.to_owned() }.into());
     };
-    Ok(history::history(&conn, &run.id, bare, points)?)
+    let version = history::last_point(&conn)?;
+    if let Some(cached) = state.histories.get(&run.id, bare, points, version) {
+        return Ok(cached);
+    }
+    let read = Arc::new(history::history(&conn, &run.id, bare, points)?);
+    state.histories.put(points, version, Arc::clone(&read));
+    Ok(read)
 }
 
 #[derive(Debug, Serialize)]

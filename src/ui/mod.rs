@@ -7,6 +7,7 @@
 
 mod api;
 mod assets;
+mod cache;
 mod guard;
 mod http;
 
@@ -59,6 +60,8 @@ pub(crate) struct State {
     /// Required (header `X-Mlx-Token`) for any write; carried by the served page.
     pub token: String,
     pub guard: guard::Guard,
+    /// Thinned metric histories, while no point is added.
+    pub histories: cache::Histories,
 }
 
 /// A bound server, not yet serving.
@@ -82,7 +85,16 @@ impl Server {
         let addr = listener.local_addr().map_err(Error::Io)?;
         let token = guard::new_token().map_err(Error::Io)?;
         let guard = guard::Guard::new(addr);
-        Ok(Server { listener, addr, state: Arc::new(State { project, token, guard }) })
+        Ok(Server {
+            listener,
+            addr,
+            state: Arc::new(State {
+                project,
+                token,
+                guard,
+                histories: cache::Histories::default(),
+            }),
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -124,6 +136,8 @@ impl Server {
                         continue;
                     }
                 };
+                // Answers go out whole, without waiting on the client's acknowledgements.
+                let _ = stream.set_nodelay(true);
                 let state = Arc::clone(&self.state);
                 tokio::spawn(async move {
                     let io = hyper_util::rt::TokioIo::new(stream);

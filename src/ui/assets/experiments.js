@@ -8,6 +8,7 @@ function experimentsView() {
     sort: store("sort") || { key: "created", dir: "desc" },
     hidden: new Set(store("hidden") || []),
     filter: store("filter") || "",
+    partial: false,
   };
   const fixed = [
     { key: "select", label: "", width: 34 },
@@ -183,7 +184,10 @@ function experimentsView() {
     compareBtn.textContent = "Compare selected (" + selected.size + ")";
     compareBtn.disabled = selected.size < 1;
     clearBtn.disabled = selected.size === 0;
-    if (state.data) count.textContent = state.rows.length + " experiment" + (state.rows.length === 1 ? "" : "s");
+    if (state.data) {
+      count.textContent = state.partial ? "the newest " + state.rows.length + ", loading all…"
+        : state.rows.length + " experiment" + (state.rows.length === 1 ? "" : "s");
+    }
   }
 
   let cols = [];
@@ -203,6 +207,29 @@ function experimentsView() {
   const onResize = () => renderRows(cols);
   window.addEventListener("resize", onResize);
 
+  /** Draw a list; `partial`: only its first rows, the rest is on its way. */
+  function show(data, partial) {
+    errorBox.hidden = true;
+    errorBox.replaceChildren();
+    input.removeAttribute("aria-invalid");
+    state.data = data;
+    state.partial = partial;
+    renderChooser();
+    cols = columns();
+    sortRows();
+    paint();
+    grid.dataset.rows = String(state.rows.length);
+    grid.dataset.complete = partial ? "false" : "true";
+    if (!performance.getEntriesByName("mlx-experiments-ready").length) {
+      // When the first rows are drawn and answer clicks (benchmarks and tests wait for it).
+      performance.mark("mlx-experiments-ready");
+      main.dataset.ready = "experiments";
+    }
+    if (!partial && !performance.getEntriesByName("mlx-experiments-complete").length) {
+      performance.mark("mlx-experiments-complete");
+    }
+  }
+
   async function load() {
     const params = new URLSearchParams();
     if (state.filter.trim()) params.set("filter", state.filter);
@@ -212,21 +239,15 @@ function experimentsView() {
         const check = await api("/api/filter?" + params.toString());
         if (!check.valid) throw new ApiError(400, check);
       }
-      const data = await api("/api/experiments?" + params.toString());
-      errorBox.hidden = true;
-      errorBox.replaceChildren();
-      input.removeAttribute("aria-invalid");
-      state.data = data;
-      renderChooser();
-      cols = columns();
-      sortRows();
-      paint();
-      grid.dataset.rows = String(state.rows.length);
-      if (!performance.getEntriesByName("mlx-experiments-ready").length) {
-        // When the first rows are drawn and answer clicks (benchmarks and tests wait for it).
-        performance.mark("mlx-experiments-ready");
-        main.dataset.ready = "experiments";
+      // A fresh page in the default order (newest first) shows the newest rows at once, then
+      // all of them: the whole list of a big project takes a while to make and to send.
+      const quick = !state.data && state.sort.key === "created" && state.sort.dir === "desc";
+      if (quick) {
+        const first = await api("/api/experiments?" + params.toString() + "&limit=" + FIRST_ROWS);
+        show(first, first.experiments.length === FIRST_ROWS);
+        if (first.experiments.length < FIRST_ROWS) return;
       }
+      show(await api("/api/experiments?" + params.toString()), false);
     } catch (err) {
       if (err.body && err.body.text !== undefined && err.body.column) {
         // A filter error: the message, and the expression with a caret under the column.

@@ -10,6 +10,8 @@ const TOKEN = document.querySelector('meta[name="mlx-token"]').content;
 const ROW = 28;
 const POINTS = 2000;
 const POLL_MS = 2000;
+/** Rows a fresh experiments page shows before the whole list arrives. */
+const FIRST_ROWS = 200;
 const COLORS = ["#2f6fdf", "#e4572e", "#17a589", "#8e44ad", "#f39c12", "#2c3e50",
   "#c0392b", "#16a085", "#d35400", "#7f8c8d"];
 
