@@ -54,6 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect and repair the local cache')
             [CompletionResult]::new('install-hooks', 'install-hooks', [CompletionResultType]::ParameterValue, 'Install git hooks that keep data in step with commits, and the merge driver')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Run the mlx step of a git hook (called by the scripts `mlx install-hooks` installs)')
+            [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Browse experiments, metric curves, logs, artifacts and the pipeline in a local web app')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the project and its setup: git, config, cache, link types, database, remotes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static shell completion script (commands and flags)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages for every command into a folder')
@@ -995,6 +996,19 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mlx;ui' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The port to listen on (default: a free one)')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The address to listen on; anything but a loopback address lets other machines read it')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Open the page in the default browser')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mlx;doctor' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the remotes to answer, all together')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
@@ -1053,6 +1067,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect and repair the local cache')
             [CompletionResult]::new('install-hooks', 'install-hooks', [CompletionResultType]::ParameterValue, 'Install git hooks that keep data in step with commits, and the merge driver')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Run the mlx step of a git hook (called by the scripts `mlx install-hooks` installs)')
+            [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Browse experiments, metric curves, logs, artifacts and the pipeline in a local web app')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the project and its setup: git, config, cache, link types, database, remotes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static shell completion script (commands and flags)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages for every command into a folder')
@@ -1245,6 +1260,9 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;hook' {
+            break
+        }
+        'mlx;help;ui' {
             break
         }
         'mlx;help;doctor' {

@@ -100,6 +100,9 @@ _mlx() {
             mlx,status)
                 cmd="mlx__subcmd__status"
                 ;;
+            mlx,ui)
+                cmd="mlx__subcmd__ui"
+                ;;
             mlx__subcmd__cache,help)
                 cmd="mlx__subcmd__cache__subcmd__help"
                 ;;
@@ -300,6 +303,9 @@ _mlx() {
                 ;;
             mlx__subcmd__help,status)
                 cmd="mlx__subcmd__help__subcmd__status"
+                ;;
+            mlx__subcmd__help,ui)
+                cmd="mlx__subcmd__help__subcmd__ui"
                 ;;
             mlx__subcmd__help__subcmd__cache,verify)
                 cmd="mlx__subcmd__help__subcmd__cache__subcmd__verify"
@@ -509,7 +515,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook doctor completions man help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1461,7 +1467,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook doctor completions man help"
+            opts="init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2259,6 +2265,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__ui)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3284,6 +3304,32 @@ _mlx() {
                     return 0
                     ;;
                 -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__ui)
+            opts="-C -q -v -h --port --host --open --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

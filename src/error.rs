@@ -27,6 +27,8 @@ pub enum Error {
     #[error(transparent)]
     Remote(#[from] crate::remote::Error),
     #[error(transparent)]
+    Ui(#[from] crate::ui::Error),
+    #[error(transparent)]
     RemoteConfig(#[from] remote_config::RemoteConfigError),
     /// Some transfers failed (after retries); once the remote itself failed, no new one
     /// started. Those that finished are kept, and a rerun continues.
@@ -122,6 +124,7 @@ impl Error {
             | Error::Plots(_)
             | Error::Apply(_) => true,
             Error::Remote(e) => e.is_input_error(),
+            Error::Ui(e) => e.is_input_error(),
             Error::RemoteConfig(_) => true,
             Error::RunLookup(e) => e.is_input_error(),
             Error::Artifact(_) => true,
@@ -204,6 +207,9 @@ impl Error {
             ),
             Error::NoStageRun { .. } => {
                 Some("list its stages and their runs with: mlx exp show EXP".into())
+            }
+            Error::Ui(e) if e.is_input_error() => {
+                Some("choose another port with --port N, or leave it out for a free one".into())
             }
             Error::RunStillRunning { .. } | Error::ExperimentStillRunning { .. } => {
                 Some("wait for it to end, or delete it anyway with --force".into())

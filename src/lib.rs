@@ -26,4 +26,5 @@ pub mod secrets;
 pub mod store;
 pub mod text;
 pub mod tracking;
+pub mod ui;
 pub mod work_tree;

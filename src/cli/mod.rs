@@ -31,6 +31,7 @@ mod run;
 mod sql;
 mod status;
 mod transfer;
+mod ui;
 
 use std::path::PathBuf;
 
@@ -92,6 +93,7 @@ pub enum Command {
     InstallHooks(install_hooks::InstallHooksArgs),
     #[command(hide = true)]
     Hook(hook::HookArgs),
+    Ui(ui::UiArgs),
     Doctor(doctor::DoctorArgs),
     Completions(completions::CompletionsArgs),
     #[command(hide = true)]
@@ -152,6 +154,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Cache(cmd) => cache::run(&ctx, cmd),
         Command::InstallHooks(args) => install_hooks::run(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),
+        Command::Ui(args) => ui::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Man(args) => man::run(&ctx, args),

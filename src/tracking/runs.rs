@@ -316,6 +316,20 @@ pub fn set_tags(conn: &mut Connection, id: &RunId, kv: &[(String, String)]) -> R
     Ok(())
 }
 
+/// Remove the tags `keys` of run `id` (those it lacks are ignored); how many went.
+pub fn remove_tags(conn: &mut Connection, id: &RunId, keys: &[String]) -> Result<usize, Error> {
+    let tx = conn.transaction()?;
+    let mut gone = 0;
+    {
+        let mut del = tx.prepare_cached("DELETE FROM tags WHERE run_id = ?1 AND key = ?2")?;
+        for k in keys {
+            gone += del.execute(params![id.as_str(), k])?;
+        }
+    }
+    tx.commit()?;
+    Ok(gone)
+}
+
 /// Insert metric points in one transaction and keep `latest_metrics` current.
 pub fn log_metrics(conn: &mut Connection, id: &RunId, points: &[Point<'_>]) -> Result<(), Error> {
     if points.is_empty() {

@@ -51,4 +51,5 @@ mod run;
 mod status;
 mod test_servers;
 mod tour;
+mod ui;
 mod untrusted_inputs;

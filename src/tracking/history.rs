@@ -1,0 +1,166 @@
+//! A metric's recorded points for plotting (`mlx ui`): the history of one run and key, thinned on
+//! the way out to a point budget (`downsample`), the metric keys a run has, and a cursor that
+//! tells a page what changed since it last asked (new points, experiments started or ended).
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::RunId;
+use super::db::Error;
+use super::downsample::{self, Point};
+
+/// A metric history as served: at most the budget's points.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    pub run: RunId,
+    pub key: String,
+    /// How many points the run recorded for the key.
+    pub total: usize,
+    /// Whether `points` is a thinned selection of them (min and max per bucket).
+    pub downsampled: bool,
+    pub points: Vec<Point>,
+}
+
+/// The points of `key` in run `id`, in step order (then in the order logged), thinned to at most
+/// `budget` of them.
+pub fn history(conn: &Connection, id: &RunId, key: &str, budget: usize) -> Result<History, Error> {
+    let all = points(conn, id, key)?;
+    let total = all.len();
+    let points = downsample::min_max(&all, budget);
+    Ok(History {
+        run: id.clone(),
+        key: key.to_owned(),
+        total,
+        downsampled: points.len() < total,
+        points,
+    })
+}
+
+/// Every point of `key` in run `id`, in step order, then in the order logged.
+fn points(conn: &Connection, id: &RunId, key: &str) -> Result<Vec<Point>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT step, timestamp, value FROM metrics WHERE run_id = ?1 AND key = ?2
+         ORDER BY step, rowid",
+    )?;
+    let mut rows = stmt.query(params![id.as_str(), key])?;
+    let mut all = Vec::new();
+    while let Some(r) = rows.next()? {
+        all.push(Point { step: r.get(0)?, time: r.get(1)?, value: r.get(2)? });
+    }
+    Ok(all)
+}
+
+/// The last metric point logged in the whole database: histories read when it was the same are
+/// still whole (points are only ever added, or deleted with their run).
+pub fn last_point(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn.query_row("SELECT coalesce(max(rowid), 0) FROM metrics", [], |r| r.get(0))?)
+}
+
+/// The metric keys run `id` logged points for, sorted.
+pub fn metric_keys(conn: &Connection, id: &RunId) -> Result<Vec<String>, Error> {
+    let mut stmt =
+        conn.prepare_cached("SELECT key FROM latest_metrics WHERE run_id = ?1 ORDER BY key")?;
+    let keys = stmt.query_map([id.as_str()], |r| r.get(0))?;
+    Ok(keys.collect::<Result<_, _>>()?)
+}
+
+/// Where the database stands, for asking later what changed: the last metric point, and a
+/// digest of the experiments' states. Opaque to callers; written as text in URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub last_point: i64,
+    pub experiments: u64,
+}
+
+impl Cursor {
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let (a, b) = text.split_once('-')?;
+        Some(Cursor { last_point: a.parse().ok()?, experiments: u64::from_str_radix(b, 16).ok()? })
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{:x}", self.last_point, self.experiments)
+    }
+}
+
+/// What changed since a cursor.
+#[derive(Debug, Clone, Serialize)]
+pub struct Changes {
+    /// Pass it back next time.
+    pub cursor: String,
+    /// Whether anything changed: points logged, experiments added, removed, started or ended.
+    pub changed: bool,
+    /// Experiments whose runs logged points since the cursor.
+    pub experiments: Vec<RunId>,
+    /// Runs that logged points since the cursor.
+    pub runs: Vec<RunId>,
+    /// Experiments still queued or running.
+    pub running: Vec<RunId>,
+}
+
+/// The cursor for the database as it is now.
+pub fn cursor(conn: &Connection) -> Result<Cursor, Error> {
+    let last_point = last_point(conn)?;
+    // A digest of every experiment's id, status and end: cheap next to reading the rows.
+    let mut stmt =
+        conn.prepare_cached("SELECT id, status, coalesce(ended, '') FROM experiments ORDER BY id")?;
+    let mut rows = stmt.query([])?;
+    let mut hasher = blake3::Hasher::new();
+    while let Some(r) = rows.next()? {
+        for i in 0..3 {
+            let text: String = r.get(i)?;
+            hasher.update(text.as_bytes());
+            hasher.update(&[0]);
+        }
+    }
+    let digest = hasher.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest.as_bytes()[..8]);
+    Ok(Cursor { last_point, experiments: u64::from_le_bytes(first) })
+}
+
+/// What changed since `since` (everything counts as changed for no cursor).
+pub fn changes(conn: &Connection, since: Option<Cursor>) -> Result<Changes, Error> {
+    let now = cursor(conn)?;
+    let mut experiments = Vec::new();
+    let mut runs = Vec::new();
+    if let Some(since) = since
+        && now.last_point > since.last_point
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT m.run_id, r.experiment_id FROM metrics m
+             JOIN runs r ON r.id = m.run_id WHERE m.rowid > ?1",
+        )?;
+        let mut rows = stmt.query([since.last_point])?;
+        while let Some(r) = rows.next()? {
+            let run = RunId::from_db(r.get(0)?);
+            let exp: Option<String> = r.get(1)?;
+            if !runs.contains(&run) {
+                runs.push(run);
+            }
+            if let Some(exp) = exp.map(RunId::from_db)
+                && !experiments.contains(&exp)
+            {
+                experiments.push(exp);
+            }
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM experiments WHERE status IN ('queued', 'running') ORDER BY id",
+    )?;
+    let running = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .filter_map(|id| id.ok().map(RunId::from_db))
+        .collect();
+    Ok(Changes { cursor: now.to_string(), changed: since != Some(now), experiments, runs, running })
+}
+
+/// Whether run `id` exists.
+pub fn run_exists(conn: &Connection, id: &RunId) -> Result<bool, Error> {
+    Ok(conn
+        .query_row("SELECT 1 FROM runs WHERE id = ?1", [id.as_str()], |_| Ok(()))
+        .optional()?
+        .is_some())
+}

@@ -1,0 +1,524 @@
+//! `mlx ui`: the real binary serving a seeded project on a free port of 127.0.0.1, called with
+//! plain HTTP/1.1 requests written by hand (so Host, Origin and paths go out exactly as given).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::TestProject;
+use crate::support::child::parse_response;
+
+const SCRIPT_NAME: &str = "<script>alert(1)</script>";
+
+/// A running `mlx ui`, stopped when dropped.
+struct Ui {
+    child: Child,
+    /// `127.0.0.1:PORT`
+    addr: String,
+    stderr_lines: Vec<String>,
+}
+
+struct Answer {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("not JSON ({e}): {} {}", self.status, String::from_utf8_lossy(&self.body))
+        })
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    }
+}
+
+impl Ui {
+    fn start(p: &TestProject, args: &[&str]) -> Ui {
+        let mut cmd = p.mlx_std();
+        cmd.arg("ui").args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start mlx ui");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the URL");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut stderr_lines = Vec::new();
+        // The warning (if any) comes before the URL; the status line after it.
+        let mut err_line = String::new();
+        while stderr.read_line(&mut err_line).unwrap_or(0) > 0 {
+            let done = err_line.contains("serving until stopped");
+            stderr_lines.push(std::mem::take(&mut err_line));
+            if done {
+                break;
+            }
+        }
+        let url = line.trim().to_owned();
+        assert!(url.starts_with("http://") && url.ends_with('/'), "printed {url:?}");
+        let addr = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+        Ui { child, addr, stderr_lines }
+    }
+
+    fn port(&self) -> u16 {
+        self.addr.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port")
+    }
+
+    fn raw(&self, request: &str, body: &[u8]) -> Answer {
+        let port = self.port();
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+        stream.write_all(request.as_bytes()).expect("send");
+        stream.write_all(body).expect("send body");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read the answer");
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("headers end");
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let (status, body) = parse_response(&raw);
+        Answer { status, head, body }
+    }
+
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+        let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            req.push_str(&format!("Host: {}\r\n", self.addr));
+        }
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        self.raw(&req, body.as_bytes())
+    }
+
+    fn get(&self, path: &str) -> Answer {
+        self.request("GET", path, &[], "")
+    }
+
+    /// The write token the served page carries.
+    fn token(&self) -> String {
+        let page = self.get("/").text();
+        let start = page.find("name=\"mlx-token\" content=\"").expect("the token meta") + 26;
+        page[start..start + 32].to_owned()
+    }
+}
+
+impl Drop for Ui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `mlx ARGS` with the mlx under test first on PATH, for commands that call `mlx log`.
+fn mlx_on_path(p: &TestProject, args: &[&str]) -> assert_cmd::assert::Assert {
+    let bin_dir = std::path::Path::new(crate::support::mlx_bin()).parent().expect("a folder");
+    let mut dirs = vec![bin_dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    p.mlx_cmd().env("PATH", std::env::join_paths(dirs).expect("PATH")).args(args).assert()
+}
+
+/// A project with a command experiment named with a `<script>`, logging a loss history and an
+/// artifact, and a second one with other params.
+fn seeded() -> TestProject {
+    let p = TestProject::initialized();
+    p.commit_all("init");
+    mlx_on_path(&p, &[
+        "run",
+        "--name",
+        SCRIPT_NAME,
+        "--",
+        "sh",
+        "-c",
+        "mlx log param lr=0.1 && mlx log metric loss=1 --step 0 && mlx log metric loss=0.5 --step 1 \
+         && echo hello from the run && echo weights > model.txt && mlx log artifact model.txt \
+         && mkdir -p plots/sub && echo inner > plots/sub/f.txt && mlx log artifact plots",
+    ])
+    .success();
+    mlx_on_path(
+        &p,
+        &[
+            "run",
+            "--name",
+            "second",
+            "--",
+            "sh",
+            "-c",
+            "mlx log param lr=0.2 && mlx log metric loss=0.7 --step 0",
+        ],
+    )
+    .success();
+    p
+}
+
+fn id_of(p: &TestProject, name: &str) -> String {
+    let list = p.json(&["exp", "list"]);
+    list["experiments"]
+        .as_array()
+        .expect("experiments")
+        .iter()
+        .find(|e| e["name"] == name)
+        .and_then(|e| e["id"].as_str())
+        .unwrap_or_else(|| panic!("no experiment {name}"))
+        .to_owned()
+}
+
+#[test]
+fn ui_prints_its_url_and_serves_the_page_and_the_experiments() {
+    let p = seeded();
+    let ui = Ui::start(&p, &[]);
+    assert!(ui.addr.starts_with("127.0.0.1:"), "{}", ui.addr);
+    assert!(ui.stderr_lines.iter().all(|l| !l.contains("warning")), "{:?}", ui.stderr_lines);
+
+    let page = ui.get("/");
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-type").is_some_and(|t| t.starts_with("text/html")));
+    let csp = page.header("content-security-policy").expect("a policy");
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let html = page.text();
+    assert!(!html.contains("{{TOKEN}}"));
+    assert!(!html.contains("alert(1)"), "the page never carries run names");
+    for script in ["util", "curves", "experiments", "experiment", "compare", "dag", "app"] {
+        let asset = format!("/assets/{script}.js");
+        assert!(html.contains(&asset), "{asset}");
+        let text = ui.get(&asset).text();
+        assert!(text.contains("\"use strict\""), "{asset}");
+        assert!(!text.contains("innerHTML"), "{asset}: project text goes in as text only");
+    }
+    for asset in ["/assets/app.css", "/assets/uPlot.iife.min.js", "/assets/uPlot.min.css"] {
+        assert!(html.contains(asset), "{asset}");
+        assert_eq!(ui.get(asset).status, 200, "{asset}");
+    }
+    assert_eq!(ui.get("/assets/nope.js").status, 404);
+
+    let list = ui.get("/api/experiments");
+    assert_eq!(list.status, 200);
+    assert!(list.header("content-type").is_some_and(|t| t == "application/json"));
+    let list = list.json();
+    let exps = list["experiments"].as_array().expect("experiments");
+    assert_eq!(exps.len(), 2);
+    // The name comes back as data, exactly as given.
+    assert!(exps.iter().any(|e| e["name"] == SCRIPT_NAME));
+    let cols: Vec<&str> = list["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert!(cols.contains(&"params.lr") && cols.contains(&"metrics.loss"), "{cols:?}");
+
+    let filtered = ui.get("/api/experiments?filter=params.lr+%3D+0.2").json();
+    let names: Vec<&str> = filtered["experiments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["second"]);
+    let limited = ui.get("/api/experiments?limit=1").json();
+    assert_eq!(limited["experiments"].as_array().unwrap().len(), 1);
+    assert_eq!(ui.get("/api/experiments?limit=x").status, 400);
+}
+
+#[test]
+fn ui_filter_errors_name_the_column_for_a_caret() {
+    let p = seeded();
+    let ui = Ui::start(&p, &[]);
+    let bad = ui.get("/api/experiments?filter=metrics.loss+%3E");
+    assert_eq!(bad.status, 400);
+    let body = bad.json();
+    assert_eq!(body["text"], "metrics.loss >");
+    assert_eq!(body["column"], 15);
+    assert!(body["error"].as_str().unwrap().contains("expected a value"), "{body}");
+    assert!(body["hint"].is_string());
+
+    // The check the page makes first answers 200 either way.
+    let check = ui.get("/api/filter?filter=metrics.loss+%3E");
+    assert_eq!(check.status, 200);
+    let check = check.json();
+    assert_eq!(check["valid"], false);
+    assert_eq!(check["column"], 15);
+    assert_eq!(check["text"], "metrics.loss >");
+    assert_eq!(ui.get("/api/filter?filter=metrics.loss+%3E+0").json()["valid"], true);
+
+    let unknown = ui.get("/api/experiments?filter=metrics.los+%3C+1");
+    assert_eq!(unknown.status, 400);
+    let body = unknown.json();
+    assert!(body["error"].as_str().unwrap().contains("did you mean metrics.loss"), "{body}");
+    assert_eq!(body["column"], 1);
+}
+
+#[test]
+fn ui_experiment_page_data_has_params_metrics_artifacts_and_the_log() {
+    let p = seeded();
+    let id = id_of(&p, SCRIPT_NAME);
+    let ui = Ui::start(&p, &[]);
+    let d = ui.get(&format!("/api/experiments/{id}"));
+    assert_eq!(d.status, 200);
+    let d = d.json();
+    assert_eq!(d["subject"], "run");
+    assert_eq!(d["detail"]["name"], SCRIPT_NAME);
+    assert_eq!(d["detail"]["params"]["lr"], "0.1");
+    assert_eq!(d["detail"]["metrics"]["loss"]["steps"], 2);
+    assert_eq!(d["runs"][0]["metrics"], serde_json::json!(["loss"]));
+    let paths: Vec<&str> =
+        d["artifacts"].as_array().unwrap().iter().map(|a| a["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["log", "model.txt", "plots"]);
+    // By name too.
+    assert_eq!(ui.get("/api/experiments/second").json()["detail"]["name"], "second");
+    assert_eq!(ui.get("/api/experiments/nothing-like-it").status, 404);
+
+    let log = ui.get(&format!("/api/runs/{id}/log"));
+    assert_eq!(log.status, 200);
+    assert!(log.header("content-type").is_some_and(|t| t.starts_with("text/plain")));
+    assert!(log.text().contains("hello from the run"), "{}", log.text());
+}
+
+#[test]
+fn ui_artifacts_come_from_the_cache_and_only_the_recorded_ones() {
+    let p = seeded();
+    let id = id_of(&p, SCRIPT_NAME);
+    p.write("secret.txt", "not an artifact\n");
+    let ui = Ui::start(&p, &[]);
+    let a = ui.get(&format!("/api/runs/{id}/artifacts/model.txt"));
+    assert_eq!(a.status, 200);
+    assert_eq!(a.text(), "weights\n");
+    assert!(a.header("content-disposition").is_some_and(|d| d.starts_with("attachment")));
+    assert_eq!(a.header("content-security-policy").as_deref(), Some("sandbox"));
+    assert_eq!(a.header("x-content-type-options").as_deref(), Some("nosniff"));
+
+    for path in [
+        "secret.txt",
+        "../secret.txt",
+        "..%2Fsecret.txt",
+        "%2E%2E/%2E%2E/mlx.toml",
+        "../../../../../etc/passwd",
+        "%2Fetc%2Fpasswd",
+        "model.txt/",
+        ".mlx/mlx.db",
+    ] {
+        let r = ui.get(&format!("/api/runs/{id}/artifacts/{path}"));
+        assert_eq!(r.status, 404, "{path}: {}", r.text());
+        assert!(!r.text().contains("not an artifact"), "{path}");
+    }
+    // A directory artifact: its files are listed, and only those are served.
+    let listed = ui.get(&format!("/api/runs/{id}/files/plots"));
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let listed = listed.json();
+    assert_eq!(listed["files"][0]["path"], "sub/f.txt");
+    assert_eq!(listed["files"][0]["size"], 6);
+    let inner = ui.get(&format!("/api/runs/{id}/artifacts/plots/sub/f.txt"));
+    assert_eq!(inner.status, 200);
+    assert_eq!(inner.text(), "inner\n");
+    for path in [
+        "plots",
+        "plots/sub",
+        "plots/nope.txt",
+        "plots/../secret.txt",
+        "plots/sub/../../secret.txt",
+    ] {
+        let r = ui.get(&format!("/api/runs/{id}/artifacts/{path}"));
+        assert_eq!(r.status, 404, "{path}: {}", r.text());
+    }
+    assert_eq!(ui.get(&format!("/api/runs/{id}/files/model.txt")).status, 404);
+    // Another run's artifact is not this one's.
+    let other = id_of(&p, "second");
+    assert_eq!(ui.get(&format!("/api/runs/{other}/artifacts/model.txt")).status, 404);
+}
+
+#[test]
+fn ui_metric_history_is_thinned_to_the_budget_and_keeps_spikes() {
+    let p = seeded();
+    let id = id_of(&p, "second");
+    let n: i64 = 200_000;
+    {
+        let mut conn = p.db();
+        let tx = conn.transaction().unwrap();
+        {
+            let mut put = tx
+                .prepare("INSERT INTO metrics (run_id, key, step, value, timestamp) VALUES (?1, 'curve', ?2, ?3, ?4)")
+                .unwrap();
+            for step in 0..n {
+                let value = match step {
+                    77_777 => 1000.0,
+                    150_001 => -1000.0,
+                    _ => (step as f64 / 1000.0).sin(),
+                };
+                put.execute(rusqlite::params![id, step, value, 1_700_000_000_000i64 + step])
+                    .unwrap();
+            }
+        }
+        tx.execute(
+            "INSERT INTO latest_metrics (run_id, key, step, value, timestamp) VALUES (?1, 'curve', ?2, 0, 0)",
+            rusqlite::params![id, n - 1],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let ui = Ui::start(&p, &[]);
+    let h = ui.get(&format!("/api/experiments/{id}/history?key=curve&points=2000"));
+    assert_eq!(h.status, 200);
+    let h = h.json();
+    assert_eq!(h["total"], n);
+    assert_eq!(h["downsampled"], true);
+    let points = h["points"].as_array().unwrap();
+    assert!(points.len() <= 2000 && points.len() > 1500, "{} points", points.len());
+    assert_eq!(points[0]["step"], 0);
+    assert_eq!(points[points.len() - 1]["step"], n - 1);
+    assert!(points.iter().any(|p| p["step"] == 77_777 && p["value"] == 1000.0), "the high spike");
+    assert!(points.iter().any(|p| p["step"] == 150_001 && p["value"] == -1000.0), "the low spike");
+    let steps: Vec<i64> = points.iter().map(|p| p["step"].as_i64().unwrap()).collect();
+    assert!(steps.windows(2).all(|w| w[0] < w[1]), "in step order");
+    assert!(points[0]["time"].as_i64().unwrap() >= 1_700_000_000_000);
+
+    let small = ui.get(&format!("/api/runs/{id}/history?key=curve&points=50")).json();
+    assert!(small["points"].as_array().unwrap().len() <= 50);
+    let whole = ui.get(&format!("/api/runs/{id}/history?key=loss")).json();
+    assert_eq!(whole["downsampled"], false);
+    assert_eq!(whole["points"].as_array().unwrap().len(), 1);
+    assert_eq!(ui.get(&format!("/api/runs/{id}/history?key=curve&points=0")).status, 400);
+    assert_eq!(ui.get(&format!("/api/runs/{id}/history")).status, 400);
+}
+
+#[test]
+fn ui_writes_need_the_page_token_and_its_origin() {
+    let p = seeded();
+    let id = id_of(&p, "second");
+    let ui = Ui::start(&p, &[]);
+    let token = ui.token();
+    let json = ("Content-Type", "application/json");
+    let tags = format!("/api/experiments/{id}/tags");
+    let body = r#"{"set": {"reviewed": "yes"}}"#;
+
+    assert_eq!(ui.request("POST", &tags, &[json], body).status, 403);
+    assert_eq!(ui.request("POST", &tags, &[json, ("X-Mlx-Token", "0123")], body).status, 403);
+    let origin = ("Origin", "http://evil.example");
+    assert_eq!(
+        ui.request("POST", &tags, &[json, origin, ("X-Mlx-Token", &token)], body).status,
+        403
+    );
+    let site = ("Sec-Fetch-Site", "cross-site");
+    assert_eq!(ui.request("POST", &tags, &[json, site, ("X-Mlx-Token", &token)], body).status, 403);
+    let tag_rows = |p: &TestProject| -> i64 {
+        p.db()
+            .query_row("SELECT count(*) FROM tags WHERE key = 'reviewed'", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(tag_rows(&p), 0, "nothing written without the token");
+
+    let own = format!("http://{}", ui.addr);
+    let ok = ui.request("POST", &tags, &[json, ("Origin", &own), ("X-Mlx-Token", &token)], body);
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_eq!(ok.json()["runs"], serde_json::json!([id]));
+    let detail = ui.get(&format!("/api/experiments/{id}")).json();
+    assert_eq!(detail["detail"]["tags"]["reviewed"], "yes");
+
+    let note = ui.request(
+        "POST",
+        &format!("/api/experiments/{id}/note"),
+        &[json, ("X-Mlx-Token", &token)],
+        r#"{"text": "<b>looks</b> good"}"#,
+    );
+    assert_eq!(note.status, 200, "{}", note.text());
+    let detail = ui.get(&format!("/api/experiments/{id}")).json();
+    assert_eq!(detail["detail"]["tags"]["mlx.note"], "<b>looks</b> good");
+
+    let removed =
+        ui.request("POST", &tags, &[json, ("X-Mlx-Token", &token)], r#"{"remove": ["reviewed"]}"#);
+    assert_eq!(removed.json()["removed"], 1);
+    assert_eq!(tag_rows(&p), 0);
+    assert_eq!(ui.request("POST", &tags, &[json, ("X-Mlx-Token", &token)], "{nope").status, 400);
+
+    let exp = format!("/api/experiments/{id}");
+    assert_eq!(ui.request("DELETE", &exp, &[], "").status, 403);
+    assert_eq!(ui.get(&exp).status, 200, "still there");
+    let gone = ui.request("DELETE", &exp, &[("X-Mlx-Token", &token)], "");
+    assert_eq!(gone.status, 200, "{}", gone.text());
+    assert_eq!(ui.get(&exp).status, 404);
+    // Reads never need the token; writes through GET do not exist.
+    assert_eq!(ui.request("PUT", "/", &[("X-Mlx-Token", &token)], "").status, 405);
+}
+
+#[test]
+fn ui_refuses_requests_for_other_hosts() {
+    let p = seeded();
+    let ui = Ui::start(&p, &[]);
+    let port = ui.port();
+    let evil = format!("evil.example:{port}");
+    let r = ui.request("GET", "/api/experiments", &[("Host", &evil)], "");
+    assert_eq!(r.status, 403);
+    assert!(!r.text().contains("second"));
+    assert_eq!(ui.request("GET", "/", &[("Host", "127.0.0.1:1")], "").status, 403);
+    let local = format!("localhost:{port}");
+    assert_eq!(ui.request("GET", "/api/experiments", &[("Host", &local)], "").status, 200);
+}
+
+#[test]
+fn ui_serves_the_pipeline_and_what_changed() {
+    let p = TestProject::initialized();
+    p.write(
+        "mlx.toml",
+        "[stages.prepare]\ncmd = \"sh -c 'echo d > data.txt'\"\nouts = [\"data.txt\"]\n\n\
+         [stages.train]\ncmd = \"sh -c 'cat data.txt > model.txt'\"\ndeps = [\"data.txt\"]\nouts = [\"model.txt\"]\n",
+    );
+    p.commit_all("pipeline");
+    p.mlx(&["run"]).success();
+    let ui = Ui::start(&p, &[]);
+    let dag = ui.get("/api/dag").json();
+    let names: Vec<&str> =
+        dag["nodes"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["prepare", "train"]);
+    assert_eq!(dag["edges"][0]["from"], "prepare");
+    assert_eq!(dag["edges"][0]["to"], "train");
+
+    let exp = p.json(&["exp", "list"])["experiments"][0]["id"].as_str().unwrap().to_owned();
+    let d = ui.get(&format!("/api/experiments/{exp}")).json();
+    assert_eq!(d["subject"], "experiment");
+    let stages: Vec<&str> = d["detail"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["prepare", "train"]);
+
+    let first = ui.get("/api/changes").json();
+    let cursor = first["cursor"].as_str().unwrap().to_owned();
+    let same = ui.get(&format!("/api/changes?since={cursor}")).json();
+    assert_eq!(same["changed"], false);
+    mlx_on_path(
+        &p,
+        &["run", "--name", "later", "--", "sh", "-c", "mlx log metric acc=0.5 --step 1"],
+    )
+    .success();
+    let later = ui.get(&format!("/api/changes?since={cursor}")).json();
+    assert_eq!(later["changed"], true);
+    let id = id_of(&p, "later");
+    assert_eq!(later["experiments"], serde_json::json!([id]));
+    assert_eq!(ui.get("/api/changes?since=garbage").status, 400);
+}
+
+#[test]
+fn ui_on_another_address_warns_and_a_taken_port_is_an_input_error() {
+    let p = seeded();
+    let wide = Ui::start(&p, &["--host", "0.0.0.0"]);
+    assert!(
+        wide.stderr_lines.iter().any(|l| l.starts_with("warning: listening on 0.0.0.0:")),
+        "{:?}",
+        wide.stderr_lines
+    );
+    let taken = wide.port().to_string();
+    let out = p.mlx(&["ui", "--port", &taken]).code(2);
+    let err = crate::support::stderr(&out);
+    assert!(err.contains("cannot listen on"), "{err}");
+    assert!(err.contains("--port"), "{err}");
+}
