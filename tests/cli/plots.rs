@@ -507,3 +507,78 @@ fn diff_reads_data_tracked_with_add_at_a_revision() {
     assert_eq!(scores["series"][0]["points"], serde_json::json!([[0.0, 1.0], [1.0, 2.0]]));
     assert_eq!(scores["series"][1]["points"].as_array().unwrap().len(), 3);
 }
+
+/// The page opened in headless Chromium with the network off: every chart is drawn (each
+/// series with its points), every image decodes, the SVG image's script never runs, and
+/// nothing is requested from anywhere.
+#[test]
+fn the_page_draws_every_chart_in_a_browser_with_the_network_off() {
+    let p = all_formats();
+    p.write("eval/one.png", PNG);
+    p.write(
+        "eval/shots/b.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"5\" height=\"5\"><script>alert(1)</script><rect width=\"5\" height=\"5\"/></svg>",
+    );
+    p.write("eval/evil.csv", "x,y\n0,1\n1,2\n");
+    p.write(
+        "mlx.toml",
+        format!(
+            "{}\n[plots.\"eval/one.png\"]\n\n[plots.\"eval/shots\"]\n\n[plots.\"<img src=x onerror=alert(2)>\"]\ny = {{ \"eval/evil.csv\" = \"y\" }}\n",
+            p.read_string("mlx.toml")
+        ),
+    );
+    let report = p.json(&["plots", "show"]);
+    let expected: Vec<(String, usize)> = report["plots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|plot| {
+            let drawn = plot["series"].as_array().map_or(0, Vec::len)
+                + plot["images"].as_array().map_or(0, Vec::len);
+            (plot["name"].as_str().unwrap().to_owned(), drawn)
+        })
+        .collect();
+    assert_eq!(expected.len(), 9, "{report:#}");
+    page(&p, &[]);
+    let url = format!("file://{}", p.path(".mlx/plots/index.html").display());
+    let script = format!(
+        r#"export default async (page, t) => {{
+  const dialogs = [];
+  page.on('dialog', (d) => {{ dialogs.push(d.message()); d.dismiss(); }});
+  await page.goto({url:?});
+  await page.waitForLoadState('load');
+  await t.shot('plots');
+  const plots = await page.$$eval('[data-plot]', (sections) => sections.map((s) => ({{
+    name: s.dataset.plot,
+    series: Array.from(s.querySelectorAll('[data-series]')).map((g) => ({{
+      label: g.dataset.series,
+      points: Number(g.dataset.points),
+      // Something visible was drawn: a path, points, bars or cells with a size on screen.
+      drawn: g.tagName === 'IMG'
+        ? g.complete && g.naturalWidth > 0
+        : Array.from(g.querySelectorAll('path, polyline, circle, rect'))
+            .some((e) => {{ const b = e.getBoundingClientRect(); return b.width > 0 || b.height > 0; }}),
+    }})),
+  }})));
+  return {{ plots, dialogs, scripts: await page.$$eval('script', (s) => s.length) }};
+}};"#
+    );
+    let got = crate::support::browser::run(
+        "plots-offline",
+        crate::support::browser::Scenario { script: &script, offline: true, ..Default::default() },
+    );
+    assert_eq!(got["dialogs"], serde_json::json!([]), "{got:#}");
+    assert_eq!(got["scripts"], 0, "{got:#}");
+    let plots = got["plots"].as_array().unwrap();
+    let names: Vec<(String, usize)> = plots
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap().to_owned(), p["series"].as_array().unwrap().len()))
+        .collect();
+    assert_eq!(names, expected, "{got:#}");
+    for plot in plots {
+        for s in plot["series"].as_array().unwrap() {
+            assert!(s["points"].as_u64().unwrap() > 0, "{}: {s}", plot["name"]);
+            assert_eq!(s["drawn"], true, "{}: {s} was not drawn", plot["name"]);
+        }
+    }
+}

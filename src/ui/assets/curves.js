@@ -38,7 +38,11 @@ function drawCurves(box, series, xMode) {
     legend: { show: false },
     scales: { x: { time: false } },
     axes: [{ label: xMode === "time" ? "seconds" : "step" }, {}],
-    series: [{}].concat(series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true, points: { show: false } }))),
+    // A history of one point has no line to draw: its point is shown instead.
+    series: [{}].concat(series.map((s, i) => ({
+      label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true,
+      points: { show: s.history.points.filter((p) => p.value !== null).length < 2, size: 7, fill: COLORS[i % COLORS.length] },
+    }))),
   };
   const plot = new uPlot(opts, data, plotBox);
   return { destroy() { plot.destroy(); } };
