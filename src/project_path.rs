@@ -137,7 +137,7 @@ impl fmt::Display for RelPath {
 pub type ProjectPath = RelPath;
 
 /// Lexically normalize an absolute path: drop `.`, resolve `..` against earlier components.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

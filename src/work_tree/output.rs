@@ -3,7 +3,7 @@
 //! work tree's gate (never into `.git` or `.mlx`, never through a symlink that leads out), and
 //! outside it a gate rooted at the folder itself.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::{WorkTree, check_not_reserved};
 use crate::error::Result;
@@ -17,7 +17,7 @@ pub fn destination(
     cwd: &Path,
     out: Option<&Path>,
 ) -> Result<(PathBuf, Option<Option<RelPath>>)> {
-    let lexical = normalize(&cwd.join(out.unwrap_or(Path::new("."))));
+    let lexical = crate::project_path::normalize(&cwd.join(out.unwrap_or(Path::new("."))));
     // Resolve the deepest folder that exists; what is below it is made later.
     let mut existing = lexical.as_path();
     let mut rest = Vec::new();
@@ -40,21 +40,6 @@ pub fn destination(
         Err(_) => None,
     };
     Ok((dir, inside))
-}
-
-/// Lexically normalize an absolute path: drop `.`, resolve `..` against earlier components.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// An output folder, made, with the gate its writes pass.
