@@ -13,6 +13,7 @@ mod doctor;
 mod exit;
 mod exp;
 mod gc;
+mod habits;
 mod hook;
 mod init;
 mod install_hooks;
@@ -121,6 +122,27 @@ pub fn init_logging(verbose: u8, quiet: bool) {
         .with_ansi(output::color_on_stderr())
         .without_time()
         .init();
+}
+
+/// The command line, parsed; on a usage error clap's message (and, for a command or flag typed
+/// by habit from DVC, the mlx one to use) is printed and the process exits 2.
+pub fn parse() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let usage = !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+                && e.exit_code() != 0;
+            let _ = e.print();
+            if usage {
+                let args: Vec<String> = std::env::args().skip(1).collect();
+                if let Some(hint) = habits::hint(&args) {
+                    output::Output::new(false).hint(&hint);
+                }
+            }
+            std::process::exit(e.exit_code());
+        }
+    }
 }
 
 /// Run a parsed command line and return the process exit code.

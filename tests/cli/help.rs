@@ -276,3 +276,26 @@ fn a_missing_object_hints_at_fetch() {
         stderr(&a)
     );
 }
+
+#[test]
+fn dvc_commands_typed_by_habit_name_the_mlx_command() {
+    let p = TestProject::initialized();
+    for (args, hint) in [
+        (&["repro", "train"][..], "hint: mlx has no `repro`: `mlx run [STAGE...]`"),
+        (&["-q", "commit"][..], "`mlx add PATH` tracks data"),
+        (&["queue", "start"][..], "`mlx exp queue list | start [-j N] | remove NAME`"),
+        (&["exp", "run", "-S", "train.lr=0.1"][..], "hint: mlx sets params with `--set`"),
+        (&["stage", "add", "-n", "train"][..], "`[stages.NAME]` table"),
+    ] {
+        let a = p.mlx(args).code(2);
+        let err = stderr(&a);
+        assert!(err.contains("error:"), "{args:?}: {err}");
+        assert!(err.contains(hint), "{args:?}: {err}");
+        assert!(crate::support::stdout(&a).is_empty(), "{args:?}");
+    }
+    // Anything else is a plain usage error.
+    let err = stderr(&p.mlx(&["frobnicate"]).code(2));
+    assert!(!err.contains("hint:"), "{err}");
+    // Nothing ran: no experiment was recorded.
+    assert_eq!(p.json(&["exp", "list"])["experiments"], serde_json::json!([]));
+}
