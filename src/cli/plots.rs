@@ -111,8 +111,7 @@ pub fn run(ctx: &Context, cmd: &PlotsCommand) -> anyhow::Result<ExitStatus> {
         out.warn(&format!("{} ({}): {what}{}", p.plot, p.side, p.error));
     }
     let target = page.out.as_ref().map(|o| ctx.cwd().join(o));
-    let path = plots::output_path(project, target.as_deref())?;
-    plots::write_html(&report, &title, &path)?;
+    let path = plots::write_page(project, &report, &title, target.as_deref())?;
     out.line(&path.display().to_string())?;
     out.status(&format!(
         "{} from {}",

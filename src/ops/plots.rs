@@ -19,7 +19,8 @@ use crate::compare::side::SideInfo;
 use crate::plots::{self, Plot, Problem};
 use crate::progress::Reporter;
 use crate::project::Project;
-use crate::project_path::ProjectPath;
+use crate::project_path::RelPath;
+use crate::work_tree::output::OutputDir;
 
 /// Where `mlx plots show` writes its page unless told otherwise (inside `.mlx`, which git
 /// ignores).
@@ -97,39 +98,28 @@ fn prefetch(
     Ok((fetched, problems))
 }
 
-/// Where the page goes: `output` (absolute) or `.mlx/plots/index.html`. A path inside the work
-/// tree passes the work tree's gate; one outside it is the user's to choose.
-pub fn output_path(project: &Project, output: Option<&Path>) -> Result<PathBuf> {
+/// Write the page of `report` to `output` (absolute), or to `.mlx/plots/index.html`; returns
+/// where it went. `output`'s folder is an [`OutputDir`]: inside the work tree the page passes
+/// the work tree's gate, outside it the place is the user's to choose.
+pub fn write_page(
+    project: &Project,
+    report: &PlotsReport,
+    title: &str,
+    output: Option<&Path>,
+) -> Result<PathBuf> {
+    let sides: Vec<String> = report.sides.iter().map(|s| s.label.clone()).collect();
+    let page = plots::html::page(title, &sides, &report.plots, &report.problems);
     let Some(output) = output else {
-        let dir = project.mlx_dir().join("plots");
-        fs_err::create_dir_all(&dir)?;
-        return Ok(project.mlx_dir().join(DEFAULT_OUTPUT));
+        // mlx's own folder, which git ignores.
+        let path = project.mlx_dir().join(DEFAULT_OUTPUT);
+        fs_err::create_dir_all(project.mlx_dir().join("plots"))?;
+        crate::fs_util::write_atomic(&path, page.as_bytes())?;
+        return Ok(path);
     };
-    let root = project.work_tree().root();
-    let parent = output.parent().unwrap_or(output);
     let name = output
         .file_name()
         .ok_or_else(|| crate::project_path::PathError::Empty { path: output.to_path_buf() })?;
-    let real_parent = parent.canonicalize().unwrap_or_else(|_| parent.to_path_buf());
-    match real_parent.strip_prefix(root) {
-        Ok(rel_parent) => {
-            let rel = ProjectPath::new(rel_parent.join(name))?;
-            if let Some(p) = rel.parent() {
-                project.work_tree().create_dir_all(&p)?;
-            }
-            Ok(project.work_tree().writable(&rel)?)
-        }
-        Err(_) => {
-            fs_err::create_dir_all(parent)?;
-            Ok(output.to_path_buf())
-        }
-    }
-}
-
-/// Write the page of `report` to `path` (from [`output_path`]).
-pub fn write_html(report: &PlotsReport, title: &str, path: &Path) -> Result<()> {
-    let sides: Vec<String> = report.sides.iter().map(|s| s.label.clone()).collect();
-    let page = plots::html::page(title, &sides, &report.plots, &report.problems);
-    crate::fs_util::write_atomic(path, page.as_bytes())?;
-    Ok(())
+    let folder = output.parent().unwrap_or(Path::new("."));
+    let dir = OutputDir::create(project.work_tree(), project.root(), folder)?;
+    dir.write(&RelPath::new(Path::new(name))?, page.as_bytes())
 }
