@@ -26,7 +26,7 @@ use crate::store::manifest::{EntryKind, Manifest};
 use crate::store::pointer::{self, Pointer};
 use crate::store::{self, ObjectId};
 use crate::tracking::experiments::{self, results};
-use crate::tracking::{RunId, histories};
+use crate::tracking::{RunId, history};
 
 /// Plots files larger than this are not read.
 const MAX_FILE: u64 = 1 << 30;
@@ -102,7 +102,7 @@ impl<'p> Sides<'p> {
         }
         if spec.workspace {
             sides.push(source(project, Side::open(project, None)?, true)?);
-            runs.push(match histories::newest_experiment(&conn)? {
+            runs.push(match history::newest_experiment(&conn)? {
                 Some(id) => experiments::member_runs(&conn, &id)?,
                 None => Vec::new(),
             });
@@ -474,7 +474,7 @@ fn history_series(
 ) -> Result<BTreeMap<String, Vec<Series>>> {
     let mut by_key: BTreeMap<String, Vec<Series>> = BTreeMap::new();
     for (s, side_runs) in sides.iter().zip(runs) {
-        for h in histories::of_runs(conn, side_runs)? {
+        for h in history::of_runs(conn, side_runs)? {
             let mut label = h.run_label.clone();
             if sides.len() > 1 {
                 label = format!("{} · {label}", s.side.label());

@@ -11,7 +11,6 @@ pub mod downsample;
 pub mod experiments;
 pub mod filter;
 pub mod health;
-pub mod histories;
 pub mod history;
 pub mod inputs;
 pub mod launch;
