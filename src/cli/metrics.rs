@@ -136,15 +136,7 @@ fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
     let rows: Vec<Vec<String>> = report
         .metrics
         .iter()
-        .map(|m| {
-            let change = match (m.change, m.change_pct) {
-                (Some(d), Some(p)) => format!("{} ({p:+.2}%)", signed(d)),
-                (Some(d), None) => signed(d),
-                _ if m.changed => NONE.into(),
-                _ => String::new(),
-            };
-            vec![m.path.clone(), m.key.clone(), value(m.old), value(m.new), change]
-        })
+        .map(|m| vec![m.path.clone(), m.key.clone(), value(m.old), value(m.new), m.change_text()])
         .collect();
     let (a, b) = (report.a.label.as_str(), report.b.label.as_str());
     args.format.table(out, &["Path", "Metric", a, b, "Change"], &rows)?;
@@ -154,10 +146,4 @@ fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
         counted(report.compared, "metric")
     ));
     Ok(ExitStatus::Success)
-}
-
-/// `+0.05`, `-1.2e-7`.
-fn signed(d: f64) -> String {
-    let s = MetricValue(d).short();
-    if s.starts_with('-') { s } else { format!("+{s}") }
 }

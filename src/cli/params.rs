@@ -48,11 +48,7 @@ fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
         out.json(&report)?;
         return Ok(ExitStatus::Success);
     }
-    let value = |v: &Option<serde_json::Value>| match v {
-        None => "-".to_owned(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(v) => v.to_string(),
-    };
+    let value = mlx::compare::params::value_text;
     let rows: Vec<Vec<String>> = report
         .params
         .iter()

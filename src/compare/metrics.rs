@@ -67,6 +67,23 @@ pub struct MetricDiff {
     pub changed: bool,
 }
 
+impl MetricDiff {
+    /// How the value moved, as tables show it: `+0.02 (+2.20%)`, `-0.1`; `-` when it changed
+    /// without a number to tell (a side missing), empty when it did not change.
+    pub fn change_text(&self) -> String {
+        let signed = |d: f64| {
+            let s = MetricValue(d).short();
+            if s.starts_with('-') { s } else { format!("+{s}") }
+        };
+        match (self.change, self.change_pct) {
+            (Some(d), Some(p)) => format!("{} ({p:+.2}%)", signed(d)),
+            (Some(d), None) => signed(d),
+            _ if self.changed => "-".to_owned(),
+            _ => String::new(),
+        }
+    }
+}
+
 /// A declared metrics file that could not be read on one side.
 #[derive(Debug, Serialize)]
 pub struct FileError {

@@ -39,6 +39,15 @@ pub struct ParamDiff {
     pub stages: Vec<String>,
 }
 
+/// A param value as tables show it: strings bare, other values as JSON; `-` when missing.
+pub fn value_text(v: &Option<Value>) -> String {
+    match v {
+        None => "-".to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct ParamsDiffReport {
     pub a: SideInfo,

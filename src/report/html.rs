@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::{Report, change, metric, param};
+use super::{Report, metric};
+use crate::compare::params::value_text as param;
 use crate::plots::escape as esc;
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;\
@@ -72,7 +73,7 @@ fn metrics(h: &mut String, report: &Report) {
                 esc(&d.key),
                 esc(&metric(d.old)),
                 esc(&metric(d.new)),
-                esc(&change(d))
+                esc(&d.change_text())
             );
         }
         h.push_str("</table>\n");

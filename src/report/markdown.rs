@@ -4,7 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::{Report, change, metric, param};
+use super::{Report, metric};
+use crate::compare::params::value_text as param;
 
 /// The markdown text. `plots_dir`: the folder of the SVG files as the markdown links them
 /// (`plots`); `None` when they are not written (the images are then only listed).
@@ -61,7 +62,7 @@ fn table(md: &mut String, a: &str, b: &str, rows: &[&crate::compare::metrics::Me
             cell(&d.key),
             cell(&metric(d.old)),
             cell(&metric(d.new)),
-            cell(&change(d))
+            cell(&d.change_text())
         );
     }
     md.push('\n');

@@ -128,26 +128,3 @@ impl Report {
 fn metric(v: Option<MetricValue>) -> String {
     v.map_or_else(|| "-".to_owned(), |v| v.short())
 }
-
-/// `+0.02 (+2.20%)`: how a metric moved; empty when it did not.
-fn change(m: &metrics::MetricDiff) -> String {
-    let signed = |d: f64| {
-        let s = MetricValue(d).short();
-        if s.starts_with('-') { s } else { format!("+{s}") }
-    };
-    match (m.change, m.change_pct) {
-        (Some(d), Some(p)) => format!("{} ({p:+.2}%)", signed(d)),
-        (Some(d), None) => signed(d),
-        _ if m.changed => "-".to_owned(),
-        _ => String::new(),
-    }
-}
-
-/// A param value as tables show it: strings bare, other values as JSON; `-` when missing.
-fn param(v: &Option<serde_json::Value>) -> String {
-    match v {
-        None => "-".to_owned(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(v) => v.to_string(),
-    }
-}

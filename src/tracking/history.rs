@@ -212,7 +212,12 @@ pub fn of_runs(conn: &Connection, runs: &[RunId]) -> Result<Vec<RunHistory>, Err
             let pts = points
                 .query_map([run.as_str(), key.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
-            out.push(RunHistory { run: run.clone(), run_label: run_label.clone(), key, points: pts });
+            out.push(RunHistory {
+                run: run.clone(),
+                run_label: run_label.clone(),
+                key,
+                points: pts,
+            });
         }
     }
     Ok(out)
