@@ -25,17 +25,23 @@ fn params(lr: &str, name: &str) -> String {
     format!("[train]\nlr = {lr}\nepochs = 3\nname = {name:?}\n")
 }
 
-/// The pipeline run at lr 0.1 and committed, then run at lr 0.2 in the workspace.
-fn changed_project() -> (TestProject, String) {
+/// `pipeline` with `train` run at lr 0.1 and committed, then run with `new_params` in the
+/// workspace; the commit.
+fn run_twice(pipeline: &str, train: &str, new_params: String) -> (TestProject, String) {
     let p = TestProject::initialized();
-    p.write("mlx.toml", PIPELINE);
-    p.write("train.py", TRAIN);
+    p.write("mlx.toml", pipeline);
+    p.write("train.py", train);
     p.write("params.toml", params("0.1", "base"));
     p.mlx(&["run"]).success();
     let c1 = p.commit_all("lr 0.1");
-    p.write("params.toml", params("0.2", "<script>alert(1)</script>|x"));
+    p.write("params.toml", new_params);
     p.mlx(&["run"]).success();
     (p, c1)
+}
+
+/// The pipeline run at lr 0.1 and committed, then run at lr 0.2 in the workspace.
+fn changed_project() -> (TestProject, String) {
+    run_twice(PIPELINE, TRAIN, params("0.2", "<script>alert(1)</script>|x"))
 }
 
 #[test]
@@ -170,14 +176,7 @@ open("eval/fixed.csv", "w").write("x,y\n0,1\n1,2\n")
 
 #[test]
 fn changed_plots_are_drawn_with_both_sides() {
-    let p = TestProject::initialized();
-    p.write("mlx.toml", PLOTTING);
-    p.write("train.py", PLOTTING_TRAIN);
-    p.write("params.toml", params("0.1", "base"));
-    p.mlx(&["run"]).success();
-    let c1 = p.commit_all("lr 0.1");
-    p.write("params.toml", params("0.5", "base"));
-    p.mlx(&["run"]).success();
+    let (p, c1) = run_twice(PLOTTING, PLOTTING_TRAIN, params("0.5", "base"));
 
     let a = p.mlx(&["report", "--base", &c1, "-o", "out"]).success();
     // The markdown, then the one changed plot's SVG; the unchanged plot is left out.
