@@ -18,6 +18,7 @@ use assert_cmd::assert::Assert;
 pub mod azurite;
 pub mod browser;
 pub mod child;
+pub mod dvc;
 pub mod gcs;
 pub mod ports;
 pub mod servers;
