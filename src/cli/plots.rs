@@ -95,6 +95,7 @@ pub fn run(ctx: &Context, cmd: &PlotsCommand) -> anyhow::Result<ExitStatus> {
                 revs,
                 exps: args.exps.clone(),
                 workspace: !args.no_workspace,
+                without_histories: false,
             };
             (opts, &args.page, "mlx plots diff".to_owned())
         }

@@ -71,6 +71,8 @@ pub struct SidesSpec<'a> {
     pub exps: &'a [String],
     /// The workspace (and the newest experiment's histories), drawn last.
     pub workspace: bool,
+    /// Only the plots files: no per-step metric histories of the sides' runs.
+    pub without_histories: bool,
 }
 
 /// The sides opened, with the plot definitions chosen and their runs' histories read.
@@ -115,6 +117,9 @@ impl<'p> Sides<'p> {
                     defs.push(d);
                 }
             }
+        }
+        if spec.without_histories {
+            runs.iter_mut().for_each(Vec::clear);
         }
         let histories = history_series(&conn, &sides, &runs)?;
         let chosen = choose(&defs, histories.keys(), spec.names)?;

@@ -36,6 +36,8 @@ pub struct PlotsOptions {
     pub exps: Vec<String>,
     /// Include the workspace (and the newest experiment's histories).
     pub workspace: bool,
+    /// Only the plots files, not the per-step metric histories of the sides' runs.
+    pub without_histories: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -60,6 +62,7 @@ pub fn resolve(
         revs: &opts.revs,
         exps: &opts.exps,
         workspace: opts.workspace,
+        without_histories: opts.without_histories,
     };
     let sides = Sides::open(project, &spec)?;
     let (fetched, mut problems) = prefetch(project, &sides, reporter)?;

@@ -1,63 +1,18 @@
-//! Thinning long series for drawing without losing what the eye looks for: the x range is cut
-//! into buckets (about one per pixel column) and each bucket keeps its first, lowest, highest
-//! and last point, in x order. A spike survives however long the series; a line drawn through
-//! the kept points covers the same pixels as one drawn through all of them.
-//!
-//! Used by the SVG renderer and by anything else that sends curves to be drawn (the web UI).
+//! Thinning long series for drawing: min and max per x bucket (`crate::downsample::min_max`,
+//! the function every curve mlx draws goes through), and a stride for scatter plots.
 
-/// At most about `4 * buckets` points of `points` (sorted by x or not: buckets follow x; the
-/// points of one bucket keep their order). Series no longer than `4 * buckets` come back as
-/// they are; non-finite points are dropped.
+/// At most about `4 * buckets` points of `points` (in x order): per bucket of the x range its
+/// first, lowest, highest and last point. Series no longer than `4 * buckets` come back as they
+/// are; non-finite points are dropped.
 pub fn min_max(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
-    let buckets = buckets.max(1);
-    let finite = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite();
-    if points.len() <= buckets * 4 {
-        return points.iter().filter(finite).copied().collect();
-    }
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for p in points.iter().filter(finite) {
-        lo = lo.min(p.0);
-        hi = hi.max(p.0);
-    }
-    if lo > hi {
-        return Vec::new();
-    }
-    let width = (hi - lo) / buckets as f64;
-    let bucket_of = |x: f64| {
-        if width > 0.0 { (((x - lo) / width) as usize).min(buckets - 1) } else { 0 }
+    let finite: Vec<(f64, f64)>;
+    let points = if points.iter().all(|p| p.0.is_finite() && p.1.is_finite()) {
+        points
+    } else {
+        finite = points.iter().filter(|p| p.0.is_finite() && p.1.is_finite()).copied().collect();
+        &finite
     };
-    // Per bucket: indexes of the first, min, max and last points.
-    let mut kept: Vec<Option<[usize; 4]>> = vec![None; buckets];
-    for (i, p) in points.iter().enumerate() {
-        if !finite(&p) {
-            continue;
-        }
-        let b = bucket_of(p.0);
-        match &mut kept[b] {
-            None => kept[b] = Some([i, i, i, i]),
-            Some([_, min, max, last]) => {
-                if p.1 < points[*min].1 {
-                    *min = i;
-                }
-                if p.1 > points[*max].1 {
-                    *max = i;
-                }
-                *last = i;
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(buckets * 4);
-    for mut idx in kept.into_iter().flatten() {
-        idx.sort_unstable();
-        let mut prev = usize::MAX;
-        for i in idx {
-            if i != prev {
-                out.push(points[i]);
-                prev = i;
-            }
-        }
-    }
-    out
+    crate::downsample::min_max(points, buckets, |p| p.0, |p| Some(p.1))
 }
 
 /// Every `n`th point of a long series, for scatter plots (where bucket extremes would misstate

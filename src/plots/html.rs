@@ -39,38 +39,7 @@ pub fn page(title: &str, sides: &[String], plots: &[Plot], problems: &[Problem])
         out.push_str("<p class=\"empty\">No plots: declare some in mlx.toml (stage <code>plots</code> entries or <code>[plots.NAME]</code> tables), or log metrics at several steps.</p>");
     }
     for (i, p) in plots.iter().enumerate() {
-        let _ = write!(
-            out,
-            "<section class=\"plot\" id=\"plot-{i}\" data-plot=\"{}\" data-template=\"{}\"><h2>{}</h2>",
-            escape(&p.name),
-            p.template,
-            escape(&p.name)
-        );
-        match p.kind {
-            Kind::Image => {
-                out.push_str("<div class=\"images\">");
-                for image in &p.images {
-                    let _ = write!(
-                        out,
-                        "<figure><img data-series=\"{l}\" data-points=\"1\" alt=\"{l}\" src=\"data:{};base64,",
-                        image.mime,
-                        l = escape(&image.label),
-                    );
-                    base64(&image.bytes, &mut out);
-                    let _ = write!(
-                        out,
-                        "\"><figcaption>{}</figcaption></figure>",
-                        escape(&image.label)
-                    );
-                }
-                out.push_str("</div>");
-            }
-            Kind::Chart if p.series.is_empty() => {
-                out.push_str("<p class=\"empty\">No data on any side.</p>");
-            }
-            Kind::Chart => out.push_str(&svg::render(p)),
-        }
-        out.push_str("</section>");
+        section(i, p, &mut out);
     }
     if !problems.is_empty() {
         out.push_str("<section class=\"problems\"><h2>Not shown</h2><ul>");
@@ -88,6 +57,40 @@ pub fn page(title: &str, sides: &[String], plots: &[Plot], problems: &[Problem])
     }
     out.push_str("</main></body></html>\n");
     out
+}
+
+/// One plot as a `<section class="plot" data-plot="NAME" data-template="…">` (the `i`th of the
+/// page, its anchor `plot-i`): its name, then the SVG chart or the images as `data:` URIs.
+pub fn section(i: usize, p: &Plot, out: &mut String) {
+    let _ = write!(
+        out,
+        "<section class=\"plot\" id=\"plot-{i}\" data-plot=\"{}\" data-template=\"{}\"><h2>{}</h2>",
+        escape(&p.name),
+        p.template,
+        escape(&p.name)
+    );
+    match p.kind {
+        Kind::Image => {
+            out.push_str("<div class=\"images\">");
+            for image in &p.images {
+                let _ = write!(
+                    out,
+                    "<figure><img data-series=\"{l}\" data-points=\"1\" alt=\"{l}\" src=\"data:{};base64,",
+                    image.mime,
+                    l = escape(&image.label),
+                );
+                base64(&image.bytes, out);
+                let _ =
+                    write!(out, "\"><figcaption>{}</figcaption></figure>", escape(&image.label));
+            }
+            out.push_str("</div>");
+        }
+        Kind::Chart if p.series.is_empty() => {
+            out.push_str("<p class=\"empty\">No data on any side.</p>");
+        }
+        Kind::Chart => out.push_str(&svg::render(p)),
+    }
+    out.push_str("</section>");
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;background:#f6f6f4;color:#222}\

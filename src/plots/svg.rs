@@ -33,13 +33,19 @@ pub fn colour(i: usize) -> &'static str {
 /// The plot as SVG: one `<svg>` for a chart, one per series for confusion matrices; empty for
 /// an image plot.
 pub fn render(plot: &Plot) -> String {
+    render_each(plot).concat()
+}
+
+/// The plot's `<svg>` documents, each whole: one for a chart, one per series for confusion
+/// matrices, none for an image plot.
+pub fn render_each(plot: &Plot) -> Vec<String> {
     match (plot.kind, plot.template) {
-        (Kind::Image, _) => String::new(),
+        (Kind::Image, _) => Vec::new(),
         (_, t) if t.is_confusion() => {
             plot.series.iter().enumerate().map(|(i, s)| confusion(plot, s, i)).collect()
         }
-        (_, Template::Bar) => bars(plot),
-        _ => xy(plot),
+        (_, Template::Bar) => vec![bars(plot)],
+        _ => vec![xy(plot)],
     }
 }
 

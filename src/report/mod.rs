@@ -66,7 +66,8 @@ pub fn build(project: &Project, opts: &ReportOptions) -> Result<Report> {
 /// missing there (`mlx fetch --rev BASE` brings cached ones).
 fn changed_plots(project: &Project, base: &str) -> Result<Vec<ReportPlot>> {
     let revs = [base.to_owned()];
-    let spec = SidesSpec { names: &[], revs: &revs, exps: &[], workspace: true };
+    let spec =
+        SidesSpec { names: &[], revs: &revs, exps: &[], workspace: true, without_histories: false };
     let sides = Sides::open(project, &spec)?;
     let histories = sides.history_plots();
     let (infos, plots, _) = sides.resolve()?;

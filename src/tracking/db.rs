@@ -202,6 +202,19 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // 8: the git commit holding an experiment's resulting state (`mlx exp apply`, `exp branch`).
     "ALTER TABLE experiments ADD COLUMN result_commit TEXT;  -- kept alive by refs/mlx/exps/<id>",
+    // 9: how many points each history holds, and long histories kept thinned, so a chart of a
+    // million points is read in milliseconds.
+    "ALTER TABLE latest_metrics ADD COLUMN points INTEGER NOT NULL DEFAULT 0;
+    UPDATE latest_metrics SET points = (SELECT count(*) FROM metrics m
+        WHERE m.run_id = latest_metrics.run_id AND m.key = latest_metrics.key);
+    CREATE TABLE metric_summaries (
+        run_id    TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key       TEXT NOT NULL,
+        points    INTEGER NOT NULL,   -- how many points of the history it covers
+        last_step INTEGER NOT NULL,   -- the highest step among them
+        data      BLOB NOT NULL,      -- the thinned points: (step, timestamp, value) little-endian
+        PRIMARY KEY (run_id, key)
+    ) WITHOUT ROWID;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

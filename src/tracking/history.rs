@@ -1,5 +1,5 @@
 //! Metrics' recorded points for plotting: the history of one run and key, thinned on the way out
-//! to a point budget (`downsample`, for `mlx ui`), every history of several runs with more than
+//! to a point budget (for `mlx ui`; long histories from their summary, `summary`), every history of several runs with more than
 //! one step (for plots), the metric keys a run has, and a cursor that tells a page what changed
 //! since it last asked (new points, experiments started or ended).
 
@@ -8,7 +8,20 @@ use serde::Serialize;
 
 use super::RunId;
 use super::db::Error;
-use super::downsample::{self, Point};
+use super::summary;
+
+/// One point of a metric's history.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Point {
+    pub step: i64,
+    /// Milliseconds since the Unix epoch.
+    pub time: i64,
+    /// `None` for NaN (the database stores NaN as NULL).
+    pub value: Option<f64>,
+}
+
+/// The fewest points a budget may ask for: one bucket's first, lowest, highest and last.
+pub const MIN_BUDGET: usize = 4;
 
 /// A metric history as served: at most the budget's points.
 #[derive(Debug, Clone, Serialize)]
@@ -23,11 +36,15 @@ pub struct History {
 }
 
 /// The points of `key` in run `id`, in step order (then in the order logged), thinned to at most
-/// `budget` of them.
+/// `budget` of them (per step bucket the first, lowest, highest and last point; long histories
+/// from their summary, see `summary`).
 pub fn history(conn: &Connection, id: &RunId, key: &str, budget: usize) -> Result<History, Error> {
-    let all = points(conn, id, key)?;
-    let total = all.len();
-    let points = downsample::min_max(&all, budget);
+    let counted: Option<i64> = conn
+        .prepare_cached("SELECT points FROM latest_metrics WHERE run_id = ?1 AND key = ?2")?
+        .query_row(params![id.as_str(), key], |r| r.get(0))
+        .optional()?;
+    let counted = usize::try_from(counted.unwrap_or(0)).unwrap_or(0);
+    let (total, points) = summary::read(conn, id, key, counted, budget.max(MIN_BUDGET))?;
     Ok(History {
         run: id.clone(),
         key: key.to_owned(),
@@ -35,20 +52,6 @@ pub fn history(conn: &Connection, id: &RunId, key: &str, budget: usize) -> Resul
         downsampled: points.len() < total,
         points,
     })
-}
-
-/// Every point of `key` in run `id`, in step order, then in the order logged.
-fn points(conn: &Connection, id: &RunId, key: &str) -> Result<Vec<Point>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT step, timestamp, value FROM metrics WHERE run_id = ?1 AND key = ?2
-         ORDER BY step, rowid",
-    )?;
-    let mut rows = stmt.query(params![id.as_str(), key])?;
-    let mut all = Vec::new();
-    while let Some(r) = rows.next()? {
-        all.push(Point { step: r.get(0)?, time: r.get(1)?, value: r.get(2)? });
-    }
-    Ok(all)
 }
 
 /// The last metric point logged in the whole database: histories read when it was the same are

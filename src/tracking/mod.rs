@@ -2,12 +2,11 @@
 //! schema (`db`), run ids, and run records (`runs`), experiments grouping the runs of one `mlx
 //! run` (`experiments`), what each run read (`inputs`), runs as portable records for remotes
 //! (`records`), its health as `mlx doctor` reports it (`health`), and launching a command as a
-//! tracked run (`launch`), metric histories and what changed for the UI (`history`, thinned
-//! by `downsample`). SQL stays in this module.
+//! tracked run (`launch`), metric histories and what changed for the UI (`history`, long ones
+//! kept thinned by `summary`). SQL stays in this module.
 
 pub mod artifacts;
 pub mod db;
-pub mod downsample;
 pub mod experiments;
 pub mod filter;
 pub mod health;
@@ -21,6 +20,7 @@ pub mod run_cache;
 pub mod run_id;
 pub mod runs;
 pub mod sql;
+pub mod summary;
 
 pub use db::Error;
 pub use run_id::RunId;

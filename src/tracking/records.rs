@@ -645,13 +645,19 @@ pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOut
         // As `runs::log_metrics` keeps it: the highest step, then the latest timestamp, then
         // the point inserted last.
         let mut latest = tx.prepare_cached(
-            "INSERT OR REPLACE INTO latest_metrics (run_id, key, step, value, timestamp)
-             SELECT run_id, key, step, value, timestamp FROM metrics
+            "INSERT OR REPLACE INTO latest_metrics (run_id, key, step, value, timestamp, points)
+             SELECT run_id, key, step, value, timestamp,
+                    (SELECT count(*) FROM metrics WHERE run_id = ?1 AND key = ?2)
+             FROM metrics
              WHERE run_id = ?1 AND key = ?2
              ORDER BY step DESC, timestamp DESC, rowid DESC LIMIT 1",
         )?;
+        // Points merged in anywhere among the steps: a summary is made again when next read.
+        let mut stale =
+            tx.prepare_cached("DELETE FROM metric_summaries WHERE run_id = ?1 AND key = ?2")?;
         for key in touched {
             latest.execute(params![run.id, key])?;
+            stale.execute(params![run.id, key])?;
         }
     }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::db::Error;
 use super::run_id::RunId;
+use super::summary;
 
 /// What the run was started from, in git terms.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -330,7 +331,8 @@ pub fn remove_tags(conn: &mut Connection, id: &RunId, keys: &[String]) -> Result
     Ok(gone)
 }
 
-/// Insert metric points in one transaction and keep `latest_metrics` current.
+/// Insert metric points in one transaction and keep `latest_metrics` (and the summaries of
+/// long histories, `summary`) current.
 pub fn log_metrics(conn: &mut Connection, id: &RunId, points: &[Point<'_>]) -> Result<(), Error> {
     if points.is_empty() {
         return Ok(());
@@ -340,14 +342,21 @@ pub fn log_metrics(conn: &mut Connection, id: &RunId, points: &[Point<'_>]) -> R
         let mut put = tx.prepare_cached(
             "INSERT INTO metrics (run_id, key, step, value, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
-        // The latest point per key within this batch: highest step, then latest time.
-        let mut latest: HashMap<&str, Point<'_>> = HashMap::new();
+        // Per key within this batch: the latest point (highest step, then latest time) and
+        // how many points it brings.
+        let mut latest: HashMap<&str, (Point<'_>, i64)> = HashMap::new();
         for p in points {
             put.execute(params![id.as_str(), p.key, p.step, p.value, p.timestamp])?;
-            let newer =
-                latest.get(p.key).is_none_or(|l| (p.step, p.timestamp) >= (l.step, l.timestamp));
-            if newer {
-                latest.insert(p.key, *p);
+            match latest.get_mut(p.key) {
+                Some((l, n)) => {
+                    *n += 1;
+                    if (p.step, p.timestamp) >= (l.step, l.timestamp) {
+                        *l = *p;
+                    }
+                }
+                None => {
+                    latest.insert(p.key, (*p, 1));
+                }
             }
         }
         let mut upsert = tx.prepare_cached(
@@ -359,8 +368,14 @@ pub fn log_metrics(conn: &mut Connection, id: &RunId, points: &[Point<'_>]) -> R
                 OR (excluded.step = latest_metrics.step
                     AND excluded.timestamp >= latest_metrics.timestamp)",
         )?;
-        for p in latest.values() {
+        let mut count = tx.prepare_cached(
+            "UPDATE latest_metrics SET points = points + ?3 WHERE run_id = ?1 AND key = ?2
+             RETURNING points",
+        )?;
+        for (p, n) in latest.values() {
             upsert.execute(params![id.as_str(), p.key, p.step, p.value, p.timestamp])?;
+            let total: i64 = count.query_row(params![id.as_str(), p.key, n], |r| r.get(0))?;
+            summary::refresh(&tx, id, p.key, usize::try_from(total).unwrap_or(0))?;
         }
     }
     tx.commit()?;

@@ -145,6 +145,7 @@ fn read(state: &State, rest: &[String], q: &[(String, String)]) -> Response<Body
             answer(files(state, id, &path.join("/")))
         }
         ["dag"] => answer(ops::dag::run(project, &ops::dag::DagOptions::default())),
+        ["plots"] => answer(compare_plots(state, &list(q, "exp"))),
         ["changes"] => {
             let since = match param(q, "since") {
                 None | Some("") => None,
@@ -283,6 +284,100 @@ fn metric_history(
     let read = Arc::new(history::history(&conn, &run.id, bare, points)?);
     state.histories.put(points, version, Arc::clone(&read));
     Ok(read)
+}
+
+/// `GET /api/plots?exp=ID&exp=ID…`: the project's plots files as each experiment's result
+/// holds them, overlaid (what `mlx plots diff --exp …` draws). A chart comes as the SVG
+/// `mlx plots` renders, and images as they are, each as a `data:` URI for an `<img>` (where no
+/// script ever runs); the series drawn are listed beside.
+#[derive(Debug, Serialize)]
+struct ComparedPlots {
+    sides: Vec<crate::compare::side::SideInfo>,
+    plots: Vec<ShownPlot>,
+    problems: Vec<crate::plots::Problem>,
+}
+
+#[derive(Debug, Serialize)]
+struct ShownPlot {
+    name: String,
+    kind: crate::plots::Kind,
+    template: crate::plots::Template,
+    title: String,
+    /// The chart as `data:image/svg+xml;base64,…` (a confusion matrix per series); none for
+    /// images and plots with no data.
+    charts: Vec<String>,
+    series: Vec<ShownSeries>,
+    images: Vec<ShownImage>,
+}
+
+#[derive(Debug, Serialize)]
+struct ShownSeries {
+    label: String,
+    side: String,
+    points: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct ShownImage {
+    label: String,
+    side: String,
+    /// `data:MIME;base64,…`
+    src: String,
+}
+
+fn data_uri(mime: &str, bytes: &[u8]) -> String {
+    let mut out = format!("data:{mime};base64,");
+    crate::plots::html::base64(bytes, &mut out);
+    out
+}
+
+fn compare_plots(state: &State, exps: &[String]) -> crate::error::Result<ComparedPlots> {
+    if exps.is_empty() {
+        return Ok(ComparedPlots { sides: Vec::new(), plots: Vec::new(), problems: Vec::new() });
+    }
+    let opts = ops::plots::PlotsOptions {
+        exps: exps.to_vec(),
+        without_histories: true,
+        ..Default::default()
+    };
+    let report = ops::plots::resolve(&state.project, &opts, &crate::progress::NoProgress)?;
+    let plots = report
+        .plots
+        .iter()
+        .map(|p| ShownPlot {
+            name: p.name.clone(),
+            kind: p.kind,
+            template: p.template,
+            title: p.title.clone(),
+            charts: if p.series.is_empty() {
+                Vec::new()
+            } else {
+                crate::plots::svg::render_each(p)
+                    .iter()
+                    .map(|svg| data_uri("image/svg+xml", svg.as_bytes()))
+                    .collect()
+            },
+            series: p
+                .series
+                .iter()
+                .map(|s| ShownSeries {
+                    label: s.label.clone(),
+                    side: s.side.clone(),
+                    points: s.points.len(),
+                })
+                .collect(),
+            images: p
+                .images
+                .iter()
+                .map(|i| ShownImage {
+                    label: i.label.clone(),
+                    side: i.side.clone(),
+                    src: data_uri(i.mime, &i.bytes),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(ComparedPlots { sides: report.sides, plots, problems: report.problems })
 }
 
 #[derive(Debug, Serialize)]

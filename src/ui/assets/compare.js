@@ -1,5 +1,5 @@
 "use strict";
-// Comparing experiments: params diff, overlaid curves, parallel coordinates.
+// Comparing experiments: params diff, overlaid curves, parallel coordinates, plots files.
 
 function compareView(idsText) {
   const ids = (idsText ? idsText.split(",") : Array.from(selected)).map(decodeURIComponent).filter(Boolean);
@@ -65,6 +65,11 @@ function compareView(idsText) {
     // Parallel coordinates.
     const parallel = el("div", { id: "parallel" });
     sections.push(el("h2", { text: "Parallel coordinates" }), parallel);
+
+    // The project's plots files, each experiment's result overlaid (drawn by the server).
+    const plotsBox = el("div", { id: "compare-plots", class: "plots", "data-state": "loading" },
+      el("p", { class: "muted", text: "Loading plots…" }));
+    sections.push(el("h2", { text: "Plots" }), plotsBox);
     root.replaceChildren(...sections);
 
     let drawn = 0;
@@ -90,8 +95,38 @@ function compareView(idsText) {
     function drawParallel() {
       parallel.replaceChildren(parallelCoordinates(details, paramKeys, metricKey ? metricKey.replace(/^[^:]*:/, "") : null, label));
     }
+    async function drawPlots() {
+      const query = details.map((d) => "exp=" + encodeURIComponent(d.detail.id)).join("&");
+      let got;
+      try {
+        got = await api("/api/plots?" + query);
+      } catch (err) {
+        plotsBox.dataset.state = "error";
+        showError(plotsBox, err);
+        return;
+      }
+      const shown = got.plots.map((p) => {
+        // Drawn by the server's renderer and shown through <img>, where no script runs.
+        const fig = el("figure", { class: "plot", "data-plot": p.name, "data-template": p.template },
+          el("figcaption", { text: p.name }));
+        for (const c of p.charts) fig.append(el("img", { class: "chart-img", src: c, alt: p.title }));
+        for (const i of p.images) fig.append(el("img", { src: i.src, alt: i.label, title: i.label }));
+        if (!p.charts.length && !p.images.length) fig.append(el("p", { class: "muted", text: "No data on any side." }));
+        fig.append(el("ul", { class: "legend muted" }, p.series.map((s) =>
+          el("li", { "data-series": s.label, "data-points": s.points, text: s.label + ": " + s.points + " points" }))));
+        return fig;
+      });
+      if (!shown.length) shown.push(el("p", { class: "muted", text: "No plots files: stages' plots entries and [plots.NAME] tables in mlx.toml are drawn here." }));
+      const problems = got.problems.map((p) => el("li", { text: (p.plot ? p.plot + " " : "") + "(" + p.side + "): " + (p.file ? p.file + " " : "") + p.error }));
+      if (problems.length) shown.push(el("ul", { class: "problems muted" }, problems));
+      plotsBox.replaceChildren(...shown);
+      plotsBox.dataset.state = "done";
+      plotsBox.dataset.plots = String(got.plots.length);
+    }
+
     drawOverlay();
     drawParallel();
+    drawPlots();
   }
 
   return {
