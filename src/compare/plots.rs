@@ -138,11 +138,6 @@ impl<'p> Sides<'p> {
         Ok(out)
     }
 
-    /// The names of the plots drawn from metric histories (`metrics.KEY`) rather than files.
-    pub fn history_plots(&self) -> Vec<String> {
-        self.histories.keys().map(|k| format!("metrics.{k}")).collect()
-    }
-
     /// The sides, the plots with their data from every side, and what could not be read.
     pub fn resolve(self) -> Result<(Vec<SideInfo>, Vec<Plot>, Vec<Problem>)> {
         let sources: Vec<&dyn plots::Source> =

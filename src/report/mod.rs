@@ -67,14 +67,12 @@ pub fn build(project: &Project, opts: &ReportOptions) -> Result<Report> {
 fn changed_plots(project: &Project, base: &str) -> Result<Vec<ReportPlot>> {
     let revs = [base.to_owned()];
     let spec =
-        SidesSpec { names: &[], revs: &revs, exps: &[], workspace: true, without_histories: false };
-    let sides = Sides::open(project, &spec)?;
-    let histories = sides.history_plots();
-    let (infos, plots, _) = sides.resolve()?;
+        SidesSpec { names: &[], revs: &revs, exps: &[], workspace: true, without_histories: true };
+    let (infos, plots, _) = Sides::open(project, &spec)?.resolve()?;
     let (Some(old), Some(new)) = (infos.first(), infos.last()) else { return Ok(Vec::new()) };
     let mut out: Vec<ReportPlot> = Vec::new();
     for plot in plots {
-        if plot.kind != crate::plots::Kind::Chart || histories.contains(&plot.name) {
+        if plot.kind != crate::plots::Kind::Chart {
             continue;
         }
         let data = |side: &str| {
