@@ -470,7 +470,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List experiments with their params and metrics, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an experiment (its stages, params and metrics) or one run in full')
-            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two experiments (or runs): git state, params, latest metrics and tags side by side')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two experiments (or runs): git state, params, latest metrics, tags and environment')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete experiments and runs with their params, metrics, tags and artifact references')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')
@@ -704,7 +704,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         'mlx;exp;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List experiments with their params and metrics, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an experiment (its stages, params and metrics) or one run in full')
-            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two experiments (or runs): git state, params, latest metrics and tags side by side')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two experiments (or runs): git state, params, latest metrics, tags and environment')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete experiments and runs with their params, metrics, tags and artifact references')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')
@@ -1158,7 +1158,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         'mlx;help;exp' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List experiments with their params and metrics, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an experiment (its stages, params and metrics) or one run in full')
-            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two experiments (or runs): git state, params, latest metrics and tags side by side')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two experiments (or runs): git state, params, latest metrics, tags and environment')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete experiments and runs with their params, metrics, tags and artifact references')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an experiment against an expression; exit 1 when it does not hold (a CI gate)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline as a variant, in an isolated workspace (now, or later from the queue)')

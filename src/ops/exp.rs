@@ -23,7 +23,7 @@ use crate::project::Project;
 use crate::tracking::experiments::{self, Subject, list::ExperimentRecord};
 use crate::tracking::filter::{self, Filter, FilterError, Sort, Target};
 use crate::tracking::query::{self, Key, ListQuery, MetricValue, RunDetail, RunRecord};
-use crate::tracking::{RunId, runs};
+use crate::tracking::{RunId, environment, runs};
 
 /// The fewest characters of a run id that tables show.
 pub const SHORT_ID: usize = 8;
@@ -206,6 +206,8 @@ pub struct ExperimentDetail {
     /// What those runs read from outside the experiment: tracked data and deps that none of
     /// them produced, with the hashes read, by stage.
     pub inputs: Vec<crate::tracking::inputs::StageInput>,
+    /// What its runs ran on, the first run's value winning for a fact several recorded.
+    pub environment: environment::Facts,
 }
 
 /// `mlx exp show EXP|RUN`.
@@ -228,7 +230,15 @@ pub fn show(project: &Project, what: &str) -> Result<Shown> {
             let read: Vec<(Option<String>, RunId)> =
                 runs.iter().map(|r| (r.stage.clone(), r.id.clone())).collect();
             let inputs = crate::tracking::inputs::from_outside(&conn, &read)?;
-            Ok(Shown::Experiment(Box::new(ExperimentDetail { experiment, columns, runs, inputs })))
+            let ids: Vec<RunId> = runs.iter().map(|r| r.id.clone()).collect();
+            let environment = environment::of_runs(&conn, &ids)?;
+            Ok(Shown::Experiment(Box::new(ExperimentDetail {
+                experiment,
+                columns,
+                runs,
+                inputs,
+                environment,
+            })))
         }
     }
 }
@@ -318,6 +328,9 @@ pub struct DiffReport {
     pub params: Vec<DiffRow<String>>,
     pub metrics: Vec<DiffRow<MetricValue>>,
     pub tags: Vec<DiffRow<String>>,
+    /// What the runs ran on (`os`, `cpu.model`, `gpu.0.name`, `python`, `lock.uv.lock`, …); an
+    /// experiment's is its runs', the first run's value winning.
+    pub environment: Vec<DiffRow<String>>,
 }
 
 fn rows<T: Clone + PartialEq>(
@@ -424,8 +437,26 @@ pub fn diff(project: &Project, a: &str, b: &str) -> Result<DiffReport> {
         x.0.to_bits() == y.0.to_bits() || x.0 == y.0
     });
     let tags = rows(&a.tags(), &b.tags(), |k: &Key| k.to_string(), |x, y| x == y);
+    let environment = {
+        let facts = |side: &Compared| -> Result<environment::Facts> {
+            Ok(match side {
+                Compared::Run(r) => environment::of_run_id(&conn, &r.id)?,
+                Compared::Experiment(e) => {
+                    environment::of_runs(&conn, &experiments::member_runs(&conn, &e.id)?)?
+                }
+            })
+        };
+        let (x, y) = (facts(a)?, facts(b)?);
+        let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+        keys.into_iter()
+            .map(|k| {
+                let (va, vb) = (x.get(k).cloned(), y.get(k).cloned());
+                DiffRow { key: k.clone(), name: k.clone(), changed: va != vb, a: va, b: vb }
+            })
+            .collect()
+    };
     let [a, b] = sides;
-    Ok(DiffReport { a, b, fields, params, metrics, tags })
+    Ok(DiffReport { a, b, fields, params, metrics, tags, environment })
 }
 
 #[derive(Debug)]

@@ -215,6 +215,13 @@ const MIGRATIONS: &[&str] = &[
         data      BLOB NOT NULL,      -- the thinned points: (step, timestamp, value) little-endian
         PRIMARY KEY (run_id, key)
     ) WITHOUT ROWID;",
+    // 10: what each run ran on: OS, CPU, memory, GPUs, Python, lock files' hashes.
+    "CREATE TABLE run_environment (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key    TEXT NOT NULL,         -- os, kernel, cpu.model, gpu.0.name, python, lock.uv.lock, ...
+        value  TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    ) WITHOUT ROWID;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -337,6 +337,8 @@ pub struct TrackedRun {
     exited: Option<std::io::Result<ExitStatus>>,
     interrupted: Option<Instant>,
     _handover: Option<TerminalHandover>,
+    /// The machine, Python and lock files, gathered while the command runs.
+    environment: Option<std::thread::JoinHandle<crate::tracking::environment::Facts>>,
 }
 
 impl TrackedRun {
@@ -350,6 +352,10 @@ impl TrackedRun {
         let Launch { record, program, args, cwd, env, stdout, stderr, prefix, take_terminal } =
             launch;
         let id = runs::start(conn, &record, runs::now_millis())?;
+        let mut command = vec![program.to_string_lossy().into_owned()];
+        command.extend(args.iter().map(|a| a.to_string_lossy().into_owned()));
+        let environment =
+            Some(crate::tracking::environment::gather(project.root(), &cwd, &command, &env));
         let run_dir = crate::tracking::artifacts::run_dir(project, &id);
         fs::create_dir_all(&run_dir)?;
         let metrics_path = run_dir.join("metrics.jsonl");
@@ -417,6 +423,7 @@ impl TrackedRun {
             exited: None,
             interrupted: None,
             _handover: handover,
+            environment,
         })
     }
 
@@ -510,6 +517,11 @@ impl TrackedRun {
             }
         };
         let _ = fs::remove_dir_all(&self.run_dir);
+        // Recorded after the end, so a slow probe never lengthens the run's duration; a fact
+        // that cannot be recorded never fails the run.
+        if let Some(facts) = self.environment.take().and_then(|h| h.join().ok()) {
+            let _ = crate::tracking::environment::record(conn, &self.id, &facts);
+        }
         Ok(Ended {
             id: self.id,
             status,

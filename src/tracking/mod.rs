@@ -7,6 +7,7 @@
 
 pub mod artifacts;
 pub mod db;
+pub mod environment;
 pub mod experiments;
 pub mod filter;
 pub mod health;

@@ -505,6 +505,8 @@ pub struct RunDetail {
     pub artifacts: Vec<Artifact>,
     /// What the run read: its stage's deps, or the tracked data when `mlx run -- CMD` started.
     pub inputs: Vec<super::inputs::RunInput>,
+    /// What it ran on (`os`, `cpu.model`, `gpu.0.name`, `python`, `lock.uv.lock`, …).
+    pub environment: super::environment::Facts,
 }
 
 /// Everything recorded about run `id`.
@@ -540,6 +542,7 @@ pub fn show(conn: &Connection, id: &RunId) -> Result<RunDetail, Error> {
                     metrics: BTreeMap::new(),
                     artifacts: Vec::new(),
                     inputs: Vec::new(),
+                    environment: Default::default(),
                 })
             },
         )
@@ -568,6 +571,7 @@ pub fn show(conn: &Connection, id: &RunId) -> Result<RunDetail, Error> {
         .collect::<Result<_, _>>()?;
     detail.metrics = metric_summaries(conn, id)?;
     detail.inputs = super::inputs::of_run(conn, id)?;
+    detail.environment = super::environment::of_run_id(conn, id)?;
     Ok(detail)
 }
 

@@ -112,6 +112,9 @@ struct Record {
     inputs: Vec<Input>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     experiment: Option<experiment::ExperimentRow>,
+    /// `run_environment` (left out when empty, so older records keep their bytes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    environment: Vec<KeyValue>,
 }
 
 /// The columns of `runs` but `pid`, as stored, in table order. Nullable columns may be absent.
@@ -301,12 +304,15 @@ pub fn export(conn: &Connection) -> Result<Vec<RunRecord>, Error> {
     let mut inputs = conn.prepare(
         "SELECT run_id, path, kind, hash, size, files, pointer_hash FROM run_inputs ORDER BY run_id",
     )?;
+    let mut environment =
+        conn.prepare("SELECT run_id, key, value FROM run_environment ORDER BY run_id")?;
 
     let key_value = |r: &rusqlite::Row<'_>| {
         Ok((r.get::<_, String>(0)?, KeyValue { key: r.get(1)?, value: r.get(2)? }))
     };
     let mut params = ByRun::new(params.query_map([], key_value)?);
     let mut tags = ByRun::new(tags.query_map([], key_value)?);
+    let mut environment = ByRun::new(environment.query_map([], key_value)?);
     let mut metrics = ByRun::new(metrics.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -382,6 +388,7 @@ pub fn export(conn: &Connection) -> Result<Vec<RunRecord>, Error> {
             artifacts: artifacts.take(&id)?,
             inputs: inputs.take(&id)?,
             experiment: run.experiment_id.as_ref().and_then(|e| experiments.get(e)).cloned(),
+            environment: environment.take(&id)?,
             run,
         };
         sort_record(&mut record);
@@ -405,6 +412,7 @@ fn sort_record(record: &mut Record) {
     });
     record.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     record.inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    record.environment.sort_by(|a, b| a.key.cmp(&b.key));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -475,6 +483,7 @@ fn validate(record: &Record) -> Result<(), String> {
         }
     }
     unique("input", record.inputs.iter().map(|i| i.path.as_str()))?;
+    unique("environment fact", record.environment.iter().map(|f| f.key.as_str()))?;
     for i in &record.inputs {
         if super::inputs::InputKind::parse(&i.kind).is_none() {
             return Err(format!("input {:?} has invalid kind {:?}", i.path, i.kind));
@@ -605,6 +614,10 @@ pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOut
     outcome.conflicts += conflicts;
     let (added, conflicts) = merge_key_values(&tx, "tags", &run.id, &record.tags, new_run)?;
     outcome.tags_added = added;
+    outcome.conflicts += conflicts;
+    // The environment: facts missing here are added (they never change once recorded).
+    let (_, conflicts) =
+        merge_key_values(&tx, "run_environment", &run.id, &record.environment, new_run)?;
     outcome.conflicts += conflicts;
 
     // Metrics: insert the points missing here (as a multiset), then recompute the latest point
@@ -754,10 +767,10 @@ fn merge_key_values(
             conn.prepare_cached(&format!("SELECT key, value FROM {table} WHERE run_id = ?1"))?;
         stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
     };
-    let mut insert = conn.prepare_cached(if table == "params" {
-        "INSERT INTO params (run_id, key, value, value_num) VALUES (?1, ?2, ?3, ?4)"
-    } else {
-        "INSERT INTO tags (run_id, key, value) VALUES (?1, ?2, ?3)"
+    let mut insert = conn.prepare_cached(match table {
+        "params" => "INSERT INTO params (run_id, key, value, value_num) VALUES (?1, ?2, ?3, ?4)",
+        "tags" => "INSERT INTO tags (run_id, key, value) VALUES (?1, ?2, ?3)",
+        _ => "INSERT INTO run_environment (run_id, key, value) VALUES (?1, ?2, ?3)",
     })?;
     let (mut added, mut conflicts) = (0, 0);
     for kv in rows {
@@ -895,6 +908,11 @@ mod tests {
                     input("data", InputKind::Dep, Some(&"0".repeat(64))),
                 ];
                 crate::tracking::inputs::record(&conn, &id, &inputs).unwrap();
+                let facts = [("os", "linux"), ("lock.uv.lock", HASH)]
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .into_iter()
+                    .collect();
+                crate::tracking::environment::record(&conn, &id, &facts).unwrap();
             }
             ids.push(id);
         }
@@ -908,9 +926,16 @@ mod tests {
     /// Every row of every run table, as text, to check that nothing changed.
     fn dump(conn: &Connection) -> Vec<String> {
         let mut out = Vec::new();
-        for table in
-            ["runs", "params", "tags", "metrics", "latest_metrics", "artifacts", "run_inputs"]
-        {
+        for table in [
+            "runs",
+            "params",
+            "tags",
+            "metrics",
+            "latest_metrics",
+            "artifacts",
+            "run_inputs",
+            "run_environment",
+        ] {
             let cols: Vec<String> = conn
                 .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
                 .unwrap()
@@ -970,6 +995,9 @@ mod tests {
         assert_eq!(outcomes[0].conflicts, 0);
         let inputs = crate::tracking::inputs::of_run(&dst, &ids[0]).unwrap();
         assert_eq!(inputs, crate::tracking::inputs::of_run(&src, &ids[0]).unwrap());
+        let facts = crate::tracking::environment::of_run_id(&dst, &ids[0]).unwrap();
+        assert_eq!(facts.len(), 2);
+        assert_eq!(facts, crate::tracking::environment::of_run_id(&src, &ids[0]).unwrap());
 
         // Same bytes, same names.
         assert_eq!(export(&dst).unwrap(), records);

@@ -170,7 +170,7 @@ fn a_pipeline_experiment_on_modified_data_is_dirty_even_when_restored_from_the_r
 }
 
 #[test]
-fn run_records_carry_the_inputs_to_other_clones() {
+fn run_records_carry_the_inputs_and_environment_to_other_clones() {
     let (p, _store) = project_with_remote();
     p.mlx(&["run", "--", "true"]).success();
     let run = newest_run(&p);
@@ -182,6 +182,9 @@ fn run_records_carry_the_inputs_to_other_clones() {
     let there: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
     assert_eq!(there["inputs"], here["inputs"]);
     assert_eq!(inputs(&there).len(), 2);
+    // And what the run ran on.
+    assert!(here["environment"]["os"].is_string(), "{here:#}");
+    assert_eq!(there["environment"], here["environment"]);
 }
 
 #[test]

@@ -8,10 +8,11 @@ use super::super::exit::ExitStatus;
 use super::super::output::{FormatArgs, counted, noun_for};
 use super::{NONE, human_duration, short_commit, short_time};
 
-/// Compare two experiments (or runs): git state, params, latest metrics and tags side by side
+/// Compare two experiments (or runs): git state, params, latest metrics, tags and environment
 ///
 /// Each side is an experiment (name, id or unique prefix) or a run (id or unique prefix). Rows
-/// that differ are marked with `*` (and colored on a terminal).
+/// that differ are marked with `*` (and colored on a terminal). The environment (OS, CPU,
+/// memory, GPUs, Python, lock files' hashes) is shown where it differs.
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  mlx exp diff exp-3fa2c exp-9d01e\n  mlx exp diff 01jd4k 01jd5m --json"
@@ -71,6 +72,21 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
         push(m.changed, format!("metrics.{}", m.name), show(&m.a), show(&m.b), delta);
     }
     kv("tags", &report.tags, &mut push);
+    // The environment only where it changed: the rest is the same machine, said once below.
+    let same_env = report.environment.iter().filter(|r| !r.changed).count();
+    let changed_env: Vec<DiffRow<String>> = report
+        .environment
+        .iter()
+        .filter(|r| r.changed)
+        .map(|r| DiffRow {
+            key: r.key.clone(),
+            name: r.name.clone(),
+            a: r.a.as_deref().map(short_env_value),
+            b: r.b.as_deref().map(short_env_value),
+            changed: true,
+        })
+        .collect();
+    kv("env", &changed_env, &mut push);
     let a = report.a.id().as_str();
     let b = report.b.id().as_str();
     let changed = marked.iter().filter(|c| **c).count();
@@ -80,5 +96,20 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
         counted(marked.len(), "value"),
         noun_for(changed, "differs", "differ")
     ));
+    if same_env > 0 {
+        out.status(&format!(
+            "{} of the environment the same (mlx exp diff --json lists them)",
+            counted(same_env, "fact")
+        ));
+    }
     Ok(ExitStatus::Success)
+}
+
+/// A lock file's hash as its first 12 digits; other facts as they are.
+fn short_env_value(v: &str) -> String {
+    if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        v[..12].to_owned()
+    } else {
+        v.to_owned()
+    }
 }

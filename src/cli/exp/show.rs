@@ -16,7 +16,8 @@ use super::{NONE, human_duration, short_time};
 /// (run now, restored, or up to date and recorded earlier), every param and metric, and the
 /// inputs its runs read (tracked data and deps no stage of it produced, with their hashes). For
 /// a run (or a command's experiment): params, tags, metrics with their history, inputs and
-/// artifacts.
+/// artifacts. Both end with the environment the runs ran on (OS, CPU, memory, GPUs, Python,
+/// lock files' hashes).
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  mlx exp show exp-3fa2c\n  mlx exp show 01jd4k\n  mlx exp show 01jd4k --json | jq .metrics"
@@ -152,7 +153,33 @@ fn render_experiment(ctx: &Context, detail: &ExperimentDetail) -> anyhow::Result
             .collect();
         out.table(&["INPUTS", "STAGE", "SIZE", "HASH", "STATE"], &rows)?;
     }
+    environment(out, &detail.environment)?;
     Ok(())
+}
+
+/// The ENVIRONMENT table: every fact recorded, memory sizes human, lock files' hashes short.
+fn environment(
+    out: &super::super::output::Output,
+    facts: &mlx::tracking::environment::Facts,
+) -> std::io::Result<()> {
+    if facts.is_empty() {
+        return Ok(());
+    }
+    out.line("")?;
+    let rows: Vec<Vec<String>> = facts
+        .iter()
+        .map(|(k, v)| {
+            let shown = if k == "memory" || k.ends_with(".memory") {
+                v.parse().map_or_else(|_| v.clone(), human_size)
+            } else if k.starts_with("lock.") {
+                short_hash(Some(v))
+            } else {
+                v.clone()
+            };
+            vec![k.clone(), shown]
+        })
+        .collect();
+    out.table(&["ENVIRONMENT", "VALUE"], &rows)
 }
 
 /// How an input compared with its pointer: `-` for paths no pointer tracks.
@@ -286,6 +313,7 @@ fn render(ctx: &Context, run: &RunDetail) -> anyhow::Result<()> {
             .collect();
         out.table(&["ARTIFACTS", "KIND", "SIZE", "HASH"], &rows)?;
     }
+    environment(out, &run.environment)?;
     Ok(())
 }
 

@@ -162,7 +162,9 @@ function experimentView(id) {
     sections.push(el("h2", { text: "Environment" }), kvTable([
       ["host", x.host], ["user", x.user], ["mlx", x.mlx_version], ["command", x.command ? x.command.join(" ") : undefined],
       ["folder", x.cwd], ["workspace", x.workspace], ["diff hash", x.diff_hash], ["mlx.lock hash", x.lock_hash],
-    ]));
+    ].concat(Object.entries(x.environment || {}).map(([k, v]) => [k,
+      /(^|\.)memory$/.test(k) && !isNaN(Number(v)) ? fmtSize(Number(v))
+        : k.startsWith("lock.") ? el("span", { class: "mono", title: v, text: short(v) + "…" }) : v]))));
 
     // Logs, one per run.
     const logs = el("div", { id: "logs" });
