@@ -393,6 +393,7 @@ mod tests {
             always_changed: false,
             resources: BTreeMap::new(),
             expansion: Vec::new(),
+            tools: Vec::new(),
         }
     }
 

@@ -99,6 +99,10 @@ pub enum Error {
     #[error("output {path} of stage {stage} {reason}")]
     OutOverTracked { stage: StageName, path: ProjectPath, reason: String },
 
+    /// A program a stage names in `tools` cannot be asked its version.
+    #[error(transparent)]
+    Tool(#[from] super::tools::ToolError),
+
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -165,6 +169,9 @@ impl Error {
                 "give the stage an output of its own, or stop tracking the data there first \
                  (mlx rm, or git rm -r --cached {path})"
             )),
+            Error::Tool(super::tools::ToolError::InsideWorkTree { .. }) => {
+                Some("install the program outside the project, or take its folder off PATH".into())
+            }
             Error::DuplicateOut { .. } | Error::NestedOut { .. } => {
                 Some("each output belongs to exactly one stage; split or rename the outputs".into())
             }

@@ -16,6 +16,9 @@ pub struct Inputs<'a> {
     pub params: &'a [(String, String)],
     /// Output paths, sorted.
     pub outs: &'a [String],
+    /// (tool, version) sorted by tool; encoded only when there are some, so stages without
+    /// tools keep their fingerprints.
+    pub tools: &'a [(String, String)],
 }
 
 const VERSION: &[u8] = b"mlx-stage-fingerprint-v1";
@@ -52,6 +55,14 @@ pub fn fingerprint(inputs: &Inputs<'_>) -> ObjectId {
     for o in inputs.outs {
         field(&mut h, o.as_bytes());
     }
+    if !inputs.tools.is_empty() {
+        field(&mut h, b"tools");
+        h.update(&(inputs.tools.len() as u64).to_le_bytes());
+        for (t, v) in inputs.tools {
+            field(&mut h, t.as_bytes());
+            field(&mut h, v.as_bytes());
+        }
+    }
     ObjectId::from(h.finalize())
 }
 
@@ -69,6 +80,7 @@ mod tests {
             deps: &[("data.csv".into(), dep)],
             params: &[("train.lr".into(), "0.1".into())],
             outs: &["model.pkl".into()],
+            tools: &[],
         });
         // A change to the encoding must be deliberate: it invalidates every run cache entry.
         assert_eq!(fp.to_hex(), "4137b02a27ce64ad40697174ade7a858887656dd5e55b92eeab92b4d7da90eab");
@@ -85,10 +97,24 @@ mod tests {
                 deps: &[("d".into(), dep)],
                 params: &[("lr".into(), lr.into())],
                 outs: &[],
+                tools: &[],
             })
         };
         assert_ne!(base("a", "1"), base("b", "1"));
         assert_ne!(base("a", "1"), base("a", "2"));
         assert_eq!(base("a", "1"), base("a", "1"));
+        let tooled = |version: &str| {
+            fingerprint(&Inputs {
+                cmd: &["a".into()],
+                wdir: ".",
+                env: &[],
+                deps: &[("d".into(), dep)],
+                params: &[("lr".into(), "1".into())],
+                outs: &[],
+                tools: &[("python".into(), version.into())],
+            })
+        };
+        assert_ne!(tooled("Python 3.11.7"), base("a", "1"));
+        assert_ne!(tooled("Python 3.11.7"), tooled("Python 3.12.0"));
     }
 }

@@ -85,6 +85,9 @@ pub struct StageLock {
     pub params: BTreeMap<String, toml::Value>,
     #[serde(default)]
     pub outs: Vec<LockedOut>,
+    /// Tool → the first line of its `--version` (stages with `tools`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tools: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -164,6 +167,7 @@ mod tests {
                     files: None,
                     cache: true,
                 }],
+                tools: [("python".to_owned(), "Python 3.11.7".to_owned())].into(),
             },
         );
         lock.stages.insert(
@@ -173,6 +177,7 @@ mod tests {
                 deps: vec![],
                 params: BTreeMap::new(),
                 outs: vec![],
+                tools: BTreeMap::new(),
             },
         );
         let text = lock.encode();

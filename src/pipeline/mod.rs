@@ -7,6 +7,7 @@
 //! - `vars`: the values `${…}` names: the default params file and `vars`, merged.
 //! - `lock`: `mlx.lock`, what each stage last produced.
 //! - `fingerprint`: the hash that identifies a stage's inputs (for the run cache).
+//! - `tools`: the versions of the programs stages name in `tools`.
 //! - `plan`: a stage's inputs now, and why it is stale.
 //! - `outputs`: clearing, restoring and storing a stage's outputs.
 //! - `execute`: running stages in parallel (`mlx run`).
@@ -25,6 +26,7 @@ pub mod params;
 pub mod plan;
 pub mod resources;
 pub mod spec;
+pub mod tools;
 pub mod vars;
 
 pub use dag::{Dag, Edge};

@@ -28,6 +28,7 @@ pub enum Reason {
     DepChanged { path: String },
     DepMissing { path: String },
     ParamChanged { name: String },
+    ToolChanged { tool: String },
     OutMissing { path: String },
     OutChanged { path: String },
     UpstreamWillRun { stage: String },
@@ -43,6 +44,7 @@ impl std::fmt::Display for Reason {
             Reason::DepChanged { path } => write!(f, "dep {path} changed"),
             Reason::DepMissing { path } => write!(f, "dep {path} is missing"),
             Reason::ParamChanged { name } => write!(f, "param {name} changed"),
+            Reason::ToolChanged { tool } => write!(f, "tool {tool} changed"),
             Reason::OutMissing { path } => write!(f, "out {path} is missing"),
             Reason::OutChanged { path } => write!(f, "out {path} changed"),
             Reason::UpstreamWillRun { stage } => write!(f, "upstream stage {stage} will run"),
@@ -95,6 +97,8 @@ pub(crate) fn param_values(
 pub(crate) struct StageInputs {
     pub(crate) deps: Vec<Option<LockedPath>>,
     pub(crate) params: Vec<(ParamRef, serde_json::Value)>,
+    /// (tool, version) in the stage's order.
+    pub(crate) tools: Vec<(String, String)>,
 }
 
 /// What a stage's inputs are right now: its deps in the work tree, its params as `files` has
@@ -107,7 +111,13 @@ pub(crate) fn current_inputs(
 ) -> Result<StageInputs> {
     let deps =
         stage.deps.iter().map(|d| hash_path(project, stat, d)).collect::<Result<Vec<_>>>()?;
-    Ok(StageInputs { deps, params: param_values(files, stage)? })
+    let tools = stage
+        .tools
+        .iter()
+        .map(|t| pipeline::tools::version(t, project.root()).map(|v| (t.clone(), v)))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(pipeline::Error::from)?;
+    Ok(StageInputs { deps, params: param_values(files, stage)?, tools })
 }
 
 pub(crate) fn wdir_of(stage: &Stage) -> String {
@@ -132,6 +142,8 @@ pub(crate) fn fingerprint_of(stage: &Stage, inputs: &StageInputs) -> Option<Obje
     outs.sort();
     let env: Vec<(String, String)> =
         stage.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut tools = inputs.tools.clone();
+    tools.sort();
     Some(fingerprint::fingerprint(&Inputs {
         cmd: &stage.cmd,
         wdir: &wdir_of(stage),
@@ -139,6 +151,7 @@ pub(crate) fn fingerprint_of(stage: &Stage, inputs: &StageInputs) -> Option<Obje
         deps: &deps,
         params: &params,
         outs: &outs,
+        tools: &tools,
     }))
 }
 
@@ -180,6 +193,11 @@ pub(crate) fn reasons(
         let name = p.display_name();
         if locked.params.get(&name) != Some(&toml_value(v)) {
             why.push(Reason::ParamChanged { name });
+        }
+    }
+    for (tool, version) in &inputs.tools {
+        if locked.tools.get(tool) != Some(version) {
+            why.push(Reason::ToolChanged { tool: tool.clone() });
         }
     }
     let locked_outs: HashMap<&str, &LockedOut> =
@@ -274,5 +292,6 @@ pub(crate) fn lock_entry(stage: &Stage, inputs: &StageInputs, outs: Vec<LockedOu
         deps: inputs.deps.iter().flatten().cloned().collect(),
         params: inputs.params.iter().map(|(p, v)| (p.display_name(), toml_value(v))).collect(),
         outs,
+        tools: inputs.tools.iter().cloned().collect(),
     }
 }

@@ -101,6 +101,10 @@ pub struct Stage {
     /// (`key`, `item`, `item.model`): recorded as params of its runs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expansion: Vec<(String, String)>,
+    /// Programs whose version the stage depends on (`python`, `nvcc`): what `PROGRAM --version`
+    /// prints is recorded in `mlx.lock`, and a change makes the stage stale.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -354,6 +358,8 @@ struct RawStage {
     env: BTreeMap<Spanned<String>, Spanned<EnvValue>>,
     #[serde(default)]
     always_changed: bool,
+    #[serde(default)]
+    tools: Vec<Spanned<String>>,
     #[serde(default)]
     resources: BTreeMap<Spanned<String>, Spanned<u32>>,
     foreach: Option<Spanned<RawForeach>>,
@@ -1591,6 +1597,23 @@ fn build_stage(
         }
     }
 
+    let mut tools: Vec<String> = Vec::new();
+    for t in &raw.tools {
+        let tool = interp(t)?;
+        if !crate::pipeline::tools::valid_name(&tool) {
+            return Err(cx.error(
+                t.span().start,
+                &format!(
+                    "tool {tool:?} is not a program name: `tools` lists programs found on PATH \
+                     (like \"python\" or \"nvcc\"), whose `--version` the stage depends on"
+                ),
+            ));
+        }
+        if !tools.contains(&tool) {
+            tools.push(tool);
+        }
+    }
+
     let stage = Stage {
         name,
         cmd,
@@ -1602,6 +1625,7 @@ fn build_stage(
         always_changed: raw.always_changed,
         resources,
         expansion: expansion_values(vars),
+        tools,
     };
     Ok((stage, spans))
 }

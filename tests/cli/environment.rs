@@ -103,3 +103,118 @@ fn which(program: &str) -> bool {
     std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
         .any(|d| d.join(program).is_file())
 }
+
+/// `mlx run --json` → (stage, outcome) pairs.
+fn outcomes(p: &TestProject, path: &std::ffi::OsStr) -> Vec<(String, String)> {
+    let a = p.mlx_cmd().env("PATH", path).args(["run", "--json"]).assert().success();
+    let report: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (s["stage"].as_str().unwrap().to_owned(), s["outcome"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+fn path_with(dir: &std::path::Path) -> std::ffi::OsString {
+    let mut dirs = vec![dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(dirs).unwrap()
+}
+
+/// A lock file named in `deps` and a program named in `tools`: changing either makes exactly
+/// the stages that declared it stale, with the reason; `mlx.lock` records the tool's version.
+#[test]
+fn stages_that_declare_a_lock_file_or_a_tool_rerun_when_it_changes() {
+    let p = TestProject::initialized();
+    let tools = p.outside().join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let version_file = p.outside().join("mytool-version");
+    std::fs::write(&version_file, "mytool 1.0\nbuilt somewhere\n").unwrap();
+    let tool = tools.join("mytool");
+    std::fs::write(&tool, format!("#!/bin/sh\ncat '{}'\n", version_file.display())).unwrap();
+    std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = path_with(&tools);
+
+    p.write("uv.lock", "v1\n");
+    p.write(
+        "mlx.toml",
+        format!(
+            "{}\n[stages.locked]\ncmd = \"echo a > a.txt\"\ndeps = [\"uv.lock\"]\nouts = [\"a.txt\"]\n\n\
+             [stages.tooled]\ncmd = \"echo b > b.txt\"\ntools = [\"mytool\", \"python3\"]\nouts = [\"b.txt\"]\n\n\
+             [stages.plain]\ncmd = \"echo c > c.txt\"\nouts = [\"c.txt\"]\n",
+            p.read_string("mlx.toml")
+        ),
+    );
+    p.commit_all("pipeline");
+    let ran = outcomes(&p, &path);
+    assert!(ran.iter().all(|(_, o)| o == "ran"), "{ran:?}");
+    let lock = p.read_string("mlx.lock");
+    assert!(lock.contains("mytool = \"mytool 1.0\""), "{lock}");
+    assert!(lock.contains(&format!("python3 = \"Python {}\"", python_version())), "{lock}");
+    assert_eq!(outcomes(&p, &path).iter().filter(|(_, o)| o == "ran").count(), 0);
+
+    // A package bump: only the stage that named the lock file.
+    p.write("uv.lock", "v2\n");
+    let status = p.mlx_cmd().env("PATH", &path).args(["status", "--json"]).assert().success();
+    let status: serde_json::Value = serde_json::from_slice(&status.get_output().stdout).unwrap();
+    let stale: Vec<&str> =
+        status["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    assert_eq!(stale, ["locked"], "{status:#}");
+    let ran = outcomes(&p, &path);
+    assert!(ran.contains(&("locked".into(), "ran".into())), "{ran:?}");
+    assert_eq!(ran.iter().filter(|(_, o)| o == "ran").count(), 1, "{ran:?}");
+
+    // A new version of the tool: only the stage that named it, with the reason.
+    std::fs::write(&version_file, "mytool 2.0\n").unwrap();
+    let status = p.mlx_cmd().env("PATH", &path).args(["status"]).assert().success();
+    let said = stdout(&status);
+    assert!(said.contains("tool mytool changed"), "{said}");
+    let ran = outcomes(&p, &path);
+    assert_eq!(
+        ran.iter().filter(|(_, o)| o == "ran").map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
+        ["tooled"]
+    );
+    assert!(p.read_string("mlx.lock").contains("mytool = \"mytool 2.0\""));
+
+    // Not on PATH at all: stale, and recorded as not found.
+    let status = p.mlx(&["status"]).success();
+    assert!(stdout(&status).contains("tool mytool changed"), "{}", stdout(&status));
+}
+
+/// `tools` names programs, never paths; a program found inside the work tree is never run.
+#[test]
+fn tools_are_bare_program_names_found_outside_the_work_tree() {
+    let p = TestProject::initialized();
+    p.write(
+        "mlx.toml",
+        format!(
+            "{}\n[stages.s]\ncmd = \"true\"\ntools = [\"../bin/evil\"]\n",
+            p.read_string("mlx.toml")
+        ),
+    );
+    let a = p.mlx(&["status"]).code(2);
+    let err = crate::support::stderr(&a);
+    assert!(err.contains("mlx.toml:") && err.contains("is not a program name"), "{err}");
+
+    p.write(
+        "mlx.toml",
+        format!("{}\n[stages.s]\ncmd = \"true\"\ntools = [\"evil\"]\n", {
+            let t = p.read_string("mlx.toml");
+            t[..t.find("\n[stages.s]").unwrap()].to_owned()
+        }),
+    );
+    let marker = p.outside().join("ran");
+    std::fs::create_dir_all(p.outside()).unwrap();
+    p.write("bin/evil", format!("#!/bin/sh\ntouch '{}'\necho evil 1\n", marker.display()));
+    p.set_mode("bin/evil", 0o755);
+    let path = path_with(&p.path("bin"));
+    let a = p.mlx_cmd().env("PATH", &path).args(["status"]).assert().code(2);
+    let err = crate::support::stderr(&a);
+    assert!(err.contains("inside the work tree"), "{err}");
+    let a = p.mlx_cmd().env("PATH", &path).args(["run"]).assert().code(2);
+    assert!(crate::support::stderr(&a).contains("inside the work tree"));
+    assert!(!marker.exists(), "the program in the work tree was run");
+}
