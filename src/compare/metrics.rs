@@ -119,8 +119,9 @@ fn read_side(side: &Side<'_>) -> Result<Vec<MetricsFile>> {
                 metrics: BTreeMap::new(),
                 error: None,
             };
+            let folder = out.within.as_ref().unwrap_or(&out.path);
             let parsed = side
-                .read_out(&lock, stage.name.as_str(), &out.path, out.cache)?
+                .read_within(&lock, stage.name.as_str(), folder, &out.path, out.cache)?
                 .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".into()))
                 .and_then(|text| metrics_file::parse(&path, &text).map_err(|e| e.message));
             match parsed {

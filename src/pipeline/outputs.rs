@@ -13,8 +13,8 @@ use crate::project::Project;
 use crate::project_path::ProjectPath;
 use crate::store::pointer::Kind;
 use crate::store::{self, StatCache};
-use crate::tracking::RunId;
 use crate::tracking::runs::{self, Point};
+use crate::tracking::{RunId, dvclive};
 use crate::work_tree::gitignore;
 
 /// Make the outputs recorded in the run cache appear in the workspace. False when an object
@@ -142,7 +142,8 @@ pub(crate) fn unprotect(project: &Project, abs: &std::path::Path) -> Result<()> 
     Ok(())
 }
 
-/// Log a stage's declared metrics files on its run.
+/// Log a stage's declared metrics files on its run, and what the DVCLive folders among its
+/// outputs hold (histories, summary, params; see [`dvclive`]).
 pub(crate) fn log_metric_files(
     project: &Project,
     conn: &mut rusqlite::Connection,
@@ -151,7 +152,15 @@ pub(crate) fn log_metric_files(
 ) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     let now = runs::now_millis();
+    let live = live_folders(project, stage);
+    let summaries: Vec<ProjectPath> = live
+        .iter()
+        .map(|d| d.join(&ProjectPath::new("metrics.json").expect("a valid name")))
+        .collect();
     for out in stage.outs.iter().filter(|o| o.kind == OutKind::Metrics) {
+        if summaries.contains(&out.path) {
+            continue;
+        }
         let abs = project.root().join(out.path.as_path());
         match pipeline::metrics_file::read(&abs, &out.path.to_string()) {
             Ok(points) => {
@@ -164,7 +173,54 @@ pub(crate) fn log_metric_files(
             Err(e) => problems.push(e.to_string()),
         }
     }
+    for dir in &live {
+        problems.extend(log_live_folder(conn, run, &project.root().join(dir.as_path()), dir)?);
+    }
     Ok(problems)
+}
+
+/// Log what the DVCLive folder `abs` (shown as `shown`) holds on `run`: its histories and
+/// summary as metrics, its params as params the run does not have already. Returns problems.
+pub(crate) fn log_live_folder(
+    conn: &mut rusqlite::Connection,
+    run: &RunId,
+    abs: &std::path::Path,
+    shown: &ProjectPath,
+) -> Result<Vec<String>> {
+    let logged = dvclive::read(abs, &shown.to_string(), runs::now_millis());
+    let points: Vec<Point<'_>> = logged
+        .readings
+        .iter()
+        .map(|r| Point { key: &r.key, value: r.value, step: r.step, timestamp: r.timestamp })
+        .collect();
+    runs::log_metrics(conn, run, &points)?;
+    runs::add_missing_params(conn, run, &logged.params)?;
+    Ok(logged.problems)
+}
+
+/// The DVCLive folders a stage wrote: in its folder outputs (or a little below), and the
+/// folders of its declared metrics files that are DVCLive summaries.
+fn live_folders(project: &Project, stage: &Stage) -> Vec<ProjectPath> {
+    let root = project.root();
+    let mut found = std::collections::BTreeSet::new();
+    let as_project = |abs: &std::path::Path| {
+        abs.strip_prefix(root).ok().and_then(|rel| ProjectPath::new(rel).ok())
+    };
+    for out in stage.stored_outs() {
+        let abs = root.join(out.path.as_path());
+        if std::fs::symlink_metadata(&abs).is_ok_and(|m| m.is_dir()) {
+            found.extend(dvclive::find_in(&abs).iter().filter_map(|d| as_project(d)));
+        }
+    }
+    // Not at the top: DVC projects keep their own params.yaml there.
+    for out in stage.outs.iter().filter(|o| o.kind == OutKind::Metrics) {
+        if let Some(dir) = out.path.parent()
+            && dvclive::is_summary(&root.join(out.path.as_path()))
+        {
+            found.insert(dir);
+        }
+    }
+    found.into_iter().collect()
 }
 
 /// Before anything runs: every output of the selected stages passes the work tree's gate, and

@@ -9,6 +9,7 @@ mod completion;
 mod crash;
 mod discovery;
 mod doctor;
+mod dvclive;
 mod examples;
 mod exp;
 mod exp_apply;
