@@ -174,28 +174,10 @@ pub(crate) fn log_metric_files(
         }
     }
     for dir in &live {
-        problems.extend(log_live_folder(conn, run, &project.root().join(dir.as_path()), dir)?);
+        let abs = project.root().join(dir.as_path());
+        problems.extend(dvclive::log(conn, run, &abs, &dir.to_string())?);
     }
     Ok(problems)
-}
-
-/// Log what the DVCLive folder `abs` (shown as `shown`) holds on `run`: its histories and
-/// summary as metrics, its params as params the run does not have already. Returns problems.
-pub(crate) fn log_live_folder(
-    conn: &mut rusqlite::Connection,
-    run: &RunId,
-    abs: &std::path::Path,
-    shown: &ProjectPath,
-) -> Result<Vec<String>> {
-    let logged = dvclive::read(abs, &shown.to_string(), runs::now_millis());
-    let points: Vec<Point<'_>> = logged
-        .readings
-        .iter()
-        .map(|r| Point { key: &r.key, value: r.value, step: r.step, timestamp: r.timestamp })
-        .collect();
-    runs::log_metrics(conn, run, &points)?;
-    runs::add_missing_params(conn, run, &logged.params)?;
-    Ok(logged.problems)
 }
 
 /// The DVCLive folders a stage wrote: in its folder outputs (or a little below), and the

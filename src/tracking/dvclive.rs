@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use super::{Error, RunId, runs};
 use crate::pipeline::metrics_file;
 
 /// Where DVCLive keeps the per-step histories, inside its folder.
@@ -225,6 +226,71 @@ pub fn read(dir: &Path, shown: &str, now: i64) -> Logged {
         }
     }
     logged
+}
+
+/// Log what the DVCLive folder `abs` (shown as `shown`) holds on `run`: its histories and
+/// summary as metrics, its params as params the run does not have already. Returns the
+/// problems met (files that could not be read).
+pub fn log(
+    conn: &mut rusqlite::Connection,
+    run: &RunId,
+    abs: &Path,
+    shown: &str,
+) -> Result<Vec<String>, Error> {
+    let logged = read(abs, shown, runs::now_millis());
+    let points: Vec<runs::Point<'_>> = logged
+        .readings
+        .iter()
+        .map(|r| runs::Point { key: &r.key, value: r.value, step: r.step, timestamp: r.timestamp })
+        .collect();
+    runs::log_metrics(conn, run, &points)?;
+    runs::add_missing_params(conn, run, &logged.params)?;
+    Ok(logged.problems)
+}
+
+/// The DVCLive folders in `cwd` or right inside it (DVCLive's default is `dvclive`), each with
+/// the newest modification time of its histories and summary: taken before a command runs and
+/// after, to tell which folders the command wrote (see [`written`]).
+#[derive(Debug, Default)]
+pub struct Folders(BTreeMap<PathBuf, Option<std::time::SystemTime>>);
+
+impl Folders {
+    pub fn in_folder(cwd: &Path) -> Folders {
+        let stamp = |dir: &Path| {
+            let mut files = history_files(dir);
+            if !files.iter().any(|f| is_history(f)) {
+                return None;
+            }
+            files.push(dir.join("metrics.json"));
+            Some(files.iter().filter_map(|f| meta(f)?.modified().ok()).max())
+        };
+        let mut found = BTreeMap::new();
+        if let Some(s) = stamp(cwd) {
+            found.insert(cwd.to_path_buf(), s);
+            return Folders(found);
+        }
+        let Ok(entries) = std::fs::read_dir(cwd) else { return Folders(found) };
+        for entry in entries.filter_map(Result::ok).take(MAX_FILES) {
+            let name = entry.file_name();
+            if name == ".git" || name == ".mlx" || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            if let Some(s) = stamp(&entry.path()) {
+                found.insert(entry.path(), s);
+            }
+        }
+        Folders(found)
+    }
+}
+
+/// The DVCLive folders of `after` that are new or changed since `before`, sorted.
+pub fn written(before: &Folders, after: &Folders) -> Vec<PathBuf> {
+    after
+        .0
+        .iter()
+        .filter(|(dir, s)| before.0.get(*dir) != Some(s))
+        .map(|(d, _)| d.clone())
+        .collect()
 }
 
 fn read_document(file: &Path, shown: &str) -> Result<serde_json::Value, String> {

@@ -242,3 +242,41 @@ fn a_folder_that_is_not_dvclives_is_not_read_as_one() {
     assert_eq!(rows, json!([["a.b", 0, 1.0], ["step", 0, 4.0]]));
     assert_eq!(sql(&p, "SELECT count(*) FROM params"), json!([[0]]));
 }
+
+#[test]
+fn a_command_run_picks_up_the_dvclive_folder_it_wrote() {
+    let p = TestProject::initialized();
+    p.write("train.py", TRAIN);
+    p.commit_all("train");
+    mlx_live(&p, &["run", "-q", "--name", "first", "--", "python", "train.py"]).success();
+    let rows = sql(&p, "SELECT key, count(*), max(step) FROM metrics GROUP BY key ORDER BY key");
+    assert_eq!(rows, json!([["acc", 3, 2], ["best", 1, 2], ["train/loss", 3, 2]]));
+    let params = sql(&p, "SELECT key, value FROM params ORDER BY key");
+    assert_eq!(params, json!([["lr", "0.1"], ["model.depth", "3"], ["model.kind", "rf"]]));
+
+    // A command that writes no DVCLive output gets nothing from the folder the first left.
+    p.mlx(&["run", "-q", "--name", "second", "--", "true"]).success();
+    let second = sql(
+        &p,
+        "SELECT count(*) FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.name = 'second'",
+    );
+    assert_eq!(second, json!([[0]]));
+}
+
+#[test]
+fn a_declared_dvclive_summary_is_read_with_its_folder() {
+    // The DVCLive folder is not an output; its summary is a declared metrics file.
+    let p = TestProject::initialized();
+    p.write("train.py", TRAIN);
+    append_toml(
+        &p,
+        "[stages.train]\ncmd = \"python train.py\"\ndeps = [\"train.py\"]\n\
+         metrics = [{ path = \"dvclive/metrics.json\", cache = false }]\n",
+    );
+    p.commit_all("train");
+    mlx_live(&p, &["run", "-q"]).success();
+    // DVCLive's names, no `step` metric, no double reading of the summary.
+    let rows = sql(&p, "SELECT key, count(*) FROM metrics GROUP BY key ORDER BY key");
+    assert_eq!(rows, json!([["acc", 3], ["best", 1], ["train/loss", 3]]));
+    assert_eq!(sql(&p, "SELECT count(*) FROM params"), json!([[3]]));
+}
