@@ -280,3 +280,38 @@ fn a_declared_dvclive_summary_is_read_with_its_folder() {
     assert_eq!(rows, json!([["acc", 3], ["best", 1], ["train/loss", 3]]));
     assert_eq!(sql(&p, "SELECT count(*) FROM params"), json!([[3]]));
 }
+
+#[test]
+fn top_level_metrics_files_no_stage_writes_are_shown_where_they_lie() {
+    let p = TestProject::initialized();
+    p.write("notes/score.json", "{\"f1\": 0.5}");
+    let text = p.read_string("mlx.toml");
+    p.write(
+        "mlx.toml",
+        format!(
+            "metrics = [\"notes/score.json\", \"gone.json\"]\n{text}\n\
+             [stages.a]\ncmd = \"true\"\n"
+        ),
+    );
+    p.commit_all("score");
+    p.write("notes/score.json", "{\"f1\": 0.75}");
+    let shown = p.json(&["metrics", "show"]);
+    assert_eq!(
+        shown["files"],
+        json!([
+            { "path": "gone.json", "stage": null, "metrics": {}, "error": "does not exist" },
+            { "path": "notes/score.json", "stage": null, "metrics": { "f1": 0.75 } },
+        ])
+    );
+    let diff = p.json(&["metrics", "diff"]);
+    assert_eq!(diff["metrics"][0]["key"], "f1");
+    assert_eq!(
+        (diff["metrics"][0]["old"].clone(), diff["metrics"][0]["new"].clone()),
+        (json!(0.5), json!(0.75))
+    );
+
+    // Mistakes point at the entry.
+    p.write("mlx.toml", format!("metrics = [\"ok.json\", \".git/config\"]\n{text}"));
+    let a = p.mlx(&["metrics", "show"]).code(2);
+    assert!(stderr(&a).starts_with("error: mlx.toml:1:23: top-level metrics:"), "{}", stderr(&a));
+}
