@@ -81,6 +81,12 @@ fn a_stage_logging_with_dvclive_gets_its_histories_summary_and_params() {
     let shown = p.json(&["exp", "show", &run]);
     let text = shown.to_string();
     assert!(text.contains("train/loss") && text.contains("model.depth"), "{shown:#}");
+    let found =
+        p.json(&["exp", "list", "--filter", "metrics.train/loss < 0.5 and params.lr = 0.1"]);
+    assert_eq!(found["experiments"].as_array().unwrap().len(), 1, "{found:#}");
+    assert_eq!(found["experiments"][0]["metrics"]["train/loss"], json!(1.0 / 3.0));
+    let none = p.json(&["exp", "list", "--filter", "metrics.train/loss > 0.5"]);
+    assert_eq!(none["experiments"], json!([]));
     let report = p.json(&["plots", "show"]);
     let loss = report["plots"]
         .as_array()
