@@ -124,7 +124,9 @@ fn get_started() -> TestProject {
          \x20   live.summary['avg_prec'] = total / 100\n\
          os.makedirs('eval/plots/sklearn', exist_ok=True)\n\
          json.dump([{'fpr': 0, 'tpr': 0}, {'fpr': 1, 'tpr': total / 10}], \
-         open('eval/plots/sklearn/roc.json', 'w'))\n",
+         open('eval/plots/sklearn/roc.json', 'w'))\n\
+         json.dump([{'recall': 0, 'precision': 1}, {'recall': 1, 'precision': total / 100}], \
+         open('eval/plots/sklearn/prc.json', 'w'))\n",
     );
     append_toml(
         &p,
@@ -139,7 +141,7 @@ outs = ["model"]
 cmd = "python src/evaluate.py"
 deps = ["model", "src/evaluate.py"]
 outs = ["eval"]
-plots = [{ path = "eval/plots/metrics", x = "step" }]
+plots = [{ path = "eval/plots/sklearn/prc.json", x = "recall", y = "precision" }]
 
 [plots.roc]
 x = "fpr"
@@ -184,9 +186,14 @@ fn the_get_started_layout_runs_and_shows_its_metrics_and_plots() {
     let report = p.json(&["plots", "show"]);
     let names: Vec<&str> =
         report["plots"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"roc"), "{report:#}");
-    let roc = report["plots"].as_array().unwrap().iter().find(|p| p["name"] == "roc").unwrap();
-    assert_eq!(roc["series"][0]["points"], json!([[0.0, 0.0], [1.0, 1.0]]));
+    assert_eq!(names, ["eval/plots/sklearn/prc.json", "roc", "metrics.loss"], "{report:#}");
+    let points = |name: &str| {
+        let plot = report["plots"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap();
+        plot["series"][0]["points"].clone()
+    };
+    assert_eq!(points("roc"), json!([[0.0, 0.0], [1.0, 1.0]]));
+    assert_eq!(points("eval/plots/sklearn/prc.json"), json!([[0.0, 1.0], [1.0, 0.1]]));
+    assert_eq!(points("metrics.loss"), json!([[0.0, 10.0], [1.0, 5.0]]));
 
     // Re-running runs nothing.
     let a = mlx_live(&p, &["run"]).success();
@@ -221,10 +228,12 @@ fn metrics_and_plots_inside_a_folder_are_read_at_other_revisions() {
     // The top-level plot, at both revisions.
     let report = p.json(&["plots", "diff", &first]);
     assert_eq!(report["problems"], json!([]), "{report:#}");
-    let roc = report["plots"].as_array().unwrap().iter().find(|p| p["name"] == "roc").unwrap();
-    let points: Vec<&Value> =
-        roc["series"].as_array().unwrap().iter().map(|s| &s["points"][1][1]).collect();
-    assert_eq!(points, [&json!(1.0), &json!(3.0)], "{roc:#}");
+    for (name, old, new) in [("roc", 1.0, 3.0), ("eval/plots/sklearn/prc.json", 0.1, 0.3)] {
+        let plot = report["plots"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap();
+        let points: Vec<&Value> =
+            plot["series"].as_array().unwrap().iter().map(|s| &s["points"][1][1]).collect();
+        assert_eq!(points, [&json!(old), &json!(new)], "{plot:#}");
+    }
 }
 
 #[test]
