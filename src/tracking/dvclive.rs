@@ -61,7 +61,8 @@ fn is_file(path: &Path) -> bool {
 /// The history files under `DIR/plots/metrics` (no symlinks), sorted, at most [`MAX_FILES`].
 fn history_files(dir: &Path) -> Vec<PathBuf> {
     let root = dir.join(HISTORIES);
-    if !is_dir(&root) {
+    // Each folder on the way, not through a symlink.
+    if !is_dir(dir) || !is_dir(&dir.join("plots")) || !is_dir(&root) {
         return Vec::new();
     }
     let mut found: Vec<PathBuf> = walkdir::WalkDir::new(&root)
