@@ -92,6 +92,27 @@ fn history_columns(header: &str, stem: &str) -> Option<(usize, Option<usize>, us
     }
 }
 
+/// The rows of a history named `stem` as `(step, value, timestamp)`; `None` when the text is
+/// not in DVCLive's shape. Rows without a whole step or a number are skipped; `now` stands in
+/// for a missing timestamp.
+fn parse_history(stem: &str, text: &str, now: i64) -> Option<Vec<(i64, f64, i64)>> {
+    let mut lines = text.lines();
+    let (step_col, time_col, value_col) = lines.next().and_then(|h| history_columns(h, stem))?;
+    let mut rows = Vec::new();
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let cells: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
+        let cell = |i: usize| cells.get(i).map(|c| c.trim());
+        let Some(step) = cell(step_col).and_then(|s| s.parse::<i64>().ok()) else { continue };
+        let Some(value) = cell(value_col).and_then(crate::tracking::launch::parse_metric_value)
+        else {
+            continue;
+        };
+        let timestamp = time_col.and_then(cell).and_then(|t| t.parse::<i64>().ok()).unwrap_or(now);
+        rows.push((step, value, timestamp));
+    }
+    Some(rows)
+}
+
 /// Whether `file` starts like a DVCLive history.
 fn is_history(file: &Path) -> bool {
     let Some(stem) = file.file_stem().and_then(|s| s.to_str()) else { return false };
@@ -174,22 +195,8 @@ pub fn read(dir: &Path, shown: &str, now: i64) -> Logged {
                 continue;
             }
         };
-        let mut lines = text.lines();
-        let Some((step_col, time_col, value_col)) =
-            lines.next().and_then(|h| history_columns(h, stem))
-        else {
-            continue;
-        };
-        for line in lines.filter(|l| !l.trim().is_empty()) {
-            let cells: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
-            let cell = |i: usize| cells.get(i).map(|c| c.trim());
-            let Some(step) = cell(step_col).and_then(|s| s.parse::<i64>().ok()) else { continue };
-            let Some(value) = cell(value_col).and_then(crate::tracking::launch::parse_metric_value)
-            else {
-                continue;
-            };
-            let timestamp =
-                time_col.and_then(cell).and_then(|t| t.parse::<i64>().ok()).unwrap_or(now);
+        let Some(rows) = parse_history(stem, &text, now) else { continue };
+        for (step, value, timestamp) in rows {
             last_step = Some(last_step.map_or(step, |s| s.max(step)));
             logged.readings.push(Reading { key: name.clone(), value, step, timestamp });
         }
@@ -327,6 +334,20 @@ mod tests {
         assert_eq!(history_columns("timestamp\tstep\tacc", "loss"), None);
         assert_eq!(history_columns("timestamp\tepoch\tloss", "loss"), None);
         assert_eq!(history_columns("step,loss", "loss"), None);
+    }
+
+    #[test]
+    fn histories_keep_steps_values_and_timestamps() {
+        let text = "timestamp\tstep\tloss\r\n17\t0\t1.5\r\n18\t1\tnan\n\n\
+                    19\tx\t2\n20\t3\tbad\n\t4\t0.5\n";
+        let rows = parse_history("loss", text, 99).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0], (0, 1.5, 17));
+        assert!(rows[1].0 == 1 && rows[1].1.is_nan() && rows[1].2 == 18);
+        assert_eq!(rows[2], (4, 0.5, 99), "a missing timestamp is when it was read");
+        assert_eq!(parse_history("loss", "step\tloss\n2\t0.25\n", 5), Some(vec![(2, 0.25, 5)]));
+        assert_eq!(parse_history("acc", "step\tloss\n2\t0.25\n", 5), None);
+        assert_eq!(parse_history("loss", "", 5), None);
     }
 
     #[test]
