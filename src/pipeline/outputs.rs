@@ -194,7 +194,7 @@ fn live_folders(project: &Project, stage: &Stage) -> Vec<ProjectPath> {
             found.extend(dvclive::find_in(&abs).iter().filter_map(|d| as_project(d)));
         }
     }
-    // Not at the top: DVC projects keep their own params.yaml there.
+    // DVCLive writes into a folder of its own, never the project's top.
     for out in stage.outs.iter().filter(|o| o.kind == OutKind::Metrics) {
         if let Some(dir) = out.path.parent()
             && dvclive::is_summary(&root.join(out.path.as_path()))
