@@ -330,3 +330,27 @@ fn top_level_metrics_files_no_stage_writes_are_shown_where_they_lie() {
     let a = p.mlx(&["metrics", "show"]).code(2);
     assert!(stderr(&a).starts_with("error: mlx.toml:1:23: top-level metrics:"), "{}", stderr(&a));
 }
+
+#[test]
+fn an_isolated_variant_reads_dvclive_in_its_own_workspace() {
+    let p = TestProject::initialized();
+    p.write("params.yaml", "lr: 0.1\n");
+    p.write(
+        "train.py",
+        "import yaml\nfrom dvclive import Live\nlr = yaml.safe_load(open('params.yaml'))['lr']\n\
+         with Live(save_dvc_exp=False, dvcyaml=None) as live:\n\
+         \x20   for step in range(2):\n\
+         \x20       live.log_metric('loss', lr * (2 - step))\n\
+         \x20       live.next_step()\n",
+    );
+    append_toml(
+        &p,
+        "[stages.train]\ncmd = \"python train.py\"\ndeps = [\"train.py\"]\nparams = [\"lr\"]\n\
+         outs = [\"dvclive\"]\n",
+    );
+    p.commit_all("train");
+    mlx_live(&p, &["exp", "run", "--name", "fast", "--set", "lr=0.5"]).success();
+    let rows = sql(&p, "SELECT key, step, value FROM metrics ORDER BY step");
+    assert_eq!(rows, json!([["loss", 0, 1.0], ["loss", 1, 0.5]]));
+    assert!(!p.exists("dvclive"), "the variant ran in its own workspace");
+}
