@@ -47,9 +47,10 @@ impl TableFormatArgs {
 
 /// Show the values in every declared metrics file, in the workspace or at a revision
 ///
-/// Files are the `metrics` outs of the stages in `mlx.toml` (at that revision); values are
-/// flattened to dotted keys (`eval.auc`). At a revision, a cached metrics file is read through
-/// its hash in that revision's `mlx.lock` and the cache; an uncached one from git.
+/// Files are the `metrics` outs of the stages in `mlx.toml` and its top-level `metrics` list (at
+/// that revision); values are flattened to dotted keys (`eval.auc`). At a revision, a cached
+/// metrics file is read through its hash in that revision's `mlx.lock` (or its folder's) and the
+/// cache; an uncached one from git.
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  mlx metrics show\n  mlx metrics show main~1 --json\n  mlx metrics show --md"

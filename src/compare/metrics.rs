@@ -36,8 +36,9 @@ pub struct MetricsDiffOptions {
 #[derive(Debug, Serialize)]
 pub struct MetricsFile {
     pub path: String,
-    /// The stage declaring it.
-    pub stage: String,
+    /// The stage declaring it (or whose output holds it, for a file of the top-level `metrics`
+    /// list); `null` for a top-level metrics file no stage writes.
+    pub stage: Option<String>,
     /// Flattened key → value (for a CSV with steps, the value at the last step).
     pub metrics: BTreeMap<String, MetricValue>,
     /// Why the file could not be read (then `metrics` is empty).
@@ -115,12 +116,13 @@ fn read_side(side: &Side<'_>) -> Result<Vec<MetricsFile>> {
             let path = out.path.to_string();
             let mut file = MetricsFile {
                 path: path.clone(),
-                stage: stage.name.to_string(),
+                stage: Some(stage.name.to_string()),
                 metrics: BTreeMap::new(),
                 error: None,
             };
+            let folder = out.within.as_ref().unwrap_or(&out.path);
             let parsed = side
-                .read_out(&lock, stage.name.as_str(), &out.path, out.cache)?
+                .read_within(&lock, stage.name.as_str(), folder, &out.path, out.cache)?
                 .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".into()))
                 .and_then(|text| metrics_file::parse(&path, &text).map_err(|e| e.message));
             match parsed {
@@ -129,6 +131,23 @@ fn read_side(side: &Side<'_>) -> Result<Vec<MetricsFile>> {
             }
             files.push(file);
         }
+    }
+    // Top-level metrics files no stage writes: committed to git, or plain files here.
+    for path in &pipeline.metrics {
+        if files.iter().any(|f| f.path == path.to_string()) {
+            continue;
+        }
+        let shown = path.to_string();
+        let parsed = side
+            .read_file(path)?
+            .ok_or_else(|| "does not exist".to_owned())
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".into()))
+            .and_then(|text| metrics_file::parse(&shown, &text).map_err(|e| e.message));
+        let (metrics, error) = match parsed {
+            Ok(points) => (last_values(points), None),
+            Err(e) => (BTreeMap::new(), Some(e)),
+        };
+        files.push(MetricsFile { path: shown, stage: None, metrics, error });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

@@ -171,8 +171,7 @@ impl SideSource<'_> {
     fn out_of(&self, path: &ProjectPath) -> Option<(&str, &ProjectPath, bool)> {
         let pipeline = self.pipeline.as_ref()?;
         pipeline.stages.iter().find_map(|s| {
-            s.outs
-                .iter()
+            s.stored_outs()
                 .find(|o| path == &o.path || path.starts_with(&o.path))
                 .map(|o| (s.name.as_str(), &o.path, o.cache))
         })
@@ -289,6 +288,8 @@ impl plots::Source for SideSource<'_> {
             Some((stage, out, cached)) if out == path => {
                 self.side.read_out(&self.lock, stage, path, cached)
             }
+            // A file inside a cached folder output (DVCLive's files inside `eval`, say).
+            Some((stage, out, true)) => self.side.read_within(&self.lock, stage, out, path, true),
             _ => match self.side.read_file(path)? {
                 Some(bytes) => Ok(Ok(bytes)),
                 None => self.read_tracked(path),

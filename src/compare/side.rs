@@ -14,6 +14,7 @@ use crate::pipeline::spec::{self, Pipeline};
 use crate::project::Project;
 use crate::project_path::ProjectPath;
 use crate::store::ObjectId;
+use crate::store::manifest::EntryKind;
 
 /// What one side of a comparison is, as reports show it.
 #[derive(Debug, Clone, Serialize)]
@@ -152,6 +153,61 @@ impl<'p> Side<'p> {
             None if cached => format!("stage {stage} has no entry for it in mlx.lock"),
             _ => "is not committed to git".to_owned(),
         }))
+    }
+
+    /// The content of `path`, a file inside the folder output `folder` of `stage` (a metrics or
+    /// plots file the folder stores, see [`crate::pipeline::Out::within`]), or the output
+    /// itself when `path` is `folder`. At a commit a cached folder is read through its manifest
+    /// (found by the folder's hash in `mlx.lock`) and the cache; an uncached one from the tree.
+    pub fn read_within(
+        &self,
+        lock: &LockFile,
+        stage: &str,
+        folder: &ProjectPath,
+        path: &ProjectPath,
+        cached: bool,
+    ) -> Result<std::result::Result<Vec<u8>, Unreadable>> {
+        if path == folder || self.at.is_none() {
+            return self.read_out(lock, stage, path, cached);
+        }
+        if !cached && let Some(bytes) = self.read_file(path)? {
+            return Ok(Ok(bytes));
+        }
+        let locked = lock
+            .stages
+            .get(stage)
+            .and_then(|s| s.outs.iter().find(|o| o.path == folder.to_string()))
+            .map(|o| (o.hash, o.files.is_some()));
+        let Some((hash, is_folder)) = locked else {
+            if let Some(bytes) = self.read_file(path)? {
+                return Ok(Ok(bytes));
+            }
+            return Ok(Err(format!("stage {stage} has no entry for {folder} in mlx.lock")));
+        };
+        if !is_folder {
+            return Ok(Err(format!("{folder} is a file in mlx.lock, not a folder")));
+        }
+        let missing = |id: ObjectId| {
+            format!(
+                "object {} is not in the cache (fetch it with `mlx fetch --rev {}`)",
+                &id.to_string()[..8],
+                self.label()
+            )
+        };
+        if !self.project.cache().contains(&hash) {
+            return Ok(Err(missing(hash)));
+        }
+        let manifest = crate::work_tree::tracked::manifest_of(self.project, hash)?;
+        let inner = path.as_path().strip_prefix(folder.as_path()).expect("path lies in folder");
+        let entry = manifest.entries().iter().find(|e| e.path.as_path() == inner);
+        match entry.map(|e| &e.kind) {
+            Some(EntryKind::File { hash, .. }) => match self.read_object(*hash)? {
+                Some(bytes) => Ok(Ok(bytes)),
+                None => Ok(Err(missing(*hash))),
+            },
+            Some(_) => Ok(Err("is not a file there".into())),
+            None => Ok(Err(format!("is not in output {folder} there"))),
+        }
     }
 
     /// A cached object's bytes, verified; `None` when the cache does not have it.

@@ -95,6 +95,9 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
         prefix: None,
         take_terminal: true,
     };
+    // DVCLive folders there already, to tell those the command writes.
+    let live_cwd = launch.cwd.clone();
+    let live_before = tracking::dvclive::Folders::in_folder(&live_cwd);
     let mut run = TrackedRun::start(project, &mut conn, launch, reporter)?;
     let inputs: Vec<_> = data.iter().map(DataVersion::as_input).collect();
     // The command runs already: a failure to record what it read must not orphan it.
@@ -113,6 +116,15 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
         run.escalate(GRACE);
     }
     let ended = run.finish(project, &mut conn, reporter)?;
+    // A DVCLive folder the command wrote gives the run its histories, summary and params.
+    let live_after = tracking::dvclive::Folders::in_folder(&live_cwd);
+    for dir in tracking::dvclive::written(&live_before, &live_after) {
+        let shown = dir.strip_prefix(project.root()).unwrap_or(&dir).display().to_string();
+        let shown = if shown.is_empty() { ".".to_owned() } else { shown };
+        for problem in tracking::dvclive::log(&mut conn, &ended.id, &dir, &shown)? {
+            reporter.note(&format!("mlx: warning: {problem}"));
+        }
+    }
     let conclusion = experiments::Conclusion {
         status: ended.status.into(),
         lock_hash: experiments::lock_hash(project.root()),

@@ -16,7 +16,18 @@ pub struct Error {
 }
 
 fn flatten(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, f64>) {
-    let key = |k: &str| if prefix.is_empty() { k.to_owned() } else { format!("{prefix}.{k}") };
+    flatten_with(prefix, '.', v, out);
+}
+
+/// Numeric values of a document under their keys joined with `sep` (`.` for metrics files,
+/// `/` for DVCLive's names).
+pub(crate) fn flatten_with(
+    prefix: &str,
+    sep: char,
+    v: &serde_json::Value,
+    out: &mut BTreeMap<String, f64>,
+) {
+    let key = |k: &str| if prefix.is_empty() { k.to_owned() } else { format!("{prefix}{sep}{k}") };
     match v {
         serde_json::Value::Number(n) => {
             if let Some(f) = n.as_f64() {
@@ -36,7 +47,7 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, f64>)
         }
         serde_json::Value::Object(o) => {
             for (k, v) in o {
-                flatten(&key(k), v, out);
+                flatten_with(&key(k), sep, v, out);
             }
         }
         serde_json::Value::Array(_) | serde_json::Value::Null => {}
@@ -92,19 +103,25 @@ pub fn parse(file: &str, text: &str) -> Result<Points, Error> {
     parse_as(ext, file, text)
 }
 
+/// A JSON, TOML or YAML document's text as JSON values; `shown` (its path) picks the format
+/// and names it in errors.
+pub fn parse_document(shown: &str, text: &str) -> Result<serde_json::Value, Error> {
+    let err = |message: String| Error { path: shown.to_owned(), message };
+    let ext = Path::new(shown).extension().and_then(|e| e.to_str()).unwrap_or("");
+    let file = crate::project_path::RelPath::new(shown).map_err(|e| err(e.to_string()))?;
+    crate::pipeline::params::parse_text(&file, text).or_else(|e| {
+        // Python's `json.dump` writes bare NaN and Infinity, which are not JSON.
+        quote_non_finite(text)
+            .filter(|_| ext.eq_ignore_ascii_case("json"))
+            .and_then(|quoted| serde_json::from_str(&quoted).ok())
+            .ok_or_else(|| err(e.to_string()))
+    })
+}
+
 fn parse_as(ext: &str, shown: &str, text: &str) -> Result<Points, Error> {
     let err = |message: String| Error { path: shown.to_owned(), message };
     let value: serde_json::Value = match ext.to_ascii_lowercase().as_str() {
-        "json" | "toml" | "yaml" | "yml" => {
-            let file = crate::project_path::RelPath::new(shown).map_err(|e| err(e.to_string()))?;
-            crate::pipeline::params::parse_text(&file, text).or_else(|e| {
-                // Python's `json.dump` writes bare NaN and Infinity, which are not JSON.
-                quote_non_finite(text)
-                    .filter(|_| ext.eq_ignore_ascii_case("json"))
-                    .and_then(|quoted| serde_json::from_str(&quoted).ok())
-                    .ok_or_else(|| err(e.to_string()))
-            })?
-        }
+        "json" | "toml" | "yaml" | "yml" => parse_document(shown, text)?,
         "csv" | "tsv" => return Ok(from_csv(&text.replace('\t', ","))),
         other => {
             return Err(err(format!(

@@ -13,8 +13,8 @@ use crate::project::Project;
 use crate::project_path::ProjectPath;
 use crate::store::pointer::Kind;
 use crate::store::{self, StatCache};
-use crate::tracking::RunId;
 use crate::tracking::runs::{self, Point};
+use crate::tracking::{RunId, dvclive};
 use crate::work_tree::gitignore;
 
 /// Make the outputs recorded in the run cache appear in the workspace. False when an object
@@ -52,7 +52,7 @@ pub(crate) fn collect_outs(
     reporter: &dyn Reporter,
 ) -> Result<std::result::Result<Vec<LockedOut>, String>> {
     let mut outs = Vec::new();
-    for out in &stage.outs {
+    for out in stage.stored_outs() {
         let path = out.path.to_string();
         if std::fs::symlink_metadata(project.root().join(out.path.as_path())).is_err() {
             return Ok(Err(format!("stage {} did not produce its output {path}", stage.name)));
@@ -85,7 +85,7 @@ pub(crate) fn clear_outs(
     stage: &Stage,
     reporter: &dyn Reporter,
 ) -> Result<()> {
-    for out in stage.outs.iter().filter(|o| !o.persist) {
+    for out in stage.stored_outs().filter(|o| !o.persist) {
         let abs = project.work_tree().writable(&out.path)?;
         let Ok(meta) = std::fs::symlink_metadata(&abs) else { continue };
         let known = match hash_path(project, stat, &out.path) {
@@ -101,8 +101,17 @@ pub(crate) fn clear_outs(
             fs::remove_file(&abs)?;
         }
     }
-    for out in stage.outs.iter().filter(|o| o.persist) {
+    for out in stage.stored_outs().filter(|o| o.persist) {
         unprotect(project, &project.work_tree().writable(&out.path)?)?;
+    }
+    // A metrics or plots file that does not persist, inside a folder that does.
+    for out in stage.outs.iter().filter(|o| !o.is_stored() && !o.persist) {
+        let abs = project.work_tree().writable(&out.path)?;
+        match std::fs::symlink_metadata(&abs) {
+            Ok(meta) if meta.is_dir() => fs::remove_dir_all(&abs)?,
+            Ok(_) => fs::remove_file(&abs)?,
+            Err(_) => {}
+        }
     }
     Ok(())
 }
@@ -133,7 +142,8 @@ pub(crate) fn unprotect(project: &Project, abs: &std::path::Path) -> Result<()> 
     Ok(())
 }
 
-/// Log a stage's declared metrics files on its run.
+/// Log a stage's declared metrics files on its run, and what the DVCLive folders among its
+/// outputs hold (histories, summary, params; see [`dvclive`]).
 pub(crate) fn log_metric_files(
     project: &Project,
     conn: &mut rusqlite::Connection,
@@ -142,7 +152,15 @@ pub(crate) fn log_metric_files(
 ) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     let now = runs::now_millis();
+    let live = live_folders(project, stage);
+    let summaries: Vec<ProjectPath> = live
+        .iter()
+        .map(|d| d.join(&ProjectPath::new("metrics.json").expect("a valid name")))
+        .collect();
     for out in stage.outs.iter().filter(|o| o.kind == OutKind::Metrics) {
+        if summaries.contains(&out.path) {
+            continue;
+        }
         let abs = project.root().join(out.path.as_path());
         match pipeline::metrics_file::read(&abs, &out.path.to_string()) {
             Ok(points) => {
@@ -155,7 +173,36 @@ pub(crate) fn log_metric_files(
             Err(e) => problems.push(e.to_string()),
         }
     }
+    for dir in &live {
+        let abs = project.root().join(dir.as_path());
+        problems.extend(dvclive::log(conn, run, &abs, &dir.to_string())?);
+    }
     Ok(problems)
+}
+
+/// The DVCLive folders a stage wrote: in its folder outputs (or a little below), and the
+/// folders of its declared metrics files that are DVCLive summaries.
+fn live_folders(project: &Project, stage: &Stage) -> Vec<ProjectPath> {
+    let root = project.root();
+    let mut found = std::collections::BTreeSet::new();
+    let as_project = |abs: &std::path::Path| {
+        abs.strip_prefix(root).ok().and_then(|rel| ProjectPath::new(rel).ok())
+    };
+    for out in stage.stored_outs() {
+        let abs = root.join(out.path.as_path());
+        if std::fs::symlink_metadata(&abs).is_ok_and(|m| m.is_dir()) {
+            found.extend(dvclive::find_in(&abs).iter().filter_map(|d| as_project(d)));
+        }
+    }
+    // DVCLive writes into a folder of its own, never the project's top.
+    for out in stage.outs.iter().filter(|o| o.kind == OutKind::Metrics) {
+        if let Some(dir) = out.path.parent()
+            && dvclive::is_summary(&root.join(out.path.as_path()))
+        {
+            found.insert(dir);
+        }
+    }
+    found.into_iter().collect()
 }
 
 /// Before anything runs: every output of the selected stages passes the work tree's gate, and
@@ -167,7 +214,7 @@ pub(crate) fn check_outs_free<'a>(
 ) -> Result<()> {
     let mut cached: Vec<(&Stage, &ProjectPath)> = Vec::new();
     for stage in stages {
-        for out in &stage.outs {
+        for out in stage.stored_outs() {
             project.work_tree().writable(&out.path)?;
             let mut up = Some(out.path.clone());
             while let Some(p) = up {

@@ -2,11 +2,13 @@
 //! schema (`db`), run ids, and run records (`runs`), experiments grouping the runs of one `mlx
 //! run` (`experiments`), what each run read (`inputs`), runs as portable records for remotes
 //! (`records`), its health as `mlx doctor` reports it (`health`), and launching a command as a
-//! tracked run (`launch`), metric histories and what changed for the UI (`history`, long ones
-//! kept thinned by `summary`). SQL stays in this module.
+//! tracked run (`launch`), DVCLive's output as run records (`dvclive`), metric histories and
+//! what changed for the UI (`history`, long ones kept thinned by `summary`). SQL stays in this
+//! module.
 
 pub mod artifacts;
 pub mod db;
+pub mod dvclive;
 pub mod environment;
 pub mod experiments;
 pub mod filter;

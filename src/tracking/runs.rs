@@ -310,6 +310,25 @@ pub fn set_params(conn: &mut Connection, id: &RunId, kv: &[(String, String)]) ->
     Ok(())
 }
 
+/// Set the params of `kv` that run `id` does not have yet (those it has keep their value).
+pub fn add_missing_params(
+    conn: &mut Connection,
+    id: &RunId,
+    kv: &[(String, String)],
+) -> Result<(), Error> {
+    let tx = conn.transaction()?;
+    {
+        let mut put = tx.prepare_cached(
+            "INSERT OR IGNORE INTO params (run_id, key, value, value_num) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (k, v) in kv {
+            put.execute(params![id.as_str(), k, v, as_number(v)])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 pub fn set_tags(conn: &mut Connection, id: &RunId, kv: &[(String, String)]) -> Result<(), Error> {
     let tx = conn.transaction()?;
     set_tags_tx(&tx, id, kv)?;

@@ -9,6 +9,7 @@ mod completion;
 mod crash;
 mod discovery;
 mod doctor;
+mod dvclive;
 mod environment;
 mod examples;
 mod exp;
