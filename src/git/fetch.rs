@@ -45,10 +45,17 @@ pub fn fetch_commit(
     if trust == Trust::Committed {
         env.push(("GIT_PROTOCOL_FROM_USER", OsStr::new("0")));
     }
+    // A folder named by a committed file is still read (it is a folder on this machine, and
+    // the objects read from it only ever reach this private repository).
+    let mut fetch: Vec<&str> = Vec::new();
+    if trust == Trust::Committed && !is_url(url) {
+        fetch.extend(["-c", "protocol.file.allow=always"]);
+    }
+    fetch.extend(["fetch", "-q"]);
     let refspec = format!("+{spec}:{WANTED}");
     let shallow = program::run(
         dir,
-        &["fetch", "-q", "--depth=1", "--no-tags", "--", url, &refspec],
+        &[&fetch[..], &["--depth=1", "--no-tags", "--", url, &refspec]].concat(),
         &env,
     );
     let repo = match shallow {
@@ -61,14 +68,10 @@ pub fn fetch_commit(
             program::run(
                 dir,
                 &[
-                    "fetch",
-                    "-q",
-                    "--no-tags",
-                    "--",
-                    url,
-                    "+refs/heads/*:refs/heads/*",
-                    "+refs/tags/*:refs/tags/*",
-                ],
+                    &fetch[..],
+                    &["--no-tags", "--", url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+                ]
+                .concat(),
                 &env,
             )?;
             let repo = Repo::open(dir)?;

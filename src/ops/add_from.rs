@@ -66,7 +66,6 @@ pub fn run(
         opts.rev.as_deref(),
         &opts.cwd,
         Trust::User,
-        Some(&project.mlx_dir().join("tmp")),
     )?;
     let _lock = project.lock(reporter)?;
     let mut conn = project.open_db()?;

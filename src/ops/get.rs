@@ -58,8 +58,7 @@ pub fn run(
     reporter: &dyn Reporter,
 ) -> Result<GetReport> {
     let path = RelPath::new(&opts.path)?;
-    let temp_in = project.map(|p| p.mlx_dir().join("tmp"));
-    let registry = Registry::open(&opts.repo, opts.rev.as_deref(), &opts.cwd, Trust::User, temp_in.as_deref())?;
+    let registry = Registry::open(&opts.repo, opts.rev.as_deref(), &opts.cwd, Trust::User)?;
     let found = registry.locate(&path)?;
     let name = pointer::target_of(&path).filter(|_| matches!(found, Found::Tracked { .. }));
     let out = opts

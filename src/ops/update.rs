@@ -98,7 +98,6 @@ fn update_one(
         rev.as_deref(),
         project.root(),
         Trust::Committed,
-        Some(&project.mlx_dir().join("tmp")),
     )?;
     let mut out = UpdatedPath {
         path: t.target.to_string(),

@@ -102,15 +102,8 @@ pub enum Found {
 
 impl Registry {
     /// Fetch `rev` (the default branch when `None`) of `repo`: a git URL, or a folder (relative
-    /// to `base`). `temp_in`: where the private repository goes (the system's temp folder when
-    /// `None`).
-    pub fn open(
-        repo: &str,
-        rev: Option<&str>,
-        base: &Path,
-        trust: Trust,
-        temp_in: Option<&Path>,
-    ) -> Result<Registry> {
+    /// to `base`), into a private folder in the system's temp folder.
+    pub fn open(repo: &str, rev: Option<&str>, base: &Path, trust: Trust) -> Result<Registry> {
         if repo.is_empty() || repo.starts_with('-') || repo.chars().any(char::is_control) {
             return Err(Error::BadRepo { repo: repo.to_owned() }.into());
         }
@@ -128,13 +121,7 @@ impl Registry {
             }
             None => repo.to_owned(),
         };
-        let dir = match temp_in {
-            Some(parent) => {
-                fs_err::create_dir_all(parent)?;
-                tempfile::Builder::new().prefix("registry-").tempdir_in(parent)?
-            }
-            None => tempfile::Builder::new().prefix("mlx-registry-").tempdir()?,
-        };
+        let dir = tempfile::Builder::new().prefix("mlx-registry-").tempdir()?;
         let (git, rev) = fetch::fetch_commit(&dir.path().join("git"), &fetch_from, rev, trust)?;
         Ok(Registry { repo: repo.to_owned(), local, git, rev, _dir: dir })
     }
