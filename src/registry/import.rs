@@ -10,6 +10,7 @@ use crate::progress::Reporter;
 use crate::project::Project;
 use crate::project_path::{ProjectPath, RelPath};
 use crate::store::StatCache;
+use crate::git::fetch::Trust;
 use crate::store::pointer::{Origin, Pointer};
 use crate::work_tree::compare::{self, State};
 use crate::work_tree::restore;
@@ -124,4 +125,92 @@ mod tests {
         assert_eq!(recorded_repo("git@h:r.git", root, root), "git@h:r.git");
         assert_eq!(recorded_repo("sub/reg", root, root), "sub/reg");
     }
+}
+
+/// Imported data that could not be fetched from its origin.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OriginFailure {
+    pub path: String,
+    pub repo: String,
+    pub error: String,
+}
+
+/// What [`fetch_from_origins`] brought.
+#[derive(Debug, Default)]
+pub struct FromOrigins {
+    pub downloaded: u64,
+    pub failures: Vec<OriginFailure>,
+}
+
+/// For each imported path among `tracked` whose objects the cache still lacks, download them
+/// from the remote of the repository it came from, at the commit its pointer records. The data
+/// found there must be what the pointer says. A failure is reported for its path and the others
+/// go on.
+pub fn fetch_from_origins(
+    project: &Project,
+    tracked: &[Tracked],
+    stat: &StatCache,
+    reporter: &dyn Reporter,
+) -> Result<FromOrigins> {
+    let mut out = FromOrigins::default();
+    let mut done = std::collections::HashSet::new();
+    for t in tracked {
+        let Some(origin) = &t.pointer.origin else { continue };
+        if !done.insert(t.pointer.hash) || complete_in_cache(project, &t.pointer)? {
+            continue;
+        }
+        match from_origin(project, t, origin, stat, reporter) {
+            Ok(n) => out.downloaded += n,
+            Err(e) => out.failures.push(OriginFailure {
+                path: t.target.to_string(),
+                repo: crate::remote::url::redact(&origin.repo),
+                error: e.to_string(),
+            }),
+        }
+    }
+    Ok(out)
+}
+
+fn from_origin(
+    project: &Project,
+    t: &Tracked,
+    origin: &Origin,
+    stat: &StatCache,
+    reporter: &dyn Reporter,
+) -> Result<u64> {
+    let registry = Registry::open(&origin.repo, Some(&origin.commit), project.root(), Trust::Committed)?;
+    let path = RelPath::new(&origin.path)?;
+    let (tracked, sub) = match registry.locate(&path)? {
+        Found::Tracked { tracked, sub } => (tracked, sub),
+        Found::Git { .. } => {
+            return Err(Error::NotTrackedData { repo: origin.repo.clone(), path: origin.path.clone() }
+                .into());
+        }
+    };
+    let remote = registry.remote(Some(project.config()))?;
+    let fetcher = Fetcher { cache: project.cache(), stat, remote: &remote, reporter };
+    let what = format!("{} from {}", origin.path, origin.repo);
+    let (pointer, downloaded) = fetcher.fetch(&tracked, sub.as_ref(), &what)?;
+    if pointer.hash != t.pointer.hash {
+        return Err(Error::OriginDiffers {
+            path: t.target.to_string(),
+            commit: origin.commit[..8].to_owned(),
+        }
+        .into());
+    }
+    Ok(downloaded)
+}
+
+/// Whether the cache holds everything `pointer` needs.
+fn complete_in_cache(project: &Project, pointer: &Pointer) -> Result<bool> {
+    let cache = project.cache();
+    if !cache.contains(&pointer.hash) {
+        return Ok(false);
+    }
+    if pointer.kind == crate::store::pointer::Kind::File {
+        return Ok(true);
+    }
+    let manifest = crate::work_tree::tracked::manifest_of(project, pointer.hash)?;
+    let ids: Vec<_> = manifest.file_hashes().collect();
+    Ok(cache.count_missing(&ids) == 0)
 }

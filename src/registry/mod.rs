@@ -46,6 +46,8 @@ pub enum Error {
     NotImported { path: String },
     #[error("{path} already exists")]
     Exists { path: String },
+    #[error("{path}: its origin at {commit} holds other data than its pointer records")]
+    OriginDiffers { path: String, commit: String },
     #[error("{path} was changed here since it was imported")]
     ChangedLocally { path: String },
 }
