@@ -36,6 +36,7 @@ mod provenance;
 mod quiet;
 mod readback;
 mod redaction;
+mod registry;
 mod reference;
 mod reliability;
 mod remote_azure;
