@@ -57,7 +57,9 @@ pub fn run(ctx: &Context, args: &GetArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let from = match &report.remote {
-        Some(r) => format!(", {} downloaded from {r}", counted(report.downloaded as usize, "object")),
+        Some(r) => {
+            format!(", {} downloaded from {r}", counted(report.downloaded as usize, "object"))
+        }
         None => String::new(),
     };
     out.done_line(&format!(
@@ -74,7 +76,7 @@ pub fn run(ctx: &Context, args: &GetArgs) -> anyhow::Result<ExitStatus> {
 /// The project enclosing the working folder, if there is one (none is fine).
 pub fn optional_project(ctx: &Context) -> anyhow::Result<Option<&mlx::project::Project>> {
     let Ok(root) = mlx::git::discover_workdir(ctx.cwd()) else { return Ok(None) };
-    let is_project = root.join(mlx::project::MLX_DIR).is_dir()
-        || root.join(mlx::config::PROJECT_FILE).is_file();
+    let is_project =
+        root.join(mlx::project::MLX_DIR).is_dir() || root.join(mlx::config::PROJECT_FILE).is_file();
     Ok(if is_project { Some(ctx.project()?) } else { None })
 }

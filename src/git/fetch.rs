@@ -36,10 +36,8 @@ pub fn fetch_commit(
     if url.starts_with('-') || spec.starts_with('-') || spec.contains([':', ' ', '\n']) {
         return Err(Error::UnknownRevision { spec: spec.to_owned() });
     }
-    fs_err::create_dir_all(dir).map_err(|e| Error::Program {
-        args: "init".into(),
-        message: e.to_string(),
-    })?;
+    fs_err::create_dir_all(dir)
+        .map_err(|e| Error::Program { args: "init".into(), message: e.to_string() })?;
     program::run(dir, &["init", "--bare", "-q", "."], &[])?;
     let mut env: Vec<(&str, &OsStr)> = vec![("GIT_TERMINAL_PROMPT", OsStr::new("0"))];
     if trust == Trust::Committed {
@@ -61,7 +59,8 @@ pub fn fetch_commit(
     let repo = match shallow {
         Ok(_) => Repo::open(dir)?,
         Err(Error::Program { message, args }) => {
-            let is_hex = (4..=40).contains(&spec.len()) && spec.bytes().all(|b| b.is_ascii_hexdigit());
+            let is_hex =
+                (4..=40).contains(&spec.len()) && spec.bytes().all(|b| b.is_ascii_hexdigit());
             if !is_hex {
                 return Err(classify(spec, args, message));
             }
@@ -69,7 +68,13 @@ pub fn fetch_commit(
                 dir,
                 &[
                     &fetch[..],
-                    &["--no-tags", "--", url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+                    &[
+                        "--no-tags",
+                        "--",
+                        url,
+                        "+refs/heads/*:refs/heads/*",
+                        "+refs/tags/*:refs/tags/*",
+                    ],
                 ]
                 .concat(),
                 &env,
@@ -162,7 +167,8 @@ impl Repo {
 /// rather than a folder on this machine.
 pub fn is_url(repo: &str) -> bool {
     if let Some((scheme, _)) = repo.split_once("://") {
-        return !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+');
+        return !scheme.is_empty()
+            && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+');
     }
     // scp-like `host:path` (git's rule: a colon before any slash).
     match (repo.find(':'), repo.find('/')) {
@@ -171,4 +177,3 @@ pub fn is_url(repo: &str) -> bool {
         _ => false,
     }
 }
-

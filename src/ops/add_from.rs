@@ -61,25 +61,13 @@ pub fn run(
     let target = resolve_user_path(project.root(), &opts.cwd, &out)?;
     check_target(project, &target, opts.force)?;
     let repo = recorded_repo(&opts.repo, project.root(), &opts.cwd);
-    let registry = Registry::open(
-        &opts.repo,
-        opts.rev.as_deref(),
-        &opts.cwd,
-        Trust::User,
-    )?;
+    let registry = Registry::open(&opts.repo, opts.rev.as_deref(), &opts.cwd, Trust::User)?;
     let _lock = project.lock(reporter)?;
     let mut conn = project.open_db()?;
     let stat = project.stat_cache(&conn, store::stat_cache::Rows::FilesAndObjects)?;
-    let outcome = import::import(
-        project,
-        &registry,
-        &repo,
-        &path,
-        opts.rev.clone(),
-        &target,
-        &stat,
-        reporter,
-    );
+    let wanted =
+        import::Wanted { registry: &registry, repo: &repo, path: &path, rev: opts.rev.clone() };
+    let outcome = import::import(project, wanted, &target, &stat, reporter);
     stat.save(&mut conn)?;
     let imported = outcome?;
     let pointer_file = pointer::pointer_path(&target).to_string();

@@ -98,11 +98,14 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
         report.from_origins = got.downloaded;
         report.origin_failures = got.failures;
         let cache = project.cache();
-        report.missing_on_remote.retain(|id| {
-            ObjectId::from_hex(id).map_or(true, |id| !cache.contains(&id))
-        });
+        report
+            .missing_on_remote
+            .retain(|id| ObjectId::from_hex(id).map_or(true, |id| !cache.contains(&id)));
         report.unknown_directories.retain(|d| {
-            tracked.iter().filter(|t| t.target.to_string() == *d).all(|t| !cache.contains(&t.pointer.hash))
+            tracked
+                .iter()
+                .filter(|t| t.target.to_string() == *d)
+                .all(|t| !cache.contains(&t.pointer.hash))
         });
     }
     stat.save(&mut conn)?;
@@ -141,8 +144,7 @@ fn from_own_remote(
         .map(|t| Needed { id: t.pointer.hash, size: None })
         .collect();
     let mut done = Downloaded::default();
-    let downloads =
-        Downloads { cache: project.cache(), remote, stat, jobs, reporter };
+    let downloads = Downloads { cache: project.cache(), remote, stat, jobs, reporter };
     let outcome = downloads.run(&manifests, &mut done);
     report.downloaded = done.objects;
     outcome?;
@@ -184,7 +186,6 @@ fn from_own_remote(
     report.missing_on_remote = missing;
     Ok(())
 }
-
 
 /// Download the run records this database has not seen and merge them by run id.
 fn merge_records(

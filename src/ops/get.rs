@@ -66,10 +66,8 @@ pub fn run(
         .clone()
         .unwrap_or_else(|| PathBuf::from(name.as_ref().unwrap_or(&path).file_name()));
     let dest = Destination::new(project.map(Project::root), &opts.cwd, &out)?;
-    if dest.exists() {
-        if !opts.force {
-            return Err(registry::Error::Exists { path: dest.path().display().to_string() }.into());
-        }
+    if dest.exists() && !opts.force {
+        return Err(registry::Error::Exists { path: dest.path().display().to_string() }.into());
     }
     let _lock = project.map(|p| p.lock(reporter)).transpose()?;
     let own_cache;
@@ -130,7 +128,8 @@ pub fn run(
     }
     if let Some(tree) = &git_tree {
         let skip = |rel: &RelPath| {
-            pointer::target_of(rel).is_some_and(|t| pointers.iter().any(|(_, b)| b.as_ref() == Some(&t)))
+            pointer::target_of(rel)
+                .is_some_and(|t| pointers.iter().any(|(_, b)| b.as_ref() == Some(&t)))
         };
         report.files += dest.copy_git(tree, skip)?;
         if matches!(tree, crate::git::fetch::GitTree::Dir(_)) {

@@ -49,7 +49,11 @@ pub struct UpdateReport {
     pub git_paths: Vec<String>,
 }
 
-pub fn run(project: &Project, opts: &UpdateOptions, reporter: &dyn Reporter) -> Result<UpdateReport> {
+pub fn run(
+    project: &Project,
+    opts: &UpdateOptions,
+    reporter: &dyn Reporter,
+) -> Result<UpdateReport> {
     let targets = tracked::resolve_args(project, &opts.cwd, &opts.paths)?;
     let mut imports = Vec::new();
     for target in targets {
@@ -93,12 +97,7 @@ fn update_one(
     let origin = t.pointer.origin.clone().expect("imports have an origin");
     let rev = opts.rev.clone().or_else(|| origin.rev.clone());
     // The origin comes from a committed file: only git's safe transports.
-    let registry = Registry::open(
-        &origin.repo,
-        rev.as_deref(),
-        project.root(),
-        Trust::Committed,
-    )?;
+    let registry = Registry::open(&origin.repo, rev.as_deref(), project.root(), Trust::Committed)?;
     let mut out = UpdatedPath {
         path: t.target.to_string(),
         repo: origin.repo.clone(),
@@ -115,8 +114,8 @@ fn update_one(
     }
     check_unchanged(project, t, stat, opts.force, reporter)?;
     let path = crate::project_path::RelPath::new(&origin.path)?;
-    let imported =
-        import::import(project, &registry, &origin.repo, &path, rev, &t.target, stat, reporter)?;
+    let wanted = import::Wanted { registry: &registry, repo: &origin.repo, path: &path, rev };
+    let imported = import::import(project, wanted, &t.target, stat, reporter)?;
     out.updated = true;
     out.data_changed = imported.pointer.hash != t.pointer.hash;
     out.hash = imported.pointer.hash;

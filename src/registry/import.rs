@@ -6,11 +6,11 @@ use std::path::{Component, Path, PathBuf};
 
 use super::{Error, Fetcher, Found, Registry};
 use crate::error::Result;
+use crate::git::fetch::Trust;
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::project_path::{ProjectPath, RelPath};
 use crate::store::StatCache;
-use crate::git::fetch::Trust;
 use crate::store::pointer::{Origin, Pointer};
 use crate::work_tree::compare::{self, State};
 use crate::work_tree::restore;
@@ -23,19 +23,26 @@ pub struct Imported {
     pub downloaded: u64,
 }
 
-/// Download `path` of `registry` and make `target` that data, tracked with an origin naming
-/// `repo` (as it is to be recorded) and `rev` (as the user gave it). The caller holds the
-/// project lock and checked that `target` may hold it.
+/// What to import: a path of a registry, and the origin to record.
+pub struct Wanted<'a> {
+    pub registry: &'a Registry,
+    /// The repository as it is to be recorded.
+    pub repo: &'a str,
+    pub path: &'a RelPath,
+    /// The revision as the user gave it.
+    pub rev: Option<String>,
+}
+
+/// Download the path `wanted` names and make `target` that data, tracked with its origin
+/// recorded. The caller holds the project lock and checked that `target` may hold it.
 pub fn import(
     project: &Project,
-    registry: &Registry,
-    repo: &str,
-    path: &RelPath,
-    rev: Option<String>,
+    wanted: Wanted<'_>,
     target: &ProjectPath,
     stat: &StatCache,
     reporter: &dyn Reporter,
 ) -> Result<Imported> {
+    let Wanted { registry, repo, path, rev } = wanted;
     let (tracked, sub) = match registry.locate(path)? {
         Found::Tracked { tracked, sub } => (tracked, sub),
         Found::Git { .. } => {
@@ -85,7 +92,9 @@ pub fn check_unchanged(
 /// relative to the project root (so that clones beside each other find it); an absolute one
 /// as it is.
 pub fn recorded_repo(repo: &str, root: &Path, cwd: &Path) -> String {
-    if crate::git::fetch::is_url(repo) || repo.starts_with("file://") || Path::new(repo).is_absolute()
+    if crate::git::fetch::is_url(repo)
+        || repo.starts_with("file://")
+        || Path::new(repo).is_absolute()
     {
         return repo.to_owned();
     }
@@ -178,13 +187,17 @@ fn from_origin(
     stat: &StatCache,
     reporter: &dyn Reporter,
 ) -> Result<u64> {
-    let registry = Registry::open(&origin.repo, Some(&origin.commit), project.root(), Trust::Committed)?;
+    let registry =
+        Registry::open(&origin.repo, Some(&origin.commit), project.root(), Trust::Committed)?;
     let path = RelPath::new(&origin.path)?;
     let (tracked, sub) = match registry.locate(&path)? {
         Found::Tracked { tracked, sub } => (tracked, sub),
         Found::Git { .. } => {
-            return Err(Error::NotTrackedData { repo: origin.repo.clone(), path: origin.path.clone() }
-                .into());
+            return Err(Error::NotTrackedData {
+                repo: origin.repo.clone(),
+                path: origin.path.clone(),
+            }
+            .into());
         }
     };
     let remote = registry.remote(Some(project.config()))?;

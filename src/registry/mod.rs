@@ -145,9 +145,8 @@ impl Registry {
         if let Some(t) = all.iter().find(|t| t.target == *wanted) {
             return Ok(Found::Tracked { tracked: t.clone(), sub: None });
         }
-        if let Some(t) = all
-            .iter()
-            .find(|t| t.pointer.kind == Kind::Directory && wanted.starts_with(&t.target))
+        if let Some(t) =
+            all.iter().find(|t| t.pointer.kind == Kind::Directory && wanted.starts_with(&t.target))
         {
             let sub = wanted.strip_prefix(&t.target).expect("checked with starts_with");
             return Ok(Found::Tracked { tracked: t.clone(), sub: Some(sub) });
@@ -182,17 +181,14 @@ impl Registry {
             .map_err(crate::project::Error::from)?;
         let (name, theirs) = crate::ops::remote_config::resolve(&config, None)
             .map_err(|e| no_remote(e.to_string()))?;
-        let bad = |why: String| Error::BadRemote {
-            repo: self.repo.clone(),
-            remote: name.clone(),
-            why,
-        };
+        let bad =
+            |why: String| Error::BadRemote { repo: self.repo.clone(), remote: name.clone(), why };
         let mut cfg = where_only(theirs);
         let url = cfg.url.clone().unwrap_or_default();
         let location = crate::remote::url::parse(&url).map_err(|e| bad(e.to_string()))?;
         // The local user's own settings for the same storage: credentials, keys, profile.
-        if let Some(mine) = local
-            .and_then(|c| c.remotes.values().find(|r| r.url.as_deref() == Some(url.as_str())))
+        if let Some(mine) =
+            local.and_then(|c| c.remotes.values().find(|r| r.url.as_deref() == Some(url.as_str())))
         {
             cfg = cfg.merged_with(mine.clone());
         }
@@ -286,7 +282,9 @@ impl Fetcher<'_> {
                     .entries()
                     .iter()
                     .filter_map(|e| match e.kind {
-                        EntryKind::File { hash, size, .. } => Some(Needed { id: hash, size: Some(size) }),
+                        EntryKind::File { hash, size, .. } => {
+                            Some(Needed { id: hash, size: Some(size) })
+                        }
                         _ => None,
                     })
                     .collect();
@@ -306,7 +304,9 @@ impl Fetcher<'_> {
         for e in manifest.entries() {
             if e.path == *sub {
                 return match e.kind {
-                    EntryKind::File { hash, size, .. } => Ok(Pointer::new(Kind::File, hash, size, 1)),
+                    EntryKind::File { hash, size, .. } => {
+                        Ok(Pointer::new(Kind::File, hash, size, 1))
+                    }
                     _ => Err(store::Error::Unsupported {
                         path: PathBuf::from(what),
                         what: "is a symlink or an empty folder, not data to download".into(),
@@ -336,7 +336,8 @@ impl Fetcher<'_> {
             return Ok(0);
         }
         self.remote.check()?;
-        let to_get: Vec<Needed> = needed.iter().filter(|n| absent.contains(&n.id)).copied().collect();
+        let to_get: Vec<Needed> =
+            needed.iter().filter(|n| absent.contains(&n.id)).copied().collect();
         let mut done = Downloaded::default();
         let downloads = Downloads {
             cache: self.cache,

@@ -10,9 +10,9 @@ use crate::error::Result;
 use crate::fs_util;
 use crate::git::fetch::{GitFile, GitTree};
 use crate::project_path::{RelPath, check_symlink_target};
+use crate::store::Cache;
 use crate::store::manifest::{EntryKind, Manifest};
 use crate::store::pointer::{Kind, Pointer};
-use crate::store::Cache;
 use crate::work_tree::WorkTree;
 
 /// Where data goes: a gate and the path below its root.
@@ -27,9 +27,10 @@ impl Destination {
     pub fn new(project_root: Option<&Path>, cwd: &Path, out: &Path) -> Result<Destination> {
         let abs = crate::project_path::normalize(&cwd.join(out));
         let parent = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let name = abs.file_name().map(PathBuf::from).ok_or_else(|| {
-            crate::project_path::PathError::Empty { path: out.to_path_buf() }
-        })?;
+        let name = abs
+            .file_name()
+            .map(PathBuf::from)
+            .ok_or_else(|| crate::project_path::PathError::Empty { path: out.to_path_buf() })?;
         // The folder above is resolved through symlinks: the gate checks the real place.
         let real_parent = match parent.canonicalize() {
             Ok(p) => p,
@@ -72,7 +73,12 @@ impl Destination {
 
     /// Copy the data `pointer` describes (all of it in `cache`) to `below` under the
     /// destination (the destination itself when `None`). Returns the files written.
-    pub fn copy_data(&self, cache: &Cache, pointer: &Pointer, below: Option<&RelPath>) -> Result<u64> {
+    pub fn copy_data(
+        &self,
+        cache: &Cache,
+        pointer: &Pointer,
+        below: Option<&RelPath>,
+    ) -> Result<u64> {
         let at = below.map_or_else(|| self.rel.clone(), |b| self.rel.join(b));
         match pointer.kind {
             Kind::File => {
@@ -137,7 +143,11 @@ impl Destination {
         }
         self.make_parent(path)?;
         let dest = self.gate.writable(path)?;
-        fs_util::write_atomic_with_mode(&dest, &f.content, if f.executable { 0o755 } else { 0o644 })?;
+        fs_util::write_atomic_with_mode(
+            &dest,
+            &f.content,
+            if f.executable { 0o755 } else { 0o644 },
+        )?;
         Ok(())
     }
 

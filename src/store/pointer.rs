@@ -66,7 +66,9 @@ pub struct Origin {
 impl Origin {
     /// Why this origin cannot be used as written (a committed pointer is untrusted input).
     pub fn problem(&self) -> Option<String> {
-        if self.repo.is_empty() || self.repo.starts_with('-') || self.repo.chars().any(char::is_control)
+        if self.repo.is_empty()
+            || self.repo.starts_with('-')
+            || self.repo.chars().any(char::is_control)
         {
             return Some(format!("origin repo {:?} is not a repository URL or path", self.repo));
         }
@@ -74,9 +76,16 @@ impl Origin {
             return Some("origin repo holds a password".into());
         }
         if RelPath::new(&self.path).is_err() || self.path.starts_with('/') {
-            return Some(format!("origin path {:?} is not a relative path inside a repository", self.path));
+            return Some(format!(
+                "origin path {:?} is not a relative path inside a repository",
+                self.path
+            ));
         }
-        if self.rev.as_deref().is_some_and(|r| r.is_empty() || r.starts_with('-') || r.chars().any(char::is_control)) {
+        if self
+            .rev
+            .as_deref()
+            .is_some_and(|r| r.is_empty() || r.starts_with('-') || r.chars().any(char::is_control))
+        {
             return Some("origin rev is not a revision name".into());
         }
         if self.commit.len() != 40 || !self.commit.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -116,8 +125,14 @@ impl Pointer {
             self.files
         );
         if let Some(o) = &self.origin {
-            text.push_str("\n# imported with `mlx add --from`; `mlx update` moves it to a newer revision\n");
-            text.push_str(&format!("[origin]\nrepo = {}\npath = {}\n", quoted(&o.repo), quoted(&o.path)));
+            text.push_str(
+                "\n# imported with `mlx add --from`; `mlx update` moves it to a newer revision\n",
+            );
+            text.push_str(&format!(
+                "[origin]\nrepo = {}\npath = {}\n",
+                quoted(&o.repo),
+                quoted(&o.path)
+            ));
             if let Some(rev) = &o.rev {
                 text.push_str(&format!("rev = {}\n", quoted(rev)));
             }

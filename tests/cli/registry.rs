@@ -53,7 +53,8 @@ fn json_in(p: &TestProject, dir: &Path, args: &[&str]) -> serde_json::Value {
 }
 
 fn read(path: impl AsRef<Path>) -> String {
-    std::fs::read_to_string(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+    std::fs::read_to_string(path.as_ref())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
 }
 
 #[test]
@@ -118,7 +119,12 @@ fn get_reads_the_revision_asked_for_tag_branch_or_commit() {
     let repo = url(&r);
     p.mlx(&["get", &repo, "data/images/a.png", "-o", "head.png"]).success();
     assert_eq!(p.read_string("head.png"), "image a v2");
-    for (rev, name) in [("v1", "tag.png"), ("stable", "branch.png"), (v1.as_str(), "commit.png"), (&v1[..10], "short.png")] {
+    for (rev, name) in [
+        ("v1", "tag.png"),
+        ("stable", "branch.png"),
+        (v1.as_str(), "commit.png"),
+        (&v1[..10], "short.png"),
+    ] {
         p.mlx(&["get", &repo, "data/images/a.png", "--rev", rev, "-o", name]).success();
         assert_eq!(p.read_string(name), "image a v1", "--rev {rev}");
     }
@@ -143,7 +149,9 @@ fn add_from_tracks_the_data_with_its_origin_and_a_fresh_clone_pulls_it() {
     let (r, _) = registry();
     let p = TestProject::initialized();
     p.commit_all("init");
-    let a = p.mlx(&["add", "--from", &url(&r), "data/images", "--rev", "v1", "-o", "data/train"]).success();
+    let a = p
+        .mlx(&["add", "--from", &url(&r), "data/images", "--rev", "v1", "-o", "data/train"])
+        .success();
     assert!(stdout(&a).starts_with("imported  data/train  directory  2 files"), "{}", stdout(&a));
     assert_eq!(p.read_string("data/train/sub/b.png"), "image b v1");
     let pointer = p.pointer("data/train");
@@ -210,7 +218,10 @@ fn update_moves_an_import_to_the_newer_revision_and_is_a_noop_when_unchanged() {
     assert_eq!(report["paths"][0]["data_changed"], true, "{report}");
     assert_eq!(p.read_string("images/a.png"), "image a v2");
     assert_eq!(p.read_string("images/c.png"), "image c v2");
-    assert_eq!(p.pointer("images")["origin"]["commit"].as_str(), Some(r.rev_parse("HEAD").as_str()));
+    assert_eq!(
+        p.pointer("images")["origin"]["commit"].as_str(),
+        Some(r.rev_parse("HEAD").as_str())
+    );
     p.mlx(&["status", "--check"]).success();
     // Pinned to a tag with --rev; a later update stays there.
     p.mlx(&["update", "images", "--rev", "v1"]).success();
@@ -239,7 +250,11 @@ fn errors_name_what_is_wrong_with_the_path_the_revision_or_the_registry() {
     let p = TestProject::initialized();
     let repo = url(&r);
     let a = p.mlx(&["get", &repo, "data/nothing.csv"]).code(2);
-    assert!(stderr(&a).contains("data/nothing.csv is neither tracked by mlx nor in git"), "{}", stderr(&a));
+    assert!(
+        stderr(&a).contains("data/nothing.csv is neither tracked by mlx nor in git"),
+        "{}",
+        stderr(&a)
+    );
     let a = p.mlx(&["get", &repo, "../etc/passwd"]).code(2);
     assert!(stderr(&a).contains(".."), "{}", stderr(&a));
     let a = p.mlx(&["get", &p.temp_dir().join("no-such-repo").to_string_lossy(), "x"]).code(2);
@@ -315,7 +330,9 @@ fn a_hostile_registry_cannot_write_outside_the_destination_nor_lend_its_credenti
     let toml = r2.read_string("mlx.toml");
     r2.write(
         "mlx.toml",
-        format!("{toml}access_key_id = \"{S3_ACCESS_KEY}\"\nsecret_access_key = \"{S3_SECRET_KEY}\"\n"),
+        format!(
+            "{toml}access_key_id = \"{S3_ACCESS_KEY}\"\nsecret_access_key = \"{S3_SECRET_KEY}\"\n"
+        ),
     );
     r2.git(&["add", "-A"]);
     r2.git(&["commit", "-q", "-m", "secrets committed by mistake"]);
@@ -332,7 +349,10 @@ fn a_hostile_registry_cannot_write_outside_the_destination_nor_lend_its_credenti
     // A remote of a kind mlx refuses.
     let r3 = TestProject::initialized();
     r3.write("mlx.toml", "[core]\nremote = \"x\"\n\n[remotes.x]\nurl = \"ftp://host/data\"\n");
-    r3.write("f.mlx", format!("mlx = 1\nkind = \"file\"\nhash = \"{}\"\nsize = 1\nfiles = 1\n", hash_hex(b"f")));
+    r3.write(
+        "f.mlx",
+        format!("mlx = 1\nkind = \"file\"\nhash = \"{}\"\nsize = 1\nfiles = 1\n", hash_hex(b"f")),
+    );
     r3.commit_all("ftp");
     let a = p.mlx(&["get", &url(&r3), "f"]).code(2);
     assert!(stderr(&a).contains("ftp"), "{}", stderr(&a));
