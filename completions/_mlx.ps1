@@ -77,8 +77,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         'mlx;add' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Import PATH from this repository (a git URL or a folder), recording where it came from')
             [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'With --from: a branch, tag or commit of REPO (default: its default branch)')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'With --from: where to put the data (default: PATH''s file name, in the current folder)')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'With --from: where to put the data (default: PATH''s file name, in the current folder)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'With --from: where to put the data; an existing folder: inside it (default: PATH''s name)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'With --from: where to put the data; an existing folder: inside it (default: PATH''s name)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask before tracking a folder of more than 10,000 files (only asked at a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask before tracking a folder of more than 10,000 files (only asked at a terminal)')
@@ -251,8 +251,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         }
         'mlx;get' {
             [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'A branch, tag or commit of REPO (default: its default branch)')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write it (default: the path''s file name, in the current folder)')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write it (default: the path''s file name, in the current folder)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write it; an existing folder: inside it (default: the path''s file name, here)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write it; an existing folder: inside it (default: the path''s file name, here)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Replace what is at OUT')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace what is at OUT')

@@ -67,7 +67,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand init" -s v -l verbose -d 'Log mo
 complete -c mlx -n "__fish_mlx_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand add" -l from -d 'Import PATH from this repository (a git URL or a folder), recording where it came from' -r
 complete -c mlx -n "__fish_mlx_using_subcommand add" -l rev -d 'With --from: a branch, tag or commit of REPO (default: its default branch)' -r
-complete -c mlx -n "__fish_mlx_using_subcommand add" -s o -l out -d 'With --from: where to put the data (default: PATH\'s file name, in the current folder)' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand add" -s o -l out -d 'With --from: where to put the data; an existing folder: inside it (default: PATH\'s name)' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand add" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand add" -s y -l yes -d 'Do not ask before tracking a folder of more than 10,000 files (only asked at a terminal)'
 complete -c mlx -n "__fish_mlx_using_subcommand add" -s f -l force -d 'With --from: replace what is at OUT'
@@ -163,7 +163,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand pull" -s q -l quiet -d 'Print on
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand pull" -s h -l help -d 'Print help'
 complete -c mlx -n "__fish_mlx_using_subcommand get" -l rev -d 'A branch, tag or commit of REPO (default: its default branch)' -r
-complete -c mlx -n "__fish_mlx_using_subcommand get" -s o -l out -d 'Where to write it (default: the path\'s file name, in the current folder)' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand get" -s o -l out -d 'Where to write it; an existing folder: inside it (default: the path\'s file name, here)' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand get" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand get" -s f -l force -d 'Replace what is at OUT'
 complete -c mlx -n "__fish_mlx_using_subcommand get" -l json -d 'Print JSON instead of a table'

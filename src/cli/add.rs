@@ -36,7 +36,7 @@ pub struct AddArgs {
     /// With --from: a branch, tag or commit of REPO (default: its default branch)
     #[arg(long, value_name = "REV", requires = "from")]
     rev: Option<String>,
-    /// With --from: where to put the data (default: PATH's file name, in the current folder)
+    /// With --from: where to put the data; an existing folder: inside it (default: PATH's name)
     #[arg(short, long, value_name = "OUT", requires = "from")]
     out: Option<PathBuf>,
     /// With --from: replace what is at OUT

@@ -30,7 +30,7 @@ pub struct GetArgs {
     /// A branch, tag or commit of REPO (default: its default branch)
     #[arg(long, value_name = "REV")]
     rev: Option<String>,
-    /// Where to write it (default: the path's file name, in the current folder)
+    /// Where to write it; an existing folder: inside it (default: the path's file name, here)
     #[arg(short, long, value_name = "OUT")]
     out: Option<PathBuf>,
     /// Replace what is at OUT

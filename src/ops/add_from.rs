@@ -2,7 +2,7 @@
 //! project, with its origin (the repository, the path, the revision as given and the commit it
 //! resolved to) recorded in the pointer; `mlx update` later moves it to a newer revision.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -12,6 +12,7 @@ use crate::progress::Reporter;
 use crate::project::Project;
 use crate::project_path::{RelPath, resolve_user_path};
 use crate::registry::import::{self, recorded_repo};
+use crate::registry::place::Destination;
 use crate::registry::{self, Registry};
 use crate::store::pointer::{self, Kind, Pointer};
 use crate::store::{self, ObjectId};
@@ -57,7 +58,7 @@ pub fn run(
 ) -> Result<AddFromReport> {
     let path = RelPath::new(&opts.path)?;
     let name = pointer::target_of(&path).unwrap_or_else(|| path.clone());
-    let out = opts.out.clone().unwrap_or_else(|| PathBuf::from(name.file_name()));
+    let out = Destination::for_name(&opts.cwd, opts.out.as_deref(), Path::new(name.file_name()));
     let target = resolve_user_path(project.root(), &opts.cwd, &out)?;
     check_target(project, &target, opts.force)?;
     let repo = recorded_repo(&opts.repo, project.root(), &opts.cwd);

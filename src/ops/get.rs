@@ -4,7 +4,7 @@
 //! default remote; inside a project the objects go into the project's cache (a second get is
 //! then local), outside one into a temporary cache. Works outside any project too.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -61,10 +61,8 @@ pub fn run(
     let registry = Registry::open(&opts.repo, opts.rev.as_deref(), &opts.cwd, Trust::User)?;
     let found = registry.locate(&path)?;
     let name = pointer::target_of(&path).filter(|_| matches!(found, Found::Tracked { .. }));
-    let out = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(name.as_ref().unwrap_or(&path).file_name()));
+    let name = Path::new(name.as_ref().unwrap_or(&path).file_name());
+    let out = Destination::for_name(&opts.cwd, opts.out.as_deref(), name);
     let dest = Destination::new(project.map(Project::root), &opts.cwd, &out)?;
     if dest.exists() && !opts.force {
         return Err(registry::Error::Exists { path: dest.path().display().to_string() }.into());

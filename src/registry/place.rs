@@ -22,6 +22,16 @@ pub struct Destination {
 }
 
 impl Destination {
+    /// Where `name` goes for `-o out`: `out` itself, or `out/NAME` when `out` is a folder that
+    /// exists (the data is put inside it, as `cp` would). `out` is relative to `cwd`.
+    pub fn for_name(cwd: &Path, out: Option<&Path>, name: &Path) -> PathBuf {
+        match out {
+            Some(out) if cwd.join(out).is_dir() => out.join(name),
+            Some(out) => out.to_path_buf(),
+            None => name.to_path_buf(),
+        }
+    }
+
     /// `out` (relative to `cwd`): in `project_root`'s work tree when it lies there, else in the
     /// git work tree enclosing its folder, else below its own folder (made if missing).
     pub fn new(project_root: Option<&Path>, cwd: &Path, out: &Path) -> Result<Destination> {

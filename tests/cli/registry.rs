@@ -142,6 +142,14 @@ fn get_does_not_replace_what_is_there_without_force() {
     assert_eq!(p.read_string("labels.csv"), "mine\n");
     p.mlx(&["get", &url(&r), "data/labels.csv", "--force"]).success();
     assert_eq!(p.read_string("labels.csv"), "id,label\n1,cat\n");
+    // An existing folder as OUT receives the data inside it; `--force` never removes it.
+    p.mkdir("inbox");
+    p.write("inbox/keep.txt", "keep");
+    p.mlx(&["get", &url(&r), "data/images", "-o", "inbox", "--force"]).success();
+    assert_eq!(p.read_string("inbox/images/a.png"), "image a v1");
+    assert_eq!(p.read_string("inbox/keep.txt"), "keep");
+    p.mlx_in("inbox", &["get", &url(&r), "data/labels.csv", "-o", "."]).success();
+    assert_eq!(p.read_string("inbox/labels.csv"), "id,label\n1,cat\n");
 }
 
 #[test]
