@@ -61,7 +61,11 @@ impl Error {
             Error::NotTrackedData { .. } => {
                 Some("copy it without tracking it: mlx get REPO PATH".into())
             }
-            Error::NotFound { .. } => Some("list what it tracks: mlx ls -C CLONE_OF_REPO".into()),
+            Error::NotFound { .. } => Some(
+                "PATH is relative to the repository's root; what mlx tracks there has a PATH.mlx \
+                 pointer (or is a stage output in its mlx.lock)"
+                    .into(),
+            ),
             Error::NoRemote { .. } => Some(
                 "the registry needs a default remote holding its data: in it, mlx remote add \
                  NAME URL --default, then mlx push"
@@ -179,8 +183,23 @@ impl Registry {
         let shown = PathBuf::from(format!("{}:{}", self.rev.short(), crate::config::PROJECT_FILE));
         let config = Config::parse(&shown, &String::from_utf8_lossy(&bytes))
             .map_err(crate::project::Error::from)?;
-        let (name, theirs) = crate::ops::remote_config::resolve(&config, None)
-            .map_err(|e| no_remote(e.to_string()))?;
+        let name = match (&config.core.remote, config.remotes.keys().next()) {
+            (Some(name), _) => name.clone(),
+            (None, Some(only)) if config.remotes.len() == 1 => only.clone(),
+            (None, None) => return Err(no_remote("its mlx.toml defines no remote".into()).into()),
+            (None, Some(_)) => {
+                return Err(no_remote(
+                    "its mlx.toml defines several remotes and no default ([core] remote)".into(),
+                )
+                .into());
+            }
+        };
+        let Some(theirs) = config.remotes.get(&name).filter(|r| r.url.is_some()) else {
+            return Err(no_remote(format!(
+                "its default remote `{name}` is not defined with a url in its mlx.toml"
+            ))
+            .into());
+        };
         let bad =
             |why: String| Error::BadRemote { repo: self.repo.clone(), remote: name.clone(), why };
         let mut cfg = where_only(theirs);
