@@ -1,11 +1,14 @@
 //! Data registries: `mlx get`, `mlx add --from` and `mlx update` reading another mlx repository
-//! (a local git repository whose data was pushed to a folder remote, or to an S3 server) from a
-//! consumer project and from outside any project: files, folders, files and folders inside a
+//! (a local git repository, read as a folder or served by `git daemon`, whose data was pushed to
+//! a folder remote or to an S3 server) from a consumer project and from outside any project: files, folders, files and folders inside a
 //! tracked folder, stage outputs, plain git files, revisions, imports tracked with their origin,
 //! fresh clones, updates, and the registry as untrusted input.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
 
+use crate::support::child::{ChildServer, Launch};
 use crate::support::servers::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server};
 use crate::support::{TestProject, hash_hex, stderr, stdout};
 
@@ -364,4 +367,57 @@ fn a_hostile_registry_cannot_write_outside_the_destination_nor_lend_its_credenti
     r3.commit_all("ftp");
     let a = p.mlx(&["get", &url(&r3), "f"]).code(2);
     assert!(stderr(&a).contains("ftp"), "{}", stderr(&a));
+}
+
+/// `git daemon` serving the folder above `r`'s root on 127.0.0.1: `r` is `git://…/repo`.
+fn git_daemon(r: &TestProject) -> (ChildServer, String) {
+    let base = r.temp_dir().to_path_buf();
+    let log = base.join("git-daemon.log");
+    let launch = Launch {
+        name: "git daemon",
+        program: Path::new("git"),
+        needs: "",
+        log: &log,
+        port: 0,
+        port_taken: "Address already in use",
+        grace: Duration::ZERO,
+    };
+    let daemon = ChildServer::launch(launch, |port| {
+        let mut cmd = Command::new("git");
+        cmd.args(["daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1"])
+            .arg(format!("--port={port}"))
+            .arg(format!("--base-path={}", base.display()))
+            .arg(&base);
+        cmd
+    });
+    let url = format!("git://127.0.0.1:{}/repo", daemon.port());
+    (daemon, url)
+}
+
+#[test]
+fn a_registry_served_by_a_git_server_is_read_and_imported_like_a_folder() {
+    let (r, _) = registry();
+    let (_daemon, repo) = git_daemon(&r);
+    let p = TestProject::initialized();
+    p.mlx(&["get", &repo, "data/images/sub/b.png"]).success();
+    assert_eq!(p.read_string("b.png"), "image b v1");
+    let v1 = r.rev_parse("v1");
+    registry_v2(&r);
+    p.mlx(&["get", &repo, "data/images/a.png", "--rev", &v1, "-o", "old.png"]).success();
+    assert_eq!(p.read_string("old.png"), "image a v1");
+    p.mlx(&["add", "--from", &repo, "data/images", "--rev", "v1", "-o", "images"]).success();
+    assert_eq!(p.pointer("images")["origin"]["repo"].as_str(), Some(repo.as_str()));
+    p.commit_all("import");
+    let clone = p.temp_dir().join("clone");
+    p.git(&["clone", "-q", p.root().to_str().unwrap(), clone.to_str().unwrap()]);
+    p.mlx_in(&clone, &["pull"]).success();
+    assert_eq!(read(clone.join("images/a.png")), "image a v1");
+    p.mlx(&["update", "images", "--rev", "v2"]).success();
+    assert_eq!(p.read_string("images/c.png"), "image c v2");
+    // A folder remote given relative to the registry only works where the registry is a folder.
+    r.write("mlx.toml", "[core]\nremote = \"store\"\n\n[remotes.store]\nurl = \"../store\"\n");
+    r.commit_all("relative remote");
+    let a = p.mlx(&["get", &repo, "data/labels.csv", "-o", "x.csv"]).code(2);
+    assert!(stderr(&a).contains("not on this machine"), "{}", stderr(&a));
+    p.mlx(&["get", &url(&r), "data/labels.csv", "-o", "x.csv"]).success();
 }
