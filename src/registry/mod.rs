@@ -38,6 +38,8 @@ pub enum Error {
     NotFound { repo: String, path: String, commit: String },
     #[error("{path} in {repo} is not data mlx tracks (it is a plain git file)")]
     NotTrackedData { repo: String, path: String },
+    #[error("{repo} at {commit} holds files mlx refuses: {message}")]
+    Refused { repo: String, commit: String, message: String },
     #[error("{repo} has no remote to download its data from: {why}")]
     NoRemote { repo: String, why: String },
     #[error("remote `{remote}` of {repo}: {why}")]
@@ -74,6 +76,11 @@ impl Error {
             Error::NotImported { path } => {
                 Some(format!("record a new version of local data with: mlx add {path}"))
             }
+            Error::Refused { .. } => Some(
+                "nothing was read or written; the registry's maintainers can find the file with \
+                 mlx status in a clone of it"
+                    .into(),
+            ),
             Error::Exists { .. } => Some("replace it with --force, or choose another -o".into()),
             Error::ChangedLocally { .. } => Some(
                 "keep the changes with mlx add (it stops being an import), or drop them with \
@@ -143,7 +150,19 @@ impl Registry {
 
     /// What `path` is at this commit.
     pub fn locate(&self, path: &RelPath) -> Result<Found> {
-        let (all, _) = tracked::load_revision(&self.git, &self.rev.commit)?;
+        // The registry's own files mlx refuses (a pointer naming `.git/…`, a bad origin) are
+        // its problem, not the user's project's: said so, with no hint to repair them here.
+        let (all, _) = tracked::load_revision(&self.git, &self.rev.commit).map_err(|e| {
+            if e.is_input_error() {
+                crate::error::Error::from(Error::Refused {
+                    repo: self.repo.clone(),
+                    commit: self.rev.short().to_owned(),
+                    message: e.to_string(),
+                })
+            } else {
+                e
+            }
+        })?;
         let wanted = pointer::target_of(path).filter(|t| all.iter().any(|a| a.target == *t));
         let wanted = wanted.as_ref().unwrap_or(path);
         if let Some(t) = all.iter().find(|t| t.target == *wanted) {
