@@ -177,3 +177,25 @@ pub fn is_url(repo: &str) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_url;
+
+    #[test]
+    fn urls_and_scp_forms_are_urls_folders_are_not() {
+        for url in [
+            "https://github.com/acme/data.git",
+            "ssh://git@host/acme/data",
+            "git://127.0.0.1:9418/repo",
+            "git+ssh://host/x",
+            "git@github.com:acme/data.git",
+            "host:repo",
+        ] {
+            assert!(is_url(url), "{url}");
+        }
+        for folder in ["../registry", "/srv/registry", "registry", "./a:b", "c:/x/y", "a/b:c"] {
+            assert!(!is_url(folder), "{folder}");
+        }
+    }
+}
