@@ -42,6 +42,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload the data (and with --runs, run records) the remote lacks')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Download the data (and with --runs, run records) the cache lacks')
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Fetch, then check out: make the workspace''s data match its pointers')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Download data from another mlx repository (a data registry) without tracking it')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Move data imported with `mlx add --from` to a newer revision of its origin')
             [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Configure remotes: where `mlx push` and `mlx fetch` send and find data')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline''s stale stages, or one command as a tracked run')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Log params, metrics, tags or artifacts to a run')
@@ -73,9 +75,15 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;add' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Import PATH from this repository (a git URL or a folder), recording where it came from')
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'With --from: a branch, tag or commit of REPO (default: its default branch)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'With --from: where to put the data; an existing folder: inside it (default: PATH''s name)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'With --from: where to put the data; an existing folder: inside it (default: PATH''s name)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask before tracking a folder of more than 10,000 files (only asked at a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask before tracking a folder of more than 10,000 files (only asked at a terminal)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'With --from: replace what is at OUT')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With --from: replace what is at OUT')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -239,6 +247,36 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;get' {
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'A branch, tag or commit of REPO (default: its default branch)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write it; an existing folder: inside it (default: the path''s file name, here)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write it; an existing folder: inside it (default: the path''s file name, here)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Replace what is at OUT')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace what is at OUT')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;update' {
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'A branch, tag or commit of the origin to move to (recorded for later updates)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Replace data changed in the work tree since it was imported')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace data changed in the work tree since it was imported')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'mlx;remote' {
@@ -1055,6 +1093,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload the data (and with --runs, run records) the remote lacks')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Download the data (and with --runs, run records) the cache lacks')
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Fetch, then check out: make the workspace''s data match its pointers')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Download data from another mlx repository (a data registry) without tracking it')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Move data imported with `mlx add --from` to a newer revision of its origin')
             [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Configure remotes: where `mlx push` and `mlx fetch` send and find data')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline''s stale stages, or one command as a tracked run')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Log params, metrics, tags or artifacts to a run')
@@ -1108,6 +1148,12 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;pull' {
+            break
+        }
+        'mlx;help;get' {
+            break
+        }
+        'mlx;help;update' {
             break
         }
         'mlx;help;remote' {

@@ -46,6 +46,9 @@ _mlx() {
             mlx,gc)
                 cmd="mlx__subcmd__gc"
                 ;;
+            mlx,get)
+                cmd="mlx__subcmd__get"
+                ;;
             mlx,help)
                 cmd="mlx__subcmd__help"
                 ;;
@@ -102,6 +105,9 @@ _mlx() {
                 ;;
             mlx,ui)
                 cmd="mlx__subcmd__ui"
+                ;;
+            mlx,update)
+                cmd="mlx__subcmd__update"
                 ;;
             mlx__subcmd__cache,help)
                 cmd="mlx__subcmd__cache__subcmd__help"
@@ -250,6 +256,9 @@ _mlx() {
             mlx__subcmd__help,gc)
                 cmd="mlx__subcmd__help__subcmd__gc"
                 ;;
+            mlx__subcmd__help,get)
+                cmd="mlx__subcmd__help__subcmd__get"
+                ;;
             mlx__subcmd__help,help)
                 cmd="mlx__subcmd__help__subcmd__help"
                 ;;
@@ -306,6 +315,9 @@ _mlx() {
                 ;;
             mlx__subcmd__help,ui)
                 cmd="mlx__subcmd__help__subcmd__ui"
+                ;;
+            mlx__subcmd__help,update)
+                cmd="mlx__subcmd__help__subcmd__update"
                 ;;
             mlx__subcmd__help__subcmd__cache,verify)
                 cmd="mlx__subcmd__help__subcmd__cache__subcmd__verify"
@@ -515,7 +527,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions man help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull get update remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,12 +545,28 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__add)
-            opts="-y -C -q -v -h --yes --json --quiet --verbose --help"
+            opts="-y -o -f -C -q -v -h --yes --from --rev --out --force --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1466,8 +1494,38 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__get)
+            opts="-o -f -C -q -v -h --rev --out --force --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions man help"
+            opts="init add status checkout dag diff ls rm gc push fetch pull get update remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1817,6 +1875,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__gc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__get)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2279,6 +2351,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__ui)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3330,6 +3416,28 @@ _mlx() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__update)
+            opts="-f -C -q -v -h --rev --force --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rev)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -84,6 +84,9 @@ pub enum Error {
     /// Plots that cannot be shown as asked (`mlx plots`).
     #[error(transparent)]
     Plots(#[from] crate::compare::plots::PlotsError),
+    /// A data registry, or a path asked of it, that cannot be used (`mlx get`, `add --from`).
+    #[error(transparent)]
+    Registry(#[from] crate::registry::Error),
     /// SQLite refused or failed the user's own SQL (`mlx sql`).
     #[error("sql: {message}")]
     Sql { message: String },
@@ -122,6 +125,7 @@ impl Error {
             | Error::ExperimentStillRunning { .. }
             | Error::Sql { .. }
             | Error::Plots(_)
+            | Error::Registry(_)
             | Error::Apply(_) => true,
             Error::Remote(e) => e.is_input_error(),
             Error::Ui(e) => e.is_input_error(),
@@ -138,6 +142,7 @@ impl Error {
             Error::Pipeline(e) => e.hint(),
             Error::Apply(e) => e.hint(),
             Error::Plots(e) => e.hint(),
+            Error::Registry(e) => e.hint(),
             Error::Store(e) => e.hint(),
             Error::Remote(e) => e.hint(),
             Error::RemoteConfig(e) => e.hint(),

@@ -13,6 +13,7 @@ mod doctor;
 mod exit;
 mod exp;
 mod gc;
+mod get;
 mod habits;
 mod hook;
 mod init;
@@ -33,6 +34,7 @@ mod sql;
 mod status;
 mod transfer;
 mod ui;
+mod update;
 
 use std::path::PathBuf;
 
@@ -74,6 +76,8 @@ pub enum Command {
     Push(transfer::PushArgs),
     Fetch(transfer::FetchArgs),
     Pull(transfer::PullArgs),
+    Get(get::GetArgs),
+    Update(update::UpdateArgs),
     #[command(subcommand)]
     Remote(remote::RemoteCommand),
     Run(run::RunArgs),
@@ -164,6 +168,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Push(args) => transfer::push(&ctx, args),
         Command::Fetch(args) => transfer::fetch(&ctx, args),
         Command::Pull(args) => transfer::pull(&ctx, args),
+        Command::Get(args) => get::run(&ctx, args),
+        Command::Update(args) => update::run(&ctx, args),
         Command::Remote(cmd) => remote::run(&ctx, cmd),
         Command::Run(args) => run::run(&ctx, args),
         Command::Log(cmd) => log::run(&ctx, cmd),

@@ -190,14 +190,25 @@ fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result
             counted_as(report.runs_new, "new run", "new runs")
         ))?;
     }
-    out.done_line(&format!(
-        "fetched {} ({}) from {} ({}); {} already in the cache",
-        counted(report.downloaded, "object"),
-        human_size(report.downloaded_bytes),
-        report.remote,
-        report.url,
-        report.already_cached
-    ))?;
+    if !report.remote.is_empty() {
+        out.done_line(&format!(
+            "fetched {} ({}) from {} ({}); {} already in the cache",
+            counted(report.downloaded - report.from_origins, "object"),
+            human_size(report.downloaded_bytes),
+            report.remote,
+            report.url,
+            report.already_cached
+        ))?;
+    }
+    if report.from_origins > 0 || report.remote.is_empty() {
+        out.done_line(&format!(
+            "fetched {} of imported data from the remotes of the repositories it came from",
+            counted(report.from_origins, "object"),
+        ))?;
+    }
+    for f in &report.origin_failures {
+        out.warn(&format!("{} (imported from {}): {}", f.path, f.repo, f.error));
+    }
     if !report.missing_on_remote.is_empty() {
         let n = report.missing_on_remote.len();
         out.warn(&format!("{} not on the remote:", counted_as(n, "object is", "objects are")));

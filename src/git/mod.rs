@@ -5,6 +5,7 @@
 //! make detached, and so is the commit of an experiment's resulting state (`snapshot`); `trees`
 //! reads commits path by path for `mlx exp apply` and `mlx exp branch`.
 
+pub mod fetch;
 pub mod hooks;
 pub(crate) mod program;
 pub mod snapshot;

@@ -13,12 +13,14 @@ use super::Result;
 use super::transfer::{self, Needed};
 use crate::progress::Reporter;
 use crate::project::Project;
+use crate::registry;
 use crate::remote::Remote;
 use crate::remote::transfers::{Downloaded, Downloads};
 use crate::store::stat_cache::Rows;
 use crate::store::{ObjectId, StatCache};
 use crate::tracking::records;
 
+pub use crate::registry::import::OriginFailure;
 pub use crate::remote::transfers::DamagedObject;
 
 pub use super::transfer::TransferOptions as FetchOptions;
@@ -45,6 +47,11 @@ pub struct FetchReport {
     pub runs_new: u64,
     /// Run records that could not be read, with why; skipped.
     pub invalid_run_records: Vec<String>,
+    /// Of `downloaded`, objects of imported data (`mlx add --from`) that came from the remote
+    /// of the repository it was imported from, since the project's own remote lacks them.
+    pub from_origins: u64,
+    /// Imported data that could not be fetched from its origin, with why.
+    pub origin_failures: Vec<OriginFailure>,
 }
 
 impl FetchReport {
@@ -53,29 +60,77 @@ impl FetchReport {
         self.missing_on_remote.is_empty()
             && self.corrupt_on_remote.is_empty()
             && self.unknown_directories.is_empty()
+            && self.origin_failures.is_empty()
     }
 }
 
 pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> Result<FetchReport> {
-    let remote = transfer::open_remote(project, opts.remote.as_deref())?;
-    let _lock = project.lock(reporter)?;
-    remote.check()?;
-    let mut report = FetchReport {
-        remote: remote.name().to_owned(),
-        url: remote.url().to_owned(),
-        ..FetchReport::default()
-    };
-    let mut conn = project.open_db()?;
-    if opts.runs {
-        merge_records(&remote, &mut conn, &mut report)?;
-    }
     let (tracked, commits) =
         transfer::tracked_in_scope(project, &opts.cwd, &opts.paths, &opts.scope)?;
-    report.commits_scanned = commits;
+    let imports = tracked.iter().any(|t| t.pointer.origin.is_some());
+    // A project whose data all comes from registries needs no remote of its own.
+    let remote = match transfer::open_remote(project, opts.remote.as_deref()) {
+        Ok(remote) => Some(remote),
+        Err(_)
+            if imports
+                && !opts.runs
+                && opts.remote.is_none()
+                && project.config().remotes.is_empty() =>
+        {
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let _lock = project.lock(reporter)?;
+    let mut report = FetchReport { commits_scanned: commits, ..FetchReport::default() };
+    let mut conn = project.open_db()?;
     let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
+    if let Some(remote) = &remote {
+        remote.check()?;
+        report.remote = remote.name().to_owned();
+        report.url = remote.url().to_owned();
+        from_own_remote(project, opts, remote, &tracked, &mut conn, &stat, &mut report, reporter)?;
+    }
+    if imports {
+        // Imported data the project's remote lacks comes from its origin's remote.
+        let got = registry::import::fetch_from_origins(project, &tracked, &stat, reporter)?;
+        report.downloaded += got.downloaded;
+        report.from_origins = got.downloaded;
+        report.origin_failures = got.failures;
+        let cache = project.cache();
+        report
+            .missing_on_remote
+            .retain(|id| ObjectId::from_hex(id).map_or(true, |id| !cache.contains(&id)));
+        report.unknown_directories.retain(|d| {
+            tracked
+                .iter()
+                .filter(|t| t.target.to_string() == *d)
+                .all(|t| !cache.contains(&t.pointer.hash))
+        });
+    }
+    stat.save(&mut conn)?;
+    Ok(report)
+}
+
+/// Fetch what `tracked` (and with `--runs` the run records and their artifacts) need from the
+/// project's own remote.
+#[allow(clippy::too_many_arguments)]
+fn from_own_remote(
+    project: &Project,
+    opts: &FetchOptions,
+    remote: &Remote,
+    tracked: &[crate::work_tree::tracked::Tracked],
+    conn: &mut rusqlite::Connection,
+    stat: &StatCache,
+    report: &mut FetchReport,
+    reporter: &dyn Reporter,
+) -> Result<()> {
+    if opts.runs {
+        merge_records(remote, conn, report)?;
+    }
     let jobs = opts.jobs.unwrap_or_else(|| remote.jobs());
 
-    let artifacts = if opts.runs { transfer::run_artifacts(&conn)? } else { Vec::new() };
+    let artifacts = if opts.runs { transfer::run_artifacts(conn)? } else { Vec::new() };
 
     // Directory listings first (of tracked paths and of run artifacts): the files to fetch are
     // named in them.
@@ -89,15 +144,14 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
         .map(|t| Needed { id: t.pointer.hash, size: None })
         .collect();
     let mut done = Downloaded::default();
-    let downloads =
-        Downloads { cache: project.cache(), remote: &remote, stat: &stat, jobs, reporter };
+    let downloads = Downloads { cache: project.cache(), remote, stat, jobs, reporter };
     let outcome = downloads.run(&manifests, &mut done);
     report.downloaded = done.objects;
     outcome?;
 
     let manifest = |id: &ObjectId| transfer::cached_manifest(project, id);
     let (mut needed, unknown): (Vec<Needed>, Vec<String>) =
-        transfer::objects_needed(&tracked, manifest)?;
+        transfer::objects_needed(tracked, manifest)?;
     report.unknown_directories = unknown;
     if opts.runs {
         let (more, _) = transfer::objects_needed(&artifacts, manifest)?;
@@ -120,7 +174,7 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
 
     // A directory whose listing is missing or damaged on the remote is reported as such.
     let damaged: HashSet<String> = report.corrupt_on_remote.iter().map(|d| d.id.clone()).collect();
-    for t in &tracked {
+    for t in tracked {
         if missing_ids.contains(&t.pointer.hash) || damaged.contains(&t.pointer.hash.to_hex()) {
             let target = t.target.to_string();
             report.unknown_directories.retain(|d| *d != target);
@@ -130,8 +184,7 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
     let mut missing: Vec<String> = missing_ids.iter().map(ObjectId::to_hex).collect();
     missing.sort();
     report.missing_on_remote = missing;
-    stat.save(&mut conn)?;
-    Ok(report)
+    Ok(())
 }
 
 /// Download the run records this database has not seen and merge them by run id.

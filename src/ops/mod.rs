@@ -2,6 +2,7 @@
 //! Operations never print; progress goes through a `Reporter`.
 
 pub mod add;
+pub mod add_from;
 pub mod cache_verify;
 pub mod checkout;
 pub mod dag;
@@ -15,6 +16,7 @@ pub mod exp_queue;
 pub mod exp_run;
 pub mod fetch;
 pub mod gc;
+pub mod get;
 pub mod init;
 pub mod install_hooks;
 pub mod log;
@@ -34,5 +36,6 @@ pub mod run_stages;
 pub mod sql;
 pub mod status;
 pub mod transfer;
+pub mod update;
 
 pub use crate::error::{Error, Result};

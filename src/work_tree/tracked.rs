@@ -182,7 +182,7 @@ pub fn load_revisions(
 
 /// Pointers and cached `mlx.lock` outputs of one commit (an unreadable `mlx.lock`, or an
 /// `mlx.toml` that does not parse beside a lock with stages, is an error).
-fn load_revision(repo: &Repo, spec: &str) -> Result<(Vec<Tracked>, Revision)> {
+pub fn load_revision(repo: &Repo, spec: &str) -> Result<(Vec<Tracked>, Revision)> {
     let rev = repo.resolve(spec)?;
     let (lock, pipeline) = lock_at(repo, &rev)?;
     Ok((with_lock_outs(load_at(repo, &rev)?, &lock, pipeline.as_ref()), rev))

@@ -39,6 +39,7 @@ mod quiet;
 mod readback;
 mod redaction;
 mod reference;
+mod registry;
 mod reliability;
 mod remote_azure;
 mod remote_config;
