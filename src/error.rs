@@ -84,6 +84,9 @@ pub enum Error {
     /// Plots that cannot be shown as asked (`mlx plots`).
     #[error(transparent)]
     Plots(#[from] crate::compare::plots::PlotsError),
+    /// A lineage that cannot be drawn as asked (`mlx lineage`).
+    #[error(transparent)]
+    Lineage(#[from] crate::lineage::LineageError),
     /// A data registry, or a path asked of it, that cannot be used (`mlx get`, `add --from`).
     #[error(transparent)]
     Registry(#[from] crate::registry::Error),
@@ -126,6 +129,7 @@ impl Error {
             | Error::Sql { .. }
             | Error::Plots(_)
             | Error::Registry(_)
+            | Error::Lineage(_)
             | Error::Apply(_) => true,
             Error::Remote(e) => e.is_input_error(),
             Error::Ui(e) => e.is_input_error(),

@@ -13,6 +13,7 @@ pub mod fs_util;
 pub mod fuzzing;
 pub mod git;
 pub mod leftovers;
+pub mod lineage;
 pub mod lock;
 pub mod ops;
 pub mod pipeline;

@@ -18,6 +18,7 @@ mod habits;
 mod hook;
 mod init;
 mod install_hooks;
+mod lineage;
 mod log;
 mod ls;
 mod man;
@@ -69,6 +70,7 @@ pub enum Command {
     Status(status::StatusArgs),
     Checkout(checkout::CheckoutArgs),
     Dag(dag::DagArgs),
+    Lineage(lineage::LineageArgs),
     Diff(diff::DiffArgs),
     Ls(ls::LsArgs),
     Rm(rm::RmArgs),
@@ -161,6 +163,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Status(args) => status::run(&ctx, args),
         Command::Checkout(args) => checkout::run(&ctx, args),
         Command::Dag(args) => dag::run(&ctx, args),
+        Command::Lineage(args) => lineage::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Ls(args) => ls::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),

@@ -19,6 +19,7 @@ pub mod gc;
 pub mod get;
 pub mod init;
 pub mod install_hooks;
+pub mod lineage;
 pub mod log;
 pub mod ls;
 pub mod merge;

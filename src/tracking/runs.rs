@@ -446,6 +446,48 @@ pub fn delete(conn: &mut Connection, ids: &[RunId]) -> Result<usize, Error> {
     Ok(n)
 }
 
+/// The first finished run of `stage` that recorded the output `path` with `hash` (the run that
+/// produced that content), if this database has it.
+pub fn producer(
+    conn: &Connection,
+    stage: &str,
+    path: &str,
+    hash: &str,
+) -> Result<Option<RunId>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT r.id FROM artifacts a JOIN runs r ON r.id = a.run_id
+             WHERE a.path = ?1 AND a.hash = ?2 AND r.stage = ?3 AND r.status = 'finished'
+             ORDER BY r.start_time LIMIT 1",
+        )?
+        .query_row([path, hash, stage], |r| r.get::<_, String>(0))
+        .optional()?
+        .map(RunId::from_db))
+}
+
+/// A run in brief: its commit, whether the work tree was dirty, its start and status.
+#[derive(Debug, Clone, Serialize)]
+pub struct Brief {
+    pub commit: Option<String>,
+    pub dirty: bool,
+    pub start: String,
+    pub status: String,
+}
+
+pub fn brief(conn: &Connection, id: &RunId) -> Result<Option<Brief>, Error> {
+    Ok(conn
+        .prepare_cached("SELECT git_commit, git_dirty, start_time, status FROM runs WHERE id = ?1")?
+        .query_row([id.as_str()], |r| {
+            Ok(Brief {
+                commit: r.get(0)?,
+                dirty: r.get::<_, i64>(1)? != 0,
+                start: r.get(2)?,
+                status: r.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

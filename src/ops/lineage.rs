@@ -1,0 +1,52 @@
+//! `mlx lineage PATH | RUN [--rev REV]`: how a file (or a run's result) came to be, walked back
+//! through the stages that made it (see [`crate::lineage`]).
+
+use std::path::{Path, PathBuf};
+
+use super::Result;
+use crate::lineage::{self, Lineage, LineageError, Start};
+use crate::project::Project;
+use crate::project_path::resolve_user_path;
+use crate::tracking::experiments::{self, Subject};
+
+#[derive(Debug, Clone, Default)]
+pub struct LineageOptions {
+    /// A path (relative to `cwd`), or a run (its id, a unique prefix, its name) or a command's
+    /// experiment.
+    pub target: String,
+    /// Read `mlx.toml`, `mlx.lock` and pointers at this revision instead of the work tree.
+    pub rev: Option<String>,
+    pub cwd: PathBuf,
+}
+
+pub fn run(project: &Project, opts: &LineageOptions) -> Result<Lineage> {
+    let conn = project.open_db()?;
+    let path = resolve_user_path(project.root(), &opts.cwd, Path::new(&opts.target));
+    // A path that exists, or that the pipeline or a pointer knows, is a path; else a run.
+    if let Ok(path) = &path {
+        let here = project.root().join(path.as_path());
+        let known = here.symlink_metadata().is_ok()
+            || opts.rev.is_some()
+            || !looks_like_run(&conn, &opts.target);
+        if known {
+            return lineage::walk(project, &conn, opts.rev.as_deref(), Start::Path(path));
+        }
+    }
+    match experiments::resolve(&conn, &opts.target) {
+        Ok(Subject::Run(id)) => lineage::walk(project, &conn, opts.rev.as_deref(), Start::Run(&id)),
+        Ok(Subject::Experiment(id)) if experiments::is_command_run(&conn, &id)? => {
+            lineage::walk(project, &conn, opts.rev.as_deref(), Start::Run(&id))
+        }
+        Ok(Subject::Experiment(_)) => {
+            Err(LineageError::PipelineExperiment { target: opts.target.clone() }.into())
+        }
+        Err(e) => match path {
+            Ok(path) => lineage::walk(project, &conn, opts.rev.as_deref(), Start::Path(&path)),
+            Err(_) => Err(e.into()),
+        },
+    }
+}
+
+fn looks_like_run(conn: &rusqlite::Connection, text: &str) -> bool {
+    experiments::resolve(conn, text).is_ok()
+}
