@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod config;
+pub mod dvc;
 pub mod error;
 pub mod experiments;
 pub mod fault;

@@ -15,6 +15,7 @@ pub mod exp_queue;
 pub mod exp_run;
 pub mod fetch;
 pub mod gc;
+pub mod import_dvc;
 pub mod init;
 pub mod install_hooks;
 pub mod log;

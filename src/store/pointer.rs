@@ -42,11 +42,15 @@ pub struct Pointer {
     pub hash: ObjectId,
     pub size: u64,
     pub files: u64,
+    /// The MD5 DVC named this content by (`HASH.dir` for a folder), kept by `mlx import dvc`
+    /// so that fetching can read it from the DVC remote it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dvc_md5: Option<String>,
 }
 
 impl Pointer {
     pub fn new(kind: Kind, hash: ObjectId, size: u64, files: u64) -> Self {
-        Pointer { mlx: FORMAT, kind, hash, size, files }
+        Pointer { mlx: FORMAT, kind, hash, size, files, dvc_md5: None }
     }
 
     /// The TOML text, in a fixed key order with a comment saying what wrote it.
@@ -54,12 +58,16 @@ impl Pointer {
         let name = target.file_name().to_string_lossy();
         format!(
             "# mlx pointer for {name:?}: written by `mlx add`; commit it with git, the data stays in mlx's cache\n\
-             mlx = {}\nkind = \"{}\"\nhash = \"{}\"\nsize = {}\nfiles = {}\n",
+             mlx = {}\nkind = \"{}\"\nhash = \"{}\"\nsize = {}\nfiles = {}\n{}",
             self.mlx,
             self.kind.as_str(),
             self.hash,
             self.size,
-            self.files
+            self.files,
+            self.dvc_md5
+                .as_ref()
+                .map(|m| format!("dvc_md5 = {}\n", toml::Value::String(m.clone())))
+                .unwrap_or_default()
         )
     }
 
