@@ -89,6 +89,8 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
         .map(|t| Needed { id: t.pointer.hash, size: None })
         .collect();
     let mut done = Downloaded::default();
+    // Data imported from DVC may still be only in DVC's layout of the remote.
+    remote.use_dvc_index(crate::dvc::index::Md5Index::from_tracked(&tracked));
     let downloads =
         Downloads { cache: project.cache(), remote: &remote, stat: &stat, jobs, reporter };
     let outcome = downloads.run(&manifests, &mut done);
