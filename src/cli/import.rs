@@ -47,8 +47,7 @@ fn dvc(ctx: &Context, args: &DvcArgs) -> anyhow::Result<ExitStatus> {
         &ImportOptions { dry_run: args.dry_run },
         ctx.reporter(args.format.json).as_ref(),
     )?;
-    let status =
-        if report.is_complete() { ExitStatus::Success } else { ExitStatus::CheckFailed };
+    let status = if report.is_complete() { ExitStatus::Success } else { ExitStatus::CheckFailed };
     let out = ctx.output();
     if args.format.json {
         out.json(&report)?;
@@ -81,10 +80,7 @@ fn dvc(ctx: &Context, args: &DvcArgs) -> anyhow::Result<ExitStatus> {
             what.push_str(" (default)");
         }
         if !r.local_settings.is_empty() {
-            what.push_str(&format!(
-                "; {} in .mlx/config.local.toml",
-                r.local_settings.join(", ")
-            ));
+            what.push_str(&format!("; {} in .mlx/config.local.toml", r.local_settings.join(", ")));
         }
         rows.push(vec!["remote".into(), r.name.clone(), what]);
     }

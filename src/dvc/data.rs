@@ -127,7 +127,11 @@ impl Source<'_> {
         }
         if !bad.is_empty() {
             bad.sort();
-            let more = if bad.len() > 1 { format!(" (and {} more)", bad.len() - 1) } else { String::new() };
+            let more = if bad.len() > 1 {
+                format!(" (and {} more)", bad.len() - 1)
+            } else {
+                String::new()
+            };
             return Ok(Err(format!("{}{more}", bad[0])));
         }
         let manifest = Manifest::new(entries);

@@ -135,7 +135,10 @@ impl DvcLock {
 
 /// `.dvc/config` (and `config.local`): INI as DVC's configobj writes it, sections
 /// (`[core]`, `['remote "NAME"']`) of `key = value` lines.
-pub fn parse_config(file: &str, text: &str) -> Result<BTreeMap<String, BTreeMap<String, String>>, Error> {
+pub fn parse_config(
+    file: &str,
+    text: &str,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, Error> {
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut section: Option<String> = None;
     for (n, raw) in text.lines().enumerate() {

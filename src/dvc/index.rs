@@ -51,7 +51,10 @@ pub enum Found {
     Missing,
     /// The DVC object (or a file of a folder) does not hash to its name, or a rebuilt manifest
     /// does not hash to the id asked for.
-    Corrupt { actual: ObjectId, size: u64 },
+    Corrupt {
+        actual: ObjectId,
+        size: u64,
+    },
 }
 
 /// Read the DVC object of key `md5` from the remote, in either layout; `None` when the remote
@@ -70,7 +73,12 @@ fn read_dvc(remote: &Remote, md5_name: &str) -> Result<Option<Vec<u8>>, Error> {
 
 /// The object `id` from the DVC layout of `remote`, checked by MD5 and BLAKE3 (for a folder:
 /// the listing by its MD5, each file by both, and the rebuilt manifest by `id`).
-pub fn fetch(remote: &Remote, cache: &Cache, id: &ObjectId, md5_name: &str) -> Result<Found, Error> {
+pub fn fetch(
+    remote: &Remote,
+    cache: &Cache,
+    id: &ObjectId,
+    md5_name: &str,
+) -> Result<Found, Error> {
     let Some(bytes) = read_dvc(remote, md5_name)? else { return Ok(Found::Missing) };
     if !md5_name.ends_with(md5::DIR_SUFFIX) {
         let actual = hash_bytes(&bytes);
@@ -84,7 +92,8 @@ pub fn fetch(remote: &Remote, cache: &Cache, id: &ObjectId, md5_name: &str) -> R
     };
     let mut staged = Vec::new();
     let mut entries = Vec::new();
-    let discard = |cache: &Cache, staged: Vec<Staged>| staged.into_iter().for_each(|s| cache.discard(s));
+    let discard =
+        |cache: &Cache, staged: Vec<Staged>| staged.into_iter().for_each(|s| cache.discard(s));
     for e in &listing {
         let Some(data) = read_dvc(remote, &e.md5)? else {
             discard(cache, staged);

@@ -100,7 +100,8 @@ pub fn convert(
         let ParamRef { file, key } = p;
         let value = match dvc_params.get(&(file.clone(), key.clone())) {
             Some(recorded) if recorded != v => {
-                differences.push(format!("param {} changed since dvc.lock was written", p.display_name()));
+                differences
+                    .push(format!("param {} changed since dvc.lock was written", p.display_name()));
                 recorded
             }
             _ => v,

@@ -25,7 +25,9 @@ pub enum Error {
     /// A DVC file that does not parse.
     #[error("{file}: {message}")]
     Parse { file: String, message: String },
-    #[error("no DVC project here: {0} is missing (run `mlx import dvc` at the root of a DVC project)")]
+    #[error(
+        "no DVC project here: {0} is missing (run `mlx import dvc` at the root of a DVC project)"
+    )]
     NotDvc(String),
     #[error(transparent)]
     Io(#[from] std::io::Error),

@@ -179,8 +179,7 @@ fn stage(cx: &mut Cx<'_>, name: &str, body: &Yaml) -> Option<Table> {
     for (k, v) in keys {
         let at = format!("{place}.{k}");
         match k.as_str() {
-            "cmd" | "wdir" | "deps" | "always_changed" | "desc" | "vars" | "foreach"
-            | "matrix" => {
+            "cmd" | "wdir" | "deps" | "always_changed" | "desc" | "vars" | "foreach" | "matrix" => {
                 let value = value_of(cx, &at, v)?;
                 t.insert(&k, Item::Value(value));
             }
@@ -404,7 +403,9 @@ mod tests {
 
     #[test]
     fn inexpressible_parts_are_named() {
-        let c = conv("stages:\n  a b:\n    cmd: x\n  ok:\n    cmd: y\n    outs:\n    - m:\n        remote: other\nartifacts:\n  m:\n    path: m\n");
+        let c = conv(
+            "stages:\n  a b:\n    cmd: x\n  ok:\n    cmd: y\n    outs:\n    - m:\n        remote: other\nartifacts:\n  m:\n    path: m\n",
+        );
         let places: Vec<&str> = c.problems.iter().map(|p| p.place.as_str()).collect();
         assert_eq!(places, ["stages.a b", "stages.ok.outs.m.remote", "artifacts"]);
     }

@@ -105,7 +105,11 @@ struct Run<'a> {
     dry_run: bool,
 }
 
-pub fn run(project: &Project, opts: &ImportOptions, reporter: &dyn Reporter) -> Result<ImportReport> {
+pub fn run(
+    project: &Project,
+    opts: &ImportOptions,
+    reporter: &dyn Reporter,
+) -> Result<ImportReport> {
     let root = project.root();
     if !root.join(DVC_DIR).is_dir() {
         return Err(dvc::Error::NotDvc(DVC_DIR.into()).into());
@@ -182,7 +186,9 @@ fn walk(root: &Path) -> Walked {
         .follow_links(false)
         .filter_entry(|e| {
             !(e.depth() == 1
-                && (e.file_name() == ".git" || e.file_name() == MLX_DIR || e.file_name() == DVC_DIR))
+                && (e.file_name() == ".git"
+                    || e.file_name() == MLX_DIR
+                    || e.file_name() == DVC_DIR))
         });
     let mut out = Walked { dvc_files: Vec::new(), ignores: Vec::new() };
     for entry in walker.build().flatten() {
@@ -228,10 +234,9 @@ impl Run<'_> {
             let present = std::fs::read(&beside)
                 .is_ok_and(|b| b.split(|&c| c == b'\n').any(|l| l == line.as_slice()));
             if !present {
-                let rel = target.parent().map_or_else(
-                    || ".gitignore".to_owned(),
-                    |p| format!("{p}/.gitignore"),
-                );
+                let rel = target
+                    .parent()
+                    .map_or_else(|| ".gitignore".to_owned(), |p| format!("{p}/.gitignore"));
                 self.report.written.push(rel);
             }
             return Ok(());
@@ -344,7 +349,8 @@ impl Run<'_> {
             self.report.problem(&here, format!("`{key}` is not kept: mlx has no such setting"));
         }
         if !out.cache {
-            self.report.problem(&here, "`cache: false`: git tracks the data itself; no pointer written");
+            self.report
+                .problem(&here, "`cache: false`: git tracks the data itself; no pointer written");
             return Ok(());
         }
         let pointer_rel = pointer::pointer_path(&target);
@@ -412,10 +418,8 @@ impl Run<'_> {
         for (key, item) in generated.iter() {
             if key == "plots" {
                 let Some(plots) = item.as_table() else { continue };
-                let mut target = doc
-                    .remove("plots")
-                    .and_then(|i| i.into_table().ok())
-                    .unwrap_or_else(|| {
+                let mut target =
+                    doc.remove("plots").and_then(|i| i.into_table().ok()).unwrap_or_else(|| {
                         let mut t = Table::new();
                         t.set_implicit(true);
                         t
@@ -444,7 +448,9 @@ impl Run<'_> {
                 Some(h) if as_value(key, item).as_ref() == Some(h) => stages_ok |= key == "stages",
                 Some(_) => self.report.problem(
                     key,
-                    format!("mlx.toml already has a different `{key}`; remove it to import dvc.yaml's"),
+                    format!(
+                        "mlx.toml already has a different `{key}`; remove it to import dvc.yaml's"
+                    ),
                 ),
             }
         }
@@ -459,9 +465,11 @@ impl Run<'_> {
             return Ok(false);
         }
         let files = WorkTreeFiles::new(self.root());
-        if let Err(e) =
-            crate::pipeline::spec::parse_using(Path::new(config::PROJECT_FILE), &doc.to_string(), &files)
-        {
+        if let Err(e) = crate::pipeline::spec::parse_using(
+            Path::new(config::PROJECT_FILE),
+            &doc.to_string(),
+            &files,
+        ) {
             if !existing.contains_key("stages") {
                 doc.remove("stages");
             }
@@ -525,7 +533,10 @@ impl Run<'_> {
         }
         let after = lock.encode();
         if after != before {
-            self.write(&RelPath::new(crate::pipeline::lock::FILE).expect("valid"), after.as_bytes())?;
+            self.write(
+                &RelPath::new(crate::pipeline::lock::FILE).expect("valid"),
+                after.as_bytes(),
+            )?;
         }
         Ok(())
     }
@@ -568,7 +579,8 @@ impl Run<'_> {
             match have {
                 Some(h) if *h == new_value || shared_cfg == RemoteConfig::default() => {}
                 Some(_) => {
-                    self.report.problem(&place, "mlx.toml already has a different remote of that name");
+                    self.report
+                        .problem(&place, "mlx.toml already has a different remote of that name");
                     continue;
                 }
                 None if shared_cfg == RemoteConfig::default() => {}
@@ -586,7 +598,8 @@ impl Run<'_> {
             let local_settings = local.set_remote(&r.name, &local_cfg);
             let is_default = converted.default.as_deref() == Some(r.name.as_str());
             if is_default {
-                let core = existing.get("core").and_then(|c| c.get("remote")).and_then(|v| v.as_str());
+                let core =
+                    existing.get("core").and_then(|c| c.get("remote")).and_then(|v| v.as_str());
                 match core {
                     None => {
                         let core = doc.entry("core").or_insert_with(|| Item::Table(Table::new()));
@@ -616,9 +629,24 @@ fn merge(mut a: RemoteConfig, b: RemoteConfig) -> RemoteConfig {
     macro_rules! take {
         ($($f:ident),*) => { $( if b.$f.is_some() { a.$f = b.$f; } )* };
     }
-    take!(url, endpoint, region, profile, path_style, access_key_id, secret_access_key,
-        session_token, user, password, port, key_file, passphrase, strict_host_key_checking,
-        token, jobs);
+    take!(
+        url,
+        endpoint,
+        region,
+        profile,
+        path_style,
+        access_key_id,
+        secret_access_key,
+        session_token,
+        user,
+        password,
+        port,
+        key_file,
+        passphrase,
+        strict_host_key_checking,
+        token,
+        jobs
+    );
     a
 }
 

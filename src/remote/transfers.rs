@@ -149,7 +149,9 @@ impl Downloads<'_> {
                         staged.lock().expect("staged list poisoned").push(s);
                         Ok(())
                     }
-                    Err(super::Error::Missing { .. }) => match remote.download_from_dvc(&n.id, cache)? {
+                    Err(super::Error::Missing { .. }) => match remote
+                        .download_from_dvc(&n.id, cache)?
+                    {
                         Some(crate::dvc::index::Found::Staged(s)) => {
                             got.fetch_add(s.len() as u64, Ordering::Relaxed);
                             let size = n.size.unwrap_or(0);
