@@ -63,6 +63,9 @@ pub struct Config {
     /// `vars`: values for `${…}` in stages, read by `pipeline::spec`.
     #[serde(default, rename = "vars")]
     _vars: serde::de::IgnoredAny,
+    /// `metrics`: the top-level list of metrics files, read by `pipeline::spec`.
+    #[serde(default, rename = "metrics")]
+    _metrics: serde::de::IgnoredAny,
     /// `[plots.NAME]`: plot definitions, read by `plots::definition`.
     #[serde(default, rename = "plots")]
     _plots: serde::de::IgnoredAny,

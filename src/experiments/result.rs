@@ -36,7 +36,7 @@ fn pipeline_files(pipeline: &Pipeline) -> Vec<RelPath> {
     }
     out.extend(pipeline.params_files.iter().cloned());
     for stage in &pipeline.stages {
-        for o in &stage.outs {
+        for o in stage.stored_outs() {
             if !o.cache {
                 out.insert(o.path.clone());
             } else if let Some(parent) = o.path.parent() {

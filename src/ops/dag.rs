@@ -50,7 +50,7 @@ pub fn run(project: &Project, opts: &DagOptions) -> crate::ops::Result<DagReport
             name: stage.name.clone(),
             cmd: stage.cmd.clone(),
             deps: stage.deps.clone(),
-            outs: stage.outs.iter().map(|o| o.path.clone()).collect(),
+            outs: stage.stored_outs().map(|o| o.path.clone()).collect(),
             upstream: dag.upstream_of(&stage.name),
         })
         .collect();
@@ -142,7 +142,7 @@ mod tests {
                     name: s.name.clone(),
                     cmd: s.cmd.clone(),
                     deps: s.deps.clone(),
-                    outs: s.outs.iter().map(|o| o.path.clone()).collect(),
+                    outs: s.stored_outs().map(|o| o.path.clone()).collect(),
                     upstream: dag.upstream_of(&s.name),
                 })
                 .collect(),

@@ -260,12 +260,14 @@ fn dep_exists(root: &Path, dep: &ProjectPath) -> bool {
     false
 }
 
-/// Every out path → its stage; refuses an out written twice or nested in another out.
+/// Every stored out path → its stage; refuses an out written twice or nested in another out (a
+/// metrics or plots file inside an output of its own stage is stored by it, see
+/// [`super::spec::Out::within`]).
 fn check_outs(stages: &[Stage]) -> Result<BTreeMap<ProjectPath, usize>, Error> {
     let mut all: Vec<(&ProjectPath, usize)> = stages
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| s.outs.iter().map(move |o| (&o.path, i)))
+        .flat_map(|(i, s)| s.stored_outs().map(move |o| (&o.path, i)))
         .collect();
     // Component-wise order puts every path right after its ancestors and their other descendants.
     all.sort();
@@ -387,6 +389,7 @@ mod tests {
                     cache: true,
                     persist: false,
                     plot: None,
+                    within: None,
                 })
                 .collect(),
             env: BTreeMap::new(),

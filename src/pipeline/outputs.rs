@@ -52,7 +52,7 @@ pub(crate) fn collect_outs(
     reporter: &dyn Reporter,
 ) -> Result<std::result::Result<Vec<LockedOut>, String>> {
     let mut outs = Vec::new();
-    for out in &stage.outs {
+    for out in stage.stored_outs() {
         let path = out.path.to_string();
         if std::fs::symlink_metadata(project.root().join(out.path.as_path())).is_err() {
             return Ok(Err(format!("stage {} did not produce its output {path}", stage.name)));
@@ -93,7 +93,7 @@ pub(crate) fn clear_outs(
     stage: &Stage,
     reporter: &dyn Reporter,
 ) -> Result<()> {
-    for out in stage.outs.iter().filter(|o| !o.persist) {
+    for out in stage.stored_outs().filter(|o| !o.persist) {
         let abs = project.work_tree().writable(&out.path)?;
         let Ok(meta) = std::fs::symlink_metadata(&abs) else { continue };
         let known = match hash_path(project, stat, &out.path) {
@@ -109,8 +109,17 @@ pub(crate) fn clear_outs(
             fs::remove_file(&abs)?;
         }
     }
-    for out in stage.outs.iter().filter(|o| o.persist) {
+    for out in stage.stored_outs().filter(|o| o.persist) {
         unprotect(project, &project.work_tree().writable(&out.path)?)?;
+    }
+    // A metrics or plots file that does not persist, inside a folder that does.
+    for out in stage.outs.iter().filter(|o| !o.is_stored() && !o.persist) {
+        let abs = project.work_tree().writable(&out.path)?;
+        match std::fs::symlink_metadata(&abs) {
+            Ok(meta) if meta.is_dir() => fs::remove_dir_all(&abs)?,
+            Ok(_) => fs::remove_file(&abs)?,
+            Err(_) => {}
+        }
     }
     Ok(())
 }
@@ -175,7 +184,7 @@ pub(crate) fn check_outs_free<'a>(
 ) -> Result<()> {
     let mut cached: Vec<(&Stage, &ProjectPath)> = Vec::new();
     for stage in stages {
-        for out in &stage.outs {
+        for out in stage.stored_outs() {
             project.work_tree().writable(&out.path)?;
             let mut up = Some(out.path.clone());
             while let Some(p) = up {

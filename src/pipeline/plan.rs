@@ -128,7 +128,7 @@ pub(crate) fn fingerprint_of(stage: &Stage, inputs: &StageInputs) -> Option<Obje
         .map(|(p, v)| (p.display_name(), serde_json::to_string(v).unwrap_or_default()))
         .collect();
     params.sort();
-    let mut outs: Vec<String> = stage.outs.iter().map(|o| o.path.to_string()).collect();
+    let mut outs: Vec<String> = stage.stored_outs().map(|o| o.path.to_string()).collect();
     outs.sort();
     let env: Vec<(String, String)> =
         stage.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -184,7 +184,7 @@ pub(crate) fn reasons(
     }
     let locked_outs: HashMap<&str, &LockedOut> =
         locked.outs.iter().map(|o| (o.path.as_str(), o)).collect();
-    for out in &stage.outs {
+    for out in stage.stored_outs() {
         let path = out.path.to_string();
         match hash_path(project, stat, &out.path)? {
             None => why.push(Reason::OutMissing { path }),

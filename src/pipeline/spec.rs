@@ -58,6 +58,20 @@ pub struct Out {
     /// How a `plots` entry is drawn (`x`, `y`, `template`, …), when the entry says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plot: Option<Box<PlotProps>>,
+    /// For a metrics or plots file that lies inside another output of the same stage (DVC's
+    /// `outs: [eval]` with `eval/metrics.json` as metrics): that output, which stores it. Such
+    /// a file is read (logged, drawn) but not hashed, cached or recorded on its own. A file
+    /// of the top-level `metrics` list that a stage declares as an output names that output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within: Option<ProjectPath>,
+}
+
+impl Out {
+    /// Whether this output is stored on its own (hashed, cached or recorded in `mlx.lock`),
+    /// not as part of another output of its stage.
+    pub fn is_stored(&self) -> bool {
+        self.within.is_none()
+    }
 }
 
 /// A parameter a stage depends on: a key (dotted path; may name a whole section) in a file.
@@ -103,6 +117,14 @@ pub struct Stage {
     pub expansion: Vec<(String, String)>,
 }
 
+impl Stage {
+    /// The outputs stored on their own (see [`Out::within`]): what runs hash, cache, clear
+    /// and record in `mlx.lock`.
+    pub fn stored_outs(&self) -> impl Iterator<Item = &Out> {
+        self.outs.iter().filter(|o| o.is_stored())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pipeline {
     /// In a valid execution order (every stage after the stages producing its deps).
@@ -114,6 +136,11 @@ pub struct Pipeline {
     /// and the files `vars` load. `--set KEY=VALUE` looks for the key in these.
     #[serde(skip)]
     pub params_files: Vec<ProjectPath>,
+    /// The top-level `metrics` list (DVC's top-level `metrics:`): files read as metrics
+    /// wherever they lie. Each one inside a stage's output is also among that stage's outs, as
+    /// a metrics file [`Out::within`] it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<ProjectPath>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,6 +236,7 @@ pub fn parse_with_source_map(
         // serde's name for a TOML array is "sequence".
         cx.error(offset, &e.message().trim().replace("a sequence", "a list"))
     })?;
+    let top_metrics = top_level_metrics(&cx, raw.metrics.as_deref().unwrap_or_default())?;
     let Some(raw_stages) = raw.stages else { return Ok(None) };
     let cx = Cx { top_vars: raw.vars.as_ref(), ..cx };
     if cx.top_vars.is_some() {
@@ -242,6 +270,7 @@ pub fn parse_with_source_map(
         }
     }
 
+    attach_top_metrics(&top_metrics, &mut stages);
     let dag = Dag::build(&stages).map_err(|e| map.locate(e))?;
     let mut params_files = cx.vars_files.take();
     params_files.insert(cx.default_file(None)?);
@@ -259,7 +288,68 @@ pub fn parse_with_source_map(
         .map(|name| by_name.remove(name).expect("the dag orders exactly the parsed stages"))
         .collect();
     let params_files = params_files.into_iter().collect();
-    Ok(Some((Pipeline { stages, resources, params_files }, map)))
+    let metrics = top_metrics.into_iter().map(|(p, _)| p).collect();
+    Ok(Some((Pipeline { stages, resources, params_files, metrics }, map)))
+}
+
+/// The top-level `metrics` list: project paths (as `[plots.NAME]` files are written: from the
+/// root, no `..`), none into `.git` or `.mlx`, none twice.
+fn top_level_metrics(
+    cx: &Cx<'_>,
+    raw: &[Spanned<String>],
+) -> Result<Vec<(ProjectPath, Range<usize>)>, Error> {
+    let mut out: Vec<(ProjectPath, Range<usize>)> = Vec::with_capacity(raw.len());
+    let mut seen = std::collections::HashSet::new();
+    for entry in raw {
+        let span = entry.span();
+        let text = entry.get_ref();
+        let fail = |m: String| cx.error(span.start, &format!("top-level metrics: {m}"));
+        if text.len() > MAX_PATH_BYTES {
+            return Err(fail(format!("a path is at most {MAX_PATH_BYTES} bytes long")));
+        }
+        let path = ProjectPath::new(text.as_str()).map_err(|e| fail(e.to_string()))?;
+        crate::work_tree::check_data_path(&path).map_err(|e| fail(e.to_string()))?;
+        if !seen.insert(path.clone()) {
+            return Err(fail(format!("{path} is listed twice")));
+        }
+        out.push((path, span));
+    }
+    Ok(out)
+}
+
+/// Each top-level metrics file that a stage's output is or holds becomes a metrics file of
+/// that stage, stored by that output (unless the stage already reads it as metrics).
+fn attach_top_metrics(metrics: &[(ProjectPath, Range<usize>)], stages: &mut [Stage]) {
+    if metrics.is_empty() {
+        return;
+    }
+    let mut stored: HashMap<ProjectPath, (usize, bool, bool)> = HashMap::new();
+    for (i, stage) in stages.iter().enumerate() {
+        for o in stage.stored_outs() {
+            stored.insert(o.path.clone(), (i, o.cache, o.persist));
+        }
+    }
+    for (path, _) in metrics {
+        let mut up = Some(path.clone());
+        while let Some(p) = up {
+            if let Some(&(i, cache, persist)) = stored.get(&p) {
+                let stage = &mut stages[i];
+                let read = stage.outs.iter().any(|o| o.kind == OutKind::Metrics && o.path == *path);
+                if !read {
+                    stage.outs.push(Out {
+                        path: path.clone(),
+                        kind: OutKind::Metrics,
+                        cache,
+                        persist,
+                        plot: None,
+                        within: Some(p),
+                    });
+                }
+                break;
+            }
+            up = p.parent();
+        }
+    }
 }
 
 /// Where stages, deps and outs were declared in `mlx.toml`, to place errors found later.
@@ -333,6 +423,8 @@ struct RawFile {
     #[serde(default)]
     resources: BTreeMap<Spanned<String>, Spanned<u32>>,
     vars: Option<Spanned<RawVars>>,
+    /// The top-level `metrics` list.
+    metrics: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -1508,6 +1600,8 @@ fn build_stage(
     }
 
     let mut outs: Vec<Out> = Vec::new();
+    // Per out: `cache` and `persist` as written, and where.
+    let mut explicit: Vec<(Option<bool>, Option<bool>, Range<usize>)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let groups =
         [(&raw.outs, OutKind::Out), (&raw.metrics, OutKind::Metrics), (&raw.plots, OutKind::Plots)];
@@ -1534,16 +1628,19 @@ fn build_stage(
             }
             let plot =
                 raw_out.plot.clone().check().map_err(|(span, m)| cx.error(span.start, &m))?;
-            spans.outs.push((path.clone(), path_span));
+            spans.outs.push((path.clone(), path_span.clone()));
+            explicit.push((raw_out.cache, raw_out.persist, path_span));
             outs.push(Out {
                 path,
                 kind,
                 cache: raw_out.cache.unwrap_or(true),
                 persist: raw_out.persist.unwrap_or(false),
                 plot: plot.map(Box::new),
+                within: None,
             });
         }
     }
+    place_within(cx, stage, &mut outs, &explicit)?;
 
     let mut env = BTreeMap::new();
     for (key, value) in &raw.env {
@@ -1604,6 +1701,67 @@ fn build_stage(
         expansion: expansion_values(vars),
     };
     Ok((stage, spans))
+}
+
+/// Metrics and plots entries inside another output of the same stage (a folder) are stored by
+/// it: they take its `cache` and `persist` unless they say otherwise, and say otherwise only
+/// where that can be honoured. A folder that is cached or recorded holds the file's bytes, so
+/// the entry's `cache` must agree; a folder cleared before the stage runs takes the file with
+/// it, so the entry cannot persist; a file that does not persist inside a persistent folder is
+/// removed before the stage runs. The outermost output containing it stores it.
+fn place_within(
+    cx: &Cx<'_>,
+    stage: &str,
+    outs: &mut [Out],
+    explicit: &[(Option<bool>, Option<bool>, Range<usize>)],
+) -> Result<(), Error> {
+    if outs.len() < 2 {
+        return Ok(());
+    }
+    // Component-wise order puts every path right after the outputs containing it.
+    let mut order: Vec<usize> = (0..outs.len()).collect();
+    order.sort_by(|&a, &b| outs[a].path.cmp(&outs[b].path));
+    let mut top: Option<usize> = None;
+    for i in order {
+        let Some(t) = top.filter(|&t| outs[i].path.starts_with(&outs[t].path)) else {
+            top = Some(i);
+            continue;
+        };
+        if outs[i].kind == OutKind::Out {
+            // An output inside another stays an error (see `dag`); a metrics or plots folder
+            // holding an output is one too.
+            continue;
+        }
+        let (cache, persist, span) = &explicit[i];
+        let (folder, folder_cache, folder_persist) =
+            (outs[t].path.clone(), outs[t].cache, outs[t].persist);
+        let path = &outs[i].path;
+        if cache.is_some_and(|c| c != folder_cache) {
+            let how = if folder_cache { "caches" } else { "records without caching" };
+            return Err(cx.error(
+                span.start,
+                &format!(
+                    "{path} lies inside output {folder} of stage {stage}, which {how} it: \
+                     `cache` cannot differ here; drop it or set `cache` on {folder}"
+                ),
+            ));
+        }
+        if persist == &Some(true) && !folder_persist {
+            return Err(cx.error(
+                span.start,
+                &format!(
+                    "{path} lies inside output {folder} of stage {stage}, which is removed \
+                     before the stage runs: it cannot persist unless {folder} does \
+                     (`persist = true` on {folder})"
+                ),
+            ));
+        }
+        let out = &mut outs[i];
+        out.cache = folder_cache;
+        out.persist = persist.unwrap_or(folder_persist);
+        out.within = Some(folder);
+    }
+    Ok(())
 }
 
 /// `"train.lr"` (in the default params file of the stage's `wdir`) or `"other.yaml:train.lr"`.
@@ -1992,6 +2150,149 @@ outs = ["data/prepared", { path = "cache/tmp", cache = false }]
         assert_eq!(err, "mlx.toml:1:9: cycle between stages: prepare -> train -> prepare");
         let err = parse_err("[stages.a]\ncmd = \"x\"\nouts = [\"o\", { path = \"o\" }]\n");
         assert_eq!(err, "mlx.toml:3:23: o is listed twice in the outputs of stage a");
+    }
+
+    fn outs_of(p: &Pipeline, stage: &str) -> Vec<(String, OutKind, bool, bool, Option<String>)> {
+        let stage = p.stages.iter().find(|s| s.name.as_str() == stage).expect("the stage");
+        stage
+            .outs
+            .iter()
+            .map(|o| {
+                let within = o.within.as_ref().map(ToString::to_string);
+                (o.path.to_string(), o.kind, o.cache, o.persist, within)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn metrics_and_plots_inside_an_output_of_their_stage_are_stored_by_it() {
+        // DVC's get-started `evaluate`: `outs: [eval]`, metrics and plots written inside it.
+        let p = parse_ok(
+            r#"
+[stages.evaluate]
+cmd = "python evaluate.py"
+outs = [{ path = "eval", cache = false }]
+metrics = ["eval/metrics.json"]
+plots = [{ path = "eval/plots/metrics", x = "step" }, { path = "eval/live/p.csv", cache = false }]
+"#,
+        );
+        assert_eq!(
+            outs_of(&p, "evaluate"),
+            vec![
+                ("eval".into(), OutKind::Out, false, false, None),
+                ("eval/metrics.json".into(), OutKind::Metrics, false, false, Some("eval".into())),
+                ("eval/plots/metrics".into(), OutKind::Plots, false, false, Some("eval".into())),
+                ("eval/live/p.csv".into(), OutKind::Plots, false, false, Some("eval".into())),
+            ]
+        );
+        let stage = &p.stages[0];
+        assert_eq!(stage.stored_outs().count(), 1);
+        // A persistent folder: its files persist too, unless they say not to.
+        let p = parse_ok(
+            "[stages.a]\ncmd = \"x\"\nouts = [{ path = \"o\", persist = true }]\n\
+             metrics = [\"o/m.json\", { path = \"o/n.json\", persist = false }]\n",
+        );
+        assert_eq!(
+            outs_of(&p, "a")[1..],
+            [
+                ("o/m.json".into(), OutKind::Metrics, true, true, Some("o".into())),
+                ("o/n.json".into(), OutKind::Metrics, true, false, Some("o".into())),
+            ]
+        );
+        // Inside a plots folder of the same stage: the outermost output stores it.
+        let p = parse_ok(
+            "[stages.a]\ncmd = \"x\"\nouts = [\"o\"]\nplots = [\"o/p\"]\nmetrics = [\"o/p/m.json\"]\n",
+        );
+        assert_eq!(outs_of(&p, "a")[2].4.as_deref(), Some("o"));
+    }
+
+    #[test]
+    fn overlaps_that_cannot_be_honoured_stay_errors() {
+        let err = parse_err(
+            "[stages.a]\ncmd = \"x\"\nouts = [\"eval\"]\nmetrics = [{ path = \"eval/m.json\", cache = false }]\n",
+        );
+        assert_eq!(
+            err,
+            "mlx.toml:4:21: eval/m.json lies inside output eval of stage a, which caches it: \
+             `cache` cannot differ here; drop it or set `cache` on eval"
+        );
+        let err = parse_err(
+            "[stages.a]\ncmd = \"x\"\nouts = [\"eval\"]\nplots = [{ path = \"eval/p.csv\", persist = true }]\n",
+        );
+        assert_eq!(
+            err,
+            "mlx.toml:4:19: eval/p.csv lies inside output eval of stage a, which is removed \
+             before the stage runs: it cannot persist unless eval does (`persist = true` on eval)"
+        );
+        // An output inside another output, even of its own stage.
+        let err = parse_err("[stages.a]\ncmd = \"x\"\nouts = [\"o\", \"o/p\"]\n");
+        assert_eq!(err, "mlx.toml:3:14: output o/p of stage a is inside output o of stage a");
+        // A metrics file inside another stage's output.
+        let err = parse_err(
+            "[stages.a]\ncmd = \"x\"\nouts = [\"eval\"]\n[stages.b]\ncmd = \"y\"\nmetrics = [\"eval/m.json\"]\n",
+        );
+        assert_eq!(
+            err,
+            "mlx.toml:6:12: output eval/m.json of stage b is inside output eval of stage a"
+        );
+        // A metrics folder holding an output of its stage.
+        let err = parse_err("[stages.a]\ncmd = \"x\"\nouts = [\"m/o\"]\nmetrics = [\"m\"]\n");
+        assert_eq!(err, "mlx.toml:3:9: output m/o of stage a is inside output m of stage a");
+    }
+
+    #[test]
+    fn top_level_metrics_are_read_from_the_stage_output_holding_them() {
+        let p = parse_ok(
+            r#"
+metrics = ["eval/metrics.json", "summary.json", "elsewhere.json", "own.json"]
+
+[stages.train]
+cmd = "python train.py"
+outs = ["model.pkl", { path = "summary.json", cache = false }]
+
+[stages.evaluate]
+cmd = "python evaluate.py"
+deps = ["model.pkl"]
+outs = ["eval"]
+metrics = ["own.json"]
+"#,
+        );
+        assert_eq!(
+            paths(&p.metrics),
+            ["eval/metrics.json", "summary.json", "elsewhere.json", "own.json"]
+        );
+        assert_eq!(
+            outs_of(&p, "train")[2..],
+            [("summary.json".into(), OutKind::Metrics, false, false, Some("summary.json".into()))]
+        );
+        assert_eq!(
+            outs_of(&p, "evaluate")[2..],
+            [("eval/metrics.json".into(), OutKind::Metrics, true, false, Some("eval".into()))]
+        );
+    }
+
+    #[test]
+    fn top_level_metrics_mistakes_point_at_the_entry() {
+        let cases = [
+            ("metrics = [\"../x.json\"]\n", "mlx.toml:1:12: top-level metrics:"),
+            ("metrics = [\"/x.json\"]\n", "mlx.toml:1:12: top-level metrics:"),
+            ("metrics = [\".git/x.json\"]\n", "mlx.toml:1:12: top-level metrics:"),
+            ("metrics = [\".mlx/x\"]\n", "mlx.toml:1:12: top-level metrics:"),
+            ("metrics = [\"\"]\n", "mlx.toml:1:12: top-level metrics:"),
+            (
+                "metrics = [\"m.json\",\n  \"m.json\"]\n",
+                "mlx.toml:2:3: top-level metrics: m.json is listed twice",
+            ),
+            (
+                "metrics = \"m.json\"\n",
+                "mlx.toml:1:11: invalid type: string \"m.json\", expected a list",
+            ),
+        ];
+        for (text, want) in cases {
+            let text = format!("{text}[stages.a]\ncmd = \"x\"\n");
+            let err = parse_err(&text);
+            assert!(err.starts_with(want), "{text}: {err}");
+        }
     }
 
     #[test]

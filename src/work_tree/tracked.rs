@@ -279,7 +279,7 @@ fn lock_outs(lock: &LockFile, pipeline: Option<&Pipeline>) -> Vec<Tracked> {
         .filter(|(_, o)| o.cache)
         .filter_map(|(stage, o)| {
             let target = RelPath::new(&o.path).ok()?;
-            stage.outs.iter().find(|d| d.path == target && d.cache)?;
+            stage.stored_outs().find(|d| d.path == target && d.cache)?;
             let kind =
                 if o.files.is_some() { pointer::Kind::Directory } else { pointer::Kind::File };
             let mut pointer = Pointer::new(kind, o.hash, o.size, o.files.unwrap_or(1));
