@@ -112,7 +112,8 @@ pub fn convert(
     let mut outs = Vec::new();
     let (mut new_objects, mut new_bytes) = (0, 0);
     let mut cached_outs = Vec::new();
-    for o in &stage.outs {
+    // Metrics and plots inside a folder the stage writes are stored with it (as DVC does).
+    for o in stage.stored_outs() {
         let Some(e) = dvc_outs.get(&o.path) else {
             differences.push(format!("out {} is not in dvc.lock", o.path));
             continue;

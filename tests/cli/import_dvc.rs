@@ -349,3 +349,70 @@ fn ssh_remote_settings_and_secrets_are_split() {
     let local = p.read_string(".mlx/config.local.toml");
     assert!(local.contains("password = \"hunter2\""), "{local}");
 }
+
+/// DVC's get-started layout: `foreach` over models, an `evaluate` stage writing the folder
+/// `eval` through DVCLive, top-level `metrics` and `plots` pointing into it.
+#[test]
+fn get_started_layout_with_dvclive_and_foreach_imports_clean() {
+    let p = TestProject::new();
+    let root = p.root().to_path_buf();
+    run_dvc(&root, &["init", "-q"]);
+    p.write("params.yaml", "train:\n  lr: 0.1\nmodels:\n- rf\n- gbm\n");
+    p.write(
+        "train.py",
+        "import sys, os\nos.makedirs('models', exist_ok=True)\nopen(f'models/{sys.argv[1]}.txt', 'w').write(sys.argv[1] + ' ' + sys.argv[2])\n",
+    );
+    p.write(
+        "evaluate.py",
+        "from dvclive import Live\nwith Live(dir='eval', dvcyaml=None, save_dvc_exp=False) as live:\n    for step in range(3):\n        live.log_metric('acc', 0.5 + step / 10)\n        live.next_step()\n",
+    );
+    p.write(
+        "dvc.yaml",
+        r#"stages:
+  train:
+    foreach: ${models}
+    do:
+      cmd: python train.py ${item} ${train.lr}
+      deps:
+      - train.py
+      outs:
+      - models/${item}.txt
+  evaluate:
+    cmd: python evaluate.py
+    deps:
+    - models
+    - evaluate.py
+    outs:
+    - eval
+metrics:
+- eval/metrics.json
+plots:
+- eval/plots/metrics:
+    x: step
+"#,
+    );
+    // DVCLive reads the commit it runs at.
+    p.commit_all("get-started layout");
+    run_dvc(&root, &["repro", "-q"]);
+    p.commit_all("reproduced");
+    p.mlx(&["init"]).success();
+    let report = import_json(&p);
+    assert_eq!(report["not_converted"], serde_json::json!([]), "{report:#}");
+    let locked: Vec<&str> = report["locked_stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(locked, ["train@rf", "train@gbm", "evaluate"]);
+    let toml = p.read_string("mlx.toml");
+    assert!(toml.contains(r#"foreach = "${models}""#), "{toml}");
+    assert!(toml.contains(r#"metrics = ["eval/metrics.json"]"#), "{toml}");
+    assert!(toml.contains(r#"[plots."eval/plots/metrics"]"#), "{toml}");
+    p.mlx(&["status", "--check"]).success();
+    let run = p.mlx(&["run", "--json"]).success();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&run)).unwrap();
+    for s in v["stages"].as_array().unwrap() {
+        assert_eq!(s["outcome"], "up_to_date", "{s}");
+    }
+}
