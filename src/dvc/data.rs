@@ -35,6 +35,12 @@ pub struct Imported {
     pub new_bytes: u64,
 }
 
+/// A file taken in: its manifest entry, size and whether it is new in the cache; or why not.
+type Taken = std::result::Result<(Entry, u64, bool), String>;
+
+/// A work-tree file hashed both ways (`None` for an entry DVC would not list).
+type Hashed = Option<(Entry, Option<DirEntry>)>;
+
 /// Where the import takes data from and puts it.
 pub struct Source<'a> {
     pub project: &'a Project,
@@ -96,7 +102,7 @@ impl Source<'_> {
             },
             Err(e) => return Ok(Err(e.to_string())),
         };
-        let results: Vec<Result<std::result::Result<(Entry, u64, bool), String>>> = listing
+        let results: Vec<Result<Taken>> = listing
             .par_iter()
             .map(|de| {
                 let rel = RelPath::new(&de.relpath).expect("listings are checked when parsed");
@@ -254,7 +260,7 @@ pub fn workspace_data(
         }
         PathState::File(_) => Ok(None),
         PathState::Dir(found) => {
-            let hashed: Vec<Result<Option<(Entry, Option<DirEntry>)>>> = found
+            let hashed: Vec<Result<Hashed>> = found
                 .par_iter()
                 .map(|f| {
                     Ok(match f {

@@ -455,11 +455,12 @@ impl Run<'_> {
             }
         }
         // Top-level keys this mlx may not read yet (a top-level `metrics` list).
-        if let Err(e) = config::Config::parse(Path::new(config::PROJECT_FILE), &doc.to_string()) {
-            if doc.contains_key("metrics") && !existing.contains_key("metrics") {
-                doc.remove("metrics");
-                self.report.problem("metrics", format!("not converted: {e}"));
-            }
+        if let Err(e) = config::Config::parse(Path::new(config::PROJECT_FILE), &doc.to_string())
+            && doc.contains_key("metrics")
+            && !existing.contains_key("metrics")
+        {
+            doc.remove("metrics");
+            self.report.problem("metrics", format!("not converted: {e}"));
         }
         if !stages_ok {
             return Ok(false);
@@ -501,7 +502,7 @@ impl Run<'_> {
         };
         let mut lock = LockFile::read(self.root())?;
         let before = lock.encode();
-        for (name, _) in &dvc_lock.stages {
+        for name in dvc_lock.stages.keys() {
             if !pipeline.stages.iter().any(|s| s.name.as_str() == name) {
                 self.report.notes.push(Problem {
                     place: format!("dvc.lock: {name}"),
