@@ -52,6 +52,9 @@ _mlx() {
             mlx,hook)
                 cmd="mlx__subcmd__hook"
                 ;;
+            mlx,import)
+                cmd="mlx__subcmd__import"
+                ;;
             mlx,init)
                 cmd="mlx__subcmd__init"
                 ;;
@@ -256,6 +259,9 @@ _mlx() {
             mlx__subcmd__help,hook)
                 cmd="mlx__subcmd__help__subcmd__hook"
                 ;;
+            mlx__subcmd__help,import)
+                cmd="mlx__subcmd__help__subcmd__import"
+                ;;
             mlx__subcmd__help,init)
                 cmd="mlx__subcmd__help__subcmd__init"
                 ;;
@@ -352,6 +358,9 @@ _mlx() {
             mlx__subcmd__help__subcmd__exp__subcmd__queue,start)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__queue__subcmd__start"
                 ;;
+            mlx__subcmd__help__subcmd__import,dvc)
+                cmd="mlx__subcmd__help__subcmd__import__subcmd__dvc"
+                ;;
             mlx__subcmd__help__subcmd__log,artifact)
                 cmd="mlx__subcmd__help__subcmd__log__subcmd__artifact"
                 ;;
@@ -393,6 +402,18 @@ _mlx() {
                 ;;
             mlx__subcmd__help__subcmd__remote,remove)
                 cmd="mlx__subcmd__help__subcmd__remote__subcmd__remove"
+                ;;
+            mlx__subcmd__import,dvc)
+                cmd="mlx__subcmd__import__subcmd__dvc"
+                ;;
+            mlx__subcmd__import,help)
+                cmd="mlx__subcmd__import__subcmd__help"
+                ;;
+            mlx__subcmd__import__subcmd__help,dvc)
+                cmd="mlx__subcmd__import__subcmd__help__subcmd__dvc"
+                ;;
+            mlx__subcmd__import__subcmd__help,help)
+                cmd="mlx__subcmd__import__subcmd__help__subcmd__help"
                 ;;
             mlx__subcmd__log,artifact)
                 cmd="mlx__subcmd__log__subcmd__artifact"
@@ -515,7 +536,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions man help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1467,7 +1488,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions man help"
+            opts="init add status checkout dag diff ls rm gc push fetch pull remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1847,6 +1868,34 @@ _mlx() {
         mlx__subcmd__help__subcmd__hook)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__import)
+            opts="dvc"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__import__subcmd__dvc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2303,6 +2352,84 @@ _mlx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import)
+            opts="-C -q -v -h --quiet --verbose --help dvc help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__dvc)
+            opts="-n -C -q -v -h --dry-run --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__help)
+            opts="dvc help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__help__subcmd__dvc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
