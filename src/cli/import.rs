@@ -26,6 +26,9 @@ pub enum ImportCommand {
 /// DVC's files stay in place and running it again changes nothing. What could not be converted
 /// is listed with why, and the exit status is then 1.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx import dvc --dry-run   # what would be converted; writes nothing\n  mlx import dvc && mlx status && mlx run   # clean, and nothing to run"
+)]
 pub struct DvcArgs {
     /// Only report what would be converted and written
     #[arg(short = 'n', long)]
