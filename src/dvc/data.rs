@@ -55,6 +55,9 @@ struct Wanted<'a> {
     md5: &'a str,
     /// The work-tree copy, used when the DVC cache lacks the object.
     workspace: std::path::PathBuf,
+    /// Its project path, checked before it is read (no folder above it may lead out of the
+    /// work tree).
+    rel: RelPath,
 }
 
 impl Source<'_> {
@@ -71,7 +74,7 @@ impl Source<'_> {
         let legacy = entry.legacy();
         let abs = self.project.root().join(target.as_path());
         if !md5_name.ends_with(md5::DIR_SUFFIX) {
-            let wanted = Wanted { md5: md5_name, workspace: abs };
+            let wanted = Wanted { md5: md5_name, workspace: abs, rel: target.clone() };
             return Ok(match self.take_file(&wanted, legacy)? {
                 Ok((hash, size, new)) => Ok(Imported {
                     kind: Kind::File,
@@ -107,7 +110,8 @@ impl Source<'_> {
             .map(|de| {
                 let rel = RelPath::new(&de.relpath).expect("listings are checked when parsed");
                 let file_abs = abs.join(rel.as_path());
-                let wanted = Wanted { md5: &de.md5, workspace: file_abs.clone() };
+                let wanted =
+                    Wanted { md5: &de.md5, workspace: file_abs.clone(), rel: target.join(&rel) };
                 Ok(self.take_file(&wanted, legacy)?.map(|(hash, size, new)| {
                     let executable = std::fs::symlink_metadata(&file_abs)
                         .is_ok_and(|m| m.is_file() && fs_util::is_executable(&m));
@@ -172,6 +176,12 @@ impl Source<'_> {
         let src = match &from_cache {
             Some(p) => p.clone(),
             None if std::fs::symlink_metadata(&wanted.workspace).is_ok_and(|m| m.is_file()) => {
+                if let Err(e) = self.project.work_tree().writable(&wanted.rel) {
+                    return Ok(Err(format!(
+                        "the work-tree copy of {} is not read: {e}",
+                        wanted.md5
+                    )));
+                }
                 wanted.workspace.clone()
             }
             None => {

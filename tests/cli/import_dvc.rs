@@ -416,3 +416,23 @@ plots:
         assert_eq!(s["outcome"], "up_to_date", "{s}");
     }
 }
+
+/// Data DVC 2 added: no `hash: md5` in its entry, its object in the 2.x layout of the cache
+/// (`.dvc/cache/AB/CDEF…`), as DVC 3 keeps it for such data. (DVC 3 writes only its own layout,
+/// so the fixture moves the object and drops the key, as a DVC 2 project has them.)
+#[test]
+fn dvc2_cache_layout_is_read() {
+    let (p, _) = dvc_project();
+    let md5 = "b1946ac92492d2347c6235b4d2611184"; // "hello\n"
+    let v3 = p.path(format!(".dvc/cache/files/md5/{}/{}", &md5[..2], &md5[2..]));
+    let v2 = p.path(format!(".dvc/cache/{}/{}", &md5[..2], &md5[2..]));
+    std::fs::create_dir_all(v2.parent().unwrap()).unwrap();
+    std::fs::rename(&v3, &v2).unwrap();
+    let dvc_file = p.read_string("data/raw.txt.dvc").replace("  hash: md5\n", "");
+    p.write("data/raw.txt.dvc", dvc_file);
+    std::fs::remove_file(p.path("data/raw.txt")).unwrap();
+    let report = import_json(&p);
+    let raw = report["data"].as_array().unwrap().iter().find(|d| d["path"] == "data/raw.txt");
+    assert_eq!(raw.unwrap()["hash"], crate::support::hash_hex(b"hello\n"), "{report:#}");
+    assert!(p.has_object(&crate::support::hash_hex(b"hello\n")));
+}
