@@ -139,8 +139,9 @@ pub fn run(
     let mut local_doc = LocalFile::load(root)?;
     let pipeline_ok = run.pipeline(&mut doc)?;
     run.remotes(&mut doc, &mut local_doc)?;
-    let new_text = doc.to_string();
-    if new_text != doc_text {
+    if doc.to_string() != doc_text {
+        keep_trailing_comments(&mut doc);
+        let new_text = doc.to_string();
         run.write(&RelPath::new(config::PROJECT_FILE).expect("valid"), new_text.as_bytes())?;
         doc_text = new_text;
     }
@@ -624,6 +625,31 @@ impl Run<'_> {
         }
         Ok(())
     }
+}
+
+/// Comments below the last table of `mlx.toml` (`mlx init` leaves commented-out settings under
+/// `[core]`) are the file's trailing text to TOML: tables added after that table would come
+/// between it and them. They move under its header instead.
+fn keep_trailing_comments(doc: &mut DocumentMut) {
+    let trailing = doc.trailing().as_str().unwrap_or_default().trim_end().to_owned();
+    let only_comments =
+        trailing.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+    if trailing.trim().is_empty() || !only_comments {
+        return;
+    }
+    let last = doc
+        .as_table()
+        .iter()
+        .filter_map(|(k, v)| Some((k.to_owned(), v.as_table()?.position()?)))
+        .max_by_key(|(_, p)| *p);
+    let Some(table) = last.and_then(|(k, _)| doc.get_mut(&k)?.as_table_mut()) else { return };
+    let has_suffix =
+        table.decor().suffix().and_then(|s| s.as_str()).is_some_and(|s| !s.trim().is_empty());
+    if has_suffix {
+        return;
+    }
+    table.decor_mut().set_suffix(format!("\n{}", trailing.trim_start_matches('\n')));
+    doc.set_trailing("");
 }
 
 fn merge(mut a: RemoteConfig, b: RemoteConfig) -> RemoteConfig {

@@ -110,6 +110,9 @@ fn import_converts_pipeline_data_lock_and_remote() {
     assert!(toml.contains("echo ${prepare.split} > prepared/split.txt"), "{toml}");
     assert!(toml.contains(r#"metrics = [{ path = "eval.toml", cache = false }]"#), "{toml}");
     assert!(toml.contains("[remotes.store]"), "{toml}");
+    // What `mlx init` wrote under [core] stays there.
+    assert!(toml.contains("[core]\n# Seconds a command waits"), "{toml}");
+    assert!(!toml.trim_end().ends_with("# lock_timeout = 120"), "{toml}");
     assert!(toml.contains(&format!("url = {:?}", store.to_str().unwrap())), "{toml}");
     // The pointers keep DVC's MD5 for fetching from the DVC remote.
     let pointer = p.pointer("data/images");
