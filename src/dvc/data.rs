@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::fs_util;
 use crate::project::Project;
 use crate::project_path::RelPath;
+use crate::store::cache::Staged;
 use crate::store::manifest::{Entry, EntryKind, Manifest};
 use crate::store::pointer::Kind;
 use crate::store::workspace::{self, Found, PathState};
@@ -35,8 +36,17 @@ pub struct Imported {
     pub new_bytes: u64,
 }
 
-/// A file taken in: its manifest entry, size and whether it is new in the cache; or why not.
-type Taken = std::result::Result<(Entry, u64, bool), String>;
+/// A file checked and staged: its hash and size, whether the cache lacks it, and its staged
+/// copy (none in a dry run or when the cache has it).
+struct Took {
+    hash: ObjectId,
+    size: u64,
+    new: bool,
+    staged: Option<Staged>,
+}
+
+/// A file of a folder taken in: its manifest entry and how it was taken; or why not.
+type Taken = std::result::Result<(Entry, Took), String>;
 
 /// A work-tree file hashed both ways (`None` for an entry DVC would not list).
 type Hashed = Option<(Entry, Option<DirEntry>)>;
@@ -76,15 +86,18 @@ impl Source<'_> {
         if !md5_name.ends_with(md5::DIR_SUFFIX) {
             let wanted = Wanted { md5: md5_name, workspace: abs, rel: target.clone() };
             return Ok(match self.take_file(&wanted, legacy)? {
-                Ok((hash, size, new)) => Ok(Imported {
-                    kind: Kind::File,
-                    hash,
-                    size,
-                    files: 1,
-                    md5: md5_name.to_owned(),
-                    new_objects: u64::from(new),
-                    new_bytes: if new { size } else { 0 },
-                }),
+                Ok(took) => {
+                    self.project.cache().commit(took.staged.into_iter().collect(), self.stat)?;
+                    Ok(Imported {
+                        kind: Kind::File,
+                        hash: took.hash,
+                        size: took.size,
+                        files: 1,
+                        md5: md5_name.to_owned(),
+                        new_objects: u64::from(took.new),
+                        new_bytes: if took.new { took.size } else { 0 },
+                    })
+                }
                 Err(why) => Err(why),
             });
         }
@@ -112,30 +125,40 @@ impl Source<'_> {
                 let file_abs = abs.join(rel.as_path());
                 let wanted =
                     Wanted { md5: &de.md5, workspace: file_abs.clone(), rel: target.join(&rel) };
-                Ok(self.take_file(&wanted, legacy)?.map(|(hash, size, new)| {
+                Ok(self.take_file(&wanted, legacy)?.map(|took| {
                     let executable = std::fs::symlink_metadata(&file_abs)
                         .is_ok_and(|m| m.is_file() && fs_util::is_executable(&m));
-                    let kind = EntryKind::File { hash, size, executable };
-                    (Entry { path: rel, kind }, size, new)
+                    let kind = EntryKind::File { hash: took.hash, size: took.size, executable };
+                    (Entry { path: rel, kind }, took)
                 }))
             })
             .collect();
         let mut entries = Vec::with_capacity(results.len());
+        let mut staged = Vec::new();
         let mut bad = Vec::new();
+        let mut failed = None;
         let (mut new_objects, mut new_bytes) = (0, 0);
         for r in results {
-            match r? {
-                Ok((e, size, new)) => {
-                    if new {
+            match r {
+                Ok(Ok((e, took))) => {
+                    if took.new {
                         new_objects += 1;
-                        new_bytes += size;
+                        new_bytes += took.size;
                     }
+                    staged.extend(took.staged);
                     entries.push(e);
                 }
-                Err(why) => bad.push(why),
+                Ok(Err(why)) => bad.push(why),
+                Err(e) => failed = failed.or(Some(e)),
             }
         }
+        let cache = self.project.cache();
+        if let Some(e) = failed {
+            staged.into_iter().for_each(|s| cache.discard(s));
+            return Err(e);
+        }
         if !bad.is_empty() {
+            staged.into_iter().for_each(|s| cache.discard(s));
             bad.sort();
             let more = if bad.len() > 1 {
                 format!(" (and {} more)", bad.len() - 1)
@@ -144,6 +167,8 @@ impl Source<'_> {
             };
             return Ok(Err(format!("{}{more}", bad[0])));
         }
+        // One durable commit for the folder's files (one `syncfs` for a large folder).
+        cache.commit(staged, self.stat)?;
         let manifest = Manifest::new(entries);
         let bytes = manifest.encode();
         let hash = crate::store::hash_bytes(&bytes);
@@ -166,12 +191,12 @@ impl Source<'_> {
     }
 
     /// One file: from the DVC cache, else the work tree; checked against its MD5 while hashed
-    /// with BLAKE3, then stored. `(hash, size, newly stored)`.
+    /// with BLAKE3, then staged for the cache (the caller commits it).
     fn take_file(
         &self,
         wanted: &Wanted<'_>,
         legacy: bool,
-    ) -> Result<std::result::Result<(ObjectId, u64, bool), String>> {
+    ) -> Result<std::result::Result<Took, String>> {
         let from_cache = self.dvc.object_path(wanted.md5, legacy);
         let src = match &from_cache {
             Some(p) => p.clone(),
@@ -201,19 +226,19 @@ impl Source<'_> {
             )));
         }
         let cache = self.project.cache();
+        let took = |new, staged| Took { hash: both.blake3, size: both.size, new, staged };
         if cache.contains(&both.blake3) {
-            return Ok(Ok((both.blake3, both.size, false)));
+            return Ok(Ok(took(false, None)));
         }
         if self.dry_run {
-            return Ok(Ok((both.blake3, both.size, true)));
+            return Ok(Ok(took(true, None)));
         }
         let staged = cache.stage_copy(&src)?;
         if staged.id != both.blake3 {
             cache.discard(staged);
             return Ok(Err(format!("{} changed while it was read", src.display())));
         }
-        cache.commit(vec![staged], self.stat)?;
-        Ok(Ok((both.blake3, both.size, true)))
+        Ok(Ok(took(true, Some(staged))))
     }
 
     /// The DVC MD5 of what the work tree holds at `target` now, with the mlx hash of the same
