@@ -439,3 +439,33 @@ fn dvc2_cache_layout_is_read() {
     assert_eq!(raw.unwrap()["hash"], crate::support::hash_hex(b"hello\n"), "{report:#}");
     assert!(p.has_object(&crate::support::hash_hex(b"hello\n")));
 }
+
+/// A stage with `wdir`: its paths in `dvc.yaml` and `dvc.lock` are relative to that folder, and
+/// its default params file is the one there.
+#[test]
+fn wdir_stage_paths_are_read_from_its_folder() {
+    let p = TestProject::new();
+    let root = p.root().to_path_buf();
+    run_dvc(&root, &["init", "-q"]);
+    p.write("data/in.txt", "input\n");
+    p.write("src/params.yaml", "scale: 2\n");
+    p.write(
+        "dvc.yaml",
+        "stages:\n  build:\n    wdir: src\n    cmd: cat ../data/in.txt > out.txt\n    deps:\n    - ../data/in.txt\n    params:\n    - scale\n    outs:\n    - out.txt\n",
+    );
+    run_dvc(&root, &["repro", "-q"]);
+    p.commit_all("wdir stage");
+    p.mlx(&["init"]).success();
+    let report = import_json(&p);
+    assert_eq!(report["not_converted"], serde_json::json!([]), "{report:#}");
+    assert_eq!(report["locked_stages"][0]["differences"], serde_json::json!([]), "{report:#}");
+    let lock = p.read_string("mlx.lock");
+    assert!(
+        lock.contains("path = \"src/out.txt\"") && lock.contains("path = \"data/in.txt\""),
+        "{lock}"
+    );
+    p.mlx(&["status", "--check"]).success();
+    p.write("src/params.yaml", "scale: 3\n");
+    let v = p.json(&["status"]);
+    assert_eq!(v["stages"][0]["stage"], "build", "{v:#}");
+}
