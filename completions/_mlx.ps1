@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show tracked data that is modified, missing or not in the cache, and stale stages')
             [CompletionResult]::new('checkout', 'checkout', [CompletionResultType]::ParameterValue, 'Make the workspace match the pointers: restore, replace and remove tracked files')
             [CompletionResult]::new('dag', 'dag', [CompletionResultType]::ParameterValue, 'Draw the pipeline: its stages in execution order and which feed which')
+            [CompletionResult]::new('lineage', 'lineage', [CompletionResultType]::ParameterValue, 'Show how a file was made: the stages, runs, data and code behind it')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show data changes between two commits, or between a commit and the workspace')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tracked data, or the files inside a tracked directory')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data')
@@ -59,6 +60,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Browse experiments, metric curves, logs, artifacts and the pipeline in a local web app')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the project and its setup: git, config, cache, link types, database, remotes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static shell completion script (commands and flags)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Convert a project made with another tool into an mlx project, in place')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages for every command into a folder')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -123,6 +125,19 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         }
         'mlx;dag' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to draw the graph')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;lineage' {
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'Read mlx.toml, mlx.lock and pointers at this revision (branch, tag or commit)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to draw it')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -1070,6 +1085,42 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mlx;import' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('dvc', 'dvc', [CompletionResultType]::ParameterValue, 'Convert the DVC project in this repository: dvc.yaml, dvc.lock, .dvc files, cache, remotes')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;import;dvc' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only report what would be converted and written')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only report what would be converted and written')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;import;help' {
+            [CompletionResult]::new('dvc', 'dvc', [CompletionResultType]::ParameterValue, 'Convert the DVC project in this repository: dvc.yaml, dvc.lock, .dvc files, cache, remotes')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;import;help;dvc' {
+            break
+        }
+        'mlx;import;help;help' {
+            break
+        }
         'mlx;man' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -1086,6 +1137,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show tracked data that is modified, missing or not in the cache, and stale stages')
             [CompletionResult]::new('checkout', 'checkout', [CompletionResultType]::ParameterValue, 'Make the workspace match the pointers: restore, replace and remove tracked files')
             [CompletionResult]::new('dag', 'dag', [CompletionResultType]::ParameterValue, 'Draw the pipeline: its stages in execution order and which feed which')
+            [CompletionResult]::new('lineage', 'lineage', [CompletionResultType]::ParameterValue, 'Show how a file was made: the stages, runs, data and code behind it')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show data changes between two commits, or between a commit and the workspace')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tracked data, or the files inside a tracked directory')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data')
@@ -1110,6 +1162,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Browse experiments, metric curves, logs, artifacts and the pipeline in a local web app')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the project and its setup: git, config, cache, link types, database, remotes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static shell completion script (commands and flags)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Convert a project made with another tool into an mlx project, in place')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages for every command into a folder')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -1127,6 +1180,9 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;dag' {
+            break
+        }
+        'mlx;help;lineage' {
             break
         }
         'mlx;help;diff' {
@@ -1315,6 +1371,13 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;completions' {
+            break
+        }
+        'mlx;help;import' {
+            [CompletionResult]::new('dvc', 'dvc', [CompletionResultType]::ParameterValue, 'Convert the DVC project in this repository: dvc.yaml, dvc.lock, .dvc files, cache, remotes')
+            break
+        }
+        'mlx;help;import;dvc' {
             break
         }
         'mlx;help;man' {

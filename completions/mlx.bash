@@ -55,11 +55,17 @@ _mlx() {
             mlx,hook)
                 cmd="mlx__subcmd__hook"
                 ;;
+            mlx,import)
+                cmd="mlx__subcmd__import"
+                ;;
             mlx,init)
                 cmd="mlx__subcmd__init"
                 ;;
             mlx,install-hooks)
                 cmd="mlx__subcmd__install__subcmd__hooks"
+                ;;
+            mlx,lineage)
+                cmd="mlx__subcmd__lineage"
                 ;;
             mlx,log)
                 cmd="mlx__subcmd__log"
@@ -265,11 +271,17 @@ _mlx() {
             mlx__subcmd__help,hook)
                 cmd="mlx__subcmd__help__subcmd__hook"
                 ;;
+            mlx__subcmd__help,import)
+                cmd="mlx__subcmd__help__subcmd__import"
+                ;;
             mlx__subcmd__help,init)
                 cmd="mlx__subcmd__help__subcmd__init"
                 ;;
             mlx__subcmd__help,install-hooks)
                 cmd="mlx__subcmd__help__subcmd__install__subcmd__hooks"
+                ;;
+            mlx__subcmd__help,lineage)
+                cmd="mlx__subcmd__help__subcmd__lineage"
                 ;;
             mlx__subcmd__help,log)
                 cmd="mlx__subcmd__help__subcmd__log"
@@ -364,6 +376,9 @@ _mlx() {
             mlx__subcmd__help__subcmd__exp__subcmd__queue,start)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__queue__subcmd__start"
                 ;;
+            mlx__subcmd__help__subcmd__import,dvc)
+                cmd="mlx__subcmd__help__subcmd__import__subcmd__dvc"
+                ;;
             mlx__subcmd__help__subcmd__log,artifact)
                 cmd="mlx__subcmd__help__subcmd__log__subcmd__artifact"
                 ;;
@@ -405,6 +420,18 @@ _mlx() {
                 ;;
             mlx__subcmd__help__subcmd__remote,remove)
                 cmd="mlx__subcmd__help__subcmd__remote__subcmd__remove"
+                ;;
+            mlx__subcmd__import,dvc)
+                cmd="mlx__subcmd__import__subcmd__dvc"
+                ;;
+            mlx__subcmd__import,help)
+                cmd="mlx__subcmd__import__subcmd__help"
+                ;;
+            mlx__subcmd__import__subcmd__help,dvc)
+                cmd="mlx__subcmd__import__subcmd__help__subcmd__dvc"
+                ;;
+            mlx__subcmd__import__subcmd__help,help)
+                cmd="mlx__subcmd__import__subcmd__help__subcmd__help"
                 ;;
             mlx__subcmd__log,artifact)
                 cmd="mlx__subcmd__log__subcmd__artifact"
@@ -527,7 +554,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag diff ls rm gc push fetch pull get update remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions man help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag lineage diff ls rm gc push fetch pull get update remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1525,7 +1552,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag diff ls rm gc push fetch pull get update remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions man help"
+            opts="init add status checkout dag lineage diff ls rm gc push fetch pull get update remote run log exp metrics params report plots sql cache install-hooks hook ui doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1930,6 +1957,34 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__help__subcmd__import)
+            opts="dvc"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__import__subcmd__dvc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1945,6 +2000,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__install__subcmd__hooks)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__lineage)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2396,6 +2465,84 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__import)
+            opts="-C -q -v -h --quiet --verbose --help dvc help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__dvc)
+            opts="-n -C -q -v -h --dry-run --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__help)
+            opts="dvc help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__help__subcmd__dvc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__init)
             opts="-C -q -v -h --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2421,6 +2568,32 @@ _mlx() {
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__lineage)
+            opts="-C -q -v -h --rev --format --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "tree mermaid dot" -- "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

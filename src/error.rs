@@ -27,6 +27,8 @@ pub enum Error {
     #[error(transparent)]
     Remote(#[from] crate::remote::Error),
     #[error(transparent)]
+    Dvc(#[from] crate::dvc::Error),
+    #[error(transparent)]
     Ui(#[from] crate::ui::Error),
     #[error(transparent)]
     RemoteConfig(#[from] remote_config::RemoteConfigError),
@@ -113,6 +115,7 @@ impl Error {
         match self {
             Error::Store(e) => e.is_input_error(),
             Error::Project(_) => true,
+            Error::Dvc(e) => e.is_input_error(),
             Error::Git(e) => e.is_input_error(),
             Error::Db(e) => e.is_input_error(),
             Error::Pipeline(e) => e.is_input_error(),

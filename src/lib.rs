@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod config;
 pub mod downsample;
+pub mod dvc;
 pub mod error;
 pub mod experiments;
 pub mod fault;

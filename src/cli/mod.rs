@@ -16,6 +16,7 @@ mod gc;
 mod get;
 mod habits;
 mod hook;
+mod import;
 mod init;
 mod install_hooks;
 mod lineage;
@@ -103,6 +104,8 @@ pub enum Command {
     Ui(ui::UiArgs),
     Doctor(doctor::DoctorArgs),
     Completions(completions::CompletionsArgs),
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     #[command(hide = true)]
     Man(man::ManArgs),
 }
@@ -188,6 +191,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Ui(args) => ui::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
+        Command::Import(cmd) => import::run(&ctx, cmd),
         Command::Man(args) => man::run(&ctx, args),
     };
     match result {

@@ -192,8 +192,15 @@ fn add_one(
     reporter: &dyn Reporter,
 ) -> Result<AddedPath> {
     let root = project.root();
-    let (pointer, new_objects) = snapshot(project, target, stat, reporter)?;
+    let (mut pointer, new_objects) = snapshot(project, target, stat, reporter)?;
     let previous = pointer::Pointer::read(root, target).ok();
+    // The same content keeps the MD5 an import from DVC recorded (fetch reads DVC remotes by it).
+    if let Some(prev) = &previous
+        && prev.kind == pointer.kind
+        && prev.hash == pointer.hash
+    {
+        pointer.dvc_md5.clone_from(&prev.dvc_md5);
+    }
     let changed = previous.as_ref() != Some(&pointer);
     if changed {
         crate::fault::point("add.pointer");

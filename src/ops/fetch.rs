@@ -144,6 +144,8 @@ fn from_own_remote(
         .map(|t| Needed { id: t.pointer.hash, size: None })
         .collect();
     let mut done = Downloaded::default();
+    // Data imported from DVC may still be only in DVC's layout of the remote.
+    remote.use_dvc_index(crate::dvc::index::Md5Index::from_tracked(tracked));
     let downloads = Downloads { cache: project.cache(), remote, stat, jobs, reporter };
     let outcome = downloads.run(&manifests, &mut done);
     report.downloaded = done.objects;

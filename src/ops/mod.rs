@@ -17,6 +17,7 @@ pub mod exp_run;
 pub mod fetch;
 pub mod gc;
 pub mod get;
+pub mod import_dvc;
 pub mod init;
 pub mod install_hooks;
 pub mod lineage;

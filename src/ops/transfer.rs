@@ -224,6 +224,12 @@ pub fn fetch_missing(
     let remote = open_remote(project, remote)?;
     let _lock = project.lock(reporter)?;
     remote.check()?;
+    // Data imported from DVC may still be only in DVC's layout of the remote.
+    if let Ok((tracked, _)) =
+        tracked::load_source(project, &tracked::Source::Workspace, project.root(), &[])
+    {
+        remote.use_dvc_index(crate::dvc::index::Md5Index::from_tracked(&tracked));
+    }
     let to_get: Vec<Needed> = needed.iter().filter(|n| absent.contains(&n.id)).copied().collect();
     let mut conn = project.open_db()?;
     let stat = store::StatCache::load(&conn, store::stat_cache::Rows::FilesAndObjects)?;

@@ -47,6 +47,9 @@ pub struct LockedOut {
     /// False for `cache = false` outputs: hashed and recorded, not stored.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub cache: bool,
+    /// The MD5 DVC named this content by, kept by `mlx import dvc` (see `dvc::index`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dvc_md5: Option<String>,
 }
 
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -166,6 +169,7 @@ mod tests {
                     size: 1,
                     files: None,
                     cache: true,
+                    dvc_md5: None,
                 }],
                 tools: [("python".to_owned(), "Python 3.11.7".to_owned())].into(),
             },

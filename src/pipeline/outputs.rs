@@ -68,10 +68,18 @@ pub(crate) fn collect_outs(
                 size: pointer.size,
                 files,
                 cache: true,
+                dvc_md5: None,
             });
         } else {
             let h = hash_path(project, stat, &out.path)?.expect("checked above");
-            outs.push(LockedOut { path, hash: h.hash, size: h.size, files: h.files, cache: false });
+            outs.push(LockedOut {
+                path,
+                hash: h.hash,
+                size: h.size,
+                files: h.files,
+                cache: false,
+                dvc_md5: None,
+            });
         }
     }
     Ok(Ok(outs))

@@ -42,6 +42,9 @@ pub struct Remote {
     storage: Storage,
     jobs: usize,
     backend: Backend,
+    /// MD5s of objects imported from DVC: one missing in mlx's layout is looked for in DVC's
+    /// (see `dvc::index`).
+    dvc_index: std::sync::RwLock<Option<std::sync::Arc<crate::dvc::index::Md5Index>>>,
 }
 
 enum Backend {
@@ -135,7 +138,14 @@ impl Remote {
                 }
             }
         };
-        Ok(Remote { name: name.to_owned(), shown, storage: location.storage(), jobs, backend })
+        Ok(Remote {
+            name: name.to_owned(),
+            shown,
+            storage: location.storage(),
+            jobs,
+            backend,
+            dvc_index: std::sync::RwLock::new(None),
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -407,6 +417,29 @@ impl Remote {
                 })
             }
         }
+    }
+
+    /// Let downloads of objects this remote lacks look for them in DVC's layout of the same
+    /// remote, by the MD5s `index` holds (a repository imported with `mlx import dvc`).
+    pub fn use_dvc_index(&self, index: crate::dvc::index::Md5Index) {
+        if !index.is_empty() {
+            *self.dvc_index.write().expect("dvc index lock poisoned") =
+                Some(std::sync::Arc::new(index));
+        }
+    }
+
+    /// The object `id` from DVC's layout, when the DVC index names it (see
+    /// [`Remote::use_dvc_index`]); `Ok(None)` when it does not.
+    pub fn download_from_dvc(
+        &self,
+        id: &ObjectId,
+        cache: &Cache,
+    ) -> Result<Option<crate::dvc::index::Found>, Error> {
+        let index = self.dvc_index.read().expect("dvc index lock poisoned").clone();
+        let Some(md5) = index.as_ref().and_then(|i| i.get(id).map(str::to_owned)) else {
+            return Ok(None);
+        };
+        crate::dvc::index::fetch(self, cache, id, &md5).map(Some)
     }
 
     /// Download one object into the cache's staging area, hashing it on the way. A body that

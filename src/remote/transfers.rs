@@ -149,10 +149,32 @@ impl Downloads<'_> {
                         staged.lock().expect("staged list poisoned").push(s);
                         Ok(())
                     }
-                    Err(super::Error::Missing { .. }) => {
-                        absent.lock().expect("absent list poisoned").push(n.id);
-                        Ok(())
-                    }
+                    Err(super::Error::Missing { .. }) => match remote
+                        .download_from_dvc(&n.id, cache)?
+                    {
+                        Some(crate::dvc::index::Found::Staged(s)) => {
+                            got.fetch_add(s.len() as u64, Ordering::Relaxed);
+                            let size = n.size.unwrap_or(0);
+                            got_bytes.fetch_add(size, Ordering::Relaxed);
+                            reporter.advance(size);
+                            staged.lock().expect("staged list poisoned").extend(s);
+                            Ok(())
+                        }
+                        Some(crate::dvc::index::Found::Corrupt { actual, size }) => {
+                            damaged.lock().expect("damaged list poisoned").push(DamagedObject {
+                                id: n.id.to_hex(),
+                                problem: "corrupt",
+                                actual: actual.to_hex(),
+                                size,
+                                expected_size: n.size,
+                            });
+                            Ok(())
+                        }
+                        Some(crate::dvc::index::Found::Missing) | None => {
+                            absent.lock().expect("absent list poisoned").push(n.id);
+                            Ok(())
+                        }
+                    },
                     Err(super::Error::CorruptObject { actual, size, .. }) => {
                         let truncated = n.size.is_some_and(|expected| size < expected);
                         damaged.lock().expect("damaged list poisoned").push(DamagedObject {

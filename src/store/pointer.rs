@@ -43,6 +43,10 @@ pub struct Pointer {
     pub hash: ObjectId,
     pub size: u64,
     pub files: u64,
+    /// The MD5 DVC named this content by (`HASH.dir` for a folder), kept by `mlx import dvc`
+    /// so that fetching can read it from the DVC remote it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dvc_md5: Option<String>,
     /// Where imported data came from (`mlx add --from`); `None` for data added here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
@@ -102,7 +106,7 @@ fn quoted(s: &str) -> String {
 
 impl Pointer {
     pub fn new(kind: Kind, hash: ObjectId, size: u64, files: u64) -> Self {
-        Pointer { mlx: FORMAT, kind, hash, size, files, origin: None }
+        Pointer { mlx: FORMAT, kind, hash, size, files, origin: None, dvc_md5: None }
     }
 
     /// The same pointer with an origin.
@@ -117,12 +121,16 @@ impl Pointer {
         let name = target.file_name().to_string_lossy();
         let mut text = format!(
             "# mlx pointer for {name:?}: written by `mlx add`; commit it with git, the data stays in mlx's cache\n\
-             mlx = {}\nkind = \"{}\"\nhash = \"{}\"\nsize = {}\nfiles = {}\n",
+             mlx = {}\nkind = \"{}\"\nhash = \"{}\"\nsize = {}\nfiles = {}\n{}",
             self.mlx,
             self.kind.as_str(),
             self.hash,
             self.size,
-            self.files
+            self.files,
+            self.dvc_md5
+                .as_ref()
+                .map(|m| format!("dvc_md5 = {}\n", toml::Value::String(m.clone())))
+                .unwrap_or_default()
         );
         if let Some(o) = &self.origin {
             text.push_str(

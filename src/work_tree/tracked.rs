@@ -282,7 +282,8 @@ fn lock_outs(lock: &LockFile, pipeline: Option<&Pipeline>) -> Vec<Tracked> {
             stage.stored_outs().find(|d| d.path == target && d.cache)?;
             let kind =
                 if o.files.is_some() { pointer::Kind::Directory } else { pointer::Kind::File };
-            let pointer = Pointer::new(kind, o.hash, o.size, o.files.unwrap_or(1));
+            let mut pointer = Pointer::new(kind, o.hash, o.size, o.files.unwrap_or(1));
+            pointer.dvc_md5.clone_from(&o.dvc_md5);
             Some(Tracked { target, pointer })
         })
         .collect()

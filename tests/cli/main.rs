@@ -23,6 +23,7 @@ mod help;
 mod history;
 mod hooks;
 mod hostile;
+mod import_dvc;
 mod init;
 mod link_types;
 mod lock;
