@@ -25,6 +25,7 @@ mod hooks;
 mod hostile;
 mod import_dvc;
 mod init;
+mod lineage;
 mod link_types;
 mod lock;
 mod log;
