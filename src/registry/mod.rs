@@ -292,6 +292,10 @@ impl Fetcher<'_> {
         what: &str,
     ) -> Result<(Pointer, u64)> {
         let mut downloaded = 0;
+        // A registry imported from DVC may keep its data in DVC's layout of its remote.
+        self.remote.use_dvc_index(crate::dvc::index::Md5Index::from_tracked(std::slice::from_ref(
+            tracked,
+        )));
         let pointer = match (tracked.pointer.kind, sub) {
             (Kind::File, None) => tracked.pointer.clone().with_origin(None),
             (Kind::File, Some(_)) => unreachable!("only folders have paths inside"),

@@ -469,3 +469,30 @@ fn wdir_stage_paths_are_read_from_its_folder() {
     let v = p.json(&["status"]);
     assert_eq!(v["stages"][0]["stage"], "build", "{v:#}");
 }
+
+/// An imported DVC project serves as a data registry: `mlx get` and `mlx add --from` read its
+/// data from the DVC remote as it is, through the MD5s its pointers and lock keep.
+#[test]
+fn an_imported_dvc_project_is_a_registry_for_get_and_add_from() {
+    let (p, store) = dvc_project();
+    import_json(&p);
+    p.commit_all("imported");
+    let user = TestProject::initialized();
+    user.commit_all("init");
+    let registry = p.root().to_str().unwrap();
+    user.mlx(&["get", registry, "data/images", "-o", "images"]).success();
+    assert_eq!(user.read("images/a.txt"), p.read("data/images/a.txt"));
+    assert_eq!(user.read("images/b.txt"), p.read("data/images/b.txt"));
+    user.mlx(&["get", registry, "model.txt"]).success();
+    assert_eq!(user.read("model.txt"), p.read("model.txt"));
+    user.mlx(&["add", "--from", registry, "data/raw.txt", "-o", "raw.txt"]).success();
+    assert_eq!(user.read("raw.txt"), p.read("data/raw.txt"));
+    user.mlx(&["status", "--check"]).success();
+    // Nothing was uploaded in mlx's layout: the DVC remote served it as it is.
+    let shards: Vec<String> = std::fs::read_dir(&store)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(shards, ["files"], "{shards:?}");
+}
