@@ -309,7 +309,7 @@ impl plots::Source for SideSource<'_> {
         {
             let mut found: Vec<ProjectPath> = Vec::new();
             for (p, id) in entries {
-                if p.parent().as_ref() == Some(path) {
+                if p.starts_with(path) && &p != path {
                     self.in_folders.borrow_mut().insert(p.clone(), id);
                     found.push(p);
                 }
@@ -369,13 +369,23 @@ fn list_in_work_tree(root: &Path, path: &ProjectPath) -> Result<Option<Vec<Proje
     if !real.is_dir() {
         return Ok(None);
     }
+    // Files in subfolders too; folders are entered only as themselves (never through a
+    // symlink), a few levels deep.
     let mut found = Vec::new();
-    for entry in fs_err::read_dir(&real)? {
-        let entry = entry?;
-        if let Some(name) = entry.file_name().to_str()
-            && let Ok(rel) = ProjectPath::new(name)
-        {
-            found.push(path.join(&rel));
+    let mut folders = vec![(real, path.clone(), 0)];
+    while let Some((dir, rel_dir, depth)) = folders.pop() {
+        for entry in fs_err::read_dir(&dir)? {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
+            let Ok(rel) = ProjectPath::new(&name) else { continue };
+            let rel = rel_dir.join(&rel);
+            if entry.file_type()?.is_dir() {
+                if depth < 8 {
+                    folders.push((entry.path(), rel, depth + 1));
+                }
+            } else {
+                found.push(rel);
+            }
         }
     }
     found.sort();

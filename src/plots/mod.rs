@@ -90,7 +90,7 @@ pub trait Source {
     fn label(&self) -> &str;
     /// The bytes of a file, or why there are none (missing, not fetched, refused).
     fn read(&self, path: &ProjectPath) -> Result<std::result::Result<Vec<u8>, String>>;
-    /// The files right inside folder `path`, sorted, when it is a folder.
+    /// The files under folder `path` (in its subfolders too), sorted, when it is a folder.
     fn list(&self, path: &ProjectPath) -> Result<Option<Vec<ProjectPath>>>;
 }
 
@@ -115,9 +115,55 @@ pub fn resolve(defs: &[PlotDef], sources: &[&dyn Source]) -> Result<(Vec<Plot>, 
     let mut plots = Vec::with_capacity(defs.len());
     let mut problems = Vec::new();
     for def in defs {
-        plots.push(resolve_one(def, sources, &mut problems)?);
+        for def in expand_folder(def, defs, sources)? {
+            plots.push(resolve_one(&def, sources, &mut problems)?);
+        }
     }
     Ok((plots, problems))
+}
+
+/// A plot of a folder holding data files (DVC's `eval/plots/metrics: {x: step}`, DVCLive's
+/// histories as TSV files): one plot per data file under it on any side, named by the file and
+/// drawn with the folder's properties, as DVC draws them; the folder's images stay one plot
+/// under its name. Any other plot as it is. A file another definition names is left to it.
+fn expand_folder(def: &PlotDef, all: &[PlotDef], sources: &[&dyn Source]) -> Result<Vec<PlotDef>> {
+    let [(folder, fields)] = def.y.as_slice() else { return Ok(vec![def.clone()]) };
+    if data::format_of(&folder.to_string()).is_some() {
+        return Ok(vec![def.clone()]);
+    }
+    let mut files: Vec<ProjectPath> = Vec::new();
+    let mut images = false;
+    for source in sources {
+        for file in source.list(folder)?.unwrap_or_default() {
+            match data::format_of(&file.to_string()) {
+                Some(data::Format::Image(_)) => images = true,
+                Some(_) if !files.contains(&file) => files.push(file),
+                _ => {}
+            }
+        }
+    }
+    if files.is_empty() {
+        return Ok(vec![def.clone()]);
+    }
+    files.sort();
+    let x = match &def.x {
+        XField::PerFile(m) => m.get(folder).map_or(XField::Index, |f| XField::Field(f.clone())),
+        other => other.clone(),
+    };
+    let mut out: Vec<PlotDef> = files
+        .into_iter()
+        .filter(|f| !all.iter().any(|d| d.name == f.to_string()))
+        .map(|f| PlotDef {
+            name: f.to_string(),
+            x: x.clone(),
+            y: vec![(f, fields.clone())],
+            ..def.clone()
+        })
+        .collect();
+    if images {
+        out.push(def.clone());
+    }
+    Ok(out)
 }
 
 fn resolve_one(

@@ -582,3 +582,31 @@ fn the_page_draws_every_chart_in_a_browser_with_the_network_off() {
         }
     }
 }
+
+/// A plot naming a folder of data files (DVC's `eval/plots/metrics: {x: step}`, where DVCLive
+/// writes a TSV per metric, in subfolders too) is one plot per file, with the folder's
+/// properties; the folder's images stay one image plot under its name.
+#[test]
+fn a_folder_of_data_files_is_a_plot_per_file() {
+    let p = TestProject::initialized();
+    p.write("eval/metrics/acc.tsv", "step\tacc\n0\t0.5\n1\t0.75\n");
+    p.write("eval/metrics/train/loss.tsv", "step\tloss\n0\t1.0\n1\t0.5\n2\t0.25\n");
+    p.write("eval/metrics/picture.png", b"\x89PNG\r\n\x1a\n".as_slice());
+    p.write(
+        "mlx.toml",
+        format!(
+            "{}\n[plots.\"eval/metrics\"]\nx = \"step\"\ntemplate = \"step\"\n",
+            p.read_string("mlx.toml")
+        ),
+    );
+    let report = p.json(&["plots", "show"]);
+    let names: Vec<&str> =
+        report["plots"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["eval/metrics/acc.tsv", "eval/metrics/train/loss.tsv", "eval/metrics"]);
+    let loss = plot(&report, "eval/metrics/train/loss.tsv");
+    assert_eq!(loss["template"], "step");
+    assert_eq!(loss["series"][0]["x_field"], "step");
+    assert_eq!(loss["series"][0]["y_field"], "loss");
+    assert_eq!(loss["series"][0]["points"].as_array().unwrap().len(), 3);
+    assert_eq!(plot(&report, "eval/metrics")["kind"], "image");
+}

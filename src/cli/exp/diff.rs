@@ -91,17 +91,17 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
     let b = report.b.id().as_str();
     let changed = marked.iter().filter(|c| **c).count();
     out.table_marked(&["", "", a, b, ""], &rows, &marked)?;
+    if same_env > 0 {
+        out.status(&format!(
+            "{} of the environment the same, not listed (mlx exp diff --json lists them)",
+            counted(same_env, "fact")
+        ));
+    }
     out.status(&format!(
         "{changed} of {} {}",
         counted(marked.len(), "value"),
         noun_for(changed, "differs", "differ")
     ));
-    if same_env > 0 {
-        out.status(&format!(
-            "{} of the environment the same (mlx exp diff --json lists them)",
-            counted(same_env, "fact")
-        ));
-    }
     Ok(ExitStatus::Success)
 }
 
