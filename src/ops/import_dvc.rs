@@ -568,7 +568,7 @@ impl Run<'_> {
                 r.local.url = r.shared.url.take();
             }
             let (shared_cfg, local_cfg) = if r.only_local {
-                (RemoteConfig::default(), merge(r.shared, r.local))
+                (RemoteConfig::default(), r.shared.merged_with(r.local))
             } else {
                 (r.shared, r.local)
             };
@@ -650,31 +650,6 @@ fn keep_trailing_comments(doc: &mut DocumentMut) {
     }
     table.decor_mut().set_suffix(format!("\n{}", trailing.trim_start_matches('\n')));
     doc.set_trailing("");
-}
-
-fn merge(mut a: RemoteConfig, b: RemoteConfig) -> RemoteConfig {
-    macro_rules! take {
-        ($($f:ident),*) => { $( if b.$f.is_some() { a.$f = b.$f; } )* };
-    }
-    take!(
-        url,
-        endpoint,
-        region,
-        profile,
-        path_style,
-        access_key_id,
-        secret_access_key,
-        session_token,
-        user,
-        password,
-        port,
-        key_file,
-        passphrase,
-        strict_host_key_checking,
-        token,
-        jobs
-    );
-    a
 }
 
 fn remote_table(cfg: &RemoteConfig) -> Table {
