@@ -87,6 +87,8 @@ pub enum Error {
     /// SQLite refused or failed the user's own SQL (`mlx sql`).
     #[error("sql: {message}")]
     Sql { message: String },
+    #[error(transparent)]
+    Registry(#[from] crate::registry::Error),
 }
 
 impl From<crate::remote::url::UrlError> for Error {
@@ -129,6 +131,7 @@ impl Error {
             Error::RunLookup(e) => e.is_input_error(),
             Error::Artifact(_) => true,
             Error::Unavailable { .. } => false,
+            Error::Registry(e) => e.is_input_error(),
             Error::Lock(_) | Error::Io(_) | Error::Transfers { .. } => false,
         }
     }
@@ -136,6 +139,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Pipeline(e) => e.hint(),
+            Error::Registry(e) => e.hint(),
             Error::Apply(e) => e.hint(),
             Error::Plots(e) => e.hint(),
             Error::Store(e) => e.hint(),

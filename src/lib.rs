@@ -21,6 +21,7 @@ pub mod process;
 pub mod progress;
 pub mod project;
 pub mod project_path;
+pub mod registry;
 pub mod remote;
 pub mod report;
 pub mod secrets;

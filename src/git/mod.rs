@@ -8,6 +8,7 @@
 pub mod hooks;
 pub(crate) mod program;
 pub mod snapshot;
+pub mod tags;
 pub mod trees;
 pub mod worktree;
 
