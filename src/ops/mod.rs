@@ -21,6 +21,7 @@ pub mod log;
 pub mod ls;
 pub mod merge;
 pub mod metrics;
+pub mod model;
 pub mod params_diff;
 pub mod plots;
 pub mod push;
