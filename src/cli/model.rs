@@ -374,7 +374,7 @@ fn show_version(out: &Output, model: &str, v: &model::VersionDetail) -> anyhow::
             lines.push(format!("hash:     {}", a.hash));
         }
         (None, why) => {
-            lines.push(format!("artifact: unresolved ({})", why.as_deref().unwrap_or("-")))
+            lines.push(format!("artifact: unresolved ({})", why.as_deref().unwrap_or("-")));
         }
     }
     match &v.run {

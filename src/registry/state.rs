@@ -400,6 +400,13 @@ impl Reference {
     }
 }
 
+/// Seconds since the epoch as RFC 3339 UTC.
+pub fn rfc3339(seconds: i64) -> String {
+    let t =
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,11 +473,4 @@ mod tests {
         assert!(Reference::parse("m@x").is_err());
         assert!(Reference::parse("m#pr od").is_err());
     }
-}
-
-/// Seconds since the epoch as RFC 3339 UTC.
-pub fn rfc3339(seconds: i64) -> String {
-    let t =
-        std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
-    humantime::format_rfc3339_seconds(t).to_string()
 }
