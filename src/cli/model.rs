@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use mlx::fs_util::human_size;
 use mlx::ops::model::{self, RegisterOptions, TagReport};
+use mlx::ops::model_get;
 use mlx::registry::Bump;
 
 use super::context::Context;
@@ -279,14 +280,14 @@ pub fn run(ctx: &Context, cmd: &ModelCommand) -> anyhow::Result<ExitStatus> {
             tag_made(out, &report, args.format.json)?;
         }
         ModelCommand::Get(args) => {
-            let opts = model::GetOptions {
+            let opts = model_get::GetOptions {
                 reference: args.reference.clone(),
                 cwd: ctx.cwd().to_path_buf(),
                 out: args.out.clone(),
                 force: args.force,
                 remote: args.remote.clone(),
             };
-            let report = model::get(project, &opts, ctx.reporter(args.format.json).as_ref())?;
+            let report = model_get::get(project, &opts, ctx.reporter(args.format.json).as_ref())?;
             if args.format.json {
                 out.json(&report)?;
             } else if !report.conflicts.is_empty() {

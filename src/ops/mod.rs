@@ -22,6 +22,7 @@ pub mod ls;
 pub mod merge;
 pub mod metrics;
 pub mod model;
+pub mod model_get;
 pub mod params_diff;
 pub mod plots;
 pub mod push;

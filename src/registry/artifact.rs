@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::Error;
+use super::state::{ArtifactState, Reference, Registry, VersionState};
 use crate::git::{Repo, Revision};
 use crate::pipeline::lock::LockFile;
 use crate::project_path::RelPath;
@@ -182,6 +183,62 @@ pub fn resolve_path(repo: &Repo, rev: &Revision, path: &str) -> Result<Option<Re
         }
     }
     Ok(None)
+}
+
+/// The artifact of version `v`: its path (from the tag or `artifacts.yaml`) at its commit.
+pub fn resolve_version(
+    repo: &Repo,
+    a: &ArtifactState,
+    v: &VersionState,
+) -> Result<(Option<Resolved>, Option<String>), Error> {
+    let trailers = Trailers::parse(&v.message);
+    let rev = match repo.resolve(&v.commit) {
+        Ok(rev) => rev,
+        Err(e) => return Ok((None, Some(e.to_string()))),
+    };
+    let Some(path) = path_of(repo, &rev, &a.name, &trailers)? else {
+        return Ok((
+            None,
+            Some("no path recorded (neither in its tag nor in artifacts.yaml)".into()),
+        ));
+    };
+    if let Some(found) = resolve_path(repo, &rev, &path)? {
+        return Ok((Some(found), None));
+    }
+    if let (Some(hash), Some(kind)) = (&trailers.hash, &trailers.kind)
+        && crate::store::ObjectId::from_hex(hash).is_ok()
+    {
+        let found = Resolved {
+            path,
+            kind: kind.clone(),
+            hash: hash.clone(),
+            size: None,
+            files: None,
+            source: "run".into(),
+            stage: None,
+        };
+        return Ok((Some(found), None));
+    }
+    let why = Error::NotTracked { path, commit: v.commit.clone() }.to_string();
+    Ok((None, Some(why)))
+}
+
+/// The version a reference (`NAME`, `NAME@v1.2.3`, `NAME#STAGE`, …) names in `registry`, and
+/// its artifact: `(model, version, artifact)`.
+pub fn resolve_reference(
+    repo: &Repo,
+    registry: &Registry,
+    reference: &Reference,
+) -> Result<(String, String, Resolved), Error> {
+    let (a, v) = registry.resolve(reference)?;
+    match resolve_version(repo, a, v)? {
+        (Some(found), _) => Ok((a.name.clone(), v.version.clone(), found)),
+        (None, why) => Err(Error::BadRecord {
+            artifact: a.name.clone(),
+            what: format!("version {}", v.version),
+            why: why.unwrap_or_default(),
+        }),
+    }
 }
 
 #[cfg(test)]
