@@ -245,10 +245,8 @@ fn annotate(project: &Project, name: &str, path: &str) -> Result<bool> {
 #[derive(Debug, Serialize)]
 pub struct ModelSummary {
     pub name: String,
-    /// The active version registered last.
+    /// The greatest active version (GTO's "latest").
     pub latest: Option<String>,
-    /// The greatest active version.
-    pub greatest: Option<String>,
     /// Active versions.
     pub versions: usize,
     /// Each stage with the version holding it.
@@ -269,7 +267,6 @@ pub fn list(project: &Project) -> Result<ListReport> {
         .map(|a| ModelSummary {
             name: a.name.clone(),
             latest: a.latest().map(|v| v.version.clone()),
-            greatest: a.greatest().map(|v| v.version.clone()),
             versions: a.versions.iter().filter(|v| v.is_active()).count(),
             stages: a.stage_holders(),
             deprecated: a.deprecated,

@@ -126,15 +126,10 @@ impl ArtifactState {
         self.versions.iter().filter(|v| v.is_active()).max_by(|a, b| a.semver.cmp(&b.semver))
     }
 
-    /// The active version registered last.
+    /// The latest version as GTO means it: the greatest active one (`NAME@latest` and
+    /// `NAME@greatest` name the same version, as in GTO).
     pub fn latest(&self) -> Option<&VersionState> {
-        self.events
-            .iter()
-            .rev()
-            .filter(|e| e.event == EventKind::Registration)
-            .find_map(|e| e.version.as_deref().and_then(|v| self.version(v)))
-            .filter(|v| v.is_active())
-            .or_else(|| self.greatest())
+        self.greatest()
     }
 
     /// The versions in `stage` (that are not deregistered), oldest assignment first.
