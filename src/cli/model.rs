@@ -49,6 +49,9 @@ enum BumpArg {
 /// artifacts.yaml gives the model. The version is --version, or the greatest one bumped
 /// (--bump, patch by default), or v0.0.1 for the first.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx model register churn models/churn.pkl\n  mlx model register churn models/churn.pkl --bump minor -m \"retrained on March data\"\n  mlx model register churn --run 01jd4k model.pkl --version v1.0.0"
+)]
 pub struct RegisterArgs {
     /// The model's name (letters, digits, `_`, `-`, `/`)
     name: String,
@@ -77,6 +80,7 @@ pub struct RegisterArgs {
 
 /// List the registered models: latest version and who holds each stage
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  mlx model list\n  mlx model list --json")]
 pub struct ListArgs {
     #[command(flatten)]
     format: FormatArgs,
@@ -84,6 +88,9 @@ pub struct ListArgs {
 
 /// Show a model's versions and stages, or one version with its artifact, run, data and metrics
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx model show churn              # its versions and stages\n  mlx model show churn#production   # the version in production, its run, data and metrics\n  mlx model show churn@v0.1.0 --json"
+)]
 pub struct ShowArgs {
     /// NAME, NAME@VERSION, NAME#STAGE, NAME@latest or NAME@greatest
     #[arg(value_name = "NAME[@VERSION|#STAGE]")]
@@ -94,6 +101,7 @@ pub struct ShowArgs {
 
 /// Every registration, assignment, deregistration and deprecation of a model, newest first
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  mlx model history churn\n  mlx model history churn --json")]
 pub struct HistoryArgs {
     name: String,
     #[command(flatten)]
@@ -102,6 +110,9 @@ pub struct HistoryArgs {
 
 /// Assign a version to a stage (production, staging, any name): a tag NAME#STAGE#N
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx model assign churn v0.1.0 production\n\nThe tag is local: `git push origin TAG` publishes it."
+)]
 pub struct AssignArgs {
     name: String,
     /// The version, e.g. v1.2.0
@@ -113,6 +124,7 @@ pub struct AssignArgs {
 
 /// Give a stage back to the version that held it before the current one (a new assignment tag)
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  mlx model rollback churn production")]
 pub struct RollbackArgs {
     name: String,
     stage: String,
@@ -122,6 +134,9 @@ pub struct RollbackArgs {
 
 /// Deprecate a model (NAME@deprecated), or deregister one version (NAME@vX.Y.Z!)
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx model deprecate churn v0.0.1   # deregister one version\n  mlx model deprecate churn          # the whole model"
+)]
 pub struct DeprecateArgs {
     name: String,
     /// Deregister only this version
@@ -132,6 +147,9 @@ pub struct DeprecateArgs {
 
 /// Write a version's artifact out of the cache, fetching it from the remote when missing
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx model get churn#production -o deploy/model.pkl\n  mlx model get churn@v0.1.0      # to its own path under the current folder"
+)]
 pub struct GetArgs {
     /// NAME, NAME@VERSION, NAME#STAGE, NAME@latest or NAME@greatest
     #[arg(value_name = "NAME[@VERSION|#STAGE]")]
