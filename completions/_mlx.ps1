@@ -51,6 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check experiments and their runs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
             [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
+            [CompletionResult]::new('model', 'model', [CompletionResultType]::ParameterValue, 'Register model versions, assign them to stages and roll back, in git tags GTO reads')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Report metrics, params and plots against a base revision, for a pull request')
             [CompletionResult]::new('plots', 'plots', [CompletionResultType]::ParameterValue, 'Draw the plots that mlx.toml declares, and metric histories, as one HTML page')
             [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Run one read-only SQL statement over the project database')
@@ -906,6 +907,164 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         'mlx;params;help;help' {
             break
         }
+        'mlx;model' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Register a version of a model: an annotated tag NAME@vX.Y.Z on a commit')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the registered models: latest version and who holds each stage')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a model''s versions and stages, or one version with its artifact, run, data and metrics')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Every registration, assignment, deregistration and deprecation of a model, newest first')
+            [CompletionResult]::new('assign', 'assign', [CompletionResultType]::ParameterValue, 'Assign a version to a stage (production, staging, any name): a tag NAME#STAGE#N')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Give a stage back to the version that held it before the current one (a new assignment tag)')
+            [CompletionResult]::new('deprecate', 'deprecate', [CompletionResultType]::ParameterValue, 'Deprecate a model (NAME@deprecated), or deregister one version (NAME@vX.Y.Z!)')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a version''s artifact out of the cache, fetching it from the remote when missing')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;model;register' {
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'Register an artifact of this run (id, unique prefix or name)')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version to register, e.g. v1.2.0')
+            [CompletionResult]::new('--bump', '--bump', [CompletionResultType]::ParameterName, 'Which part of the greatest version to bump')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The tag''s message (default: GTO''s)')
+            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'The tag''s message (default: GTO''s)')
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'The commit to tag (default: HEAD, or the run''s commit with --run)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;model;list' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;model;show' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;model;history' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;model;assign' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;model;rollback' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;model;deprecate' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;model;get' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write it (default: its path, under the current folder)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write it (default: its path, under the current folder)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The remote to fetch from (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote to fetch from (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Replace files that are there with other content')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace files that are there with other content')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;model;help' {
+            [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Register a version of a model: an annotated tag NAME@vX.Y.Z on a commit')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the registered models: latest version and who holds each stage')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a model''s versions and stages, or one version with its artifact, run, data and metrics')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Every registration, assignment, deregistration and deprecation of a model, newest first')
+            [CompletionResult]::new('assign', 'assign', [CompletionResultType]::ParameterValue, 'Assign a version to a stage (production, staging, any name): a tag NAME#STAGE#N')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Give a stage back to the version that held it before the current one (a new assignment tag)')
+            [CompletionResult]::new('deprecate', 'deprecate', [CompletionResultType]::ParameterValue, 'Deprecate a model (NAME@deprecated), or deregister one version (NAME@vX.Y.Z!)')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a version''s artifact out of the cache, fetching it from the remote when missing')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;model;help;register' {
+            break
+        }
+        'mlx;model;help;list' {
+            break
+        }
+        'mlx;model;help;show' {
+            break
+        }
+        'mlx;model;help;history' {
+            break
+        }
+        'mlx;model;help;assign' {
+            break
+        }
+        'mlx;model;help;rollback' {
+            break
+        }
+        'mlx;model;help;deprecate' {
+            break
+        }
+        'mlx;model;help;get' {
+            break
+        }
+        'mlx;model;help;help' {
+            break
+        }
         'mlx;report' {
             [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The revision to compare the workspace with (default HEAD)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the report into this folder (made if missing) instead of stdout')
@@ -1153,6 +1312,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check experiments and their runs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
             [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
+            [CompletionResult]::new('model', 'model', [CompletionResultType]::ParameterValue, 'Register model versions, assign them to stages and roll back, in git tags GTO reads')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Report metrics, params and plots against a base revision, for a pull request')
             [CompletionResult]::new('plots', 'plots', [CompletionResultType]::ParameterValue, 'Draw the plots that mlx.toml declares, and metric histories, as one HTML page')
             [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Run one read-only SQL statement over the project database')
@@ -1332,6 +1492,41 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;params;diff' {
+            break
+        }
+        'mlx;help;model' {
+            [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Register a version of a model: an annotated tag NAME@vX.Y.Z on a commit')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the registered models: latest version and who holds each stage')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a model''s versions and stages, or one version with its artifact, run, data and metrics')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Every registration, assignment, deregistration and deprecation of a model, newest first')
+            [CompletionResult]::new('assign', 'assign', [CompletionResultType]::ParameterValue, 'Assign a version to a stage (production, staging, any name): a tag NAME#STAGE#N')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Give a stage back to the version that held it before the current one (a new assignment tag)')
+            [CompletionResult]::new('deprecate', 'deprecate', [CompletionResultType]::ParameterValue, 'Deprecate a model (NAME@deprecated), or deregister one version (NAME@vX.Y.Z!)')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Write a version''s artifact out of the cache, fetching it from the remote when missing')
+            break
+        }
+        'mlx;help;model;register' {
+            break
+        }
+        'mlx;help;model;list' {
+            break
+        }
+        'mlx;help;model;show' {
+            break
+        }
+        'mlx;help;model;history' {
+            break
+        }
+        'mlx;help;model;assign' {
+            break
+        }
+        'mlx;help;model;rollback' {
+            break
+        }
+        'mlx;help;model;deprecate' {
+            break
+        }
+        'mlx;help;model;get' {
             break
         }
         'mlx;help;report' {

@@ -95,6 +95,9 @@ pub enum Error {
     /// SQLite refused or failed the user's own SQL (`mlx sql`).
     #[error("sql: {message}")]
     Sql { message: String },
+    /// The model registry (`mlx model`): a name, version or stage it cannot take.
+    #[error(transparent)]
+    Models(#[from] crate::models::Error),
 }
 
 impl From<crate::remote::url::UrlError> for Error {
@@ -140,6 +143,7 @@ impl Error {
             Error::RunLookup(e) => e.is_input_error(),
             Error::Artifact(_) => true,
             Error::Unavailable { .. } => false,
+            Error::Models(e) => e.is_input_error(),
             Error::Lock(_) | Error::Io(_) | Error::Transfers { .. } => false,
         }
     }
@@ -147,6 +151,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Pipeline(e) => e.hint(),
+            Error::Models(e) => e.hint(),
             Error::Apply(e) => e.hint(),
             Error::Plots(e) => e.hint(),
             Error::Registry(e) => e.hint(),

@@ -24,6 +24,7 @@ mod log;
 mod ls;
 mod man;
 mod metrics;
+mod model;
 mod output;
 mod params;
 mod plots;
@@ -92,6 +93,8 @@ pub enum Command {
     Metrics(metrics::MetricsCommand),
     #[command(subcommand)]
     Params(params::ParamsCommand),
+    #[command(subcommand)]
+    Model(model::ModelCommand),
     Report(report::ReportArgs),
     #[command(subcommand)]
     Plots(plots::PlotsCommand),
@@ -182,6 +185,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Exp(cmd) => exp::run(&ctx, cmd),
         Command::Metrics(cmd) => metrics::run(&ctx, cmd),
         Command::Params(cmd) => params::run(&ctx, cmd),
+        Command::Model(cmd) => model::run(&ctx, cmd),
         Command::Report(args) => report::run(&ctx, args),
         Command::Plots(cmd) => plots::run(&ctx, cmd),
         Command::Sql(args) => sql::run(&ctx, args),

@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod hooks;
 pub(crate) mod program;
 pub mod snapshot;
+pub mod tags;
 pub mod trees;
 pub mod worktree;
 

@@ -6,8 +6,7 @@
 //! the same gate rooted at that folder), and files already there with other content are left
 //! alone unless forced.
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -15,14 +14,12 @@ use super::Result;
 use super::transfer::{self, Needed};
 use crate::progress::Reporter;
 use crate::project::Project;
-use crate::project_path::{RelPath, check_symlink_target};
+use crate::store;
 use crate::store::manifest::EntryKind;
-use crate::store::stat_cache::Rows;
-use crate::store::{self, StatCache};
 use crate::tracking::artifacts::{self, Artifact, ArtifactError};
 use crate::tracking::experiments::{self, Named, StageRun};
 use crate::tracking::{RunId, launch, lookup};
-use crate::work_tree::{WorkTree, check_not_reserved};
+use crate::work_tree::output::OutItem;
 
 #[derive(Debug, Clone, Default)]
 pub struct GetOptions {
@@ -88,20 +85,7 @@ pub struct WrittenArtifact {
     pub bytes: u64,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Conflict {
-    /// Relative to `dir`.
-    pub path: String,
-    pub reason: &'static str,
-}
-
-/// One thing to write, relative to the folder written into.
-struct Item {
-    path: RelPath,
-    kind: EntryKind,
-    /// Index into the report's artifacts.
-    artifact: usize,
-}
+pub use crate::work_tree::output::Conflict;
 
 pub fn run(project: &Project, opts: &GetOptions, reporter: &dyn Reporter) -> Result<GetReport> {
     let conn = project.open_db()?;
@@ -174,7 +158,7 @@ pub fn run(project: &Project, opts: &GetOptions, reporter: &dyn Reporter) -> Res
             bytes: 0,
         });
         if !a.is_directory() {
-            items.push(Item {
+            items.push(OutItem {
                 path: rel.clone(),
                 kind: EntryKind::File { hash: *id, size: a.size, executable: false },
                 artifact: i,
@@ -184,96 +168,32 @@ pub fn run(project: &Project, opts: &GetOptions, reporter: &dyn Reporter) -> Res
         let manifest = transfer::cached_manifest(project, id)?
             .ok_or(store::Error::MissingObject { id: *id })?;
         if manifest.entries().is_empty() {
-            items.push(Item { path: rel.clone(), kind: EntryKind::EmptyDir, artifact: i });
+            items.push(OutItem { path: rel.clone(), kind: EntryKind::EmptyDir, artifact: i });
         }
         for e in manifest.into_entries() {
             if let EntryKind::File { hash, size, .. } = &e.kind {
                 files.push(Needed { id: *hash, size: Some(*size) });
             }
-            items.push(Item { path: rel.join(&e.path), kind: e.kind, artifact: i });
+            items.push(OutItem { path: rel.join(&e.path), kind: e.kind, artifact: i });
         }
     }
     report.fetched +=
         transfer::fetch_verified(project, opts.remote.as_deref(), &files, &what, reporter)?;
-    // One item per path (overlapping artifacts name some twice): the last one wins.
-    let mut seen = HashSet::new();
-    items.reverse();
-    items.retain(|it| seen.insert(it.path.clone()));
-    items.reverse();
-
-    // Writes into the work tree wait for commands that change it (a pipeline writing these
-    // very outputs); the fetches above took the lock themselves.
-    let _lock = match &inside {
-        Some(_) => Some(project.lock(reporter)?),
-        None => None,
-    };
-    let base = inside.clone().flatten();
-    let gate_path = |rel: &RelPath| base.as_ref().map_or_else(|| rel.clone(), |b| b.join(rel));
-    for it in &items {
-        let p = gate_path(&it.path);
-        check_not_reserved(&p)?;
-        if let EntryKind::Symlink { target } = &it.kind {
-            check_symlink_target(&p, target)?;
-        }
+    let outcome = crate::work_tree::output::write_entries(
+        project,
+        &dir,
+        inside.as_ref(),
+        items,
+        opts.force,
+        report.artifacts.len(),
+        reporter,
+    )?;
+    report.conflicts = outcome.conflicts;
+    for (done, w) in report.artifacts.iter_mut().zip(outcome.written) {
+        done.written = w.written;
+        done.unchanged = w.unchanged;
+        done.bytes = w.bytes;
     }
-    let plan = plan(&dir, &items, opts.force, &mut report.conflicts)?;
-    if !report.conflicts.is_empty() {
-        return Ok(report);
-    }
-    // The gate: the work tree's, or one rooted at the folder outside the project.
-    let gate = match &inside {
-        Some(_) => {
-            if let Some(b) = &base {
-                project.work_tree().create_dir_all(b)?;
-            }
-            project.work_tree().clone()
-        }
-        None => {
-            fs_err::create_dir_all(&dir)?;
-            WorkTree::new(&dir)
-        }
-    };
-    let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
-    for blocker in &plan.blockers {
-        crate::fs_util::remove_file_if_exists(&gate.writable(&gate_path(blocker))?)?;
-    }
-    reporter.start("writing artifacts", items.len() as u64);
-    for (it, unchanged) in items.iter().zip(&plan.unchanged) {
-        reporter.advance(1);
-        let done = &mut report.artifacts[it.artifact];
-        if *unchanged {
-            done.unchanged += 1;
-            continue;
-        }
-        let p = gate_path(&it.path);
-        if let Some(parent) = p.parent() {
-            gate.create_dir_all(&parent)?;
-        }
-        match &it.kind {
-            EntryKind::File { hash, size, executable } => {
-                project.cache().verify_before_use(hash, &stat)?;
-                let dest = gate.writable(&p)?;
-                let tmp = crate::fs_util::temp_path(&dest);
-                crate::fs_util::copy_new(&project.cache().object_path(hash), &tmp, *executable)?;
-                if let Err(e) = fs_err::rename(&tmp, &dest) {
-                    let _ = std::fs::remove_file(&tmp);
-                    return Err(e.into());
-                }
-                done.bytes += size;
-            }
-            EntryKind::Symlink { target } => {
-                let dest = gate.writable(&p)?;
-                let tmp = crate::fs_util::temp_path(&dest);
-                fs_err::os::unix::fs::symlink(target, &tmp)?;
-                fs_err::rename(&tmp, &dest)?;
-            }
-            EntryKind::EmptyDir => {
-                gate.create_dir_all(&p)?;
-            }
-        }
-        done.written += 1;
-    }
-    reporter.finish();
     Ok(report)
 }
 
@@ -371,70 +291,4 @@ fn choose_in_experiment<'r>(
         }
     }
     Ok(out)
-}
-
-/// What the write must do besides writing: which items are already there as they should be,
-/// and files in the way of folders to remove first (forced only).
-struct Plan {
-    unchanged: Vec<bool>,
-    blockers: Vec<RelPath>,
-}
-
-/// Compare each item with what is at its place under `dir`; what is in the way becomes a
-/// conflict, unless `force` lets it be replaced (a folder is never replaced by a file).
-fn plan(dir: &Path, items: &[Item], force: bool, conflicts: &mut Vec<Conflict>) -> Result<Plan> {
-    let mut unchanged = Vec::with_capacity(items.len());
-    let mut blockers: Vec<RelPath> = Vec::new();
-    let mut checked_parents: HashSet<RelPath> = HashSet::new();
-    let mut conflict = |path: &RelPath, reason| {
-        conflicts.push(Conflict { path: path.to_string(), reason });
-    };
-    for it in items {
-        // Folders above: a file (or a link to one) where a folder belongs.
-        let mut parent = it.path.parent();
-        while let Some(p) = parent {
-            if !checked_parents.insert(p.clone()) {
-                break;
-            }
-            if std::fs::metadata(dir.join(p.as_path())).is_ok_and(|m| !m.is_dir()) {
-                if force {
-                    blockers.push(p.clone());
-                } else {
-                    conflict(&p, "a file is where a folder belongs");
-                }
-            }
-            parent = p.parent();
-        }
-        let abs = dir.join(it.path.as_path());
-        let Ok(meta) = std::fs::symlink_metadata(&abs) else {
-            unchanged.push(false);
-            continue;
-        };
-        let same = match &it.kind {
-            EntryKind::File { hash, size, .. } => {
-                meta.is_file() && meta.len() == *size && store::hash_file(&abs)? == *hash
-            }
-            EntryKind::Symlink { target } => {
-                meta.file_type().is_symlink()
-                    && std::fs::read_link(&abs).is_ok_and(|t| t == *target)
-            }
-            EntryKind::EmptyDir => meta.is_dir(),
-        };
-        unchanged.push(same);
-        if same {
-            continue;
-        }
-        if meta.is_dir() {
-            conflict(&it.path, "a folder is where a file belongs");
-        } else if matches!(it.kind, EntryKind::EmptyDir) {
-            if force {
-                blockers.push(it.path.clone());
-            } else {
-                conflict(&it.path, "a file is where a folder belongs");
-            }
-        } else if !force {
-            conflict(&it.path, "exists with other content");
-        }
-    }
-    Ok(Plan { unchanged, blockers })
 }

@@ -25,6 +25,8 @@ pub mod log;
 pub mod ls;
 pub mod merge;
 pub mod metrics;
+pub mod model;
+pub mod model_get;
 pub mod params_diff;
 pub mod plots;
 pub mod push;

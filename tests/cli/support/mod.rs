@@ -20,6 +20,7 @@ pub mod browser;
 pub mod child;
 pub mod dvc;
 pub mod gcs;
+pub mod gto;
 pub mod ports;
 pub mod servers;
 pub mod sshd;
@@ -144,6 +145,15 @@ impl TestProject {
         hermetic(&mut std_cmd, &self.home);
         std_cmd.current_dir(dir.as_ref());
         Command::from_std(std_cmd)
+    }
+
+    /// `program` in the project root with the hermetic environment (git's identity and
+    /// dates, HOME inside the test), for other tools that write to the repository.
+    pub fn tool(&self, program: impl AsRef<std::ffi::OsStr>) -> StdCommand {
+        let mut cmd = StdCommand::new(program);
+        hermetic(&mut cmd, &self.home);
+        cmd.current_dir(&self.root);
+        cmd
     }
 
     /// A plain `std::process::Command` for `mlx` (for spawning and killing).
