@@ -11,18 +11,20 @@ use super::output::FormatArgs;
 
 /// Show how a file was made: the stages, runs, data and code behind it
 ///
-/// Walks back from a file (a stage output, tracked data, any file) or a run: the stage that
+/// Walks back from a file (a stage output, tracked data, any file), a run or a model version
+/// (read at the commit it was registered on): the stage that
 /// writes it with its command, params and tools as mlx.lock records them, the run that produced
 /// the recorded content (its commit and environment), then each dep with the hash the stage
 /// read, on through the stages that made those, down to tracked data and code. `--rev` reads
 /// the pipeline, mlx.lock and pointers of another commit.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx lineage models/model.pkl\n  mlx lineage eval/metrics.json --rev v1.0\n  mlx lineage models/model.pkl --format mermaid\n  mlx lineage 01jd4k --json"
+    after_help = "Examples:\n  mlx lineage models/model.pkl\n  mlx lineage churn@v1.2.0\n  mlx lineage eval/metrics.json --rev v1.0\n  mlx lineage models/model.pkl --format mermaid\n  mlx lineage 01jd4k --json"
 )]
 pub struct LineageArgs {
-    /// A file (path), or a run (id, unique prefix or name)
-    #[arg(value_name = "PATH|RUN")]
+    /// A file (path), a run (id, unique prefix or name), or a model version (NAME@v1.2.3,
+    /// NAME#STAGE, NAME@latest)
+    #[arg(value_name = "PATH|RUN|MODEL@VERSION")]
     target: String,
     /// Read mlx.toml, mlx.lock and pointers at this revision (branch, tag or commit)
     #[arg(long, value_name = "REV")]

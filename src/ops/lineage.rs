@@ -5,14 +5,15 @@ use std::path::{Path, PathBuf};
 
 use super::Result;
 use crate::lineage::{self, Lineage, LineageError, Start};
+use crate::models;
 use crate::project::Project;
 use crate::project_path::resolve_user_path;
 use crate::tracking::experiments::{self, Subject};
 
 #[derive(Debug, Clone, Default)]
 pub struct LineageOptions {
-    /// A path (relative to `cwd`), or a run (its id, a unique prefix, its name) or a command's
-    /// experiment.
+    /// A path (relative to `cwd`), a run (its id, a unique prefix, its name) or a command's
+    /// experiment, or a model version (`NAME@v1.2.3`, `NAME#STAGE`, `NAME@latest`).
     pub target: String,
     /// Read `mlx.toml`, `mlx.lock` and pointers at this revision instead of the work tree.
     pub rev: Option<String>,
@@ -21,6 +22,19 @@ pub struct LineageOptions {
 
 pub fn run(project: &Project, opts: &LineageOptions) -> Result<Lineage> {
     let conn = project.open_db()?;
+    // A model version: its artifact's path, at the commit the version was registered on.
+    if opts.target.contains(['@', '#'])
+        && project.root().join(&opts.target).symlink_metadata().is_err()
+        && let Ok(reference) = models::state::Reference::parse(&opts.target)
+    {
+        let repo = crate::git::Repo::open(project.root())?;
+        let registry = models::Registry::read(&repo)?;
+        let (_, version) = registry.resolve(&reference)?;
+        let commit = version.commit.clone();
+        let (_, _, found) = models::artifact::resolve_reference(&repo, &registry, &reference)?;
+        let path = crate::project_path::ProjectPath::new(std::path::Path::new(&found.path))?;
+        return lineage::walk(project, &conn, Some(commit.as_str()), Start::Path(&path));
+    }
     let path = resolve_user_path(project.root(), &opts.cwd, Path::new(&opts.target));
     // A path that exists, or that the pipeline or a pointer knows, is a path; else a run.
     if let Ok(path) = &path {

@@ -155,3 +155,17 @@ fn a_command_run_is_walked_back_from_what_it_read() {
         crate::support::stderr(&a)
     );
 }
+
+/// A model version is walked back at the commit it was registered on.
+#[test]
+fn a_model_version_is_walked_back_at_its_commit() {
+    let (p, first) = three_stages();
+    p.mlx(&["model", "register", "churn", "model.txt", "--version", "1.0.0", "--rev", &first])
+        .success();
+    let l = p.json(&["lineage", "churn@v1.0.0"]);
+    assert_eq!(l["commit"], first.as_str());
+    let root = &l["nodes"][l["root"].as_u64().unwrap() as usize];
+    assert_eq!(root["path"], "model.txt");
+    assert_eq!(root["stage"]["params"]["lr"], 0.1, "the version's own lock, not HEAD's");
+    assert_eq!(node(&l, "data/raw.csv")["kind"], "data");
+}

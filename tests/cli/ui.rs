@@ -727,7 +727,8 @@ fn ui_compare_overlays_the_plots_files_of_experiments() {
 }
 
 /// A history logged through a run keeps a summary in the database once it is long, and the
-/// thinned curve served from it keeps the spikes and counts every point.
+/// thinned curve served from it and the points logged after it keeps the spikes and counts
+/// every point.
 #[test]
 fn ui_long_histories_are_served_from_their_summary() {
     let p = TestProject::initialized();
@@ -746,7 +747,10 @@ fn ui_long_histories_are_served_from_their_summary() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .expect("a summary of the long history");
-    assert_eq!((covered, last_step), (60_000, 59_999));
+    // The run's points are read in batches while it runs: the summary covers the history up to
+    // where logging last moved it on (at most 10,000 points short), in step order.
+    assert!((50_000..=60_000).contains(&covered), "{covered}");
+    assert_eq!(last_step, covered - 1);
     assert!(bytes > 0 && bytes <= 24 * 4 * 4096, "{bytes} bytes");
     let counted: i64 = conn
         .query_row("SELECT points FROM latest_metrics WHERE key = 'curve'", [], |r| r.get(0))
