@@ -191,15 +191,14 @@ fn stage(cx: &mut Cx<'_>, name: &str, body: &Yaml) -> Option<Table> {
                 let value = outs(cx, &at, &k, v)?;
                 t.insert(&k, Item::Value(value));
             }
-            "frozen" => {
-                if v.as_bool() == Some(true) {
-                    cx.problem(
-                        &at,
-                        "mlx has no frozen stages: the stage is converted and will run when its \
-                         inputs change (`mlx run OTHER --single` runs a stage alone)",
-                    );
+            "frozen" => match v.as_bool() {
+                Some(frozen) => {
+                    if frozen {
+                        t.insert("frozen", toml_edit::value(true));
+                    }
                 }
-            }
+                None => cx.problem(&at, "is not true or false"),
+            },
             "meta" => cx.note(&at, "not converted: mlx keeps no free-form metadata on stages"),
             _ => cx.problem(&at, "is not a stage key mlx knows"),
         }
@@ -396,8 +395,8 @@ mod tests {
         assert!(text.contains("{ path = \"ckpt\", persist = true, cache = false }"), "{text}");
         assert!(text.contains("metrics = [\"eval/m.json\"]"), "{text}");
         assert!(text.contains("[plots.pr]"), "{text}");
-        assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
-        assert_eq!(c.problems[0].place, "stages.train.frozen");
+        assert!(text.contains("frozen = true"), "{text}");
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
         toml::from_str::<toml::Table>(&text).unwrap();
     }
 

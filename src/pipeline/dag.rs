@@ -397,6 +397,7 @@ mod tests {
             resources: BTreeMap::new(),
             expansion: Vec::new(),
             tools: Vec::new(),
+            frozen: false,
         }
     }
 

@@ -425,6 +425,17 @@ fn execute_stages(
                 });
                 continue;
             }
+            if stage.frozen {
+                states[i] = State::Done(StageReport {
+                    stage: stage.name.to_string(),
+                    outcome: Outcome::UpToDate,
+                    reasons: Vec::new(),
+                    run: None,
+                    exit_code: None,
+                    message: Some("frozen: not run (`frozen = true` in mlx.toml)".into()),
+                });
+                continue;
+            }
             let inputs = current_inputs(project, files, &stat, stage)?;
             let mut why =
                 reasons(project, &stat, stage, &inputs, lock.stages.get(stage.name.as_str()))?;

@@ -271,6 +271,10 @@ pub fn stale_stages(project: &Project, stat: &StatCache) -> Result<Vec<StaleStag
     let mut will_run: std::collections::HashSet<&StageName> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for stage in &pipeline.stages {
+        if stage.frozen {
+            // Never run: nothing about it is stale, and nothing downstream waits on it.
+            continue;
+        }
         let inputs = current_inputs(project, &files, stat, stage)?;
         let mut why = reasons(project, stat, stage, &inputs, lock.stages.get(stage.name.as_str()))?;
         for up in dag.upstream_of(&stage.name) {

@@ -119,6 +119,9 @@ pub struct Stage {
     /// prints is recorded in `mlx.lock`, and a change makes the stage stale.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<String>,
+    /// Never run (DVC's `frozen`): its outputs stay as `mlx.lock` records them, whatever changed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub frozen: bool,
 }
 
 impl Stage {
@@ -452,6 +455,8 @@ struct RawStage {
     always_changed: bool,
     #[serde(default)]
     tools: Vec<Spanned<String>>,
+    #[serde(default)]
+    frozen: bool,
     #[serde(default)]
     resources: BTreeMap<Spanned<String>, Spanned<u32>>,
     foreach: Option<Spanned<RawForeach>>,
@@ -1723,6 +1728,7 @@ fn build_stage(
         resources,
         expansion: expansion_values(vars),
         tools,
+        frozen: raw.frozen,
     };
     Ok((stage, spans))
 }

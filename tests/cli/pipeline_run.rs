@@ -1223,3 +1223,37 @@ fn input_errors_exit_2_with_a_clear_message_and_run_nothing() {
         assert!(!p.exists(".mlx/params-backup.json"), "{what}");
     }
 }
+
+/// `frozen = true` (DVC's `frozen`): the stage never runs, whatever changed, and status never
+/// reports it; a stage downstream still runs on what it left.
+#[test]
+fn a_frozen_stage_never_runs() {
+    let p = TestProject::initialized();
+    p.write("in.txt", "a\n");
+    p.write(
+        "mlx.toml",
+        format!(
+            "{}\n[stages.first]\ncmd = \"cp in.txt mid.txt\"\ndeps = [\"in.txt\"]\nouts = [\"mid.txt\"]\n\n\
+             [stages.second]\ncmd = \"cp mid.txt out.txt\"\ndeps = [\"mid.txt\"]\nouts = [\"out.txt\"]\n",
+            p.read_string("mlx.toml")
+        ),
+    );
+    p.mlx(&["run", "-q"]).success();
+    let toml =
+        p.read_string("mlx.toml").replace("[stages.first]\n", "[stages.first]\nfrozen = true\n");
+    p.write("mlx.toml", toml);
+    p.write("in.txt", "b\n");
+    let status = p.json(&["status"]);
+    assert_eq!(status["stages"], serde_json::json!([]), "{status:#}");
+    let report = p.json(&["run"]);
+    let first = &report["stages"][0];
+    assert_eq!(first["stage"], "first");
+    assert_eq!(first["outcome"], "up_to_date");
+    assert!(first["message"].as_str().unwrap().contains("frozen"), "{report:#}");
+    assert_eq!(p.read_string("mid.txt"), "a\n", "the frozen stage did not run");
+    // Downstream runs on what it left, when its own inputs change.
+    p.write("mid.txt", "by hand\n");
+    p.mlx(&["run", "-q"]).success();
+    assert_eq!(p.read_string("out.txt"), "by hand\n");
+    assert_eq!(p.read_string("mid.txt"), "by hand\n");
+}
