@@ -290,3 +290,55 @@ pub fn parse_response(raw: &[u8]) -> (u16, Vec<u8>) {
     }
     (status, out)
 }
+
+/// Install `packages` from PyPI into a virtual environment at `dir/venv` (made with `python3 -m
+/// venv`) unless a complete install is there (see [`install_once`]); `ready` names the program
+/// in the environment's `bin` whose presence says so. Then each of `checks` (a program of the
+/// environment's `bin` and its arguments) must succeed. Returns the `bin` folder; Err says what
+/// failed, with `needed` (what the tests need installed) after it.
+pub fn install_pypi(
+    dir: &Path,
+    packages: &[String],
+    ready: &str,
+    checks: &[(&str, &[&str])],
+    needed: &str,
+) -> Result<PathBuf, String> {
+    let venv = dir.join("venv");
+    let bin = venv.join("bin");
+    let python = bin.join("python");
+    install_once(dir, &bin.join(ready), || {
+        let log_path = dir.join("install.log");
+        let log =
+            File::create(&log_path).map_err(|e| format!("create {}: {e}", log_path.display()))?;
+        let run = |what: &str, cmd: &mut Command| -> Result<(), String> {
+            let status = run_logged(cmd, &log, INSTALL_WAIT)
+                .map_err(|e| format!("cannot run {what}: {e}.\n{needed}"))?;
+            let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+            match status {
+                Some(s) if s.success() => Ok(()),
+                Some(s) => Err(format!("{what} failed ({s}):\n{output}\n{needed}")),
+                None => Err(format!(
+                    "{what} did not finish within {INSTALL_WAIT:?}:\n{output}\n{needed}"
+                )),
+            }
+        };
+        // `--clear`: a virtual environment left by an interrupted install is made again.
+        run(
+            "`python3 -m venv`",
+            Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv),
+        )?;
+        run(
+            &format!("`pip install {}`", packages.join(" ")),
+            Command::new(&python)
+                .args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input"])
+                .args(packages),
+        )?;
+        for (program, args) in checks {
+            let mut cmd = Command::new(bin.join(program));
+            cmd.args(*args).env("DVC_NO_ANALYTICS", "1");
+            run(&format!("`{program} {}`", args.join(" ")), &mut cmd)?;
+        }
+        Ok(packages.join(" "))
+    })?;
+    Ok(bin)
+}

@@ -19,12 +19,11 @@
 //!   its stdout.
 
 use std::ffi::OsString;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use super::child::{INSTALL_WAIT, install_once, run_logged};
+use super::child::install_pypi;
 
 /// The DVC release the compatibility fixtures are made with.
 pub const DVC_VERSION: &str = "3.67.1";
@@ -88,43 +87,12 @@ pub fn run_dvc(dir: &Path, args: &[&str]) -> String {
 fn install() -> Result<PathBuf, String> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("dvc-{DVC_VERSION}-dvclive-{DVCLIVE_VERSION}"));
-    let venv = dir.join("venv");
-    let bin = venv.join("bin");
-    let python = bin.join("python");
-    install_once(&dir, &bin.join("dvc"), || {
-        let log_path = dir.join("install.log");
-        let log =
-            File::create(&log_path).map_err(|e| format!("create {}: {e}", log_path.display()))?;
-        let run = |what: &str, cmd: &mut Command| -> Result<(), String> {
-            let status = run_logged(cmd, &log, INSTALL_WAIT)
-                .map_err(|e| format!("cannot run {what}: {e}.\n{PYTHON_NEEDED}"))?;
-            let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-            match status {
-                Some(s) if s.success() => Ok(()),
-                Some(s) => Err(format!("{what} failed ({s}):\n{output}\n{PYTHON_NEEDED}")),
-                None => Err(format!(
-                    "{what} did not finish within {INSTALL_WAIT:?}:\n{output}\n{PYTHON_NEEDED}"
-                )),
-            }
-        };
-        // `--clear`: a virtual environment left by an interrupted install is made again.
-        run(
-            "`python3 -m venv`",
-            Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv),
-        )?;
-        let packages = [format!("dvc=={DVC_VERSION}"), format!("dvclive=={DVCLIVE_VERSION}")];
-        run(
-            &format!("`pip install {}`", packages.join(" ")),
-            Command::new(&python)
-                .args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input"])
-                .args(&packages),
-        )?;
-        run(
-            "`dvc version`",
-            Command::new(bin.join("dvc")).arg("version").env("DVC_NO_ANALYTICS", "1"),
-        )?;
-        run("`import dvclive`", Command::new(&python).args(["-c", "import dvclive"]))?;
-        Ok(packages.join(" "))
-    })?;
-    Ok(bin)
+    let packages = [format!("dvc=={DVC_VERSION}"), format!("dvclive=={DVCLIVE_VERSION}")];
+    install_pypi(
+        &dir,
+        &packages,
+        "dvc",
+        &[("dvc", &["version"]), ("python", &["-c", "import dvclive"])],
+        PYTHON_NEEDED,
+    )
 }

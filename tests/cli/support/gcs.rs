@@ -36,7 +36,6 @@
 //!   before it answers a request, so nothing it acknowledged is lost) and reaped; returns once
 //!   the port can be bound again. Dropping the server does the same.
 
-use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -44,7 +43,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::child::{ChildServer, INSTALL_WAIT, Launch, install_once, parse_response, run_logged};
+use super::child::{ChildServer, Launch, install_pypi, parse_response};
 use super::ports::url_encode;
 
 /// The PyPI package version the tests run.
@@ -214,41 +213,8 @@ fn emulator_python() -> &'static Path {
 fn install() -> Result<PathBuf, String> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("gcp-storage-emulator-{EMULATOR_VERSION}"));
-    let venv = dir.join("venv");
-    let python = venv.join("bin/python");
-    install_once(&dir, &python, || {
-        let log_path = dir.join("install.log");
-        let log =
-            File::create(&log_path).map_err(|e| format!("create {}: {e}", log_path.display()))?;
-        let run = |what: &str, cmd: &mut Command| -> Result<(), String> {
-            let status = run_logged(cmd, &log, INSTALL_WAIT)
-                .map_err(|e| format!("cannot run {what}: {e}.\n{PYTHON_NEEDED}"))?;
-            let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-            match status {
-                Some(s) if s.success() => Ok(()),
-                Some(s) => Err(format!("{what} failed ({s}):\n{output}\n{PYTHON_NEEDED}")),
-                None => Err(format!(
-                    "{what} did not finish within {INSTALL_WAIT:?}:\n{output}\n{PYTHON_NEEDED}"
-                )),
-            }
-        };
-        // `--clear`: a virtual environment left by an interrupted install is made again.
-        run(
-            "`python3 -m venv`",
-            Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv),
-        )?;
-        let package = format!("gcp-storage-emulator=={EMULATOR_VERSION}");
-        run(
-            &format!("`pip install {package}`"),
-            Command::new(&python)
-                .args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input"])
-                .arg(&package),
-        )?;
-        run(
-            "`import gcp_storage_emulator`",
-            Command::new(&python).args(["-c", "import gcp_storage_emulator"]),
-        )?;
-        Ok(package)
-    })?;
-    Ok(python)
+    let packages = [format!("gcp-storage-emulator=={EMULATOR_VERSION}")];
+    let checks: &[(&str, &[&str])] = &[("python", &["-c", "import gcp_storage_emulator"])];
+    let bin = install_pypi(&dir, &packages, "python", checks, PYTHON_NEEDED)?;
+    Ok(bin.join("python"))
 }

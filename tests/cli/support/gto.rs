@@ -10,13 +10,11 @@
 //! API:
 //! - `gto(project, args) -> serde_json::Value | String`: see [`run_gto`] and [`gto_json`].
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use super::TestProject;
-use super::child::{INSTALL_WAIT, install_once, run_logged};
+use super::child::install_pypi;
 
 /// The GTO release the compatibility tests run.
 pub const GTO_VERSION: &str = "1.10.*";
@@ -62,39 +60,7 @@ pub fn gto_json(p: &TestProject, args: &[&str]) -> serde_json::Value {
 
 fn install() -> Result<PathBuf, String> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gto-1.10");
-    let venv = dir.join("venv");
-    let bin = venv.join("bin");
-    let python = bin.join("python");
-    let gto = bin.join("gto");
-    install_once(&dir, &gto, || {
-        let log_path = dir.join("install.log");
-        let log =
-            File::create(&log_path).map_err(|e| format!("create {}: {e}", log_path.display()))?;
-        let run = |what: &str, cmd: &mut Command| -> Result<(), String> {
-            let status = run_logged(cmd, &log, INSTALL_WAIT)
-                .map_err(|e| format!("cannot run {what}: {e}.\n{PYTHON_NEEDED}"))?;
-            let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-            match status {
-                Some(s) if s.success() => Ok(()),
-                Some(s) => Err(format!("{what} failed ({s}):\n{output}\n{PYTHON_NEEDED}")),
-                None => Err(format!(
-                    "{what} did not finish within {INSTALL_WAIT:?}:\n{output}\n{PYTHON_NEEDED}"
-                )),
-            }
-        };
-        run(
-            "`python3 -m venv`",
-            Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv),
-        )?;
-        let package = format!("gto=={GTO_VERSION}");
-        run(
-            &format!("`pip install {package}`"),
-            Command::new(&python)
-                .args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input"])
-                .arg(&package),
-        )?;
-        run("`gto --version`", Command::new(&gto).arg("--version"))?;
-        Ok(package)
-    })?;
-    Ok(gto)
+    let packages = [format!("gto=={GTO_VERSION}")];
+    let bin = install_pypi(&dir, &packages, "gto", &[("gto", &["--version"])], PYTHON_NEEDED)?;
+    Ok(bin.join("gto"))
 }
