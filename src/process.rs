@@ -2,7 +2,10 @@
 //! process started, which processes belong to a process group; and stopping the process group
 //! of a run whose mlx process died, without ever signalling a group that merely reuses its id.
 //!
-//! This module only reads `/proc` and sends signals; it knows nothing about runs or projects.
+//! Also: asking a program a short question (its `--version`) with a time limit.
+//!
+//! This module only reads `/proc`, sends signals and runs such questions; it knows nothing about
+//! runs or projects.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -149,6 +152,38 @@ pub fn owner_alive(text: &str) -> bool {
     let (Some(pid), Some(start)) = (parts.next(), parts.next()) else { return false };
     let (Ok(pid), Ok(start)) = (pid.parse::<i32>(), start.parse::<u64>()) else { return false };
     stat(pid).is_some_and(|s| s.start == start && !s.zombie)
+}
+
+/// What `cmd` printed when it succeeded within `limit`: its stdout, or its stderr when stdout
+/// is blank (some programs print their version there). Stdin is closed; a program still running
+/// at the limit is killed. Err: it could not be started, failed, or ran out of time.
+pub fn ask(cmd: &mut std::process::Command, limit: Duration) -> Result<String, String> {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("no answer within {} s", limit.as_secs()));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("it exited with {}", out.status));
+    }
+    let text = if out.stdout.iter().all(u8::is_ascii_whitespace) { out.stderr } else { out.stdout };
+    Ok(String::from_utf8_lossy(&text).into_owned())
 }
 
 #[cfg(test)]

@@ -225,14 +225,14 @@ pub fn resolve_version(
 
 /// The version a reference (`NAME`, `NAME@v1.2.3`, `NAME#STAGE`, …) names in `registry`, and
 /// its artifact: `(model, version, artifact)`.
-pub fn resolve_reference(
+pub fn resolve_reference<'r>(
     repo: &Repo,
-    registry: &Registry,
+    registry: &'r Registry,
     reference: &Reference,
-) -> Result<(String, String, Resolved), Error> {
+) -> Result<(String, &'r VersionState, Resolved), Error> {
     let (a, v) = registry.resolve(reference)?;
     match resolve_version(repo, a, v)? {
-        (Some(found), _) => Ok((a.name.clone(), v.version.clone(), found)),
+        (Some(found), _) => Ok((a.name.clone(), v, found)),
         (None, why) => Err(Error::BadRecord {
             artifact: a.name.clone(),
             what: format!("version {}", v.version),

@@ -2,7 +2,7 @@
 //! project, with its origin (the repository, the path, the revision as given and the commit it
 //! resolved to) recorded in the pointer; `mlx update` later moves it to a newer revision.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -18,19 +18,7 @@ use crate::store::pointer::{self, Kind, Pointer};
 use crate::store::{self, ObjectId};
 use crate::work_tree::gitignore;
 
-pub struct AddFromOptions {
-    /// A git URL, or a folder (relative to `cwd`).
-    pub repo: String,
-    /// The path in that repository.
-    pub path: String,
-    /// A branch, tag or commit of it (its default branch when `None`).
-    pub rev: Option<String>,
-    /// Where to put it in this project (relative to `cwd`); the path's file name when `None`.
-    pub out: Option<PathBuf>,
-    pub cwd: PathBuf,
-    /// Replace what is at the destination.
-    pub force: bool,
-}
+pub type AddFromOptions = crate::registry::Request;
 
 #[derive(Debug, Serialize)]
 pub struct AddFromReport {

@@ -4,7 +4,7 @@
 //! default remote; inside a project the objects go into the project's cache (a second get is
 //! then local), outside one into a temporary cache. Works outside any project too.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -18,19 +18,7 @@ use crate::registry::{self, Fetcher, Found, Registry};
 use crate::store::pointer::{self, Kind};
 use crate::store::{Cache, StatCache};
 
-pub struct GetOptions {
-    /// A git URL, or a folder (relative to `cwd`).
-    pub repo: String,
-    /// The path in that repository.
-    pub path: String,
-    /// A branch, tag or commit of it (its default branch when `None`).
-    pub rev: Option<String>,
-    /// Where to write (relative to `cwd`); the path's file name when `None`.
-    pub out: Option<PathBuf>,
-    pub cwd: PathBuf,
-    /// Replace what is at the destination.
-    pub force: bool,
-}
+pub type GetOptions = crate::registry::Request;
 
 #[derive(Debug, Serialize)]
 pub struct GetReport {

@@ -29,22 +29,17 @@ pub fn run(project: &Project, opts: &LineageOptions) -> Result<Lineage> {
     {
         let repo = crate::git::Repo::open(project.root())?;
         let registry = models::Registry::read(&repo)?;
-        let (_, version) = registry.resolve(&reference)?;
-        let commit = version.commit.clone();
-        let (_, _, found) = models::artifact::resolve_reference(&repo, &registry, &reference)?;
+        let (_, version, found) =
+            models::artifact::resolve_reference(&repo, &registry, &reference)?;
         let path = crate::project_path::ProjectPath::new(std::path::Path::new(&found.path))?;
-        return lineage::walk(project, &conn, Some(commit.as_str()), Start::Path(&path));
+        return lineage::walk(project, &conn, Some(version.commit.as_str()), Start::Path(&path));
     }
     let path = resolve_user_path(project.root(), &opts.cwd, Path::new(&opts.target));
-    // A path that exists, or that the pipeline or a pointer knows, is a path; else a run.
-    if let Ok(path) = &path {
-        let here = project.root().join(path.as_path());
-        let known = here.symlink_metadata().is_ok()
-            || opts.rev.is_some()
-            || !looks_like_run(&conn, &opts.target);
-        if known {
-            return lineage::walk(project, &conn, opts.rev.as_deref(), Start::Path(path));
-        }
+    // A path that exists (or any path, with --rev) is a path; else a run if one has that name.
+    if let Ok(path) = &path
+        && (opts.rev.is_some() || project.root().join(path.as_path()).symlink_metadata().is_ok())
+    {
+        return lineage::walk(project, &conn, opts.rev.as_deref(), Start::Path(path));
     }
     match experiments::resolve(&conn, &opts.target) {
         Ok(Subject::Run(id)) => lineage::walk(project, &conn, opts.rev.as_deref(), Start::Run(&id)),
@@ -59,8 +54,4 @@ pub fn run(project: &Project, opts: &LineageOptions) -> Result<Lineage> {
             Err(_) => Err(e.into()),
         },
     }
-}
-
-fn looks_like_run(conn: &rusqlite::Connection, text: &str) -> bool {
-    experiments::resolve(conn, text).is_ok()
 }

@@ -65,6 +65,7 @@ pub fn get(
     let repo = Repo::open(project.root())?;
     let registry = Registry::read(&repo)?;
     let (_, version, found) = artifact::resolve_reference(&repo, &registry, &r)?;
+    let version = version.version.clone();
     let id = found.object().ok_or_else(|| models::Error::BadRecord {
         artifact: r.name.clone(),
         what: format!("version {version}"),

@@ -8,9 +8,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What a version query answers when the program is not on PATH.
 pub const NOT_FOUND: &str = "(not found)";
@@ -60,34 +60,8 @@ fn ask(tool: &str, root: &Path) -> Result<String, ToolError> {
     if program.starts_with(&root) || resolved.starts_with(&root) {
         return Err(ToolError::InsideWorkTree { tool: tool.to_owned(), path: program });
     }
-    let failed = |why: String| ToolError::Failed { tool: tool.to_owned(), why };
-    let mut child = Command::new(&program)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| failed(e.to_string()))?;
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(failed(format!("no answer within {} s", WAIT.as_secs())));
-            }
-            Err(e) => return Err(failed(e.to_string())),
-        }
-    }
-    let out = child.wait_with_output().map_err(|e| failed(e.to_string()))?;
-    if !out.status.success() {
-        return Err(failed(format!("it exited with {}", out.status)));
-    }
-    // Some programs (older Pythons, java) print their version on stderr.
-    let text = if out.stdout.iter().all(u8::is_ascii_whitespace) { out.stderr } else { out.stdout };
-    let text = String::from_utf8_lossy(&text);
+    let text = crate::process::ask(Command::new(&program).arg("--version"), WAIT)
+        .map_err(|why| ToolError::Failed { tool: tool.to_owned(), why })?;
     let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
     Ok(line.chars().take(200).collect())
 }

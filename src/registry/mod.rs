@@ -93,6 +93,23 @@ impl Error {
 }
 
 /// One commit of another repository, fetched into a private folder.
+/// What `mlx get` and `mlx add --from` are asked for: a path of another repository, and where
+/// to put it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// A git URL, or a folder (relative to `cwd`).
+    pub repo: String,
+    /// The path in that repository.
+    pub path: String,
+    /// A branch, tag or commit of it (its default branch when `None`).
+    pub rev: Option<String>,
+    /// Where to put it (relative to `cwd`); the path's file name when `None`.
+    pub out: Option<PathBuf>,
+    pub cwd: PathBuf,
+    /// Replace what is at the destination.
+    pub force: bool,
+}
+
 pub struct Registry {
     /// As given (a URL, or a folder path).
     repo: String,

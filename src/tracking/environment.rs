@@ -3,15 +3,15 @@
 //! when the command runs Python, and the hashes of the lock files the project holds. `mlx exp
 //! diff` shows what changed between two runs.
 //!
-//! The machine's facts are gathered once per process, on a thread started with the first run
-//! ([`Probe::start`]), so a run's command never waits for them; a run records them when it ends.
+//! A run's facts are gathered on a thread of their own ([`gather`]), the machine's once per
+//! process, so a run's command never waits for them; a run records them when it ends.
 //! Nothing here fails a run: a fact that cannot be read is left out.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{Connection, params};
 
@@ -43,31 +43,10 @@ const MAX_LOCK_FILE: u64 = 64 << 20;
 /// `lock.uv.lock`, …).
 pub type Facts = BTreeMap<String, String>;
 
-/// The facts of this machine, gathered once on a thread of their own.
-pub struct Probe;
-
-impl Probe {
-    /// Start gathering this machine's facts (once per process); returns at once.
-    pub fn start() {
-        let _ = machine_thread();
-    }
-
-    /// This machine's facts, waiting for the thread gathering them.
-    pub fn machine() -> &'static Facts {
-        static FACTS: OnceLock<Facts> = OnceLock::new();
-        FACTS.get_or_init(|| {
-            let handle =
-                machine_thread().lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-            handle.and_then(|h| h.join().ok()).unwrap_or_else(gather_machine)
-        })
-    }
-}
-
-type MachineThread = std::sync::Mutex<Option<std::thread::JoinHandle<Facts>>>;
-
-fn machine_thread() -> &'static MachineThread {
-    static THREAD: OnceLock<MachineThread> = OnceLock::new();
-    THREAD.get_or_init(|| std::sync::Mutex::new(Some(std::thread::spawn(gather_machine))))
+/// This machine's facts, gathered once per process (by the first run's gathering thread).
+pub fn machine() -> &'static Facts {
+    static FACTS: OnceLock<Facts> = OnceLock::new();
+    FACTS.get_or_init(gather_machine)
 }
 
 /// Gather [`of_run`] on a thread of its own, so the command starts at once.
@@ -77,7 +56,6 @@ pub fn gather(
     command: &[String],
     env: &[(String, String)],
 ) -> std::thread::JoinHandle<Facts> {
-    Probe::start();
     let (root, cwd, command, env) =
         (root.to_path_buf(), cwd.to_path_buf(), command.to_vec(), env.to_vec());
     std::thread::spawn(move || of_run(&root, &cwd, &command, &env))
@@ -88,7 +66,7 @@ pub fn gather(
 /// Python (the interpreter it names, found as the command would find it), and the lock files'
 /// hashes.
 pub fn of_run(root: &Path, cwd: &Path, command: &[String], env: &[(String, String)]) -> Facts {
-    let mut facts = Probe::machine().clone();
+    let mut facts = machine().clone();
     if let Some(python) = python_of(command) {
         let program = if python.contains('/') { cwd.join(&python) } else { PathBuf::from(&python) };
         let mut cmd = Command::new(program);
@@ -247,28 +225,9 @@ fn nvidia() -> Vec<(String, String)> {
     out
 }
 
-/// What `cmd` printed (stdout, else stderr) when it succeeded within [`PROBE_WAIT`].
+/// What `cmd` printed when it succeeded within [`PROBE_WAIT`], if anything.
 fn probe(cmd: &mut Command) -> Option<String> {
-    let mut child =
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().ok()?;
-    let deadline = Instant::now() + PROBE_WAIT;
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    }
-    let out = child.wait_with_output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let text = if out.stdout.is_empty() { out.stderr } else { out.stdout };
-    String::from_utf8(text).ok().filter(|t| !t.trim().is_empty())
+    crate::process::ask(cmd, PROBE_WAIT).ok().filter(|t| !t.trim().is_empty())
 }
 
 #[cfg(test)]
@@ -307,7 +266,7 @@ mod tests {
 
     #[test]
     fn the_machine_is_described() {
-        let facts = Probe::machine();
+        let facts = machine();
         assert_eq!(facts["os"], std::env::consts::OS);
         assert!(facts["cpu.count"].parse::<usize>().unwrap() >= 1);
         if cfg!(target_os = "linux") {

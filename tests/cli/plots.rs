@@ -249,7 +249,7 @@ fn metric_histories_are_plots() {
 
 /// A pipeline whose stage writes `eval/curve.csv` (cached) from `params.yaml`'s lr, run and
 /// committed at lr 0.1, then at lr 0.2; returns the first commit.
-fn two_revisions() -> (TestProject, String) {
+pub(crate) fn two_revisions() -> (TestProject, String) {
     let p = TestProject::initialized();
     p.write("params.yaml", "lr: 0.1\n");
     p.write(

@@ -624,26 +624,11 @@ fn ui_pages_work_in_a_real_browser() {
     assert!(got["title"].as_str().unwrap().contains(SCRIPT_NAME), "{got:#}");
 }
 
-/// A pipeline whose stage writes `eval/curve.csv` from `params.yaml`'s lr, committed, and two
-/// experiments of it at other lr values (`slow`, `quick`), each keeping its result.
+/// A pipeline whose stage writes `eval/curve.csv` from `params.yaml`'s lr (the plots tests'
+/// project), and two experiments of it at other lr values (`slow`, `quick`), each keeping its
+/// result.
 fn pipeline_with_experiments() -> TestProject {
-    let p = TestProject::initialized();
-    p.write("params.yaml", "lr: 0.1\n");
-    p.write(
-        "train.py",
-        "import os, re\nlr = float(re.search(r'lr: *([0-9.]+)', open('params.yaml').read()).group(1))\n\
-         os.makedirs('eval', exist_ok=True)\n\
-         open('eval/curve.csv', 'w').write('loss\\n' + ''.join(f'{lr * (5 - i)}\\n' for i in range(5)))\n",
-    );
-    p.write(
-        "mlx.toml",
-        format!(
-            "{}\n[stages.train]\ncmd = \"python3 train.py\"\ndeps = [\"train.py\"]\nparams = [\"params.yaml:lr\"]\nplots = [\"eval/curve.csv\"]\n",
-            p.read_string("mlx.toml")
-        ),
-    );
-    p.mlx(&["run", "-q"]).success();
-    p.commit_all("pipeline");
+    let (p, _) = crate::plots::two_revisions();
     p.mlx(&["exp", "run", "-q", "--name", "slow", "--set", "lr=0.01"]).success();
     p.mlx(&["exp", "run", "-q", "--name", "quick", "--set", "lr=0.5"]).success();
     p
@@ -676,7 +661,10 @@ fn ui_compare_overlays_the_plots_files_of_experiments() {
     let charts = plots[0]["charts"].as_array().unwrap();
     assert_eq!(charts.len(), 1, "{got:#}");
     let chart = charts[0].as_str().unwrap().strip_prefix("data:image/svg+xml;base64,").unwrap();
-    let svg = String::from_utf8(base64_decode(chart)).unwrap();
+    let svg = {
+        use base64::Engine as _;
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(chart).unwrap()).unwrap()
+    };
     assert!(svg.starts_with("<svg"), "{svg}");
     assert!(svg.contains("data-series=\"slow\" data-points=\"5\""), "{svg}");
     assert!(svg.contains("data-series=\"quick\" data-points=\"5\""), "{svg}");
@@ -768,28 +756,4 @@ fn ui_long_histories_are_served_from_their_summary() {
     assert!(points.iter().any(|p| p["step"] == 59_000 && p["value"] == -99.0), "the low spike");
     assert_eq!(points[0]["step"], 0);
     assert_eq!(points[points.len() - 1]["step"], 59_999);
-}
-
-/// Standard base64 (as `data:` URIs carry it) decoded.
-fn base64_decode(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => panic!("not base64: {c}"),
-    };
-    let bytes: Vec<u8> = text.bytes().filter(|&c| c != b'=').map(value).collect();
-    let mut out = Vec::new();
-    for chunk in bytes.chunks(4) {
-        let mut n = 0u32;
-        for (i, v) in chunk.iter().enumerate() {
-            n |= u32::from(*v) << (18 - 6 * i);
-        }
-        for i in 0..chunk.len().saturating_sub(1) {
-            out.push((n >> (16 - 8 * i)) as u8);
-        }
-    }
-    out
 }
