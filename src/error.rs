@@ -98,6 +98,9 @@ pub enum Error {
     /// The model registry (`mlx model`): a name, version or stage it cannot take.
     #[error(transparent)]
     Models(#[from] crate::models::Error),
+    /// An attestation, or a key, that cannot be made or read (`mlx attest`, `mlx verify`).
+    #[error(transparent)]
+    Provenance(#[from] crate::provenance::Error),
 }
 
 impl From<crate::remote::url::UrlError> for Error {
@@ -144,6 +147,7 @@ impl Error {
             Error::Artifact(_) => true,
             Error::Unavailable { .. } => false,
             Error::Models(e) => e.is_input_error(),
+            Error::Provenance(e) => e.is_input_error(),
             Error::Lock(_) | Error::Io(_) | Error::Transfers { .. } => false,
         }
     }
@@ -152,6 +156,7 @@ impl Error {
         match self {
             Error::Pipeline(e) => e.hint(),
             Error::Models(e) => e.hint(),
+            Error::Provenance(e) => e.hint(),
             Error::Apply(e) => e.hint(),
             Error::Plots(e) => e.hint(),
             Error::Registry(e) => e.hint(),

@@ -2,6 +2,7 @@
 //! printing only; the work happens in `mlx::ops`.
 
 mod add;
+mod attest;
 mod cache;
 mod checkout;
 mod complete;
@@ -38,6 +39,7 @@ mod status;
 mod transfer;
 mod ui;
 mod update;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -73,6 +75,8 @@ pub enum Command {
     Checkout(checkout::CheckoutArgs),
     Dag(dag::DagArgs),
     Lineage(lineage::LineageArgs),
+    Attest(attest::AttestArgs),
+    Verify(verify::VerifyArgs),
     Diff(diff::DiffArgs),
     Ls(ls::LsArgs),
     Rm(rm::RmArgs),
@@ -170,6 +174,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Checkout(args) => checkout::run(&ctx, args),
         Command::Dag(args) => dag::run(&ctx, args),
         Command::Lineage(args) => lineage::run(&ctx, args),
+        Command::Attest(args) => attest::run(&ctx, args),
+        Command::Verify(args) => verify::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Ls(args) => ls::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),

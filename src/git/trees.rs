@@ -73,6 +73,30 @@ impl Repo {
         self.commit_of(sha).is_ok()
     }
 
+    /// The URL of the remote `origin`, else of the only remote, without the user and password
+    /// of an `https://user:password@host/…` URL; `None` when there is no such remote.
+    pub fn remote_url(&self) -> Option<String> {
+        let names = self.inner.remotes().ok()?;
+        let names: Vec<&str> = names.iter().flatten().flatten().collect();
+        let name = match names.as_slice() {
+            n if n.contains(&"origin") => "origin",
+            [only] => only,
+            _ => return None,
+        };
+        let url = self.inner.find_remote(name).ok()?.url().ok()?.to_owned();
+        Some(match url.find("://") {
+            Some(i) => {
+                let rest = &url[i + 3..];
+                let authority = rest.split('/').next().unwrap_or_default();
+                match authority.rfind('@') {
+                    Some(at) => format!("{}{}", &url[..i + 3], &rest[at + 1..]),
+                    None => url,
+                }
+            }
+            None => url,
+        })
+    }
+
     /// HEAD's commit, `None` before the first commit.
     pub fn head_commit(&self) -> Option<String> {
         let head = self.inner.head().ok()?;

@@ -3,6 +3,7 @@
 
 pub mod add;
 pub mod add_from;
+pub mod attest;
 pub mod cache_verify;
 pub mod checkout;
 pub mod dag;
@@ -41,5 +42,6 @@ pub mod sql;
 pub mod status;
 pub mod transfer;
 pub mod update;
+pub mod verify;
 
 pub use crate::error::{Error, Result};
