@@ -278,5 +278,5 @@ fn write_out(project: &Project, cwd: &Path, out: &Path, bytes: &[u8]) -> Result<
         .ok_or_else(|| crate::project_path::PathError::Empty { path: out.to_path_buf() })?;
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let dir = crate::work_tree::output::OutputDir::create(project.work_tree(), cwd, parent)?;
-    Ok(dir.write(&RelPath::new(name)?, bytes)?)
+    dir.write(&RelPath::new(name)?, bytes)
 }

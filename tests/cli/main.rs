@@ -3,6 +3,7 @@
 mod support;
 
 mod add;
+mod attest;
 mod cache_verify;
 mod checkout;
 mod completion;
