@@ -36,6 +36,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('checkout', 'checkout', [CompletionResultType]::ParameterValue, 'Make the workspace match the pointers: restore, replace and remove tracked files')
             [CompletionResult]::new('dag', 'dag', [CompletionResultType]::ParameterValue, 'Draw the pipeline: its stages in execution order and which feed which')
             [CompletionResult]::new('lineage', 'lineage', [CompletionResultType]::ParameterValue, 'Show how a file was made: the stages, runs, data and code behind it')
+            [CompletionResult]::new('attest', 'attest', [CompletionResultType]::ParameterValue, 'Write signed provenance for a file or model version: an in-toto statement (SLSA v1)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check an attestation: its signature, then every subject and input re-hashed')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show data changes between two commits, or between a commit and the workspace')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tracked data, or the files inside a tracked directory')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data')
@@ -139,6 +141,37 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         'mlx;lineage' {
             [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'Read mlx.toml, mlx.lock and pointers at this revision (branch, tag or commit)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to draw it')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;attest' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write it to this file (default: stdout)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write it to this file (default: stdout)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Sign it with this ed25519 private key (PKCS#8 PEM or OpenSSH) into a DSSE envelope')
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'Read mlx.toml, mlx.lock and pointers at this revision (branch, tag or commit)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The remote to fetch missing content from (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote to fetch missing content from (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;verify' {
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Check the signature with this ed25519 key (public key PEM or OpenSSH, or a private key)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The remote to fetch missing content from (default: `[core] remote`, or the only one)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote to fetch missing content from (default: `[core] remote`, or the only one)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -1297,6 +1330,8 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('checkout', 'checkout', [CompletionResultType]::ParameterValue, 'Make the workspace match the pointers: restore, replace and remove tracked files')
             [CompletionResult]::new('dag', 'dag', [CompletionResultType]::ParameterValue, 'Draw the pipeline: its stages in execution order and which feed which')
             [CompletionResult]::new('lineage', 'lineage', [CompletionResultType]::ParameterValue, 'Show how a file was made: the stages, runs, data and code behind it')
+            [CompletionResult]::new('attest', 'attest', [CompletionResultType]::ParameterValue, 'Write signed provenance for a file or model version: an in-toto statement (SLSA v1)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check an attestation: its signature, then every subject and input re-hashed')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show data changes between two commits, or between a commit and the workspace')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tracked data, or the files inside a tracked directory')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data')
@@ -1343,6 +1378,12 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;lineage' {
+            break
+        }
+        'mlx;help;attest' {
+            break
+        }
+        'mlx;help;verify' {
             break
         }
         'mlx;help;diff' {

@@ -19,6 +19,9 @@ _mlx() {
             mlx,add)
                 cmd="mlx__subcmd__add"
                 ;;
+            mlx,attest)
+                cmd="mlx__subcmd__attest"
+                ;;
             mlx,cache)
                 cmd="mlx__subcmd__cache"
                 ;;
@@ -117,6 +120,9 @@ _mlx() {
                 ;;
             mlx,update)
                 cmd="mlx__subcmd__update"
+                ;;
+            mlx,verify)
+                cmd="mlx__subcmd__verify"
                 ;;
             mlx__subcmd__cache,help)
                 cmd="mlx__subcmd__cache__subcmd__help"
@@ -238,6 +244,9 @@ _mlx() {
             mlx__subcmd__help,add)
                 cmd="mlx__subcmd__help__subcmd__add"
                 ;;
+            mlx__subcmd__help,attest)
+                cmd="mlx__subcmd__help__subcmd__attest"
+                ;;
             mlx__subcmd__help,cache)
                 cmd="mlx__subcmd__help__subcmd__cache"
                 ;;
@@ -336,6 +345,9 @@ _mlx() {
                 ;;
             mlx__subcmd__help,update)
                 cmd="mlx__subcmd__help__subcmd__update"
+                ;;
+            mlx__subcmd__help,verify)
+                cmd="mlx__subcmd__help__subcmd__verify"
                 ;;
             mlx__subcmd__help__subcmd__cache,verify)
                 cmd="mlx__subcmd__help__subcmd__cache__subcmd__verify"
@@ -638,7 +650,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag lineage diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,6 +687,48 @@ _mlx() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__attest)
+            opts="-o -r -C -q -v -h --out --key --rev --remote --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1636,7 +1690,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag lineage diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help"
+            opts="init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1650,6 +1704,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__attest)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2644,6 +2712,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4163,6 +4245,36 @@ _mlx() {
             fi
             case "${prev}" in
                 --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__verify)
+            opts="-r -C -q -v -h --key --remote --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
