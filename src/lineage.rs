@@ -300,7 +300,7 @@ impl Walker<'_, '_> {
 
     /// The run that produced `out` of `stage` with `hash`, if this database has it.
     fn producing_run(&self, stage: &str, out: &str, hash: &str) -> Result<Option<RunInfo>> {
-        match crate::tracking::runs::producer(self.conn, stage, out, hash)? {
+        match crate::tracking::runs::producer(self.conn, hash, Some(stage), Some(out))? {
             Some(id) => run_info(self.conn, &id),
             None => Ok(None),
         }

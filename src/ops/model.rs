@@ -387,7 +387,7 @@ fn detail(
         if id.is_none()
             && let Some(found) = &artifact
         {
-            id = run_artifacts::runs_with_hash(conn, &found.hash)?.into_iter().next();
+            id = crate::tracking::runs::producer(conn, &found.hash, found.stage.as_deref(), None)?;
         }
         if let Some(id) = id
             && let Some(record) =

@@ -162,16 +162,6 @@ pub fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
 }
 
-/// The runs that recorded an artifact with content `hash` (any name), newest first.
-pub fn runs_with_hash(conn: &Connection, hash: &str) -> Result<Vec<RunId>, DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT run_id FROM artifacts WHERE hash = ?1 AND kind != 'log' \
-         ORDER BY run_id DESC",
-    )?;
-    let rows = stmt.query_map(params![hash], |r| Ok(RunId::from_db(r.get(0)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

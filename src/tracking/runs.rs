@@ -446,21 +446,26 @@ pub fn delete(conn: &mut Connection, ids: &[RunId]) -> Result<usize, Error> {
     Ok(n)
 }
 
-/// The first finished run of `stage` that recorded the output `path` with `hash` (the run that
-/// produced that content), if this database has it.
+/// The run that produced the content `hash`, if this database has one: the newest finished
+/// run that recorded an output (an artifact, not a log) with that hash — of `stage`, and at
+/// `path`, when given. The newest, because when several runs produced the same bytes (a stage
+/// forced to run again, a clone's runs fetched), the latest is the one whose commit, params and
+/// environment the work tree most likely still matches; `mlx lineage`, `mlx model show` and
+/// `mlx attest` all name this one.
 pub fn producer(
     conn: &Connection,
-    stage: &str,
-    path: &str,
     hash: &str,
+    stage: Option<&str>,
+    path: Option<&str>,
 ) -> Result<Option<RunId>, Error> {
     Ok(conn
         .prepare_cached(
             "SELECT r.id FROM artifacts a JOIN runs r ON r.id = a.run_id
-             WHERE a.path = ?1 AND a.hash = ?2 AND r.stage = ?3 AND r.status = 'finished'
-             ORDER BY r.start_time LIMIT 1",
+             WHERE a.hash = ?1 AND a.kind != 'log' AND r.status = 'finished'
+               AND (?2 IS NULL OR r.stage = ?2) AND (?3 IS NULL OR a.path = ?3)
+             ORDER BY r.start_time DESC, r.id DESC LIMIT 1",
         )?
-        .query_row([path, hash, stage], |r| r.get::<_, String>(0))
+        .query_row(rusqlite::params![hash, stage, path], |r| r.get::<_, String>(0))
         .optional()?
         .map(RunId::from_db))
 }

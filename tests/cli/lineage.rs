@@ -169,3 +169,39 @@ fn a_model_version_is_walked_back_at_its_commit() {
     assert_eq!(root["stage"]["params"]["lr"], 0.1, "the version's own lock, not HEAD's");
     assert_eq!(node(&l, "data/raw.csv")["kind"], "data");
 }
+
+#[test]
+fn lineage_model_show_and_attest_name_the_same_run_the_newest_that_made_the_content() {
+    let (p, _) = three_stages();
+    // Forced to run again, the stage makes the same bytes: two finished runs hold that hash.
+    let before = p.read("model.txt");
+    p.mlx(&["run", "-q", "--force", "train"]).success();
+    assert_eq!(p.read("model.txt"), before);
+    let newest: String = p
+        .db()
+        .query_row(
+            "SELECT id FROM runs WHERE stage = 'train' AND status = 'finished'
+             ORDER BY start_time DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let runs: i64 = p
+        .db()
+        .query_row(
+            "SELECT count(*) FROM runs r JOIN artifacts a ON a.run_id = r.id
+             WHERE r.stage = 'train' AND a.path = 'model.txt' AND a.hash = ?1",
+            [locked_hash(&p.read_string("mlx.lock"), "train", "model.txt")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(runs >= 2, "{runs}");
+    let l = p.json(&["lineage", "model.txt"]);
+    assert_eq!(node(&l, "model.txt")["run"]["id"], newest.as_str());
+    p.commit_all("ran again");
+    p.mlx(&["model", "register", "m", "model.txt"]).success();
+    let shown = p.json(&["model", "show", "m@v0.0.1"]);
+    assert_eq!(shown["version"]["run"]["id"], newest.as_str(), "{shown:#}");
+    let attested = p.json(&["attest", "model.txt", "-o", "m.json"]);
+    assert_eq!(attested["run"], newest.as_str());
+}
