@@ -65,6 +65,20 @@ impl Context {
         Ok(self.project.get_or_init(|| project))
     }
 
+    /// The repository's root, with the project when it is one: for commands that need only
+    /// git (the model registry lives in tags), so that they work before `mlx init`.
+    pub fn repository(&self) -> anyhow::Result<(PathBuf, Option<&Project>)> {
+        match self.project() {
+            Ok(p) => Ok((p.root().to_path_buf(), Some(p))),
+            Err(e) => match e.downcast_ref::<mlx::ops::Error>() {
+                Some(mlx::ops::Error::Project(mlx::project::Error::NotInitialized { root })) => {
+                    Ok((root.clone(), None))
+                }
+                _ => Err(e),
+            },
+        }
+    }
+
     /// Progress bars on a terminal, nothing with `--json`, `-q` or `-v`.
     pub fn reporter(&self, json: bool) -> Box<dyn Reporter> {
         if self.bars_allowed && !json {

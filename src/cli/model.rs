@@ -168,10 +168,11 @@ pub struct GetArgs {
 }
 
 pub fn run(ctx: &Context, cmd: &ModelCommand) -> anyhow::Result<ExitStatus> {
-    let project = ctx.project()?;
+    let (root, maybe_project) = ctx.repository()?;
     let out = ctx.output();
     match cmd {
         ModelCommand::Register(args) => {
+            let project = ctx.project()?;
             let opts = RegisterOptions {
                 name: args.name.clone(),
                 path: args.path.clone().filter(|_| args.run.is_none()),
@@ -195,7 +196,7 @@ pub fn run(ctx: &Context, cmd: &ModelCommand) -> anyhow::Result<ExitStatus> {
             tag_made(out, &report, args.format.json)?;
         }
         ModelCommand::List(args) => {
-            let report = model::list(project)?;
+            let report = model::list(&root)?;
             if args.format.json {
                 out.json(&report)?;
             } else if report.models.is_empty() {
@@ -226,7 +227,7 @@ pub fn run(ctx: &Context, cmd: &ModelCommand) -> anyhow::Result<ExitStatus> {
             }
         }
         ModelCommand::Show(args) => {
-            let report = model::show(project, &args.reference)?;
+            let report = model::show(&root, maybe_project, &args.reference)?;
             if args.format.json {
                 out.json(&report)?;
                 return Ok(ExitStatus::Success);
@@ -264,7 +265,7 @@ pub fn run(ctx: &Context, cmd: &ModelCommand) -> anyhow::Result<ExitStatus> {
             }
         }
         ModelCommand::History(args) => {
-            let report = model::history(project, &args.name)?;
+            let report = model::history(&root, &args.name)?;
             if args.format.json {
                 out.json(&report)?;
             } else {
@@ -286,15 +287,15 @@ pub fn run(ctx: &Context, cmd: &ModelCommand) -> anyhow::Result<ExitStatus> {
             }
         }
         ModelCommand::Assign(args) => {
-            let report = model::assign(project, &args.name, &args.version, &args.stage)?;
+            let report = model::assign(&root, &args.name, &args.version, &args.stage)?;
             tag_made(out, &report, args.format.json)?;
         }
         ModelCommand::Rollback(args) => {
-            let report = model::rollback(project, &args.name, &args.stage)?;
+            let report = model::rollback(&root, &args.name, &args.stage)?;
             tag_made(out, &report, args.format.json)?;
         }
         ModelCommand::Deprecate(args) => {
-            let report = model::deprecate(project, &args.name, args.version.as_deref())?;
+            let report = model::deprecate(&root, &args.name, args.version.as_deref())?;
             tag_made(out, &report, args.format.json)?;
         }
         ModelCommand::Get(args) => {
@@ -305,7 +306,8 @@ pub fn run(ctx: &Context, cmd: &ModelCommand) -> anyhow::Result<ExitStatus> {
                 force: args.force,
                 remote: args.remote.clone(),
             };
-            let report = model_get::get(project, &opts, ctx.reporter(args.format.json).as_ref())?;
+            let report =
+                model_get::get(ctx.project()?, &opts, ctx.reporter(args.format.json).as_ref())?;
             if args.format.json {
                 out.json(&report)?;
             } else if !report.conflicts.is_empty() {

@@ -5,7 +5,7 @@
 //! publishing them is `git push`'s business.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -69,8 +69,10 @@ pub struct RegisterOptions {
     pub cwd: PathBuf,
 }
 
-fn open(project: &Project) -> Result<(Repo, Registry)> {
-    let repo = Repo::open(project.root())?;
+/// The repository and its registry: git alone, so that commands that only read or make tags
+/// work in any git repository, before `mlx init` (as GTO does).
+fn open(root: &Path) -> Result<(Repo, Registry)> {
+    let repo = Repo::open(root)?;
     let registry = Registry::read(&repo)?;
     Ok((repo, registry))
 }
@@ -81,14 +83,14 @@ fn version_arg(text: &str) -> std::result::Result<SemVer, models::Error> {
     SemVer::parse(&v).ok_or_else(|| models::Error::InvalidVersion { version: text.to_owned() })
 }
 
-fn make_tag(project: &Project, tag: &TagName, commit: &str, message: &str) -> Result<()> {
-    git::tags::create_annotated(project.root(), &tag.format(), commit, message)?;
+fn make_tag(root: &Path, tag: &TagName, commit: &str, message: &str) -> Result<()> {
+    git::tags::create_annotated(root, &tag.format(), commit, message)?;
     Ok(())
 }
 
 pub fn register(project: &Project, opts: &RegisterOptions) -> Result<TagReport> {
     models::check_name("model name", &opts.name)?;
-    let (repo, reg) = open(project)?;
+    let (repo, reg) = open(project.root())?;
     let empty = ArtifactState::default();
     let state = reg.artifacts.get(&opts.name).unwrap_or(&empty);
     let mut trailers = Trailers::default();
@@ -205,7 +207,7 @@ pub fn register(project: &Project, opts: &RegisterOptions) -> Result<TagReport> 
     };
     let first = opts.message.clone().unwrap_or_else(|| tag.default_message(None));
     let message = format!("{first}\n\n{}", trailers.encode());
-    make_tag(project, &tag, &rev.commit, &message)?;
+    make_tag(project.root(), &tag, &rev.commit, &message)?;
     Ok(TagReport {
         model: opts.name.clone(),
         event: "registration",
@@ -259,8 +261,8 @@ pub struct ListReport {
     pub models: Vec<ModelSummary>,
 }
 
-pub fn list(project: &Project) -> Result<ListReport> {
-    let (_, reg) = open(project)?;
+pub fn list(root: &Path) -> Result<ListReport> {
+    let (_, reg) = open(root)?;
     let models = reg
         .artifacts
         .values()
@@ -330,10 +332,12 @@ pub struct ShowReport {
     pub picked: bool,
 }
 
-pub fn show(project: &Project, reference: &str) -> Result<ShowReport> {
+/// A model and the version a reference picks; the run behind it comes from the project's
+/// database when there is a project (`None`: a plain git repository).
+pub fn show(root: &Path, project: Option<&Project>, reference: &str) -> Result<ShowReport> {
     let r = Reference::parse(reference)?;
     let picked = reference.contains(['@', '#']);
-    let (repo, reg) = open(project)?;
+    let (repo, reg) = open(root)?;
     let a = reg.artifact(&r.name)?;
     let versions = a
         .versions
@@ -370,7 +374,7 @@ pub fn show(project: &Project, reference: &str) -> Result<ShowReport> {
 
 /// A version's artifact and the run behind it.
 fn detail(
-    project: &Project,
+    project: Option<&Project>,
     repo: &Repo,
     a: &ArtifactState,
     v: &models::VersionState,
@@ -378,7 +382,7 @@ fn detail(
     let (artifact, unresolved) = artifact::resolve_version(repo, a, v)?;
     let trailers = Trailers::parse(&v.message);
     let mut run = None;
-    let conn = project.open_db().ok();
+    let conn = project.and_then(|p| p.open_db().ok());
     if let Some(conn) = &conn {
         let mut id = None;
         if let Some(text) = &trailers.run {
@@ -417,15 +421,15 @@ pub struct HistoryReport {
     pub events: Vec<Event>,
 }
 
-pub fn history(project: &Project, name: &str) -> Result<HistoryReport> {
-    let (_, reg) = open(project)?;
+pub fn history(root: &Path, name: &str) -> Result<HistoryReport> {
+    let (_, reg) = open(root)?;
     let a = reg.artifact(name)?;
     Ok(HistoryReport { model: a.name.clone(), events: a.events.iter().rev().cloned().collect() })
 }
 
-pub fn assign(project: &Project, name: &str, version: &str, stage: &str) -> Result<TagReport> {
+pub fn assign(root: &Path, name: &str, version: &str, stage: &str) -> Result<TagReport> {
     models::check_name("stage", stage)?;
-    let (_, reg) = open(project)?;
+    let (_, reg) = open(root)?;
     let a = reg.artifact(name)?;
     let wanted = version_arg(version)?.to_string();
     let (_, v) = reg.resolve(&Reference { name: name.to_owned(), pick: Pick::Version(wanted) })?;
@@ -438,11 +442,11 @@ pub fn assign(project: &Project, name: &str, version: &str, stage: &str) -> Resu
         .into());
     }
     let replaced = a.holder(stage).map(|h| h.version.clone());
-    assign_tag(project, a, &v.version, &v.commit, stage, replaced)
+    assign_tag(root, a, &v.version, &v.commit, stage, replaced)
 }
 
 fn assign_tag(
-    project: &Project,
+    root: &Path,
     a: &ArtifactState,
     version: &str,
     commit: &str,
@@ -454,7 +458,7 @@ fn assign_tag(
         action: Action::Assign { stage: stage.to_owned() },
         counter: Some(a.max_counter + 1),
     };
-    make_tag(project, &tag, commit, &tag.default_message(Some(version)))?;
+    make_tag(root, &tag, commit, &tag.default_message(Some(version)))?;
     Ok(TagReport {
         model: a.name.clone(),
         event: "assignment",
@@ -470,23 +474,16 @@ fn assign_tag(
     })
 }
 
-pub fn rollback(project: &Project, name: &str, stage: &str) -> Result<TagReport> {
+pub fn rollback(root: &Path, name: &str, stage: &str) -> Result<TagReport> {
     models::check_name("stage", stage)?;
-    let (_, reg) = open(project)?;
+    let (_, reg) = open(root)?;
     let a = reg.artifact(name)?;
     let (current, previous) = a.rollback_target(stage)?;
-    assign_tag(
-        project,
-        a,
-        &previous.version,
-        &previous.commit,
-        stage,
-        Some(current.version.clone()),
-    )
+    assign_tag(root, a, &previous.version, &previous.commit, stage, Some(current.version.clone()))
 }
 
-pub fn deprecate(project: &Project, name: &str, version: Option<&str>) -> Result<TagReport> {
-    let (_, reg) = open(project)?;
+pub fn deprecate(root: &Path, name: &str, version: Option<&str>) -> Result<TagReport> {
+    let (_, reg) = open(root)?;
     let a = reg.artifact(name)?;
     let (tag, commit, version, event) = match version {
         Some(text) => {
@@ -512,7 +509,7 @@ pub fn deprecate(project: &Project, name: &str, version: Option<&str>) -> Result
             (tag, commit, None, "deprecation")
         }
     };
-    make_tag(project, &tag, &commit, &tag.default_message(None))?;
+    make_tag(root, &tag, &commit, &tag.default_message(None))?;
     Ok(TagReport {
         model: a.name.clone(),
         event,

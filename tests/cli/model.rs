@@ -294,3 +294,38 @@ fn bad_input_is_refused_with_exit_2() {
     let listed = json(p.mlx(&["model", "list", "--json"]).success());
     assert_eq!(listed["models"][0]["deprecated"], true);
 }
+
+#[test]
+fn reading_and_tagging_work_in_a_plain_git_repository_before_init() {
+    // A repository with GTO's tags and no mlx project: list, show, history, assign, rollback
+    // and deprecate need only git, as GTO does.
+    let p = TestProject::new();
+    p.write("model.bin", "weights");
+    p.commit_all("a model");
+    let tag = |name: &str, message: &str, date: &str| {
+        p.git_cmd_in(p.root())
+            .env("GIT_COMMITTER_DATE", date)
+            .args(["tag", "-a", name, "-m", message])
+            .status()
+            .unwrap()
+            .success()
+            .then_some(())
+            .expect("git tag");
+    };
+    tag("clf@v0.0.1", "Registering artifact clf version v0.0.1", "2024-02-01T00:00:01Z");
+    let list = json(p.mlx(&["model", "list", "--json"]).success());
+    assert_eq!(list["models"][0]["name"], "clf");
+    assert_eq!(list["models"][0]["latest"], "v0.0.1");
+    let shown = json(p.mlx(&["model", "show", "clf@v0.0.1", "--json"]).success());
+    assert_eq!(shown["version"]["version"], "v0.0.1");
+    assert_eq!(shown["version"]["run"], Value::Null);
+    mlx_at(&p, "2024-02-01T00:00:02Z", &["model", "assign", "clf", "v0.0.1", "production"])
+        .success();
+    let history = json(p.mlx(&["model", "history", "clf", "--json"]).success());
+    assert_eq!(history["events"][0]["event"], "assignment", "{history:#}");
+    mlx_at(&p, "2024-02-01T00:00:03Z", &["model", "deprecate", "clf"]).success();
+    assert!(!p.exists(".mlx"), "no mlx project was set up");
+    // Registering resolves the artifact through mlx's pointers: that needs a project.
+    let failed = p.mlx(&["model", "register", "clf", "model.bin"]).code(2);
+    assert!(stderr(&failed).contains("not an mlx project"), "{}", stderr(&failed));
+}
