@@ -69,7 +69,8 @@ pub struct AttestReport {
 struct Target {
     path: ProjectPath,
     rev: Option<String>,
-    model: Option<(String, artifact::Resolved)>,
+    /// For a model version: `NAME@VERSION`, its artifact, and the run it was registered from.
+    model: Option<(String, artifact::Resolved, Option<String>)>,
 }
 
 fn target(project: &Project, opts: &AttestOptions) -> Result<Target> {
@@ -77,6 +78,9 @@ fn target(project: &Project, opts: &AttestOptions) -> Result<Target> {
         && project.root().join(&opts.target).symlink_metadata().is_err()
         && let Ok(reference) = models::state::Reference::parse(&opts.target)
     {
+        if opts.rev.is_some() {
+            return Err(ProvenanceError::RevWithModel { target: opts.target.clone() }.into());
+        }
         let repo = crate::git::Repo::open(project.root())?;
         let registry = models::Registry::read(&repo)?;
         let (name, version, found) = artifact::resolve_reference(&repo, &registry, &reference)?;
@@ -84,7 +88,11 @@ fn target(project: &Project, opts: &AttestOptions) -> Result<Target> {
         return Ok(Target {
             path,
             rev: Some(version.commit.clone()),
-            model: Some((format!("{name}@{}", version.version), found)),
+            model: Some((
+                format!("{name}@{}", version.version),
+                found,
+                artifact::Trailers::parse(&version.message).run,
+            )),
         });
     }
     let path = resolve_user_path(project.root(), &opts.cwd, Path::new(&opts.target))?;
@@ -109,7 +117,7 @@ pub fn attest(
     let nothing =
         |why: &str| ProvenanceError::NothingToAttest { path: path.clone(), why: why.into() };
     let hash = match (&t.model, &root.hash) {
-        (Some((_, found)), _) => found.hash.clone(),
+        (Some((_, found, _)), _) => found.hash.clone(),
         (None, Some(h)) => h.clone(),
         (None, None) if root.kind == lineage::NodeKind::File => {
             return Err(nothing("it is neither a stage output in mlx.lock nor tracked data").into());
@@ -126,7 +134,7 @@ pub fn attest(
 
     // What kind of content it is: the model's record, the revision's, or the work tree's.
     let known_kind = match (&t.model, &t.rev) {
-        (Some((_, found)), _) => Some(found.kind == "directory"),
+        (Some((_, found, _)), _) => Some(found.kind == "directory"),
         (None, Some(rev)) => {
             let repo = crate::git::Repo::open(project.root())?;
             let rev = repo.resolve(rev)?;
@@ -203,24 +211,35 @@ pub fn attest(
         }
     }
 
+    // The run: the one that produced the recorded content, else the run a model version was
+    // registered from (`mlx model register --run`).
+    let run_id = match (&root.run, &t.model) {
+        (Some(r), _) => Some(r.id.clone()),
+        (None, Some((_, _, Some(text)))) => crate::tracking::lookup::resolve(&conn, text).ok(),
+        _ => None,
+    };
+    let run = match &run_id {
+        Some(id) => {
+            crate::tracking::query::records(&conn, std::slice::from_ref(id))?.into_iter().next()
+        }
+        None => None,
+    };
+    let environment = match &run_id {
+        Some(id) => crate::tracking::environment::of_run_id(&conn, id)?,
+        None => Default::default(),
+    };
     let repo = crate::git::Repo::open(project.root())?;
-    let run_info = root.run.as_ref();
-    let commit = run_info
+    let commit = run
+        .as_ref()
         .and_then(|r| r.commit.clone())
         .or_else(|| lineage.commit.clone())
         .or_else(|| repo.head_commit());
     let code = commit.map(|commit| Code {
         commit,
         uri: repo.remote_url(),
-        dirty: run_info.is_some_and(|r| r.dirty),
+        dirty: run.as_ref().is_some_and(|r| r.dirty),
     });
-    let run = match run_info {
-        Some(r) => {
-            crate::tracking::query::records(&conn, std::slice::from_ref(&r.id))?.into_iter().next()
-        }
-        None => None,
-    };
-    let model = t.model.as_ref().map(|(m, _)| m.clone());
+    let model = t.model.as_ref().map(|(m, ..)| m.clone());
     let facts = Facts {
         target: opts.target.clone(),
         model: model.clone(),
@@ -232,6 +251,7 @@ pub fn attest(
         input_sha256,
         code,
         run,
+        environment,
     };
     let value = statement::build(&facts);
     let dependencies = value
@@ -264,7 +284,7 @@ pub fn attest(
             .map(|s| SubjectRow { name: s.name, sha256: s.sha256, blake3: s.blake3 })
             .collect(),
         dependencies,
-        run: run_info.map(|r| r.id.to_string()),
+        run: run_id.map(|r| r.to_string()),
         fetched,
     })
 }

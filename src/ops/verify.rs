@@ -109,13 +109,15 @@ pub fn verify(
         let what = format!("the content {} names", opts.file.display());
         match transfer::fetch_missing(project, opts.remote.as_deref(), &absent, &what, reporter) {
             Ok(n) => fetched = n,
-            Err(crate::error::Error::Unavailable { .. }) => {
+            // What the remote lacks, or a remote that fails, leaves those not found.
+            Err(
+                e @ (crate::error::Error::Unavailable { .. }
+                | crate::error::Error::Remote(_)
+                | crate::error::Error::Transfers { .. }),
+            ) => {
                 let left = absent.iter().filter(|n| !project.cache().contains(&n.id)).count();
                 fetched = (absent.len() - left) as u64;
-                remote_note = Some(format!(
-                    "{} on no remote",
-                    crate::text::counted_as(left, "object is", "objects are")
-                ));
+                remote_note = Some(format!("could not fetch everything: {e}"));
             }
             Err(e) => return Err(e),
         }

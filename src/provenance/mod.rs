@@ -35,6 +35,11 @@ pub enum Error {
     /// What `mlx verify` was given is not an in-toto statement or envelope it can check.
     #[error("{file}: {why}")]
     BadInput { file: String, why: String },
+    /// `--rev` with a model version, which is read at its own commit.
+    #[error(
+        "{target} is a model version, read at the commit it was registered on: --rev does not apply"
+    )]
+    RevWithModel { target: String },
     /// `mlx attest` on something without recorded content.
     #[error("{path} has no recorded content to attest: {why}")]
     NothingToAttest { path: String, why: String },

@@ -49,8 +49,9 @@ pub struct Facts<'a> {
     /// SHA-256 of inputs whose content the cache holds, by their BLAKE3.
     pub input_sha256: HashMap<String, String>,
     pub code: Option<Code>,
-    /// The run that produced the content, in full.
+    /// The run that produced the content, in full, and the environment it recorded.
     pub run: Option<RunRecord>,
+    pub environment: crate::tracking::environment::Facts,
 }
 
 /// The statement, as JSON.
@@ -158,11 +159,8 @@ pub fn build(f: &Facts<'_>) -> Value {
                 .collect();
             byproducts.push(byproduct("metrics", &json!(metrics)));
         }
-        let env = root.run.as_ref().map(|x| &x.environment);
-        if let Some(env) = env
-            && !env.is_empty()
-        {
-            byproducts.push(byproduct("environment", &json!(env)));
+        if !f.environment.is_empty() {
+            byproducts.push(byproduct("environment", &json!(f.environment)));
         }
         if !byproducts.is_empty() {
             run_details.insert("byproducts".into(), Value::Array(byproducts));

@@ -440,3 +440,23 @@ fn verify_fetches_what_the_cache_lacks_from_the_remote() {
         report["dependencies"].as_array().unwrap().iter().find(|d| d["name"] == "data/raw.csv");
     assert_eq!(raw.unwrap()["status"], "matched");
 }
+
+#[test]
+fn a_model_registered_from_a_run_names_that_run() {
+    let p = TestProject::initialized();
+    p.commit_all("start");
+    p.mlx(&["run", "-q", "--", "sh", "-c", "echo weights > w.bin"]).success();
+    let id: String =
+        p.db().query_row("SELECT id FROM runs ORDER BY start_time DESC", [], |r| r.get(0)).unwrap();
+    p.mlx(&["log", "artifact", "w.bin", "--run", &id]).success();
+    p.mlx(&["model", "register", "m", "--run", &id, "w.bin"]).success();
+    let report = p.json(&["attest", "m@v0.0.1", "-o", "m.json"]);
+    assert_eq!(report["run"], id.as_str());
+    let s = statement(&p, "m.json");
+    assert_eq!(s["subject"][0]["digest"]["sha256"], sha256(b"weights\n"));
+    assert_eq!(s["predicate"]["runDetails"]["metadata"]["invocationId"], id.as_str());
+    validate(&p, "m.json", None);
+    p.mlx(&["verify", "m.json"]).success();
+    let failed = p.mlx(&["attest", "m@v0.0.1", "--rev", "HEAD"]).code(2);
+    assert!(stderr(&failed).contains("--rev does not apply"));
+}
