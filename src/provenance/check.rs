@@ -176,6 +176,14 @@ fn commit_of(r: &Resource) -> Option<&str> {
         .filter(|c| c.len() >= 40 && c.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Whether `path` resolves (through any symlinks) into the work tree or the cache: a name from
+/// an untrusted statement, in an untrusted repository, never leads mlx to read a file elsewhere.
+fn stays_inside(project: &Project, path: &Path) -> bool {
+    let Ok(real) = std::fs::canonicalize(path) else { return false };
+    let cache = std::fs::canonicalize(project.cache().dir()).unwrap_or_default();
+    real.starts_with(project.root()) || (!cache.as_os_str().is_empty() && real.starts_with(cache))
+}
+
 /// Where to look for a resource's copies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -222,7 +230,8 @@ pub fn check(project: &Project, r: &Resource, role: Role) -> Result<Checked, cra
             .as_deref()
             .and_then(|n| RelPath::new(n).ok())
             .filter(|p| crate::work_tree::check_not_reserved(p).is_ok())
-            .map(|p| project.root().join(p.as_path()));
+            .map(|p| project.root().join(p.as_path()))
+            .filter(|p| stays_inside(project, p));
         let cached = object_of(r).map(|id| project.cache().object_path(&id));
         match role {
             Role::Subject => {

@@ -460,3 +460,22 @@ fn a_model_registered_from_a_run_names_that_run() {
     let failed = p.mlx(&["attest", "m@v0.0.1", "--rev", "HEAD"]).code(2);
     assert!(stderr(&failed).contains("--rev does not apply"));
 }
+
+#[test]
+fn verify_never_reads_a_file_outside_the_project_through_a_symlink() {
+    let p = TestProject::initialized();
+    p.commit_all("start");
+    let outside = p.temp_dir().join("secret.txt");
+    std::fs::write(&outside, "secret\n").unwrap();
+    std::os::unix::fs::symlink(&outside, p.path("leak.txt")).unwrap();
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "leak.txt", "digest": {"sha256": sha256(b"secret\n")}}],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {"buildDefinition": {"buildType": "x", "externalParameters": {}},
+                      "runDetails": {"builder": {"id": "x"}}}
+    });
+    p.write("s.json", serde_json::to_vec(&statement).unwrap());
+    let report = p.json(&["verify", "s.json"]);
+    assert_eq!(report["subjects"][0]["status"], "not_found", "{report:#}");
+}
