@@ -14,10 +14,11 @@ use super::output::FormatArgs;
 /// its subjects (sha256 and blake3 of the bytes in the cache; a folder's files one by one), the
 /// stage's command and params, the code commit and every input's digest, and the run that
 /// produced it (its id, times, metrics and environment). With --key, the statement is signed
-/// with an ed25519 key into a DSSE envelope. Printed on stdout, or written to -o FILE.
+/// with an ed25519 key into a DSSE envelope (make one with `openssl genpkey -algorithm ed25519
+/// -out key.pem`). Printed on stdout, or written to -o FILE.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx attest models/model.pkl -o model.intoto.json\n  openssl genpkey -algorithm ed25519 -out key.pem\n  mlx attest churn@v1.2.0 --key key.pem -o churn.dsse.json\n  mlx attest eval/metrics.json --rev v1.0"
+    after_help = "Examples:\n  mlx attest models/model.pkl -o model.intoto.json\n  mlx attest churn@v1.2.0 --key key.pem -o churn.dsse.json\n  mlx attest eval/metrics.json --rev v1.0"
 )]
 pub struct AttestArgs {
     /// A stage output or tracked data (path), or a model version (NAME@v1.2.3, NAME#STAGE,
