@@ -14,6 +14,7 @@ pub mod experiments;
 pub mod filter;
 pub mod health;
 pub mod history;
+pub mod imported;
 pub mod inputs;
 pub mod launch;
 pub mod lookup;
