@@ -319,7 +319,10 @@ impl FileStore {
     }
 
     /// A metric file: lines `timestamp value step` (stores before steps: `timestamp value`).
+    /// A line repeated exactly is one point, as MLflow's database keeps it: MLflow 3's file
+    /// store writes the run's metrics again when the run logs a model.
     fn read_metric(&self, key: &str, path: &Path, out: &mut Vec<MetricPoint>) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
         let text = std::fs::read_to_string(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::InvalidData {
                 Error::bad(self.shown(path), "not UTF-8 text")
@@ -349,7 +352,9 @@ impl FileStore {
             let step = step
                 .parse::<i64>()
                 .map_err(|_| bad(format!("step {step:?} is not a whole number")))?;
-            out.push(MetricPoint { key: key.to_owned(), value, step, timestamp });
+            if seen.insert((timestamp, step, value.to_bits())) {
+                out.push(MetricPoint { key: key.to_owned(), value, step, timestamp });
+            }
         }
         Ok(())
     }
