@@ -230,7 +230,7 @@ pub fn run(
         let parent = tag(&pending.data, PARENT_TAG).map(str::to_owned);
         match parent {
             Some(p) if !known.contains_key(&p) && in_store.contains_key(&p) => {
-                waiting.push(pending)
+                waiting.push(pending);
             }
             _ => {
                 importer.import(pending, &mut known, &mut report)?;
@@ -258,7 +258,6 @@ pub fn run(
             }
         }
     }
-    drop(importer);
     if opts.dry_run {
         drop(tx);
     } else {

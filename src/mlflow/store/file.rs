@@ -138,9 +138,9 @@ impl FileStore {
     pub fn open(path: &Path) -> Result<Self> {
         let root = std::fs::canonicalize(path).map_err(io_err(path))?;
         let store = FileStore { shown: path.to_path_buf(), root };
-        let has_experiment = sub_dirs(&store.root)?.iter().any(|(name, dir)| {
-            (name == TRASH || is_plain_id(name)) && is_real_file(&dir.join(META)) || name == TRASH
-        });
+        let has_experiment = sub_dirs(&store.root)?
+            .iter()
+            .any(|(name, dir)| name == TRASH || is_plain_id(name) && is_real_file(&dir.join(META)));
         if !has_experiment {
             let mut why =
                 "it has no experiment folder holding a meta.yaml (as 0/meta.yaml)".to_owned();
