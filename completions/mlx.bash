@@ -385,6 +385,9 @@ _mlx() {
             mlx__subcmd__help__subcmd__import,dvc)
                 cmd="mlx__subcmd__help__subcmd__import__subcmd__dvc"
                 ;;
+            mlx__subcmd__help__subcmd__import,mlflow)
+                cmd="mlx__subcmd__help__subcmd__import__subcmd__mlflow"
+                ;;
             mlx__subcmd__help__subcmd__log,artifact)
                 cmd="mlx__subcmd__help__subcmd__log__subcmd__artifact"
                 ;;
@@ -457,11 +460,17 @@ _mlx() {
             mlx__subcmd__import,help)
                 cmd="mlx__subcmd__import__subcmd__help"
                 ;;
+            mlx__subcmd__import,mlflow)
+                cmd="mlx__subcmd__import__subcmd__mlflow"
+                ;;
             mlx__subcmd__import__subcmd__help,dvc)
                 cmd="mlx__subcmd__import__subcmd__help__subcmd__dvc"
                 ;;
             mlx__subcmd__import__subcmd__help,help)
                 cmd="mlx__subcmd__import__subcmd__help__subcmd__help"
+                ;;
+            mlx__subcmd__import__subcmd__help,mlflow)
+                cmd="mlx__subcmd__import__subcmd__help__subcmd__mlflow"
                 ;;
             mlx__subcmd__log,artifact)
                 cmd="mlx__subcmd__log__subcmd__artifact"
@@ -2042,7 +2051,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__import)
-            opts="dvc"
+            opts="dvc mlflow"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2056,6 +2065,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__import__subcmd__dvc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__import__subcmd__mlflow)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2676,7 +2699,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__import)
-            opts="-C -q -v -h --quiet --verbose --help dvc help"
+            opts="-C -q -v -h --quiet --verbose --help dvc mlflow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2712,7 +2735,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__import__subcmd__help)
-            opts="dvc help"
+            opts="dvc mlflow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2746,6 +2769,42 @@ _mlx() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__help__subcmd__mlflow)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__mlflow)
+            opts="-n -C -q -v -h --from --dry-run --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
