@@ -9,8 +9,7 @@ use super::context::Context;
 use super::exit::ExitStatus;
 use super::output::{FormatArgs, counted};
 
-/// Convert a project made with another tool into an mlx project, in place, or bring in the
-/// runs another tracker recorded
+/// Bring in what another tool made: a DVC project, MLflow's runs
 #[derive(clap::Subcommand)]
 #[command(
     after_help = "Examples:\n  mlx import dvc --dry-run\n  mlx import dvc\n  mlx import mlflow --from mlruns"
