@@ -94,7 +94,6 @@ fn mlflow(ctx: &Context, args: &MlflowArgs) -> anyhow::Result<ExitStatus> {
     let rows: Vec<Vec<String>> = report
         .experiments
         .iter()
-        .filter(|e| e.imported + e.already_imported + e.deleted > 0)
         .map(|e| {
             vec![
                 e.name.clone(),

@@ -145,56 +145,8 @@ pub fn run(
         ..ImportMlflowReport::default()
     };
 
-    // What to import, experiment by experiment; runs still to read.
-    let mut infos: Vec<(RunInfo, usize)> = Vec::new();
-    let mut models: HashMap<String, Vec<LoggedModel>> = HashMap::new();
+    let (mut infos, models) = collect(&store, &known, &mut report)?;
     let mut skipped_artifacts: BTreeMap<String, (u64, String)> = BTreeMap::new();
-    for experiment in store.experiments()? {
-        let experiment = match experiment {
-            Ok(e) => e,
-            Err(e) => {
-                report.problem(place_of(&e), reason_of(&e));
-                continue;
-            }
-        };
-        let runs = store.runs(&experiment)?;
-        if experiment.deleted {
-            report.experiments_deleted += 1;
-            report.runs_deleted += runs.len() as u64;
-            continue;
-        }
-        let index = report.experiments.len();
-        report.experiments.push(ImportedExperiment {
-            mlflow_id: experiment.id.clone(),
-            name: experiment.name.clone(),
-            ..ImportedExperiment::default()
-        });
-        for run in runs {
-            match run {
-                Ok(info) if info.deleted => {
-                    report.runs_deleted += 1;
-                    report.experiments[index].deleted += 1;
-                }
-                Ok(info) if known.contains_key(&info.run_id) => {
-                    report.runs_already_imported += 1;
-                    report.experiments[index].already_imported += 1;
-                }
-                Ok(info) => infos.push((info, index)),
-                Err(e) => report.problem(place_of(&e), reason_of(&e)),
-            }
-        }
-        for model in store.logged_models(&experiment)? {
-            match model {
-                Ok(m) if m.deleted => {}
-                Ok(m) => {
-                    if let Some(run) = m.source_run_id.clone() {
-                        models.entry(run).or_default().push(m);
-                    }
-                }
-                Err(e) => report.problem(place_of(&e), reason_of(&e)),
-            }
-        }
-    }
     // Parents start before the runs nested under them: importing in start order finds each
     // parent imported already (those that are not wait for a second pass).
     infos.sort_by(|a, b| (a.0.start_time, &a.0.run_id).cmp(&(b.0.start_time, &b.0.run_id)));
@@ -282,6 +234,68 @@ pub fn run(
         );
     }
     Ok(report)
+}
+
+/// Logged models by the MLflow run that logged them.
+type ModelsByRun = HashMap<String, Vec<LoggedModel>>;
+
+/// The runs to import (with their experiment's index in the report) and the logged models by
+/// the run that logged them; counts deleted and already imported runs, and lists what cannot be
+/// read, in the report.
+fn collect(
+    store: &Store,
+    known: &HashMap<String, Known>,
+    report: &mut ImportMlflowReport,
+) -> Result<(Vec<(RunInfo, usize)>, ModelsByRun)> {
+    let mut infos: Vec<(RunInfo, usize)> = Vec::new();
+    let mut models: HashMap<String, Vec<LoggedModel>> = HashMap::new();
+    for experiment in store.experiments()? {
+        let experiment = match experiment {
+            Ok(e) => e,
+            Err(e) => {
+                report.problem(place_of(&e), reason_of(&e));
+                continue;
+            }
+        };
+        let runs = store.runs(&experiment)?;
+        if experiment.deleted {
+            report.experiments_deleted += 1;
+            report.runs_deleted += runs.len() as u64;
+            continue;
+        }
+        let index = report.experiments.len();
+        report.experiments.push(ImportedExperiment {
+            mlflow_id: experiment.id.clone(),
+            name: experiment.name.clone(),
+            ..ImportedExperiment::default()
+        });
+        for run in runs {
+            match run {
+                Ok(info) if info.deleted => {
+                    report.runs_deleted += 1;
+                    report.experiments[index].deleted += 1;
+                }
+                Ok(info) if known.contains_key(&info.run_id) => {
+                    report.runs_already_imported += 1;
+                    report.experiments[index].already_imported += 1;
+                }
+                Ok(info) => infos.push((info, index)),
+                Err(e) => report.problem(place_of(&e), reason_of(&e)),
+            }
+        }
+        for model in store.logged_models(&experiment)? {
+            match model {
+                Ok(m) if m.deleted => {}
+                Ok(m) => {
+                    if let Some(run) = m.source_run_id.clone() {
+                        models.entry(run).or_default().push(m);
+                    }
+                }
+                Err(e) => report.problem(place_of(&e), reason_of(&e)),
+            }
+        }
+    }
+    Ok((infos, models))
 }
 
 fn place_of(e: &store::Error) -> String {
