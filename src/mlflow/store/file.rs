@@ -397,3 +397,31 @@ impl FileStore {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_lines_old_and_new_repeated_and_not_finite() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("0")).unwrap();
+        std::fs::write(dir.path().join("0/meta.yaml"), "experiment_id: '0'\nname: Default\n")
+            .unwrap();
+        let store = FileStore::open(dir.path()).unwrap();
+        let file = dir.path().join("loss");
+        std::fs::write(&file, "10 0.5\n11 nan 1\n11 nan 1\n12 inf 2\n\n13 -inf 3\n").unwrap();
+        let mut points = Vec::new();
+        store.read_metric("loss", &file, &mut points).unwrap();
+        let got: Vec<(i64, i64)> = points.iter().map(|p| (p.timestamp, p.step)).collect();
+        assert_eq!(got, [(10, 0), (11, 1), (12, 2), (13, 3)]);
+        assert!(points[1].value.is_nan() && points[2].value == f64::INFINITY);
+        std::fs::write(&file, "10 0.5 0\n10 0.5 0 extra\n").unwrap();
+        let err = store.read_metric("loss", &file, &mut Vec::new()).unwrap_err().to_string();
+        assert!(
+            err.ends_with("loss:2: expected \"timestamp value step\", found \"10 0.5 0 extra\""),
+            "{err}"
+        );
+        assert!(matches!(FileStore::open(&dir.path().join("0")), Err(Error::NotAStore { .. })));
+    }
+}
