@@ -63,7 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Browse experiments, metric curves, logs, artifacts and the pipeline in a local web app')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the project and its setup: git, config, cache, link types, database, remotes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static shell completion script (commands and flags)')
-            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Convert a project made with another tool into an mlx project, in place')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Bring in what another tool made: a DVC project, MLflow''s runs')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages for every command into a folder')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -1286,6 +1286,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('dvc', 'dvc', [CompletionResultType]::ParameterValue, 'Convert the DVC project in this repository: dvc.yaml, dvc.lock, .dvc files, cache, remotes')
+            [CompletionResult]::new('mlflow', 'mlflow', [CompletionResultType]::ParameterValue, 'Import the runs of an MLflow tracking store: a file store (mlruns/) or a SQLite database')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -1302,12 +1303,30 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mlx;import;mlflow' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The store: an mlruns/ folder, a SQLite file, or sqlite:///PATH')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only report what would be imported; write nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only report what would be imported; write nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mlx;import;help' {
             [CompletionResult]::new('dvc', 'dvc', [CompletionResultType]::ParameterValue, 'Convert the DVC project in this repository: dvc.yaml, dvc.lock, .dvc files, cache, remotes')
+            [CompletionResult]::new('mlflow', 'mlflow', [CompletionResultType]::ParameterValue, 'Import the runs of an MLflow tracking store: a file store (mlruns/) or a SQLite database')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'mlx;import;help;dvc' {
+            break
+        }
+        'mlx;import;help;mlflow' {
             break
         }
         'mlx;import;help;help' {
@@ -1357,7 +1376,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Browse experiments, metric curves, logs, artifacts and the pipeline in a local web app')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the project and its setup: git, config, cache, link types, database, remotes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static shell completion script (commands and flags)')
-            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Convert a project made with another tool into an mlx project, in place')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Bring in what another tool made: a DVC project, MLflow''s runs')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages for every command into a folder')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -1611,9 +1630,13 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         }
         'mlx;help;import' {
             [CompletionResult]::new('dvc', 'dvc', [CompletionResultType]::ParameterValue, 'Convert the DVC project in this repository: dvc.yaml, dvc.lock, .dvc files, cache, remotes')
+            [CompletionResult]::new('mlflow', 'mlflow', [CompletionResultType]::ParameterValue, 'Import the runs of an MLflow tracking store: a file store (mlruns/) or a SQLite database')
             break
         }
         'mlx;help;import;dvc' {
+            break
+        }
+        'mlx;help;import;mlflow' {
             break
         }
         'mlx;help;man' {

@@ -397,6 +397,9 @@ _mlx() {
             mlx__subcmd__help__subcmd__import,dvc)
                 cmd="mlx__subcmd__help__subcmd__import__subcmd__dvc"
                 ;;
+            mlx__subcmd__help__subcmd__import,mlflow)
+                cmd="mlx__subcmd__help__subcmd__import__subcmd__mlflow"
+                ;;
             mlx__subcmd__help__subcmd__log,artifact)
                 cmd="mlx__subcmd__help__subcmd__log__subcmd__artifact"
                 ;;
@@ -469,11 +472,17 @@ _mlx() {
             mlx__subcmd__import,help)
                 cmd="mlx__subcmd__import__subcmd__help"
                 ;;
+            mlx__subcmd__import,mlflow)
+                cmd="mlx__subcmd__import__subcmd__mlflow"
+                ;;
             mlx__subcmd__import__subcmd__help,dvc)
                 cmd="mlx__subcmd__import__subcmd__help__subcmd__dvc"
                 ;;
             mlx__subcmd__import__subcmd__help,help)
                 cmd="mlx__subcmd__import__subcmd__help__subcmd__help"
+                ;;
+            mlx__subcmd__import__subcmd__help,mlflow)
+                cmd="mlx__subcmd__import__subcmd__help__subcmd__mlflow"
                 ;;
             mlx__subcmd__log,artifact)
                 cmd="mlx__subcmd__log__subcmd__artifact"
@@ -2110,7 +2119,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__import)
-            opts="dvc"
+            opts="dvc mlflow"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2124,6 +2133,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__import__subcmd__dvc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__import__subcmd__mlflow)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2758,7 +2781,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__import)
-            opts="-C -q -v -h --quiet --verbose --help dvc help"
+            opts="-C -q -v -h --quiet --verbose --help dvc mlflow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2794,7 +2817,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__import__subcmd__help)
-            opts="dvc help"
+            opts="dvc mlflow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2828,6 +2851,42 @@ _mlx() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__help__subcmd__mlflow)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__import__subcmd__mlflow)
+            opts="-n -C -q -v -h --from --dry-run --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -28,6 +28,9 @@ pub enum Error {
     Remote(#[from] crate::remote::Error),
     #[error(transparent)]
     Dvc(#[from] crate::dvc::Error),
+    /// An MLflow tracking store that cannot be read (`mlx import mlflow`).
+    #[error(transparent)]
+    Mlflow(#[from] crate::mlflow::store::Error),
     #[error(transparent)]
     Ui(#[from] crate::ui::Error),
     #[error(transparent)]
@@ -122,6 +125,7 @@ impl Error {
             Error::Store(e) => e.is_input_error(),
             Error::Project(_) => true,
             Error::Dvc(e) => e.is_input_error(),
+            Error::Mlflow(e) => e.is_input_error(),
             Error::Git(e) => e.is_input_error(),
             Error::Db(e) => e.is_input_error(),
             Error::Pipeline(e) => e.is_input_error(),

@@ -1,17 +1,22 @@
-//! `mlx import …`: bring a project made with another tool into mlx (`mlx import dvc`).
+//! `mlx import …`: bring a project made with another tool into mlx (`mlx import dvc`), or the
+//! history another tracker kept (`mlx import mlflow`).
 
 use mlx::fs_util::human_size;
 use mlx::ops::import_dvc::{self, ImportOptions};
+use mlx::ops::import_mlflow::{self, ImportMlflowOptions};
 
 use super::context::Context;
 use super::exit::ExitStatus;
 use super::output::{FormatArgs, counted};
 
-/// Convert a project made with another tool into an mlx project, in place
+/// Bring in what another tool made: a DVC project, MLflow's runs
 #[derive(clap::Subcommand)]
-#[command(after_help = "Examples:\n  mlx import dvc --dry-run\n  mlx import dvc")]
+#[command(
+    after_help = "Examples:\n  mlx import dvc --dry-run\n  mlx import dvc\n  mlx import mlflow --from mlruns"
+)]
 pub enum ImportCommand {
     Dvc(DvcArgs),
+    Mlflow(MlflowArgs),
 }
 
 /// Convert the DVC project in this repository: dvc.yaml, dvc.lock, .dvc files, cache, remotes
@@ -37,10 +42,110 @@ pub struct DvcArgs {
     format: FormatArgs,
 }
 
+/// Import the runs of an MLflow tracking store: a file store (mlruns/) or a SQLite database
+///
+/// Experiments, runs with their status, start and end times, params, tags and full metric
+/// histories (steps and timestamps), the git commit MLflow recorded (mlflow.source.git.commit)
+/// as the run's commit, and the artifacts (with MLflow 3's logged models, as models/NAME) into
+/// the cache as the run's artifacts. Each MLflow run becomes a run tagged mlflow.run_id and
+/// mlflow.experiment (its MLflow experiment's name), listed by `mlx exp list`; a nested run joins
+/// its parent's experiment.
+///
+/// The store is only read. Running it again imports only the runs not imported yet. Deleted
+/// runs and experiments are left out and counted. Artifacts are read from local folders inside
+/// the store's own folder only; remote ones (s3://, mlflow-artifacts:, ...) are listed as not
+/// read, never fetched. A run that could not be read is listed with why, and the exit status is
+/// then 1; a database of an MLflow schema this mlx does not know is refused (exit 2).
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx import mlflow --from mlruns\n  mlx import mlflow --from sqlite:///mlflow.db --dry-run\n  mlx import mlflow --from mlflow.db && mlx exp list --filter \"tags.mlflow.experiment = 'train'\""
+)]
+pub struct MlflowArgs {
+    /// The store: an mlruns/ folder, a SQLite file, or sqlite:///PATH
+    #[arg(long, value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
+    from: String,
+    /// Only report what would be imported; write nothing
+    #[arg(short = 'n', long)]
+    dry_run: bool,
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
 pub fn run(ctx: &Context, cmd: &ImportCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
         ImportCommand::Dvc(args) => dvc(ctx, args),
+        ImportCommand::Mlflow(args) => mlflow(ctx, args),
     }
+}
+
+fn mlflow(ctx: &Context, args: &MlflowArgs) -> anyhow::Result<ExitStatus> {
+    let project = ctx.project()?;
+    let report = import_mlflow::run(
+        project,
+        &ImportMlflowOptions { from: args.from.clone(), dry_run: args.dry_run },
+        ctx.reporter(args.format.json).as_ref(),
+    )?;
+    let status = if report.is_complete() { ExitStatus::Success } else { ExitStatus::CheckFailed };
+    let out = ctx.output();
+    if args.format.json {
+        out.json(&report)?;
+        return Ok(status);
+    }
+    let rows: Vec<Vec<String>> = report
+        .experiments
+        .iter()
+        .map(|e| {
+            vec![
+                e.name.clone(),
+                e.mlflow_id.clone(),
+                e.imported.to_string(),
+                e.already_imported.to_string(),
+                e.deleted.to_string(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        let imported = if report.dry_run { "to import" } else { "imported" };
+        out.table(&["experiment", "mlflow id", imported, "imported before", "deleted"], &rows)?;
+    }
+    for n in &report.notes {
+        out.warn(&format!("{}: {}", n.place, n.reason));
+    }
+    for p in &report.not_imported {
+        out.problem(&format!("not imported: {}: {}", p.place, p.reason));
+    }
+    let verb = if report.dry_run { "would import" } else { "imported" };
+    let mut line = format!(
+        "{verb} {} from the MLflow {}{} ({}, {}, {} of {})",
+        counted(report.runs_imported, "run"),
+        report.store,
+        report.revision.as_ref().map(|r| format!(" (revision {r})")).unwrap_or_default(),
+        counted(report.metric_points, "metric point"),
+        counted(report.artifacts, "artifact"),
+        counted(report.artifact_files, "file"),
+        human_size(report.artifact_bytes),
+    );
+    if report.runs_already_imported > 0 {
+        line.push_str(&format!(
+            "; {} imported before",
+            counted(report.runs_already_imported, "run")
+        ));
+    }
+    if report.runs_deleted > 0 || report.experiments_deleted > 0 {
+        line.push_str(&format!(
+            "; left out as deleted: {} and {}",
+            counted(report.runs_deleted, "run"),
+            counted(report.experiments_deleted, "experiment")
+        ));
+    }
+    out.status(&line);
+    if !report.is_complete() {
+        out.problem(&format!(
+            "{} not imported",
+            counted(report.not_imported.len() as u64, "thing")
+        ));
+    }
+    Ok(status)
 }
 
 fn dvc(ctx: &Context, args: &DvcArgs) -> anyhow::Result<ExitStatus> {

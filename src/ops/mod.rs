@@ -19,6 +19,7 @@ pub mod fetch;
 pub mod gc;
 pub mod get;
 pub mod import_dvc;
+pub mod import_mlflow;
 pub mod init;
 pub mod install_hooks;
 pub mod lineage;

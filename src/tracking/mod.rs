@@ -3,8 +3,8 @@
 //! run` (`experiments`), what each run read (`inputs`), runs as portable records for remotes
 //! (`records`), its health as `mlx doctor` reports it (`health`), and launching a command as a
 //! tracked run (`launch`), DVCLive's output as run records (`dvclive`), metric histories and
-//! what changed for the UI (`history`, long ones kept thinned by `summary`). SQL stays in this
-//! module.
+//! what changed for the UI (`history`, long ones kept thinned by `summary`), and runs brought
+//! over from another tracker (`imported`). SQL stays in this module.
 
 pub mod artifacts;
 pub mod db;
@@ -14,6 +14,7 @@ pub mod experiments;
 pub mod filter;
 pub mod health;
 pub mod history;
+pub mod imported;
 pub mod inputs;
 pub mod launch;
 pub mod lookup;

@@ -25,6 +25,7 @@ mod history;
 mod hooks;
 mod hostile;
 mod import_dvc;
+mod import_mlflow;
 mod init;
 mod lineage;
 mod link_types;
