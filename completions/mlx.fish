@@ -62,7 +62,7 @@ complete -c mlx -n "__fish_mlx_needs_command" -f -a "hook" -d 'Run the mlx step 
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "ui" -d 'Browse experiments, metric curves, logs, artifacts and the pipeline in a local web app'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "doctor" -d 'Check the project and its setup: git, config, cache, link types, database, remotes'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "completions" -d 'Print a static shell completion script (commands and flags)'
-complete -c mlx -n "__fish_mlx_needs_command" -f -a "import" -d 'Convert a project made with another tool into an mlx project, in place'
+complete -c mlx -n "__fish_mlx_needs_command" -f -a "import" -d 'Bring in what another tool made: a DVC project, MLflow\'s runs'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "man" -d 'Write man pages for every command into a folder'
 complete -c mlx -n "__fish_mlx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand init" -s C -d 'Run as if mlx was started in DIR' -r -F
@@ -622,19 +622,28 @@ complete -c mlx -n "__fish_mlx_using_subcommand completions" -s C -d 'Run as if 
 complete -c mlx -n "__fish_mlx_using_subcommand completions" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand completions" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc help" -s C -d 'Run as if mlx was started in DIR' -r -F
-complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
-complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
-complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc help" -s h -l help -d 'Print help'
-complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc help" -f -a "dvc" -d 'Convert the DVC project in this repository: dvc.yaml, dvc.lock, .dvc files, cache, remotes'
-complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc mlflow help" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc mlflow help" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc mlflow help" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc mlflow help" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc mlflow help" -f -a "dvc" -d 'Convert the DVC project in this repository: dvc.yaml, dvc.lock, .dvc files, cache, remotes'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc mlflow help" -f -a "mlflow" -d 'Import the runs of an MLflow tracking store: a file store (mlruns/) or a SQLite database'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and not __fish_seen_subcommand_from dvc mlflow help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from dvc" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from dvc" -s n -l dry-run -d 'Only report what would be converted and written'
 complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from dvc" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from dvc" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from dvc" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
 complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from dvc" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from mlflow" -l from -d 'The store: an mlruns/ folder, a SQLite file, or sqlite:///PATH' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from mlflow" -s C -d 'Run as if mlx was started in DIR' -r -F
+complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from mlflow" -s n -l dry-run -d 'Only report what would be imported; write nothing'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from mlflow" -l json -d 'Print JSON instead of a table'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from mlflow" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from mlflow" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from mlflow" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "dvc" -d 'Convert the DVC project in this repository: dvc.yaml, dvc.lock, .dvc files, cache, remotes'
+complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "mlflow" -d 'Import the runs of an MLflow tracking store: a file store (mlruns/) or a SQLite database'
 complete -c mlx -n "__fish_mlx_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand man" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand man" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
@@ -673,7 +682,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcom
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help" -f -a "ui" -d 'Browse experiments, metric curves, logs, artifacts and the pipeline in a local web app'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help" -f -a "doctor" -d 'Check the project and its setup: git, config, cache, link types, database, remotes'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help" -f -a "completions" -d 'Print a static shell completion script (commands and flags)'
-complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help" -f -a "import" -d 'Convert a project made with another tool into an mlx project, in place'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help" -f -a "import" -d 'Bring in what another tool made: a DVC project, MLflow\'s runs'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help" -f -a "man" -d 'Write man pages for every command into a folder'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and not __fish_seen_subcommand_from init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from remote" -f -a "add" -d 'Add a remote to mlx.toml (or, with --local, to this clone only)'
@@ -711,3 +720,4 @@ complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from plots" -f -a "diff" -d 'Overlay the plots of git revisions and experiments with the workspace\'s'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "verify" -d 'Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)'
 complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "dvc" -d 'Convert the DVC project in this repository: dvc.yaml, dvc.lock, .dvc files, cache, remotes'
+complete -c mlx -n "__fish_mlx_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "mlflow" -d 'Import the runs of an MLflow tracking store: a file store (mlruns/) or a SQLite database'
