@@ -16,6 +16,7 @@ pub mod git;
 pub mod leftovers;
 pub mod lineage;
 pub mod lock;
+pub mod mlflow;
 pub mod models;
 pub mod ops;
 pub mod pipeline;

@@ -17,6 +17,7 @@ pub mod history;
 pub mod inputs;
 pub mod launch;
 pub mod lookup;
+pub mod mlflow;
 pub mod query;
 pub mod records;
 pub mod run_cache;
