@@ -232,17 +232,20 @@ pub fn get_registered_model(api: &Api, args: &Args) -> Result<Value, ApiError> {
 fn name_filter(args: &Args) -> Result<Option<(String, String, String)>, ApiError> {
     let Some(f) = args.str("filter").filter(|f| !f.trim().is_empty()) else { return Ok(None) };
     let bad = || ApiError::invalid(format!("mlx does not implement the filter {f:?}"));
-    let (field, rest) = f.trim().split_once(char::is_whitespace).ok_or_else(bad)?;
-    let rest = rest.trim_start();
-    let (op, value) = if let Some(v) = rest.strip_prefix('=') {
-        ("=", v)
-    } else if rest.len() > 4 && rest[..4].eq_ignore_ascii_case("like") {
-        ("LIKE", &rest[4..])
+    let lower = f.to_ascii_lowercase();
+    let (field, op, value) = if let Some(i) = lower.find(" like ") {
+        (&f[..i], "LIKE", &f[i + 6..])
+    } else if let Some(i) = f.find('=') {
+        (&f[..i], "=", &f[i + 1..])
     } else {
         return Err(bad());
     };
+    let field = field.trim();
+    if field.is_empty() || field.contains(char::is_whitespace) {
+        return Err(bad());
+    }
     let value = value.trim().trim_matches(['\'', '"']);
-    Ok(Some((field.trim().to_owned(), op.to_owned(), value.to_owned())))
+    Ok(Some((field.to_owned(), op.to_owned(), value.to_owned())))
 }
 
 fn keeps(filter: &Option<(String, String, String)>, name: &str, run: Option<&str>) -> bool {
