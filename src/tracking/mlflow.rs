@@ -137,6 +137,37 @@ pub fn history(conn: &Connection, id: &str, key: &str) -> Result<Vec<MetricRow>,
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The points of `points` that run `id` does not hold yet: MLflow keeps one copy of a point
+/// logged twice with the same key, step, time and value (`log_model` logs the run's latest
+/// points again, for the model).
+pub fn new_points<'a>(
+    conn: &Connection,
+    id: &RunId,
+    points: &[runs::Point<'a>],
+) -> Result<Vec<runs::Point<'a>>, Error> {
+    let mut seen = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM metrics WHERE run_id = ?1 AND key = ?2 AND step = ?3
+             AND timestamp = ?4 AND (value = ?5 OR (value IS NULL AND ?5 IS NULL)))",
+    )?;
+    let mut out: Vec<runs::Point<'a>> = Vec::with_capacity(points.len());
+    for p in points {
+        let same = |q: &runs::Point<'_>| {
+            q.key == p.key
+                && q.step == p.step
+                && q.timestamp == p.timestamp
+                && (q.value == p.value || (q.value.is_nan() && p.value.is_nan()))
+        };
+        if out.iter().rev().take(64).any(same) {
+            continue;
+        }
+        let value = (!p.value.is_nan()).then_some(p.value);
+        if !seen.query_row(params![id.as_str(), p.key, p.step, p.timestamp, value], |r| r.get(0))? {
+            out.push(*p);
+        }
+    }
+    Ok(out)
+}
+
 /// A param logged again with another value: MLflow refuses to change it.
 #[derive(Debug, Clone)]
 pub struct ParamChanged {

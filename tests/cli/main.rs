@@ -31,6 +31,7 @@ mod lock;
 mod log;
 mod ls;
 mod metrics;
+mod mlflow;
 mod model;
 mod pipeline_params;
 mod pipeline_run;

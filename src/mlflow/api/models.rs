@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use super::request::Args;
+use super::tracking::{Condition, FilterValue};
 use super::{Api, ApiError, Context};
 use crate::tracking::mlflow::{self as records, LoggedModel, ModelVersion, RegisteredModel};
 use crate::tracking::runs;
@@ -130,7 +131,7 @@ pub fn search_logged_models(api: &Api, args: &Args) -> Result<Value, ApiError> {
         let mut out = Vec::new();
         for id in records::logged_models_in(conn, scope)? {
             let m = find_model(conn, &id)?;
-            if keeps(&filter, &m.name, m.run_id.as_deref()) {
+            if keeps(&filter, &m.name, m.run_id.as_deref(), &m.tags) {
                 out.push(model_json(&m));
             }
         }
@@ -228,44 +229,32 @@ pub fn get_registered_model(api: &Api, args: &Args) -> Result<Value, ApiError> {
     })
 }
 
-/// `name = 'x'`, `name LIKE 'x%'`, `run_id = '…'`: the filters the client's helpers send.
-fn name_filter(args: &Args) -> Result<Option<(String, String, String)>, ApiError> {
-    let Some(f) = args.str("filter").filter(|f| !f.trim().is_empty()) else { return Ok(None) };
-    let bad = || ApiError::invalid(format!("mlx does not implement the filter {f:?}"));
-    let lower = f.to_ascii_lowercase();
-    let (field, op, value) = if let Some(i) = lower.find(" like ") {
-        (&f[..i], "LIKE", &f[i + 6..])
-    } else if let Some(i) = f.find('=') {
-        (&f[..i], "=", &f[i + 1..])
-    } else {
-        return Err(bad());
-    };
-    let field = field.trim();
-    if field.is_empty() || field.contains(char::is_whitespace) {
-        return Err(bad());
-    }
-    let value = value.trim().trim_matches(['\'', '"']);
-    Ok(Some((field.to_owned(), op.to_owned(), value.to_owned())))
+/// The filter of a search: `name = 'x'`, `name LIKE 'x%'`, `run_id = '…'`, `tags.k != 'v'`,
+/// joined by AND (what the client's helpers send).
+fn name_filter(args: &Args) -> Result<Vec<Condition>, ApiError> {
+    super::tracking::parse_filter(&args.str("filter").unwrap_or_default())
 }
 
-fn keeps(filter: &Option<(String, String, String)>, name: &str, run: Option<&str>) -> bool {
-    let Some((field, op, want)) = filter else { return true };
-    let have = match field.as_str() {
-        "name" => name,
-        "run_id" | "source_run_id" => run.unwrap_or(""),
-        _ => return false,
-    };
-    if op == "=" {
-        have == want
-    } else {
-        let p = want.replace('%', "");
-        match (want.starts_with('%'), want.ends_with('%')) {
-            (true, true) => have.contains(&p),
-            (true, false) => have.ends_with(&p),
-            (false, true) => have.starts_with(&p),
-            (false, false) => have == p,
+/// Whether a model named `name`, of run `run`, with `tags` (a JSON object), passes `filter`.
+fn keeps(filter: &[Condition], name: &str, run: Option<&str>, tags: &str) -> bool {
+    let tags: serde_json::Map<String, Value> = serde_json::from_str(tags).unwrap_or_default();
+    filter.iter().all(|c| {
+        let have = match (c.kind.as_str(), c.key.as_str()) {
+            ("attributes", "name") => Some(name.to_owned()),
+            ("attributes", "run_id" | "source_run_id") => Some(run.unwrap_or("").to_owned()),
+            ("tags", key) => tags.get(key).and_then(Value::as_str).map(str::to_owned),
+            _ => return false,
+        };
+        let want = match &c.value {
+            FilterValue::Text(t) => t.clone(),
+            FilterValue::Number(n) => n.to_string(),
+        };
+        match have {
+            Some(have) => super::tracking::compare_text(&c.op, &have, &want),
+            // A tag the model lacks differs from any value.
+            None => c.op == "!=",
         }
-    }
+    })
 }
 
 pub fn search_registered_models(api: &Api, args: &Args) -> Result<Value, ApiError> {
@@ -273,7 +262,7 @@ pub fn search_registered_models(api: &Api, args: &Args) -> Result<Value, ApiErro
     api.db(|conn| {
         let mut out = Vec::new();
         for m in records::registered_models(conn)? {
-            if keeps(&filter, &m.name, None) {
+            if keeps(&filter, &m.name, None, &m.tags) {
                 out.push(registered_json(conn, &m)?);
             }
         }
@@ -288,12 +277,18 @@ pub fn create_model_version(api: &Api, args: &Args) -> Result<Value, ApiError> {
     let now = runs::now_millis();
     api.db(|conn| {
         find_registered(conn, &name)?;
+        let model_id = args.str("model_id").filter(|m| !m.is_empty());
+        // MLflow 3 names the logged model; the version is kept with the run that logged it.
+        let model_run = match &model_id {
+            Some(m) => records::logged_model(conn, m)?.and_then(|m| m.run_id),
+            None => None,
+        };
         let mut v = ModelVersion {
             name: name.clone(),
             version: 0,
             source: source.clone(),
-            run_id: args.str("run_id").filter(|r| !r.is_empty()),
-            model_id: args.str("model_id").filter(|m| !m.is_empty()),
+            run_id: args.str("run_id").filter(|r| !r.is_empty()).or(model_run),
+            model_id,
             description: args.str("description"),
             created: now,
             updated: now,
@@ -323,7 +318,7 @@ pub fn search_model_versions(api: &Api, args: &Args) -> Result<Value, ApiError> 
     api.db(|conn| {
         let out: Vec<Value> = records::model_versions(conn, None)?
             .iter()
-            .filter(|v| keeps(&filter, &v.name, v.run_id.as_deref()))
+            .filter(|v| keeps(&filter, &v.name, v.run_id.as_deref(), &v.tags))
             .map(version_json)
             .collect();
         Ok(json!({ "model_versions": out }))

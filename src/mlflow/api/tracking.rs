@@ -475,6 +475,7 @@ fn log(
                 timestamp: *timestamp,
             })
             .collect();
+        let points = records::new_points(conn, &rid, &points)?;
         runs::log_metrics(conn, &rid, &points)?;
         if !tags.is_empty() {
             runs::set_tags(conn, &rid, tags)?;
@@ -570,20 +571,20 @@ pub fn metric_history(api: &Api, args: &Args) -> Result<Value, ApiError> {
 
 /// One condition of a search filter: `metrics.acc > 0.9`, `params.lr = '0.1'`, `status = 'X'`.
 #[derive(Debug, Clone)]
-struct Condition {
-    kind: String,
-    key: String,
-    op: String,
-    value: FilterValue,
+pub(super) struct Condition {
+    pub kind: String,
+    pub key: String,
+    pub op: String,
+    pub value: FilterValue,
 }
 
 #[derive(Debug, Clone)]
-enum FilterValue {
+pub(super) enum FilterValue {
     Text(String),
     Number(f64),
 }
 
-fn parse_filter(text: &str) -> Result<Vec<Condition>, ApiError> {
+pub(super) fn parse_filter(text: &str) -> Result<Vec<Condition>, ApiError> {
     let bad = |why: &str| ApiError::invalid(format!("Invalid filter {text:?}: {why}"));
     let mut out = Vec::new();
     let mut rest = text.trim();
@@ -663,7 +664,7 @@ fn like(pattern: &str, text: &str, fold: bool) -> bool {
     go(&p, &t)
 }
 
-fn compare_text(op: &str, have: &str, want: &str) -> bool {
+pub(super) fn compare_text(op: &str, have: &str, want: &str) -> bool {
     match op {
         "=" => have == want,
         "!=" => have != want,

@@ -21,6 +21,7 @@ pub mod child;
 pub mod dvc;
 pub mod gcs;
 pub mod gto;
+pub mod mlflow;
 pub mod ports;
 pub mod servers;
 pub mod sshd;
