@@ -308,7 +308,7 @@ fn outside_against_mlx_serve_runs_are_keyed_to_the_commit() {
     assert_eq!(field("RUNS").len(), 3);
 
     // A dirty work tree makes dirty runs.
-    p.write("log.py", &format!("{OUTSIDE}\n# changed\n"));
+    p.write("log.py", format!("{OUTSIDE}\n# changed\n"));
     let out =
         python(&p).env("MLFLOW_TRACKING_URI", serve.url()).arg("log.py").output().expect("python");
     let stdout = String::from_utf8_lossy(&out.stdout);
