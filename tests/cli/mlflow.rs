@@ -417,3 +417,35 @@ fn bad_input_is_refused_as_mlflow_refuses_it() {
         .expect("count");
     assert_eq!(tags, 0);
 }
+
+#[test]
+fn a_stage_logs_into_its_run() {
+    let p = TestProject::initialized();
+    p.write(
+        "train.py",
+        "import mlflow\nwith mlflow.start_run():\n    mlflow.log_param('depth', 4)\n    \
+         mlflow.log_metric('auc', 0.75, step=3)\n",
+    );
+    p.write("mlx.toml", "[stages.train]\ncmd = \"python train.py\"\ndeps = [\"train.py\"]\n");
+    p.git(&["add", "-A"]);
+    p.git(&["commit", "-qm", "stage"]);
+    let out = p
+        .mlx_cmd()
+        .env("PATH", mlflow::path())
+        .env("MLFLOW_DISABLE_TELEMETRY", "true")
+        .args(["run"])
+        .output()
+        .expect("mlx run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (depth, auc, step): (String, f64, i64) = p
+        .db()
+        .query_row(
+            "SELECT p.value, m.value, m.step FROM runs r JOIN params p ON p.run_id = r.id
+             JOIN metrics m ON m.run_id = r.id WHERE r.stage = 'train' AND p.key = 'depth'
+             AND m.key = 'auc'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("the stage's run");
+    assert_eq!((depth.as_str(), auc, step), ("4", 0.75, 3));
+}
