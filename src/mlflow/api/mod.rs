@@ -310,11 +310,18 @@ impl Endpoint {
             std::net::TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let project = Project::open(project.root().to_path_buf())
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let api = Arc::new(Api::new(project, Context::Run { run, experiment }, addr));
+        let root = project.root().to_path_buf();
         let rt = runtime()?;
         let task = rt.spawn(async move {
+            // Opened here, off the command's start: connections wait in the backlog meanwhile.
+            let project = match Project::open(root) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::debug!("the MLflow endpoint cannot open the project: {e}");
+                    return;
+                }
+            };
+            let api = Arc::new(Api::new(project, Context::Run { run, experiment }, addr));
             let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
             crate::ui::accept_loop(listener, move |req| handle(Arc::clone(&api), req)).await;
         });
