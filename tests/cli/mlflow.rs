@@ -248,8 +248,11 @@ with mlflow.start_run(run_name="first") as run:
     mlflow.log_metric("acc", 0.7, step=1)
     with mlflow.start_run(nested=True) as child:
         mlflow.log_metric("x", 1)
-with mlflow.start_run(experiment_id="0") as own:
-    mlflow.log_metric("acc", 0.8)
+own = mlflow.start_run(experiment_id="0")
+mlflow.log_metric("acc", 0.8)
+with mlflow.start_run(nested=True):
+    pass
+mlflow.end_run(status="FAILED")
 client = mlflow.MlflowClient()
 assert client.get_run(run.info.run_id).info.status == "FINISHED"
 assert client.get_run(child.info.run_id).data.tags["mlflow.parentRunId"] == run.info.run_id
@@ -257,6 +260,7 @@ found = mlflow.search_runs(experiment_ids=["0"], output_format="list")
 print("RUNS", " ".join(sorted(r.info.run_id for r in found)))
 print("EXPS", " ".join(sorted({r.info.experiment_id for r in found})))
 print("FIRST", run.info.run_id)
+print("OWN", own.info.run_id)
 "#;
 
 #[test]
@@ -305,7 +309,13 @@ fn outside_against_mlx_serve_runs_are_keyed_to_the_commit() {
         .collect();
     listed.sort();
     assert_eq!(field("EXPS"), listed);
-    assert_eq!(field("RUNS").len(), 3);
+    assert_eq!(field("RUNS").len(), 4);
+    // A run of experiment 0 is an experiment of its own, which follows it, not its nested run.
+    let own = &field("OWN")[0];
+    let status: String = db
+        .query_row("SELECT status FROM experiments WHERE id = (SELECT experiment_id FROM runs WHERE id = ?1)", [own], |r| r.get(0))
+        .expect("its experiment");
+    assert_eq!(status, "failed");
 
     // A dirty work tree makes dirty runs.
     p.write("log.py", format!("{OUTSIDE}\n# changed\n"));
