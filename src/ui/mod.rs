@@ -88,7 +88,7 @@ impl Server {
         let token = guard::new_token().map_err(Error::Io)?;
         let guard = guard::Guard::new(addr);
         let mlflow = Arc::new(crate::mlflow::api::Api::new(
-            Project::open(root.to_path_buf())?,
+            crate::mlflow::api::shared_project(root)?,
             crate::mlflow::api::Context::Serve,
             addr,
         ));

@@ -54,14 +54,14 @@ pub enum Context {
 
 /// What the handlers share: the project, whose runs they serve, one database connection.
 pub struct Api {
-    project: Project,
+    project: Arc<Project>,
     context: Context,
     conn: Mutex<Option<rusqlite::Connection>>,
     hosts: Vec<String>,
 }
 
 impl Api {
-    pub fn new(project: Project, context: Context, addr: SocketAddr) -> Api {
+    pub fn new(project: Arc<Project>, context: Context, addr: SocketAddr) -> Api {
         Api { project, context, conn: Mutex::new(None), hosts: accepted_hosts(addr) }
     }
 
@@ -76,6 +76,19 @@ impl Api {
         }
         f(guard.as_mut().expect("opened above"))
     }
+}
+
+/// The project at `root`, opened once per process and kept for its life: a `Project` dropped
+/// removes the process's temp folders, which the command's own `Project` still uses.
+pub fn shared_project(root: &std::path::Path) -> Result<Arc<Project>, crate::project::Error> {
+    static OPEN: Mutex<Vec<Arc<Project>>> = Mutex::new(Vec::new());
+    let mut open = OPEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(p) = open.iter().find(|p| p.root() == root) {
+        return Ok(Arc::clone(p));
+    }
+    let p = Arc::new(Project::open(root.to_path_buf())?);
+    open.push(Arc::clone(&p));
+    Ok(p)
 }
 
 /// Host header values that name the server (lowercase); empty: any (a wildcard address).
@@ -314,7 +327,7 @@ impl Endpoint {
         let rt = runtime()?;
         let task = rt.spawn(async move {
             // Opened here, off the command's start: connections wait in the backlog meanwhile.
-            let project = match Project::open(root) {
+            let project = match shared_project(&root) {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::debug!("the MLflow endpoint cannot open the project: {e}");
