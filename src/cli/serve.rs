@@ -17,7 +17,7 @@ use super::exit::ExitStatus;
 /// no server is needed: every command gets an endpoint of its own.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mlx serve\n  MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py\n  mlx serve --port 0   # a free port"
+    after_help = "Examples:\n  mlx serve   # then: MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py\n  mlx serve --port 0   # a free port\n  mlx serve --host 0.0.0.0 --port 5000   # other machines can log to it"
 )]
 pub struct ServeArgs {
     /// The port to listen on (0: a free one)
