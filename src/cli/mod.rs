@@ -34,6 +34,7 @@ mod remote;
 mod report;
 mod rm;
 mod run;
+mod serve;
 mod sql;
 mod status;
 mod transfer;
@@ -109,6 +110,7 @@ pub enum Command {
     #[command(hide = true)]
     Hook(hook::HookArgs),
     Ui(ui::UiArgs),
+    Serve(serve::ServeArgs),
     Doctor(doctor::DoctorArgs),
     Completions(completions::CompletionsArgs),
     #[command(subcommand)]
@@ -199,6 +201,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::InstallHooks(args) => install_hooks::run(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),
         Command::Ui(args) => ui::run(&ctx, args),
+        Command::Serve(args) => serve::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Import(cmd) => import::run(&ctx, cmd),

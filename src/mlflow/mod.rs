@@ -1,3 +1,5 @@
-//! MLflow: reading the tracking stores MLflow writes (`store`), for `mlx import mlflow`.
+//! MLflow compatibility: the REST endpoint MLflow's client logs into (`api`), and reading the
+//! tracking stores MLflow writes (`store`), for `mlx import mlflow`.
 
+pub mod api;
 pub mod store;

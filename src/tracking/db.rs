@@ -222,6 +222,43 @@ const MIGRATIONS: &[&str] = &[
         value  TEXT NOT NULL,
         PRIMARY KEY (run_id, key)
     ) WITHOUT ROWID;",
+    // 11: what MLflow's client logs through mlx's endpoint: nested runs, logged models, and
+    // registered models with their versions.
+    "ALTER TABLE runs ADD COLUMN parent_id TEXT;  -- a nested run: the run it was started in
+    CREATE INDEX runs_parent ON runs (parent_id);
+    CREATE TABLE logged_models (
+        id            TEXT PRIMARY KEY,  -- m- and 32 hex digits, as MLflow names them
+        run_id        TEXT REFERENCES runs (id) ON DELETE CASCADE,  -- the run that logged it
+        experiment_id TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        model_type    TEXT,
+        status        TEXT NOT NULL,     -- PENDING, READY or FAILED
+        created       INTEGER NOT NULL,  -- milliseconds since the Unix epoch
+        updated       INTEGER NOT NULL,
+        tags          TEXT NOT NULL DEFAULT '{}',  -- JSON object
+        params        TEXT NOT NULL DEFAULT '{}'   -- JSON object
+    );
+    CREATE INDEX logged_models_run ON logged_models (run_id);
+    CREATE TABLE registered_models (
+        name        TEXT PRIMARY KEY,
+        description TEXT,
+        created     INTEGER NOT NULL,    -- milliseconds since the Unix epoch
+        updated     INTEGER NOT NULL,
+        tags        TEXT NOT NULL DEFAULT '{}'
+    ) WITHOUT ROWID;
+    CREATE TABLE model_versions (
+        name        TEXT NOT NULL REFERENCES registered_models (name) ON DELETE CASCADE,
+        version     INTEGER NOT NULL,    -- 1, 2, ... per registered model
+        source      TEXT NOT NULL,       -- the artifact URI it was registered from
+        run_id      TEXT,                -- the run that logged it (not a foreign key: kept)
+        model_id    TEXT,                -- the logged model, when MLflow 3 names one
+        description TEXT,
+        created     INTEGER NOT NULL,
+        updated     INTEGER NOT NULL,
+        tags        TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (name, version)
+    ) WITHOUT ROWID;
+    CREATE INDEX model_versions_run ON model_versions (run_id);",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

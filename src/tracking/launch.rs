@@ -339,6 +339,8 @@ pub struct TrackedRun {
     _handover: Option<TerminalHandover>,
     /// The machine, Python and lock files, gathered while the command runs.
     environment: Option<std::thread::JoinHandle<crate::tracking::environment::Facts>>,
+    /// MLflow's endpoint for the command, served until the run ends.
+    mlflow: Option<crate::mlflow::api::Endpoint>,
 }
 
 impl TrackedRun {
@@ -352,6 +354,17 @@ impl TrackedRun {
         let Launch { record, program, args, cwd, env, stdout, stderr, prefix, take_terminal } =
             launch;
         let id = runs::start(conn, &record, runs::now_millis())?;
+        let experiment = record.experiment.clone().unwrap_or_else(|| id.clone());
+        // MLflow's client logs into this run through an endpoint of its own (a bind; served on
+        // a thread of this process). Without one the command still runs.
+        let mlflow =
+            match crate::mlflow::api::Endpoint::start(project, id.clone(), experiment.clone()) {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    reporter.note(&format!("mlx: warning: run {id}: no MLflow endpoint: {e}"));
+                    None
+                }
+            };
         let mut command = vec![program.to_string_lossy().into_owned()];
         command.extend(args.iter().map(|a| a.to_string_lossy().into_owned()));
         let environment =
@@ -373,6 +386,14 @@ impl TrackedRun {
             .stdin(if take_terminal { Stdio::inherit() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if let Some(endpoint) = &mlflow
+            && !env.iter().any(|(k, _)| k == "MLFLOW_TRACKING_URI")
+        {
+            cmd.env("MLFLOW_TRACKING_URI", endpoint.url())
+                .env("MLFLOW_RUN_ID", id.as_str())
+                .env("MLFLOW_EXPERIMENT_ID", experiment.as_str())
+                .env_remove("MLFLOW_EXPERIMENT_NAME");
+        }
         if std::env::var_os("PYTHONUNBUFFERED").is_none() {
             // Output goes through a pipe; keep Python printing as it would on a terminal.
             cmd.env("PYTHONUNBUFFERED", "1");
@@ -424,6 +445,7 @@ impl TrackedRun {
             interrupted: None,
             _handover: handover,
             environment,
+            mlflow,
         })
     }
 
@@ -486,6 +508,8 @@ impl TrackedRun {
             let _ = nix::sys::signal::killpg(self.group, nix::sys::signal::Signal::SIGKILL);
         }
         self.tail.ingest(conn, &self.id, true)?;
+        // The command is gone: so is its MLflow client.
+        drop(self.mlflow.take());
         let exited = match self.exited.take() {
             Some(Ok(status)) => status,
             other => {
@@ -506,6 +530,9 @@ impl TrackedRun {
             Status::Failed
         };
         crate::fault::point("run.log");
+        // Nested MLflow runs its client left running end as the run did.
+        let _ =
+            crate::tracking::mlflow::finish_children(conn, &self.id, status, runs::now_millis());
         let (status, store_error) = match self.store_log(project, conn, reporter) {
             Ok(()) => {
                 runs::finish(conn, &self.id, status, Some(exit_code), runs::now_millis())?;

@@ -18,6 +18,7 @@ pub mod imported;
 pub mod inputs;
 pub mod launch;
 pub mod lookup;
+pub mod mlflow;
 pub mod query;
 pub mod records;
 pub mod run_cache;

@@ -9,7 +9,7 @@ mod api;
 mod assets;
 mod cache;
 mod guard;
-mod http;
+pub(crate) mod http;
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -62,6 +62,8 @@ pub(crate) struct State {
     pub guard: guard::Guard,
     /// Thinned metric histories, while no point is added.
     pub histories: cache::Histories,
+    /// MLflow's API, served beside the page (`mlx serve`).
+    pub mlflow: Arc<crate::mlflow::api::Api>,
 }
 
 /// A bound server, not yet serving.
@@ -71,7 +73,7 @@ pub struct Server {
     state: Arc<State>,
 }
 
-type Body = BoxBody<Bytes, std::io::Error>;
+pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
 
 impl Server {
     /// Bind the address `opts` names (a free port when none is given), to serve the project at
@@ -85,6 +87,11 @@ impl Server {
         let addr = listener.local_addr().map_err(Error::Io)?;
         let token = guard::new_token().map_err(Error::Io)?;
         let guard = guard::Guard::new(addr);
+        let mlflow = Arc::new(crate::mlflow::api::Api::new(
+            crate::mlflow::api::shared_project(root)?,
+            crate::mlflow::api::Context::Serve,
+            addr,
+        ));
         Ok(Server {
             listener,
             addr,
@@ -93,6 +100,7 @@ impl Server {
                 token,
                 guard,
                 histories: cache::Histories::default(),
+                mlflow,
             }),
         })
     }
@@ -127,38 +135,51 @@ impl Server {
             .build()?;
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(self.listener)?;
-            loop {
-                let (stream, _) = match listener.accept().await {
-                    Ok(conn) => conn,
-                    Err(e) => {
-                        tracing::debug!("accept failed: {e}");
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                // Answers go out whole, without waiting on the client's acknowledgements.
-                let _ = stream.set_nodelay(true);
-                let state = Arc::clone(&self.state);
-                tokio::spawn(async move {
-                    let io = hyper_util::rt::TokioIo::new(stream);
-                    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                        let state = Arc::clone(&state);
-                        async move { Ok::<_, Infallible>(handle(state, req).await) }
-                    });
-                    if let Err(e) = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(io, service)
-                        .await
-                    {
-                        tracing::debug!("connection ended: {e}");
-                    }
-                });
-            }
+            let state = self.state;
+            accept_loop(listener, move |req| handle(Arc::clone(&state), req)).await;
+            Ok(())
         })
+    }
+}
+
+/// Accept connections on `listener` forever, answering each request with `answer`.
+pub(crate) async fn accept_loop<F, Fut>(listener: tokio::net::TcpListener, answer: F)
+where
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Response<Body>> + Send + 'static,
+{
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::debug!("accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // Answers go out whole, without waiting on the client's acknowledgements.
+        let _ = stream.set_nodelay(true);
+        let answer = answer.clone();
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let answer = answer.clone();
+                async move { Ok::<_, Infallible>(answer(req).await) }
+            });
+            if let Err(e) =
+                hyper::server::conn::http1::Builder::new().serve_connection(io, service).await
+            {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
     }
 }
 
 /// One request: the guard's checks, then the route.
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
+    if crate::mlflow::api::is_route(req.uri().path()) {
+        return crate::mlflow::api::handle(Arc::clone(&state.mlflow), req).await;
+    }
     if let Err(refused) = state.guard.check(&req, &state.token) {
         return api::refused(refused);
     }

@@ -33,6 +33,7 @@ mod lock;
 mod log;
 mod ls;
 mod metrics;
+mod mlflow;
 mod model;
 mod pipeline_params;
 mod pipeline_run;

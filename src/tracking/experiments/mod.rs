@@ -421,7 +421,8 @@ pub fn conclude(conn: &mut Connection, id: &RunId, c: &Conclusion) -> Result<boo
     Ok(true)
 }
 
-/// A command run's experiment follows its run: called when the run ends.
+/// A command run's experiment follows its run: called when the run ends. A nested run (one
+/// MLflow's client started inside it) leaves the experiment to its parent.
 pub(crate) fn follow_command_run(
     conn: &Connection,
     run: &RunId,
@@ -430,8 +431,8 @@ pub(crate) fn follow_command_run(
 ) -> Result<(), Error> {
     conn.execute(
         "UPDATE experiments SET status = ?2, ended = ?3, pid = NULL
-         WHERE id = (SELECT experiment_id FROM runs WHERE id = ?1) AND kind = 'command'
-           AND status IN ('queued', 'running')",
+         WHERE id = (SELECT experiment_id FROM runs WHERE id = ?1 AND parent_id IS NULL)
+           AND kind = 'command' AND status IN ('queued', 'running')",
         params![run.as_str(), Status::from(status).as_str(), end],
     )?;
     Ok(())

@@ -21,6 +21,7 @@ pub mod child;
 pub mod dvc;
 pub mod gcs;
 pub mod gto;
+pub mod mlflow;
 pub mod mlflow_store;
 pub mod ports;
 pub mod servers;
