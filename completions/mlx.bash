@@ -109,6 +109,9 @@ _mlx() {
             mlx,run)
                 cmd="mlx__subcmd__run"
                 ;;
+            mlx,serve)
+                cmd="mlx__subcmd__serve"
+                ;;
             mlx,sql)
                 cmd="mlx__subcmd__sql"
                 ;;
@@ -333,6 +336,9 @@ _mlx() {
                 ;;
             mlx__subcmd__help,run)
                 cmd="mlx__subcmd__help__subcmd__run"
+                ;;
+            mlx__subcmd__help,serve)
+                cmd="mlx__subcmd__help__subcmd__serve"
                 ;;
             mlx__subcmd__help,sql)
                 cmd="mlx__subcmd__help__subcmd__sql"
@@ -659,7 +665,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1699,7 +1705,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui doctor completions import man help"
+            opts="init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2679,6 +2685,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4212,6 +4232,32 @@ _mlx() {
                     return 0
                     ;;
                 --param)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__serve)
+            opts="-C -q -v -h --port --host --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
