@@ -24,6 +24,7 @@ pub mod process;
 pub mod progress;
 pub mod project;
 pub mod project_path;
+pub mod quality;
 pub mod registry;
 pub mod remote;
 pub mod report;

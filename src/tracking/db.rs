@@ -222,6 +222,12 @@ const MIGRATIONS: &[&str] = &[
         value  TEXT NOT NULL,
         PRIMARY KEY (run_id, key)
     ) WITHOUT ROWID;",
+    // 11: profiles of data versions (`mlx data profile`): the profile object in the cache.
+    "CREATE TABLE profiles (
+        data_hash    TEXT PRIMARY KEY,    -- BLAKE3 of the data profiled
+        profile_hash TEXT NOT NULL,       -- BLAKE3 of the profile's JSON, an object in the cache
+        created      TEXT NOT NULL        -- RFC 3339 UTC
+    ) WITHOUT ROWID;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

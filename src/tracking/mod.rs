@@ -3,7 +3,8 @@
 //! run` (`experiments`), what each run read (`inputs`), runs as portable records for remotes
 //! (`records`), its health as `mlx doctor` reports it (`health`), and launching a command as a
 //! tracked run (`launch`), DVCLive's output as run records (`dvclive`), metric histories and
-//! what changed for the UI (`history`, long ones kept thinned by `summary`). SQL stays in this
+//! what changed for the UI (`history`, long ones kept thinned by `summary`), which data
+//! versions have a profile (`profiles`). SQL stays in this
 //! module.
 
 pub mod artifacts;
@@ -17,6 +18,7 @@ pub mod history;
 pub mod inputs;
 pub mod launch;
 pub mod lookup;
+pub mod profiles;
 pub mod query;
 pub mod records;
 pub mod run_cache;
