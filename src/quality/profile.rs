@@ -446,7 +446,7 @@ fn histogram(kll: &KllSketch<KllFloat<f64>>, min: f64, max: f64, n: u64) -> Hist
     let ranks = kll.cdf(&inner, SearchCriteria::Exclusive).ok().flatten().unwrap_or_default();
     let mut counts = Vec::with_capacity(HISTOGRAM_BINS);
     let mut prev = 0u64;
-    for r in ranks.iter().take(HISTOGRAM_BINS) {
+    for r in ranks.iter().take(HISTOGRAM_BINS - 1) {
         let upto = (r * n as f64).round() as u64;
         counts.push(upto.saturating_sub(prev));
         prev = upto.max(prev);
