@@ -161,6 +161,17 @@ fn read_error(shown: &str, e: &ArrowError) -> Error {
             return Error::Ragged { path: shown.to_owned(), line, expected, found };
         }
     }
+    // "Encountered unequal lengths between records on CSV file. Expected 3 records, found 2
+    // records at line 3"
+    if let Some(rest) =
+        message.strip_prefix("Encountered unequal lengths between records on CSV file. Expected ")
+    {
+        let numbers: Vec<usize> =
+            rest.split(|c: char| !c.is_ascii_digit()).filter_map(|w| w.parse().ok()).collect();
+        if let [expected, found, line] = numbers[..] {
+            return Error::Ragged { path: shown.to_owned(), line, expected, found };
+        }
+    }
     // "Error while parsing value 'x' as type 'Int64' for column 1 at line 4. Row data: ..."
     if let Some(rest) = message.strip_prefix("Error while parsing value '") {
         if let Some((value, rest)) = rest.split_once("' as type '") {
@@ -169,9 +180,10 @@ fn read_error(shown: &str, e: &ArrowError) -> Error {
                 let column = words.next().and_then(|w| w.parse::<usize>().ok());
                 let line = words.nth(2).and_then(|w| w.parse::<usize>().ok());
                 if let (Some(column), Some(line)) = (column, line) {
+                    // Arrow counts data rows from 1; the header is the file's line 1.
                     return Error::TypeChange {
                         path: shown.to_owned(),
-                        line,
+                        line: line + 1,
                         column,
                         name: String::new(),
                         value: value.chars().take(60).collect(),
@@ -324,6 +336,6 @@ mod tests {
                 "Error while parsing value 'abc' as type 'Int64' for column 1 at line 4. Row data: '[1,abc]'".into(),
             ),
         );
-        assert!(matches!(e, Error::TypeChange { line: 4, column: 1, .. }), "{e:?}");
+        assert!(matches!(e, Error::TypeChange { line: 5, column: 1, .. }), "{e:?}");
     }
 }

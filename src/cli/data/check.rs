@@ -43,11 +43,11 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
         for n in &report.notes {
             out.warn(n);
         }
-        out.done_line(&format!(
+        out.status(&format!(
             "{} checked, {}",
             mlx::text::counted(report.checked.len(), "file"),
             mlx::text::counted(report.violations.len(), "violation")
-        ))?;
+        ));
     }
     Ok(if report.passed() { ExitStatus::Success } else { ExitStatus::CheckFailed })
 }

@@ -84,7 +84,7 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> anyhow::Result<ExitStatus> {
             ));
         }
         let over = report.columns.iter().filter(|c| !c.over.is_empty()).count();
-        out.done_line(&format!(
+        out.status(&format!(
             "{} ({} rows) → {} ({} rows): {} of {} over a threshold",
             report.from.source,
             report.from.rows,
@@ -92,7 +92,7 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> anyhow::Result<ExitStatus> {
             report.to.rows,
             mlx::text::counted(over, "column"),
             report.columns.len()
-        ))?;
+        ));
     }
     Ok(if report.drifted { ExitStatus::CheckFailed } else { ExitStatus::Success })
 }

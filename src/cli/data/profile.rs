@@ -65,7 +65,7 @@ pub fn run(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<ExitStatus> {
     for n in &p.notes {
         out.warn(n);
     }
-    out.done_line(&format!(
+    out.status(&format!(
         "{} ({}): {} rows, {} columns, {}",
         report.data.path,
         &report.data.hash.to_hex()[..8],
@@ -76,7 +76,7 @@ pub fn run(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<ExitStatus> {
             data_profile::Origin::Remote => "profile from the remote",
             data_profile::Origin::Made => "profiled now",
         }
-    ))?;
+    ));
     Ok(ExitStatus::Success)
 }
 
