@@ -827,7 +827,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Profile a data file: per column its type, counts, distinct values, range, mean, quantiles and most frequent values')
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Profile a data file: per column its type, counts, range, quantiles and top values')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check data files against their [checks."PATH"] tables in mlx.toml; exit 1 on a violation')
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Measure drift between two versions of a data file; exit 1 when a column is over a threshold')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -874,7 +874,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;data;help' {
-            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Profile a data file: per column its type, counts, distinct values, range, mean, quantiles and most frequent values')
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Profile a data file: per column its type, counts, range, quantiles and top values')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check data files against their [checks."PATH"] tables in mlx.toml; exit 1 on a violation')
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Measure drift between two versions of a data file; exit 1 when a column is over a threshold')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1552,7 +1552,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;data' {
-            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Profile a data file: per column its type, counts, distinct values, range, mean, quantiles and most frequent values')
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Profile a data file: per column its type, counts, range, quantiles and top values')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check data files against their [checks."PATH"] tables in mlx.toml; exit 1 on a violation')
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Measure drift between two versions of a data file; exit 1 when a column is over a threshold')
             break

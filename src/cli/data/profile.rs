@@ -10,9 +10,10 @@ use super::super::exit::ExitStatus;
 use super::super::output::FormatArgs;
 use super::num;
 
-/// Profile a data file: per column its type, counts, distinct values, range, mean, quantiles
-/// and most frequent values
+/// Profile a data file: per column its type, counts, range, quantiles and top values
 ///
+/// Per column: the type, count, nulls, distinct values, min, max, mean, standard deviation,
+/// quantiles, most frequent values and a histogram.
 /// Reads CSV, TSV, JSON lines or Parquet (by the file's ending) in one streaming pass. The
 /// profile is stored by the content's hash: a version profiled before answers at once, and
 /// `mlx push` carries profiles to the remote so that a clone gets them without the data.
