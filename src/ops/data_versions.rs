@@ -106,10 +106,10 @@ pub fn resolve(
     )?;
     let manifest = tracked::manifest_of(project, folder.pointer.hash)?;
     for e in manifest.entries() {
-        if e.path.as_path() == inner {
-            if let crate::store::manifest::EntryKind::File { hash, size, .. } = &e.kind {
-                return Ok(version(*hash, *size));
-            }
+        if e.path.as_path() == inner
+            && let crate::store::manifest::EntryKind::File { hash, size, .. } = &e.kind
+        {
+            return Ok(version(*hash, *size));
         }
     }
     Err(not_tracked().into())
@@ -145,11 +145,11 @@ pub fn profile_of(
                 && (remote.is_some() || !project.config().remotes.is_empty())
             {
                 let r = transfer::open_remote(project, remote)?;
-                if let Ok(bytes) = r.get_named(&quality::store::remote_name(&hex)) {
-                    if let Ok(p) = quality::store::decode(&bytes, Some(&hex)) {
-                        quality::store::save(project, &p)?;
-                        return Ok((p, Origin::Remote));
-                    }
+                if let Ok(bytes) = r.get_named(&quality::store::remote_name(&hex))
+                    && let Ok(p) = quality::store::decode(&bytes, Some(&hex))
+                {
+                    quality::store::save(project, &p)?;
+                    return Ok((p, Origin::Remote));
                 }
             }
             let what = format!("{} at {}", v.path, v.source);

@@ -171,14 +171,14 @@ pub fn check(
             continue;
         };
         let kind = table.kinds[index];
-        if let Some(t) = check.kind {
-            if !t.accepts(kind) {
-                out.push(violation(
-                    Some(name),
-                    "type",
-                    format!("column {name} holds {} values, not {}", kind.name(), t.name()),
-                ));
-            }
+        if let Some(t) = check.kind
+            && !t.accepts(kind)
+        {
+            out.push(violation(
+                Some(name),
+                "type",
+                format!("column {name} holds {} values, not {}", kind.name(), t.name()),
+            ));
         }
         let regex = match &check.regex {
             Some(r) => Some(regex::Regex::new(r).map_err(|e| Error::BadRegex {
@@ -230,23 +230,15 @@ pub fn check(
             scan(s, batch.column(s.index))?;
         }
     }
-    if let Some(min) = spec.min_rows {
-        if rows < min {
-            out.push(violation(
-                None,
-                "min_rows",
-                format!("{rows} rows, fewer than min_rows = {min}"),
-            ));
-        }
+    if let Some(min) = spec.min_rows
+        && rows < min
+    {
+        out.push(violation(None, "min_rows", format!("{rows} rows, fewer than min_rows = {min}")));
     }
-    if let Some(max) = spec.max_rows {
-        if rows > max {
-            out.push(violation(
-                None,
-                "max_rows",
-                format!("{rows} rows, more than max_rows = {max}"),
-            ));
-        }
+    if let Some(max) = spec.max_rows
+        && rows > max
+    {
+        out.push(violation(None, "max_rows", format!("{rows} rows, more than max_rows = {max}")));
     }
     for s in states {
         let name = s.name;
@@ -308,15 +300,15 @@ fn scan(s: &mut ColumnState<'_>, array: &ArrayRef) -> Result<(), Error> {
     }
     let text = arrow_cast::cast(array, &DataType::Utf8).map_err(cast_error)?;
     for v in text.as_string::<i32>().iter().flatten() {
-        if let Some(allowed) = &s.allowed {
-            if !allowed.contains(v) {
-                note(&mut s.not_allowed, v);
-            }
+        if let Some(allowed) = &s.allowed
+            && !allowed.contains(v)
+        {
+            note(&mut s.not_allowed, v);
         }
-        if let Some(r) = &s.regex {
-            if !r.is_match(v) {
-                note(&mut s.no_match, v);
-            }
+        if let Some(r) = &s.regex
+            && !r.is_match(v)
+        {
+            note(&mut s.no_match, v);
         }
         if let Some(seen) = &mut s.seen {
             let mut h = std::hash::DefaultHasher::new();

@@ -164,7 +164,7 @@ pub fn profile(table: Table, hash: String, bytes: u64) -> Result<Profile, Error>
 
 /// Exact counts while few, then a frequent-items sketch.
 enum Top<T: std::hash::Hash + Eq> {
-    Exact(HashMap<T, u64>),
+    Exact(HashMap<T, u64, foldhash::fast::RandomState>),
     Sketch(FrequentItemsSketch<T>),
     /// Integers past [`EXACT_TOP`] distinct values: no top values.
     Dropped,
@@ -250,12 +250,12 @@ impl Column {
             m2: 0.0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
-            ints: (kind == Kind::Integer).then(|| Top::Exact(HashMap::new())),
+            ints: (kind == Kind::Integer).then(|| Top::Exact(HashMap::default())),
         });
         let text = (!kind.is_numeric()).then(|| Text {
             min: None,
             max: None,
-            top: Top::Exact(HashMap::new()),
+            top: Top::Exact(HashMap::default()),
         });
         Column {
             kind,
@@ -331,20 +331,23 @@ impl Column {
             if hi.is_none_or(|h| v > h) {
                 hi = Some(v);
             }
-            match &mut text.top {
-                Top::Exact(m) if m.contains_key(v) => *m.get_mut(v).expect("present") += 1,
-                top => top.add(&v.to_owned(), true),
+            if let Top::Exact(m) = &mut text.top
+                && let Some(c) = m.get_mut(v)
+            {
+                *c += 1;
+                continue;
             }
+            text.top.add(&v.to_owned(), true);
         }
-        if let Some(l) = lo {
-            if text.min.as_deref().is_none_or(|m| l < m) {
-                text.min = Some(l.to_owned());
-            }
+        if let Some(l) = lo
+            && text.min.as_deref().is_none_or(|m| l < m)
+        {
+            text.min = Some(l.to_owned());
         }
-        if let Some(h) = hi {
-            if text.max.as_deref().is_none_or(|m| h > m) {
-                text.max = Some(h.to_owned());
-            }
+        if let Some(h) = hi
+            && text.max.as_deref().is_none_or(|m| h > m)
+        {
+            text.max = Some(h.to_owned());
         }
         Ok(())
     }

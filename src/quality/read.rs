@@ -156,7 +156,7 @@ fn read_error(shown: &str, e: &ArrowError) -> Error {
         let mut words = rest.split([',', ' ']).filter(|w| !w.is_empty());
         let line = words.next().and_then(|w| w.parse().ok());
         let expected = words.nth(1).and_then(|w| w.parse::<usize>().ok());
-        let found = words.last().and_then(|w| w.parse::<usize>().ok());
+        let found = words.next_back().and_then(|w| w.parse::<usize>().ok());
         if let (Some(line), Some(expected), Some(found)) = (line, expected, found) {
             return Error::Ragged { path: shown.to_owned(), line, expected, found };
         }
@@ -173,24 +173,23 @@ fn read_error(shown: &str, e: &ArrowError) -> Error {
         }
     }
     // "Error while parsing value 'x' as type 'Int64' for column 1 at line 4. Row data: ..."
-    if let Some(rest) = message.strip_prefix("Error while parsing value '") {
-        if let Some((value, rest)) = rest.split_once("' as type '") {
-            if let Some((ty, rest)) = rest.split_once("' for column ") {
-                let mut words = rest.split([' ', '.']).filter(|w| !w.is_empty());
-                let column = words.next().and_then(|w| w.parse::<usize>().ok());
-                let line = words.nth(2).and_then(|w| w.parse::<usize>().ok());
-                if let (Some(column), Some(line)) = (column, line) {
-                    // Arrow counts data rows from 1; the header is the file's line 1.
-                    return Error::TypeChange {
-                        path: shown.to_owned(),
-                        line: line + 1,
-                        column,
-                        name: String::new(),
-                        value: value.chars().take(60).collect(),
-                        inferred: ty.to_owned(),
-                    };
-                }
-            }
+    if let Some(rest) = message.strip_prefix("Error while parsing value '")
+        && let Some((value, rest)) = rest.split_once("' as type '")
+        && let Some((ty, rest)) = rest.split_once("' for column ")
+    {
+        let mut words = rest.split([' ', '.']).filter(|w| !w.is_empty());
+        let column = words.next().and_then(|w| w.parse::<usize>().ok());
+        let line = words.nth(2).and_then(|w| w.parse::<usize>().ok());
+        if let (Some(column), Some(line)) = (column, line) {
+            // Arrow counts data rows from 1; the header is the file's line 1.
+            return Error::TypeChange {
+                path: shown.to_owned(),
+                line: line + 1,
+                column,
+                name: String::new(),
+                value: value.chars().take(60).collect(),
+                inferred: ty.to_owned(),
+            };
         }
     }
     Error::Read { path: shown.to_owned(), message }
@@ -330,6 +329,13 @@ mod tests {
             &ArrowError::CsvError("incorrect number of fields for line 7, expected 3 got 2".into()),
         );
         assert_eq!(e.to_string(), "d.csv: line 7: expected 3 fields, found 2");
+        let e = read_error(
+            "d.csv",
+            &ArrowError::CsvError(
+                "Encountered unequal lengths between records on CSV file. Expected 3 records, found 2 records at line 3".into(),
+            ),
+        );
+        assert_eq!(e.to_string(), "d.csv: line 3: expected 3 fields, found 2");
         let e = read_error(
             "d.csv",
             &ArrowError::ParseError(
