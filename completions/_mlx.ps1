@@ -51,6 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline''s stale stages, or one command as a tracked run')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Log params, metrics, tags or artifacts to a run')
             [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check experiments and their runs')
+            [CompletionResult]::new('data', 'data', [CompletionResultType]::ParameterValue, 'Profile data files, check them against mlx.toml, and measure drift between versions')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
             [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
             [CompletionResult]::new('model', 'model', [CompletionResultType]::ParameterValue, 'Register model versions, assign them to stages and roll back, in git tags GTO reads')
@@ -852,6 +853,79 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         'mlx;exp;help;help' {
             break
         }
+        'mlx;data' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Profile a data file: per column its type, counts, range, quantiles and top values')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check data files against their [checks."PATH"] tables in mlx.toml; exit 1 on a violation')
+            [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Measure drift between two versions of a data file; exit 1 when a column is over a threshold')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;data;profile' {
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'The version a revision (branch, tag or commit) records, instead of the work tree''s file')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote to read profiles and data from (default: the default remote)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;data;check' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;data;drift' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The reference version: a revision (branch, tag or commit)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The version compared (default: the work tree''s file)')
+            [CompletionResult]::new('--exp', '--exp', [CompletionResultType]::ParameterName, 'Two experiments or runs (the reference first): the versions they read')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote to read profiles and data from (default: the default remote)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--md', '--md', [CompletionResultType]::ParameterName, 'Print a Markdown table (for a pull-request comment)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mlx;data;help' {
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Profile a data file: per column its type, counts, range, quantiles and top values')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check data files against their [checks."PATH"] tables in mlx.toml; exit 1 on a violation')
+            [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Measure drift between two versions of a data file; exit 1 when a column is over a threshold')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;data;help;profile' {
+            break
+        }
+        'mlx;data;help;check' {
+            break
+        }
+        'mlx;data;help;drift' {
+            break
+        }
+        'mlx;data;help;help' {
+            break
+        }
         'mlx;metrics' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -1377,6 +1451,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the pipeline''s stale stages, or one command as a tracked run')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Log params, metrics, tags or artifacts to a run')
             [CompletionResult]::new('exp', 'exp', [CompletionResultType]::ParameterValue, 'Query, compare, delete and check experiments and their runs')
+            [CompletionResult]::new('data', 'data', [CompletionResultType]::ParameterValue, 'Profile data files, check them against mlx.toml, and measure drift between versions')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Show and compare the metrics files that stages declare, across commits')
             [CompletionResult]::new('params', 'params', [CompletionResultType]::ParameterValue, 'Compare the params that stages declare, across commits')
             [CompletionResult]::new('model', 'model', [CompletionResultType]::ParameterValue, 'Register model versions, assign them to stages and roll back, in git tags GTO reads')
@@ -1548,6 +1623,21 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;exp;branch' {
+            break
+        }
+        'mlx;help;data' {
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Profile a data file: per column its type, counts, range, quantiles and top values')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check data files against their [checks."PATH"] tables in mlx.toml; exit 1 on a violation')
+            [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Measure drift between two versions of a data file; exit 1 when a column is over a threshold')
+            break
+        }
+        'mlx;help;data;profile' {
+            break
+        }
+        'mlx;help;data;check' {
+            break
+        }
+        'mlx;help;data;drift' {
             break
         }
         'mlx;help;metrics' {

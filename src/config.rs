@@ -66,6 +66,13 @@ pub struct Config {
     /// `metrics`: the top-level list of metrics files, read by `pipeline::spec`.
     #[serde(default, rename = "metrics")]
     _metrics: serde::de::IgnoredAny,
+    /// `[checks."PATH"]`: what a data file must hold (`mlx data check`, and `mlx run` for the
+    /// deps and outs of stages).
+    #[serde(default)]
+    pub checks: BTreeMap<String, crate::quality::CheckSpec>,
+    /// `[drift]`: thresholds of `mlx data drift`.
+    #[serde(default)]
+    pub drift: crate::quality::DriftConfig,
     /// `[plots.NAME]`: plot definitions, read by `plots::definition`.
     #[serde(default, rename = "plots")]
     _plots: serde::de::IgnoredAny,

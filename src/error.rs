@@ -92,6 +92,8 @@ pub enum Error {
     /// A lineage that cannot be drawn as asked (`mlx lineage`).
     #[error(transparent)]
     Lineage(#[from] crate::lineage::LineageError),
+    #[error(transparent)]
+    Quality(#[from] crate::quality::Error),
     /// A data registry, or a path asked of it, that cannot be used (`mlx get`, `add --from`).
     #[error(transparent)]
     Registry(#[from] crate::registry::Error),
@@ -145,6 +147,7 @@ impl Error {
             | Error::Lineage(_)
             | Error::Apply(_) => true,
             Error::Remote(e) => e.is_input_error(),
+            Error::Quality(e) => e.is_input_error(),
             Error::Ui(e) => e.is_input_error(),
             Error::RemoteConfig(_) => true,
             Error::RunLookup(e) => e.is_input_error(),

@@ -26,6 +26,7 @@ pub mod progress;
 pub mod project;
 pub mod project_path;
 pub mod provenance;
+pub mod quality;
 pub mod registry;
 pub mod remote;
 pub mod report;

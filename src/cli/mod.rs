@@ -9,6 +9,7 @@ mod complete;
 mod completions;
 mod context;
 mod dag;
+mod data;
 mod diff;
 mod doctor;
 mod exit;
@@ -94,6 +95,8 @@ pub enum Command {
     Log(log::LogCommand),
     #[command(subcommand)]
     Exp(exp::ExpCommand),
+    #[command(subcommand)]
+    Data(data::DataCommand),
     #[command(subcommand)]
     Metrics(metrics::MetricsCommand),
     #[command(subcommand)]
@@ -191,6 +194,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Run(args) => run::run(&ctx, args),
         Command::Log(cmd) => log::run(&ctx, cmd),
         Command::Exp(cmd) => exp::run(&ctx, cmd),
+        Command::Data(cmd) => data::run(&ctx, cmd),
         Command::Metrics(cmd) => metrics::run(&ctx, cmd),
         Command::Params(cmd) => params::run(&ctx, cmd),
         Command::Model(cmd) => model::run(&ctx, cmd),

@@ -144,6 +144,9 @@ pub fn push(ctx: &Context, p: &PushArgs) -> anyhow::Result<ExitStatus> {
             if damaged > 0 { ", replaced" } else { "" }
         ))?;
     }
+    if report.profiles_uploaded > 0 {
+        out.done_line(&format!("pushed {}", counted(report.profiles_uploaded, "data profile")))?;
+    }
     if a.runs {
         out.done_line(&format!(
             "pushed {}; {} already there",
@@ -189,6 +192,9 @@ fn print_fetch(out: &Output, report: &FetchReport, runs: bool) -> anyhow::Result
             counted(report.runs_merged, "run record"),
             counted_as(report.runs_new, "new run", "new runs")
         ))?;
+    }
+    if report.profiles_fetched > 0 {
+        out.done_line(&format!("fetched {}", counted(report.profiles_fetched, "data profile")))?;
     }
     if !report.remote.is_empty() {
         out.done_line(&format!(

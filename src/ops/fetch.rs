@@ -47,6 +47,8 @@ pub struct FetchReport {
     pub runs_new: u64,
     /// Run records that could not be read, with why; skipped.
     pub invalid_run_records: Vec<String>,
+    /// Profiles of the chosen data versions (`mlx data profile`) fetched.
+    pub profiles_fetched: u64,
     /// Of `downloaded`, objects of imported data (`mlx add --from`) that came from the remote
     /// of the repository it was imported from, since the project's own remote lacks them.
     pub from_origins: u64,
@@ -90,6 +92,7 @@ pub fn run(project: &Project, opts: &FetchOptions, reporter: &dyn Reporter) -> R
         report.remote = remote.name().to_owned();
         report.url = remote.url().to_owned();
         from_own_remote(project, opts, remote, &tracked, &mut conn, &stat, &mut report, reporter)?;
+        report.profiles_fetched = fetch_profiles(project, remote, &tracked)?;
     }
     if imports {
         // Imported data the project's remote lacks comes from its origin's remote.
@@ -187,6 +190,45 @@ fn from_own_remote(
     missing.sort();
     report.missing_on_remote = missing;
     Ok(())
+}
+
+/// Download the remote's profiles of the file versions `tracked` names (directly or through a
+/// cached folder listing) that this clone has none of. A profile that does not decode, or is
+/// of other data than its name says, is skipped.
+fn fetch_profiles(
+    project: &Project,
+    remote: &Remote,
+    tracked: &[crate::work_tree::tracked::Tracked],
+) -> Result<u64> {
+    let mut wanted: HashSet<String> = HashSet::new();
+    for t in tracked {
+        match t.pointer.kind {
+            crate::store::pointer::Kind::File => {
+                wanted.insert(t.pointer.hash.to_hex());
+            }
+            crate::store::pointer::Kind::Directory => {
+                if let Some(m) = transfer::cached_manifest(project, &t.pointer.hash)? {
+                    wanted.extend(m.file_hashes().map(|h| h.to_hex()));
+                }
+            }
+        }
+    }
+    let conn = project.open_db()?;
+    let mut got = 0;
+    for name in remote.list_names("profiles/")? {
+        let Some(hash) = name.strip_prefix("profiles/").and_then(|n| n.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        if !wanted.contains(hash) || crate::tracking::profiles::lookup(&conn, hash)?.is_some() {
+            continue;
+        }
+        let bytes = remote.get_named(&name)?;
+        let Ok(profile) = crate::quality::store::decode(&bytes, Some(hash)) else { continue };
+        crate::quality::store::save(project, &profile)?;
+        got += 1;
+    }
+    Ok(got)
 }
 
 /// Download the run records this database has not seen and merge them by run id.

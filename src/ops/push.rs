@@ -38,6 +38,8 @@ pub struct PushReport {
     /// With --runs: run records uploaded, and those the remote had.
     pub runs_uploaded: u64,
     pub runs_already_there: u64,
+    /// Profiles of the chosen data versions (`mlx data profile`) uploaded.
+    pub profiles_uploaded: u64,
     /// With --repair: the remote's copies read back and hashed, and those of them whose bytes
     /// were wrong (replaced by this push).
     pub verified: u64,
@@ -157,6 +159,7 @@ fn push_to(
     }
     let to_send: Vec<(ObjectId, u64)> = files.iter().chain(&listings).copied().collect();
 
+    report.profiles_uploaded = push_profiles(remote, &conn, &all, project)?;
     if to_send.is_empty() && !opts.runs {
         return Ok(report);
     }
@@ -210,6 +213,38 @@ fn push_to(
         records::mark_known(&conn, &pushed)?;
     }
     Ok(report)
+}
+
+/// Upload the stored profiles of the data versions among `ids` that the remote lacks, under
+/// [`crate::quality::store::remote_name`]. Returns how many went up.
+fn push_profiles(
+    remote: &Remote,
+    conn: &rusqlite::Connection,
+    ids: &[ObjectId],
+    project: &Project,
+) -> Result<u64> {
+    let wanted: HashSet<String> = ids.iter().map(ObjectId::to_hex).collect();
+    let ours: Vec<(String, String)> = crate::tracking::profiles::all(conn)?
+        .into_iter()
+        .filter(|(data, _)| wanted.contains(data))
+        .collect();
+    if ours.is_empty() {
+        return Ok(0);
+    }
+    let there: HashSet<String> = remote.list_names("profiles/")?.into_iter().collect();
+    let mut sent = 0;
+    for (data, profile) in ours {
+        let name = crate::quality::store::remote_name(&data);
+        if there.contains(&name) {
+            continue;
+        }
+        let Ok(id) = ObjectId::from_hex(&profile) else { continue };
+        // A profile lost from the cache is made again by whoever needs it.
+        let Ok(bytes) = project.cache().read_verified(&id) else { continue };
+        remote.put_named(&name, bytes)?;
+        sent += 1;
+    }
+    Ok(sent)
 }
 
 /// Of `objects` (id, size) on the remote, those whose copy there does not hash to its name (or

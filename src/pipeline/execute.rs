@@ -473,6 +473,20 @@ fn execute_stages(
                 });
                 continue;
             }
+            // Never run on data that breaks its `[checks]` contract.
+            if let Some(problem) =
+                failed_checks(project, stage.deps.iter().map(ToString::to_string))
+            {
+                states[i] = State::Done(StageReport {
+                    stage: stage.name.to_string(),
+                    outcome: Outcome::Failed,
+                    reasons: why,
+                    run: None,
+                    exit_code: None,
+                    message: Some(format!("stage {} not run: dep {problem}", stage.name)),
+                });
+                continue;
+            }
             if running >= jobs {
                 continue;
             }
@@ -728,6 +742,13 @@ pub(crate) fn finish_stage(
             return Ok(report);
         }
     };
+    // An output that breaks its `[checks]` contract is not recorded: the run fails, saying why.
+    if let Some(problem) = failed_checks(project, outs.iter().map(|o| o.path.clone())) {
+        let why = format!("output {problem}");
+        launch::record_store_failure(conn, &ended.id, Status::Failed, ended.exit_code, &why)?;
+        report.message = Some(format!("stage {} ran, but its {why}", stage.name));
+        return Ok(report);
+    }
     for problem in log_metric_files(project, conn, stage, &ended.id)? {
         reporter.note(&format!("mlx: warning: {problem}"));
     }
@@ -747,6 +768,31 @@ pub(crate) fn finish_stage(
     }
     report.outcome = Outcome::Ran;
     Ok(report)
+}
+
+/// The first of `paths` with a `[checks]` table in `mlx.toml` that its file in the work tree
+/// breaks, with the first violations, in words.
+fn failed_checks(project: &Project, paths: impl Iterator<Item = String>) -> Option<String> {
+    let checks = &project.config().checks;
+    if checks.is_empty() {
+        return None;
+    }
+    for key in paths {
+        let Some(spec) = checks.get(&key) else { continue };
+        match crate::quality::check_path(project.root(), &key, spec) {
+            Ok((v, _)) if v.is_empty() => {}
+            Ok((v, _)) => {
+                let first: Vec<&str> = v.iter().take(3).map(|x| x.message.as_str()).collect();
+                return Some(format!(
+                    "{key} fails its checks ({}): {}",
+                    crate::text::counted(v.len(), "violation"),
+                    first.join("; ")
+                ));
+            }
+            Err(e) => return Some(format!("{key} could not be checked: {e}")),
+        }
+    }
+    None
 }
 
 /// A stage's command succeeded but what it made could not be stored (an output unreadable or

@@ -259,6 +259,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (name, version)
     ) WITHOUT ROWID;
     CREATE INDEX model_versions_run ON model_versions (run_id);",
+    // 12: profiles of data versions (`mlx data profile`): the profile object in the cache.
+    "CREATE TABLE profiles (
+        data_hash    TEXT PRIMARY KEY,    -- BLAKE3 of the data profiled
+        profile_hash TEXT NOT NULL,       -- BLAKE3 of the profile's JSON, an object in the cache
+        created      TEXT NOT NULL        -- RFC 3339 UTC
+    ) WITHOUT ROWID;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -172,6 +172,27 @@ pub fn from_outside(
     Ok(out)
 }
 
+/// The inputs of an experiment's runs (its stages', by stage) or of one run, named as
+/// `mlx exp show` takes them (name, id or unique prefix).
+pub fn of_experiment_or_run(conn: &Connection, text: &str) -> Result<Vec<RunInput>, Error> {
+    use super::experiments::{Subject, resolve};
+    let runs: Vec<RunId> = match resolve(conn, text)? {
+        Subject::Run(id) => vec![id],
+        Subject::Experiment(id) => conn
+            .prepare_cached(
+                "SELECT run_id FROM experiment_runs WHERE experiment_id = ?1 ORDER BY stage, run_id",
+            )?
+            .query_map([id.as_str()], |r| r.get::<_, String>(0))?
+            .map(|r| r.map(RunId::from_db))
+            .collect::<Result<_, _>>()?,
+    };
+    let mut out = Vec::new();
+    for id in runs {
+        out.extend(of_run(conn, &id)?);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

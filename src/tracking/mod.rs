@@ -3,8 +3,9 @@
 //! run` (`experiments`), what each run read (`inputs`), runs as portable records for remotes
 //! (`records`), its health as `mlx doctor` reports it (`health`), and launching a command as a
 //! tracked run (`launch`), DVCLive's output as run records (`dvclive`), metric histories and
-//! what changed for the UI (`history`, long ones kept thinned by `summary`), and runs brought
-//! over from another tracker (`imported`). SQL stays in this module.
+//! what changed for the UI (`history`, long ones kept thinned by `summary`), runs brought
+//! over from another tracker (`imported`), and which data versions have a profile (`profiles`).
+//! SQL stays in this module.
 
 pub mod artifacts;
 pub mod db;
@@ -19,6 +20,7 @@ pub mod inputs;
 pub mod launch;
 pub mod lookup;
 pub mod mlflow;
+pub mod profiles;
 pub mod query;
 pub mod records;
 pub mod run_cache;

@@ -8,6 +8,7 @@ mod cache_verify;
 mod checkout;
 mod completion;
 mod crash;
+mod data_quality;
 mod discovery;
 mod doctor;
 mod dvclive;
