@@ -34,6 +34,9 @@ _mlx() {
             mlx,dag)
                 cmd="mlx__subcmd__dag"
                 ;;
+            mlx,data)
+                cmd="mlx__subcmd__data"
+                ;;
             mlx,diff)
                 cmd="mlx__subcmd__diff"
                 ;;
@@ -138,6 +141,30 @@ _mlx() {
                 ;;
             mlx__subcmd__cache__subcmd__help,verify)
                 cmd="mlx__subcmd__cache__subcmd__help__subcmd__verify"
+                ;;
+            mlx__subcmd__data,check)
+                cmd="mlx__subcmd__data__subcmd__check"
+                ;;
+            mlx__subcmd__data,drift)
+                cmd="mlx__subcmd__data__subcmd__drift"
+                ;;
+            mlx__subcmd__data,help)
+                cmd="mlx__subcmd__data__subcmd__help"
+                ;;
+            mlx__subcmd__data,profile)
+                cmd="mlx__subcmd__data__subcmd__profile"
+                ;;
+            mlx__subcmd__data__subcmd__help,check)
+                cmd="mlx__subcmd__data__subcmd__help__subcmd__check"
+                ;;
+            mlx__subcmd__data__subcmd__help,drift)
+                cmd="mlx__subcmd__data__subcmd__help__subcmd__drift"
+                ;;
+            mlx__subcmd__data__subcmd__help,help)
+                cmd="mlx__subcmd__data__subcmd__help__subcmd__help"
+                ;;
+            mlx__subcmd__data__subcmd__help,profile)
+                cmd="mlx__subcmd__data__subcmd__help__subcmd__profile"
                 ;;
             mlx__subcmd__exp,apply)
                 cmd="mlx__subcmd__exp__subcmd__apply"
@@ -262,6 +289,9 @@ _mlx() {
             mlx__subcmd__help,dag)
                 cmd="mlx__subcmd__help__subcmd__dag"
                 ;;
+            mlx__subcmd__help,data)
+                cmd="mlx__subcmd__help__subcmd__data"
+                ;;
             mlx__subcmd__help,diff)
                 cmd="mlx__subcmd__help__subcmd__diff"
                 ;;
@@ -357,6 +387,15 @@ _mlx() {
                 ;;
             mlx__subcmd__help__subcmd__cache,verify)
                 cmd="mlx__subcmd__help__subcmd__cache__subcmd__verify"
+                ;;
+            mlx__subcmd__help__subcmd__data,check)
+                cmd="mlx__subcmd__help__subcmd__data__subcmd__check"
+                ;;
+            mlx__subcmd__help__subcmd__data,drift)
+                cmd="mlx__subcmd__help__subcmd__data__subcmd__drift"
+                ;;
+            mlx__subcmd__help__subcmd__data,profile)
+                cmd="mlx__subcmd__help__subcmd__data__subcmd__profile"
                 ;;
             mlx__subcmd__help__subcmd__exp,apply)
                 cmd="mlx__subcmd__help__subcmd__exp__subcmd__apply"
@@ -665,7 +704,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp data metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -885,6 +924,172 @@ _mlx() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "text mermaid dot" -- "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__data)
+            opts="-C -q -v -h --quiet --verbose --help profile check drift help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__data__subcmd__check)
+            opts="-C -q -v -h --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__data__subcmd__drift)
+            opts="-C -q -v -h --from --to --exp --remote --md --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__data__subcmd__help)
+            opts="profile check drift help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__data__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__data__subcmd__help__subcmd__drift)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__data__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__data__subcmd__help__subcmd__profile)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__data__subcmd__profile)
+            opts="-C -q -v -h --rev --remote --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
@@ -1705,7 +1910,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
+            opts="init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp data metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1805,6 +2010,62 @@ _mlx() {
         mlx__subcmd__help__subcmd__dag)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__data)
+            opts="profile check drift"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__data__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__data__subcmd__drift)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__data__subcmd__profile)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
