@@ -198,7 +198,10 @@ mod tests {
             created: "2026-01-01T00:00:00Z".into(),
         };
         let (name, bytes) = entry.encode();
-        assert_eq!(name, format!("runcache/{}/{}.json", "ab".repeat(32), hash_bytes(&bytes).to_hex()));
+        assert_eq!(
+            name,
+            format!("runcache/{}/{}.json", "ab".repeat(32), hash_bytes(&bytes).to_hex())
+        );
         let mut other = entry.clone();
         other.host = Some("laptop".into());
         assert_ne!(other.encode().0, name, "two machines' results get two names");
