@@ -1760,7 +1760,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__exp__subcmd__run)
-            opts="-f -k -j -C -q -v -h --set --name --force --keep-going --jobs --queue --queued --json --quiet --verbose --help"
+            opts="-f -k -j -C -q -v -h --set --name --force --keep-going --jobs --pull --queue --queued --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4466,7 +4466,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__run)
-            opts="-f -n -s -k -j -C -q -v -h --force --dry-run --single --downstream --keep-going --jobs --set --name --tag --param --json --quiet --verbose --help"
+            opts="-f -n -s -k -j -C -q -v -h --force --dry-run --single --downstream --keep-going --jobs --set --pull --name --tag --param --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -269,6 +269,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand run" -s n -l dry-run -d 'Show wh
 complete -c mlx -n "__fish_mlx_using_subcommand run" -s s -l single -d 'Only the named stages, not what they depend on'
 complete -c mlx -n "__fish_mlx_using_subcommand run" -l downstream -d 'The named stages and everything that depends on them'
 complete -c mlx -n "__fish_mlx_using_subcommand run" -s k -l keep-going -d 'After a stage fails, go on with the stages that do not depend on it'
+complete -c mlx -n "__fish_mlx_using_subcommand run" -l pull -d 'Restore a stale stage from the default remote\'s stage cache when any machine pushed a result for the same inputs, instead of running it'
 complete -c mlx -n "__fish_mlx_using_subcommand run" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand run" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand run" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
@@ -377,6 +378,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -s f -l force -d 'Run the stages even when nothing changed'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -s k -l keep-going -d 'After a stage fails, go on with the stages that do not depend on it'
+complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -l pull -d 'Restore a stale stage from the default remote\'s stage cache when any machine pushed a result for the same inputs, instead of running it'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -l queue -d 'Queue the variant instead of running it (run the queue with `mlx exp queue start`)'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand exp; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'

@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Override a param for this run only (the params file is restored afterwards)
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Restore a stale stage from the default remote's stage cache when any machine pushed a
+    /// result for the same inputs, instead of running it
+    #[arg(long, conflicts_with = "dry_run")]
+    pull: bool,
     /// A name for the experiment (unique; made up when left out), or for the run with `-- CMD`
     #[arg(long)]
     name: Option<String>,
@@ -79,6 +83,7 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         || args.downstream
         || args.keep_going
         || args.jobs.is_some()
+        || args.pull
         || !args.set.is_empty();
     if pipeline_flags {
         return Err(UsageError(
@@ -166,6 +171,7 @@ fn run_pipeline(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         jobs: args.jobs.map_or(1, usize::from),
         set: args.set.clone(),
         workspace: None,
+        pull: if args.pull { Some(run_stages::pull_remote(project)?) } else { None },
         name: args.name.clone(),
         // With --json, stdout is for the report: the stages' output goes to stderr.
         stdout: Box::new(move || {
@@ -215,7 +221,10 @@ pub(super) fn print_stages(
             Outcome::Ran => {
                 format!("{}: ran (run {})", s.stage, s.run.as_ref().map_or("?", |r| r.as_str()))
             }
-            Outcome::Restored => format!("{}: restored from the run cache", s.stage),
+            Outcome::Restored => match &s.message {
+                Some(from) => format!("{}: {from}", s.stage),
+                None => format!("{}: restored from the run cache", s.stage),
+            },
             Outcome::Failed => {
                 format!("{}: FAILED: {}", s.stage, s.message.as_deref().unwrap_or(""))
             }

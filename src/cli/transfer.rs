@@ -154,6 +154,13 @@ pub fn push(ctx: &Context, p: &PushArgs) -> anyhow::Result<ExitStatus> {
             report.runs_already_there
         ))?;
     }
+    if report.stage_results_uploaded > 0 {
+        out.done_line(&format!(
+            "published {} to the remote's stage cache; {} already there",
+            counted(report.stage_results_uploaded, "stage result"),
+            report.stage_results_already_there
+        ))?;
+    }
     Ok(ExitStatus::Success)
 }
 

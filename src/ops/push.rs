@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::Result;
 use super::transfer::{self, Needed};
+use crate::pipeline::shared_cache;
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::remote::Remote;
@@ -44,6 +45,10 @@ pub struct PushReport {
     /// were wrong (replaced by this push).
     pub verified: u64,
     pub damaged: Vec<String>,
+    /// Stage results (the run cache of this clone's runs) published to the remote's stage
+    /// cache, and those it had; a result is published when this push carries its outputs.
+    pub stage_results_uploaded: u64,
+    pub stage_results_already_there: u64,
 }
 
 pub fn run(project: &Project, opts: &PushOptions, reporter: &dyn Reporter) -> Result<PushReport> {
@@ -96,6 +101,10 @@ fn push_to(
     report.missing_objects = missing.len() as u64;
     let local: Vec<Needed> = needed.into_iter().filter(|n| !missing.contains(&n.id)).collect();
     report.objects = local.len() as u64;
+    // Stage results whose outputs this push carries: published once the objects are there.
+    let carried: HashSet<ObjectId> = local.iter().map(|n| n.id).collect();
+    let mut results = shared_cache::local_entries(&conn)?;
+    results.retain(|e| e.objects().all(|id| carried.contains(&id)));
 
     // A directory's listing (manifest) goes up only after all its files, so one found on the
     // remote stands for the whole directory: a push with nothing new asks one question per
@@ -161,6 +170,7 @@ fn push_to(
 
     report.profiles_uploaded = push_profiles(remote, &conn, &all, project)?;
     if to_send.is_empty() && !opts.runs {
+        publish_results(remote, &results, &mut report)?;
         return Ok(report);
     }
     let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
@@ -194,6 +204,7 @@ fn push_to(
         return Err(e);
     }
     synced?;
+    publish_results(remote, &results, &mut report)?;
 
     if opts.runs {
         let known = records::known_names(&conn)?;
@@ -245,6 +256,18 @@ fn push_profiles(
         sent += 1;
     }
     Ok(sent)
+}
+
+/// Publish stage results to the remote's stage cache (after the objects they name).
+fn publish_results(
+    remote: &Remote,
+    results: &[shared_cache::Entry],
+    report: &mut PushReport,
+) -> Result<()> {
+    let done = shared_cache::publish(remote, results)?;
+    report.stage_results_uploaded = done.uploaded;
+    report.stage_results_already_there = done.already_there;
+    Ok(())
 }
 
 /// Of `objects` (id, size) on the remote, those whose copy there does not hash to its name (or

@@ -52,6 +52,9 @@ pub struct RunStagesOptions {
     pub name: Option<String>,
     /// The isolated workspace this runs in (`mlx exp run`), by name; `None` in the work tree.
     pub workspace: Option<String>,
+    /// `--pull`: a stale stage that no local run matches is looked up in this remote's stage
+    /// cache, and restored from it when a machine already ran it.
+    pub pull: Option<crate::remote::Remote>,
     pub stdout: Box<dyn Fn() -> Box<dyn Write + Send>>,
     pub stderr: Box<dyn Fn() -> Box<dyn Write + Send>>,
 }
@@ -547,6 +550,18 @@ fn execute_stages(
                     continue;
                 }
             }
+            // The remote's stage cache: another machine ran it with the same inputs.
+            if !opts.force
+                && !stage.always_changed
+                && let Some(remote) = &opts.pull
+                && let Some(fp) = fp
+                && let Some(report) = restore_from_remote(
+                    project, conn, &stat, stage, &inputs, remote, &fp, &why, reporter,
+                )?
+            {
+                states[i] = State::Done(report);
+                continue;
+            }
             {
                 let _lock = project.lock(reporter)?;
                 clear_outs(project, &stat, stage, reporter)?;
@@ -663,6 +678,103 @@ fn execute_stages(
         .collect();
     let data_modified = data.is_some_and(|d| d.iter().any(DataVersion::differs));
     Ok(RunStagesReport { pipeline_run, experiment: None, stages, interrupted, data_modified })
+}
+
+/// Restore `stage` from the remote's stage cache: the entry for its fingerprint, its objects
+/// fetched (each verified on arrival), its outputs checked out, `mlx.lock` and the local run
+/// cache updated. `None` when the remote has no usable entry (the stage then runs): entries
+/// refused, or objects the remote lacks, are said as warnings.
+#[allow(clippy::too_many_arguments)]
+fn restore_from_remote(
+    project: &Project,
+    conn: &mut rusqlite::Connection,
+    stat: &StatCache,
+    stage: &Stage,
+    inputs: &StageInputs,
+    remote: &crate::remote::Remote,
+    fp: &ObjectId,
+    why: &[Reason],
+    reporter: &dyn Reporter,
+) -> Result<Option<StageReport>> {
+    use crate::remote::transfers::{Downloaded, Downloads, Needed};
+    use crate::store::manifest::EntryKind;
+    let (found, refused) = super::shared_cache::lookup(remote, fp, stage)?;
+    for r in &refused {
+        reporter.note(&format!(
+            "mlx: warning: stage {}: refused an entry of remote {}'s stage cache: {r}",
+            stage.name,
+            remote.name()
+        ));
+    }
+    let Some(entry) = found else { return Ok(None) };
+    let _lock = project.lock(reporter)?;
+    let cache = project.cache();
+    let downloads = Downloads { cache, remote, stat, jobs: remote.jobs(), reporter };
+    let mut done = Downloaded::default();
+    // The outputs' objects (a directory's listing first), then the files the listings name.
+    let firsts: Vec<Needed> = entry
+        .outs
+        .iter()
+        .filter(|o| !cache.contains(&o.hash))
+        .map(|o| Needed { id: o.hash, size: o.files.is_none().then_some(o.size) })
+        .collect();
+    downloads.run(&firsts, &mut done)?;
+    let mut files: Vec<Needed> = Vec::new();
+    for o in entry.outs.iter().filter(|o| o.files.is_some() && cache.contains(&o.hash)) {
+        let manifest = crate::work_tree::tracked::manifest_of(project, o.hash)?;
+        for e in manifest.entries() {
+            if let EntryKind::File { hash, size, .. } = e.kind
+                && !cache.contains(&hash)
+                && !files.iter().any(|n| n.id == hash)
+            {
+                files.push(Needed { id: hash, size: Some(size) });
+            }
+        }
+    }
+    downloads.run(&files, &mut done)?;
+    let absent = entry.outs.iter().filter(|o| !cache.contains(&o.hash)).count()
+        + files.iter().filter(|n| !cache.contains(&n.id)).count();
+    if absent > 0 {
+        reporter.note(&format!(
+            "mlx: warning: stage {}: remote {} has its stage cache entry but lacks (or holds              damaged) {} of its outputs: running it",
+            stage.name,
+            remote.name(),
+            crate::text::counted(absent, "object")
+        ));
+        return Ok(None);
+    }
+    clear_outs(project, stat, stage, reporter)?;
+    if !restore_outs(project, stat, &entry.outs)? {
+        return Ok(None);
+    }
+    let json = serde_json::to_string(&entry.outs).unwrap_or_else(|_| "[]".into());
+    run_cache::store_restored(
+        conn,
+        &fp.to_hex(),
+        stage.name.as_str(),
+        &json,
+        entry.run.as_deref(),
+        &entry.created,
+    )?;
+    let lock_entry = lock_entry(stage, inputs, entry.outs);
+    LockFile::update_stage(project.root(), stage.name.as_str(), lock_entry)?;
+    let run = entry.run.clone().unwrap_or_else(|| "?".into());
+    let host = entry.host.clone().unwrap_or_else(|| "?".into());
+    reporter.note(&format!(
+        "mlx: restored from the remote's stage cache: {} (run {run} by {host})",
+        stage.name
+    ));
+    Ok(Some(StageReport {
+        stage: stage.name.to_string(),
+        outcome: Outcome::Restored,
+        reasons: why.to_vec(),
+        run: entry.run.map(RunId::from_db),
+        exit_code: None,
+        message: Some(format!(
+            "restored from remote {}'s stage cache (run {run} by {host})",
+            remote.name()
+        )),
+    }))
 }
 
 /// A stage's deps as inputs of its run: with the hashes `mlx.lock` records for them, and the

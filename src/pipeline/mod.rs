@@ -25,6 +25,7 @@ pub mod outputs;
 pub mod params;
 pub mod plan;
 pub mod resources;
+pub mod shared_cache;
 pub mod spec;
 pub mod tools;
 pub mod vars;

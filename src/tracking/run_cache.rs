@@ -51,6 +51,24 @@ pub fn store(
     Ok(())
 }
 
+/// Record outputs restored from a remote's stage cache: made by `run_id` (of another
+/// machine, usually) at `created`.
+pub fn store_restored(
+    conn: &Connection,
+    fingerprint: &str,
+    stage: &str,
+    outs_json: &str,
+    run_id: Option<&str>,
+    created: &str,
+) -> Result<(), Error> {
+    conn.execute(
+        "INSERT OR REPLACE INTO run_cache (fingerprint, stage, outs, run_id, created)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![fingerprint, stage, outs_json, run_id, created],
+    )?;
+    Ok(())
+}
+
 /// Every object hash the run cache refers to (kept by `mlx gc`), from its JSON.
 pub fn object_hashes(conn: &Connection) -> Result<Vec<String>, Error> {
     let mut stmt = conn.prepare("SELECT outs FROM run_cache")?;
@@ -66,4 +84,34 @@ pub fn object_hashes(conn: &Connection) -> Result<Vec<String>, Error> {
         }
     }
     Ok(out)
+}
+
+/// A run cache entry made by a run this database records (not one restored from elsewhere).
+pub struct OwnResult {
+    pub fingerprint: String,
+    pub stage: String,
+    pub outs: String,
+    pub run_id: String,
+    pub host: String,
+    pub created: String,
+}
+
+/// The run cache's entries whose run is in this database, by fingerprint: what `mlx push`
+/// publishes to the remote's stage cache.
+pub fn own_results(conn: &Connection) -> Result<Vec<OwnResult>, Error> {
+    let mut stmt = conn.prepare(
+        "SELECT c.fingerprint, c.stage, c.outs, c.run_id, r.host, c.created
+         FROM run_cache c JOIN runs r ON r.id = c.run_id ORDER BY c.fingerprint",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(OwnResult {
+            fingerprint: r.get(0)?,
+            stage: r.get(1)?,
+            outs: r.get(2)?,
+            run_id: r.get(3)?,
+            host: r.get(4)?,
+            created: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

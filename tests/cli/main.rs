@@ -58,6 +58,7 @@ mod remotes;
 mod report;
 mod rm;
 mod run;
+mod run_pull;
 mod status;
 mod test_servers;
 mod tour;

@@ -39,6 +39,10 @@ pub struct RunArgs {
     /// How many independent stages may run at once [default: 1]
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
+    /// Restore a stale stage from the default remote's stage cache when any machine pushed a
+    /// result for the same inputs, instead of running it
+    #[arg(long, conflicts_with_all = ["queue", "queued"])]
+    pull: bool,
     /// Queue the variant instead of running it (run the queue with `mlx exp queue start`)
     #[arg(long, conflicts_with_all = ["jobs", "keep_going", "queued"])]
     queue: bool,
@@ -63,6 +67,7 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitStatus> {
         set: args.set.clone(),
         name: None,
         workspace: None,
+        pull: if args.pull { Some(mlx::ops::run_stages::pull_remote(project)?) } else { None },
         stdout: Box::new(move || {
             if json { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) }
         }),
