@@ -194,12 +194,16 @@ fn from_own_remote(
 
 /// Download the remote's profiles of the file versions `tracked` names (directly or through a
 /// cached folder listing) that this clone has none of. A profile that does not decode, or is
-/// of other data than its name says, is skipped.
+/// of other data than its name says, is skipped. A storage that cannot list its files (a plain
+/// HTTP server) brings none: profiles are made again from the data when asked for.
 fn fetch_profiles(
     project: &Project,
     remote: &Remote,
     tracked: &[crate::work_tree::tracked::Tracked],
 ) -> Result<u64> {
+    if !remote.can_list() {
+        return Ok(0);
+    }
     let mut wanted: HashSet<String> = HashSet::new();
     for t in tracked {
         match t.pointer.kind {

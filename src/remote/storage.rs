@@ -166,6 +166,11 @@ impl Remote {
         matches!(self.backend, Backend::Local(_))
     }
 
+    /// Whether the storage can list its files (a plain HTTP server cannot).
+    pub fn can_list(&self) -> bool {
+        !matches!(self.backend, Backend::Dal { can_list: false, .. })
+    }
+
     /// Whether this is a folder, here or on a server over SSH (not an object store).
     pub fn is_folder(&self) -> bool {
         matches!(self.backend, Backend::Local(_) | Backend::Ssh(_))
