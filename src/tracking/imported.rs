@@ -144,24 +144,7 @@ pub fn insert(conn: &Connection, run: &ImportedRun<'_>) -> Result<RunId, Error> 
 
 /// The points of a new run, with their `latest_metrics` rows and summaries.
 fn insert_metrics(conn: &Connection, id: &RunId, points: &[Point<'_>]) -> Result<(), Error> {
-    let mut put = conn.prepare_cached(
-        "INSERT INTO metrics (run_id, key, step, value, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    let mut latest: HashMap<&str, (Point<'_>, i64)> = HashMap::new();
-    for p in points {
-        put.execute(params![id.as_str(), p.key, p.step, p.value, p.timestamp])?;
-        match latest.get_mut(p.key) {
-            Some((l, n)) => {
-                *n += 1;
-                if (p.step, p.timestamp) >= (l.step, l.timestamp) {
-                    *l = *p;
-                }
-            }
-            None => {
-                latest.insert(p.key, (*p, 1));
-            }
-        }
-    }
+    let latest = super::runs::insert_points(conn, id, points)?;
     let mut put_latest = conn.prepare_cached(
         "INSERT INTO latest_metrics (run_id, key, step, value, timestamp, points)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -352,32 +352,41 @@ pub fn remove_tags(conn: &mut Connection, id: &RunId, keys: &[String]) -> Result
 
 /// Insert metric points in one transaction and keep `latest_metrics` (and the summaries of
 /// long histories, `summary`) current.
+/// Insert `points` into `metrics`; per key, the latest point (highest step, then latest time)
+/// among them and how many points it brings.
+pub(crate) fn insert_points<'a>(
+    conn: &Connection,
+    id: &RunId,
+    points: &[Point<'a>],
+) -> Result<HashMap<&'a str, (Point<'a>, i64)>, Error> {
+    let mut put = conn.prepare_cached(
+        "INSERT INTO metrics (run_id, key, step, value, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut latest: HashMap<&'a str, (Point<'a>, i64)> = HashMap::new();
+    for p in points {
+        put.execute(params![id.as_str(), p.key, p.step, p.value, p.timestamp])?;
+        match latest.get_mut(p.key) {
+            Some((l, n)) => {
+                *n += 1;
+                if (p.step, p.timestamp) >= (l.step, l.timestamp) {
+                    *l = *p;
+                }
+            }
+            None => {
+                latest.insert(p.key, (*p, 1));
+            }
+        }
+    }
+    Ok(latest)
+}
+
 pub fn log_metrics(conn: &mut Connection, id: &RunId, points: &[Point<'_>]) -> Result<(), Error> {
     if points.is_empty() {
         return Ok(());
     }
     let tx = conn.transaction()?;
     {
-        let mut put = tx.prepare_cached(
-            "INSERT INTO metrics (run_id, key, step, value, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        // Per key within this batch: the latest point (highest step, then latest time) and
-        // how many points it brings.
-        let mut latest: HashMap<&str, (Point<'_>, i64)> = HashMap::new();
-        for p in points {
-            put.execute(params![id.as_str(), p.key, p.step, p.value, p.timestamp])?;
-            match latest.get_mut(p.key) {
-                Some((l, n)) => {
-                    *n += 1;
-                    if (p.step, p.timestamp) >= (l.step, l.timestamp) {
-                        *l = *p;
-                    }
-                }
-                None => {
-                    latest.insert(p.key, (*p, 1));
-                }
-            }
-        }
+        let latest = insert_points(&tx, id, points)?;
         let mut upsert = tx.prepare_cached(
             "INSERT INTO latest_metrics (run_id, key, step, value, timestamp)
              VALUES (?1, ?2, ?3, ?4, ?5)

@@ -29,23 +29,7 @@ pub struct Guard {
 
 impl Guard {
     pub fn new(addr: SocketAddr) -> Guard {
-        let port = addr.port();
-        let mut hosts = Vec::new();
-        if !addr.ip().is_unspecified() {
-            hosts.push(addr.to_string().to_ascii_lowercase());
-            if addr.ip().is_loopback() {
-                for name in ["localhost", "127.0.0.1", "[::1]"] {
-                    hosts.push(format!("{name}:{port}"));
-                }
-            }
-        }
-        if port == 80 {
-            // Browsers leave the default port out of the Host header.
-            let bare: Vec<String> =
-                hosts.iter().filter_map(|h| h.strip_suffix(":80").map(str::to_owned)).collect();
-            hosts.extend(bare);
-        }
-        Guard { hosts }
+        Guard { hosts: accepted_hosts(addr) }
     }
 
     pub fn check<B>(&self, req: &Request<B>, token: &str) -> Result<(), Refused> {
@@ -101,6 +85,27 @@ pub fn new_token() -> std::io::Result<String> {
     let mut bytes = [0u8; 16];
     fs_err::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Host header values that name a server listening on `addr` (lowercase); empty: any (a
+/// wildcard address). Browsers leave the default port out of the Host header.
+pub(crate) fn accepted_hosts(addr: SocketAddr) -> Vec<String> {
+    let port = addr.port();
+    let mut hosts = Vec::new();
+    if !addr.ip().is_unspecified() {
+        hosts.push(addr.to_string().to_ascii_lowercase());
+        if addr.ip().is_loopback() {
+            for name in ["localhost", "127.0.0.1", "[::1]"] {
+                hosts.push(format!("{name}:{port}"));
+            }
+        }
+    }
+    if port == 80 {
+        let bare: Vec<String> =
+            hosts.iter().filter_map(|h| h.strip_suffix(":80").map(str::to_owned)).collect();
+        hosts.extend(bare);
+    }
+    hosts
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ mod cache;
 mod guard;
 pub(crate) mod http;
 
+pub(crate) use guard::accepted_hosts;
+
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -30,6 +30,7 @@ use serde_json::{Value, json};
 use crate::project::Project;
 use crate::tracking::RunId;
 use crate::ui::Body;
+use crate::ui::accepted_hosts;
 use crate::ui::http;
 
 pub use request::sanitize_json;
@@ -89,26 +90,6 @@ pub fn shared_project(root: &std::path::Path) -> Result<Arc<Project>, crate::pro
     let p = Arc::new(Project::open(root.to_path_buf())?);
     open.push(Arc::clone(&p));
     Ok(p)
-}
-
-/// Host header values that name the server (lowercase); empty: any (a wildcard address).
-fn accepted_hosts(addr: SocketAddr) -> Vec<String> {
-    let port = addr.port();
-    let mut hosts = Vec::new();
-    if !addr.ip().is_unspecified() {
-        hosts.push(addr.to_string().to_ascii_lowercase());
-        if addr.ip().is_loopback() {
-            for name in ["localhost", "127.0.0.1", "[::1]"] {
-                hosts.push(format!("{name}:{port}"));
-            }
-        }
-        if port == 80 {
-            let bare: Vec<String> =
-                hosts.iter().filter_map(|h| h.strip_suffix(":80").map(str::to_owned)).collect();
-            hosts.extend(bare);
-        }
-    }
-    hosts
 }
 
 /// An error in MLflow's shape.
