@@ -413,7 +413,9 @@ impl Importer<'_> {
         } else {
             let id = imported::insert(self.tx, &run)?;
             for s in &stored {
-                imported::add_artifact(self.tx, &id, &s.name, s.kind, &s.hash, s.size)?;
+                crate::tracking::runs::add_artifact(
+                    self.tx, &id, &s.name, s.kind, &s.hash, s.size,
+                )?;
             }
             let experiment = run.experiment.clone().unwrap_or_else(|| id.clone());
             known.insert(

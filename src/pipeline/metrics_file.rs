@@ -111,7 +111,7 @@ pub fn parse_document(shown: &str, text: &str) -> Result<serde_json::Value, Erro
     let file = crate::project_path::RelPath::new(shown).map_err(|e| err(e.to_string()))?;
     crate::pipeline::params::parse_text(&file, text).or_else(|e| {
         // Python's `json.dump` writes bare NaN and Infinity, which are not JSON.
-        quote_non_finite(text)
+        crate::text::quote_non_finite(text)
             .filter(|_| ext.eq_ignore_ascii_case("json"))
             .and_then(|quoted| serde_json::from_str(&quoted).ok())
             .ok_or_else(|| err(e.to_string()))
@@ -130,41 +130,6 @@ fn parse_as(ext: &str, shown: &str, text: &str) -> Result<Points, Error> {
         }
     };
     Ok(from_value(&value))
-}
-
-/// JSON text with bare `NaN`, `Infinity` and `-Infinity` (outside strings) quoted; `None` when
-/// there are none.
-fn quote_non_finite(text: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut changed = false;
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if c == '"' {
-            in_string = true;
-        } else if let Some(token) =
-            ["-Infinity", "Infinity", "NaN"].into_iter().find(|t| rest.starts_with(t))
-        {
-            out.push('"');
-            out.push_str(token);
-            out.push('"');
-            rest = &rest[token.len()..];
-            changed = true;
-            continue;
-        }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
-    }
-    changed.then_some(out)
 }
 
 #[cfg(test)]

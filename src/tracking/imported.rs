@@ -156,22 +156,6 @@ fn insert_metrics(conn: &Connection, id: &RunId, points: &[Point<'_>]) -> Result
     Ok(())
 }
 
-/// Attach an artifact to a run inserted by [`insert`] (same transaction).
-pub fn add_artifact(
-    conn: &Connection,
-    id: &RunId,
-    path: &str,
-    kind: &str,
-    hash: &str,
-    size: u64,
-) -> Result<(), Error> {
-    conn.prepare_cached(
-        "INSERT OR REPLACE INTO artifacts (run_id, path, kind, hash, size) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![id.as_str(), path, kind, hash, i64::try_from(size).unwrap_or(i64::MAX)])?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

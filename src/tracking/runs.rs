@@ -419,10 +419,10 @@ pub fn add_artifact(
     hash: &str,
     size: u64,
 ) -> Result<(), Error> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR REPLACE INTO artifacts (run_id, path, kind, hash, size) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id.as_str(), path, kind, hash, i64::try_from(size).unwrap_or(i64::MAX)],
-    )?;
+    )?
+    .execute(params![id.as_str(), path, kind, hash, i64::try_from(size).unwrap_or(i64::MAX)])?;
     Ok(())
 }
 

@@ -33,8 +33,6 @@ use crate::ui::Body;
 use crate::ui::accepted_hosts;
 use crate::ui::http;
 
-pub use request::sanitize_json;
-
 /// The paths this module answers.
 pub fn is_route(path: &str) -> bool {
     ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/3.0/mlflow"]

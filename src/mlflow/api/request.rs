@@ -31,8 +31,11 @@ impl Args {
         }
         let text = std::str::from_utf8(body)
             .map_err(|_| ApiError::invalid("the request body is not UTF-8"))?;
-        let value: Value = serde_json::from_str(&sanitize_json(text))
-            .map_err(|e| ApiError::invalid(format!("the request body is not valid JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_str(crate::text::quote_non_finite(text).as_deref().unwrap_or(text))
+                .map_err(|e| {
+                    ApiError::invalid(format!("the request body is not valid JSON: {e}"))
+                })?;
         match value {
             Value::Object(map) => Ok(Args(map)),
             _ => Err(ApiError::invalid("the request body is not a JSON object")),
@@ -142,46 +145,6 @@ pub fn pair(o: &Map<String, Value>) -> Result<(String, String), ApiError> {
     Ok((key, value))
 }
 
-/// `NaN`, `Infinity` and `-Infinity` outside strings quoted, so the text parses as JSON.
-pub fn sanitize_json(text: &str) -> std::borrow::Cow<'_, str> {
-    if !(text.contains("NaN") || text.contains("Infinity")) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            rest = &rest[c.len_utf8()..];
-            continue;
-        }
-        if c == '"' {
-            in_string = true;
-        } else {
-            let word = ["-Infinity", "Infinity", "NaN"].into_iter().find(|w| rest.starts_with(w));
-            if let Some(w) = word {
-                out.push('"');
-                out.push_str(w);
-                out.push('"');
-                rest = &rest[w.len()..];
-                continue;
-            }
-        }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,7 +152,8 @@ mod tests {
     #[test]
     fn bare_non_finite_numbers_are_quoted_outside_strings() {
         let t = r#"{"a": NaN, "b": -Infinity, "c": [Infinity], "d": "NaN \" Infinity"}"#;
-        let v: Value = serde_json::from_str(&sanitize_json(t)).expect("json");
+        let v: Value =
+            serde_json::from_str(&crate::text::quote_non_finite(t).expect("quoted")).expect("json");
         assert_eq!(v["a"], "NaN");
         assert_eq!(v["b"], "-Infinity");
         assert_eq!(v["c"][0], "Infinity");
