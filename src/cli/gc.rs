@@ -84,6 +84,9 @@ pub fn run(ctx: &Context, args: &GcArgs) -> anyhow::Result<ExitStatus> {
     } else {
         out.done_line(&counts)?;
     }
+    if report.removed_profiles > 0 {
+        out.status(&profiles_line(report.dry_run, report.removed_profiles));
+    }
     if report.removed_experiment_refs > 0 {
         let verb = if report.dry_run { "would delete" } else { "deleted" };
         out.status(&format!(
@@ -130,7 +133,16 @@ fn remote_gc(
     } else {
         out.done_line(&line)?;
     }
+    if report.removed_profiles > 0 {
+        out.status(&profiles_line(report.dry_run, report.removed_profiles));
+    }
     Ok(ExitStatus::Success)
+}
+
+/// "removed 2 data profiles whose data is no longer kept"
+fn profiles_line(dry_run: bool, removed: u64) -> String {
+    let verb = if dry_run { "would remove" } else { "removed" };
+    format!("{verb} {} whose data is no longer kept", counted(removed, "data profile"))
 }
 
 /// "removed 3 objects (52 KiB), kept 305 objects (2.4 MiB)"

@@ -7,6 +7,7 @@ use super::Result;
 use super::data_versions::{self, DataVersion};
 use crate::progress::Reporter;
 use crate::project::Project;
+use crate::quality::Profile;
 use crate::quality::drift::{self, DriftReport, Side};
 
 #[derive(Debug, Clone, Default)]
@@ -33,6 +34,17 @@ pub enum DriftError {
 }
 
 pub fn run(project: &Project, opts: &DriftOptions, reporter: &dyn Reporter) -> Result<DriftReport> {
+    Ok(compare(project, opts, reporter)?.report)
+}
+
+/// The drift report with the two profiles it was computed from (a drift view draws them).
+pub struct Compared {
+    pub report: DriftReport,
+    pub from: Profile,
+    pub to: Profile,
+}
+
+pub fn compare(project: &Project, opts: &DriftOptions, reporter: &dyn Reporter) -> Result<Compared> {
     let remote = opts.remote.as_deref();
     let (a, b) = if opts.exps.is_empty() {
         let a = data_versions::resolve(
@@ -66,12 +78,13 @@ pub fn run(project: &Project, opts: &DriftOptions, reporter: &dyn Reporter) -> R
     let (pb, _) = data_versions::profile_of(project, &b, remote, reporter)?;
     let side =
         |v: &DataVersion, rows| Side { source: v.source.clone(), hash: v.hash.to_hex(), rows };
-    Ok(drift::compare(
+    let report = drift::compare(
         &a.path.to_string(),
         (side(&a, pa.rows), &pa),
         (side(&b, pb.rows), &pb),
         &project.config().drift,
-    ))
+    );
+    Ok(Compared { report, from: pa, to: pb })
 }
 
 /// The version of the file an experiment (or run) read, from its recorded inputs.

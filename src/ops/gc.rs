@@ -1,7 +1,9 @@
 //! `mlx gc`: delete cache objects that no pointer references: in the workspace, and with
 //! `--all-branches`, `--all-tags` or `--all-commits` in those commits too (remote-tracking
 //! branches count as branches). Objects that run records reference (artifacts, logs) are always
-//! kept. Refs keeping the results of experiments the database no longer has are deleted.
+//! kept. The profile of a data version (`mlx data profile`) is kept while that version is, and
+//! removed with it. Refs keeping the results of experiments the database no longer has are
+//! deleted.
 
 use std::collections::HashSet;
 
@@ -36,6 +38,10 @@ pub struct GcReport {
     pub commits_scanned: u64,
     /// Run artifacts (and logs) whose objects were kept.
     pub run_artifacts: u64,
+    /// Profiles of data versions kept, kept with them.
+    pub kept_profiles: u64,
+    /// Profiles of data versions nothing references any more, deleted (or that would be).
+    pub removed_profiles: u64,
     /// Refs under `refs/mlx/exps/` deleted (or that would be) because the database has no
     /// experiment whose result they keep.
     pub removed_experiment_refs: u64,
@@ -60,6 +66,21 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
     let artifacts = transfer::run_artifacts(&conn)?;
     let (artifact_objects, _) = transfer::objects_needed(&artifacts, manifest)?;
     keep.extend(artifact_objects.iter().map(|n| n.id));
+    // A profile goes with its data: kept while the data version is referenced (whether or not
+    // this cache holds its bytes), its object and its row removed once nothing references it.
+    let mut kept_profiles = 0;
+    let mut stale_profiles = Vec::new();
+    for (data, profile) in crate::tracking::profiles::all(&conn)? {
+        let referenced = ObjectId::from_hex(&data).is_ok_and(|id| keep.contains(&id));
+        match ObjectId::from_hex(&profile) {
+            Ok(id) if referenced => {
+                keep.insert(id);
+                kept_profiles += 1;
+            }
+            _ if referenced => kept_profiles += 1,
+            _ => stale_profiles.push(data),
+        }
+    }
     let objects = project.cache().list()?;
     let mut report = GcReport {
         dry_run: opts.dry_run,
@@ -70,6 +91,8 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
         unknown_manifests,
         commits_scanned,
         run_artifacts: artifacts.len() as u64,
+        kept_profiles,
+        removed_profiles: stale_profiles.len() as u64,
         removed_experiment_refs: 0,
     };
     let mut removed = Vec::new();
@@ -92,6 +115,9 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
     reporter.finish();
     if !removed.is_empty() {
         StatCache::forget_objects(&conn, &removed)?;
+    }
+    if !opts.dry_run && !stale_profiles.is_empty() {
+        crate::tracking::profiles::forget(&conn, &stale_profiles)?;
     }
     let refs = crate::experiments::result::prune_refs(project, &conn, opts.dry_run)?;
     report.removed_experiment_refs = refs.len() as u64;

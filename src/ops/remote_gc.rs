@@ -3,7 +3,8 @@
 //! remote-tracking branches count as branches), the
 //! artifacts of local runs, and the artifacts of every run record on the remote (teammates'
 //! runs included). A directory whose listing can be read from neither the cache nor the remote
-//! stops the command: deleting without knowing what it needs could lose data.
+//! stops the command: deleting without knowing what it needs could lose data. Profiles of data
+//! versions (`profiles/<hash>.json`) are kept while their data version is, deleted with it.
 
 use std::collections::HashSet;
 
@@ -37,6 +38,10 @@ pub struct RemoteGcReport {
     pub run_records: u64,
     /// Temp files of uploads interrupted over a day ago, deleted (folder remotes).
     pub stale_temp_files: u64,
+    /// Profiles (`profiles/<hash>.json`) of data versions kept.
+    pub kept_profiles: u64,
+    /// Profiles of data versions nothing keeps, deleted (or that would be).
+    pub removed_profiles: u64,
 }
 
 pub fn run(
@@ -83,6 +88,8 @@ pub fn run(
         commits_scanned: commits,
         run_records: names.len() as u64,
         stale_temp_files: 0,
+        kept_profiles: 0,
+        removed_profiles: 0,
     };
     let mut doomed = Vec::new();
     for (id, size) in objects {
@@ -93,6 +100,27 @@ pub fn run(
             report.removed_objects += 1;
             report.removed_bytes += size;
             doomed.push(id);
+        }
+    }
+    // A profile stays while its data version is kept (whether or not the remote holds the
+    // data's bytes: a clone may have pushed the profile alone).
+    let mut stale_profiles = Vec::new();
+    for name in remote.list_names("profiles/")? {
+        let data = name
+            .strip_prefix("profiles/")
+            .and_then(|n| n.strip_suffix(".json"))
+            .and_then(|h| ObjectId::from_hex(h).ok());
+        match data {
+            Some(id) if keep.contains(&id) => report.kept_profiles += 1,
+            Some(_) => stale_profiles.push(name),
+            // Not a name mlx writes: left alone.
+            None => {}
+        }
+    }
+    report.removed_profiles = stale_profiles.len() as u64;
+    if !opts.dry_run && !stale_profiles.is_empty() {
+        for chunk in stale_profiles.chunks(1000) {
+            remote.delete_named(chunk)?;
         }
     }
     if !opts.dry_run {

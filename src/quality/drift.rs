@@ -345,6 +345,114 @@ pub fn chi_squared(p: &[f64], q: &[f64]) -> (f64, f64) {
     (stat, super::stats::chi2_sf(stat, (k - 1) as f64))
 }
 
+/// Bins of the overlaid histograms a drift view draws.
+pub const OVERLAY_BINS: usize = 20;
+/// Categories an overlay shows by name (the most frequent of both sides); the rest are pooled.
+pub const OVERLAY_CATEGORIES: usize = 20;
+
+/// One column's two distributions on common bins, as shares of each side's values (so versions
+/// of different sizes compare): equal-width bins over both sides' range for numbers (from the
+/// KLL sketches), the most frequent categories for text and booleans.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overlay {
+    pub name: String,
+    /// `numeric` or `categorical`.
+    pub kind: &'static str,
+    /// Numbers: `bins + 1` edges, the last bin closed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<f64>,
+    /// Categories: their values, then `(other)` when some were pooled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    pub from: Vec<f64>,
+    pub to: Vec<f64>,
+}
+
+/// The overlaid distributions of the columns both profiles have and can be drawn together
+/// (both numeric with values, or both categories), in the `from` profile's order.
+pub fn overlays(from: &Profile, to: &Profile) -> Vec<Overlay> {
+    let mut out = Vec::new();
+    for a in &from.columns {
+        let Some(b) = to.column(&a.name) else { continue };
+        let shown = match (a.kind.is_numeric(), b.kind.is_numeric()) {
+            (true, true) => numeric_overlay(a, b),
+            (false, false) => Some(category_overlay(a, b)),
+            _ => None,
+        };
+        out.extend(shown);
+    }
+    out
+}
+
+fn numeric_overlay(a: &ColumnProfile, b: &ColumnProfile) -> Option<Overlay> {
+    let (ka, kb) = (a.kll()?, b.kll()?);
+    let range = |k: &Kll| Some((k.min_item()?.into_inner(), k.max_item()?.into_inner()));
+    let ((lo_a, hi_a), (lo_b, hi_b)) = (range(&ka)?, range(&kb)?);
+    let (lo, hi) = (lo_a.min(lo_b), hi_a.max(hi_b));
+    let (edges, inner) = if lo == hi {
+        (vec![lo, hi], Vec::new())
+    } else {
+        let width = (hi - lo) / OVERLAY_BINS as f64;
+        let edges: Vec<f64> = (0..=OVERLAY_BINS).map(|i| lo + width * i as f64).collect();
+        let inner: Vec<KllFloat<f64>> = edges[1..OVERLAY_BINS].iter().map(|e| item(*e)).collect();
+        (edges, inner)
+    };
+    // Shares below each inner edge (a value on an edge goes to the bin it opens).
+    let shares = |k: &Kll| {
+        let below = k.cdf(&inner, SearchCriteria::Exclusive).ok().flatten().unwrap_or_default();
+        let mut prev = 0.0;
+        let mut out: Vec<f64> = below
+            .iter()
+            .take(inner.len())
+            .map(|x| {
+                let s = (x - prev).max(0.0);
+                prev = prev.max(*x);
+                s
+            })
+            .collect();
+        out.push((1.0 - prev).max(0.0));
+        out
+    };
+    Some(Overlay {
+        name: a.name.clone(),
+        kind: "numeric",
+        from: shares(&ka),
+        to: shares(&kb),
+        edges,
+        labels: Vec::new(),
+    })
+}
+
+fn category_overlay(a: &ColumnProfile, b: &ColumnProfile) -> Overlay {
+    let share = |c: &ColumnProfile, v: &str| {
+        let n = c.top.iter().find(|t| t.value == v).map_or(0, |t| t.count);
+        if c.count == 0 { 0.0 } else { n as f64 / c.count as f64 }
+    };
+    let mut labels: Vec<String> = a.top.iter().chain(&b.top).map(|t| t.value.clone()).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    // The most frequent of both sides first.
+    labels.sort_by(|x, y| {
+        let (sx, sy) = (share(a, x) + share(b, x), share(a, y) + share(b, y));
+        sy.total_cmp(&sx).then_with(|| x.cmp(y))
+    });
+    labels.truncate(OVERLAY_CATEGORIES);
+    let side = |c: &ColumnProfile| {
+        let mut v: Vec<f64> = labels.iter().map(|l| share(c, l)).collect();
+        let rest = 1.0 - v.iter().sum::<f64>();
+        v.push(if c.count == 0 { 0.0 } else { rest.max(0.0) });
+        v
+    };
+    let (mut from, mut to) = (side(a), side(b));
+    if from.last() > Some(&1e-12) || to.last() > Some(&1e-12) {
+        labels.push("(other)".into());
+    } else {
+        from.pop();
+        to.pop();
+    }
+    Overlay { name: a.name.clone(), kind: "categorical", edges: Vec::new(), labels, from, to }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,5 +501,68 @@ mod tests {
         let t = c.for_column("a.csv", "x");
         assert_eq!((t.psi, t.ks, t.js, t.chi2_pvalue), (Some(0.3), Some(0.5), Some(0.01), None));
         assert_eq!(c.for_column("b.csv", "x").ks, Some(0.1));
+    }
+
+    #[test]
+    fn overlays_share_bins_and_sum_to_one() {
+        use super::super::profile::{ColumnProfile, Profile, TopValue};
+        use base64::Engine as _;
+        let encode = |k: &Kll| base64::engine::general_purpose::STANDARD.encode(k.serialize());
+        let numbers = |name: &str, k: &Kll| ColumnProfile {
+            name: name.into(),
+            kind: super::super::Kind::Float,
+            count: k.n(),
+            nulls: 0,
+            distinct: 0,
+            min: None,
+            max: None,
+            mean: None,
+            std: None,
+            quantiles: Vec::new(),
+            top: Vec::new(),
+            top_exact: true,
+            histogram: None,
+            sketch: Some(encode(k)),
+        };
+        let words = |counts: &[(&str, u64)]| ColumnProfile {
+            kind: super::super::Kind::String,
+            count: counts.iter().map(|c| c.1).sum(),
+            top: counts.iter().map(|(v, c)| TopValue { value: (*v).into(), count: *c }).collect(),
+            sketch: None,
+            ..numbers("w", &sketch([0.0]))
+        };
+        let profile = |columns| Profile {
+            version: 1,
+            hash: String::new(),
+            format: super::super::Format::Csv,
+            bytes: 0,
+            rows: 0,
+            columns,
+            skipped: Vec::new(),
+            notes: Vec::new(),
+        };
+        let a = profile(vec![
+            numbers("x", &sketch((0..100).map(f64::from))),
+            words(&[("a", 3), ("b", 1)]),
+        ]);
+        let b = profile(vec![
+            numbers("x", &sketch((100..200).map(f64::from))),
+            words(&[("b", 2), ("c", 2)]),
+        ]);
+        let o = overlays(&a, &b);
+        assert_eq!(o.len(), 2);
+        let x = &o[0];
+        assert_eq!(x.edges.len(), OVERLAY_BINS + 1);
+        assert_eq!((x.edges[0], x.edges[OVERLAY_BINS]), (0.0, 199.0));
+        assert!((x.from.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        assert!((x.to.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        // 0..99 fills the first half of the bins, 100..199 the second.
+        assert!(x.from[..10].iter().sum::<f64>() > 0.99, "{:?}", x.from);
+        assert!(x.to[10..].iter().sum::<f64>() > 0.99, "{:?}", x.to);
+        let w = &o[1];
+        // a and b tie on both sides' shares (0.75): by value.
+        assert_eq!(w.labels, ["a", "b", "c"]);
+        assert_eq!(w.from, [0.75, 0.25, 0.0]);
+        assert_eq!(w.to, [0.0, 0.5, 0.5]);
     }
 }

@@ -76,16 +76,34 @@ fn with_types<T>(
     work: impl Fn(read::Table) -> Result<T, Error>,
 ) -> Result<(T, Option<String>), Error> {
     match read::open(file, shown, format, Some(INFER_ROWS)).and_then(&work) {
-        Err(Error::TypeChange { line, column, value, inferred, .. }) => {
-            let table = read::open(file, shown, format, None)?;
-            let name = table
-                .schema
-                .fields()
-                .get(column)
-                .map_or_else(|| column.to_string(), |f| f.name().clone());
-            let kind = table.kinds.get(column).map_or("string", |k| k.name());
+        Err(Error::TypeChange { path, line, column, name, value, inferred }) => {
+            let table = match read::open(file, shown, format, None) {
+                Ok(table) => table,
+                // No type holds every value (an object among numbers): the change itself,
+                // with its line and column, says the most.
+                Err(Error::Read { .. }) => {
+                    return Err(Error::TypeChange { path, line, column, name, value, inferred });
+                }
+                Err(e) => return Err(e),
+            };
+            // CSV errors name the column by its place, JSON lines errors by its name.
+            let place = if name.is_empty() {
+                Some(column)
+            } else {
+                table.schema.fields().iter().position(|f| *f.name() == name)
+            };
+            let name = match place.and_then(|i| table.schema.fields().get(i)) {
+                Some(f) => f.name().clone(),
+                None if name.is_empty() => column.to_string(),
+                None => name,
+            };
+            let read_as = match place {
+                Some(i) => format!("read as {}", table.kinds.get(i).map_or("string", |k| k.name())),
+                // Lists or objects now: skipped, and the profile says why.
+                None => "not profiled".to_owned(),
+            };
             let note = format!(
-                "column {name} changes type at line {line} ({value:?} after {} values): read as {kind}, with types inferred from every row",
+                "column {name} changes type at line {line} ({value:?} after {} values): {read_as}, with types inferred from every row",
                 inferred.to_lowercase()
             );
             Ok((work(table)?, Some(note)))
@@ -103,6 +121,17 @@ pub fn profile_file(
 ) -> Result<Profile, Error> {
     let format =
         Format::of(shown).ok_or_else(|| Error::UnknownFormat { path: shown.to_owned() })?;
+    // A large CSV is read in parts, one per core, when its types hold all through; anything
+    // else (an error, a column that changes type) is left to one pass over the whole file,
+    // which names the line.
+    let cores = rayon::current_num_threads();
+    if matches!(format, Format::Csv | Format::Tsv) && cores > 1 && bytes >= read::PARTS_MIN_BYTES
+    {
+        let parts = read::open_csv_parts(file, shown, format, Some(INFER_ROWS), cores);
+        if let Ok(p) = parts.and_then(|t| profile::profile_parts(t, hash.to_owned(), bytes)) {
+            return Ok(p);
+        }
+    }
     let (mut p, note) =
         with_types(file, shown, format, |t| profile::profile(t, hash.to_owned(), bytes))?;
     p.notes.extend(note);

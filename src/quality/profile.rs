@@ -15,7 +15,7 @@ use arrow_schema::DataType;
 use base64::Engine as _;
 use datasketches::common::SearchCriteria;
 use datasketches::frequencies::{ErrorType, FrequentItemsSketch};
-use datasketches::hll::{HllSketch, HllType};
+use datasketches::hll::{HllSketch, HllType, HllUnion};
 use datasketches::kll::{KllFloat, KllSketch};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -124,10 +124,88 @@ pub struct Histogram {
 
 /// Profile every batch of `table`; `hash` and `bytes` describe the content read.
 pub fn profile(table: Table, hash: String, bytes: u64) -> Result<Profile, Error> {
-    let Table { format, schema, kinds, skipped, batches } = table;
+    let (format, schema, skipped) = (table.format, table.schema.clone(), table.skipped.clone());
+    Ok(accumulate(table)?.finish(format, &schema, skipped, hash, bytes))
+}
+
+/// Profile the parts of one file (the same columns in each, read on a thread each), merging
+/// their sketches and sums: the same profile as one pass over the whole file.
+pub fn profile_parts(tables: Vec<Table>, hash: String, bytes: u64) -> Result<Profile, Error> {
+    let Some(first) = tables.first() else {
+        return Err(Error::Read { path: String::new(), message: "nothing to read".into() });
+    };
+    let (format, schema, skipped) = (first.format, first.schema.clone(), first.skipped.clone());
+    let states: Vec<Result<State, Error>> = std::thread::scope(|scope| {
+        let running: Vec<_> =
+            tables.into_iter().map(|t| scope.spawn(move || accumulate(t))).collect();
+        running
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::Read { path: String::new(), message: "a reader failed".into() })
+                })
+            })
+            .collect()
+    });
+    let mut merged: Option<State> = None;
+    for state in states {
+        let state = state?;
+        match &mut merged {
+            None => merged = Some(state),
+            Some(m) => m.merge(state),
+        }
+    }
+    let merged = merged.expect("at least one part");
+    Ok(merged.finish(format, &schema, skipped, hash, bytes))
+}
+
+/// The running state of a profile: rows and each column's sketches and sums.
+struct State {
+    rows: u64,
+    columns: Vec<Column>,
+}
+
+impl State {
+    fn merge(&mut self, other: State) {
+        self.rows += other.rows;
+        for (a, b) in self.columns.iter_mut().zip(other.columns) {
+            a.merge(b);
+        }
+    }
+
+    fn finish(
+        self,
+        format: super::read::Format,
+        schema: &arrow_schema::SchemaRef,
+        skipped: Vec<Skipped>,
+        hash: String,
+        bytes: u64,
+    ) -> Profile {
+        let columns = self
+            .columns
+            .into_iter()
+            .zip(schema.fields())
+            .map(|(c, f)| c.finish(f.name().clone()))
+            .collect();
+        Profile {
+            version: PROFILE_VERSION,
+            hash,
+            format,
+            bytes,
+            rows: self.rows,
+            columns,
+            skipped,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Read every batch of `table` into a [`State`]: the reader runs one batch ahead on its own
+/// thread, and a batch's columns are worked on in parallel.
+fn accumulate(table: Table) -> Result<State, Error> {
+    let Table { kinds, batches, .. } = table;
     let mut columns: Vec<Column> = kinds.iter().map(|k| Column::new(*k)).collect();
     let mut rows = 0u64;
-    // The reader runs one batch ahead on its own thread.
     let (tx, rx) = mpsc::sync_channel::<Result<RecordBatch, Error>>(2);
     std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -148,18 +226,7 @@ pub fn profile(table: Table, hash: String, bytes: u64) -> Result<Profile, Error>
         }
         Ok::<(), Error>(())
     })?;
-    let columns =
-        columns.into_iter().zip(schema.fields()).map(|(c, f)| c.finish(f.name().clone())).collect();
-    Ok(Profile {
-        version: PROFILE_VERSION,
-        hash,
-        format,
-        bytes,
-        rows,
-        columns,
-        skipped,
-        notes: Vec::new(),
-    })
+    Ok(State { rows, columns })
 }
 
 /// Exact counts while few, then a frequent-items sketch.
@@ -171,6 +238,57 @@ enum Top<T: std::hash::Hash + Eq> {
 }
 
 impl<T: std::hash::Hash + Eq + Clone> Top<T> {
+    /// Count `v` `n` times (a merge adds whole counts).
+    fn add_count(&mut self, v: T, n: u64, overflow_to_sketch: bool) {
+        match self {
+            Top::Exact(m) => {
+                if let Some(c) = m.get_mut(&v) {
+                    *c += n;
+                    return;
+                }
+                if m.len() < EXACT_TOP {
+                    m.insert(v, n);
+                    return;
+                }
+                if !overflow_to_sketch {
+                    *self = Top::Dropped;
+                    return;
+                }
+                let mut s = FrequentItemsSketch::new(SKETCH_MAP).expect("a valid map size");
+                for (k, c) in m.drain() {
+                    s.update_with_count(k, c);
+                }
+                s.update_with_count(v, n);
+                *self = Top::Sketch(s);
+            }
+            Top::Sketch(s) => s.update_with_count(v, n),
+            Top::Dropped => {}
+        }
+    }
+
+    /// Add the counts of `other`, a part of the same column.
+    fn merge(&mut self, other: Top<T>, overflow_to_sketch: bool) {
+        match other {
+            Top::Dropped => *self = Top::Dropped,
+            Top::Exact(m) => {
+                for (k, c) in m {
+                    self.add_count(k, c, overflow_to_sketch);
+                }
+            }
+            Top::Sketch(s) => match self {
+                Top::Dropped => {}
+                Top::Sketch(mine) => mine.merge(&s),
+                Top::Exact(m) => {
+                    let mut mine = s;
+                    for (k, c) in m.drain() {
+                        mine.update_with_count(k, c);
+                    }
+                    *self = Top::Sketch(mine);
+                }
+            },
+        }
+    }
+
     fn add(&mut self, v: &T, overflow_to_sketch: bool) {
         match self {
             Top::Exact(m) => {
@@ -263,6 +381,43 @@ impl Column {
             hll: HllSketch::new(HLL_LG_K, HllType::Hll8).expect("a valid lg k"),
             num,
             text,
+        }
+    }
+
+    /// Add the state of `other`, the same column read from another part of the file.
+    fn merge(&mut self, other: Column) {
+        self.nulls += other.nulls;
+        let mut union = HllUnion::new(HLL_LG_K).expect("a valid lg k");
+        union.update(&self.hll);
+        union.update(&other.hll);
+        self.hll = union.to_sketch(HllType::Hll8);
+        if let (Some(a), Some(b)) = (&mut self.num, other.num) {
+            let _ = a.kll.merge(&b.kll);
+            if b.n > 0 {
+                let total = a.n + b.n;
+                let delta = b.mean - a.mean;
+                a.m2 += b.m2 + delta * delta * (a.n as f64) * (b.n as f64) / total as f64;
+                a.mean += delta * b.n as f64 / total as f64;
+                a.n = total;
+            }
+            a.min = a.min.min(b.min);
+            a.max = a.max.max(b.max);
+            if let (Some(ta), Some(tb)) = (&mut a.ints, b.ints) {
+                ta.merge(tb, false);
+            }
+        }
+        if let (Some(a), Some(b)) = (&mut self.text, other.text) {
+            if let Some(l) = b.min
+                && a.min.as_deref().is_none_or(|m| l.as_str() < m)
+            {
+                a.min = Some(l);
+            }
+            if let Some(h) = b.max
+                && a.max.as_deref().is_none_or(|m| h.as_str() > m)
+            {
+                a.max = Some(h);
+            }
+            a.top.merge(b.top, true);
         }
     }
 
@@ -537,5 +692,50 @@ mod tests {
         assert_eq!(s.max, Some(serde_json::json!("c")));
         assert!(s.top_exact);
         assert!(x.kll().is_some());
+
+        // Read in two parts and merged: the same figures.
+        let parts = profile_parts(
+            vec![
+                table(vec![b1.clone()], vec![Kind::Float, Kind::Integer, Kind::String]),
+                table(vec![b2.clone()], vec![Kind::Float, Kind::Integer, Kind::String]),
+            ],
+            "h".into(),
+            0,
+        )
+        .unwrap();
+        assert_eq!(parts.rows, 6);
+        for (a, b) in p.columns.iter().zip(&parts.columns) {
+            assert_eq!((a.count, a.nulls, a.distinct), (b.count, b.nulls, b.distinct), "{}", a.name);
+            assert_eq!((&a.min, &a.max), (&b.min, &b.max), "{}", a.name);
+            assert!((a.mean.unwrap_or(0.0) - b.mean.unwrap_or(0.0)).abs() < 1e-12);
+            assert!((a.std.unwrap_or(0.0) - b.std.unwrap_or(0.0)).abs() < 1e-12);
+            let top = |c: &ColumnProfile| {
+                c.top.iter().map(|t| (t.value.clone(), t.count)).collect::<Vec<_>>()
+            };
+            assert_eq!(top(a), top(b), "{}", a.name);
+            assert_eq!(a.histogram.as_ref().map(|h| h.counts.clone()), b.histogram.as_ref().map(|h| h.counts.clone()));
+        }
+    }
+
+    #[test]
+    fn merged_top_values_turn_to_a_sketch_past_the_exact_limit() {
+        let mut a: Top<String> = Top::Exact(HashMap::default());
+        let mut b: Top<String> = Top::Exact(HashMap::default());
+        // Each part exact on its own, more distinct values than the limit together.
+        for i in 0..EXACT_TOP * 3 / 5 {
+            a.add(&format!("a{i}"), true);
+            b.add(&format!("b{i}"), true);
+        }
+        a.add_count("common".to_owned(), 100, true);
+        b.add_count("common".to_owned(), 100, true);
+        assert!(matches!((&a, &b), (Top::Exact(_), Top::Exact(_))));
+        a.merge(b, true);
+        let (rows, exact) = a.rows(String::clone);
+        assert!(!exact);
+        assert_eq!(rows[0].value, "common");
+        assert!(rows[0].count >= 200);
+        let mut ints: Top<i64> = Top::Exact((0..EXACT_TOP as i64).map(|i| (i, 1)).collect());
+        ints.merge(Top::Exact([(-1, 1)].into_iter().collect()), false);
+        assert!(matches!(ints, Top::Dropped));
     }
 }

@@ -176,6 +176,10 @@ impl LocalDir {
         fs_util::write_atomic(&path, bytes)
     }
 
+    pub fn delete_named(&self, name: &str) -> io::Result<()> {
+        fs_util::remove_file_if_exists(&self.root.join(name))
+    }
+
     pub fn get_named(&self, name: &str) -> io::Result<Vec<u8>> {
         fs::read(self.root.join(name))
     }

@@ -624,6 +624,23 @@ impl Remote {
         }
     }
 
+    /// Delete named files (profiles gc no longer keeps). Missing ones are not an error.
+    pub fn delete_named(&self, names: &[String]) -> Result<(), Error> {
+        match &self.backend {
+            Backend::Local(l) => {
+                for name in names {
+                    l.delete_named(name).map_err(|e| self.io_err(&l.root().join(name), e))?;
+                }
+                Ok(())
+            }
+            Backend::Ssh(s) => s.delete_named(names, self.jobs),
+            Backend::Dal { can_write: false, .. } => Err(self.read_only()),
+            Backend::Dal { op, rt, .. } => rt
+                .block_on(op.delete_iter(names.iter().map(String::as_str)))
+                .map_err(|e| self.dal_err(&e)),
+        }
+    }
+
     pub fn put_named(&self, name: &str, bytes: Vec<u8>) -> Result<(), Error> {
         match &self.backend {
             Backend::Local(l) => l.put_named(name, &bytes).map_err(|e| self.io_err(l.root(), e)),

@@ -32,3 +32,16 @@ pub fn all(conn: &Connection) -> Result<Vec<(String, String)>, Error> {
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// Forget the profiles of `data_hashes` (their data is gone); their objects are the caller's.
+pub fn forget(conn: &Connection, data_hashes: &[String]) -> Result<(), Error> {
+    let tx = conn.unchecked_transaction()?;
+    {
+        let mut stmt = tx.prepare("DELETE FROM profiles WHERE data_hash = ?1")?;
+        for h in data_hashes {
+            stmt.execute([h])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -145,6 +145,8 @@ fn read(state: &State, rest: &[String], q: &[(String, String)]) -> Response<Body
             answer(files(state, id, &path.join("/")))
         }
         ["dag"] => answer(ops::dag::run(project, &ops::dag::DagOptions::default())),
+        ["data", "files"] => answer(super::data::files(state)),
+        ["data", "drift"] => data_drift(state, q),
         ["plots"] => answer(compare_plots(state, &list(q, "exp"))),
         ["changes"] => {
             let since = match param(q, "since") {
@@ -165,6 +167,25 @@ fn read(state: &State, rest: &[String], q: &[(String, String)]) -> Response<Body
             }),
         ),
         _ => http::message(404, "no such endpoint"),
+    }
+}
+
+/// `GET /api/data/drift?path=P&from=REV[&to=REV]` or `?path=P&exp=A&exp=B`.
+fn data_drift(state: &State, q: &[(String, String)]) -> Response<Body> {
+    let given = |name| param(q, name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let Some(path) = given("path") else {
+        return http::message(400, "name the data file: ?path=PATH");
+    };
+    let query = super::data::DriftQuery {
+        path,
+        from: given("from"),
+        to: given("to"),
+        exps: q.iter().filter(|(k, _)| k == "exp").map(|(_, v)| v.trim().to_owned()).collect(),
+    };
+    match super::data::drift(state, &query) {
+        Ok(view) => http::json(200, &view),
+        Err(super::data::Failed::Refused(r)) => http::message(400, &r.to_string()),
+        Err(super::data::Failed::Error(e)) => http::error(&e),
     }
 }
 

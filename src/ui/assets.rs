@@ -16,6 +16,7 @@ pub fn file(name: &str) -> Option<(&'static str, &'static [u8])> {
         "experiment.js" => (JS, include_bytes!("assets/experiment.js")),
         "compare.js" => (JS, include_bytes!("assets/compare.js")),
         "dag.js" => (JS, include_bytes!("assets/dag.js")),
+        "drift.js" => (JS, include_bytes!("assets/drift.js")),
         "app.js" => (JS, include_bytes!("assets/app.js")),
         "app.css" => ("text/css; charset=utf-8", include_bytes!("assets/app.css")),
         "uPlot.iife.min.js" => (JS, include_bytes!("assets/vendor/uPlot.iife.min.js")),

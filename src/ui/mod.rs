@@ -8,6 +8,7 @@
 mod api;
 mod assets;
 mod cache;
+mod data;
 mod guard;
 pub(crate) mod http;
 

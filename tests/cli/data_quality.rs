@@ -521,3 +521,225 @@ fn profiles_at_revisions_and_through_the_remote() {
     let remote: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(remote["origin"], "remote");
 }
+
+#[test]
+fn gc_keeps_the_profiles_of_the_data_it_keeps() {
+    let p = TestProject::initialized();
+    let store = p.temp_dir().join("store");
+    p.mlx(&["remote", "add", "storage", store.to_str().unwrap(), "--default"]).success();
+    p.write("data.csv", "x\n1\n2\n");
+    p.mlx(&["add", "-q", "data.csv"]).success();
+    p.commit_all("v1");
+    let old = p.json(&["data", "profile", "data.csv"]);
+    p.write("data.csv", "x\n3\n4\n5\n");
+    p.mlx(&["add", "-q", "data.csv"]).success();
+    p.commit_all("v2");
+    let new = p.json(&["data", "profile", "data.csv"]);
+    let (old_hash, new_hash) =
+        (old["data"]["hash"].as_str().unwrap(), new["data"]["hash"].as_str().unwrap());
+    assert_eq!(p.json(&["push", "--all-commits"])["profiles_uploaded"], 2);
+    let on_remote = |h: &str| store.join("profiles").join(format!("{h}.json")).is_file();
+    assert!(on_remote(old_hash) && on_remote(new_hash));
+
+    // Every version kept: both profiles kept.
+    let all = p.json(&["gc", "--all-commits"]);
+    assert_eq!((all["kept_profiles"].as_u64(), all["removed_profiles"].as_u64()), (Some(2), Some(0)));
+    let dry = p.json(&["gc", "--dry-run"]);
+    assert_eq!((dry["kept_profiles"].as_u64(), dry["removed_profiles"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(p.json(&["data", "profile", "data.csv", "--rev", "HEAD~1"])["origin"], "stored");
+
+    // Only the work tree's version kept: the old version's profile goes with its data, the
+    // current one's stays (answered from the cache, not made again).
+    let out = p.mlx(&["gc"]).success();
+    assert!(
+        stderr(&out).contains("removed 1 data profile whose data is no longer kept"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(p.json(&["data", "profile", "data.csv"])["origin"], "stored");
+    // The old version's data and profile are gone here; the remote still has its profile.
+    assert_eq!(p.json(&["data", "profile", "data.csv", "--rev", "HEAD~1"])["origin"], "remote");
+    p.mlx(&["gc"]).success();
+
+    // On the remote, the same rule.
+    let dry = p.json(&["gc", "--remote", "storage", "--workspace", "--dry-run"]);
+    assert_eq!((dry["kept_profiles"].as_u64(), dry["removed_profiles"].as_u64()), (Some(1), Some(1)));
+    assert!(on_remote(old_hash));
+    let all = p.json(&["gc", "--remote", "storage", "--all-commits"]);
+    assert_eq!(all["removed_profiles"], 0);
+    let gc = p.json(&["gc", "--remote", "storage", "--workspace"]);
+    assert_eq!((gc["kept_profiles"].as_u64(), gc["removed_profiles"].as_u64()), (Some(1), Some(1)));
+    assert!(!on_remote(old_hash));
+    assert!(on_remote(new_hash));
+}
+
+/// Two committed versions of `data.csv`: `x` moves up by 30 (PSI and KS over their
+/// thresholds), `same` does not move, `cat` gains a third category (JS over its threshold).
+fn two_versions_for_drift(p: &TestProject) {
+    let version = |shift: usize, cats: usize| {
+        let mut text = String::from("x,same,cat\n");
+        for i in 0..2000 {
+            text.push_str(&format!("{}.5,{},{}\n", i % 100 + shift, i % 7, ["a", "b", "c"][i % cats]));
+        }
+        text
+    };
+    p.write("data.csv", version(0, 2));
+    p.mlx(&["add", "-q", "data.csv"]).success();
+    p.commit_all("v1");
+    p.write("data.csv", version(30, 3));
+    p.mlx(&["add", "-q", "data.csv"]).success();
+    p.commit_all("v2");
+}
+
+/// The web app's drift view: the same figures as `mlx data drift --json`, the measures over
+/// their thresholds highlighted, both distributions drawn per column; a version not profiled
+/// yet is profiled when asked for; paths from the URL stay inside the tracked data.
+#[test]
+fn ui_drift_view_shows_what_data_drift_reports() {
+    let p = TestProject::initialized();
+    two_versions_for_drift(&p);
+    p.write("fresh.csv", "n\n1\n2\n3\n");
+    p.mlx(&["add", "-q", "fresh.csv"]).success();
+    p.commit_all("fresh");
+    p.write("untracked.csv", "n\n1\n");
+    let out = p.mlx(&["data", "drift", "data.csv", "--from", "HEAD~2", "--to", "HEAD", "--json"]).code(1);
+    let cli: Value = serde_json::from_str(&stdout(&out)).unwrap();
+
+    let ui = crate::ui::Ui::start(&p, &[]);
+    let api = ui.get("/api/data/drift?path=data.csv&from=HEAD~2&to=HEAD");
+    assert_eq!(api.status, 200);
+    let api = api.json();
+    assert_eq!(api["report"], cli);
+    let names: Vec<&str> =
+        api["overlays"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["x", "same", "cat"]);
+
+    // Not profiled yet: profiled now, and kept.
+    let profiles = |p: &TestProject| -> i64 {
+        p.db().query_row("SELECT count(*) FROM profiles", [], |r| r.get(0)).unwrap()
+    };
+    let before = profiles(&p);
+    let fresh = ui.get("/api/data/drift?path=fresh.csv&from=HEAD");
+    assert_eq!(fresh.status, 200, "{}", String::from_utf8_lossy(&fresh.body));
+    assert_eq!(fresh.json()["report"]["drifted"], false);
+    assert_eq!(profiles(&p), before + 1, "the work tree's version equals HEAD's: one profile");
+
+    // Paths that leave the tracked data are refused.
+    for bad in [
+        "/api/data/drift?path=../outside.csv&from=HEAD",
+        "/api/data/drift?path=%2Fetc%2Fpasswd&from=HEAD",
+        "/api/data/drift?path=.mlx%2Fmlx.db&from=HEAD",
+        "/api/data/drift?path=untracked.csv&from=HEAD",
+        "/api/data/drift?path=data.csv",
+        "/api/data/drift?from=HEAD",
+    ] {
+        let got = ui.get(bad);
+        assert_eq!(got.status, 400, "{bad}: {}", String::from_utf8_lossy(&got.body));
+    }
+    let files = ui.get("/api/data/files").json();
+    let listed: Vec<&str> =
+        files["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["data.csv", "fresh.csv"]);
+    assert_eq!(files["revisions"][2]["rev"], "HEAD~2");
+
+    // In the browser: pick the file and the versions, compare.
+    let url = format!("http://{}/#/drift", ui.addr);
+    let script = format!(
+        r#"export default async (page, t) => {{
+  await page.goto({url:?});
+  await page.waitForSelector('#drift-path option[value="data.csv"]');
+  await page.selectOption('#drift-path', 'data.csv');
+  await page.fill('#drift-from', 'HEAD~2');
+  await page.fill('#drift-to', 'HEAD');
+  await page.click('#drift-go');
+  await page.waitForSelector('#drift[data-state=done]');
+  await t.shot('drift');
+  const rows = await page.$$eval('#drift-table tbody tr', (trs) => trs.map((tr) => ({{
+    column: tr.dataset.column,
+    drifted: tr.classList.contains('drifted'),
+    over: Array.from(tr.querySelectorAll('td.over')).map((td) => td.dataset.measure),
+    values: Object.fromEntries(Array.from(tr.querySelectorAll('td[data-measure]'))
+      .filter((td) => td.dataset.value !== undefined).map((td) => [td.dataset.measure, Number(td.dataset.value)])),
+  }})));
+  const hists = await page.$$eval('#drift-hists figure', (fs) => fs.map((f) => ({{
+    column: f.dataset.hist,
+    bars: f.querySelectorAll('rect[data-side=from]').length + f.querySelectorAll('rect[data-side=to]').length,
+  }})));
+  const summary = await page.$eval('#drift-summary', (s) => s.dataset.drifted);
+  return {{ rows, hists, summary, hash: location.hash }};
+}};"#
+    );
+    let got = crate::support::browser::run(
+        "ui-drift",
+        crate::support::browser::Scenario {
+            script: &script,
+            allow: vec![ui.addr.clone()],
+            ..Default::default()
+        },
+    );
+    assert_eq!(got["summary"], "true", "{got:#}");
+    let rows = got["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{got:#}");
+    for (row, want) in rows.iter().zip(cli["columns"].as_array().unwrap()) {
+        assert_eq!(row["column"], want["name"], "{got:#}");
+        for m in ["psi", "ks", "js", "chi2", "chi2_pvalue"] {
+            let (shown, reported) =
+                (row["values"].get(m).and_then(Value::as_f64), want.get(m).and_then(Value::as_f64));
+            assert_eq!(shown, reported, "{m} of {}: {got:#}", want["name"]);
+        }
+        assert_eq!(row["over"], want["over"], "{got:#}");
+        assert_eq!(row["drifted"], !want["over"].as_array().unwrap().is_empty(), "{got:#}");
+    }
+    assert_eq!(rows[0]["over"], serde_json::json!(["psi", "ks"]), "{got:#}");
+    assert_eq!(rows[1]["over"], serde_json::json!([]), "{got:#}");
+    assert_eq!(rows[2]["over"], serde_json::json!(["js"]), "{got:#}");
+    let hists = got["hists"].as_array().unwrap();
+    assert_eq!(hists.len(), 3, "{got:#}");
+    assert_eq!(hists[0]["bars"], 40, "20 bins a side: {got:#}");
+    assert_eq!(hists[2]["bars"], 6, "three categories a side: {got:#}");
+}
+
+/// JSON lines columns whose values change type after the rows types are inferred from are read
+/// again with the widened type (integer, then float, then text), and the profile says where.
+#[test]
+fn json_lines_columns_that_change_type_are_widened() {
+    let p = TestProject::initialized();
+    let mut text = String::new();
+    for i in 0..12_000 {
+        text.push_str(&format!("{{\"n\": {i}, \"s\": {}, \"ok\": true}}\n", i % 5));
+    }
+    // Line 12001: a fraction in a column of integers (once cut to 12000 without a word).
+    text.push_str("{\"n\": 12000.5, \"s\": 1, \"ok\": false}\n");
+    // Line 12002: text in a column of integers.
+    text.push_str("{\"n\": 3, \"s\": \"five\", \"ok\": null}\n");
+    p.write("rows.jsonl", &text);
+    let report = p.json(&["data", "profile", "rows.jsonl"]);
+    let n = column(&report, "n");
+    assert_eq!(n["type"], "float");
+    assert_eq!(n["max"], 12000.5);
+    assert_eq!(n["count"], 12_002);
+    let s = column(&report, "s");
+    assert_eq!(s["type"], "string");
+    assert_eq!(s["count"], 12_002);
+    let tops: Vec<(String, u64)> = s["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["value"].as_str().unwrap().to_owned(), t["count"].as_u64().unwrap()))
+        .collect();
+    assert!(tops.contains(&("five".into(), 1)), "{tops:?}");
+    assert!(tops.contains(&("1".into(), 2401)), "{tops:?}");
+    assert_eq!(column(&report, "ok")["type"], "boolean");
+    let notes = report["profile"]["notes"].to_string();
+    assert!(notes.contains("column n changes type at line 12001 (\\\"12000.5\\\" after int64 values): read as float"), "{notes}");
+
+    // A value no scalar type holds (an object among numbers) is named by line and column.
+    let mut text = String::new();
+    for i in 0..12_000 {
+        text.push_str(&format!("{{\"id\": {i}, \"v\": {i}}}\n"));
+    }
+    text.push_str("{\"id\": 12000, \"v\": {\"a\": 1}}\n");
+    p.write("nested.jsonl", &text);
+    let out = p.mlx(&["data", "profile", "nested.jsonl"]).code(2);
+    assert!(stderr(&out).contains("nested.jsonl: line 12001: column v"), "{}", stderr(&out));
+}

@@ -14,21 +14,21 @@ use crate::support::child::parse_response;
 const SCRIPT_NAME: &str = "<script>alert(1)</script>";
 
 /// A running `mlx ui`, stopped when dropped.
-struct Ui {
+pub(crate) struct Ui {
     child: Child,
     /// `127.0.0.1:PORT`
-    addr: String,
+    pub(crate) addr: String,
     stderr_lines: Vec<String>,
 }
 
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     head: String,
     body: Vec<u8>,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
             panic!("not JSON ({e}): {} {}", self.status, String::from_utf8_lossy(&self.body))
         })
@@ -45,7 +45,7 @@ impl Answer {
 }
 
 impl Ui {
-    fn start(p: &TestProject, args: &[&str]) -> Ui {
+    pub(crate) fn start(p: &TestProject, args: &[&str]) -> Ui {
         let mut cmd = p.mlx_std();
         cmd.arg("ui").args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("start mlx ui");
@@ -100,7 +100,7 @@ impl Ui {
         self.raw(&req, body.as_bytes())
     }
 
-    fn get(&self, path: &str) -> Answer {
+    pub(crate) fn get(&self, path: &str) -> Answer {
         self.request("GET", path, &[], "")
     }
 

@@ -19,6 +19,7 @@ function route() {
   else if (parts[0] === "exp" && parts[1]) view = experimentView(parts[1]);
   else if (parts[0] === "compare") view = compareView(query.get("ids"));
   else if (parts[0] === "dag") view = dagView();
+  else if (parts[0] === "drift") view = driftView(query);
   else view = { name: "missing", render() { main.replaceChildren(el("p", { text: "No such page." })); } };
   if (current && current.leave) current.leave();
   current = view;
