@@ -666,7 +666,7 @@ mod tests {
             vec![Some("a"), Some("a"), Some("c")],
         );
         let p = profile(
-            table(vec![b1, b2], vec![Kind::Float, Kind::Integer, Kind::String]),
+            table(vec![b1.clone(), b2.clone()], vec![Kind::Float, Kind::Integer, Kind::String]),
             "h".into(),
             0,
         )

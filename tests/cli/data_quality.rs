@@ -543,9 +543,15 @@ fn gc_keeps_the_profiles_of_the_data_it_keeps() {
 
     // Every version kept: both profiles kept.
     let all = p.json(&["gc", "--all-commits"]);
-    assert_eq!((all["kept_profiles"].as_u64(), all["removed_profiles"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(
+        (all["kept_profiles"].as_u64(), all["removed_profiles"].as_u64()),
+        (Some(2), Some(0))
+    );
     let dry = p.json(&["gc", "--dry-run"]);
-    assert_eq!((dry["kept_profiles"].as_u64(), dry["removed_profiles"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (dry["kept_profiles"].as_u64(), dry["removed_profiles"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(p.json(&["data", "profile", "data.csv", "--rev", "HEAD~1"])["origin"], "stored");
 
     // Only the work tree's version kept: the old version's profile goes with its data, the
@@ -563,7 +569,10 @@ fn gc_keeps_the_profiles_of_the_data_it_keeps() {
 
     // On the remote, the same rule.
     let dry = p.json(&["gc", "--remote", "storage", "--workspace", "--dry-run"]);
-    assert_eq!((dry["kept_profiles"].as_u64(), dry["removed_profiles"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (dry["kept_profiles"].as_u64(), dry["removed_profiles"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert!(on_remote(old_hash));
     let all = p.json(&["gc", "--remote", "storage", "--all-commits"]);
     assert_eq!(all["removed_profiles"], 0);
@@ -579,7 +588,12 @@ fn two_versions_for_drift(p: &TestProject) {
     let version = |shift: usize, cats: usize| {
         let mut text = String::from("x,same,cat\n");
         for i in 0..2000 {
-            text.push_str(&format!("{}.5,{},{}\n", i % 100 + shift, i % 7, ["a", "b", "c"][i % cats]));
+            text.push_str(&format!(
+                "{}.5,{},{}\n",
+                i % 100 + shift,
+                i % 7,
+                ["a", "b", "c"][i % cats]
+            ));
         }
         text
     };
@@ -602,7 +616,8 @@ fn ui_drift_view_shows_what_data_drift_reports() {
     p.mlx(&["add", "-q", "fresh.csv"]).success();
     p.commit_all("fresh");
     p.write("untracked.csv", "n\n1\n");
-    let out = p.mlx(&["data", "drift", "data.csv", "--from", "HEAD~2", "--to", "HEAD", "--json"]).code(1);
+    let out =
+        p.mlx(&["data", "drift", "data.csv", "--from", "HEAD~2", "--to", "HEAD", "--json"]).code(1);
     let cli: Value = serde_json::from_str(&stdout(&out)).unwrap();
 
     let ui = crate::ui::Ui::start(&p, &[]);
@@ -647,7 +662,7 @@ fn ui_drift_view_shows_what_data_drift_reports() {
     let script = format!(
         r#"export default async (page, t) => {{
   await page.goto({url:?});
-  await page.waitForSelector('#drift-path option[value="data.csv"]');
+  await page.waitForSelector('#drift-path option[value="data.csv"]', {{ state: 'attached' }});
   await page.selectOption('#drift-path', 'data.csv');
   await page.fill('#drift-from', 'HEAD~2');
   await page.fill('#drift-to', 'HEAD');
@@ -666,7 +681,8 @@ fn ui_drift_view_shows_what_data_drift_reports() {
     bars: f.querySelectorAll('rect[data-side=from]').length + f.querySelectorAll('rect[data-side=to]').length,
   }})));
   const summary = await page.$eval('#drift-summary', (s) => s.dataset.drifted);
-  return {{ rows, hists, summary, hash: location.hash }};
+  const hash = await page.evaluate(() => location.hash);
+  return {{ rows, hists, summary, hash }};
 }};"#
     );
     let got = crate::support::browser::run(
@@ -678,6 +694,7 @@ fn ui_drift_view_shows_what_data_drift_reports() {
         },
     );
     assert_eq!(got["summary"], "true", "{got:#}");
+    assert_eq!(got["hash"], "#/drift?path=data.csv&from=HEAD%7E2&to=HEAD", "{got:#}");
     let rows = got["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 3, "{got:#}");
     for (row, want) in rows.iter().zip(cli["columns"].as_array().unwrap()) {

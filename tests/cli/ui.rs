@@ -24,7 +24,7 @@ pub(crate) struct Ui {
 pub(crate) struct Answer {
     pub(crate) status: u16,
     head: String,
-    body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Answer {
