@@ -44,7 +44,11 @@ pub struct Compared {
     pub to: Profile,
 }
 
-pub fn compare(project: &Project, opts: &DriftOptions, reporter: &dyn Reporter) -> Result<Compared> {
+pub fn compare(
+    project: &Project,
+    opts: &DriftOptions,
+    reporter: &dyn Reporter,
+) -> Result<Compared> {
     let remote = opts.remote.as_deref();
     let (a, b) = if opts.exps.is_empty() {
         let a = data_versions::resolve(

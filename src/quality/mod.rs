@@ -125,8 +125,7 @@ pub fn profile_file(
     // else (an error, a column that changes type) is left to one pass over the whole file,
     // which names the line.
     let cores = rayon::current_num_threads();
-    if matches!(format, Format::Csv | Format::Tsv) && cores > 1 && bytes >= read::PARTS_MIN_BYTES
-    {
+    if matches!(format, Format::Csv | Format::Tsv) && cores > 1 && bytes >= read::PARTS_MIN_BYTES {
         let parts = read::open_csv_parts(file, shown, format, Some(INFER_ROWS), cores);
         if let Ok(p) = parts.and_then(|t| profile::profile_parts(t, hash.to_owned(), bytes)) {
             return Ok(p);

@@ -705,7 +705,12 @@ mod tests {
         .unwrap();
         assert_eq!(parts.rows, 6);
         for (a, b) in p.columns.iter().zip(&parts.columns) {
-            assert_eq!((a.count, a.nulls, a.distinct), (b.count, b.nulls, b.distinct), "{}", a.name);
+            assert_eq!(
+                (a.count, a.nulls, a.distinct),
+                (b.count, b.nulls, b.distinct),
+                "{}",
+                a.name
+            );
             assert_eq!((&a.min, &a.max), (&b.min, &b.max), "{}", a.name);
             assert!((a.mean.unwrap_or(0.0) - b.mean.unwrap_or(0.0)).abs() < 1e-12);
             assert!((a.std.unwrap_or(0.0) - b.std.unwrap_or(0.0)).abs() < 1e-12);
@@ -713,7 +718,10 @@ mod tests {
                 c.top.iter().map(|t| (t.value.clone(), t.count)).collect::<Vec<_>>()
             };
             assert_eq!(top(a), top(b), "{}", a.name);
-            assert_eq!(a.histogram.as_ref().map(|h| h.counts.clone()), b.histogram.as_ref().map(|h| h.counts.clone()));
+            assert_eq!(
+                a.histogram.as_ref().map(|h| h.counts.clone()),
+                b.histogram.as_ref().map(|h| h.counts.clone())
+            );
         }
     }
 

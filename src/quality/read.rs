@@ -299,9 +299,8 @@ pub fn open_csv_parts(
         let end = starts.get(i + 1).copied().unwrap_or(len);
         let mut file = fs_err::File::open(path)?;
         file.seek(SeekFrom::Start(start))?;
-        let csv = arrow_csv::reader::Format::default()
-            .with_header(i == 0)
-            .with_delimiter(delimiter);
+        let csv =
+            arrow_csv::reader::Format::default().with_header(i == 0).with_delimiter(delimiter);
         let reader = arrow_csv::ReaderBuilder::new(schema.clone())
             .with_format(csv)
             .with_batch_size(BATCH_ROWS)
@@ -354,7 +353,8 @@ fn next_record(
         let mut i = 0;
         if plain && before_wanted > 0 {
             let last = buf[before_wanted - 1];
-            *state = if last == b'\n' || last == delimiter { Scan::FieldStart } else { Scan::Unquoted };
+            *state =
+                if last == b'\n' || last == delimiter { Scan::FieldStart } else { Scan::Unquoted };
             i = before_wanted;
         }
         while i < n {

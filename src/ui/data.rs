@@ -85,9 +85,7 @@ pub fn files(state: &State) -> Result<DataFiles> {
         && let Ok(head) = repo.resolve("HEAD")
     {
         revisions.push(Revision { rev: "HEAD".into(), commit: head.short().to_owned() });
-        for (i, sha) in
-            repo.first_parent_ancestors(&head, REVISIONS - 1)?.into_iter().enumerate()
-        {
+        for (i, sha) in repo.first_parent_ancestors(&head, REVISIONS - 1)?.into_iter().enumerate() {
             revisions.push(Revision { rev: format!("HEAD~{}", i + 1), commit: sha[..7].into() });
         }
     }
