@@ -60,6 +60,8 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
     let artifacts = transfer::run_artifacts(&conn)?;
     let (artifact_objects, _) = transfer::objects_needed(&artifacts, manifest)?;
     keep.extend(artifact_objects.iter().map(|n| n.id));
+    // Objects stored as chunks keep every chunk their lists name.
+    project.cache().keep_chunks(&mut keep)?;
     let objects = project.cache().list()?;
     let mut report = GcReport {
         dry_run: opts.dry_run,
