@@ -187,7 +187,8 @@ fn push_to(
     let send = |(id, size): &(ObjectId, u64)| {
         // A big file stored as chunks: only the chunks the remote lacks, then its list.
         if let Some(list) = project.cache().read_list(id)? {
-            match crate::remote::chunked::upload(remote, project.cache(), &list, jobs)? {
+            match crate::remote::chunked::upload(remote, project.cache(), &list, jobs, opts.repair)?
+            {
                 None => {
                     chunked_there.fetch_add(1, Ordering::Relaxed);
                 }

@@ -21,15 +21,18 @@ pub struct Moved {
 }
 
 /// Push the object `list` describes: the chunks the remote lacks, `jobs` at a time, then the
-/// list. `None` when the remote already has this chunk list (nothing sent).
+/// list. `None` when the remote already has this chunk list (nothing sent); with `repair` a
+/// list found there is not trusted: chunks missing under it are sent again.
 pub fn upload(
     remote: &Remote,
     cache: &Cache,
     list: &ChunkList,
     jobs: usize,
+    repair: bool,
 ) -> Result<Option<Moved>> {
     let encoded = list.encode();
-    if remote.get_list(&list.file)?.is_some_and(|there| there == encoded) {
+    let listed = remote.get_list(&list.file)?.is_some_and(|there| there == encoded);
+    if listed && !repair {
         return Ok(None);
     }
     let distinct = list.distinct();
@@ -43,6 +46,9 @@ pub fn upload(
         .filter(|id| there.get(id).is_none_or(|size| *size != u64::from(list.chunks[first[id]].1)))
         .map(|id| first[id])
         .collect();
+    if listed && todo.is_empty() {
+        return Ok(None);
+    }
     let moved = std::sync::Mutex::new(Moved::default());
     let failures = super::transfers::run_parallel(jobs, &todo, |&i| {
         let data = cache.chunk_bytes(list, i)?;
@@ -98,9 +104,7 @@ pub fn download(
                 window
                     .par_iter()
                     .map(|(chunk, len)| -> Result<(Vec<u8>, bool)> {
-                        if cache.contains_whole(chunk)
-                            && let Ok(data) = cache.read_verified(chunk)
-                        {
+                        if let Some(data) = cache.find_chunk(chunk, *len) {
                             return Ok((data, false));
                         }
                         // Checked against its name: a damaged chunk is refused here.

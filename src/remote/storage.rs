@@ -668,6 +668,19 @@ impl Remote {
         }
     }
 
+    /// Whether the remote holds a chunk list for `id`.
+    pub fn has_list(&self, id: &ObjectId) -> Result<bool, Error> {
+        match &self.backend {
+            Backend::Local(l) => Ok(l.root().join(list_key(id)).is_file()),
+            Backend::Dal { op, rt, .. } => match rt.block_on(op.stat(&list_key(id))) {
+                Ok(_) => Ok(true),
+                Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(false),
+                Err(e) => Err(self.dal_err(&e)),
+            },
+            Backend::Ssh(_) => self.get_list(id).map(|l| l.is_some()),
+        }
+    }
+
     /// Store the chunk list of `list.file` (after the chunks it names).
     pub fn put_list(&self, list: &crate::store::chunks::ChunkList) -> Result<(), Error> {
         self.put_named(&list_key(&list.file), list.encode())

@@ -153,17 +153,40 @@ impl Downloads<'_> {
                         staged.lock().expect("staged list poisoned").push(s);
                         Ok(())
                     }
-                    Err(super::Error::Missing { .. })
-                        if let Some((s, list, moved)) =
-                            super::chunked::download(remote, cache, &n.id, jobs)? =>
-                    {
-                        got.fetch_add(1, Ordering::Relaxed);
-                        got_bytes.fetch_add(moved.bytes, Ordering::Relaxed);
-                        got_chunks.fetch_add(moved.chunks, Ordering::Relaxed);
-                        reporter.advance(n.size.unwrap_or(0));
-                        staged.lock().expect("staged list poisoned").push(s);
-                        lists.lock().expect("chunk lists poisoned").push(list);
-                        Ok(())
+                    Err(super::Error::Missing { .. }) if remote.has_list(&n.id).unwrap_or(true) => {
+                        match super::chunked::download(remote, cache, &n.id, jobs) {
+                            Ok(Some((s, list, moved))) => {
+                                got.fetch_add(1, Ordering::Relaxed);
+                                got_bytes.fetch_add(moved.bytes, Ordering::Relaxed);
+                                got_chunks.fetch_add(moved.chunks, Ordering::Relaxed);
+                                reporter.advance(n.size.unwrap_or(0));
+                                staged.lock().expect("staged list poisoned").push(s);
+                                lists.lock().expect("chunk lists poisoned").push(list);
+                                Ok(())
+                            }
+                            Ok(None) => {
+                                absent.lock().expect("absent list poisoned").push(n.id);
+                                Ok(())
+                            }
+                            // A damaged chunk (or list) makes the object damaged on the remote.
+                            Err(Error::Remote(super::Error::CorruptObject {
+                                actual,
+                                size,
+                                ..
+                            })) => {
+                                damaged.lock().expect("damaged list poisoned").push(
+                                    DamagedObject {
+                                        id: n.id.to_hex(),
+                                        problem: "corrupt",
+                                        actual: actual.to_hex(),
+                                        size,
+                                        expected_size: n.size,
+                                    },
+                                );
+                                Ok(())
+                            }
+                            Err(e) => Err(e),
+                        }
                     }
                     Err(super::Error::Missing { .. }) => match remote
                         .download_from_dvc(&n.id, cache)?

@@ -47,7 +47,12 @@ pub struct Cache {
     in_shards: AtomicU64,
     /// Files at or above this size are stored as chunks (`None`: never).
     chunk_threshold: Option<u64>,
+    /// Chunks readable from whole objects kept beside their chunk lists (built on first use).
+    chunks_in_whole: OnceLock<ChunkIndex>,
 }
+
+/// Chunk id → the whole object holding it, its offset there and its length.
+type ChunkIndex = std::collections::HashMap<ObjectId, (ObjectId, u64, u32)>;
 
 /// The journal of shard folders holding a process's temp files, in its temp folder.
 const SHARD_JOURNAL: &str = "shards";
@@ -67,6 +72,7 @@ impl Cache {
             journal: std::sync::Mutex::new(None),
             in_shards: AtomicU64::new(0),
             chunk_threshold: None,
+            chunks_in_whole: OnceLock::new(),
         }
     }
 
@@ -173,6 +179,44 @@ impl Cache {
             return Err(self.quarantine_corrupt(&list.file));
         }
         Ok(buf)
+    }
+
+    /// A chunk's bytes from the cache: its own object, or its range of a whole object kept
+    /// beside its chunk list (a file fetched before, whose chunks are not stored apart).
+    /// Checked against `id`; `None` when the cache has it nowhere intact.
+    pub fn find_chunk(&self, id: &ObjectId, len: u32) -> Option<Vec<u8>> {
+        if self.contains_whole(id)
+            && let Ok(data) = self.read_verified(id)
+        {
+            return Some(data);
+        }
+        let index = self.chunks_in_whole.get_or_init(|| self.index_chunks_in_whole());
+        let (object, offset, l) = index.get(id).copied()?;
+        if l != len {
+            return None;
+        }
+        let f = std::fs::File::open(self.object_path(&object)).ok()?;
+        let mut buf = vec![0u8; len as usize];
+        use std::os::unix::fs::FileExt;
+        f.read_exact_at(&mut buf, offset).ok()?;
+        (hash_bytes(&buf) == *id).then_some(buf)
+    }
+
+    fn index_chunks_in_whole(&self) -> ChunkIndex {
+        let mut index = ChunkIndex::new();
+        let Ok(entries) = self.list_entries() else { return index };
+        for (id, _, is_list) in entries {
+            if !is_list || !self.contains_whole(&id) {
+                continue;
+            }
+            let Ok(Some(list)) = self.read_list(&id) else { continue };
+            let mut offset = 0u64;
+            for (chunk, len) in list.chunks {
+                index.entry(chunk).or_insert((id, offset, len));
+                offset += u64::from(len);
+            }
+        }
+        index
     }
 
     /// Write the file `list` describes to `out` from its chunks, each checked, and check the
