@@ -379,3 +379,126 @@ fn small_files_and_chunking_off_stay_as_they_were() {
     let a = p.mlx(&["status"]).code(2);
     assert!(stderr(&a).contains("mlx.toml"), "{}", stderr(&a));
 }
+
+/// The chunked round trip on any remote kind, in a project (chunking from 1 MiB) whose default
+/// remote is set up: v1 pushed; 100 KiB changed in the middle and pushed again, sending a few
+/// chunks (`stored` counts the objects the remote holds, from its own listing); a fresh clone
+/// (made ready by `prepare`) pulls v2 byte for byte, then v1 downloading only what v2 lacks;
+/// `status --remote` sees the chunked file; a no-op push sends nothing.
+fn round_trip(
+    p: &TestProject,
+    remote: &str,
+    run: &dyn Fn(&Path, &[&str]) -> assert_cmd::assert::Assert,
+    stored: &dyn Fn() -> usize,
+    prepare: &dyn Fn(&Path),
+) {
+    let json = |dir: &Path, args: &[&str]| -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        serde_json::from_slice(&run(dir, &all).success().get_output().stdout).unwrap()
+    };
+    let root = p.root();
+    set_cache(p, root, "chunk_threshold = \"1MiB\"");
+    let v1 = noise(BIG, 11);
+    p.write("big.bin", &v1);
+    run(root, &["add", "big.bin"]).success();
+    p.commit_all("v1");
+    let before = stored();
+    let push = json(root, &["push"]);
+    let sent_v1 = stored() - before;
+    assert!(sent_v1 >= 12, "{push}");
+    run(root, &["status", "--remote", remote, "--check"]).success();
+    let v2 = changed(&v1, BIG / 2, 100 << 10);
+    p.write("big.bin", &v2);
+    run(root, &["add", "big.bin"]).success();
+    p.commit_all("v2");
+    let before = stored();
+    let push = json(root, &["push"]);
+    let sent = stored() - before;
+    assert!((1..=5).contains(&sent), "{sent} chunks sent: {push}");
+    assert_eq!(push["chunks_uploaded"], sent as u64, "{push}");
+    let again = json(root, &["push"]);
+    assert_eq!(again["uploaded"], 0, "{again}");
+
+    let clone = clone_of(p, "chunked-clone");
+    prepare(&clone);
+    let pulled = json(&clone, &["pull"]);
+    assert_eq!(std::fs::read(clone.join("big.bin")).unwrap(), v2, "{pulled}");
+    // The big file's bytes once (and the project's few small files).
+    let got = pulled["fetch"]["downloaded_bytes"].as_u64().unwrap();
+    assert!((BIG as u64..BIG as u64 + (16 << 10)).contains(&got), "{pulled}");
+    run(&clone, &["status", "--check"]).success();
+    run(&clone, &["status", "--remote", remote, "--check"]).success();
+    p.git_in(&clone, &["checkout", "-q", "HEAD~1"]);
+    let back = json(&clone, &["pull"]);
+    assert!(back["fetch"]["downloaded_bytes"].as_u64().unwrap() < (600 << 10), "{back}");
+    assert_eq!(std::fs::read(clone.join("big.bin")).unwrap(), v1);
+    run(&clone, &["cache", "verify"]).success();
+}
+
+#[test]
+fn s3_chunked_round_trip() {
+    use crate::remote_servers::{mlx_s3, s3_objects, s3_project};
+    let (p, server) = s3_project();
+    let run = |dir: &Path, args: &[&str]| mlx_s3(&p, dir, args);
+    round_trip(&p, "s3", &run, &|| s3_objects(&server).len(), &|_| {});
+}
+
+#[test]
+fn webdav_chunked_round_trip() {
+    let (p, _server, root) = crate::remote_servers::dav_project();
+    let run = |dir: &Path, args: &[&str]| p.mlx_in(dir, args);
+    round_trip(&p, "dav", &run, &|| objects_in(&root.join("store")).len(), &|_| {});
+}
+
+#[test]
+fn azure_chunked_round_trip() {
+    use crate::support::azurite::{ACCOUNT, ACCOUNT_KEY, Azurite};
+    let server = Azurite::start();
+    server.create_container("team-data");
+    let p = TestProject::initialized();
+    p.mlx(&["remote", "add", "az", &format!("azure://{ACCOUNT}@team-data/demo"), "--default"])
+        .success();
+    p.mlx(&["remote", "modify", "az", "endpoint", &server.endpoint()]).success();
+    p.mlx(&["remote", "modify", "az", "password", ACCOUNT_KEY, "--local"]).success();
+    p.commit_all("remote");
+    let run = |dir: &Path, args: &[&str]| p.mlx_in(dir, args);
+    let stored =
+        || server.blobs("team-data", "demo/").iter().filter(|(n, _)| n.len() == 70).count();
+    let prepare = |clone: &Path| {
+        p.mlx_in(clone, &["remote", "modify", "az", "password", ACCOUNT_KEY, "--local"]).success();
+    };
+    round_trip(&p, "az", &run, &stored, &prepare);
+}
+
+#[test]
+fn gcs_chunked_round_trip() {
+    use crate::support::gcs::GcsServer;
+    let server = GcsServer::start();
+    server.create_bucket("team-bucket");
+    let p = TestProject::initialized();
+    p.mlx(&["remote", "add", "gcs", "gs://team-bucket/demo", "--default"]).success();
+    p.mlx(&["remote", "modify", "gcs", "endpoint", &server.endpoint()]).success();
+    p.mlx(&["remote", "modify", "gcs", "token", "ya29.test", "--local"]).success();
+    p.commit_all("remote");
+    let run = |dir: &Path, args: &[&str]| p.mlx_in(dir, args);
+    let stored =
+        || server.objects("team-bucket", "demo/").iter().filter(|(n, _)| n.len() == 70).count();
+    let prepare = |clone: &Path| {
+        p.mlx_in(clone, &["remote", "modify", "gcs", "token", "ya29.test", "--local"]).success();
+    };
+    round_trip(&p, "gcs", &run, &stored, &prepare);
+}
+
+#[test]
+fn ssh_chunked_round_trip() {
+    use crate::support::sshd::{Sshd, trust};
+    let sshd = Sshd::start();
+    let p = TestProject::initialized();
+    p.mlx(&["remote", "add", "box", &sshd.url("team/cache"), "--default"]).success();
+    p.commit_all("remote");
+    trust(&p, &sshd);
+    let run = |dir: &Path, args: &[&str]| p.mlx_in(dir, args);
+    let store = sshd.data().join("team/cache");
+    round_trip(&p, "box", &run, &|| objects_in(&store).len(), &|_| {});
+}
