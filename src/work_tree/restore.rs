@@ -389,8 +389,8 @@ fn place_chunked(
     }) else {
         return Ok(Placed::Missing(*hash));
     };
-    // Beside its destination, so that the rename never crosses a mount.
-    let tmp = crate::fs_util::temp_sibling(dest);
+    // Staged under `.mlx/tmp/PID/` (never a stray file in the work tree after a kill).
+    let tmp = crate::fs_util::temp_path(dest);
     let mode = if executable { 0o777 } else { 0o666 };
     let file = std::fs::OpenOptions::new()
         .write(true)
@@ -404,7 +404,17 @@ fn place_chunked(
     let outcome = match (assembled, flushed) {
         (Ok(()), Ok(_)) => {
             crate::fault::point("checkout.assemble");
-            let renamed = std::fs::rename(&tmp, dest);
+            let renamed = std::fs::rename(&tmp, dest).or_else(|e| {
+                if !crate::fs_util::crosses_devices(&e) {
+                    return Err(e);
+                }
+                // The work tree is on another mount: copied beside the file, then renamed.
+                let sibling = crate::fs_util::temp_sibling(dest);
+                std::fs::copy(&tmp, &sibling)?;
+                std::fs::rename(&sibling, dest).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&sibling);
+                })
+            });
             match renamed {
                 Ok(()) => {
                     stat.record(path, FileStamp::of(&fs::symlink_metadata(dest)?), *hash);
