@@ -30,12 +30,16 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
         for id in &report.incomplete {
             out.line(&format!("incomplete  {id}  (stored as chunks; one is missing or damaged)"))?;
         }
+        // Objects stored as chunks that cannot be put together are named only when there are any.
+        let incomplete = match report.incomplete.len() {
+            0 => String::new(),
+            n => format!(", {n} incomplete"),
+        };
         out.status(&format!(
-            "checked {} ({}): {} corrupt, {} incomplete",
+            "checked {} ({}): {} corrupt{incomplete}",
             counted(report.checked_objects, "object"),
             human_size(report.checked_bytes),
-            report.corrupt.len(),
-            report.incomplete.len()
+            report.corrupt.len()
         ));
         if !report.corrupt.is_empty() || !report.incomplete.is_empty() {
             out.hint(
