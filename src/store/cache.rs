@@ -481,6 +481,11 @@ impl Cache {
         let path = self.object_path(id);
         let meta = match std::fs::metadata(&path) {
             Ok(m) => m,
+            // Stored as chunks: put together and kept whole for the caller, which reads the
+            // object's file (checkout places such files straight from their chunks instead).
+            Err(e) if e.kind() == io::ErrorKind::NotFound && self.has_list(id) => {
+                return self.store_whole(id, stat);
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(Error::MissingObject { id: *id });
             }
@@ -495,6 +500,23 @@ impl Cache {
         }
         stat.record_object(*id, stamp);
         Ok(stamp)
+    }
+
+    /// Put an object stored as chunks together into the staging area (every chunk and the
+    /// whole checked) and publish it whole beside its chunk list.
+    fn store_whole(&self, id: &ObjectId, stat: &StatCache) -> Result<FileStamp, Error> {
+        let Some(list) = self.read_list(id)? else { return Err(Error::MissingObject { id: *id }) };
+        let (tmp, file) = self.temp_file()?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, file);
+        let written = self
+            .assemble(&list, &mut out)
+            .and_then(|()| out.into_inner().map_err(|e| Error::Io(e.into_error())).map(drop));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        self.commit(vec![self.stage_verified(*id, tmp)], stat)?;
+        Ok(FileStamp::of(&fs::metadata(self.object_path(id))?))
     }
 
     /// Read a (small) object fully and check its hash.

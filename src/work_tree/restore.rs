@@ -308,11 +308,12 @@ pub fn apply(
         .map(|(path, hash, executable)| {
             let dest = root.join(path.as_path());
             let res = (|| -> Result<Placed> {
+                // Stored only as chunks: put together straight into its place.
+                if !cache.contains_whole(hash) && cache.has_list(hash) {
+                    return place_chunked(cache, hash, &dest, *executable, path, stat);
+                }
                 let size = match cache.verify_before_use(hash, stat) {
                     Ok(stamp) => stamp.size,
-                    Err(store::Error::MissingObject { .. }) if cache.has_list(hash) => {
-                        return place_chunked(cache, hash, &dest, *executable, path, stat);
-                    }
                     Err(store::Error::MissingObject { id }) => return Ok(Placed::Missing(id)),
                     // Quarantined, never placed: the file is restored like a missing one would be.
                     Err(store::Error::CorruptObject { id, .. }) => return Ok(Placed::Corrupt(id)),
@@ -400,7 +401,7 @@ fn place_chunked(
         .map_err(store::Error::Io)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     let assembled = cache.assemble(&list, &mut out);
-    let flushed = out.into_inner().map_err(|e| e.into_error());
+    let flushed = out.into_inner().map_err(std::io::IntoInnerError::into_error);
     let outcome = match (assembled, flushed) {
         (Ok(()), Ok(_)) => {
             crate::fault::point("checkout.assemble");

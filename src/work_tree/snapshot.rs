@@ -265,7 +265,7 @@ fn ingest_chunked(
         Ok(())
     });
     let discard = |staged: Vec<Staged>| staged.into_iter().for_each(|s| cache.discard(s));
-    let (id, size) = match split.map_err(Error::from).and_then(|r| Ok((r, unchanged(abs)))) {
+    let (id, size) = match split.map_err(Error::from).map(|r| (r, unchanged(abs))) {
         Ok((r, Ok(()))) => r,
         Ok((_, Err(e))) => {
             discard(staged);
