@@ -122,14 +122,17 @@ pub fn download(
                     })
                     .collect::<Result<Vec<_>>>()
             })?;
+            let mut buf = Vec::with_capacity(got.iter().map(|(d, _)| d.len()).sum());
             for (data, downloaded) in got {
                 if downloaded {
                     moved.chunks += 1;
                     moved.bytes += data.len() as u64;
                 }
-                whole.update(&data);
-                out.write_all(&data)?;
+                buf.extend_from_slice(&data);
             }
+            // The whole file's hash on every core, a window at a time.
+            whole.update_rayon(&buf);
+            out.write_all(&buf)?;
         }
         out.flush()?;
         Ok(())
