@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show data changes between two commits, or between a commit and the workspace')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tracked data, or the files inside a tracked directory')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data')
+            [CompletionResult]::new('unprotect', 'unprotect', [CompletionResultType]::ParameterValue, 'Make tracked files that are read-only links into the cache private, writable copies')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Delete cache objects that no pointer references')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload the data (and with --runs, run records) the remote lacks')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Download the data (and with --runs, run records) the cache lacks')
@@ -208,6 +209,17 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;rm' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;unprotect' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -1271,6 +1283,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Sizes of the local cache: logical (its objects as files), stored (bytes on disk), saving')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -1285,12 +1298,27 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mlx;cache;stats' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mlx;cache;help' {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Sizes of the local cache: logical (its objects as files), stored (bytes on disk), saving')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'mlx;cache;help;verify' {
+            break
+        }
+        'mlx;cache;help;stats' {
             break
         }
         'mlx;cache;help;help' {
@@ -1443,6 +1471,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show data changes between two commits, or between a commit and the workspace')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tracked data, or the files inside a tracked directory')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Stop tracking paths: drop their pointers and .gitignore lines, keep the data')
+            [CompletionResult]::new('unprotect', 'unprotect', [CompletionResultType]::ParameterValue, 'Make tracked files that are read-only links into the cache private, writable copies')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Delete cache objects that no pointer references')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Upload the data (and with --runs, run records) the remote lacks')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Download the data (and with --runs, run records) the cache lacks')
@@ -1503,6 +1532,9 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;rm' {
+            break
+        }
+        'mlx;help;unprotect' {
             break
         }
         'mlx;help;gc' {
@@ -1714,9 +1746,13 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
         }
         'mlx;help;cache' {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-hash every cache object; quarantine and report corrupt ones (exit 1 if any)')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Sizes of the local cache: logical (its objects as files), stored (bytes on disk), saving')
             break
         }
         'mlx;help;cache;verify' {
+            break
+        }
+        'mlx;help;cache;stats' {
             break
         }
         'mlx;help;install-hooks' {

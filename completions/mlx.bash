@@ -124,6 +124,9 @@ _mlx() {
             mlx,ui)
                 cmd="mlx__subcmd__ui"
                 ;;
+            mlx,unprotect)
+                cmd="mlx__subcmd__unprotect"
+                ;;
             mlx,update)
                 cmd="mlx__subcmd__update"
                 ;;
@@ -133,11 +136,17 @@ _mlx() {
             mlx__subcmd__cache,help)
                 cmd="mlx__subcmd__cache__subcmd__help"
                 ;;
+            mlx__subcmd__cache,stats)
+                cmd="mlx__subcmd__cache__subcmd__stats"
+                ;;
             mlx__subcmd__cache,verify)
                 cmd="mlx__subcmd__cache__subcmd__verify"
                 ;;
             mlx__subcmd__cache__subcmd__help,help)
                 cmd="mlx__subcmd__cache__subcmd__help__subcmd__help"
+                ;;
+            mlx__subcmd__cache__subcmd__help,stats)
+                cmd="mlx__subcmd__cache__subcmd__help__subcmd__stats"
                 ;;
             mlx__subcmd__cache__subcmd__help,verify)
                 cmd="mlx__subcmd__cache__subcmd__help__subcmd__verify"
@@ -379,11 +388,17 @@ _mlx() {
             mlx__subcmd__help,ui)
                 cmd="mlx__subcmd__help__subcmd__ui"
                 ;;
+            mlx__subcmd__help,unprotect)
+                cmd="mlx__subcmd__help__subcmd__unprotect"
+                ;;
             mlx__subcmd__help,update)
                 cmd="mlx__subcmd__help__subcmd__update"
                 ;;
             mlx__subcmd__help,verify)
                 cmd="mlx__subcmd__help__subcmd__verify"
+                ;;
+            mlx__subcmd__help__subcmd__cache,stats)
+                cmd="mlx__subcmd__help__subcmd__cache__subcmd__stats"
                 ;;
             mlx__subcmd__help__subcmd__cache,verify)
                 cmd="mlx__subcmd__help__subcmd__cache__subcmd__verify"
@@ -704,7 +719,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp data metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag lineage attest verify diff ls rm unprotect gc push fetch pull get update remote run log exp data metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -798,7 +813,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__cache)
-            opts="-C -q -v -h --quiet --verbose --help verify help"
+            opts="-C -q -v -h --quiet --verbose --help verify stats help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -816,7 +831,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__cache__subcmd__help)
-            opts="verify help"
+            opts="verify stats help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -843,6 +858,20 @@ _mlx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mlx__subcmd__cache__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mlx__subcmd__cache__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -850,6 +879,24 @@ _mlx() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__cache__subcmd__stats)
+            opts="-C -q -v -h --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1910,7 +1957,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag lineage attest verify diff ls rm gc push fetch pull get update remote run log exp data metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
+            opts="init add status checkout dag lineage attest verify diff ls rm unprotect gc push fetch pull get update remote run log exp data metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1952,8 +1999,22 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__cache)
-            opts="verify"
+            opts="verify stats"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__cache__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3002,6 +3063,20 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help__subcmd__ui)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__unprotect)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4592,6 +4667,24 @@ _mlx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__unprotect)
+            opts="-C -q -v -h --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

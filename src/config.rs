@@ -197,6 +197,63 @@ pub struct CacheConfig {
     pub link_types: Option<Vec<LinkType>>,
     /// Where the cache lives (default `.mlx/cache`); relative paths start at the project root.
     pub dir: Option<PathBuf>,
+    /// Store big files as content-defined chunks (default true).
+    pub chunking: Option<bool>,
+    /// Files at or above this size are big: chunked, and placed read-only (default 64 MiB).
+    #[serde(default, deserialize_with = "byte_size")]
+    pub chunk_threshold: Option<u64>,
+    /// Place big files as read-only hardlinks of the cache object where no reflink can be made
+    /// and `type` is not set (default true); `mlx unprotect` makes one editable.
+    pub protect_big_files: Option<bool>,
+}
+
+impl CacheConfig {
+    /// The size from which files are chunked, or `None` when chunking is off.
+    pub fn chunking_threshold(&self) -> Option<u64> {
+        (self.chunking != Some(false))
+            .then(|| self.chunk_threshold.unwrap_or(crate::store::chunks::DEFAULT_THRESHOLD))
+    }
+
+    /// The size from which files are big (chunked, protected), whether chunking is on or not.
+    pub fn big_file_size(&self) -> u64 {
+        self.chunk_threshold.unwrap_or(crate::store::chunks::DEFAULT_THRESHOLD)
+    }
+}
+
+/// A size in bytes: a number, or a string such as "64MiB", "512 KiB", "1GB" or "100".
+fn byte_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Number(u64),
+        Text(String),
+    }
+    let bad = || serde::de::Error::custom("a size must be a number of bytes or like \"64MiB\"");
+    match Raw::deserialize(d).map_err(|_| bad())? {
+        Raw::Number(n) => Ok(Some(n)),
+        Raw::Text(t) => parse_size(&t).map(Some).ok_or_else(bad),
+    }
+}
+
+/// "64MiB", "64 MiB", "1GB", "100" as bytes.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        "t" | "tb" => 1_000_000_000_000,
+        "tib" => 1 << 40,
+        _ => return None,
+    };
+    n.checked_mul(mult)
 }
 
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<LinkType>>, D::Error> {
@@ -292,6 +349,15 @@ impl Config {
         if other.cache.link_types.is_some() {
             self.cache.link_types = other.cache.link_types;
         }
+        if other.cache.chunking.is_some() {
+            self.cache.chunking = other.cache.chunking;
+        }
+        if other.cache.chunk_threshold.is_some() {
+            self.cache.chunk_threshold = other.cache.chunk_threshold;
+        }
+        if other.cache.protect_big_files.is_some() {
+            self.cache.protect_big_files = other.cache.protect_big_files;
+        }
         if other.cache.dir.is_some() {
             self.cache.dir = other.cache.dir;
         }
@@ -380,6 +446,19 @@ pub const LOCAL_TEMPLATE: &str = r"# mlx settings for this clone only (never com
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_take_units() {
+        assert_eq!(parse_size("64MiB"), Some(64 << 20));
+        assert_eq!(parse_size("512 KiB"), Some(512 << 10));
+        assert_eq!(parse_size("1GB"), Some(1_000_000_000));
+        assert_eq!(parse_size("100"), Some(100));
+        assert_eq!(parse_size("lots"), None);
+        let c = Config::parse(Path::new("c"), "[cache]\nchunk_threshold = \"1MiB\"\n").unwrap();
+        assert_eq!(c.cache.chunking_threshold(), Some(1 << 20));
+        let c = Config::parse(Path::new("c"), "[cache]\nchunking = false\n").unwrap();
+        assert_eq!(c.cache.chunking_threshold(), None);
+    }
 
     #[test]
     fn parses_link_types_one_or_many() {

@@ -34,6 +34,8 @@ pub struct Project {
     config: Config,
     cache: Cache,
     linker: Linker,
+    /// How big files are placed, when `[cache] protect_big_files` applies.
+    big_linker: Option<Linker>,
     work_tree: WorkTree,
     /// `.mlx/mlx.db`, or the main project's for an experiment's isolated workspace.
     db_path: PathBuf,
@@ -67,9 +69,13 @@ impl Project {
         let work_tree = WorkTree::new(&root);
         let db_path = root.join(MLX_DIR).join(DB_FILE);
         let lock_path = root.join(MLX_DIR).join(LOCK_FILE);
+        let mut cache = Cache::new(cache_dir);
+        cache.set_chunking(config.cache.chunking_threshold());
+        let big_linker = big_file_linker(&config);
         let project = Project {
-            cache: Cache::new(cache_dir),
+            cache,
             linker,
+            big_linker,
             config,
             root,
             work_tree,
@@ -88,6 +94,7 @@ impl Project {
         let mut project = Self::open(root)?;
         project.stat_scope = Self::variant_stat_scope(name);
         project.cache = Cache::new(main.cache.dir().to_path_buf());
+        project.cache.set_chunking(main.cache.chunk_threshold());
         project.db_path.clone_from(&main.db_path);
         project.lock_path.clone_from(&main.lock_path);
         Ok(project)
@@ -111,6 +118,15 @@ impl Project {
 
     pub fn linker(&self) -> &Linker {
         &self.linker
+    }
+
+    /// How a file of `size` bytes is placed in the workspace: big files (see
+    /// `[cache] protect_big_files`) as read-only hardlinks where no reflink can be made.
+    pub fn linker_for(&self, size: u64) -> &Linker {
+        match &self.big_linker {
+            Some(big) if size >= self.config.cache.big_file_size() => big,
+            _ => &self.linker,
+        }
     }
 
     /// The gate every write into the work tree passes.
@@ -195,6 +211,14 @@ pub fn default_cache_dir(root: &Path) -> PathBuf {
 
 /// The cache folder `config` gives the project at `root`: `[cache] dir` (relative to the root),
 /// else [`default_cache_dir`].
+/// Big files are placed as reflinks, else read-only hardlinks (one write of their bytes, in
+/// the cache), else copies; unless `[cache] type` is set or `protect_big_files = false`.
+fn big_file_linker(config: &Config) -> Option<Linker> {
+    use crate::store::LinkType;
+    (config.cache.link_types.is_none() && config.cache.protect_big_files != Some(false))
+        .then(|| Linker::new(&[LinkType::Reflink, LinkType::Hardlink, LinkType::Copy]))
+}
+
 pub fn cache_dir(root: &Path, config: &Config) -> PathBuf {
     config.cache.dir.as_ref().map_or_else(|| default_cache_dir(root), |d| root.join(d))
 }

@@ -40,6 +40,7 @@ mod sql;
 mod status;
 mod transfer;
 mod ui;
+mod unprotect;
 mod update;
 mod verify;
 
@@ -82,6 +83,7 @@ pub enum Command {
     Diff(diff::DiffArgs),
     Ls(ls::LsArgs),
     Rm(rm::RmArgs),
+    Unprotect(unprotect::UnprotectArgs),
     Gc(gc::GcArgs),
     Push(transfer::PushArgs),
     Fetch(transfer::FetchArgs),
@@ -184,6 +186,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Ls(args) => ls::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),
+        Command::Unprotect(args) => unprotect::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
         Command::Push(args) => transfer::push(&ctx, args),
         Command::Fetch(args) => transfer::fetch(&ctx, args),

@@ -81,6 +81,8 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
             _ => stale_profiles.push(data),
         }
     }
+    // Objects stored as chunks keep every chunk their lists name.
+    project.cache().keep_chunks(&mut keep)?;
     let objects = project.cache().list()?;
     let mut report = GcReport {
         dry_run: opts.dry_run,

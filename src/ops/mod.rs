@@ -4,6 +4,7 @@
 pub mod add;
 pub mod add_from;
 pub mod attest;
+pub mod cache_stats;
 pub mod cache_verify;
 pub mod checkout;
 pub mod dag;
@@ -46,6 +47,7 @@ pub mod run_stages;
 pub mod sql;
 pub mod status;
 pub mod transfer;
+pub mod unprotect;
 pub mod update;
 pub mod verify;
 

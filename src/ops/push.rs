@@ -31,6 +31,9 @@ pub struct PushReport {
     pub already_there: u64,
     pub uploaded: u64,
     pub uploaded_bytes: u64,
+    /// Chunks sent for objects stored as chunks (counted in `uploaded_bytes`, with their
+    /// chunk lists; the chunks the remote had already are not sent).
+    pub chunks_uploaded: u64,
     /// Tracked paths whose objects this cache lacks, so they could not be pushed.
     pub missing_locally: Vec<String>,
     pub missing_objects: u64,
@@ -179,7 +182,25 @@ fn push_to(
         .start(&format!("pushing {}", crate::text::counted(to_send.len(), "object")), total_bytes);
     let sent = AtomicU64::new(0);
     let sent_bytes = AtomicU64::new(0);
+    let chunks_sent = AtomicU64::new(0);
+    let chunked_there = AtomicU64::new(0);
     let send = |(id, size): &(ObjectId, u64)| {
+        // A big file stored as chunks: only the chunks the remote lacks, then its list.
+        if let Some(list) = project.cache().read_list(id)? {
+            match crate::remote::chunked::upload(remote, project.cache(), &list, jobs, opts.repair)?
+            {
+                None => {
+                    chunked_there.fetch_add(1, Ordering::Relaxed);
+                }
+                Some(moved) => {
+                    sent.fetch_add(1, Ordering::Relaxed);
+                    sent_bytes.fetch_add(moved.bytes, Ordering::Relaxed);
+                    chunks_sent.fetch_add(moved.chunks, Ordering::Relaxed);
+                }
+            }
+            reporter.advance(*size);
+            return Ok(());
+        }
         // Never spread a damaged object: check it first (free when the stat cache vouches).
         project.cache().verify_before_use(id, &stat)?;
         crate::fault::point("push.upload");
@@ -197,6 +218,8 @@ fn push_to(
     reporter.finish();
     report.uploaded = sent.into_inner();
     report.uploaded_bytes = sent_bytes.into_inner();
+    report.chunks_uploaded = chunks_sent.into_inner();
+    report.already_there += chunked_there.into_inner();
     let synced = remote.finish_writes();
     let mut conn = conn;
     let _ = stat.save(&mut conn);

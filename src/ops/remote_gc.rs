@@ -16,6 +16,7 @@ use crate::progress::Reporter;
 use crate::project::Project;
 use crate::remote::{self, Remote};
 use crate::store::ObjectId;
+use crate::store::chunks::ChunkList;
 use crate::tracking::records;
 
 pub struct RemoteGcOptions {
@@ -76,7 +77,29 @@ pub fn run(
 
     reporter.start("listing the remote", 0);
     let objects = remote.list_objects()?;
+    // Objects stored as chunks keep every chunk their lists name; unkept lists go.
+    let lists = remote.list_chunk_lists()?;
     reporter.finish();
+    let mut doomed_lists = Vec::new();
+    for id in lists {
+        if !keep.contains(&id) {
+            doomed_lists.push(id);
+            continue;
+        }
+        let Some(bytes) = remote.get_list(&id)? else { continue };
+        match ChunkList::decode(&bytes, &id) {
+            Ok(list) => keep.extend(list.chunks.iter().map(|(c, _)| *c)),
+            Err(message) => {
+                return Err(remote::Error::Config {
+                    remote: remote.name().to_owned(),
+                    message: format!(
+                        "the chunk list of {id} is damaged ({message}); nothing was deleted"
+                    ),
+                }
+                .into());
+            }
+        }
+    }
     let mut report = RemoteGcReport {
         remote: remote.name().to_owned(),
         url: remote.url().to_owned(),
@@ -125,6 +148,10 @@ pub fn run(
     }
     if !opts.dry_run {
         report.stale_temp_files = remote.clean_stale_temp()?;
+    }
+    report.removed_objects += doomed_lists.len() as u64;
+    if !opts.dry_run && !doomed_lists.is_empty() {
+        remote.delete_lists(&doomed_lists)?;
     }
     if !opts.dry_run && !doomed.is_empty() {
         reporter.start("deleting", doomed.len() as u64);

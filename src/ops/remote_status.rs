@@ -66,16 +66,27 @@ pub fn run(
         transfer::tracked_in_scope(project, &opts.cwd, &opts.paths, &Scope::default())?;
     let mut per_path = Vec::new();
     let mut all: HashSet<ObjectId> = HashSet::new();
+    // Big files may be on the remote as chunk lists rather than whole objects.
+    let mut big: HashSet<ObjectId> = HashSet::new();
+    let chunked_from = project.config().cache.big_file_size();
     for t in &tracked {
         let manifest = |id: &ObjectId| transfer::manifest_anywhere(project, &remote, id);
         let (needed, unknown) = transfer::objects_needed(std::slice::from_ref(t), manifest)?;
+        big.extend(
+            needed.iter().filter(|n| n.size.is_some_and(|s| s >= chunked_from)).map(|n| n.id),
+        );
         let ids: Vec<ObjectId> = needed.iter().map(|n| n.id).collect();
         all.extend(ids.iter().copied());
         per_path.push((t.target.to_string(), ids, !unknown.is_empty()));
     }
     let all: Vec<ObjectId> = all.into_iter().collect();
     reporter.start("checking the remote", all.len() as u64);
-    let on_remote = remote.present(&all)?;
+    let mut on_remote = remote.present(&all)?;
+    for id in big {
+        if !on_remote.contains_key(&id) && remote.has_list(&id)? {
+            on_remote.insert(id, 0);
+        }
+    }
     reporter.finish();
     let not_local: HashSet<ObjectId> = project.cache().missing(&all).into_iter().collect();
     let place = |id: &ObjectId| (!not_local.contains(id), on_remote.contains_key(id));

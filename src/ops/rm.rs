@@ -2,14 +2,12 @@
 //! the workspace as ordinary writable files (hardlinks and symlinks into the cache are replaced
 //! by private copies first, so later edits or `mlx gc` cannot affect each other).
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 use serde::Serialize;
 
 use super::Result;
-use crate::fs_util;
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::project_path::RelPath;
@@ -41,7 +39,7 @@ pub fn run(project: &Project, opts: &RmOptions, reporter: &dyn Reporter) -> Resu
     let mut changed: Vec<RelPath> = Vec::new();
     for target in targets {
         let abs = project.work_tree().writable(&target)?;
-        report.unlinked_files += detach(project, &abs)?;
+        report.unlinked_files += crate::work_tree::detach::detach(project, &abs)?.len() as u64;
         let pointer_rel = pointer::pointer_path(&target);
         fs::remove_file(project.work_tree().writable(&pointer_rel)?)?;
         changed.push(pointer_rel);
@@ -64,33 +62,4 @@ pub fn run(project: &Project, opts: &RmOptions, reporter: &dyn Reporter) -> Resu
         .map(ToString::to_string)
         .collect();
     Ok(report)
-}
-
-/// Replace files that share bytes with cache objects by private writable copies.
-fn detach(project: &Project, abs: &std::path::Path) -> Result<u64> {
-    let cache = project.cache();
-    let mut n = 0;
-    for entry in walkdir::WalkDir::new(abs).follow_links(false) {
-        let Ok(entry) = entry else { continue };
-        let path = entry.path();
-        let meta = fs::symlink_metadata(path)?;
-        let object = if meta.file_type().is_symlink() {
-            let to = fs::read_link(path)?;
-            cache.id_of_path(&to).map(|_| to)
-        } else if meta.is_file() && meta.nlink() > 1 && meta.mode() & 0o222 == 0 {
-            // Read-only with other links: a hardlink checkout if the cache holds this inode.
-            let id = crate::store::hash_file(path)?;
-            let obj = cache.object_path(&id);
-            fs::metadata(&obj).ok().filter(|o| o.ino() == meta.ino()).map(|_| obj)
-        } else {
-            None
-        };
-        if let Some(object) = object {
-            let tmp = fs_util::temp_path(path);
-            fs_util::copy_new(&object, &tmp, false)?;
-            fs::rename(&tmp, path)?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }

@@ -2,6 +2,7 @@
 //! stores, WebDAV, plain HTTP (read-only), GCS, Azure and SSH (SFTP). The layout is the cache's
 //! (`<prefix>/<2 hex>/<62 hex>`), plus run records under `<prefix>/runs/`.
 
+pub mod chunked;
 pub mod dal;
 pub mod error;
 pub mod local;

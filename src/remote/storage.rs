@@ -633,7 +633,7 @@ impl Remote {
                 }
                 Ok(())
             }
-            Backend::Ssh(s) => s.delete_named(names, self.jobs),
+            Backend::Ssh(s) => s.delete_names(names, self.jobs),
             Backend::Dal { can_write: false, .. } => Err(self.read_only()),
             Backend::Dal { op, rt, .. } => rt
                 .block_on(op.delete_iter(names.iter().map(String::as_str)))
@@ -676,6 +676,84 @@ impl Remote {
         }
     }
 
+    /// The chunk list stored for `id` on the remote (its bytes, unchecked), if there is one.
+    pub fn get_list(&self, id: &ObjectId) -> Result<Option<Vec<u8>>, Error> {
+        match self.get_named(&list_key(id)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(Error::Missing { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether the remote holds a chunk list for `id`.
+    pub fn has_list(&self, id: &ObjectId) -> Result<bool, Error> {
+        match &self.backend {
+            Backend::Local(l) => Ok(l.root().join(list_key(id)).is_file()),
+            Backend::Dal { op, rt, .. } => match rt.block_on(op.stat(&list_key(id))) {
+                Ok(_) => Ok(true),
+                Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(false),
+                Err(e) => Err(self.dal_err(&e)),
+            },
+            Backend::Ssh(_) => self.get_list(id).map(|l| l.is_some()),
+        }
+    }
+
+    /// Store the chunk list of `list.file` (after the chunks it names).
+    pub fn put_list(&self, list: &crate::store::chunks::ChunkList) -> Result<(), Error> {
+        self.put_named(&list_key(&list.file), list.encode())
+    }
+
+    /// Upload one object from memory (a chunk) under its id.
+    pub fn put_object_bytes(&self, id: &ObjectId, bytes: Vec<u8>) -> Result<(), Error> {
+        self.put_named(&key_of(id), bytes)
+    }
+
+    /// Every object the remote holds a chunk list for (gc).
+    pub fn list_chunk_lists(&self) -> Result<std::collections::HashSet<ObjectId>, Error> {
+        let names = match &self.backend {
+            Backend::Dal { can_list: false, .. } => return Err(self.cannot_list()),
+            Backend::Dal { op, rt, .. } => rt.block_on(async {
+                let mut out = Vec::new();
+                self.dal_walk(op, "", |entry| out.push(entry.path().to_owned())).await?;
+                Ok::<_, Error>(out)
+            })?,
+            _ => {
+                let mut out = Vec::new();
+                for shard in 0..=255u8 {
+                    out.extend(self.list_names(&format!("{shard:02x}/"))?);
+                }
+                out
+            }
+        };
+        Ok(names
+            .iter()
+            .filter_map(|n| n.strip_suffix(crate::store::chunks::LIST_SUFFIX))
+            .filter_map(id_of_key)
+            .collect())
+    }
+
+    /// Delete the chunk lists of `ids` (gc); missing ones are not an error.
+    pub fn delete_lists(&self, ids: &[ObjectId]) -> Result<(), Error> {
+        match &self.backend {
+            Backend::Local(l) => {
+                for id in ids {
+                    let path = l.root().join(list_key(id));
+                    crate::fs_util::remove_file_if_exists(&path)
+                        .map_err(|e| self.io_err(&path, e))?;
+                }
+                Ok(())
+            }
+            Backend::Ssh(s) => {
+                let names: Vec<String> = ids.iter().map(list_key).collect();
+                s.delete_names(&names, self.jobs)
+            }
+            Backend::Dal { can_write: false, .. } => Err(self.read_only()),
+            Backend::Dal { op, rt, .. } => {
+                rt.block_on(op.delete_iter(ids.iter().map(list_key))).map_err(|e| self.dal_err(&e))
+            }
+        }
+    }
+
     /// Remove what interrupted uploads left behind, where the storage can hold such leftovers
     /// (temp files in a folder, local or over SSH; object stores never show half an object).
     pub fn clean_stale_temp(&self) -> Result<u64, Error> {
@@ -708,6 +786,11 @@ fn write_options(storage: Storage) -> opendal::options::WriteOptions {
 fn key_of(id: &ObjectId) -> String {
     let hex = id.to_hex();
     format!("{}/{}", &hex[..2], &hex[2..])
+}
+
+/// The key of an object's chunk list, beside the object's own: `ab/cdef….chunks`.
+pub(super) fn list_key(id: &ObjectId) -> String {
+    key_of(id) + crate::store::chunks::LIST_SUFFIX
 }
 
 /// The object a listed key names, if it is one (run records and folders are not).

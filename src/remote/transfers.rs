@@ -100,6 +100,8 @@ pub fn transfers_error(mut failures: Vec<Error>, total: usize) -> Option<Error> 
 pub struct Downloaded {
     pub objects: u64,
     pub bytes: u64,
+    /// Chunks downloaded for objects stored as chunks on the remote.
+    pub chunks: u64,
     /// Objects the remote does not have.
     pub missing: HashSet<ObjectId>,
     /// Objects the remote holds damaged: not downloaded.
@@ -133,11 +135,13 @@ impl Downloads<'_> {
         );
         let got = AtomicU64::new(0);
         let got_bytes = AtomicU64::new(0);
+        let got_chunks = AtomicU64::new(0);
         let absent = Mutex::new(Vec::new());
         let damaged = Mutex::new(Vec::new());
         let mut outcome = Ok(());
         for batch in items.chunks(BATCH) {
             let staged: Mutex<Vec<Staged>> = Mutex::new(Vec::new());
+            let lists: Mutex<Vec<crate::store::chunks::ChunkList>> = Mutex::new(Vec::new());
             let failures =
                 run_parallel(jobs, batch, |n| match remote.download(&n.id, n.size, cache) {
                     Ok(s) => {
@@ -148,6 +152,41 @@ impl Downloads<'_> {
                         reporter.advance(size);
                         staged.lock().expect("staged list poisoned").push(s);
                         Ok(())
+                    }
+                    Err(super::Error::Missing { .. }) if remote.has_list(&n.id).unwrap_or(true) => {
+                        match super::chunked::download(remote, cache, &n.id, jobs) {
+                            Ok(Some((s, list, moved))) => {
+                                got.fetch_add(1, Ordering::Relaxed);
+                                got_bytes.fetch_add(moved.bytes, Ordering::Relaxed);
+                                got_chunks.fetch_add(moved.chunks, Ordering::Relaxed);
+                                reporter.advance(n.size.unwrap_or(0));
+                                staged.lock().expect("staged list poisoned").push(s);
+                                lists.lock().expect("chunk lists poisoned").push(list);
+                                Ok(())
+                            }
+                            Ok(None) => {
+                                absent.lock().expect("absent list poisoned").push(n.id);
+                                Ok(())
+                            }
+                            // A damaged chunk (or list) makes the object damaged on the remote.
+                            Err(Error::Remote(super::Error::CorruptObject {
+                                actual,
+                                size,
+                                ..
+                            })) => {
+                                damaged.lock().expect("damaged list poisoned").push(
+                                    DamagedObject {
+                                        id: n.id.to_hex(),
+                                        problem: "corrupt",
+                                        actual: actual.to_hex(),
+                                        size,
+                                        expected_size: n.size,
+                                    },
+                                );
+                                Ok(())
+                            }
+                            Err(e) => Err(e),
+                        }
                     }
                     Err(super::Error::Missing { .. }) => match remote
                         .download_from_dvc(&n.id, cache)?
@@ -189,6 +228,11 @@ impl Downloads<'_> {
                     Err(e) => Err(e.into()),
                 })?;
             cache.commit(staged.into_inner().expect("staged list poisoned"), stat)?;
+            // Kept beside the whole objects (committed first): a later push of a changed
+            // version sends only the chunks that changed.
+            for list in lists.into_inner().expect("chunk lists poisoned") {
+                cache.put_list(&list, stat)?;
+            }
             if let Some(e) = transfers_error(failures, items.len()) {
                 outcome = Err(e);
                 break;
@@ -197,6 +241,7 @@ impl Downloads<'_> {
         reporter.finish();
         done.objects += got.into_inner();
         done.bytes += got_bytes.into_inner();
+        done.chunks += got_chunks.into_inner();
         done.missing.extend(absent.into_inner().expect("absent list poisoned"));
         done.damaged.extend(damaged.into_inner().expect("damaged list poisoned"));
         outcome

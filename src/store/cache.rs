@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use fs_err as fs;
 
+use super::chunks::{self, ChunkList};
 use super::{Error, ObjectId, StatCache, hash_bytes, hash_file};
 use crate::fs_util::{self, FileStamp};
 
@@ -27,6 +28,8 @@ pub struct Staged {
     needs_readonly: bool,
     /// Size, mtime and inode taken from the open file when staged (a rename keeps them).
     stamp: Option<FileStamp>,
+    /// A chunk list (published as `ID.chunks`), not the object itself.
+    list: bool,
 }
 
 pub struct Cache {
@@ -42,7 +45,14 @@ pub struct Cache {
     journal: std::sync::Mutex<Option<fs::File>>,
     /// Temp files in shard folders not yet published or discarded.
     in_shards: AtomicU64,
+    /// Files at or above this size are stored as chunks (`None`: never).
+    chunk_threshold: Option<u64>,
+    /// Chunks readable from whole objects kept beside their chunk lists (built on first use).
+    chunks_in_whole: OnceLock<ChunkIndex>,
 }
+
+/// Chunk id → the whole object holding it, its offset there and its length.
+type ChunkIndex = std::collections::HashMap<ObjectId, (ObjectId, u64, u32)>;
 
 /// The journal of shard folders holding a process's temp files, in its temp folder.
 const SHARD_JOURNAL: &str = "shards";
@@ -61,7 +71,23 @@ impl Cache {
             journaled: [const { std::sync::atomic::AtomicBool::new(false) }; 256],
             journal: std::sync::Mutex::new(None),
             in_shards: AtomicU64::new(0),
+            chunk_threshold: None,
+            chunks_in_whole: OnceLock::new(),
         }
+    }
+
+    /// Store files of `threshold` bytes or more as chunks (`None`: store every file whole).
+    pub fn set_chunking(&mut self, threshold: Option<u64>) {
+        self.chunk_threshold = threshold;
+    }
+
+    /// Whether a file of `size` bytes is stored as chunks.
+    pub fn chunks_file(&self, size: u64) -> bool {
+        self.chunk_threshold.is_some_and(|t| size >= t)
+    }
+
+    pub fn chunk_threshold(&self) -> Option<u64> {
+        self.chunk_threshold
     }
 
     pub fn dir(&self) -> &Path {
@@ -76,8 +102,142 @@ impl Cache {
         self.dir.join(id.rel_path())
     }
 
+    /// Whether the cache holds `id`: whole, or as a chunk list (whose chunks it holds).
     pub fn contains(&self, id: &ObjectId) -> bool {
+        self.contains_whole(id) || self.has_list(id)
+    }
+
+    /// Whether the cache holds `id` as one file.
+    pub fn contains_whole(&self, id: &ObjectId) -> bool {
         std::fs::symlink_metadata(self.object_path(id)).is_ok()
+    }
+
+    /// Where the chunk list of `id` is (or would be).
+    pub fn list_path(&self, id: &ObjectId) -> PathBuf {
+        let mut p = self.object_path(id).into_os_string();
+        p.push(chunks::LIST_SUFFIX);
+        PathBuf::from(p)
+    }
+
+    pub fn has_list(&self, id: &ObjectId) -> bool {
+        std::fs::symlink_metadata(self.list_path(id)).is_ok()
+    }
+
+    /// The chunk list of `id`, if the cache has one. A damaged one is quarantined.
+    pub fn read_list(&self, id: &ObjectId) -> Result<Option<ChunkList>, Error> {
+        let path = self.list_path(id);
+        let data = match std::fs::read(&path) {
+            Ok(d) => d,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(fs::read(&path).map(|_| ()).err().unwrap_or(e).into()),
+        };
+        match ChunkList::decode(&data, id) {
+            Ok(list) => Ok(Some(list)),
+            Err(message) => {
+                let _ = self.quarantine_file(&path, &format!("{id}.chunks"));
+                Err(Error::BadChunkList { id: *id, message })
+            }
+        }
+    }
+
+    /// Stage a chunk list (published as `ID.chunks` by [`Cache::commit`]). Commit it only
+    /// after the chunks it names: a published list promises them.
+    pub fn stage_list(&self, list: &ChunkList) -> io::Result<Staged> {
+        let mut staged = self.stage_bytes(list.file, &list.encode())?;
+        staged.list = true;
+        staged.stamp = None;
+        Ok(staged)
+    }
+
+    /// Store a chunk list durably (its chunks must be in the cache already).
+    pub fn put_list(&self, list: &ChunkList, stat: &StatCache) -> io::Result<()> {
+        let staged = self.stage_list(list)?;
+        self.commit(vec![staged], stat)
+    }
+
+    /// The bytes of chunk `index` of `list`: its own object, or its range of the whole object.
+    /// Checked against the chunk's hash; a damaged chunk object is quarantined.
+    pub fn chunk_bytes(&self, list: &ChunkList, index: usize) -> Result<Vec<u8>, Error> {
+        let (id, len) = list.chunks[index];
+        if self.contains_whole(&id) {
+            return self.read_verified(&id);
+        }
+        let offset: u64 = list.chunks[..index].iter().map(|(_, l)| u64::from(*l)).sum();
+        let path = self.object_path(&list.file);
+        let mut buf = vec![0u8; len as usize];
+        match std::fs::File::open(&path) {
+            Ok(f) => {
+                use std::os::unix::fs::FileExt;
+                f.read_exact_at(&mut buf, offset)?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::MissingObject { id });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if hash_bytes(&buf) != id {
+            return Err(self.quarantine_corrupt(&list.file));
+        }
+        Ok(buf)
+    }
+
+    /// A chunk's bytes from the cache: its own object, or its range of a whole object kept
+    /// beside its chunk list (a file fetched before, whose chunks are not stored apart).
+    /// Checked against `id`; `None` when the cache has it nowhere intact.
+    pub fn find_chunk(&self, id: &ObjectId, len: u32) -> Option<Vec<u8>> {
+        if self.contains_whole(id)
+            && let Ok(data) = self.read_verified(id)
+        {
+            return Some(data);
+        }
+        let index = self.chunks_in_whole.get_or_init(|| self.index_chunks_in_whole());
+        let (object, offset, l) = index.get(id).copied()?;
+        if l != len {
+            return None;
+        }
+        let f = std::fs::File::open(self.object_path(&object)).ok()?;
+        let mut buf = vec![0u8; len as usize];
+        use std::os::unix::fs::FileExt;
+        f.read_exact_at(&mut buf, offset).ok()?;
+        (hash_bytes(&buf) == *id).then_some(buf)
+    }
+
+    fn index_chunks_in_whole(&self) -> ChunkIndex {
+        let mut index = ChunkIndex::new();
+        let Ok(entries) = self.list_entries() else { return index };
+        for (id, _, is_list) in entries {
+            if !is_list || !self.contains_whole(&id) {
+                continue;
+            }
+            let Ok(Some(list)) = self.read_list(&id) else { continue };
+            let mut offset = 0u64;
+            for (chunk, len) in list.chunks {
+                index.entry(chunk).or_insert((id, offset, len));
+                offset += u64::from(len);
+            }
+        }
+        index
+    }
+
+    /// Write the file `list` describes to `out` from its chunks, each checked, and check the
+    /// whole. A damaged chunk is quarantined and reported as corrupt.
+    pub fn assemble(&self, list: &ChunkList, out: &mut impl Write) -> Result<(), Error> {
+        let mut whole = blake3::Hasher::new();
+        for (id, len) in &list.chunks {
+            let data = self.read_verified(id)?;
+            if data.len() != *len as usize {
+                return Err(self.quarantine_corrupt(id));
+            }
+            whole.update(&data);
+            out.write_all(&data)?;
+        }
+        if ObjectId::from_bytes(*whole.finalize().as_bytes()) != list.file {
+            return Err(Error::BadChunkList {
+                id: list.file,
+                message: "its chunks do not make up the file it names".into(),
+            });
+        }
+        Ok(())
     }
 
     /// How many of `ids` the cache lacks.
@@ -103,7 +263,13 @@ impl Cache {
                         Err(_) => Default::default(),
                     });
                 let lacks = move |id: &&ObjectId| match &present {
-                    Some(p) => !p.contains(std::ffi::OsStr::new(&id.to_hex()[2..])),
+                    Some(p) => {
+                        let name = &id.to_hex()[2..];
+                        !p.contains(std::ffi::OsStr::new(name))
+                            && !p.contains(std::ffi::OsStr::new(
+                                &(name.to_owned() + chunks::LIST_SUFFIX),
+                            ))
+                    }
                     None => !self.contains(id),
                 };
                 wanted.into_iter().filter(lacks).copied().collect::<Vec<_>>()
@@ -182,7 +348,7 @@ impl Cache {
         let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o444).open(&tmp)?;
         f.write_all(data)?;
         let stamp = FileStamp::of(&f.metadata()?);
-        Ok(Staged { id, tmp, needs_readonly: false, stamp: Some(stamp) })
+        Ok(Staged { id, tmp, needs_readonly: false, stamp: Some(stamp), list: false })
     }
 
     /// Stage a copy of `src`; the id is the hash of the staged copy itself, so the object is
@@ -191,7 +357,7 @@ impl Cache {
         let tmp = self.tmp_file()?;
         fs_util::copy_new_with_mode(src, &tmp, 0o444)?;
         let id = hash_file(&tmp)?;
-        Ok(Staged { id, tmp, needs_readonly: false, stamp: None })
+        Ok(Staged { id, tmp, needs_readonly: false, stamp: None, list: false })
     }
 
     /// Stage a copy-on-write clone of `src`, hashed like `stage_copy`. Fails with the OS error
@@ -203,7 +369,7 @@ impl Cache {
             return Err(e);
         }
         let id = hash_file(&tmp)?;
-        Ok(Staged { id, tmp, needs_readonly: true, stamp: None })
+        Ok(Staged { id, tmp, needs_readonly: true, stamp: None, list: false })
     }
 
     /// Stage `src` by hardlinking it (no bytes copied): the workspace file becomes the object.
@@ -211,7 +377,7 @@ impl Cache {
     pub fn stage_hardlink(&self, src: &Path, id: ObjectId) -> io::Result<Staged> {
         let tmp = self.tmp_file()?;
         std::fs::hard_link(src, &tmp)?;
-        Ok(Staged { id, tmp, needs_readonly: true, stamp: None })
+        Ok(Staged { id, tmp, needs_readonly: true, stamp: None, list: false })
     }
 
     /// A new temp file in the staging area, for bytes that arrive in pieces (a download).
@@ -223,7 +389,7 @@ impl Cache {
 
     /// Stage a temp file from [`Cache::temp_file`] whose bytes the caller verified hash to `id`.
     pub fn stage_verified(&self, id: ObjectId, tmp: PathBuf) -> Staged {
-        Staged { id, tmp, needs_readonly: true, stamp: None }
+        Staged { id, tmp, needs_readonly: true, stamp: None, list: false }
     }
 
     /// Drop a staged object without publishing it.
@@ -256,17 +422,22 @@ impl Cache {
             // A hardlinked workspace file must not replace an object others may share; plain
             // staged bytes may (an existing object has the same content).
             if s.needs_readonly {
-                if self.contains(&s.id) {
+                if self.contains_whole(&s.id) {
                     let _ = std::fs::remove_file(&s.tmp);
                     return Ok(());
                 }
                 fs_util::set_readonly(&s.tmp)?;
             }
-            let dest = self.shard_dir(&s.id)?.join(&s.id.to_hex()[2..]);
-            crate::fault::point("cache.publish");
+            let name = &s.id.to_hex()[2..];
+            let name = if s.list { format!("{name}{}", chunks::LIST_SUFFIX) } else { name.into() };
+            let dest = self.shard_dir(&s.id)?.join(name);
+            crate::fault::point(if s.list { "cache.publish_list" } else { "cache.publish" });
             fs::rename(&s.tmp, &dest)?;
             if self.in_a_shard(&s.tmp) {
                 self.in_shards.fetch_sub(1, Ordering::Relaxed);
+            }
+            if s.list {
+                return Ok(());
             }
             let stamp = match s.stamp {
                 Some(stamp) => stamp,
@@ -297,7 +468,7 @@ impl Cache {
     /// Store bytes (a manifest) as an object, durably.
     pub fn put_bytes(&self, data: &[u8], stat: &StatCache) -> io::Result<ObjectId> {
         let id = hash_bytes(data);
-        if !self.contains(&id) {
+        if !self.contains_whole(&id) {
             let staged = self.stage_bytes(id, data)?;
             self.commit(vec![staged], stat)?;
         }
@@ -310,6 +481,11 @@ impl Cache {
         let path = self.object_path(id);
         let meta = match std::fs::metadata(&path) {
             Ok(m) => m,
+            // Stored as chunks: put together and kept whole for the caller, which reads the
+            // object's file (checkout places such files straight from their chunks instead).
+            Err(e) if e.kind() == io::ErrorKind::NotFound && self.has_list(id) => {
+                return self.store_whole(id, stat);
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(Error::MissingObject { id: *id });
             }
@@ -324,6 +500,23 @@ impl Cache {
         }
         stat.record_object(*id, stamp);
         Ok(stamp)
+    }
+
+    /// Put an object stored as chunks together into the staging area (every chunk and the
+    /// whole checked) and publish it whole beside its chunk list.
+    fn store_whole(&self, id: &ObjectId, stat: &StatCache) -> Result<FileStamp, Error> {
+        let Some(list) = self.read_list(id)? else { return Err(Error::MissingObject { id: *id }) };
+        let (tmp, file) = self.temp_file()?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, file);
+        let written = self
+            .assemble(&list, &mut out)
+            .and_then(|()| out.into_inner().map_err(|e| Error::Io(e.into_error())).map(drop));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        self.commit(vec![self.stage_verified(*id, tmp)], stat)?;
+        Ok(FileStamp::of(&fs::metadata(self.object_path(id))?))
     }
 
     /// Read a (small) object fully and check its hash.
@@ -365,28 +558,43 @@ impl Cache {
 
     /// Move an object out of the way, keeping its bytes for inspection.
     pub fn quarantine(&self, id: &ObjectId) -> io::Result<PathBuf> {
+        self.quarantine_file(&self.object_path(id), &id.to_string())
+    }
+
+    fn quarantine_file(&self, path: &Path, name: &str) -> io::Result<PathBuf> {
         let dir = self.quarantine_dir();
         fs::create_dir_all(&dir)?;
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let dest = dir.join(format!("{id}.{stamp}"));
-        fs::rename(self.object_path(id), &dest)?;
+        let dest = dir.join(format!("{name}.{stamp}"));
+        fs::rename(path, &dest)?;
         Ok(dest)
     }
 
     /// Every object in the cache with its size. Stray files that are not objects are skipped;
     /// temp files of processes killed while writing are removed.
+    /// An object stored as chunks is listed once, with the size of its chunk list (plus that
+    /// of its whole copy, if the cache keeps one too); its chunks are objects of their own.
     pub fn list(&self) -> io::Result<Vec<(ObjectId, u64)>> {
-        let mut out = Vec::new();
+        let mut sizes: std::collections::HashMap<ObjectId, u64> = Default::default();
         self.walk(
-            |id, size| out.push((id, size)),
+            |id, size, _| *sizes.entry(id).or_default() += size,
             // Never an object, safe to drop.
             |path| {
                 let _ = std::fs::remove_file(path);
             },
         )?;
+        let mut out: Vec<(ObjectId, u64)> = sizes.into_iter().collect();
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// Every object and chunk list in the cache: id, size, and whether it is a chunk list.
+    pub fn list_entries(&self) -> io::Result<Vec<(ObjectId, u64, bool)>> {
+        let mut out = Vec::new();
+        self.walk(|id, size, list| out.push((id, size, list)), |_| {})?;
         out.sort_unstable();
         Ok(out)
     }
@@ -396,8 +604,8 @@ impl Cache {
     pub fn survey(&self) -> io::Result<Survey> {
         let (mut objects, mut bytes, mut stray_temp) = (0, 0, 0);
         self.walk(
-            |_, size| {
-                objects += 1;
+            |_, size, list| {
+                objects += u64::from(!list);
                 bytes += size;
             },
             |_| stray_temp += 1,
@@ -415,7 +623,7 @@ impl Cache {
     /// the shard folders (`stale` gets its path).
     fn walk(
         &self,
-        mut object: impl FnMut(ObjectId, u64),
+        mut object: impl FnMut(ObjectId, u64, bool),
         mut stale: impl FnMut(PathBuf),
     ) -> io::Result<()> {
         let entries = match fs::read_dir(&self.dir) {
@@ -434,7 +642,12 @@ impl Cache {
                 let obj = obj?;
                 let Some(rest) = obj.file_name().to_str().map(str::to_owned) else { continue };
                 if let Ok(id) = ObjectId::from_hex(&format!("{prefix}{rest}")) {
-                    object(id, obj.metadata()?.len());
+                    object(id, obj.metadata()?.len(), false);
+                } else if let Some(id) = rest
+                    .strip_suffix(chunks::LIST_SUFFIX)
+                    .and_then(|r| ObjectId::from_hex(&format!("{prefix}{r}")).ok())
+                {
+                    object(id, obj.metadata()?.len(), true);
                 } else if let Some(pid) = stale_tmp_pid(&rest)
                     && !process_alive(pid)
                 {
@@ -445,9 +658,22 @@ impl Cache {
         Ok(())
     }
 
-    /// Delete an object (gc). The read-only mode does not stop unlinking.
+    /// Delete an object (gc), whole and its chunk list (not its chunks: they are objects of
+    /// their own). The read-only mode does not stop unlinking.
     pub fn remove(&self, id: &ObjectId) -> io::Result<()> {
+        fs_util::remove_file_if_exists(&self.list_path(id))?;
         fs_util::remove_file_if_exists(&self.object_path(id))
+    }
+
+    /// Add to `keep` the chunks of every kept object stored as chunks (gc).
+    pub fn keep_chunks(&self, keep: &mut std::collections::HashSet<ObjectId>) -> Result<(), Error> {
+        let listed: Vec<ObjectId> = keep.iter().filter(|id| self.has_list(id)).copied().collect();
+        for id in listed {
+            if let Some(list) = self.read_list(&id)? {
+                keep.extend(list.chunks.iter().map(|(c, _)| *c));
+            }
+        }
+        Ok(())
     }
 
     /// Remove temp folders left by processes that no longer run (killed mid-write), and the

@@ -19,6 +19,8 @@ pub enum Error {
     PointerDisagrees { file: PathBuf, message: String },
     #[error("manifest {id} is not valid: {message}")]
     BadManifest { id: ObjectId, message: String },
+    #[error("the chunk list of {id} is not valid: {message}")]
+    BadChunkList { id: ObjectId, message: String },
     #[error("object {id} is not in the cache")]
     MissingObject { id: ObjectId },
     #[error(

@@ -2,6 +2,7 @@
 //! pointer files, link strategies, the stat cache and workspace scanning.
 
 pub mod cache;
+pub mod chunks;
 pub mod error;
 pub mod hash;
 pub mod link;

@@ -4,6 +4,7 @@
 //! it passes. Operations and the pipeline engine share these pieces; nothing here prints.
 
 pub mod compare;
+pub mod detach;
 mod gate;
 pub mod gitignore;
 pub mod output;

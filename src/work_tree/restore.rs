@@ -303,19 +303,23 @@ pub fn apply(
     }
     reporter.start("checking out", places.len() as u64);
     let cache = project.cache();
-    let linker = project.linker();
     let outcomes: Vec<Placed> = places
         .par_iter()
         .map(|(path, hash, executable)| {
             let dest = root.join(path.as_path());
             let res = (|| -> Result<Placed> {
-                match cache.verify_before_use(hash, stat) {
-                    Ok(_) => {}
+                // Stored only as chunks: put together straight into its place.
+                if !cache.contains_whole(hash) && cache.has_list(hash) {
+                    return place_chunked(cache, hash, &dest, *executable, path, stat);
+                }
+                let size = match cache.verify_before_use(hash, stat) {
+                    Ok(stamp) => stamp.size,
                     Err(store::Error::MissingObject { id }) => return Ok(Placed::Missing(id)),
                     // Quarantined, never placed: the file is restored like a missing one would be.
                     Err(store::Error::CorruptObject { id, .. }) => return Ok(Placed::Corrupt(id)),
                     Err(e) => return Err(e.into()),
-                }
+                };
+                let linker = project.linker_for(size);
                 let used = linker.place(&cache.object_path(hash), &dest, *executable)?;
                 if used != LinkType::Symlink {
                     stat.record(path, FileStamp::of(&fs::symlink_metadata(&dest)?), *hash);
@@ -366,4 +370,67 @@ enum Placed {
     Missing(ObjectId),
     /// Found corrupt before use and quarantined.
     Corrupt(ObjectId),
+}
+
+/// Place an object the cache holds as chunks: assembled into a temp file beside `dest`, each
+/// chunk and the whole checked, then renamed into place (one write of the bytes).
+fn place_chunked(
+    cache: &store::Cache,
+    hash: &ObjectId,
+    dest: &std::path::Path,
+    executable: bool,
+    path: &RelPath,
+    stat: &StatCache,
+) -> Result<Placed> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(list) = (match cache.read_list(hash) {
+        Ok(list) => list,
+        Err(store::Error::BadChunkList { .. }) => return Ok(Placed::Corrupt(*hash)),
+        Err(e) => return Err(e.into()),
+    }) else {
+        return Ok(Placed::Missing(*hash));
+    };
+    // Staged under `.mlx/tmp/PID/` (never a stray file in the work tree after a kill).
+    let tmp = crate::fs_util::temp_path(dest);
+    let mode = if executable { 0o777 } else { 0o666 };
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&tmp)
+        .map_err(store::Error::Io)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let assembled = cache.assemble(&list, &mut out);
+    let flushed = out.into_inner().map_err(std::io::IntoInnerError::into_error);
+    let outcome = match (assembled, flushed) {
+        (Ok(()), Ok(_)) => {
+            crate::fault::point("checkout.assemble");
+            let renamed = std::fs::rename(&tmp, dest).or_else(|e| {
+                if !crate::fs_util::crosses_devices(&e) {
+                    return Err(e);
+                }
+                // The work tree is on another mount: copied beside the file, then renamed.
+                let sibling = crate::fs_util::temp_sibling(dest);
+                std::fs::copy(&tmp, &sibling)?;
+                std::fs::rename(&sibling, dest).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&sibling);
+                })
+            });
+            match renamed {
+                Ok(()) => {
+                    stat.record(path, FileStamp::of(&fs::symlink_metadata(dest)?), *hash);
+                    return Ok(Placed::Done);
+                }
+                Err(e) => Err(store::Error::Io(e).into()),
+            }
+        }
+        (Err(store::Error::MissingObject { .. }), _) => Ok(Placed::Missing(*hash)),
+        (Err(store::Error::CorruptObject { .. } | store::Error::BadChunkList { .. }), _) => {
+            Ok(Placed::Corrupt(*hash))
+        }
+        (Err(e), _) => Err(e.into()),
+        (_, Err(e)) => Err(store::Error::Io(e).into()),
+    };
+    let _ = std::fs::remove_file(&tmp);
+    outcome
 }

@@ -209,6 +209,9 @@ fn ingest(
                 }
                 Err(e) => return Err(Error::Io(e).into()),
             },
+            _ if cache.chunks_file(stamp.size) => {
+                return ingest_chunked(project, &abs, key, stamp, hashed_at, stat, unchanged);
+            }
             _ => {
                 let staged = if stamp.size < LARGE_FILE {
                     let data = fs_err::read(&abs)?;
@@ -233,6 +236,56 @@ fn ingest(
             }
         }
     }
+}
+
+/// Store a big file as content-defined chunks: only the chunks the cache lacks are written
+/// (and made durable here, before anything names them); the chunk list comes back staged.
+fn ingest_chunked(
+    project: &Project,
+    abs: &Path,
+    key: &ProjectPath,
+    stamp: FileStamp,
+    hashed_at: SystemTime,
+    stat: &StatCache,
+    unchanged: impl Fn(&Path) -> Result<()>,
+) -> Result<(ObjectId, Option<Staged>)> {
+    let cache = project.cache();
+    let mut chunks = Vec::new();
+    let mut staged: Vec<Staged> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let file = fs_err::File::open(abs)?;
+    let split = store::chunks::split(file, |batch| {
+        let ids: Vec<ObjectId> = batch.par_iter().map(|c| hash_bytes(c)).collect();
+        for (data, id) in batch.iter().zip(ids) {
+            chunks.push((id, u32::try_from(data.len()).expect("chunks are small")));
+            if seen.insert(id) && !cache.contains_whole(&id) {
+                staged.push(cache.stage_bytes(id, data)?);
+            }
+        }
+        Ok(())
+    });
+    let discard = |staged: Vec<Staged>| staged.into_iter().for_each(|s| cache.discard(s));
+    let (id, size) = match split.map_err(Error::from).map(|r| (r, unchanged(abs))) {
+        Ok((r, Ok(()))) => r,
+        Ok((_, Err(e))) => {
+            discard(staged);
+            return Err(e);
+        }
+        Err(e) => {
+            discard(staged);
+            return Err(e.into());
+        }
+    };
+    if !stamp.is_racy(hashed_at) {
+        stat.record(key, stamp, id);
+    }
+    if cache.contains(&id) {
+        discard(staged);
+        return Ok((id, None));
+    }
+    cache.commit(staged, stat)?;
+    let list = store::chunks::ChunkList { file: id, size, chunks };
+    Ok((id, Some(cache.stage_list(&list)?)))
 }
 
 fn finish_staged(project: &Project, staged: Staged) -> (ObjectId, Option<Staged>) {

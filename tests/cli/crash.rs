@@ -619,3 +619,106 @@ fn fault_hook_is_inert_when_unset_or_unknown() {
     let steps = trace(&p, &["checkout"]);
     assert!(steps.is_empty(), "an up-to-date checkout reaches no step: {steps:?}");
 }
+
+/// A project that stores files of 128 KiB or more as chunks, with `big.bin` (content 0)
+/// tracked and committed, and a folder remote `store` (the default) beside it.
+fn chunked_project() -> (TestProject, PathBuf) {
+    let p = TestProject::initialized();
+    crate::chunks::set_cache(&p, p.root(), "chunk_threshold = \"128KiB\"");
+    write_big(&p, 0);
+    p.mlx(&["add", "-q", "big.bin"]).success();
+    let store = p.temp_dir().join("store");
+    p.mlx(&["remote", "add", "store", store.to_str().expect("utf-8"), "--default"]).success();
+    p.commit_all("big");
+    (p, store)
+}
+
+/// `big.bin`: 400 KiB numbered `n`, sharing most chunks with every other number.
+fn write_big(p: &TestProject, n: u64) -> Vec<u8> {
+    let mut body = crate::support::noise(400 << 10, 1);
+    body[200_000..200_008].copy_from_slice(&n.to_le_bytes());
+    p.write("big.bin", &body);
+    body
+}
+
+/// `big.bin` deleted and brought back by `restore` is `expected`.
+fn assert_big_restorable(p: &TestProject, expected: &[u8], restore: &[&str]) {
+    assert_eq!(p.read("big.bin"), expected, "big.bin before the restore");
+    p.remove("big.bin");
+    let out = mlx_env(p, restore, &[]);
+    assert!(out.status.success(), "mlx {restore:?}: {}", text(&out));
+    assert_eq!(p.read("big.bin"), expected, "big.bin restored by mlx {restore:?}");
+}
+
+#[test]
+fn chunked_add_killed_at_any_step_keeps_the_cache_sound() {
+    let (p, _) = chunked_project();
+    let expected = std::cell::RefCell::new(Vec::new());
+    let prepare = |p: &TestProject, n: u64| *expected.borrow_mut() = write_big(p, n);
+    let check = |p: &TestProject| assert_big_restorable(p, &expected.borrow(), &["checkout"]);
+    let tally = Scenario {
+        name: "add (chunks)",
+        p: &p,
+        args: &["add", "big.bin"],
+        prepare: &prepare,
+        check: &check,
+    }
+    .run(DELAYS_MS);
+    assert!(tally.at_steps >= 4, "{tally:?}");
+}
+
+#[test]
+fn chunked_pull_and_push_killed_at_any_step_leave_what_a_rerun_completes() {
+    let (p, store) = chunked_project();
+    p.mlx(&["push", "-q"]).success();
+    let expected = p.read("big.bin");
+    let prepare = |p: &TestProject, _: u64| {
+        p.remove("big.bin");
+        empty_dir(&p.cache_dir());
+    };
+    let check = |p: &TestProject| assert_big_restorable(p, &expected, &["checkout"]);
+    let tally = Scenario {
+        name: "pull (chunks)",
+        p: &p,
+        args: &["pull"],
+        prepare: &prepare,
+        check: &check,
+    }
+    .run(DELAYS_MS);
+    assert!(tally.at_steps >= 4, "{tally:?}");
+
+    let prepare = |_: &TestProject, _: u64| empty_dir(&store);
+    let check = |p: &TestProject| {
+        empty_dir(&p.cache_dir());
+        assert_big_restorable(p, &expected, &["pull"]);
+    };
+    let tally = Scenario {
+        name: "push (chunks)",
+        p: &p,
+        args: &["push"],
+        prepare: &prepare,
+        check: &check,
+    }
+    .run(&[]);
+    assert!(tally.at_steps >= 2, "{tally:?}");
+}
+
+#[test]
+fn chunked_gc_killed_at_any_step_keeps_the_chunks_of_what_is_referenced() {
+    let (p, _) = chunked_project();
+    let expected = p.read("big.bin");
+    let prepare = |p: &TestProject, n: u64| {
+        // Another version of the file, added then dropped: its list and own chunks are junk.
+        let mut junk = expected.clone();
+        junk[300_000..300_008].copy_from_slice(&(n + 1000).to_le_bytes());
+        p.write("junk.bin", &junk);
+        p.mlx(&["add", "-q", "junk.bin"]).success();
+        p.remove("junk.bin.mlx");
+        p.remove("junk.bin");
+    };
+    let check = |p: &TestProject| assert_big_restorable(p, &expected, &["checkout"]);
+    let tally =
+        Scenario { name: "gc (chunks)", p: &p, args: &["gc"], prepare: &prepare, check: &check }
+            .run(&[]);
+    assert!(tally.at_steps >= 2, "{tally:?}");
+}

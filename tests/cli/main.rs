@@ -6,6 +6,7 @@ mod add;
 mod attest;
 mod cache_verify;
 mod checkout;
+mod chunks;
 mod completion;
 mod crash;
 mod data_quality;

@@ -399,6 +399,8 @@ fn s3_server_stopped_mid_fetch_then_a_rerun_finishes() {
 #[test]
 fn webdav_big_objects_are_streamed_not_held_in_memory() {
     let (p, _server, root) = dav_project();
+    // Stored whole (not as chunks): this is about streaming one big object.
+    p.write(".mlx/config.local.toml", "[cache]\nchunking = false\n");
     let body = noise(96 << 20, 11);
     p.write("big.bin", &body);
     p.mlx(&["add", "big.bin"]).success();

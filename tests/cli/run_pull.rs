@@ -1,7 +1,7 @@
 //! The stage cache shared through remotes: `mlx push` publishes stage results under
 //! `runcache/<fingerprint>/`, and `mlx run --pull` in another clone restores stale stages from
-//! them instead of running them. Folder and S3 remotes; two clones publishing at once; a
-//! tampered entry is refused; a stage with no entry runs.
+//! them instead of running them. Folder and S3 remotes; two clones publishing at once (S3,
+//! WebDAV, SSH, Azure, GCS); a tampered entry is refused; a stage with no entry runs.
 //!
 //! Stages append their name to `calls.log` beside the repositories (clones sit beside the
 //! project, so they share it): a test sees exactly which commands ran anywhere.
@@ -274,4 +274,124 @@ fn two_clones_publishing_at_once_to_s3_keep_both_results() {
 
 fn p_score(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("score.txt")).unwrap()
+}
+
+/// Point 3 on one remote kind: two clones that ran the pipeline push at the same time, each
+/// publishing its three results (`published` counts the entries the remote holds, from its own
+/// listing: six); a no-op push publishes nothing; a fresh clone (made ready by `prepare`)
+/// restores the three stages and runs none.
+fn shared_stage_cache_on(
+    p: &TestProject,
+    run: &(dyn Fn(&Path, &[&str]) -> assert_cmd::assert::Assert + Sync),
+    published: &dyn Fn() -> usize,
+    prepare: &(dyn Fn(&Path) + Sync),
+) {
+    let json = |dir: &Path, args: &[&str]| -> serde_json::Value {
+        let out = run(dir, args).success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    let (a, b) = (clone_of(p, "a"), clone_of(p, "b"));
+    for dir in [&a, &b] {
+        prepare(dir);
+        run(dir, &["run"]).success();
+    }
+    assert_eq!(take_calls(p).len(), 6);
+    std::thread::scope(|s| {
+        let pushes: Vec<_> = [&a, &b]
+            .into_iter()
+            .map(|dir| {
+                s.spawn(move || {
+                    let out = run(dir, &["push", "--json"]).success();
+                    let json: serde_json::Value =
+                        serde_json::from_slice(&out.get_output().stdout).unwrap();
+                    json["stage_results_uploaded"].as_u64().unwrap()
+                })
+            })
+            .collect();
+        for h in pushes {
+            assert_eq!(h.join().unwrap(), 3);
+        }
+    });
+    assert_eq!(published(), 6, "both machines' results are kept");
+    let again = json(&a, &["push", "--json"]);
+    assert_eq!(again["stage_results_already_there"], 3, "{again}");
+    assert_eq!(again["stage_results_uploaded"], 0, "{again}");
+
+    let c = clone_of(p, "c");
+    prepare(&c);
+    let out = run(&c, &["run", "--pull", "--json"]).success();
+    assert_eq!(outcomes(&out), ["prepare=restored", "train=restored", "evaluate=restored"]);
+    assert_eq!(take_calls(p), Vec::<String>::new(), "nothing ran");
+    for f in ["prepared.txt", "model/weights.txt", "model/meta.txt", "score.txt"] {
+        let want = std::fs::read_to_string(a.join(f)).unwrap();
+        assert_eq!(std::fs::read_to_string(c.join(f)).unwrap(), want, "{f}");
+    }
+}
+
+/// Entries under `runcache/` among blob names listed under `prefix` (Azure, GCS).
+fn runcache_names(names: Vec<(String, u64)>, prefix: &str) -> usize {
+    names
+        .iter()
+        .filter(|(n, _)| n.strip_prefix(prefix).is_some_and(|r| r.starts_with("runcache/")))
+        .count()
+}
+
+#[test]
+fn webdav_remotes_share_stage_results() {
+    use crate::support::servers::DavServer;
+    let p = pipeline();
+    let root = p.temp_dir().join("dav");
+    let server = DavServer::start(&root);
+    p.mlx(&["remote", "add", "dav", &format!("{}store", server.url()), "--default"]).success();
+    p.commit_all("remote");
+    let run = |dir: &Path, args: &[&str]| p.mlx_in(dir, args);
+    shared_stage_cache_on(&p, &run, &|| entries(&root.join("store")).len(), &|_| {});
+}
+
+#[test]
+fn ssh_remotes_share_stage_results() {
+    use crate::support::sshd::{Sshd, trust};
+    let sshd = Sshd::start();
+    let p = pipeline();
+    p.mlx(&["remote", "add", "box", &sshd.url("team/cache"), "--default"]).success();
+    p.commit_all("remote");
+    trust(&p, &sshd);
+    let run = |dir: &Path, args: &[&str]| p.mlx_in(dir, args);
+    let store = sshd.data().join("team/cache");
+    shared_stage_cache_on(&p, &run, &|| entries(&store).len(), &|_| {});
+}
+
+#[test]
+fn azure_remotes_share_stage_results() {
+    use crate::support::azurite::{ACCOUNT, ACCOUNT_KEY, Azurite};
+    let server = Azurite::start();
+    server.create_container("team-data");
+    let p = pipeline();
+    p.mlx(&["remote", "add", "az", &format!("azure://{ACCOUNT}@team-data/demo"), "--default"])
+        .success();
+    p.mlx(&["remote", "modify", "az", "endpoint", &server.endpoint()]).success();
+    p.commit_all("remote");
+    let run = |dir: &Path, args: &[&str]| p.mlx_in(dir, args);
+    let published = || runcache_names(server.blobs("team-data", "demo/"), "demo/");
+    let prepare = |dir: &Path| {
+        p.mlx_in(dir, &["remote", "modify", "az", "password", ACCOUNT_KEY, "--local"]).success();
+    };
+    shared_stage_cache_on(&p, &run, &published, &prepare);
+}
+
+#[test]
+fn gcs_remotes_share_stage_results() {
+    use crate::support::gcs::GcsServer;
+    let server = GcsServer::start();
+    server.create_bucket("team-bucket");
+    let p = pipeline();
+    p.mlx(&["remote", "add", "gcs", "gs://team-bucket/demo", "--default"]).success();
+    p.mlx(&["remote", "modify", "gcs", "endpoint", &server.endpoint()]).success();
+    p.commit_all("remote");
+    let run = |dir: &Path, args: &[&str]| p.mlx_in(dir, args);
+    let published = || runcache_names(server.objects("team-bucket", "demo/"), "demo/");
+    let prepare = |dir: &Path| {
+        p.mlx_in(dir, &["remote", "modify", "gcs", "token", "ya29.test", "--local"]).success();
+    };
+    shared_stage_cache_on(&p, &run, &published, &prepare);
 }

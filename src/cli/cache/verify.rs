@@ -27,17 +27,26 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
         for c in &report.corrupt {
             out.line(&format!("corrupt  {}  moved to {}", c.hash, c.quarantined))?;
         }
+        for id in &report.incomplete {
+            out.line(&format!("incomplete  {id}  (stored as chunks; one is missing or damaged)"))?;
+        }
+        // Objects stored as chunks that cannot be put together are named only when there are any.
+        let incomplete = match report.incomplete.len() {
+            0 => String::new(),
+            n => format!(", {n} incomplete"),
+        };
         out.status(&format!(
-            "checked {} ({}): {} corrupt",
+            "checked {} ({}): {} corrupt{incomplete}",
             counted(report.checked_objects, "object"),
             human_size(report.checked_bytes),
             report.corrupt.len()
         ));
-        if !report.corrupt.is_empty() {
+        if !report.corrupt.is_empty() || !report.incomplete.is_empty() {
             out.hint(
                 "re-add the data with `mlx add`, then `mlx status` shows what is still missing",
             );
         }
     }
-    Ok(if report.corrupt.is_empty() { ExitStatus::Success } else { ExitStatus::CheckFailed })
+    let ok = report.corrupt.is_empty() && report.incomplete.is_empty();
+    Ok(if ok { ExitStatus::Success } else { ExitStatus::CheckFailed })
 }

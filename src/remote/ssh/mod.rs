@@ -416,32 +416,28 @@ impl SshDir {
         })
     }
 
-    /// Delete named files (profiles gc no longer keeps); missing ones are not an error.
-    pub fn delete_named(&self, names: &[String], jobs: usize) -> Result<(), Error> {
-        let names = names
-            .iter()
-            .map(|n| checked_name(&self.names, n))
-            .collect::<Result<Vec<String>, Error>>()?;
-        self.run(|conn| {
-            let names = &names;
-            async move {
-                futures::stream::iter(names.iter())
-                    .map(|name| {
-                        let conn = &conn;
-                        async move {
-                            let path = format!("{}/{name}", conn.root);
-                            match conn.sftp().remove_file(path.clone()).await {
-                                Ok(()) => Ok(()),
-                                Err(e) if is_missing(&e) => Ok(()),
-                                Err(e) => Err(self.op_err(&path, e)),
-                            }
+    /// Delete named files (chunk lists and profiles gc no longer keeps); missing ones are not an error.
+    pub fn delete_names(&self, names: &[String], jobs: usize) -> Result<(), Error> {
+        let names: Vec<String> =
+            names.iter().map(|n| checked_name(&self.names, n)).collect::<Result<_, _>>()?;
+        let names = &names;
+        self.run(|conn| async move {
+            futures::stream::iter(names.iter())
+                .map(|name| {
+                    let conn = &conn;
+                    async move {
+                        let path = format!("{}/{name}", conn.root);
+                        match conn.sftp().remove_file(path.clone()).await {
+                            Ok(()) => Ok(()),
+                            Err(e) if is_missing(&e) => Ok(()),
+                            Err(e) => Err(self.op_err(&path, e)),
                         }
-                    })
-                    .buffer_unordered(jobs.max(1))
-                    .try_collect::<Vec<()>>()
-                    .await
-                    .map(|_| ())
-            }
+                    }
+                })
+                .buffer_unordered(jobs.max(1))
+                .try_collect::<Vec<()>>()
+                .await
+                .map(|_| ())
         })
     }
 
