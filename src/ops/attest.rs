@@ -161,7 +161,7 @@ pub fn attest(
         ),
         // Not in the work tree: a folder's manifest decodes as one (a big object is a file).
         None => {
-            let size = fs_err::metadata(project.cache().object_path(&id))?.len();
+            let size = project.cache().object_size(&id)?;
             if size <= 256 << 20 {
                 let bytes = project.cache().read_verified(&id)?;
                 crate::store::manifest::Manifest::decode(id, &bytes).ok()
@@ -185,7 +185,7 @@ pub fn attest(
         fetched +=
             transfer::fetch_verified(project, opts.remote.as_deref(), &needed, &what, reporter)?;
         for (file, id, _) in files {
-            let d = provenance::digests_of_file(&project.cache().object_path(&id))?;
+            let d = provenance::digests_of_file(&project.cache().whole_path(&id)?)?;
             subjects.push(Subject {
                 name: format!("{path}/{file}"),
                 sha256: d.sha256,
@@ -197,7 +197,7 @@ pub fn attest(
         }
         "directory"
     } else {
-        let d = provenance::digests_of_file(&project.cache().object_path(&id))?;
+        let d = provenance::digests_of_file(&project.cache().whole_path(&id)?)?;
         subjects.push(Subject { name: path.clone(), sha256: d.sha256, blake3: d.blake3 });
         "file"
     };
@@ -207,7 +207,7 @@ pub fn attest(
     for n in &lineage.nodes {
         let Some(h) = &n.hash else { continue };
         let Ok(oid) = ObjectId::from_hex(h) else { continue };
-        let file = project.cache().object_path(&oid);
+        let file = project.cache().whole_path(&oid)?;
         if n.id != lineage.root && file.is_file() {
             let d = provenance::digests_of_file(&file)?;
             if &d.blake3 == h {

@@ -141,7 +141,7 @@ pub fn open(
         let what = format!("the log of run {run}");
         log.fetched =
             transfer::fetch_verified(project, opts.remote.as_deref(), &needed, &what, reporter)?;
-        log.file = Some(fs_err::File::open(project.cache().object_path(&id))?);
+        log.file = Some(fs_err::File::open(project.cache().whole_path(&id)?)?);
         log.source = LogSource::Stored;
     }
     if let (Some(lines), Some(file)) = (opts.tail, log.file.as_mut()) {

@@ -109,7 +109,7 @@ pub fn get(
     } else {
         let size = match found.size {
             Some(s) => s,
-            None => fs_err::metadata(project.cache().object_path(&id))?.len(),
+            None => project.cache().object_size(&id)?,
         };
         items.push(OutItem {
             path: name.clone(),

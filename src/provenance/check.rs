@@ -232,7 +232,8 @@ pub fn check(project: &Project, r: &Resource, role: Role) -> Result<Checked, cra
             .filter(|p| crate::work_tree::check_not_reserved(p).is_ok())
             .map(|p| project.root().join(p.as_path()))
             .filter(|p| stays_inside(project, p));
-        let cached = object_of(r).map(|id| project.cache().object_path(&id));
+        // An object stored as chunks is put together; damaged chunks make it absent here.
+        let cached = object_of(r).and_then(|id| project.cache().whole_path(&id).ok());
         match role {
             Role::Subject => {
                 if let Some(p) = &work_file {

@@ -178,7 +178,7 @@ impl Destination {
         self.make_parent(path)?;
         let dest = self.gate.writable(path)?;
         let tmp = fs_util::temp_sibling(&dest);
-        fs_util::copy_new(&cache.object_path(id), &tmp, executable)?;
+        fs_util::copy_new(&cache.whole_path(id)?, &tmp, executable)?;
         if let Err(e) = fs::rename(&tmp, &dest) {
             let _ = fs_util::remove_file_if_exists(&tmp);
             return Err(e.into());

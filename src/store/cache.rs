@@ -502,6 +502,28 @@ impl Cache {
         Ok(stamp)
     }
 
+    /// The path of `id` as one file, for readers that open it: an object stored only as chunks
+    /// is put together first (every chunk and the whole checked) and kept whole beside its
+    /// list. A missing object gives a path that does not exist, as before.
+    pub fn whole_path(&self, id: &ObjectId) -> Result<PathBuf, Error> {
+        if !self.contains_whole(id) && self.has_list(id) {
+            self.store_whole(id, &StatCache::default())?;
+        }
+        Ok(self.object_path(id))
+    }
+
+    /// The size of object `id` as a file, whether it is stored whole or as chunks.
+    pub fn object_size(&self, id: &ObjectId) -> Result<u64, Error> {
+        match std::fs::metadata(self.object_path(id)) {
+            Ok(m) => Ok(m.len()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match self.read_list(id)? {
+                Some(list) => Ok(list.size),
+                None => Err(Error::MissingObject { id: *id }),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Put an object stored as chunks together into the staging area (every chunk and the
     /// whole checked) and publish it whole beside its chunk list.
     fn store_whole(&self, id: &ObjectId, stat: &StatCache) -> Result<FileStamp, Error> {
@@ -527,8 +549,13 @@ impl Cache {
             Ok(mut f) => f.read_to_end(&mut buf).map_err(|e| {
                 io::Error::new(e.kind(), format!("failed to read {}: {e}", path.display()))
             })?,
+            // Stored as chunks: put together in memory, every chunk and the whole checked.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(Error::MissingObject { id: *id });
+                let Some(list) = self.read_list(id)? else {
+                    return Err(Error::MissingObject { id: *id });
+                };
+                self.assemble(&list, &mut buf)?;
+                return Ok(buf);
             }
             Err(e) => {
                 return Err(io::Error::new(

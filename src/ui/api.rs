@@ -419,7 +419,10 @@ fn object_response(state: &State, hash: &str, content_type: &str) -> Response<Bo
         return http::message(500, "the recorded hash is not a valid object id");
     };
     // The path is made from a checked hash only: it can never leave the cache.
-    let path = state.project.cache().object_path(&id);
+    let path = match state.project.cache().whole_path(&id) {
+        Ok(path) => path,
+        Err(e) => return http::message(500, &e.to_string()),
+    };
     match fs_err::File::open(&path) {
         Ok(file) => {
             let len = file.metadata().ok().map(|m| m.len());

@@ -144,7 +144,7 @@ fn open(api: &Api, rel: &str) -> Result<(fs_err::File, u64), ApiError> {
         .find(|a| a.path == name && a.kind == "file")
         .ok_or_else(|| ApiError::missing(format!("run {run} has no artifact {name:?}")))?;
     let id = a.object().map_err(|e| ApiError::internal(&e))?;
-    let path = api.project.cache().object_path(&id);
+    let path = api.project.cache().whole_path(&id).map_err(|e| ApiError::internal(&e))?;
     let file = fs_err::File::open(&path).map_err(|e| {
         ApiError::missing(format!("the artifact {name:?} is not in the cache: {e}"))
     })?;
