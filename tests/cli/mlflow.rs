@@ -267,6 +267,8 @@ print("OWN", own.info.run_id)
 fn outside_against_mlx_serve_runs_are_keyed_to_the_commit() {
     let p = TestProject::initialized();
     p.write("log.py", OUTSIDE);
+    p.write("data.csv", "a,b\n1,2\n");
+    p.mlx(&["add", "data.csv"]).success();
     p.git(&["add", "-A"]);
     p.git(&["commit", "-qm", "log"]);
     let head = p.git(&["rev-parse", "HEAD"]);
@@ -316,6 +318,28 @@ fn outside_against_mlx_serve_runs_are_keyed_to_the_commit() {
         .query_row("SELECT status FROM experiments WHERE id = (SELECT experiment_id FROM runs WHERE id = ?1)", [own], |r| r.get(0))
         .expect("its experiment");
     assert_eq!(status, "failed");
+
+    // The tracked data it started on is recorded, as `mlx run -- CMD` records it.
+    let input: (String, String) = db
+        .query_row("SELECT path, kind FROM run_inputs WHERE run_id = ?1", [first], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("its input");
+    assert_eq!(input, ("data.csv".to_owned(), "data".to_owned()));
+
+    // Tracked data that differs from its pointer makes dirty runs, as in `mlx run -- CMD`,
+    // though git sees no change.
+    p.write("data.csv", "a,b\n1,3\n");
+    let out =
+        python(&p).env("MLFLOW_TRACKING_URI", serve.url()).arg("log.py").output().expect("python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let first = stdout.lines().find_map(|l| l.strip_prefix("FIRST ")).expect("id");
+    let dirty: bool = db
+        .query_row("SELECT git_dirty FROM runs WHERE id = ?1", [first], |r| r.get(0))
+        .expect("run");
+    assert!(dirty, "modified tracked data makes the run dirty");
+    p.write("data.csv", "a,b\n1,2\n");
 
     // A dirty work tree makes dirty runs.
     p.write("log.py", format!("{OUTSIDE}\n# changed\n"));

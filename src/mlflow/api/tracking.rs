@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::request::{Args, pair};
 use super::{Api, ApiError, Context};
 use crate::tracking::RunId;
-use crate::tracking::launch::{git_info, host_name, user_name};
+use crate::tracking::launch::{StartState, host_name, start_state, user_name};
 use crate::tracking::mlflow::{self as records, Creator, ExperimentRow, Pairs, RunRow};
 use crate::tracking::runs::{self, NewRun, Point, Status};
 
@@ -180,7 +180,8 @@ pub fn create_experiment(api: &Api, args: &Args) -> Result<Value, ApiError> {
         if name == "Default" || records::experiment_named(conn, &name)?.is_some() {
             return Err(ApiError::exists(format!("Experiment(name={name}) already exists.")));
         }
-        let id = records::create_experiment(conn, &name, &creator(api))?;
+        let who = creator(api, conn)?;
+        let id = records::create_experiment(conn, &name, &who)?;
         Ok(json!({ "experiment_id": id.as_str() }))
     })
 }
@@ -193,13 +194,21 @@ pub fn search_experiments(api: &Api, _args: &Args) -> Result<Value, ApiError> {
     })
 }
 
-fn creator(api: &Api) -> Creator {
-    Creator {
-        git: git_info(api.project.root()),
+/// Who creates a run or an experiment, and the state it starts on, as `mlx run -- CMD` records
+/// it: the commit, and the dirty flag of git's files and of the tracked data.
+fn starting(api: &Api, conn: &mut rusqlite::Connection) -> Result<(Creator, StartState), ApiError> {
+    let state = start_state(&api.project, conn)?;
+    let who = Creator {
+        git: state.git.clone(),
         host: host_name(),
         user: user_name(),
         pid: std::process::id(),
-    }
+    };
+    Ok((who, state))
+}
+
+fn creator(api: &Api, conn: &mut rusqlite::Connection) -> Result<Creator, ApiError> {
+    Ok(starting(api, conn)?.0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,8 +229,8 @@ pub fn create_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
     let start = args.int("start_time")?.unwrap_or_else(runs::now_millis);
     let wanted = args.str("experiment_id").filter(|e| !e.is_empty());
     let tagged_parent = tags.iter().find(|(k, _)| k == PARENT_TAG).map(|(_, v)| v.clone());
-    let who = creator(api);
     api.db(|conn| {
+        let (who, state) = starting(api, conn)?;
         let (experiment, parent) = match &api.context {
             // Every run made inside `mlx run` belongs to its experiment, under its run.
             Context::Run { run, experiment } => {
@@ -262,6 +271,7 @@ pub fn create_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
         if let Some(p) = &parent {
             records::set_parent(conn, &id, &p.id)?;
         }
+        crate::tracking::inputs::record(conn, &id, &state.inputs)?;
         let r = find_run(conn, id.as_str())?;
         Ok(json!({ "run": run_json(conn, &r)? }))
     })
