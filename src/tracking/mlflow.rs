@@ -555,3 +555,15 @@ pub fn model_versions(conn: &Connection, name: Option<&str>) -> Result<Vec<Model
     let rows = stmt.query_map([name], version_of)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// How many artifacts run `run` holds at `path` or under it (`path/…`), and their total size.
+pub fn artifacts_under(conn: &Connection, run: &str, path: &str) -> Result<(u64, u64), Error> {
+    let (files, size): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT count(*), coalesce(sum(size), 0) FROM artifacts
+             WHERE run_id = ?1 AND kind != 'log'
+               AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
+        )?
+        .query_row(params![run, path], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok((u64::try_from(files).unwrap_or(0), u64::try_from(size).unwrap_or(0)))
+}

@@ -176,6 +176,44 @@ fn inside_mlx_run_every_call_lands_in_the_run() {
     assert_eq!(show["params"]["epochs"], "3");
     assert_eq!(show["tags"]["team"], "vision");
     assert_eq!(show["metrics"]["big"]["last"], "Infinity");
+
+    // The model registry shows the model registered through MLflow's client, beside git's.
+    let list = p.mlx(&["model", "list", "--json"]).success();
+    let list: Value = serde_json::from_slice(&list.get_output().stdout).expect("json");
+    let echo = &list["models"][0];
+    assert_eq!(
+        (&echo["name"], &echo["registry"], &echo["latest"], &echo["versions"]),
+        (&Value::from("echo"), &Value::from("mlflow"), &Value::from("1"), &Value::from(1)),
+        "{list}"
+    );
+    let listed = p.mlx(&["model", "list"]).success();
+    let listed = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    assert!(listed.contains("echo") && listed.contains("mlflow"), "{listed}");
+    let shown = p.mlx(&["model", "show", "echo", "--json"]).success();
+    let shown: Value = serde_json::from_slice(&shown.get_output().stdout).expect("json");
+    assert_eq!(shown["registry"], "mlflow");
+    let v = &shown["mlflow"]["versions"][0];
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["run_id"], run.as_str());
+    assert_eq!(v["model_id"], model.as_str());
+    assert_eq!(v["artifact"]["path"], format!("models/{model}"));
+    assert!(v["artifact"]["files"].as_u64().expect("files") >= 2, "{v}");
+    let one = p.mlx(&["model", "show", "echo@1", "--json"]).success();
+    let one: Value = serde_json::from_slice(&one.get_output().stdout).expect("json");
+    assert_eq!(one["mlflow_version"]["version"], 1);
+    assert_eq!(one["mlflow_version"]["run"]["id"], run.as_str());
+    assert_eq!(one["mlflow_version"]["run"]["params"]["lr"], "0.1");
+    let text = p.mlx(&["model", "show", "echo@1"]).success();
+    let text = String::from_utf8_lossy(&text.get_output().stdout).into_owned();
+    assert!(text.contains(&format!("models/{model}")) && text.contains(&run), "{text}");
+    p.mlx(&["model", "show", "echo@2"]).code(2);
+    // Its files come out of the cache as the run's artifacts.
+    p.mlx(&["exp", "get", &run, &format!("models/{model}"), "-o", "served"]).success();
+    assert!(
+        p.root().join("served").join("models").join(&model).join("MLmodel").is_file()
+            || p.root().join("served").join("MLmodel").is_file(),
+        "the model's files were written out"
+    );
 }
 
 /// `mlx serve` on a free port; the URL it printed.
