@@ -521,3 +521,62 @@ fn a_stage_logs_into_its_run() {
         .expect("the stage's run");
     assert_eq!((depth.as_str(), auc, step), ("4", 0.75, 3));
 }
+
+const MODELS: &str = r#"
+import mlflow, mlflow.pyfunc
+
+class Echo(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return model_input
+
+with mlflow.start_run() as run:
+    with mlflow.start_run(nested=True, run_name="child") as child:
+        mlflow.log_metric("x", 1)
+    info = mlflow.pyfunc.log_model(name="model", python_model=Echo(), registered_model_name="echo")
+    mlflow.register_model(info.model_uri, "echo")
+print("CHILD", child.info.run_id)
+"#;
+
+#[test]
+fn nested_runs_and_models_travel_with_the_run_records() {
+    let (p, _store) = crate::remotes::project_with_remote();
+    p.write("models.py", MODELS);
+    p.commit_all("models");
+    let out = p
+        .mlx_cmd()
+        .env("PATH", mlflow::path())
+        .args(["run", "--", "python", "models.py"])
+        .output()
+        .expect("mlx run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let child = stdout.lines().find_map(|l| l.strip_prefix("CHILD ")).expect("child id").to_owned();
+    let shown = |dir: &std::path::Path| -> Value {
+        let out = p.mlx_in(dir, &["model", "show", "echo", "--json"]).success();
+        serde_json::from_slice(&out.get_output().stdout).expect("json")
+    };
+    let here = shown(p.root());
+    assert_eq!(here["mlflow"]["versions"].as_array().map(Vec::len), Some(2), "{here}");
+    p.mlx(&["push", "-q", "--runs"]).success();
+
+    let clone = crate::remotes::clone_of(&p, "other");
+    p.mlx_in(&clone, &["fetch", "-q", "--runs"]).success();
+    let there = shown(&clone);
+    assert_eq!(there["mlflow"]["versions"], here["mlflow"]["versions"], "{there}");
+    assert_eq!(there["registry"], "mlflow");
+    let db = rusqlite::Connection::open(clone.join(".mlx/mlx.db")).expect("the clone's database");
+    let (parent, origin_parent): (String, String) = (
+        db.query_row("SELECT parent_id FROM runs WHERE id = ?1", [&child], |r| r.get(0))
+            .expect("the nested run"),
+        p.db()
+            .query_row("SELECT parent_id FROM runs WHERE id = ?1", [&child], |r| r.get(0))
+            .expect("the nested run"),
+    );
+    assert_eq!(parent, origin_parent);
+    let logged: i64 =
+        db.query_row("SELECT count(*) FROM logged_models", [], |r| r.get(0)).expect("count");
+    assert_eq!(logged, 1);
+    // Fetching again adds nothing.
+    p.mlx_in(&clone, &["fetch", "-q", "--runs"]).success();
+    assert_eq!(shown(&clone)["mlflow"]["versions"], here["mlflow"]["versions"]);
+}
