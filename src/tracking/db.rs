@@ -265,6 +265,9 @@ const MIGRATIONS: &[&str] = &[
         profile_hash TEXT NOT NULL,       -- BLAKE3 of the profile's JSON, an object in the cache
         created      TEXT NOT NULL        -- RFC 3339 UTC
     ) WITHOUT ROWID;",
+    // 13: MLflow's soft delete (`delete_run`, `delete_experiment`): hidden, until restored.
+    "ALTER TABLE runs ADD COLUMN deleted_at TEXT;         -- RFC 3339 UTC; NULL: not deleted
+    ALTER TABLE experiments ADD COLUMN deleted_at TEXT;  -- RFC 3339 UTC; NULL: not deleted",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

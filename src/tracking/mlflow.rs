@@ -25,10 +25,12 @@ pub struct RunRow {
     pub parent: Option<String>,
     /// A stage run: its stage.
     pub stage: Option<String>,
+    /// Deleted through MLflow's `delete_run` (MLflow's lifecycle stage `deleted`).
+    pub deleted: bool,
 }
 
-const RUN_COLUMNS: &str =
-    "id, name, experiment_id, user, status, start_time, end_time, parent_id, stage";
+const RUN_COLUMNS: &str = "id, name, experiment_id, user, status, start_time, end_time, \
+     parent_id, stage, deleted_at IS NOT NULL";
 
 fn run_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     let start: String = r.get(5)?;
@@ -43,6 +45,7 @@ fn run_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         end: end.as_deref().and_then(parse_rfc3339_millis),
         parent: r.get(7)?,
         stage: r.get(8)?,
+        deleted: r.get(9)?,
     })
 }
 
@@ -208,6 +211,27 @@ pub fn log_params(
     Ok(Ok(()))
 }
 
+/// Mark run `id` deleted (MLflow's `delete_run`), or not deleted (`restore_run`); whether it
+/// exists.
+pub fn set_run_deleted(conn: &Connection, id: &str, deleted: bool) -> Result<bool, Error> {
+    let n = conn.execute(
+        "UPDATE runs SET deleted_at = CASE WHEN ?2 THEN coalesce(deleted_at, ?3) END
+         WHERE id = ?1",
+        params![id, deleted, runs::rfc3339(runs::now_millis())],
+    )?;
+    Ok(n == 1)
+}
+
+/// Mark experiment `id` deleted (MLflow's `delete_experiment`), or not (`restore_experiment`).
+pub fn set_experiment_deleted(conn: &Connection, id: &str, deleted: bool) -> Result<bool, Error> {
+    let n = conn.execute(
+        "UPDATE experiments SET deleted_at = CASE WHEN ?2 THEN coalesce(deleted_at, ?3) END
+         WHERE id = ?1",
+        params![id, deleted, runs::rfc3339(runs::now_millis())],
+    )?;
+    Ok(n == 1)
+}
+
 /// Record `parent` as the run nested run `id` was started in.
 pub fn set_parent(conn: &Connection, id: &RunId, parent: &str) -> Result<(), Error> {
     conn.execute("UPDATE runs SET parent_id = ?2 WHERE id = ?1", params![id.as_str(), parent])?;
@@ -245,12 +269,16 @@ pub struct ExperimentRow {
     pub id: String,
     pub name: String,
     pub created: i64,
+    /// Deleted through MLflow's `delete_experiment`.
+    pub deleted: bool,
 }
+
+const EXPERIMENT_COLUMNS: &str = "id, name, created, deleted_at IS NOT NULL";
 
 /// Experiment `id`, if there is one.
 pub fn experiment(conn: &Connection, id: &str) -> Result<Option<ExperimentRow>, Error> {
     Ok(conn
-        .prepare_cached("SELECT id, name, created FROM experiments WHERE id = ?1")?
+        .prepare_cached(&format!("SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE id = ?1"))?
         .query_row([id], experiment_of)
         .optional()?)
 }
@@ -258,15 +286,16 @@ pub fn experiment(conn: &Connection, id: &str) -> Result<Option<ExperimentRow>, 
 /// The experiment named `name`, if there is one.
 pub fn experiment_named(conn: &Connection, name: &str) -> Result<Option<ExperimentRow>, Error> {
     Ok(conn
-        .prepare_cached("SELECT id, name, created FROM experiments WHERE name = ?1")?
+        .prepare_cached(&format!("SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE name = ?1"))?
         .query_row([name], experiment_of)
         .optional()?)
 }
 
 /// Every experiment, newest first.
 pub fn experiments(conn: &Connection) -> Result<Vec<ExperimentRow>, Error> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, name, created FROM experiments ORDER BY created DESC")?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EXPERIMENT_COLUMNS} FROM experiments ORDER BY created DESC"
+    ))?;
     let rows = stmt.query_map([], experiment_of)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -277,6 +306,7 @@ fn experiment_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExperimentRow> {
         id: r.get(0)?,
         name: r.get(1)?,
         created: parse_rfc3339_millis(&created).unwrap_or(0),
+        deleted: r.get(3)?,
     })
 }
 

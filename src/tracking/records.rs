@@ -154,6 +154,9 @@ struct RunRow {
     /// A nested run: the run it was started in (left out when none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     parent_id: Option<String>,
+    /// Deleted through MLflow's client: when (left out when not deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deleted_at: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -299,7 +302,7 @@ impl<T, I: Iterator<Item = rusqlite::Result<(String, T)>>> ByRun<I> {
 
 const RUN_COLUMNS: &str = "id, name, command, cwd, git_commit, git_branch, git_dirty, \
      git_diff_hash, status, exit_code, start_time, end_time, duration, host, user, mlx_version, \
-     stage, pipeline_run, experiment_id, parent_id";
+     stage, pipeline_run, experiment_id, parent_id, deleted_at";
 
 /// Every run that is not running, as records, sorted by run id. Reads a consistent snapshot
 /// (one read transaction, unless the caller already holds one) with one query per table.
@@ -386,6 +389,7 @@ pub fn export(conn: &Connection) -> Result<Vec<RunRecord>, Error> {
             pipeline_run: r.get(17)?,
             experiment_id: r.get(18)?,
             parent_id: r.get(19)?,
+            deleted_at: r.get(20)?,
         })
     })?;
     let experiments = experiment::export_all(conn)?;
@@ -472,9 +476,11 @@ fn validate(record: &Record) -> Result<(), String> {
     if !matches!(run.git_dirty, 0 | 1) {
         return Err(format!("git_dirty is {}, not 0 or 1", run.git_dirty));
     }
-    for (field, time) in
-        [("start_time", Some(&run.start_time)), ("end_time", run.end_time.as_ref())]
-    {
+    for (field, time) in [
+        ("start_time", Some(&run.start_time)),
+        ("end_time", run.end_time.as_ref()),
+        ("deleted_at", run.deleted_at.as_ref()),
+    ] {
         if let Some(t) = time
             && humantime::parse_rfc3339_weak(t).is_err()
         {
@@ -609,7 +615,7 @@ pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOut
             tx.execute(
                 &format!(
                     "INSERT INTO runs ({RUN_COLUMNS}, pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
-                     ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL)"
+                     ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, NULL)"
                 ),
                 params![
                     run.id,
@@ -632,6 +638,7 @@ pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOut
                     run.pipeline_run,
                     experiment_id,
                     run.parent_id,
+                    run.deleted_at,
                 ],
             )?;
             outcome.new_run = true;

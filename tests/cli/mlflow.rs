@@ -465,7 +465,7 @@ fn bad_input_is_refused_as_mlflow_refuses_it() {
     let (status, e) = serve.request("POST", &format!("{api}/runs/log-batch"), &[], "{not json");
     assert_eq!((status, e["error_code"].as_str()), (400, Some("INVALID_PARAMETER_VALUE")));
     // What mlx does not implement.
-    let (status, e) = serve.request("POST", &format!("{api}/runs/restore"), &[], "{}");
+    let (status, e) = serve.request("POST", &format!("{api}/experiments/update"), &[], "{}");
     assert_eq!((status, e["error_code"].as_str()), (404, Some("ENDPOINT_NOT_FOUND")));
     assert!(e["message"].as_str().expect("message").starts_with("mlx does not implement"));
     // Browsers' cross-origin requests and other hosts (DNS rebinding) are refused.
@@ -579,4 +579,90 @@ fn nested_runs_and_models_travel_with_the_run_records() {
     // Fetching again adds nothing.
     p.mlx_in(&clone, &["fetch", "-q", "--runs"]).success();
     assert_eq!(shown(&clone)["mlflow"]["versions"], here["mlflow"]["versions"]);
+}
+
+const DELETE: &str = r#"
+import sys
+import mlflow
+from mlflow.entities import ViewType
+client = mlflow.MlflowClient()
+if sys.argv[1] == "delete":
+    with mlflow.start_run(experiment_id="0") as kept:
+        mlflow.log_metric("a", 1)
+    with mlflow.start_run(experiment_id="0") as gone:
+        mlflow.log_metric("a", 2)
+    client.delete_run(gone.info.run_id)
+    assert client.get_run(gone.info.run_id).info.lifecycle_stage == "deleted"
+    ids = lambda **kw: {r.info.run_id for r in client.search_runs(["0"], **kw)}
+    assert gone.info.run_id not in ids() and kept.info.run_id in ids()
+    assert ids(run_view_type=ViewType.DELETED_ONLY) == {gone.info.run_id}
+    assert {kept.info.run_id, gone.info.run_id} <= ids(run_view_type=ViewType.ALL)
+    e = client.create_experiment("trash")
+    client.delete_experiment(e)
+    assert client.get_experiment(e).lifecycle_stage == "deleted"
+    assert e not in [x.experiment_id for x in client.search_experiments()]
+    assert [x.experiment_id for x in client.search_experiments(view_type=ViewType.DELETED_ONLY)] == [e]
+    try:
+        client.create_run(e)
+        raise SystemExit("a run was created in a deleted experiment")
+    except mlflow.exceptions.MlflowException as err:
+        assert "active" in str(err), err
+    print("KEPT", kept.info.run_id)
+    print("GONE", gone.info.run_id)
+    print("EXP", e)
+else:
+    client.restore_run(sys.argv[2])
+    client.restore_experiment(sys.argv[3])
+    assert client.get_run(sys.argv[2]).info.lifecycle_stage == "active"
+    assert client.get_experiment(sys.argv[3]).lifecycle_stage == "active"
+"#;
+
+#[test]
+fn deleted_runs_and_experiments_are_hidden_until_restored() {
+    let p = TestProject::initialized();
+    p.write("delete.py", DELETE);
+    p.commit_all("delete");
+    let serve = Serve::start(&p);
+    let out = python(&p)
+        .env("MLFLOW_TRACKING_URI", serve.url())
+        .args(["delete.py", "delete"])
+        .output()
+        .expect("python");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let field = |name: &str| -> String {
+        stdout.lines().find_map(|l| l.strip_prefix(&format!("{name} "))).expect(name).to_owned()
+    };
+    let (kept, gone, trash) = (field("KEPT"), field("GONE"), field("EXP"));
+    let listed = |p: &TestProject| -> Vec<String> {
+        let out = p.mlx(&["exp", "list", "--json"]).success();
+        let list: Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+        list["experiments"]
+            .as_array()
+            .expect("experiments")
+            .iter()
+            .map(|e| e["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    let shown = listed(&p);
+    assert!(shown.contains(&kept), "{shown:?}");
+    assert!(!shown.contains(&gone) && !shown.contains(&trash), "{shown:?}");
+    let stages = p.mlx(&["exp", "list", "--stages", "--json"]).success();
+    let stages = String::from_utf8_lossy(&stages.get_output().stdout).into_owned();
+    assert!(stages.contains(&kept) && !stages.contains(&gone), "{stages}");
+    // Kept in the database, marked, until restored.
+    let deleted: Option<String> = p
+        .db()
+        .query_row("SELECT deleted_at FROM runs WHERE id = ?1", [&gone], |r| r.get(0))
+        .expect("the deleted run is kept");
+    assert!(deleted.is_some());
+
+    let out = python(&p)
+        .env("MLFLOW_TRACKING_URI", serve.url())
+        .args(["delete.py", "restore", &gone, &trash])
+        .output()
+        .expect("python");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = listed(&p);
+    assert!(shown.contains(&gone) && shown.contains(&trash), "{shown:?}");
 }

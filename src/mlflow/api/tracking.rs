@@ -49,7 +49,7 @@ fn experiment_json(e: &ExperimentRow) -> Value {
         "experiment_id": e.id,
         "name": e.name,
         "artifact_location": format!("mlflow-artifacts:/{}", e.id),
-        "lifecycle_stage": "active",
+        "lifecycle_stage": lifecycle(e.deleted),
         "creation_time": e.created,
         "last_update_time": e.created,
         "tags": [],
@@ -57,7 +57,46 @@ fn experiment_json(e: &ExperimentRow) -> Value {
 }
 
 fn default_experiment() -> ExperimentRow {
-    ExperimentRow { id: DEFAULT_EXPERIMENT.into(), name: "Default".into(), created: 0 }
+    ExperimentRow {
+        id: DEFAULT_EXPERIMENT.into(),
+        name: "Default".into(),
+        created: 0,
+        deleted: false,
+    }
+}
+
+fn lifecycle(deleted: bool) -> &'static str {
+    if deleted { "deleted" } else { "active" }
+}
+
+/// Which runs or experiments a search returns, by their lifecycle stage (MLflow's `ViewType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    Active,
+    Deleted,
+    All,
+}
+
+impl View {
+    /// From a request's `run_view_type` or `view_type`: the name, or protobuf's number.
+    fn of(args: &Args, field: &str) -> Result<View, ApiError> {
+        match args.str(field).as_deref() {
+            None | Some("ACTIVE_ONLY" | "1" | "") => Ok(View::Active),
+            Some("DELETED_ONLY" | "2") => Ok(View::Deleted),
+            Some("ALL" | "3") => Ok(View::All),
+            Some(other) => {
+                Err(ApiError::invalid(format!("Invalid value {other:?} for parameter '{field}'")))
+            }
+        }
+    }
+
+    fn keeps(self, deleted: bool) -> bool {
+        match self {
+            View::Active => !deleted,
+            View::Deleted => deleted,
+            View::All => true,
+        }
+    }
 }
 
 pub fn mlflow_status(s: &str) -> &'static str {
@@ -87,7 +126,7 @@ fn run_info(r: &RunRow) -> Value {
         "status": mlflow_status(&r.status),
         "start_time": r.start,
         "artifact_uri": artifact_uri(r),
-        "lifecycle_stage": "active",
+        "lifecycle_stage": lifecycle(r.deleted),
     });
     if let Some(end) = r.end {
         info["end_time"] = json!(end);
@@ -186,11 +225,44 @@ pub fn create_experiment(api: &Api, args: &Args) -> Result<Value, ApiError> {
     })
 }
 
-pub fn search_experiments(api: &Api, _args: &Args) -> Result<Value, ApiError> {
+pub fn search_experiments(api: &Api, args: &Args) -> Result<Value, ApiError> {
+    let view = View::of(args, "view_type")?;
     api.db(|conn| {
-        let mut all: Vec<Value> = vec![experiment_json(&default_experiment())];
-        all.extend(records::experiments(conn)?.iter().map(experiment_json));
+        let mut all: Vec<Value> = Vec::new();
+        if view.keeps(false) {
+            all.push(experiment_json(&default_experiment()));
+        }
+        all.extend(
+            records::experiments(conn)?
+                .iter()
+                .filter(|e| view.keeps(e.deleted))
+                .map(experiment_json),
+        );
         Ok(json!({ "experiments": all }))
+    })
+}
+
+/// MLflow's `delete_experiment` (`deleted`) and `restore_experiment`: the experiment is marked,
+/// and hidden from `mlx exp list` while deleted; its runs are kept.
+pub fn mark_experiment(api: &Api, args: &Args, deleted: bool) -> Result<Value, ApiError> {
+    let id = args.required("experiment_id")?;
+    if id == DEFAULT_EXPERIMENT {
+        return Err(ApiError::invalid(
+            "Cannot delete the default experiment '0'. This is an internally reserved experiment.",
+        ));
+    }
+    if let Context::Run { experiment, .. } = &api.context
+        && experiment.as_str() == id
+    {
+        return Err(ApiError::invalid(format!(
+            "experiment {id} is the one `mlx run` records into; delete it with `mlx exp rm` once \
+             it ended"
+        )));
+    }
+    api.db(|conn| {
+        find_experiment(conn, &id)?;
+        records::set_experiment_deleted(conn, &id, deleted)?;
+        Ok(json!({}))
     })
 }
 
@@ -239,7 +311,16 @@ pub fn create_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
             Context::Serve => {
                 let experiment = match wanted.as_deref() {
                     None | Some(DEFAULT_EXPERIMENT) => None,
-                    Some(id) => Some(RunId::from_db(find_experiment(conn, id)?.id)),
+                    Some(id) => {
+                        let e = find_experiment(conn, id)?;
+                        if e.deleted {
+                            return Err(ApiError::invalid(format!(
+                                "The experiment {id} must be in the 'active' state. Current \
+                                 state is deleted."
+                            )));
+                        }
+                        Some(RunId::from_db(e.id))
+                    }
                 };
                 (experiment, tagged_parent)
             }
@@ -323,7 +404,9 @@ pub fn get_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
     })
 }
 
-pub fn delete_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
+/// MLflow's `delete_run` (`deleted`) and `restore_run`: the run is marked, not removed, so it
+/// can be restored; `mlx exp list` hides it while deleted (`mlx exp rm` removes runs for good).
+pub fn mark_run(api: &Api, args: &Args, deleted: bool) -> Result<Value, ApiError> {
     let id = args.run_id()?;
     if is_launched_run(api, &id) {
         return Err(ApiError::invalid(format!(
@@ -331,17 +414,8 @@ pub fn delete_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
         )));
     }
     api.db(|conn| {
-        let r = find_run(conn, &id)?;
-        if r.status == "running" {
-            runs::finish(
-                conn,
-                &RunId::from_db(r.id.clone()),
-                Status::Killed,
-                None,
-                runs::now_millis(),
-            )?;
-        }
-        runs::delete(conn, &[RunId::from_db(r.id)])?;
+        find_run(conn, &id)?;
+        records::set_run_deleted(conn, &id, deleted)?;
         Ok(json!({}))
     })
 }
@@ -782,6 +856,7 @@ pub fn search_runs(api: &Api, args: &Args) -> Result<Value, ApiError> {
         Some(t) => t.parse::<usize>().map_err(|_| ApiError::invalid("Invalid page token"))?,
     };
     let order = args.strings("order_by");
+    let view = View::of(args, "run_view_type")?;
     let scope: Option<Vec<String>> = match &api.context {
         _ if ids.is_empty() || ids.iter().any(|i| i == DEFAULT_EXPERIMENT) => None,
         _ => Some(ids),
@@ -789,6 +864,9 @@ pub fn search_runs(api: &Api, args: &Args) -> Result<Value, ApiError> {
     api.db(|conn| {
         let mut found = Vec::new();
         for r in records::runs_of(conn, scope.as_deref())? {
+            if !view.keeps(r.deleted) {
+                continue;
+            }
             let run = run_json(conn, &r)?;
             if conditions.iter().all(|c| matches(&run, c)) {
                 found.push(run);
