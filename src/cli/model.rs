@@ -404,10 +404,11 @@ fn mlflow_versions(out: &Output, m: &MlflowModel) -> anyhow::Result<()> {
                 v.run_id.clone().unwrap_or_else(|| "-".into()),
                 v.artifact.as_ref().map_or_else(|| v.source.clone(), |a| a.path.clone()),
                 v.created_at.clone(),
+                if v.aliases.is_empty() { "-".into() } else { v.aliases.join(" ") },
             ]
         })
         .collect();
-    out.table(&["VERSION", "RUN", "ARTIFACT", "CREATED"], &rows)?;
+    out.table(&["VERSION", "RUN", "ARTIFACT", "CREATED", "ALIASES"], &rows)?;
     out.status(&format!(
         "model {} is in MLflow's registry (the project's database); one version in full: mlx \
          model show {}@N",
@@ -429,6 +430,9 @@ fn show_mlflow_version(
     ];
     if let Some(m) = &v.version.model_id {
         lines.push(format!("logged:   {m}"));
+    }
+    if !v.version.aliases.is_empty() {
+        lines.push(format!("aliases:  {}", v.version.aliases.join(", ")));
     }
     match &v.version.artifact {
         Some(a) => lines.push(format!(

@@ -39,6 +39,8 @@ pub struct MlflowVersion {
     pub artifact: Option<MlflowArtifact>,
     pub created_at: String,
     pub description: Option<String>,
+    /// MLflow's aliases naming it (`set_registered_model_alias`), by name.
+    pub aliases: Vec<String>,
 }
 
 /// A version's files among its run's artifacts: `models/<model id>` for a logged model.
@@ -75,7 +77,16 @@ fn model_of(
     m: RegisteredModel,
     versions: Vec<ModelVersion>,
 ) -> Result<MlflowModel, crate::tracking::Error> {
-    let versions = versions.iter().map(|v| version_of(conn, v)).collect::<Result<_, _>>()?;
+    let aliases = records::aliases(conn, &m.name)?;
+    let versions = versions
+        .iter()
+        .map(|v| {
+            let mut out = version_of(conn, v)?;
+            out.aliases =
+                aliases.iter().filter(|(_, n)| *n == v.version).map(|(a, _)| a.clone()).collect();
+            Ok(out)
+        })
+        .collect::<Result<_, crate::tracking::Error>>()?;
     Ok(MlflowModel {
         name: m.name,
         description: m.description.filter(|d| !d.is_empty()),
@@ -107,6 +118,7 @@ fn version_of(
         artifact,
         created_at: rfc3339(v.created),
         description: v.description.clone().filter(|d| !d.is_empty()),
+        aliases: Vec::new(),
     })
 }
 

@@ -267,7 +267,21 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // 13: MLflow's soft delete (`delete_run`, `delete_experiment`): hidden, until restored.
     "ALTER TABLE runs ADD COLUMN deleted_at TEXT;         -- RFC 3339 UTC; NULL: not deleted
-    ALTER TABLE experiments ADD COLUMN deleted_at TEXT;  -- RFC 3339 UTC; NULL: not deleted",
+    ALTER TABLE experiments ADD COLUMN deleted_at TEXT;  -- RFC 3339 UTC; NULL: not deleted
+    -- MLflow's aliases of registered models' versions (`set_registered_model_alias`).
+    CREATE TABLE model_aliases (
+        name    TEXT NOT NULL REFERENCES registered_models (name) ON DELETE CASCADE,
+        alias   TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (name, alias)
+    ) WITHOUT ROWID;
+    -- MLflow's experiment tags (`set_experiment_tag`).
+    CREATE TABLE experiment_tags (
+        experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        key           TEXT NOT NULL,
+        value         TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, key)
+    ) WITHOUT ROWID;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

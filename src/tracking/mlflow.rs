@@ -232,6 +232,65 @@ pub fn set_experiment_deleted(conn: &Connection, id: &str, deleted: bool) -> Res
     Ok(n == 1)
 }
 
+/// Set tag `key` of experiment `id` to `value` (`None`: delete it).
+pub fn set_experiment_tag(
+    conn: &Connection,
+    id: &str,
+    key: &str,
+    value: Option<&str>,
+) -> Result<(), Error> {
+    match value {
+        Some(v) => conn.execute(
+            "INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value",
+            params![id, key, v],
+        )?,
+        None => conn.execute(
+            "DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2",
+            params![id, key],
+        )?,
+    };
+    Ok(())
+}
+
+/// Point alias `alias` of registered model `name` at `version` (`None`: delete it).
+pub fn set_alias(
+    conn: &Connection,
+    name: &str,
+    alias: &str,
+    version: Option<i64>,
+) -> Result<(), Error> {
+    match version {
+        Some(v) => conn.execute(
+            "INSERT INTO model_aliases (name, alias, version) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version",
+            params![name, alias, v],
+        )?,
+        None => conn.execute(
+            "DELETE FROM model_aliases WHERE name = ?1 AND alias = ?2",
+            params![name, alias],
+        )?,
+    };
+    Ok(())
+}
+
+/// The version alias `alias` of registered model `name` points at.
+pub fn alias(conn: &Connection, name: &str, alias: &str) -> Result<Option<i64>, Error> {
+    Ok(conn
+        .prepare_cached("SELECT version FROM model_aliases WHERE name = ?1 AND alias = ?2")?
+        .query_row(params![name, alias], |r| r.get(0))
+        .optional()?)
+}
+
+/// The aliases of registered model `name`, as (alias, version), by alias.
+pub fn aliases(conn: &Connection, name: &str) -> Result<Vec<(String, i64)>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT alias, version FROM model_aliases WHERE name = ?1 ORDER BY alias",
+    )?;
+    let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Record `parent` as the run nested run `id` was started in.
 pub fn set_parent(conn: &Connection, id: &RunId, parent: &str) -> Result<(), Error> {
     conn.execute("UPDATE runs SET parent_id = ?2 WHERE id = ?1", params![id.as_str(), parent])?;
@@ -271,9 +330,14 @@ pub struct ExperimentRow {
     pub created: i64,
     /// Deleted through MLflow's `delete_experiment`.
     pub deleted: bool,
+    /// Its tags (`set_experiment_tag`), by key.
+    pub tags: Vec<(String, String)>,
 }
 
-const EXPERIMENT_COLUMNS: &str = "id, name, created, deleted_at IS NOT NULL";
+const EXPERIMENT_COLUMNS: &str = "id, name, created, deleted_at IS NOT NULL,
+     (SELECT json_group_array(json_array(t.key, t.value)) FROM
+         (SELECT key, value FROM experiment_tags WHERE experiment_id = experiments.id
+          ORDER BY key) t)";
 
 /// Experiment `id`, if there is one.
 pub fn experiment(conn: &Connection, id: &str) -> Result<Option<ExperimentRow>, Error> {
@@ -307,6 +371,7 @@ fn experiment_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExperimentRow> {
         name: r.get(1)?,
         created: parse_rfc3339_millis(&created).unwrap_or(0),
         deleted: r.get(3)?,
+        tags: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
     })
 }
 

@@ -666,3 +666,78 @@ fn deleted_runs_and_experiments_are_hidden_until_restored() {
     let shown = listed(&p);
     assert!(shown.contains(&gone) && shown.contains(&trash), "{shown:?}");
 }
+
+const ALIASES: &str = r#"
+import mlflow, mlflow.pyfunc
+from mlflow.exceptions import MlflowException
+
+class Echo(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return model_input
+
+client = mlflow.MlflowClient()
+e = mlflow.set_experiment("tagged")
+client.set_experiment_tag(e.experiment_id, "team", "vision")
+mlflow.set_experiment_tag("stage", "dev")
+assert client.get_experiment(e.experiment_id).tags == {"team": "vision", "stage": "dev"}
+if hasattr(client, "delete_experiment_tag"):
+    client.delete_experiment_tag(e.experiment_id, "stage")
+    assert client.get_experiment(e.experiment_id).tags == {"team": "vision"}
+with mlflow.start_run():
+    mlflow.pyfunc.log_model(name="m", python_model=Echo(), registered_model_name="echo")
+    mlflow.pyfunc.log_model(name="m2", python_model=Echo(), registered_model_name="echo")
+client.set_registered_model_alias("echo", "champion", "1")
+assert client.get_model_version_by_alias("echo", "champion").version == "1"
+client.set_registered_model_alias("echo", "champion", "2")
+client.set_registered_model_alias("echo", "shadow", "1")
+assert client.get_model_version_by_alias("echo", "champion").version == "2"
+assert client.get_registered_model("echo").aliases == {"champion": "2", "shadow": "1"}
+assert client.get_model_version("echo", "2").aliases == ["champion"]
+model = mlflow.pyfunc.load_model("models:/echo@champion")
+assert list(model.predict([3])) == [3]
+for bad in ("latest", "v2"):
+    try:
+        client.set_registered_model_alias("echo", bad, "1")
+        raise SystemExit("alias " + bad + " was taken")
+    except MlflowException as err:
+        assert err.error_code == "INVALID_PARAMETER_VALUE", err
+client.delete_registered_model_alias("echo", "shadow")
+try:
+    client.get_model_version_by_alias("echo", "shadow")
+    raise SystemExit("the alias was kept")
+except MlflowException as err:
+    assert err.error_code == "RESOURCE_DOES_NOT_EXIST", err
+"#;
+
+#[test]
+fn model_aliases_and_experiment_tags() {
+    let p = TestProject::initialized();
+    p.write("aliases.py", ALIASES);
+    p.commit_all("aliases");
+    let serve = Serve::start(&p);
+    let out = python(&p)
+        .env("MLFLOW_TRACKING_URI", serve.url())
+        .arg("aliases.py")
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tags: Vec<(String, String)> = p
+        .db()
+        .prepare("SELECT key, value FROM experiment_tags ORDER BY key")
+        .expect("sql")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(tags.contains(&("team".to_owned(), "vision".to_owned())), "{tags:?}");
+    let shown = p.mlx(&["model", "show", "echo", "--json"]).success();
+    let shown: Value = serde_json::from_slice(&shown.get_output().stdout).expect("json");
+    assert_eq!(shown["mlflow"]["versions"][0]["version"], 2);
+    assert_eq!(shown["mlflow"]["versions"][0]["aliases"], serde_json::json!(["champion"]));
+    assert_eq!(shown["mlflow"]["versions"][1]["aliases"], serde_json::json!([]));
+}

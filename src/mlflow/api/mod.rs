@@ -264,8 +264,18 @@ fn dispatch(api: &Api, method: &str, path: &str, args: &request::Args) -> Result
         ("POST", ["registered-models", "create"]) => models::create_registered_model(api, args),
         ("GET", ["registered-models", "get"]) => models::get_registered_model(api, args),
         ("GET", ["registered-models", "search"]) => models::search_registered_models(api, args),
+        ("POST", ["registered-models", "alias"]) => models::set_alias(api, args),
+        ("DELETE", ["registered-models", "alias"]) => models::delete_alias(api, args),
+        ("GET", ["registered-models", "alias"]) => models::version_by_alias(api, args),
+        ("POST", ["experiments", "set-experiment-tag"]) => {
+            tracking::experiment_tag(api, args, false)
+        }
+        ("POST", ["experiments", "delete-experiment-tag"]) => {
+            tracking::experiment_tag(api, args, true)
+        }
         ("POST", ["model-versions", "create"]) => models::create_model_version(api, args),
         ("GET", ["model-versions", "get"]) => models::get_model_version(api, args),
+        ("GET", ["model-versions", "get-download-uri"]) => models::version_download_uri(api, args),
         ("GET", ["model-versions", "search"]) => models::search_model_versions(api, args),
         _ => Err(ApiError::not_implemented(method, path)),
     }

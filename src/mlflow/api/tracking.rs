@@ -52,7 +52,7 @@ fn experiment_json(e: &ExperimentRow) -> Value {
         "lifecycle_stage": lifecycle(e.deleted),
         "creation_time": e.created,
         "last_update_time": e.created,
-        "tags": [],
+        "tags": kv_list(&e.tags),
     })
 }
 
@@ -62,6 +62,7 @@ fn default_experiment() -> ExperimentRow {
         name: "Default".into(),
         created: 0,
         deleted: false,
+        tags: Vec::new(),
     }
 }
 
@@ -239,6 +240,34 @@ pub fn search_experiments(api: &Api, args: &Args) -> Result<Value, ApiError> {
                 .map(experiment_json),
         );
         Ok(json!({ "experiments": all }))
+    })
+}
+
+/// MLflow's `set_experiment_tag` (`delete`: `delete_experiment_tag`). Experiment `0` stands
+/// for the whole project and keeps no tags.
+pub fn experiment_tag(api: &Api, args: &Args, delete: bool) -> Result<Value, ApiError> {
+    let id = args.required("experiment_id")?;
+    let key = args.required("key")?;
+    let value = if delete { None } else { Some(args.str("value").unwrap_or_default()) };
+    check_key("tag", &key)?;
+    if let Some(v) = &value {
+        check_tags(&[(key.clone(), v.clone())])?;
+    }
+    if id == DEFAULT_EXPERIMENT {
+        return Err(ApiError::invalid(
+            "mlx keeps no tags on experiment 0 (the whole project): name an experiment with \
+             mlflow.set_experiment",
+        ));
+    }
+    api.db(|conn| {
+        let e = find_experiment(conn, &id)?;
+        if e.deleted {
+            return Err(ApiError::invalid(format!(
+                "The experiment {id} must be in the 'active' state. Current state is deleted."
+            )));
+        }
+        records::set_experiment_tag(conn, &id, &key, value.as_deref())?;
+        Ok(json!({}))
     })
 }
 
