@@ -281,6 +281,18 @@ const MIGRATIONS: &[&str] = &[
         key           TEXT NOT NULL,
         value         TEXT NOT NULL,
         PRIMARY KEY (experiment_id, key)
+    ) WITHOUT ROWID;
+    -- The datasets MLflow's client says a run used (`log_input`).
+    CREATE TABLE run_datasets (
+        run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        digest      TEXT NOT NULL,
+        source_type TEXT NOT NULL,
+        source      TEXT NOT NULL,   -- JSON text, as MLflow gives it
+        schema      TEXT,            -- JSON text
+        profile     TEXT,            -- JSON text
+        tags        TEXT NOT NULL DEFAULT '{}',  -- the input's tags (mlflow.data.context, ...)
+        PRIMARY KEY (run_id, name, digest)
     ) WITHOUT ROWID;",
 ];
 

@@ -291,6 +291,60 @@ pub fn aliases(conn: &Connection, name: &str) -> Result<Vec<(String, i64)>, Erro
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// A dataset a run used (MLflow's `log_input`), with the input's tags (a JSON object).
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub name: String,
+    pub digest: String,
+    pub source_type: String,
+    pub source: String,
+    pub schema: Option<String>,
+    pub profile: Option<String>,
+    pub tags: String,
+}
+
+/// Record the datasets run `id` used; one it has already (same name and digest) keeps its row.
+pub fn add_datasets(conn: &Connection, id: &str, datasets: &[Dataset]) -> Result<(), Error> {
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO run_datasets (run_id, name, digest, source_type, source, schema,
+             profile, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for d in datasets {
+        insert.execute(params![
+            id,
+            d.name,
+            d.digest,
+            d.source_type,
+            d.source,
+            d.schema,
+            d.profile,
+            d.tags
+        ])?;
+    }
+    Ok(())
+}
+
+/// The datasets run `id` used, by name and digest.
+pub fn datasets(conn: &Connection, id: &str) -> Result<Vec<Dataset>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, digest, source_type, source, schema, profile, tags FROM run_datasets
+         WHERE run_id = ?1 ORDER BY name, digest",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok(Dataset {
+            name: r.get(0)?,
+            digest: r.get(1)?,
+            source_type: r.get(2)?,
+            source: r.get(3)?,
+            schema: r.get(4)?,
+            profile: r.get(5)?,
+            tags: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Record `parent` as the run nested run `id` was started in.
 pub fn set_parent(conn: &Connection, id: &RunId, parent: &str) -> Result<(), Error> {
     conn.execute("UPDATE runs SET parent_id = ?2 WHERE id = ?1", params![id.as_str(), parent])?;

@@ -707,10 +707,20 @@ try:
     raise SystemExit("the alias was kept")
 except MlflowException as err:
     assert err.error_code == "RESOURCE_DOES_NOT_EXIST", err
+
+import numpy as np
+ds = mlflow.data.from_numpy(np.arange(6).reshape(3, 2), source="data/train.npy", name="train")
+with mlflow.start_run() as r:
+    mlflow.log_input(ds, context="training")
+    mlflow.log_input(ds, context="training")
+got = client.get_run(r.info.run_id).inputs.dataset_inputs
+assert [(d.dataset.name, d.dataset.digest) for d in got] == [("train", ds.digest)], got
+assert {t.key: t.value for t in got[0].tags}["mlflow.data.context"] == "training", got
+print("DATASET_RUN", r.info.run_id)
 "#;
 
 #[test]
-fn model_aliases_and_experiment_tags() {
+fn model_aliases_experiment_tags_and_datasets() {
     let p = TestProject::initialized();
     p.write("aliases.py", ALIASES);
     p.commit_all("aliases");
@@ -740,4 +750,14 @@ fn model_aliases_and_experiment_tags() {
     assert_eq!(shown["mlflow"]["versions"][0]["version"], 2);
     assert_eq!(shown["mlflow"]["versions"][0]["aliases"], serde_json::json!(["champion"]));
     assert_eq!(shown["mlflow"]["versions"][1]["aliases"], serde_json::json!([]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let run = stdout.lines().find_map(|l| l.strip_prefix("DATASET_RUN ")).expect("run id");
+    let (name, source_type): (String, String) = p
+        .db()
+        .query_row("SELECT name, source_type FROM run_datasets WHERE run_id = ?1", [run], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("one dataset, logged twice");
+    assert_eq!(name, "train");
+    assert!(!source_type.is_empty());
 }

@@ -255,6 +255,7 @@ fn dispatch(api: &Api, method: &str, path: &str, args: &request::Args) -> Result
         ("POST", ["runs", "delete-tag"]) => tracking::delete_tag(api, args),
         ("GET", ["metrics", "get-history"]) => tracking::metric_history(api, args),
         ("POST", ["runs", "outputs"]) => models::log_outputs(api, args),
+        ("POST", ["runs", "log-inputs"]) => tracking::log_inputs(api, args),
         ("POST", ["logged-models"]) => models::create_logged_model(api, args),
         ("POST", ["logged-models", "search"]) => models::search_logged_models(api, args),
         ("GET", ["logged-models", id]) => models::get_logged_model(api, id),

@@ -167,12 +167,80 @@ pub fn run_json(conn: &rusqlite::Connection, r: &RunRow) -> Result<Value, ApiErr
         outputs = json!({ "model_outputs": models.iter()
             .map(|m| json!({ "model_id": m, "step": 0 })).collect::<Vec<_>>() });
     }
+    let mut inputs = json!({});
+    let datasets = records::datasets(conn, &r.id)?;
+    if !datasets.is_empty() {
+        inputs = json!({ "dataset_inputs": datasets.iter().map(dataset_json).collect::<Vec<_>>() });
+    }
     Ok(json!({
         "info": run_info(r),
         "data": { "metrics": metrics, "params": kv_list(&params), "tags": kv_list(&tags) },
-        "inputs": {},
+        "inputs": inputs,
         "outputs": outputs,
     }))
+}
+
+fn dataset_json(d: &records::Dataset) -> Value {
+    let tags: Map<String, Value> = serde_json::from_str(&d.tags).unwrap_or_default();
+    let mut dataset = json!({
+        "name": d.name,
+        "digest": d.digest,
+        "source_type": d.source_type,
+        "source": d.source,
+    });
+    if let Some(schema) = &d.schema {
+        dataset["schema"] = json!(schema);
+    }
+    if let Some(profile) = &d.profile {
+        dataset["profile"] = json!(profile);
+    }
+    json!({
+        "tags": tags.iter().map(|(k, v)| json!({ "key": k, "value": v })).collect::<Vec<_>>(),
+        "dataset": dataset,
+    })
+}
+
+/// MLflow's `log_input(s)`: the datasets a run used, with their tags (`mlflow.data.context`).
+/// The models a run read (MLflow 3's model inputs) are accepted and not kept.
+pub fn log_inputs(api: &Api, args: &Args) -> Result<Value, ApiError> {
+    let id = args.run_id()?;
+    let mut datasets = Vec::new();
+    for input in args.objects("datasets")? {
+        let tags: Vec<(String, String)> = match input.get("tags") {
+            Some(Value::Array(a)) => {
+                a.iter().filter_map(Value::as_object).map(pair).collect::<Result<_, _>>()?
+            }
+            _ => Vec::new(),
+        };
+        check_tags(&tags)?;
+        let Some(d) = input.get("dataset").and_then(Value::as_object) else {
+            return Err(ApiError::invalid("Missing value for required parameter 'dataset'."));
+        };
+        let text = |field: &str| d.get(field).and_then(Value::as_str).map(str::to_owned);
+        let required = |field: &str| {
+            text(field).filter(|t| !t.is_empty()).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "Missing value for required parameter 'dataset.{field}'."
+                ))
+            })
+        };
+        let tags: Map<String, Value> =
+            tags.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+        datasets.push(records::Dataset {
+            name: required("name")?,
+            digest: required("digest")?,
+            source_type: required("source_type")?,
+            source: required("source")?,
+            schema: text("schema"),
+            profile: text("profile"),
+            tags: Value::Object(tags).to_string(),
+        });
+    }
+    api.db(|conn| {
+        find_run(conn, &id)?;
+        records::add_datasets(conn, &id, &datasets)?;
+        Ok(json!({}))
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
