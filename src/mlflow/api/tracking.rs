@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::request::{Args, pair};
 use super::{Api, ApiError, Context};
 use crate::tracking::RunId;
-use crate::tracking::launch::{StartState, host_name, start_state, user_name};
+use crate::tracking::launch::{StartState, git_info, host_name, start_state, user_name};
 use crate::tracking::mlflow::{self as records, Creator, ExperimentRow, Pairs, RunRow};
 use crate::tracking::runs::{self, NewRun, Point, Status};
 
@@ -365,8 +365,24 @@ pub fn mark_experiment(api: &Api, args: &Args, deleted: bool) -> Result<Value, A
 
 /// Who creates a run or an experiment, and the state it starts on, as `mlx run -- CMD` records
 /// it: the commit, and the dirty flag of git's files and of the tracked data.
+///
+/// Inside `mlx run`, the runs the client creates are part of the command `mlx run` launched,
+/// which recorded that state when it started: they take its commit and dirty flag rather than
+/// walking the tracked data again for each (a sweep of nested runs stays cheap).
 fn starting(api: &Api, conn: &mut rusqlite::Connection) -> Result<(Creator, StartState), ApiError> {
-    let state = start_state(&api.project, conn)?;
+    let state = match &api.context {
+        Context::Run { run, .. } => {
+            let mut git = git_info(api.project.root());
+            if let Some(launched) = runs::brief(conn, run)? {
+                git.dirty |= launched.dirty;
+                if launched.commit.is_some() {
+                    git.commit = launched.commit;
+                }
+            }
+            StartState { git, inputs: Vec::new() }
+        }
+        Context::Serve => start_state(&api.project, conn)?,
+    };
     let who = Creator {
         git: state.git.clone(),
         host: host_name(),
