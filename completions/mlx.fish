@@ -540,7 +540,7 @@ complete -c mlx -n "__fish_mlx_using_subcommand model; and __fish_seen_subcomman
 complete -c mlx -n "__fish_mlx_using_subcommand model; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand model; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'
 complete -c mlx -n "__fish_mlx_using_subcommand model; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log more (-v: info, -vv: debug)'
-complete -c mlx -n "__fish_mlx_using_subcommand model; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c mlx -n "__fish_mlx_using_subcommand model; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mlx -n "__fish_mlx_using_subcommand model; and __fish_seen_subcommand_from show" -s C -d 'Run as if mlx was started in DIR' -r -F
 complete -c mlx -n "__fish_mlx_using_subcommand model; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
 complete -c mlx -n "__fish_mlx_using_subcommand model; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the data asked for and problems: no status, progress or account of success'

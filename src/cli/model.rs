@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use mlx::fs_util::human_size;
 use mlx::models::Bump;
+use mlx::models::mlflow::MlflowModel;
 use mlx::ops::model::{self, RegisterOptions, TagReport};
 use mlx::ops::model_get;
 
@@ -79,6 +80,9 @@ pub struct RegisterArgs {
 }
 
 /// List the registered models: latest version and who holds each stage
+///
+/// The git registry's models (tags), then those registered through MLflow's client, kept in
+/// the project's database (REGISTRY "mlflow").
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  mlx model list\n  mlx model list --json")]
 pub struct ListArgs {
@@ -92,7 +96,8 @@ pub struct ListArgs {
     after_help = "Examples:\n  mlx model show churn              # its versions and stages\n  mlx model show churn#production   # the version in production, its run, data and metrics\n  mlx model show churn@v0.1.0 --json"
 )]
 pub struct ShowArgs {
-    /// NAME, NAME@VERSION, NAME#STAGE, NAME@latest or NAME@greatest
+    /// NAME, NAME@VERSION, NAME#STAGE, NAME@latest or NAME@greatest; NAME@N (a number) is
+    /// version N of MLflow's registry
     #[arg(value_name = "NAME[@VERSION|#STAGE]")]
     reference: String,
     #[command(flatten)]
@@ -196,7 +201,7 @@ pub fn run(ctx: &Context, cmd: &ModelCommand) -> anyhow::Result<ExitStatus> {
             tag_made(out, &report, args.format.json)?;
         }
         ModelCommand::List(args) => {
-            let report = model::list(&root)?;
+            let report = model::list(&root, maybe_project)?;
             if args.format.json {
                 out.json(&report)?;
             } else if report.models.is_empty() {
@@ -216,6 +221,7 @@ pub fn run(ctx: &Context, cmd: &ModelCommand) -> anyhow::Result<ExitStatus> {
                             .join(" ");
                         vec![
                             m.name.clone(),
+                            m.registry.into(),
                             m.latest.clone().unwrap_or_else(|| "-".into()),
                             m.versions.to_string(),
                             if stages.is_empty() { "-".into() } else { stages },
@@ -223,13 +229,23 @@ pub fn run(ctx: &Context, cmd: &ModelCommand) -> anyhow::Result<ExitStatus> {
                         ]
                     })
                     .collect();
-                out.table(&["MODEL", "LATEST", "VERSIONS", "STAGES", ""], &rows)?;
+                out.table(&["MODEL", "REGISTRY", "LATEST", "VERSIONS", "STAGES", ""], &rows)?;
             }
         }
         ModelCommand::Show(args) => {
             let report = model::show(&root, maybe_project, &args.reference)?;
             if args.format.json {
                 out.json(&report)?;
+                return Ok(ExitStatus::Success);
+            }
+            if let Some(v) = &report.mlflow_version {
+                show_mlflow_version(out, &report.model, v)?;
+                return Ok(ExitStatus::Success);
+            }
+            if report.registry == "mlflow" {
+                if let Some(m) = &report.mlflow {
+                    mlflow_versions(out, m)?;
+                }
                 return Ok(ExitStatus::Success);
             }
             if !report.picked {
@@ -257,6 +273,11 @@ pub fn run(ctx: &Context, cmd: &ModelCommand) -> anyhow::Result<ExitStatus> {
                 out.table(&["VERSION", "COMMIT", "STAGES", "CREATED", "AUTHOR", ""], &rows)?;
                 if report.deprecated {
                     out.status(&format!("model {} is deprecated", report.model));
+                }
+                if let Some(m) = &report.mlflow {
+                    out.line("")?;
+                    out.line(&format!("MLflow's registry also has a model {}:", m.name))?;
+                    mlflow_versions(out, m)?;
                 }
                 return Ok(ExitStatus::Success);
             }
@@ -372,6 +393,94 @@ fn tag_made(out: &Output, report: &TagReport, json: bool) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The versions of a model in MLflow's registry, newest first.
+fn mlflow_versions(out: &Output, m: &MlflowModel) -> anyhow::Result<()> {
+    let rows: Vec<Vec<String>> = m
+        .versions
+        .iter()
+        .map(|v| {
+            vec![
+                v.version.to_string(),
+                v.run_id.clone().unwrap_or_else(|| "-".into()),
+                v.artifact.as_ref().map_or_else(|| v.source.clone(), |a| a.path.clone()),
+                v.created_at.clone(),
+                if v.aliases.is_empty() { "-".into() } else { v.aliases.join(" ") },
+            ]
+        })
+        .collect();
+    out.table(&["VERSION", "RUN", "ARTIFACT", "CREATED", "ALIASES"], &rows)?;
+    out.status(&format!(
+        "model {} is in MLflow's registry (the project's database); one version in full: mlx \
+         model show {}@N",
+        m.name, m.name
+    ));
+    Ok(())
+}
+
+fn show_mlflow_version(
+    out: &Output,
+    model: &str,
+    v: &model::MlflowVersionDetail,
+) -> anyhow::Result<()> {
+    let mut lines = vec![
+        format!("model:    {model} (MLflow's registry)"),
+        format!("version:  {}", v.version.version),
+        format!("created:  {}", v.version.created_at),
+        format!("source:   {}", v.version.source),
+    ];
+    if let Some(m) = &v.version.model_id {
+        lines.push(format!("logged:   {m}"));
+    }
+    if !v.version.aliases.is_empty() {
+        lines.push(format!("aliases:  {}", v.version.aliases.join(", ")));
+    }
+    match &v.version.artifact {
+        Some(a) => lines.push(format!(
+            "artifact: {} ({} files, {}, artifacts of the run)",
+            a.path,
+            a.files,
+            human_size(a.size)
+        )),
+        None => lines.push("artifact: - (no artifact of its run holds it)".into()),
+    }
+    lines.extend(run_lines(v.run.as_ref()));
+    for l in lines {
+        out.line(&l)?;
+    }
+    if let (Some(a), Some(r)) = (&v.version.artifact, &v.version.run_id) {
+        out.hint(&format!("write its files out with: mlx exp get {r} {} -o DIR", a.path));
+    }
+    Ok(())
+}
+
+/// A version's run: its name, stage, inputs, metrics and params.
+fn run_lines(run: Option<&model::VersionRun>) -> Vec<String> {
+    let mut lines = Vec::new();
+    match run {
+        Some(r) => {
+            let label = match &r.record.name {
+                Some(n) => format!("{} ({n})", r.record.id),
+                None => r.record.id.to_string(),
+            };
+            let stage =
+                r.record.stage.as_deref().map(|s| format!(", stage {s}")).unwrap_or_default();
+            lines.push(format!("run:      {label}{stage}"));
+            for input in &r.inputs {
+                let hash = input.hash.as_deref().map_or("-", |h| &h[..12.min(h.len())]);
+                lines.push(format!("  input   {}  {hash}", input.path));
+            }
+            for (k, m) in &r.record.metrics {
+                lines.push(format!("  metric  {}  {}", k.as_str(), m.0));
+            }
+            for (k, p) in &r.record.params {
+                lines.push(format!("  param   {}  {p}", k.as_str()));
+            }
+        }
+        None => lines.push("run:      - (no run recorded here produced it)".into()),
+    }
+    lines
+}
+
 fn show_version(out: &Output, model: &str, v: &model::VersionDetail) -> anyhow::Result<()> {
     let mut lines = vec![
         format!("model:    {model}"),
@@ -398,28 +507,7 @@ fn show_version(out: &Output, model: &str, v: &model::VersionDetail) -> anyhow::
             lines.push(format!("artifact: unresolved ({})", why.as_deref().unwrap_or("-")));
         }
     }
-    match &v.run {
-        Some(r) => {
-            let label = match &r.record.name {
-                Some(n) => format!("{} ({n})", r.record.id),
-                None => r.record.id.to_string(),
-            };
-            let stage =
-                r.record.stage.as_deref().map(|s| format!(", stage {s}")).unwrap_or_default();
-            lines.push(format!("run:      {label}{stage}"));
-            for input in &r.inputs {
-                let hash = input.hash.as_deref().map_or("-", |h| &h[..12.min(h.len())]);
-                lines.push(format!("  input   {}  {hash}", input.path));
-            }
-            for (k, m) in &r.record.metrics {
-                lines.push(format!("  metric  {}  {}", k.as_str(), m.0));
-            }
-            for (k, p) in &r.record.params {
-                lines.push(format!("  param   {}  {p}", k.as_str()));
-            }
-        }
-        None => lines.push("run:      - (no run recorded here produced it)".into()),
-    }
+    lines.extend(run_lines(v.run.as_ref()));
     for l in lines {
         out.line(&l)?;
     }

@@ -2,9 +2,11 @@
 //! into each artifact's versions, stage assignments and history (`state`), and resolving a
 //! version to its artifact — the tracked path at the tagged commit and its content hash
 //! (`artifact`), with GTO's `artifacts.yaml` read and written compatibly. Tags are read and
-//! made through `crate::git`; this module never prints and never pushes.
+//! made through `crate::git`; this module never prints and never pushes. MLflow's registry,
+//! kept in the project's database by mlx's MLflow endpoint, is read beside it (`mlflow`).
 
 pub mod artifact;
+pub mod mlflow;
 pub mod state;
 pub mod tag;
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::Result;
 use crate::git::{self, Repo};
 use crate::models::artifact::{self, Resolved, Trailers};
+use crate::models::mlflow::{self, MlflowModel, MlflowVersion};
 use crate::models::state::{Pick, Reference};
 use crate::models::{self, Action, ArtifactState, Bump, Event, Registry, SemVer, TagName};
 use crate::project::Project;
@@ -247,6 +248,9 @@ fn annotate(project: &Project, name: &str, path: &str) -> Result<bool> {
 #[derive(Debug, Serialize)]
 pub struct ModelSummary {
     pub name: String,
+    /// Which registry holds it: `git` (tags, GTO's grammar) or `mlflow` (MLflow's registry,
+    /// in the project's database: versions registered through MLflow's client).
+    pub registry: &'static str,
     /// The greatest active version (GTO's "latest").
     pub latest: Option<String>,
     /// Active versions.
@@ -261,20 +265,37 @@ pub struct ListReport {
     pub models: Vec<ModelSummary>,
 }
 
-pub fn list(root: &Path) -> Result<ListReport> {
+/// The models of the git registry, then those of MLflow's registry (when there is a project).
+pub fn list(root: &Path, project: Option<&Project>) -> Result<ListReport> {
     let (_, reg) = open(root)?;
-    let models = reg
+    let mut models: Vec<ModelSummary> = reg
         .artifacts
         .values()
         .map(|a| ModelSummary {
             name: a.name.clone(),
+            registry: "git",
             latest: a.latest().map(|v| v.version.clone()),
             versions: a.versions.iter().filter(|v| v.is_active()).count(),
             stages: a.stage_holders(),
             deprecated: a.deprecated,
         })
         .collect();
+    if let Some(conn) = mlflow_db(project)? {
+        models.extend(mlflow::models(&conn)?.into_iter().map(|m| ModelSummary {
+            registry: "mlflow",
+            latest: m.versions.iter().map(|v| v.version).max().map(|v| v.to_string()),
+            versions: m.versions.len(),
+            stages: BTreeMap::new(),
+            deprecated: false,
+            name: m.name,
+        }));
+    }
     Ok(ListReport { models })
+}
+
+/// The project's database, to read MLflow's registry from; `None` outside a project.
+fn mlflow_db(project: Option<&Project>) -> Result<Option<rusqlite::Connection>> {
+    project.map(|p| p.open_db().map_err(Into::into)).transpose()
 }
 
 /// A version in `show`'s list.
@@ -320,9 +341,27 @@ pub struct VersionDetail {
     pub run: Option<VersionRun>,
 }
 
+/// A version of MLflow's registry in full: the run behind it, with its data and metrics.
+#[derive(Debug, Serialize)]
+pub struct MlflowVersionDetail {
+    #[serde(flatten)]
+    pub version: MlflowVersion,
+    /// The run that logged it, when it is recorded here.
+    pub run: Option<VersionRun>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct ShowReport {
     pub model: String,
+    /// Which registry the model was found in: `git`, or `mlflow` when only MLflow's registry
+    /// has a model of that name.
+    pub registry: &'static str,
+    /// The model of that name in MLflow's registry, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mlflow: Option<MlflowModel>,
+    /// For `NAME@N`: version N of MLflow's registry, in full.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mlflow_version: Option<MlflowVersionDetail>,
     pub deprecated: bool,
     pub stages: BTreeMap<String, String>,
     pub versions: Vec<VersionRow>,
@@ -335,10 +374,40 @@ pub struct ShowReport {
 /// A model and the version a reference picks; the run behind it comes from the project's
 /// database when there is a project (`None`: a plain git repository).
 pub fn show(root: &Path, project: Option<&Project>, reference: &str) -> Result<ShowReport> {
+    let (repo, reg) = open(root)?;
+    let conn = mlflow_db(project)?;
+    if let Some(conn) = &conn {
+        // `NAME@N`: MLflow's version N (the git registry's versions are `vX.Y.Z`).
+        if let Some((name, n)) = mlflow::split_reference(reference)
+            && let Some(m) = mlflow::model(conn, name)?
+        {
+            let Some(v) = m.versions.iter().find(|v| v.version == n).cloned() else {
+                return Err(models::Error::UnknownVersion {
+                    artifact: m.name.clone(),
+                    version: n.to_string(),
+                }
+                .into());
+            };
+            let run = match &v.run_id {
+                Some(id) => version_run(conn, id)?,
+                None => None,
+            };
+            return Ok(mlflow_only(m, Some(MlflowVersionDetail { version: v, run }), true));
+        }
+        // A name only MLflow's registry knows (its names need not follow GTO's rules).
+        if !reg.artifacts.contains_key(reference)
+            && let Some(m) = mlflow::model(conn, reference)?
+        {
+            return Ok(mlflow_only(m, None, false));
+        }
+    }
     let r = Reference::parse(reference)?;
     let picked = reference.contains(['@', '#']);
-    let (repo, reg) = open(root)?;
     let a = reg.artifact(&r.name)?;
+    let mlflow = match &conn {
+        Some(conn) => mlflow::model(conn, &r.name)?,
+        None => None,
+    };
     let versions = a
         .versions
         .iter()
@@ -364,12 +433,39 @@ pub fn show(root: &Path, project: Option<&Project>, reference: &str) -> Result<S
     };
     Ok(ShowReport {
         model: a.name.clone(),
+        registry: "git",
+        mlflow,
+        mlflow_version: None,
         deprecated: a.deprecated,
         stages: a.stage_holders(),
         versions,
         version,
         picked,
     })
+}
+
+/// A model only MLflow's registry has.
+fn mlflow_only(m: MlflowModel, picked: Option<MlflowVersionDetail>, named: bool) -> ShowReport {
+    ShowReport {
+        model: m.name.clone(),
+        registry: "mlflow",
+        mlflow: Some(m),
+        mlflow_version: picked,
+        deprecated: false,
+        stages: BTreeMap::new(),
+        versions: Vec::new(),
+        version: None,
+        picked: named,
+    }
+}
+
+/// Run `id` as `show` gives it: its record and the data it read.
+fn version_run(conn: &rusqlite::Connection, id: &str) -> Result<Option<VersionRun>> {
+    let Ok(id) = lookup::resolve(conn, id) else { return Ok(None) };
+    let Some(record) = query::records(conn, std::slice::from_ref(&id))?.into_iter().next() else {
+        return Ok(None);
+    };
+    Ok(Some(VersionRun { record, inputs: inputs::of_run(conn, &id)? }))
 }
 
 /// A version's artifact and the run behind it.

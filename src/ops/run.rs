@@ -12,14 +12,11 @@ use serde::Serialize;
 use super::Result;
 use crate::progress::Reporter;
 use crate::project::Project;
-use crate::store::StatCache;
-use crate::store::stat_cache::Rows;
 use crate::tracking::launch::{
-    Ended, Launch, Signals, TrackedRun, git_info, host_name, reap, user_name,
+    Ended, Launch, Signals, StartState, TrackedRun, host_name, reap, start_state, user_name,
 };
 use crate::tracking::runs::NewRun;
 use crate::tracking::{self, RunId, experiments};
-use crate::work_tree::versions::{DataVersion, data_versions};
 
 /// How long each wait for the command lasts (an exit wakes it at once).
 const POLL: Duration = Duration::from_millis(100);
@@ -59,13 +56,8 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
     };
     let mut conn = project.open_db()?;
     let reaped = reap(project, &conn)?;
-    // Provenance: which version of every tracked path the command starts on; data that differs
-    // from its pointer makes the run dirty, as uncommitted changes to git files do.
-    let stat = StatCache::load(&conn, Rows::Files)?;
-    let data = data_versions(project, &stat).unwrap_or_default();
-    stat.save(&mut conn)?;
-    let mut git = git_info(project.root());
-    git.dirty |= data.iter().any(DataVersion::differs);
+    // Provenance: which version of every tracked path the command starts on.
+    let StartState { git, inputs } = start_state(project, &mut conn)?;
     let signals = Signals::install()?;
     let rel_cwd = cwd.strip_prefix(project.root()).map_or_else(
         |_| cwd.display().to_string(),
@@ -99,7 +91,6 @@ pub fn run(project: &Project, opts: RunOptions, reporter: &dyn Reporter) -> Resu
     let live_cwd = launch.cwd.clone();
     let live_before = tracking::dvclive::Folders::in_folder(&live_cwd);
     let mut run = TrackedRun::start(project, &mut conn, launch, reporter)?;
-    let inputs: Vec<_> = data.iter().map(DataVersion::as_input).collect();
     // The command runs already: a failure to record what it read must not orphan it.
     if let Err(e) = tracking::inputs::record(&conn, &run.id, &inputs) {
         reporter.note(&format!("mlx: warning: run {}: its inputs were not recorded: {e}", run.id));

@@ -265,6 +265,35 @@ const MIGRATIONS: &[&str] = &[
         profile_hash TEXT NOT NULL,       -- BLAKE3 of the profile's JSON, an object in the cache
         created      TEXT NOT NULL        -- RFC 3339 UTC
     ) WITHOUT ROWID;",
+    // 13: MLflow's soft delete (`delete_run`, `delete_experiment`): hidden, until restored.
+    "ALTER TABLE runs ADD COLUMN deleted_at TEXT;         -- RFC 3339 UTC; NULL: not deleted
+    ALTER TABLE experiments ADD COLUMN deleted_at TEXT;  -- RFC 3339 UTC; NULL: not deleted
+    -- MLflow's aliases of registered models' versions (`set_registered_model_alias`).
+    CREATE TABLE model_aliases (
+        name    TEXT NOT NULL REFERENCES registered_models (name) ON DELETE CASCADE,
+        alias   TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (name, alias)
+    ) WITHOUT ROWID;
+    -- MLflow's experiment tags (`set_experiment_tag`).
+    CREATE TABLE experiment_tags (
+        experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        key           TEXT NOT NULL,
+        value         TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, key)
+    ) WITHOUT ROWID;
+    -- The datasets MLflow's client says a run used (`log_input`).
+    CREATE TABLE run_datasets (
+        run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        digest      TEXT NOT NULL,
+        source_type TEXT NOT NULL,
+        source      TEXT NOT NULL,   -- JSON text, as MLflow gives it
+        schema      TEXT,            -- JSON text
+        profile     TEXT,            -- JSON text
+        tags        TEXT NOT NULL DEFAULT '{}',  -- the input's tags (mlflow.data.context, ...)
+        PRIMARY KEY (run_id, name, digest)
+    ) WITHOUT ROWID;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

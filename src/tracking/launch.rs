@@ -634,6 +634,31 @@ pub fn user_name() -> String {
         .unwrap_or_else(|| nix::unistd::getuid().to_string())
 }
 
+/// What a command run as a tracked run starts on: git's state, and which version of every
+/// tracked path the work tree holds. Data that differs from its pointer makes the run dirty, as
+/// uncommitted changes to git files do. `mlx run -- CMD` and the runs MLflow's client creates
+/// through `mlx serve` record both alike.
+#[derive(Debug, Clone, Default)]
+pub struct StartState {
+    pub git: GitInfo,
+    /// The tracked data, as the run's inputs.
+    pub inputs: Vec<crate::tracking::inputs::RunInput>,
+}
+
+/// The state a tracked command starts on (see [`StartState`]). Tracked data that cannot be
+/// read is left out of the inputs rather than failing the run.
+pub fn start_state(project: &Project, conn: &mut rusqlite::Connection) -> Result<StartState> {
+    use crate::store::StatCache;
+    use crate::store::stat_cache::Rows;
+    use crate::work_tree::versions::{DataVersion, data_versions};
+    let stat = StatCache::load(conn, Rows::Files)?;
+    let data = data_versions(project, &stat).unwrap_or_default();
+    stat.save(conn)?;
+    let mut git = git_info(project.root());
+    git.dirty |= data.iter().any(DataVersion::differs);
+    Ok(StartState { git, inputs: data.iter().map(DataVersion::as_input).collect() })
+}
+
 /// Git state for a run record; a folder outside any commit history gives empty fields.
 pub fn git_info(root: &Path) -> GitInfo {
     match Repo::open(root).and_then(|r| r.head_state()) {

@@ -25,10 +25,12 @@ pub struct RunRow {
     pub parent: Option<String>,
     /// A stage run: its stage.
     pub stage: Option<String>,
+    /// Deleted through MLflow's `delete_run` (MLflow's lifecycle stage `deleted`).
+    pub deleted: bool,
 }
 
-const RUN_COLUMNS: &str =
-    "id, name, experiment_id, user, status, start_time, end_time, parent_id, stage";
+const RUN_COLUMNS: &str = "id, name, experiment_id, user, status, start_time, end_time, \
+     parent_id, stage, deleted_at IS NOT NULL";
 
 fn run_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     let start: String = r.get(5)?;
@@ -43,6 +45,7 @@ fn run_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         end: end.as_deref().and_then(parse_rfc3339_millis),
         parent: r.get(7)?,
         stage: r.get(8)?,
+        deleted: r.get(9)?,
     })
 }
 
@@ -208,6 +211,140 @@ pub fn log_params(
     Ok(Ok(()))
 }
 
+/// Mark run `id` deleted (MLflow's `delete_run`), or not deleted (`restore_run`); whether it
+/// exists.
+pub fn set_run_deleted(conn: &Connection, id: &str, deleted: bool) -> Result<bool, Error> {
+    let n = conn.execute(
+        "UPDATE runs SET deleted_at = CASE WHEN ?2 THEN coalesce(deleted_at, ?3) END
+         WHERE id = ?1",
+        params![id, deleted, runs::rfc3339(runs::now_millis())],
+    )?;
+    Ok(n == 1)
+}
+
+/// Mark experiment `id` deleted (MLflow's `delete_experiment`), or not (`restore_experiment`).
+pub fn set_experiment_deleted(conn: &Connection, id: &str, deleted: bool) -> Result<bool, Error> {
+    let n = conn.execute(
+        "UPDATE experiments SET deleted_at = CASE WHEN ?2 THEN coalesce(deleted_at, ?3) END
+         WHERE id = ?1",
+        params![id, deleted, runs::rfc3339(runs::now_millis())],
+    )?;
+    Ok(n == 1)
+}
+
+/// Set tag `key` of experiment `id` to `value` (`None`: delete it).
+pub fn set_experiment_tag(
+    conn: &Connection,
+    id: &str,
+    key: &str,
+    value: Option<&str>,
+) -> Result<(), Error> {
+    match value {
+        Some(v) => conn.execute(
+            "INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value",
+            params![id, key, v],
+        )?,
+        None => conn.execute(
+            "DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2",
+            params![id, key],
+        )?,
+    };
+    Ok(())
+}
+
+/// Point alias `alias` of registered model `name` at `version` (`None`: delete it).
+pub fn set_alias(
+    conn: &Connection,
+    name: &str,
+    alias: &str,
+    version: Option<i64>,
+) -> Result<(), Error> {
+    match version {
+        Some(v) => conn.execute(
+            "INSERT INTO model_aliases (name, alias, version) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version",
+            params![name, alias, v],
+        )?,
+        None => conn.execute(
+            "DELETE FROM model_aliases WHERE name = ?1 AND alias = ?2",
+            params![name, alias],
+        )?,
+    };
+    Ok(())
+}
+
+/// The version alias `alias` of registered model `name` points at.
+pub fn alias(conn: &Connection, name: &str, alias: &str) -> Result<Option<i64>, Error> {
+    Ok(conn
+        .prepare_cached("SELECT version FROM model_aliases WHERE name = ?1 AND alias = ?2")?
+        .query_row(params![name, alias], |r| r.get(0))
+        .optional()?)
+}
+
+/// The aliases of registered model `name`, as (alias, version), by alias.
+pub fn aliases(conn: &Connection, name: &str) -> Result<Vec<(String, i64)>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT alias, version FROM model_aliases WHERE name = ?1 ORDER BY alias",
+    )?;
+    let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A dataset a run used (MLflow's `log_input`), with the input's tags (a JSON object).
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub name: String,
+    pub digest: String,
+    pub source_type: String,
+    pub source: String,
+    pub schema: Option<String>,
+    pub profile: Option<String>,
+    pub tags: String,
+}
+
+/// Record the datasets run `id` used; one it has already (same name and digest) keeps its row.
+pub fn add_datasets(conn: &Connection, id: &str, datasets: &[Dataset]) -> Result<(), Error> {
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO run_datasets (run_id, name, digest, source_type, source, schema,
+             profile, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for d in datasets {
+        insert.execute(params![
+            id,
+            d.name,
+            d.digest,
+            d.source_type,
+            d.source,
+            d.schema,
+            d.profile,
+            d.tags
+        ])?;
+    }
+    Ok(())
+}
+
+/// The datasets run `id` used, by name and digest.
+pub fn datasets(conn: &Connection, id: &str) -> Result<Vec<Dataset>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, digest, source_type, source, schema, profile, tags FROM run_datasets
+         WHERE run_id = ?1 ORDER BY name, digest",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok(Dataset {
+            name: r.get(0)?,
+            digest: r.get(1)?,
+            source_type: r.get(2)?,
+            source: r.get(3)?,
+            schema: r.get(4)?,
+            profile: r.get(5)?,
+            tags: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Record `parent` as the run nested run `id` was started in.
 pub fn set_parent(conn: &Connection, id: &RunId, parent: &str) -> Result<(), Error> {
     conn.execute("UPDATE runs SET parent_id = ?2 WHERE id = ?1", params![id.as_str(), parent])?;
@@ -245,12 +382,21 @@ pub struct ExperimentRow {
     pub id: String,
     pub name: String,
     pub created: i64,
+    /// Deleted through MLflow's `delete_experiment`.
+    pub deleted: bool,
+    /// Its tags (`set_experiment_tag`), by key.
+    pub tags: Vec<(String, String)>,
 }
+
+const EXPERIMENT_COLUMNS: &str = "id, name, created, deleted_at IS NOT NULL,
+     (SELECT json_group_array(json_array(t.key, t.value)) FROM
+         (SELECT key, value FROM experiment_tags WHERE experiment_id = experiments.id
+          ORDER BY key) t)";
 
 /// Experiment `id`, if there is one.
 pub fn experiment(conn: &Connection, id: &str) -> Result<Option<ExperimentRow>, Error> {
     Ok(conn
-        .prepare_cached("SELECT id, name, created FROM experiments WHERE id = ?1")?
+        .prepare_cached(&format!("SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE id = ?1"))?
         .query_row([id], experiment_of)
         .optional()?)
 }
@@ -258,15 +404,16 @@ pub fn experiment(conn: &Connection, id: &str) -> Result<Option<ExperimentRow>, 
 /// The experiment named `name`, if there is one.
 pub fn experiment_named(conn: &Connection, name: &str) -> Result<Option<ExperimentRow>, Error> {
     Ok(conn
-        .prepare_cached("SELECT id, name, created FROM experiments WHERE name = ?1")?
+        .prepare_cached(&format!("SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE name = ?1"))?
         .query_row([name], experiment_of)
         .optional()?)
 }
 
 /// Every experiment, newest first.
 pub fn experiments(conn: &Connection) -> Result<Vec<ExperimentRow>, Error> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, name, created FROM experiments ORDER BY created DESC")?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EXPERIMENT_COLUMNS} FROM experiments ORDER BY created DESC"
+    ))?;
     let rows = stmt.query_map([], experiment_of)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -277,6 +424,8 @@ fn experiment_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExperimentRow> {
         id: r.get(0)?,
         name: r.get(1)?,
         created: parse_rfc3339_millis(&created).unwrap_or(0),
+        deleted: r.get(3)?,
+        tags: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
     })
 }
 
@@ -554,4 +703,16 @@ pub fn model_versions(conn: &Connection, name: Option<&str>) -> Result<Vec<Model
     ))?;
     let rows = stmt.query_map([name], version_of)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many artifacts run `run` holds at `path` or under it (`path/…`), and their total size.
+pub fn artifacts_under(conn: &Connection, run: &str, path: &str) -> Result<(u64, u64), Error> {
+    let (files, size): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT count(*), coalesce(sum(size), 0) FROM artifacts
+             WHERE run_id = ?1 AND kind != 'log'
+               AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
+        )?
+        .query_row(params![run, path], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok((u64::try_from(files).unwrap_or(0), u64::try_from(size).unwrap_or(0)))
 }

@@ -243,7 +243,8 @@ fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
 
 /// The runs a query selects, in its order, with params, tags and latest metrics.
 pub fn list(conn: &Connection, q: &ListQuery<'_>) -> Result<Vec<RunRecord>, Error> {
-    let mut sql = format!("SELECT {RUN_COLUMNS} FROM runs r WHERE 1");
+    // Runs deleted through MLflow's client are hidden until restored.
+    let mut sql = format!("SELECT {RUN_COLUMNS} FROM runs r WHERE r.deleted_at IS NULL");
     let mut params: Vec<Value> = Vec::new();
     if let Some(f) = q.filter {
         sql.push_str(&format!(" AND ({})", f.sql));

@@ -34,6 +34,7 @@ use super::run_id::{self, RunId};
 use super::runs::{as_number, now_millis, rfc3339};
 
 mod experiment;
+mod mlflow;
 
 /// The `format` field of every record.
 pub const FORMAT: &str = "mlx-run-record";
@@ -63,6 +64,8 @@ pub struct MergeOutcome {
     pub metrics_added: usize,
     pub artifacts_added: usize,
     pub inputs_added: usize,
+    /// Logged models and model versions (MLflow's).
+    pub models_added: usize,
     pub conflicts: usize,
 }
 
@@ -75,6 +78,7 @@ impl MergeOutcome {
                 + self.metrics_added
                 + self.artifacts_added
                 + self.inputs_added
+                + self.models_added
                 > 0
     }
 }
@@ -115,6 +119,12 @@ struct Record {
     /// `run_environment` (left out when empty, so older records keep their bytes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     environment: Vec<KeyValue>,
+    /// The models MLflow's client logged in the run (left out when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    logged_models: Vec<mlflow::LoggedModel>,
+    /// The registered models' versions made from the run (left out when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    model_versions: Vec<mlflow::ModelVersion>,
 }
 
 /// The columns of `runs` but `pid`, as stored, in table order. Nullable columns may be absent.
@@ -141,6 +151,12 @@ struct RunRow {
     pipeline_run: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     experiment_id: Option<String>,
+    /// A nested run: the run it was started in (left out when none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    parent_id: Option<String>,
+    /// Deleted through MLflow's client: when (left out when not deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deleted_at: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -286,7 +302,7 @@ impl<T, I: Iterator<Item = rusqlite::Result<(String, T)>>> ByRun<I> {
 
 const RUN_COLUMNS: &str = "id, name, command, cwd, git_commit, git_branch, git_dirty, \
      git_diff_hash, status, exit_code, start_time, end_time, duration, host, user, mlx_version, \
-     stage, pipeline_run, experiment_id";
+     stage, pipeline_run, experiment_id, parent_id, deleted_at";
 
 /// Every run that is not running, as records, sorted by run id. Reads a consistent snapshot
 /// (one read transaction, unless the caller already holds one) with one query per table.
@@ -372,9 +388,13 @@ pub fn export(conn: &Connection) -> Result<Vec<RunRecord>, Error> {
             stage: r.get(16)?,
             pipeline_run: r.get(17)?,
             experiment_id: r.get(18)?,
+            parent_id: r.get(19)?,
+            deleted_at: r.get(20)?,
         })
     })?;
     let experiments = experiment::export_all(conn)?;
+    let mut logged = mlflow::export_logged(conn)?;
+    let mut versions = mlflow::export_versions(conn)?;
     let mut out = Vec::new();
     for run in rows {
         let run = run?;
@@ -389,6 +409,8 @@ pub fn export(conn: &Connection) -> Result<Vec<RunRecord>, Error> {
             inputs: inputs.take(&id)?,
             experiment: run.experiment_id.as_ref().and_then(|e| experiments.get(e)).cloned(),
             environment: environment.take(&id)?,
+            logged_models: logged.remove(&id).unwrap_or_default(),
+            model_versions: versions.remove(&id).unwrap_or_default(),
             run,
         };
         sort_record(&mut record);
@@ -413,6 +435,7 @@ fn sort_record(record: &mut Record) {
     record.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     record.inputs.sort_by(|a, b| a.path.cmp(&b.path));
     record.environment.sort_by(|a, b| a.key.cmp(&b.key));
+    mlflow::sort(&mut record.logged_models, &mut record.model_versions);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -453,9 +476,11 @@ fn validate(record: &Record) -> Result<(), String> {
     if !matches!(run.git_dirty, 0 | 1) {
         return Err(format!("git_dirty is {}, not 0 or 1", run.git_dirty));
     }
-    for (field, time) in
-        [("start_time", Some(&run.start_time)), ("end_time", run.end_time.as_ref())]
-    {
+    for (field, time) in [
+        ("start_time", Some(&run.start_time)),
+        ("end_time", run.end_time.as_ref()),
+        ("deleted_at", run.deleted_at.as_ref()),
+    ] {
         if let Some(t) = time
             && humantime::parse_rfc3339_weak(t).is_err()
         {
@@ -484,6 +509,12 @@ fn validate(record: &Record) -> Result<(), String> {
     }
     unique("input", record.inputs.iter().map(|i| i.path.as_str()))?;
     unique("environment fact", record.environment.iter().map(|f| f.key.as_str()))?;
+    if let Some(parent) = &run.parent_id
+        && (parent.is_empty() || parent.len() > 64 || *parent == run.id)
+    {
+        return Err(format!("invalid parent run {parent:?}"));
+    }
+    mlflow::validate(&record.logged_models, &record.model_versions)?;
     for i in &record.inputs {
         if super::inputs::InputKind::parse(&i.kind).is_none() {
             return Err(format!("input {:?} has invalid kind {:?}", i.path, i.kind));
@@ -571,12 +602,20 @@ pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOut
     // A run of a record without its experiment joins the one grouping it (as the migration).
     let experiment_id = record.experiment.as_ref().map(|e| e.id().to_owned());
     match local_status.as_deref() {
-        Some(_) => {}
+        // A nested run recorded here before its parent was known keeps learning it.
+        Some(_) => {
+            if let Some(parent) = &run.parent_id {
+                tx.execute(
+                    "UPDATE runs SET parent_id = ?2 WHERE id = ?1 AND parent_id IS NULL",
+                    params![run.id, parent],
+                )?;
+            }
+        }
         None => {
             tx.execute(
                 &format!(
                     "INSERT INTO runs ({RUN_COLUMNS}, pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
-                     ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, NULL)"
+                     ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, NULL)"
                 ),
                 params![
                     run.id,
@@ -598,6 +637,8 @@ pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOut
                     run.stage,
                     run.pipeline_run,
                     experiment_id,
+                    run.parent_id,
+                    run.deleted_at,
                 ],
             )?;
             outcome.new_run = true;
@@ -747,6 +788,8 @@ pub fn merge(conn: &mut Connection, name: &str, bytes: &[u8]) -> Result<MergeOut
             }
         }
     }
+    outcome.models_added =
+        mlflow::merge(&tx, &run.id, &record.logged_models, &record.model_versions)?;
     tx.commit()?;
     Ok(outcome)
 }
@@ -1101,6 +1144,7 @@ mod tests {
                 metrics_added: 2,
                 artifacts_added: 0,
                 inputs_added: 1,
+                models_added: 0,
                 conflicts: 3,
             }
         );
@@ -1372,5 +1416,111 @@ mod tests {
             .unwrap();
         assert_eq!(kept, "then");
         assert!(seen.ends_with('Z'));
+    }
+
+    /// What MLflow's client logged travels: the nested run's parent, logged models, and model
+    /// versions with their registered model; merging twice adds nothing, and a version number
+    /// taken here by another version gets the next one.
+    #[test]
+    fn mlflow_models_and_nested_runs_travel() {
+        use crate::tracking::mlflow as m;
+        let (_a, mut origin, ids) = seeded();
+        m::set_parent(&origin, &ids[1], ids[0].as_str()).unwrap();
+        let logged = m::LoggedModel {
+            id: "m-0123abcd".into(),
+            run_id: Some(ids[0].to_string()),
+            experiment_id: "0".into(),
+            name: "model".into(),
+            model_type: None,
+            status: "LOGGED_MODEL_READY".into(),
+            created: 5,
+            updated: 6,
+            tags: r#"{"a":"b"}"#.into(),
+            params: "{}".into(),
+        };
+        m::add_logged_model(&origin, &logged).unwrap();
+        let registered = |name: &str| m::RegisteredModel {
+            name: name.into(),
+            description: Some("d".into()),
+            created: 1,
+            updated: 1,
+            tags: "{}".into(),
+        };
+        m::add_registered_model(&origin, &registered("echo")).unwrap();
+        let version = |run: &RunId, source: &str| m::ModelVersion {
+            name: "echo".into(),
+            version: 0,
+            source: source.into(),
+            run_id: Some(run.to_string()),
+            model_id: Some("m-0123abcd".into()),
+            description: None,
+            created: 7,
+            updated: 7,
+            tags: "{}".into(),
+        };
+        m::add_model_version(&mut origin, &version(&ids[0], "models:/m-0123abcd")).unwrap();
+        let records = export(&origin).unwrap();
+        let text = String::from_utf8(records[0].bytes.clone()).unwrap();
+        assert!(text.contains(r#""logged_models":[{"id":"m-0123abcd""#), "{text}");
+        assert!(text.contains(r#""model_versions":[{"name":"echo","version":1"#), "{text}");
+        assert!(!String::from_utf8_lossy(&records[2].bytes).contains("logged_models"));
+
+        // The clone registered a version 1 of its own already.
+        let (_b, mut clone) = db();
+        m::add_registered_model(&clone, &registered("echo")).unwrap();
+        let own = NewRun {
+            name: None,
+            command: vec![],
+            cwd: ".".into(),
+            git: GitInfo::default(),
+            host: "h".into(),
+            user: "u".into(),
+            pid: 1,
+            params: vec![],
+            tags: vec![],
+            experiment: None,
+        };
+        let own = runs::start(&mut clone, &own, 1).unwrap();
+        m::add_model_version(&mut clone, &version(&own, "runs:/x/model")).unwrap();
+        let first = merge_all(&mut clone, &records);
+        assert_eq!(first[0].models_added, 2, "{first:?}");
+        let again = merge_all(&mut clone, &records);
+        assert!(again.iter().all(|o| !o.changed()), "{again:?}");
+        let parent: Option<String> = clone
+            .query_row("SELECT parent_id FROM runs WHERE id = ?1", [ids[1].as_str()], |r| r.get(0))
+            .unwrap();
+        assert_eq!(parent.as_deref(), Some(ids[0].as_str()));
+        let got = m::logged_model(&clone, "m-0123abcd").unwrap().expect("the logged model");
+        assert_eq!(got.run_id.as_deref(), Some(ids[0].as_str()));
+        assert_eq!(got.tags, r#"{"a":"b"}"#);
+        let versions = m::model_versions(&clone, Some("echo")).unwrap();
+        let numbers: Vec<(i64, Option<String>)> =
+            versions.iter().map(|v| (v.version, v.run_id.clone())).collect();
+        assert_eq!(
+            numbers,
+            vec![(2, Some(ids[0].to_string())), (1, Some(own.to_string()))],
+            "the fetched version takes the next number"
+        );
+        // A fresh clone sees the origin's numbers, and exports the same bytes.
+        let (_d, mut fresh) = db();
+        merge_all(&mut fresh, &records);
+        let again = export(&fresh).unwrap();
+        assert_eq!(again[0].bytes, records[0].bytes);
+        assert_eq!(again[1].bytes, records[1].bytes);
+    }
+
+    #[test]
+    fn a_record_with_a_bad_model_is_refused() {
+        let (_a, origin, _) = seeded();
+        let records = export(&origin).unwrap();
+        let text = String::from_utf8(records[0].bytes.clone()).unwrap();
+        let bad = text.replacen(
+            r#""run":{"#,
+            r#""logged_models":[{"id":"../x","experiment_id":"0","name":"m","model_type":null,"status":"READY","created":1,"updated":1,"tags":"{}","params":"{}"}],"run":{"#,
+            1,
+        );
+        let (_b, mut clone) = db();
+        let err = merge(&mut clone, "x.json", bad.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("invalid logged model id"), "{err}");
     }
 }

@@ -176,6 +176,44 @@ fn inside_mlx_run_every_call_lands_in_the_run() {
     assert_eq!(show["params"]["epochs"], "3");
     assert_eq!(show["tags"]["team"], "vision");
     assert_eq!(show["metrics"]["big"]["last"], "Infinity");
+
+    // The model registry shows the model registered through MLflow's client, beside git's.
+    let list = p.mlx(&["model", "list", "--json"]).success();
+    let list: Value = serde_json::from_slice(&list.get_output().stdout).expect("json");
+    let echo = &list["models"][0];
+    assert_eq!(
+        (&echo["name"], &echo["registry"], &echo["latest"], &echo["versions"]),
+        (&Value::from("echo"), &Value::from("mlflow"), &Value::from("1"), &Value::from(1)),
+        "{list}"
+    );
+    let listed = p.mlx(&["model", "list"]).success();
+    let listed = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    assert!(listed.contains("echo") && listed.contains("mlflow"), "{listed}");
+    let shown = p.mlx(&["model", "show", "echo", "--json"]).success();
+    let shown: Value = serde_json::from_slice(&shown.get_output().stdout).expect("json");
+    assert_eq!(shown["registry"], "mlflow");
+    let v = &shown["mlflow"]["versions"][0];
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["run_id"], run.as_str());
+    assert_eq!(v["model_id"], model.as_str());
+    assert_eq!(v["artifact"]["path"], format!("models/{model}"));
+    assert!(v["artifact"]["files"].as_u64().expect("files") >= 2, "{v}");
+    let one = p.mlx(&["model", "show", "echo@1", "--json"]).success();
+    let one: Value = serde_json::from_slice(&one.get_output().stdout).expect("json");
+    assert_eq!(one["mlflow_version"]["version"], 1);
+    assert_eq!(one["mlflow_version"]["run"]["id"], run.as_str());
+    assert_eq!(one["mlflow_version"]["run"]["params"]["lr"], "0.1");
+    let text = p.mlx(&["model", "show", "echo@1"]).success();
+    let text = String::from_utf8_lossy(&text.get_output().stdout).into_owned();
+    assert!(text.contains(&format!("models/{model}")) && text.contains(&run), "{text}");
+    p.mlx(&["model", "show", "echo@2"]).code(2);
+    // Its files come out of the cache as the run's artifacts.
+    p.mlx(&["exp", "get", &run, &format!("models/{model}"), "-o", "served"]).success();
+    assert!(
+        p.root().join("served").join("models").join(&model).join("MLmodel").is_file()
+            || p.root().join("served").join("MLmodel").is_file(),
+        "the model's files were written out"
+    );
 }
 
 /// `mlx serve` on a free port; the URL it printed.
@@ -267,6 +305,8 @@ print("OWN", own.info.run_id)
 fn outside_against_mlx_serve_runs_are_keyed_to_the_commit() {
     let p = TestProject::initialized();
     p.write("log.py", OUTSIDE);
+    p.write("data.csv", "a,b\n1,2\n");
+    p.mlx(&["add", "data.csv"]).success();
     p.git(&["add", "-A"]);
     p.git(&["commit", "-qm", "log"]);
     let head = p.git(&["rev-parse", "HEAD"]);
@@ -316,6 +356,28 @@ fn outside_against_mlx_serve_runs_are_keyed_to_the_commit() {
         .query_row("SELECT status FROM experiments WHERE id = (SELECT experiment_id FROM runs WHERE id = ?1)", [own], |r| r.get(0))
         .expect("its experiment");
     assert_eq!(status, "failed");
+
+    // The tracked data it started on is recorded, as `mlx run -- CMD` records it.
+    let input: (String, String) = db
+        .query_row("SELECT path, kind FROM run_inputs WHERE run_id = ?1", [first], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("its input");
+    assert_eq!(input, ("data.csv".to_owned(), "data".to_owned()));
+
+    // Tracked data that differs from its pointer makes dirty runs, as in `mlx run -- CMD`,
+    // though git sees no change.
+    p.write("data.csv", "a,b\n1,3\n");
+    let out =
+        python(&p).env("MLFLOW_TRACKING_URI", serve.url()).arg("log.py").output().expect("python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let first = stdout.lines().find_map(|l| l.strip_prefix("FIRST ")).expect("id");
+    let dirty: bool = db
+        .query_row("SELECT git_dirty FROM runs WHERE id = ?1", [first], |r| r.get(0))
+        .expect("run");
+    assert!(dirty, "modified tracked data makes the run dirty");
+    p.write("data.csv", "a,b\n1,2\n");
 
     // A dirty work tree makes dirty runs.
     p.write("log.py", format!("{OUTSIDE}\n# changed\n"));
@@ -403,7 +465,7 @@ fn bad_input_is_refused_as_mlflow_refuses_it() {
     let (status, e) = serve.request("POST", &format!("{api}/runs/log-batch"), &[], "{not json");
     assert_eq!((status, e["error_code"].as_str()), (400, Some("INVALID_PARAMETER_VALUE")));
     // What mlx does not implement.
-    let (status, e) = serve.request("POST", &format!("{api}/runs/restore"), &[], "{}");
+    let (status, e) = serve.request("POST", &format!("{api}/experiments/update"), &[], "{}");
     assert_eq!((status, e["error_code"].as_str()), (404, Some("ENDPOINT_NOT_FOUND")));
     assert!(e["message"].as_str().expect("message").starts_with("mlx does not implement"));
     // Browsers' cross-origin requests and other hosts (DNS rebinding) are refused.
@@ -458,4 +520,244 @@ fn a_stage_logs_into_its_run() {
         )
         .expect("the stage's run");
     assert_eq!((depth.as_str(), auc, step), ("4", 0.75, 3));
+}
+
+const MODELS: &str = r#"
+import mlflow, mlflow.pyfunc
+
+class Echo(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return model_input
+
+with mlflow.start_run() as run:
+    with mlflow.start_run(nested=True, run_name="child") as child:
+        mlflow.log_metric("x", 1)
+    info = mlflow.pyfunc.log_model(name="model", python_model=Echo(), registered_model_name="echo")
+    mlflow.register_model(info.model_uri, "echo")
+print("CHILD", child.info.run_id)
+"#;
+
+#[test]
+fn nested_runs_and_models_travel_with_the_run_records() {
+    let (p, _store) = crate::remotes::project_with_remote();
+    p.write("models.py", MODELS);
+    p.commit_all("models");
+    let out = p
+        .mlx_cmd()
+        .env("PATH", mlflow::path())
+        .args(["run", "--", "python", "models.py"])
+        .output()
+        .expect("mlx run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let child = stdout.lines().find_map(|l| l.strip_prefix("CHILD ")).expect("child id").to_owned();
+    let shown = |dir: &std::path::Path| -> Value {
+        let out = p.mlx_in(dir, &["model", "show", "echo", "--json"]).success();
+        serde_json::from_slice(&out.get_output().stdout).expect("json")
+    };
+    let here = shown(p.root());
+    assert_eq!(here["mlflow"]["versions"].as_array().map(Vec::len), Some(2), "{here}");
+    p.mlx(&["push", "-q", "--runs"]).success();
+
+    let clone = crate::remotes::clone_of(&p, "other");
+    p.mlx_in(&clone, &["fetch", "-q", "--runs"]).success();
+    let there = shown(&clone);
+    assert_eq!(there["mlflow"]["versions"], here["mlflow"]["versions"], "{there}");
+    assert_eq!(there["registry"], "mlflow");
+    let db = rusqlite::Connection::open(clone.join(".mlx/mlx.db")).expect("the clone's database");
+    let (parent, origin_parent): (String, String) = (
+        db.query_row("SELECT parent_id FROM runs WHERE id = ?1", [&child], |r| r.get(0))
+            .expect("the nested run"),
+        p.db()
+            .query_row("SELECT parent_id FROM runs WHERE id = ?1", [&child], |r| r.get(0))
+            .expect("the nested run"),
+    );
+    assert_eq!(parent, origin_parent);
+    let logged: i64 =
+        db.query_row("SELECT count(*) FROM logged_models", [], |r| r.get(0)).expect("count");
+    assert_eq!(logged, 1);
+    // Fetching again adds nothing.
+    p.mlx_in(&clone, &["fetch", "-q", "--runs"]).success();
+    assert_eq!(shown(&clone)["mlflow"]["versions"], here["mlflow"]["versions"]);
+}
+
+const DELETE: &str = r#"
+import sys
+import mlflow
+from mlflow.entities import ViewType
+client = mlflow.MlflowClient()
+if sys.argv[1] == "delete":
+    with mlflow.start_run(experiment_id="0") as kept:
+        mlflow.log_metric("a", 1)
+    with mlflow.start_run(experiment_id="0") as gone:
+        mlflow.log_metric("a", 2)
+    client.delete_run(gone.info.run_id)
+    assert client.get_run(gone.info.run_id).info.lifecycle_stage == "deleted"
+    ids = lambda **kw: {r.info.run_id for r in client.search_runs(["0"], **kw)}
+    assert gone.info.run_id not in ids() and kept.info.run_id in ids()
+    assert ids(run_view_type=ViewType.DELETED_ONLY) == {gone.info.run_id}
+    assert {kept.info.run_id, gone.info.run_id} <= ids(run_view_type=ViewType.ALL)
+    e = client.create_experiment("trash")
+    client.delete_experiment(e)
+    assert client.get_experiment(e).lifecycle_stage == "deleted"
+    assert e not in [x.experiment_id for x in client.search_experiments()]
+    assert [x.experiment_id for x in client.search_experiments(view_type=ViewType.DELETED_ONLY)] == [e]
+    try:
+        client.create_run(e)
+        raise SystemExit("a run was created in a deleted experiment")
+    except mlflow.exceptions.MlflowException as err:
+        assert "active" in str(err), err
+    print("KEPT", kept.info.run_id)
+    print("GONE", gone.info.run_id)
+    print("EXP", e)
+else:
+    client.restore_run(sys.argv[2])
+    client.restore_experiment(sys.argv[3])
+    assert client.get_run(sys.argv[2]).info.lifecycle_stage == "active"
+    assert client.get_experiment(sys.argv[3]).lifecycle_stage == "active"
+"#;
+
+#[test]
+fn deleted_runs_and_experiments_are_hidden_until_restored() {
+    let p = TestProject::initialized();
+    p.write("delete.py", DELETE);
+    p.commit_all("delete");
+    let serve = Serve::start(&p);
+    let out = python(&p)
+        .env("MLFLOW_TRACKING_URI", serve.url())
+        .args(["delete.py", "delete"])
+        .output()
+        .expect("python");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let field = |name: &str| -> String {
+        stdout.lines().find_map(|l| l.strip_prefix(&format!("{name} "))).expect(name).to_owned()
+    };
+    let (kept, gone, trash) = (field("KEPT"), field("GONE"), field("EXP"));
+    let listed = |p: &TestProject| -> Vec<String> {
+        let out = p.mlx(&["exp", "list", "--json"]).success();
+        let list: Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+        list["experiments"]
+            .as_array()
+            .expect("experiments")
+            .iter()
+            .map(|e| e["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    let shown = listed(&p);
+    assert!(shown.contains(&kept), "{shown:?}");
+    assert!(!shown.contains(&gone) && !shown.contains(&trash), "{shown:?}");
+    let stages = p.mlx(&["exp", "list", "--stages", "--json"]).success();
+    let stages = String::from_utf8_lossy(&stages.get_output().stdout).into_owned();
+    assert!(stages.contains(&kept) && !stages.contains(&gone), "{stages}");
+    // Kept in the database, marked, until restored.
+    let deleted: Option<String> = p
+        .db()
+        .query_row("SELECT deleted_at FROM runs WHERE id = ?1", [&gone], |r| r.get(0))
+        .expect("the deleted run is kept");
+    assert!(deleted.is_some());
+
+    let out = python(&p)
+        .env("MLFLOW_TRACKING_URI", serve.url())
+        .args(["delete.py", "restore", &gone, &trash])
+        .output()
+        .expect("python");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = listed(&p);
+    assert!(shown.contains(&gone) && shown.contains(&trash), "{shown:?}");
+}
+
+const ALIASES: &str = r#"
+import mlflow, mlflow.pyfunc
+from mlflow.exceptions import MlflowException
+
+class Echo(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return model_input
+
+client = mlflow.MlflowClient()
+e = mlflow.set_experiment("tagged")
+client.set_experiment_tag(e.experiment_id, "team", "vision")
+mlflow.set_experiment_tag("stage", "dev")
+assert client.get_experiment(e.experiment_id).tags == {"team": "vision", "stage": "dev"}
+if hasattr(client, "delete_experiment_tag"):
+    client.delete_experiment_tag(e.experiment_id, "stage")
+    assert client.get_experiment(e.experiment_id).tags == {"team": "vision"}
+with mlflow.start_run():
+    mlflow.pyfunc.log_model(name="m", python_model=Echo(), registered_model_name="echo")
+    mlflow.pyfunc.log_model(name="m2", python_model=Echo(), registered_model_name="echo")
+client.set_registered_model_alias("echo", "champion", "1")
+assert client.get_model_version_by_alias("echo", "champion").version == "1"
+client.set_registered_model_alias("echo", "champion", "2")
+client.set_registered_model_alias("echo", "shadow", "1")
+assert client.get_model_version_by_alias("echo", "champion").version == "2"
+assert client.get_registered_model("echo").aliases == {"champion": "2", "shadow": "1"}
+assert client.get_model_version("echo", "2").aliases == ["champion"]
+model = mlflow.pyfunc.load_model("models:/echo@champion")
+assert list(model.predict([3])) == [3]
+for bad in ("latest", "v2"):
+    try:
+        client.set_registered_model_alias("echo", bad, "1")
+        raise SystemExit("alias " + bad + " was taken")
+    except MlflowException as err:
+        assert err.error_code == "INVALID_PARAMETER_VALUE", err
+client.delete_registered_model_alias("echo", "shadow")
+try:
+    client.get_model_version_by_alias("echo", "shadow")
+    raise SystemExit("the alias was kept")
+except MlflowException as err:
+    assert err.error_code == "RESOURCE_DOES_NOT_EXIST", err
+
+import numpy as np
+ds = mlflow.data.from_numpy(np.arange(6).reshape(3, 2), source="data/train.npy", name="train")
+with mlflow.start_run() as r:
+    mlflow.log_input(ds, context="training")
+    mlflow.log_input(ds, context="training")
+got = client.get_run(r.info.run_id).inputs.dataset_inputs
+assert [(d.dataset.name, d.dataset.digest) for d in got] == [("train", ds.digest)], got
+assert {t.key: t.value for t in got[0].tags}["mlflow.data.context"] == "training", got
+print("DATASET_RUN", r.info.run_id)
+"#;
+
+#[test]
+fn model_aliases_experiment_tags_and_datasets() {
+    let p = TestProject::initialized();
+    p.write("aliases.py", ALIASES);
+    p.commit_all("aliases");
+    let serve = Serve::start(&p);
+    let out = python(&p)
+        .env("MLFLOW_TRACKING_URI", serve.url())
+        .arg("aliases.py")
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tags: Vec<(String, String)> = p
+        .db()
+        .prepare("SELECT key, value FROM experiment_tags ORDER BY key")
+        .expect("sql")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(tags.contains(&("team".to_owned(), "vision".to_owned())), "{tags:?}");
+    let shown = p.mlx(&["model", "show", "echo", "--json"]).success();
+    let shown: Value = serde_json::from_slice(&shown.get_output().stdout).expect("json");
+    assert_eq!(shown["mlflow"]["versions"][0]["version"], 2);
+    assert_eq!(shown["mlflow"]["versions"][0]["aliases"], serde_json::json!(["champion"]));
+    assert_eq!(shown["mlflow"]["versions"][1]["aliases"], serde_json::json!([]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let run = stdout.lines().find_map(|l| l.strip_prefix("DATASET_RUN ")).expect("run id");
+    let (name, source_type): (String, String) = p
+        .db()
+        .query_row("SELECT name, source_type FROM run_datasets WHERE run_id = ?1", [run], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("one dataset, logged twice");
+    assert_eq!(name, "train");
+    assert!(!source_type.is_empty());
 }

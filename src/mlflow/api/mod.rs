@@ -244,7 +244,10 @@ fn dispatch(api: &Api, method: &str, path: &str, args: &request::Args) -> Result
         ("POST", ["runs", "update"]) => tracking::update_run(api, args),
         ("GET", ["runs", "get"]) => tracking::get_run(api, args),
         ("POST", ["runs", "search"]) => tracking::search_runs(api, args),
-        ("POST", ["runs", "delete"]) => tracking::delete_run(api, args),
+        ("POST", ["runs", "delete"]) => tracking::mark_run(api, args, true),
+        ("POST", ["runs", "restore"]) => tracking::mark_run(api, args, false),
+        ("POST", ["experiments", "delete"]) => tracking::mark_experiment(api, args, true),
+        ("POST", ["experiments", "restore"]) => tracking::mark_experiment(api, args, false),
         ("POST", ["runs", "log-batch"]) => tracking::log_batch(api, args),
         ("POST", ["runs", "log-metric"]) => tracking::log_metric(api, args),
         ("POST", ["runs", "log-parameter"]) => tracking::log_param(api, args),
@@ -252,6 +255,7 @@ fn dispatch(api: &Api, method: &str, path: &str, args: &request::Args) -> Result
         ("POST", ["runs", "delete-tag"]) => tracking::delete_tag(api, args),
         ("GET", ["metrics", "get-history"]) => tracking::metric_history(api, args),
         ("POST", ["runs", "outputs"]) => models::log_outputs(api, args),
+        ("POST", ["runs", "log-inputs"]) => tracking::log_inputs(api, args),
         ("POST", ["logged-models"]) => models::create_logged_model(api, args),
         ("POST", ["logged-models", "search"]) => models::search_logged_models(api, args),
         ("GET", ["logged-models", id]) => models::get_logged_model(api, id),
@@ -261,8 +265,18 @@ fn dispatch(api: &Api, method: &str, path: &str, args: &request::Args) -> Result
         ("POST", ["registered-models", "create"]) => models::create_registered_model(api, args),
         ("GET", ["registered-models", "get"]) => models::get_registered_model(api, args),
         ("GET", ["registered-models", "search"]) => models::search_registered_models(api, args),
+        ("POST", ["registered-models", "alias"]) => models::set_alias(api, args),
+        ("DELETE", ["registered-models", "alias"]) => models::delete_alias(api, args),
+        ("GET", ["registered-models", "alias"]) => models::version_by_alias(api, args),
+        ("POST", ["experiments", "set-experiment-tag"]) => {
+            tracking::experiment_tag(api, args, false)
+        }
+        ("POST", ["experiments", "delete-experiment-tag"]) => {
+            tracking::experiment_tag(api, args, true)
+        }
         ("POST", ["model-versions", "create"]) => models::create_model_version(api, args),
         ("GET", ["model-versions", "get"]) => models::get_model_version(api, args),
+        ("GET", ["model-versions", "get-download-uri"]) => models::version_download_uri(api, args),
         ("GET", ["model-versions", "search"]) => models::search_model_versions(api, args),
         _ => Err(ApiError::not_implemented(method, path)),
     }

@@ -23,13 +23,18 @@ fn merge(text: &str, kv: &[(String, String)]) -> String {
     Value::Object(map).to_string()
 }
 
+/// Where a logged model's files are served (MLflow's artifact proxy).
+fn logged_artifact_uri(m: &LoggedModel) -> String {
+    format!("mlflow-artifacts:/{}/models/{}/artifacts", m.experiment_id, m.id)
+}
+
 fn model_json(m: &LoggedModel) -> Value {
     json!({
         "info": {
             "model_id": m.id,
             "experiment_id": m.experiment_id,
             "name": m.name,
-            "artifact_uri": format!("mlflow-artifacts:/{}/models/{}/artifacts", m.experiment_id, m.id),
+            "artifact_uri": logged_artifact_uri(m),
             "creation_timestamp_ms": m.created,
             "last_updated_timestamp_ms": m.updated,
             "model_type": m.model_type.clone().unwrap_or_default(),
@@ -160,7 +165,19 @@ pub fn log_outputs(api: &Api, args: &Args) -> Result<Value, ApiError> {
 // ---------------------------------------------------------------------------------------------
 // The registry.
 
-fn version_json(v: &ModelVersion) -> Value {
+/// A version with its aliases.
+fn version_json(conn: &rusqlite::Connection, v: &ModelVersion) -> Result<Value, ApiError> {
+    let aliases: Vec<String> = records::aliases(conn, &v.name)?
+        .into_iter()
+        .filter(|(_, n)| *n == v.version)
+        .map(|(a, _)| a)
+        .collect();
+    let mut out = plain_version_json(v);
+    out["aliases"] = json!(aliases);
+    Ok(out)
+}
+
+fn plain_version_json(v: &ModelVersion) -> Value {
     let mut out = json!({
         "name": v.name,
         "version": v.version.to_string(),
@@ -182,8 +199,13 @@ fn version_json(v: &ModelVersion) -> Value {
 fn registered_json(conn: &rusqlite::Connection, m: &RegisteredModel) -> Result<Value, ApiError> {
     let latest: Vec<Value> = records::model_versions(conn, Some(&m.name))?
         .first()
-        .map(version_json)
+        .map(|v| version_json(conn, v))
+        .transpose()?
         .into_iter()
+        .collect();
+    let aliases: Vec<Value> = records::aliases(conn, &m.name)?
+        .into_iter()
+        .map(|(alias, v)| json!({ "alias": alias, "version": v.to_string() }))
         .collect();
     Ok(json!({
         "name": m.name,
@@ -192,6 +214,7 @@ fn registered_json(conn: &rusqlite::Connection, m: &RegisteredModel) -> Result<V
         "description": m.description.clone().unwrap_or_default(),
         "latest_versions": latest,
         "tags": tags_json(&m.tags),
+        "aliases": aliases,
     }))
 }
 
@@ -295,7 +318,7 @@ pub fn create_model_version(api: &Api, args: &Args) -> Result<Value, ApiError> {
             tags: merge("{}", &tags),
         };
         v.version = records::add_model_version(conn, &v)?;
-        Ok(json!({ "model_version": version_json(&v) }))
+        Ok(json!({ "model_version": version_json(conn, &v)? }))
     })
 }
 
@@ -309,7 +332,7 @@ pub fn get_model_version(api: &Api, args: &Args) -> Result<Value, ApiError> {
         let v = records::model_version(conn, &name, n)?.ok_or_else(|| {
             ApiError::missing(format!("Model Version (name={name}, version={version}) not found"))
         })?;
-        Ok(json!({ "model_version": version_json(&v) }))
+        Ok(json!({ "model_version": version_json(conn, &v)? }))
     })
 }
 
@@ -319,8 +342,88 @@ pub fn search_model_versions(api: &Api, args: &Args) -> Result<Value, ApiError> 
         let out: Vec<Value> = records::model_versions(conn, None)?
             .iter()
             .filter(|v| keeps(&filter, &v.name, v.run_id.as_deref(), &v.tags))
-            .map(version_json)
-            .collect();
+            .map(|v| version_json(conn, v))
+            .collect::<Result<_, _>>()?;
         Ok(json!({ "model_versions": out }))
+    })
+}
+
+/// A version number of a request, or MLflow's error.
+fn version_number(text: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| {
+        ApiError::invalid(format!("Parameter 'version' must be an integer, got '{text}'."))
+    })
+}
+
+/// An alias as MLflow accepts it: not `latest`, not `v` and a number (those name versions).
+fn check_alias(alias: &str) -> Result<(), ApiError> {
+    let lower = alias.to_ascii_lowercase();
+    let versionlike = lower
+        .strip_prefix('v')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if lower == "latest" || versionlike || alias.chars().count() > 255 {
+        return Err(ApiError::invalid(format!(
+            "Invalid alias name: '{alias}'. Aliases cannot be 'latest' or of the form 'v<number>', \
+             and have at most 255 characters."
+        )));
+    }
+    Ok(())
+}
+
+/// `set_registered_model_alias`: the alias names the version from now on.
+pub fn set_alias(api: &Api, args: &Args) -> Result<Value, ApiError> {
+    let name = args.required("name")?;
+    let alias = args.required("alias")?;
+    let version = version_number(&args.required("version")?)?;
+    check_alias(&alias)?;
+    api.db(|conn| {
+        find_registered(conn, &name)?;
+        records::model_version(conn, &name, version)?.ok_or_else(|| {
+            ApiError::missing(format!("Model Version (name={name}, version={version}) not found"))
+        })?;
+        records::set_alias(conn, &name, &alias, Some(version))?;
+        Ok(json!({}))
+    })
+}
+
+/// `delete_registered_model_alias`.
+pub fn delete_alias(api: &Api, args: &Args) -> Result<Value, ApiError> {
+    let name = args.required("name")?;
+    let alias = args.required("alias")?;
+    api.db(|conn| {
+        find_registered(conn, &name)?;
+        records::set_alias(conn, &name, &alias, None)?;
+        Ok(json!({}))
+    })
+}
+
+/// `get_model_version_by_alias`.
+pub fn version_by_alias(api: &Api, args: &Args) -> Result<Value, ApiError> {
+    let name = args.required("name")?;
+    let alias = args.required("alias")?;
+    api.db(|conn| {
+        find_registered(conn, &name)?;
+        let missing = || ApiError::missing(format!("Registered model alias {alias} not found."));
+        let version = records::alias(conn, &name, &alias)?.ok_or_else(missing)?;
+        let v = records::model_version(conn, &name, version)?.ok_or_else(missing)?;
+        Ok(json!({ "model_version": version_json(conn, &v)? }))
+    })
+}
+
+/// `get_model_version_download_uri` (what `models:/NAME/N` and `models:/NAME@ALIAS` load): the
+/// logged model's files, or the source the version was registered from.
+pub fn version_download_uri(api: &Api, args: &Args) -> Result<Value, ApiError> {
+    let name = args.required("name")?;
+    let version = version_number(&args.required("version")?)?;
+    api.db(|conn| {
+        let v = records::model_version(conn, &name, version)?.ok_or_else(|| {
+            ApiError::missing(format!("Model Version (name={name}, version={version}) not found"))
+        })?;
+        let logged = match &v.model_id {
+            Some(id) => records::logged_model(conn, id)?,
+            None => None,
+        };
+        let uri = logged.as_ref().map_or_else(|| v.source.clone(), logged_artifact_uri);
+        Ok(json!({ "artifact_uri": uri }))
     })
 }

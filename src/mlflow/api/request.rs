@@ -24,6 +24,11 @@ impl Args {
                     }
                 }
             }
+            // MLflow's client sends a DELETE's fields as a JSON body.
+            if method == "DELETE" && !body.iter().all(u8::is_ascii_whitespace) {
+                let Args(fields) = Args::parse("POST", None, body)?;
+                map.extend(fields);
+            }
             return Ok(Args(map));
         }
         if body.iter().all(u8::is_ascii_whitespace) {

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::request::{Args, pair};
 use super::{Api, ApiError, Context};
 use crate::tracking::RunId;
-use crate::tracking::launch::{git_info, host_name, user_name};
+use crate::tracking::launch::{StartState, git_info, host_name, start_state, user_name};
 use crate::tracking::mlflow::{self as records, Creator, ExperimentRow, Pairs, RunRow};
 use crate::tracking::runs::{self, NewRun, Point, Status};
 
@@ -49,15 +49,55 @@ fn experiment_json(e: &ExperimentRow) -> Value {
         "experiment_id": e.id,
         "name": e.name,
         "artifact_location": format!("mlflow-artifacts:/{}", e.id),
-        "lifecycle_stage": "active",
+        "lifecycle_stage": lifecycle(e.deleted),
         "creation_time": e.created,
         "last_update_time": e.created,
-        "tags": [],
+        "tags": kv_list(&e.tags),
     })
 }
 
 fn default_experiment() -> ExperimentRow {
-    ExperimentRow { id: DEFAULT_EXPERIMENT.into(), name: "Default".into(), created: 0 }
+    ExperimentRow {
+        id: DEFAULT_EXPERIMENT.into(),
+        name: "Default".into(),
+        created: 0,
+        deleted: false,
+        tags: Vec::new(),
+    }
+}
+
+fn lifecycle(deleted: bool) -> &'static str {
+    if deleted { "deleted" } else { "active" }
+}
+
+/// Which runs or experiments a search returns, by their lifecycle stage (MLflow's `ViewType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    Active,
+    Deleted,
+    All,
+}
+
+impl View {
+    /// From a request's `run_view_type` or `view_type`: the name, or protobuf's number.
+    fn of(args: &Args, field: &str) -> Result<View, ApiError> {
+        match args.str(field).as_deref() {
+            None | Some("ACTIVE_ONLY" | "1" | "") => Ok(View::Active),
+            Some("DELETED_ONLY" | "2") => Ok(View::Deleted),
+            Some("ALL" | "3") => Ok(View::All),
+            Some(other) => {
+                Err(ApiError::invalid(format!("Invalid value {other:?} for parameter '{field}'")))
+            }
+        }
+    }
+
+    fn keeps(self, deleted: bool) -> bool {
+        match self {
+            View::Active => !deleted,
+            View::Deleted => deleted,
+            View::All => true,
+        }
+    }
 }
 
 pub fn mlflow_status(s: &str) -> &'static str {
@@ -87,7 +127,7 @@ fn run_info(r: &RunRow) -> Value {
         "status": mlflow_status(&r.status),
         "start_time": r.start,
         "artifact_uri": artifact_uri(r),
-        "lifecycle_stage": "active",
+        "lifecycle_stage": lifecycle(r.deleted),
     });
     if let Some(end) = r.end {
         info["end_time"] = json!(end);
@@ -127,12 +167,80 @@ pub fn run_json(conn: &rusqlite::Connection, r: &RunRow) -> Result<Value, ApiErr
         outputs = json!({ "model_outputs": models.iter()
             .map(|m| json!({ "model_id": m, "step": 0 })).collect::<Vec<_>>() });
     }
+    let mut inputs = json!({});
+    let datasets = records::datasets(conn, &r.id)?;
+    if !datasets.is_empty() {
+        inputs = json!({ "dataset_inputs": datasets.iter().map(dataset_json).collect::<Vec<_>>() });
+    }
     Ok(json!({
         "info": run_info(r),
         "data": { "metrics": metrics, "params": kv_list(&params), "tags": kv_list(&tags) },
-        "inputs": {},
+        "inputs": inputs,
         "outputs": outputs,
     }))
+}
+
+fn dataset_json(d: &records::Dataset) -> Value {
+    let tags: Map<String, Value> = serde_json::from_str(&d.tags).unwrap_or_default();
+    let mut dataset = json!({
+        "name": d.name,
+        "digest": d.digest,
+        "source_type": d.source_type,
+        "source": d.source,
+    });
+    if let Some(schema) = &d.schema {
+        dataset["schema"] = json!(schema);
+    }
+    if let Some(profile) = &d.profile {
+        dataset["profile"] = json!(profile);
+    }
+    json!({
+        "tags": tags.iter().map(|(k, v)| json!({ "key": k, "value": v })).collect::<Vec<_>>(),
+        "dataset": dataset,
+    })
+}
+
+/// MLflow's `log_input(s)`: the datasets a run used, with their tags (`mlflow.data.context`).
+/// The models a run read (MLflow 3's model inputs) are accepted and not kept.
+pub fn log_inputs(api: &Api, args: &Args) -> Result<Value, ApiError> {
+    let id = args.run_id()?;
+    let mut datasets = Vec::new();
+    for input in args.objects("datasets")? {
+        let tags: Vec<(String, String)> = match input.get("tags") {
+            Some(Value::Array(a)) => {
+                a.iter().filter_map(Value::as_object).map(pair).collect::<Result<_, _>>()?
+            }
+            _ => Vec::new(),
+        };
+        check_tags(&tags)?;
+        let Some(d) = input.get("dataset").and_then(Value::as_object) else {
+            return Err(ApiError::invalid("Missing value for required parameter 'dataset'."));
+        };
+        let text = |field: &str| d.get(field).and_then(Value::as_str).map(str::to_owned);
+        let required = |field: &str| {
+            text(field).filter(|t| !t.is_empty()).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "Missing value for required parameter 'dataset.{field}'."
+                ))
+            })
+        };
+        let tags: Map<String, Value> =
+            tags.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+        datasets.push(records::Dataset {
+            name: required("name")?,
+            digest: required("digest")?,
+            source_type: required("source_type")?,
+            source: required("source")?,
+            schema: text("schema"),
+            profile: text("profile"),
+            tags: Value::Object(tags).to_string(),
+        });
+    }
+    api.db(|conn| {
+        find_run(conn, &id)?;
+        records::add_datasets(conn, &id, &datasets)?;
+        Ok(json!({}))
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,26 +288,112 @@ pub fn create_experiment(api: &Api, args: &Args) -> Result<Value, ApiError> {
         if name == "Default" || records::experiment_named(conn, &name)?.is_some() {
             return Err(ApiError::exists(format!("Experiment(name={name}) already exists.")));
         }
-        let id = records::create_experiment(conn, &name, &creator(api))?;
+        let who = creator(api, conn)?;
+        let id = records::create_experiment(conn, &name, &who)?;
         Ok(json!({ "experiment_id": id.as_str() }))
     })
 }
 
-pub fn search_experiments(api: &Api, _args: &Args) -> Result<Value, ApiError> {
+pub fn search_experiments(api: &Api, args: &Args) -> Result<Value, ApiError> {
+    let view = View::of(args, "view_type")?;
     api.db(|conn| {
-        let mut all: Vec<Value> = vec![experiment_json(&default_experiment())];
-        all.extend(records::experiments(conn)?.iter().map(experiment_json));
+        let mut all: Vec<Value> = Vec::new();
+        if view.keeps(false) {
+            all.push(experiment_json(&default_experiment()));
+        }
+        all.extend(
+            records::experiments(conn)?
+                .iter()
+                .filter(|e| view.keeps(e.deleted))
+                .map(experiment_json),
+        );
         Ok(json!({ "experiments": all }))
     })
 }
 
-fn creator(api: &Api) -> Creator {
-    Creator {
-        git: git_info(api.project.root()),
+/// MLflow's `set_experiment_tag` (`delete`: `delete_experiment_tag`). Experiment `0` stands
+/// for the whole project and keeps no tags.
+pub fn experiment_tag(api: &Api, args: &Args, delete: bool) -> Result<Value, ApiError> {
+    let id = args.required("experiment_id")?;
+    let key = args.required("key")?;
+    let value = if delete { None } else { Some(args.str("value").unwrap_or_default()) };
+    check_key("tag", &key)?;
+    if let Some(v) = &value {
+        check_tags(&[(key.clone(), v.clone())])?;
+    }
+    if id == DEFAULT_EXPERIMENT {
+        return Err(ApiError::invalid(
+            "mlx keeps no tags on experiment 0 (the whole project): name an experiment with \
+             mlflow.set_experiment",
+        ));
+    }
+    api.db(|conn| {
+        let e = find_experiment(conn, &id)?;
+        if e.deleted {
+            return Err(ApiError::invalid(format!(
+                "The experiment {id} must be in the 'active' state. Current state is deleted."
+            )));
+        }
+        records::set_experiment_tag(conn, &id, &key, value.as_deref())?;
+        Ok(json!({}))
+    })
+}
+
+/// MLflow's `delete_experiment` (`deleted`) and `restore_experiment`: the experiment is marked,
+/// and hidden from `mlx exp list` while deleted; its runs are kept.
+pub fn mark_experiment(api: &Api, args: &Args, deleted: bool) -> Result<Value, ApiError> {
+    let id = args.required("experiment_id")?;
+    if id == DEFAULT_EXPERIMENT {
+        return Err(ApiError::invalid(
+            "Cannot delete the default experiment '0'. This is an internally reserved experiment.",
+        ));
+    }
+    if let Context::Run { experiment, .. } = &api.context
+        && experiment.as_str() == id
+    {
+        return Err(ApiError::invalid(format!(
+            "experiment {id} is the one `mlx run` records into; delete it with `mlx exp rm` once \
+             it ended"
+        )));
+    }
+    api.db(|conn| {
+        find_experiment(conn, &id)?;
+        records::set_experiment_deleted(conn, &id, deleted)?;
+        Ok(json!({}))
+    })
+}
+
+/// Who creates a run or an experiment, and the state it starts on, as `mlx run -- CMD` records
+/// it: the commit, and the dirty flag of git's files and of the tracked data.
+///
+/// Inside `mlx run`, the runs the client creates are part of the command `mlx run` launched,
+/// which recorded that state when it started: they take its commit and dirty flag rather than
+/// walking the tracked data again for each (a sweep of nested runs stays cheap).
+fn starting(api: &Api, conn: &mut rusqlite::Connection) -> Result<(Creator, StartState), ApiError> {
+    let state = match &api.context {
+        Context::Run { run, .. } => {
+            let mut git = git_info(api.project.root());
+            if let Some(launched) = runs::brief(conn, run)? {
+                git.dirty |= launched.dirty;
+                if launched.commit.is_some() {
+                    git.commit = launched.commit;
+                }
+            }
+            StartState { git, inputs: Vec::new() }
+        }
+        Context::Serve => start_state(&api.project, conn)?,
+    };
+    let who = Creator {
+        git: state.git.clone(),
         host: host_name(),
         user: user_name(),
         pid: std::process::id(),
-    }
+    };
+    Ok((who, state))
+}
+
+fn creator(api: &Api, conn: &mut rusqlite::Connection) -> Result<Creator, ApiError> {
+    Ok(starting(api, conn)?.0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,8 +414,8 @@ pub fn create_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
     let start = args.int("start_time")?.unwrap_or_else(runs::now_millis);
     let wanted = args.str("experiment_id").filter(|e| !e.is_empty());
     let tagged_parent = tags.iter().find(|(k, _)| k == PARENT_TAG).map(|(_, v)| v.clone());
-    let who = creator(api);
     api.db(|conn| {
+        let (who, state) = starting(api, conn)?;
         let (experiment, parent) = match &api.context {
             // Every run made inside `mlx run` belongs to its experiment, under its run.
             Context::Run { run, experiment } => {
@@ -230,7 +424,16 @@ pub fn create_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
             Context::Serve => {
                 let experiment = match wanted.as_deref() {
                     None | Some(DEFAULT_EXPERIMENT) => None,
-                    Some(id) => Some(RunId::from_db(find_experiment(conn, id)?.id)),
+                    Some(id) => {
+                        let e = find_experiment(conn, id)?;
+                        if e.deleted {
+                            return Err(ApiError::invalid(format!(
+                                "The experiment {id} must be in the 'active' state. Current \
+                                 state is deleted."
+                            )));
+                        }
+                        Some(RunId::from_db(e.id))
+                    }
                 };
                 (experiment, tagged_parent)
             }
@@ -262,6 +465,7 @@ pub fn create_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
         if let Some(p) = &parent {
             records::set_parent(conn, &id, &p.id)?;
         }
+        crate::tracking::inputs::record(conn, &id, &state.inputs)?;
         let r = find_run(conn, id.as_str())?;
         Ok(json!({ "run": run_json(conn, &r)? }))
     })
@@ -313,7 +517,9 @@ pub fn get_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
     })
 }
 
-pub fn delete_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
+/// MLflow's `delete_run` (`deleted`) and `restore_run`: the run is marked, not removed, so it
+/// can be restored; `mlx exp list` hides it while deleted (`mlx exp rm` removes runs for good).
+pub fn mark_run(api: &Api, args: &Args, deleted: bool) -> Result<Value, ApiError> {
     let id = args.run_id()?;
     if is_launched_run(api, &id) {
         return Err(ApiError::invalid(format!(
@@ -321,17 +527,8 @@ pub fn delete_run(api: &Api, args: &Args) -> Result<Value, ApiError> {
         )));
     }
     api.db(|conn| {
-        let r = find_run(conn, &id)?;
-        if r.status == "running" {
-            runs::finish(
-                conn,
-                &RunId::from_db(r.id.clone()),
-                Status::Killed,
-                None,
-                runs::now_millis(),
-            )?;
-        }
-        runs::delete(conn, &[RunId::from_db(r.id)])?;
+        find_run(conn, &id)?;
+        records::set_run_deleted(conn, &id, deleted)?;
         Ok(json!({}))
     })
 }
@@ -772,6 +969,7 @@ pub fn search_runs(api: &Api, args: &Args) -> Result<Value, ApiError> {
         Some(t) => t.parse::<usize>().map_err(|_| ApiError::invalid("Invalid page token"))?,
     };
     let order = args.strings("order_by");
+    let view = View::of(args, "run_view_type")?;
     let scope: Option<Vec<String>> = match &api.context {
         _ if ids.is_empty() || ids.iter().any(|i| i == DEFAULT_EXPERIMENT) => None,
         _ => Some(ids),
@@ -779,6 +977,9 @@ pub fn search_runs(api: &Api, args: &Args) -> Result<Value, ApiError> {
     api.db(|conn| {
         let mut found = Vec::new();
         for r in records::runs_of(conn, scope.as_deref())? {
+            if !view.keeps(r.deleted) {
+                continue;
+            }
             let run = run_json(conn, &r)?;
             if conditions.iter().all(|c| matches(&run, c)) {
                 found.push(run);

@@ -121,7 +121,12 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExperimentRecord> {
 /// The experiments a query selects, in its order, with their stages and held values (call
 /// [`fold`] to fill `params` and `metrics`).
 pub fn list(conn: &Connection, q: &ListQuery<'_>) -> Result<Vec<ExperimentRecord>, Error> {
-    let mut sql = format!("SELECT {COLUMNS} FROM experiments e WHERE 1");
+    // Deleted through MLflow's client (the experiment, or the run a command's experiment is):
+    // hidden until restored.
+    let mut sql = format!(
+        "SELECT {COLUMNS} FROM experiments e WHERE e.deleted_at IS NULL
+             AND NOT EXISTS (SELECT 1 FROM runs d WHERE d.id = e.id AND d.deleted_at IS NOT NULL)"
+    );
     let mut params: Vec<Value> = Vec::new();
     if let Some(f) = q.filter {
         debug_assert_eq!(f.target, Target::Experiments);
