@@ -502,3 +502,25 @@ fn ssh_chunked_round_trip() {
     let store = sshd.data().join("team/cache");
     round_trip(&p, "box", &run, &|| objects_in(&store).len(), &|_| {});
 }
+
+#[test]
+fn readers_of_a_file_stored_only_as_chunks_get_it_whole() {
+    use sha2::Digest;
+    let p = chunked_project();
+    let big = noise(BIG, 5);
+    p.write("big.bin", &big);
+    p.mlx(&["add", "big.bin"]).success();
+    let h = p.pointer_hash("big.bin");
+    assert!(!p.has_object(&h), "stored as chunks only");
+    // attest hashes the cache's object (sha256 beside blake3), and verify checks it again.
+    p.mlx(&["attest", "big.bin", "-o", "big.intoto.json"]).success();
+    let statement: serde_json::Value =
+        serde_json::from_str(&p.read_string("big.intoto.json")).unwrap();
+    let sha: String = sha2::Sha256::digest(&big).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(statement["subject"][0]["digest"]["sha256"], sha, "{statement}");
+    assert_eq!(statement["subject"][0]["digest"]["blake3"], h);
+    p.mlx(&["verify", "big.intoto.json"]).success();
+    // The object put together for them is kept whole beside its list, and checks.
+    assert!(p.has_object(&h));
+    p.mlx(&["cache", "verify"]).success();
+}
