@@ -364,7 +364,7 @@ fn a_recorded_tree_still_sees_each_change_issue_19() {
     }
     p.mlx(&["add", "data"]).success();
     p.mlx(&["status", "--check"]).success();
-    let records = || std::fs::read_dir(p.path(".mlx/tree-stamps")).map_or(0, |d| d.count());
+    let records = || std::fs::read_dir(p.path(".mlx/tree-stamps")).map_or(0, Iterator::count);
     assert_eq!(records(), 1, "a clean directory is recorded");
     // The record alone settles it: the stat cache is neither read nor written.
     p.db().execute("DELETE FROM stat_cache", []).unwrap();
