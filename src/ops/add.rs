@@ -19,6 +19,7 @@ use crate::project_path::{ProjectPath, resolve_user_path};
 use crate::store::link::LinkType;
 use crate::store::pointer::{self, Kind, Pointer};
 use crate::store::stat_cache::Rows;
+use crate::store::tree_stamp;
 use crate::store::workspace::{self};
 use crate::store::{Error, ObjectId, StatCache};
 use crate::work_tree::gitignore;
@@ -192,7 +193,22 @@ fn add_one(
     reporter: &dyn Reporter,
 ) -> Result<AddedPath> {
     let root = project.root();
+    // The tree as it was before it was read: what the stamp record will say it listed.
+    let dir = root.join(target.as_path());
+    let stamp = std::fs::symlink_metadata(&dir)
+        .is_ok_and(|m| m.is_dir())
+        .then(|| tree_stamp::take(&dir, root))
+        .flatten();
     let (mut pointer, new_objects) = snapshot(project, target, stat, reporter)?;
+    if let Some(stamp) = stamp
+        && pointer.kind == Kind::Directory
+    {
+        // Every object is in the cache now, and nothing removes objects while we hold the
+        // lock: the shard folders' mtimes from here on vouch for that.
+        let shards = tree_stamp::shard_stamps(project.cache().dir());
+        let totals = (pointer.files, pointer.size);
+        tree_stamp::save(&project.mlx_dir(), &dir, stamp, pointer.hash, totals, &shards)?;
+    }
     let previous = pointer::Pointer::read(root, target).ok();
     // The same content keeps the MD5 an import from DVC recorded (fetch reads DVC remotes by it).
     if let Some(prev) = &previous

@@ -56,27 +56,66 @@ pub fn run(
     let (all, rev) = tracked::load_source(project, &opts.source, &opts.cwd, &opts.paths)?;
     sweep_leftovers(project, &all)?;
     let mut conn = project.open_db()?;
-    let stat = StatCache::load(&conn, Rows::FilesAndObjects)?;
-    let mut plans = Vec::new();
+    // Read only when some path is not settled by its tree stamp alone.
+    let mut stat: Option<StatCache> = None;
+    let mut steps = Vec::new();
     let mut conflicts = Vec::new();
     for t in &all {
         project.work_tree().writable(&t.target)?;
-        let cmp = status::compare(project, t, &stat, reporter)?;
-        plans.push(restore::plan(project, t, cmp, opts.force, &mut conflicts)?);
+        // A directory its tree stamp proves unchanged and complete needs nothing.
+        let taken = match status::quick(project, t) {
+            status::Quick::Clean(s) => {
+                steps.push(Step::Done(PathResult {
+                    path: s.path,
+                    restored: 0,
+                    removed: 0,
+                    missing_objects: Vec::new(),
+                    corrupt_objects: Vec::new(),
+                }));
+                continue;
+            }
+            status::Quick::Unknown(taken) => taken,
+        };
+        let stat = match &mut stat {
+            Some(s) => &*s,
+            None => &*stat.insert(StatCache::load(&conn, Rows::FilesAndObjects)?),
+        };
+        let cmp = status::compare(project, t, stat, reporter)?;
+        status::remember(project, t, taken, &cmp.status)?;
+        steps.push(Step::Plan(restore::plan(project, t, cmp, opts.force, &mut conflicts)?));
     }
     let link_types = project.linker().types().to_vec();
     let commit = rev.map(|r| r.commit);
     if !conflicts.is_empty() {
         return Ok(CheckoutReport { commit, paths: Vec::new(), conflicts, link_types });
     }
+    let Some(stat) = stat else {
+        let paths = steps
+            .into_iter()
+            .filter_map(|s| match s {
+                Step::Done(r) => Some(r),
+                Step::Plan(_) => None,
+            })
+            .collect();
+        return Ok(CheckoutReport { commit, paths, conflicts, link_types });
+    };
     let mut paths = Vec::new();
-    let result = plans.into_iter().try_for_each(|p| {
-        paths.push(restore::apply(project, p, &stat, reporter)?);
+    let result = steps.into_iter().try_for_each(|s| {
+        paths.push(match s {
+            Step::Done(r) => r,
+            Step::Plan(p) => restore::apply(project, p, &stat, reporter)?,
+        });
         Ok::<_, super::Error>(())
     });
     stat.save(&mut conn)?;
     result?;
     Ok(CheckoutReport { commit, paths, conflicts, link_types })
+}
+
+/// What one tracked path needs: nothing (settled by its tree stamp), or a plan to apply.
+enum Step {
+    Done(PathResult),
+    Plan(restore::Plan),
 }
 
 /// Remove temp files that killed processes left inside and beside the tracked paths (an mlx

@@ -90,9 +90,36 @@ fn push_to(
         commits_scanned: commits,
         ..PushReport::default()
     };
-    // Which tracked paths this clone cannot push in full.
-    let all: Vec<ObjectId> = needed.iter().map(|n| n.id).collect();
-    let missing: HashSet<ObjectId> = project.cache().missing(&all).into_iter().collect();
+    // A directory's listing (manifest) goes up only after all its files, so one found on the
+    // remote stands for the whole directory: a push with nothing new asks one question per
+    // directory instead of one per file, and looks at none of its objects here either.
+    let mut dir_ids: Vec<ObjectId> = tracked
+        .iter()
+        .filter(|t| {
+            t.pointer.kind == Kind::Directory && listings_read.contains_key(&t.pointer.hash)
+        })
+        .map(|t| t.pointer.hash)
+        .collect();
+    dir_ids.sort_unstable();
+    dir_ids.dedup();
+    reporter.start("checking the remote", needed.len() as u64);
+    // Both questions below are answered by one listing when the remote is worth listing.
+    let mut listed = None;
+    let dirs_there = remote.present_with(&dir_ids, &mut listed)?;
+    let mut covered: HashSet<ObjectId> = HashSet::new();
+    // A repair trusts no listing: each file is looked at on its own.
+    for id in dirs_there.keys().filter(|_| !opts.repair) {
+        if let Some(m) = listings_read.get(id) {
+            covered.insert(*id);
+            covered.extend(m.file_hashes());
+        }
+    }
+    drop(listings_read);
+    // Which tracked paths this clone cannot push in full (what the remote has is no loss).
+    let rest: Vec<ObjectId> =
+        needed.iter().map(|n| n.id).filter(|id| !covered.contains(id)).collect();
+    let missing: HashSet<ObjectId> = project.cache().missing(&rest).into_iter().collect();
+    drop(rest);
     report.missing_locally = unknown;
     for t in &tracked {
         if missing.contains(&t.pointer.hash)
@@ -105,31 +132,10 @@ fn push_to(
     let local: Vec<Needed> = needed.into_iter().filter(|n| !missing.contains(&n.id)).collect();
     report.objects = local.len() as u64;
     // Stage results whose outputs this push carries: published once the objects are there.
-    let carried: HashSet<ObjectId> = local.iter().map(|n| n.id).collect();
     let mut results = shared_cache::local_entries(&conn)?;
-    results.retain(|e| e.objects().all(|id| carried.contains(&id)));
-
-    // A directory's listing (manifest) goes up only after all its files, so one found on the
-    // remote stands for the whole directory: a push with nothing new asks one question per
-    // directory instead of one per file.
-    let mut dir_ids: Vec<ObjectId> = tracked
-        .iter()
-        .filter(|t| t.pointer.kind == Kind::Directory && !missing.contains(&t.pointer.hash))
-        .map(|t| t.pointer.hash)
-        .collect();
-    dir_ids.sort_unstable();
-    dir_ids.dedup();
-    reporter.start("checking the remote", local.len() as u64);
-    // Both questions below are answered by one listing when the remote is worth listing.
-    let mut listed = None;
-    let dirs_there = remote.present_with(&dir_ids, &mut listed)?;
-    let mut covered: HashSet<ObjectId> = HashSet::new();
-    // A repair trusts no listing: each file is looked at on its own.
-    for id in dirs_there.keys().filter(|_| !opts.repair) {
-        if let Some(m) = listings_read.get(id) {
-            covered.insert(*id);
-            covered.extend(m.file_hashes());
-        }
+    if !results.is_empty() {
+        let carried: HashSet<ObjectId> = local.iter().map(|n| n.id).collect();
+        results.retain(|e| e.objects().all(|id| carried.contains(&id)));
     }
     let ids: Vec<ObjectId> =
         local.iter().map(|n| n.id).filter(|id| !covered.contains(id)).collect();
@@ -171,7 +177,12 @@ fn push_to(
     }
     let to_send: Vec<(ObjectId, u64)> = files.iter().chain(&listings).copied().collect();
 
-    report.profiles_uploaded = push_profiles(remote, &conn, &all, project)?;
+    report.profiles_uploaded = push_profiles(
+        remote,
+        &conn,
+        local.iter().map(|n| n.id).chain(missing.iter().copied()),
+        project,
+    )?;
     if to_send.is_empty() && !opts.runs {
         publish_results(remote, &results, &mut report)?;
         return Ok(report);
@@ -254,14 +265,18 @@ fn push_to(
 fn push_profiles(
     remote: &Remote,
     conn: &rusqlite::Connection,
-    ids: &[ObjectId],
+    ids: impl Iterator<Item = ObjectId>,
     project: &Project,
 ) -> Result<u64> {
-    let wanted: HashSet<String> = ids.iter().map(ObjectId::to_hex).collect();
-    let ours: Vec<(String, String)> = crate::tracking::profiles::all(conn)?
-        .into_iter()
-        .filter(|(data, _)| wanted.contains(data))
-        .collect();
+    let mut ours: Vec<(String, String)> = crate::tracking::profiles::all(conn)?;
+    if ours.is_empty() {
+        return Ok(0);
+    }
+    let profiled: HashSet<ObjectId> =
+        ours.iter().filter_map(|(data, _)| ObjectId::from_hex(data).ok()).collect();
+    let wanted: HashSet<String> =
+        ids.filter(|id| profiled.contains(id)).map(|id| id.to_hex()).collect();
+    ours.retain(|(data, _)| wanted.contains(data));
     if ours.is_empty() {
         return Ok(0);
     }

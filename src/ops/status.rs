@@ -48,19 +48,46 @@ pub fn run(
 ) -> Result<StatusReport> {
     let all = tracked::load(project, opts.targets.clone())?;
     let mut conn = project.open_db()?;
-    let stat = StatCache::load(&conn, Rows::Files)?;
-    let paths = all
-        .iter()
-        .map(|t| Ok(compare::compare(project, t, &stat, reporter)?.status))
-        .collect::<Result<Vec<_>>>()?;
+    // The stat cache is read only when a tree stamp does not settle a path on its own (or
+    // stages need it): on a large unchanged tree that read is most of the cost.
+    let mut stat: Option<StatCache> = None;
+    let mut paths = Vec::with_capacity(all.len());
+    for t in &all {
+        match compare::quick(project, t) {
+            compare::Quick::Clean(status) => paths.push(status),
+            compare::Quick::Unknown(taken) => {
+                let stat = match &mut stat {
+                    Some(s) => s,
+                    None => stat.insert(StatCache::load(&conn, Rows::Files)?),
+                };
+                let status = compare::compare(project, t, stat, reporter)?.status;
+                compare::remember(project, t, taken, &status)?;
+                paths.push(status);
+            }
+        }
+    }
     // Stages matter only when the whole project is asked about.
     let stages = if opts.targets.is_empty() {
-        crate::pipeline::plan::stale_stages(project, &stat)?
+        // Without stages no input is hashed: an empty stat cache does (a broken definition is
+        // reported either way).
+        let has_stages = match crate::pipeline::spec::load(project.root()) {
+            Ok(Some(p)) => !p.stages.is_empty(),
+            Ok(None) => false,
+            Err(_) => true,
+        };
+        let stat = match &mut stat {
+            Some(s) => &*s,
+            None if has_stages => &*stat.insert(StatCache::load(&conn, Rows::Files)?),
+            None => &StatCache::default(),
+        };
+        crate::pipeline::plan::stale_stages(project, stat)?
     } else {
         Vec::new()
     };
     // Status only reads the workspace; saving what it hashed makes the next one instant.
-    stat.save(&mut conn)?;
+    if let Some(stat) = &stat {
+        stat.save(&mut conn)?;
+    }
     let uncommitted =
         if opts.targets.is_empty() { uncommitted_files(project, &all, false)? } else { Vec::new() };
     Ok(StatusReport { paths, uncommitted, stages })

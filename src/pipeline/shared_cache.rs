@@ -90,14 +90,34 @@ pub struct Published {
 }
 
 /// Publish `entries` the remote lacks: one listing of `runcache/`, then one write each.
+/// Publishing more entries than this lists the whole stage cache once instead of one
+/// fingerprint folder per entry.
+const LIST_ALL_ABOVE: usize = 32;
+
 pub fn publish(remote: &Remote, entries: &[Entry]) -> Result<Published, remote::Error> {
     let mut done = Published::default();
     if entries.is_empty() {
         return Ok(done);
     }
-    let there: HashSet<String> = remote.list_names(PREFIX)?.into_iter().collect();
-    for entry in entries {
-        let (name, bytes) = entry.encode();
+    let encoded: Vec<(String, Vec<u8>)> = entries.iter().map(Entry::encode).collect();
+    // Each entry's own fingerprint folder is listed, not the whole stage cache (which grows
+    // with every machine's results), unless there are so many that one listing costs less.
+    let mut folders: Vec<&str> = encoded
+        .iter()
+        .map(|(name, _)| name.rsplit_once('/').map_or("runcache", |(f, _)| f))
+        .collect();
+    folders.sort_unstable();
+    folders.dedup();
+    let there: HashSet<String> = if folders.len() > LIST_ALL_ABOVE {
+        remote.list_names(PREFIX)?.into_iter().collect()
+    } else {
+        let mut there = HashSet::new();
+        for folder in folders {
+            there.extend(remote.list_names(&format!("{folder}/"))?);
+        }
+        there
+    };
+    for (name, bytes) in encoded {
         if there.contains(&name) {
             done.already_there += 1;
         } else {

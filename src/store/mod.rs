@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod object_id;
 pub mod pointer;
 pub mod stat_cache;
+pub mod tree_stamp;
 pub mod workspace;
 
 pub use cache::{Cache, Staged};

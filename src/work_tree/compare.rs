@@ -14,6 +14,7 @@ use crate::project::Project;
 use crate::project_path::{ProjectPath, RelPath};
 use crate::store::manifest::{Entry, EntryKind, Manifest, totals_of};
 use crate::store::pointer::Kind;
+use crate::store::tree_stamp::{self, TreeStamp};
 use crate::store::workspace::{self, Found, PathState};
 use crate::store::{self, ObjectId, StatCache};
 
@@ -173,6 +174,61 @@ pub fn compare(
         damaged_objects,
     };
     Ok(Comparison { status, workspace, stored })
+}
+
+/// What a tree stamp says about a tracked path before any full comparison.
+pub enum Quick {
+    /// The record proves the directory unchanged, with every object in the cache.
+    Clean(PathStatus),
+    /// Not proven: what was taken (the tree stamp and the cache's shard mtimes, both before
+    /// the full comparison) so that [`remember`] can keep a record once it is found clean.
+    Unknown(Option<(TreeStamp, Vec<i64>)>),
+}
+
+/// A tracked directory's status from its tree stamp alone, when a record proves it unchanged
+/// and complete (see [`store::tree_stamp`]): no file's hash and no object is looked at.
+pub fn quick(project: &Project, t: &tracked::Tracked) -> Quick {
+    let p = &t.pointer;
+    let dir = project.root().join(t.target.as_path());
+    if p.kind != Kind::Directory || !std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+        return Quick::Unknown(None);
+    }
+    let shards = tree_stamp::shard_stamps(project.cache().dir());
+    let Some(stamp) = tree_stamp::take(&dir, project.root()) else {
+        return Quick::Unknown(None);
+    };
+    match tree_stamp::load(&project.mlx_dir(), &dir) {
+        Some(r) if tree_stamp::proves(&r, &stamp, p.hash, (p.files, p.size), &shards) => {
+            Quick::Clean(PathStatus {
+                path: t.target.to_string(),
+                kind: Kind::Directory,
+                state: State::Unchanged,
+                changes: Vec::new(),
+                missing_objects: 0,
+                manifest_in_cache: true,
+                damaged_objects: Vec::new(),
+            })
+        }
+        _ => Quick::Unknown(Some((stamp, shards))),
+    }
+}
+
+/// After a full comparison that found a directory clean, keep the record that lets the next
+/// [`quick`] skip it (`taken` comes from that [`quick`], made before the comparison).
+pub fn remember(
+    project: &Project,
+    t: &tracked::Tracked,
+    taken: Option<(TreeStamp, Vec<i64>)>,
+    status: &PathStatus,
+) -> Result<()> {
+    let Some((stamp, shards)) = taken else { return Ok(()) };
+    if t.pointer.kind != Kind::Directory || !status.is_clean() || !status.manifest_in_cache {
+        return Ok(());
+    }
+    let dir = project.root().join(t.target.as_path());
+    let p = &t.pointer;
+    tree_stamp::save(&project.mlx_dir(), &dir, stamp, p.hash, (p.files, p.size), &shards)?;
+    Ok(())
 }
 
 /// Modified files that share their inode with the object of the version recorded for them.

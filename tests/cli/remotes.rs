@@ -398,3 +398,25 @@ fn unknown_or_missing_remotes_are_clear_errors() {
     let a = p.mlx(&["fetch"]).code(3);
     assert!(stderr(&a).contains("nowhere"), "{}", stderr(&a));
 }
+
+/// A push with nothing new settles a directory by its listing on the remote before looking for
+/// its objects here: objects this cache lost but the remote holds are no loss; an object the
+/// remote lost behind its listing comes back with `--repair`.
+#[test]
+fn a_noop_push_trusts_the_remote_listing_and_repair_restores_what_it_lost_issue_19() {
+    let (p, store) = project_with_remote();
+    p.mlx(&["push", "-q"]).success();
+    std::fs::remove_file(p.object_path(&hash_hex(b"alpha\n"))).unwrap();
+    let json = p.json(&["push"]);
+    assert_eq!(json["uploaded"], 0);
+    assert_eq!(json["missing_objects"], 0, "the remote has it: {json}");
+    assert_eq!(json["missing_locally"].as_array().unwrap().len(), 0);
+    p.mlx(&["pull", "-q"]).success();
+    assert!(p.path("data/a.txt").is_file());
+    // The remote loses a file behind its listing: a plain push cannot know, a repair can.
+    std::fs::remove_file(remote_path(&store, &hash_hex(b"bravo\n"))).unwrap();
+    assert_eq!(p.json(&["push"])["uploaded"], 0);
+    let json = p.json(&["push", "--repair"]);
+    assert_eq!(json["uploaded"], 1, "{json}");
+    assert!(remote_path(&store, &hash_hex(b"bravo\n")).is_file());
+}

@@ -350,3 +350,47 @@ fn counts_of_one_are_singular() {
     assert!(err.contains("1 stage would run\n"), "{err}");
     assert!(!err.contains("1 stages") && !err.contains("1 changes"), "{err}");
 }
+
+/// A directory found clean leaves a tree stamp record; the next status settles it from that
+/// record (one stat per file, no stat cache) and still sees every change.
+#[test]
+fn a_recorded_tree_still_sees_each_change_issue_19() {
+    let p = TestProject::initialized();
+    for (rel, text) in
+        [("data/d0/a.txt", "AAAA\n"), ("data/d1/b.txt", "BBBB\n"), ("data/c.txt", "C\n")]
+    {
+        p.write(rel, text);
+        age(&p, rel, 100);
+    }
+    p.mlx(&["add", "data"]).success();
+    p.mlx(&["status", "--check"]).success();
+    let records = || std::fs::read_dir(p.path(".mlx/tree-stamps")).map_or(0, Iterator::count);
+    assert_eq!(records(), 1, "a clean directory is recorded");
+    // The record alone settles it: the stat cache is neither read nor written.
+    p.db().execute("DELETE FROM stat_cache", []).unwrap();
+    p.mlx(&["status", "--check"]).success();
+    assert!(p.stat_rows().is_empty(), "the stat cache was not needed");
+    // An edit in place with the same size: only the mtime tells.
+    let inode = crate::support::inode(&p.path("data/d0/a.txt"));
+    std::fs::write(p.path("data/d0/a.txt"), "ZZZZ\n").unwrap();
+    age(&p, "data/d0/a.txt", 50);
+    assert_eq!(crate::support::inode(&p.path("data/d0/a.txt")), inode);
+    p.mlx(&["status", "--check"])
+        .code(1)
+        .stdout(predicate::str::contains("modified: data/d0/a.txt"));
+    // Put back: clean again, and recorded again.
+    std::fs::write(p.path("data/d0/a.txt"), "AAAA\n").unwrap();
+    age(&p, "data/d0/a.txt", 40);
+    p.mlx(&["status", "--check"]).success();
+    p.mlx(&["status", "--check"]).success();
+    // A new empty folder, then a lost cache object: both seen despite the record.
+    std::fs::create_dir(p.path("data/e")).unwrap();
+    p.mlx(&["status", "--check"]).code(1).stdout(predicate::str::contains("added: data/e/"));
+    std::fs::remove_dir(p.path("data/e")).unwrap();
+    p.mlx(&["status", "--check"]).success();
+    std::fs::remove_file(p.object_path(&hash_hex(b"BBBB\n"))).unwrap();
+    let json = p.json(&["status"]);
+    assert_eq!(json["paths"][0]["state"], "unchanged");
+    assert_eq!(json["paths"][0]["missing_objects"], 1);
+    p.mlx(&["status", "--check"]).code(1);
+}
