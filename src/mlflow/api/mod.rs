@@ -15,8 +15,10 @@
 //! this server's) is refused.
 
 mod artifacts;
+mod logging;
 mod models;
 mod request;
+mod search;
 mod tracking;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -243,17 +245,17 @@ fn dispatch(api: &Api, method: &str, path: &str, args: &request::Args) -> Result
         ("POST", ["runs", "create"]) => tracking::create_run(api, args),
         ("POST", ["runs", "update"]) => tracking::update_run(api, args),
         ("GET", ["runs", "get"]) => tracking::get_run(api, args),
-        ("POST", ["runs", "search"]) => tracking::search_runs(api, args),
+        ("POST", ["runs", "search"]) => search::search_runs(api, args),
         ("POST", ["runs", "delete"]) => tracking::mark_run(api, args, true),
         ("POST", ["runs", "restore"]) => tracking::mark_run(api, args, false),
         ("POST", ["experiments", "delete"]) => tracking::mark_experiment(api, args, true),
         ("POST", ["experiments", "restore"]) => tracking::mark_experiment(api, args, false),
-        ("POST", ["runs", "log-batch"]) => tracking::log_batch(api, args),
-        ("POST", ["runs", "log-metric"]) => tracking::log_metric(api, args),
-        ("POST", ["runs", "log-parameter"]) => tracking::log_param(api, args),
-        ("POST", ["runs", "set-tag"]) => tracking::set_tag(api, args),
-        ("POST", ["runs", "delete-tag"]) => tracking::delete_tag(api, args),
-        ("GET", ["metrics", "get-history"]) => tracking::metric_history(api, args),
+        ("POST", ["runs", "log-batch"]) => logging::log_batch(api, args),
+        ("POST", ["runs", "log-metric"]) => logging::log_metric(api, args),
+        ("POST", ["runs", "log-parameter"]) => logging::log_param(api, args),
+        ("POST", ["runs", "set-tag"]) => logging::set_tag(api, args),
+        ("POST", ["runs", "delete-tag"]) => logging::delete_tag(api, args),
+        ("GET", ["metrics", "get-history"]) => logging::metric_history(api, args),
         ("POST", ["runs", "outputs"]) => models::log_outputs(api, args),
         ("POST", ["runs", "log-inputs"]) => tracking::log_inputs(api, args),
         ("POST", ["logged-models"]) => models::create_logged_model(api, args),

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::request::Args;
-use super::tracking::{Condition, FilterValue};
+use super::search::{Condition, FilterValue};
 use super::{Api, ApiError, Context};
 use crate::tracking::mlflow::{self as records, LoggedModel, ModelVersion, RegisteredModel};
 use crate::tracking::runs;
@@ -255,7 +255,7 @@ pub fn get_registered_model(api: &Api, args: &Args) -> Result<Value, ApiError> {
 /// The filter of a search: `name = 'x'`, `name LIKE 'x%'`, `run_id = '…'`, `tags.k != 'v'`,
 /// joined by AND (what the client's helpers send).
 fn name_filter(args: &Args) -> Result<Vec<Condition>, ApiError> {
-    super::tracking::parse_filter(&args.str("filter").unwrap_or_default())
+    super::search::parse_filter(&args.str("filter").unwrap_or_default())
 }
 
 /// Whether a model named `name`, of run `run`, with `tags` (a JSON object), passes `filter`.
@@ -273,7 +273,7 @@ fn keeps(filter: &[Condition], name: &str, run: Option<&str>, tags: &str) -> boo
             FilterValue::Number(n) => n.to_string(),
         };
         match have {
-            Some(have) => super::tracking::compare_text(&c.op, &have, &want),
+            Some(have) => super::search::compare_text(&c.op, &have, &want),
             // A tag the model lacks differs from any value.
             None => c.op == "!=",
         }
