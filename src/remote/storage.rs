@@ -624,7 +624,8 @@ impl Remote {
         }
     }
 
-    /// Delete named files (profiles gc no longer keeps). Missing ones are not an error.
+    /// Delete named files (profiles and chunk lists gc no longer keeps). Missing ones are not an
+    /// error.
     pub fn delete_named(&self, names: &[String]) -> Result<(), Error> {
         match &self.backend {
             Backend::Local(l) => {
@@ -734,24 +735,8 @@ impl Remote {
 
     /// Delete the chunk lists of `ids` (gc); missing ones are not an error.
     pub fn delete_lists(&self, ids: &[ObjectId]) -> Result<(), Error> {
-        match &self.backend {
-            Backend::Local(l) => {
-                for id in ids {
-                    let path = l.root().join(list_key(id));
-                    crate::fs_util::remove_file_if_exists(&path)
-                        .map_err(|e| self.io_err(&path, e))?;
-                }
-                Ok(())
-            }
-            Backend::Ssh(s) => {
-                let names: Vec<String> = ids.iter().map(list_key).collect();
-                s.delete_names(&names, self.jobs)
-            }
-            Backend::Dal { can_write: false, .. } => Err(self.read_only()),
-            Backend::Dal { op, rt, .. } => {
-                rt.block_on(op.delete_iter(ids.iter().map(list_key))).map_err(|e| self.dal_err(&e))
-            }
-        }
+        let names: Vec<String> = ids.iter().map(list_key).collect();
+        self.delete_named(&names)
     }
 
     /// Remove what interrupted uploads left behind, where the storage can hold such leftovers
