@@ -154,12 +154,12 @@ impl Downloads<'_> {
                         Ok(())
                     }
                     Err(super::Error::Missing { .. }) if remote.has_list(&n.id).unwrap_or(true) => {
-                        match super::chunked::download(remote, cache, &n.id, jobs) {
+                        let progress = |bytes| reporter.advance(bytes);
+                        match super::chunked::download(remote, cache, &n.id, jobs, &progress) {
                             Ok(Some((s, list, moved))) => {
                                 got.fetch_add(1, Ordering::Relaxed);
                                 got_bytes.fetch_add(moved.bytes, Ordering::Relaxed);
                                 got_chunks.fetch_add(moved.chunks, Ordering::Relaxed);
-                                reporter.advance(n.size.unwrap_or(0));
                                 staged.lock().expect("staged list poisoned").push(s);
                                 lists.lock().expect("chunk lists poisoned").push(list);
                                 Ok(())

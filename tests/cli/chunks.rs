@@ -229,11 +229,35 @@ fn a_corrupt_chunk_on_the_remote_is_refused_and_nothing_reaches_the_workspace() 
         .filter(|e| e.file_type().is_file())
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+    // The damaged chunk is named: its size and the hash of the bytes found.
+    assert_eq!(damaged[0]["size"], len, "{report}");
+    assert_eq!(damaged[0]["actual"], hash_hex(&noise(len, 77)), "{report}");
     // A repair push sends the chunk again (a plain push trusts the list it finds there).
     std::fs::remove_file(&path).unwrap();
     p.mlx(&["push", "--repair"]).success();
     p.mlx_in(&clone, &["pull"]).success();
     assert_eq!(std::fs::read(clone.join("big.bin")).unwrap(), p.read("big.bin"));
+
+    // A chunk cut short (or grown) on the remote is refused the same way, in a fresh clone.
+    let other = objects_in(&store)[5].clone();
+    let path = store.join(&other[..2]).join(&other[2..]);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    for (name, changed) in [("short", bytes[..bytes.len() - 1].to_vec()), ("long", {
+        let mut b = bytes.clone();
+        b.push(0);
+        b
+    })] {
+        std::fs::write(&path, &changed).unwrap();
+        let clone = clone_of(&p, name);
+        let a = p.mlx_in(&clone, &["pull", "--json"]).code(3);
+        let report: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+        let damaged = &report["fetch"]["corrupt_on_remote"];
+        assert_eq!(damaged[0]["id"], p.pointer_hash("big.bin"), "{name}: {report}");
+        assert_eq!(damaged[0]["size"], changed.len(), "{name}: {report}");
+        assert!(!clone.join("big.bin").exists(), "{name}");
+        assert!(objects_in(&clone.join(".mlx/cache")).is_empty(), "{name}");
+    }
 }
 
 #[test]
