@@ -196,8 +196,16 @@ fn push_to(
     let chunks_sent = AtomicU64::new(0);
     let chunked_there = AtomicU64::new(0);
     let send = |(id, size): &(ObjectId, u64)| {
-        // A big file stored as chunks: only the chunks the remote lacks, then its list.
-        if let Some(list) = project.cache().read_list(id)? {
+        // A big file stored as chunks (or held whole, and split now): only the chunks the
+        // remote lacks, then its list. Directory listings always travel whole.
+        let list = match project.cache().read_list(id)? {
+            Some(list) => Some(list),
+            None if dir_ids.binary_search(id).is_err() => {
+                project.cache().list_whole_object(id, *size, &stat)?
+            }
+            None => None,
+        };
+        if let Some(list) = list {
             match crate::remote::chunked::upload(remote, project.cache(), &list, jobs, opts.repair)?
             {
                 None => {

@@ -28,10 +28,12 @@ pub fn upload(
     repair: bool,
 ) -> Result<Option<Moved>> {
     let encoded = list.encode();
-    let listed = remote.get_list(&list.file)?.is_some_and(|there| there == encoded);
-    if listed && !repair {
+    // A list is written only after every chunk it names: one found there is trusted (a plain
+    // push trusts objects it finds), unless repairing, when it must be this list.
+    if !repair && remote.has_list(&list.file)? {
         return Ok(None);
     }
+    let listed = repair && remote.get_list(&list.file)?.is_some_and(|there| there == encoded);
     let distinct = list.distinct();
     let there = remote.present(&distinct)?;
     let mut first: std::collections::HashMap<ObjectId, usize> = Default::default();
@@ -334,9 +336,4 @@ fn damaged_chunk(
 /// whole object).
 pub fn local_list(cache: &Cache, id: &ObjectId) -> Result<Option<ChunkList>> {
     Ok(cache.read_list(id)?)
-}
-
-/// Whether the remote has `id` as a chunk list (a push need not send it).
-pub fn on_remote(remote: &Remote, list: &ChunkList) -> Result<bool> {
-    Ok(remote.get_list(&list.file)?.is_some_and(|there| there == list.encode()))
 }

@@ -149,6 +149,37 @@ impl Cache {
         Ok(staged)
     }
 
+    /// The chunk list of a big object the cache holds whole without one (added by hardlink or
+    /// reflink, fetched from a remote that stores it whole, or kept by a run killed before its
+    /// list was written): the object is split and checked against its hash, and the list is
+    /// stored beside it (its chunks are ranges of the whole object). `None` when chunking is
+    /// off or the object is below the threshold, or not held whole.
+    pub fn list_whole_object(
+        &self,
+        id: &ObjectId,
+        size: u64,
+        stat: &StatCache,
+    ) -> Result<Option<ChunkList>, Error> {
+        if !self.chunks_file(size) || !self.contains_whole(id) {
+            return Ok(None);
+        }
+        let mut chunks = Vec::new();
+        let (whole, size) = chunks::split(fs::File::open(self.object_path(id))?, |batch| {
+            use rayon::prelude::*;
+            let ids: Vec<ObjectId> = batch.par_iter().map(|c| hash_bytes(c)).collect();
+            chunks.extend(
+                batch.iter().zip(ids).map(|(c, id)| (id, u32::try_from(c.len()).expect("small"))),
+            );
+            Ok(())
+        })?;
+        if whole != *id {
+            return Err(self.quarantine_corrupt(id));
+        }
+        let list = ChunkList { file: *id, size, chunks };
+        self.put_list(&list, stat)?;
+        Ok(Some(list))
+    }
+
     /// Store a chunk list durably (its chunks must be in the cache already).
     pub fn put_list(&self, list: &ChunkList, stat: &StatCache) -> io::Result<()> {
         let staged = self.stage_list(list)?;

@@ -303,6 +303,59 @@ fn old_caches_and_remotes_with_whole_objects_keep_working() {
 }
 
 #[test]
+fn a_big_file_added_by_hardlink_is_pushed_as_chunks() {
+    // Added as a hardlink (no bytes copied, so no chunks stored): the first push splits the
+    // cache object, stores its list beside it and sends chunks; the next version sends only
+    // the chunks that changed.
+    let p = chunked_project();
+    let store = folder_remote(&p);
+    p.write(".mlx/config.local.toml", "[cache]\ntype = [\"hardlink\"]\n");
+    let v1 = noise(BIG, 6);
+    p.write("big.bin", &v1);
+    p.mlx(&["add", "big.bin"]).success();
+    p.commit_all("v1");
+    let id = p.pointer_hash("big.bin");
+    assert!(lists_in(&p.path(".mlx/cache")).is_empty(), "stored whole, by a link");
+    let push = p.json(&["push"]);
+    assert_eq!(lists_in(&store), vec![id.clone()], "{push}");
+    assert!(!objects_in(&store).contains(&id), "not sent whole");
+    assert_eq!(lists_in(&p.path(".mlx/cache")), vec![id.clone()], "its list kept");
+    assert_eq!(push["chunks_uploaded"].as_u64().unwrap(), objects_in(&store).len() as u64);
+    // A no-op push finds the list there.
+    let again = p.json(&["push"]);
+    assert_eq!((again["uploaded"].as_u64(), again["already_there"].as_u64()), (Some(0), Some(1)));
+
+    let v2 = changed(&v1, BIG / 3, 50 << 10);
+    p.remove("big.bin");
+    p.write("big.bin", &v2);
+    p.mlx(&["add", "big.bin"]).success();
+    p.commit_all("v2");
+    let before = objects_in(&store).len();
+    let push = p.json(&["push"]);
+    let sent = objects_in(&store).len() - before;
+    assert!((1..=4).contains(&sent), "{sent} chunks sent: {push}");
+    assert!(push["uploaded_bytes"].as_u64().unwrap() < (600 << 10), "{push}");
+    let clone = clone_of(&p, "clone");
+    p.mlx_in(&clone, &["pull"]).success();
+    assert_eq!(std::fs::read(clone.join("big.bin")).unwrap(), v2);
+    p.mlx(&["cache", "verify"]).success();
+
+    // An object damaged in the cache is refused, not split and sent.
+    let v3 = noise(BIG, 40);
+    p.remove("big.bin");
+    p.write("big.bin", &v3);
+    p.mlx(&["add", "big.bin"]).success();
+    p.commit_all("v3");
+    std::fs::set_permissions(p.path("big.bin"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut f = std::fs::OpenOptions::new().write(true).open(p.path("big.bin")).unwrap();
+    std::io::Write::write_all(&mut f, b"damage").unwrap();
+    drop(f);
+    let a = p.mlx(&["push"]).code(3);
+    assert!(stderr(&a).contains(&p.pointer_hash("big.bin")), "{}", stderr(&a));
+    assert!(!lists_in(&store).contains(&p.pointer_hash("big.bin")));
+}
+
+#[test]
 fn gc_keeps_chunks_that_kept_lists_share_and_removes_the_rest() {
     let p = chunked_project();
     let store = folder_remote(&p);
