@@ -243,11 +243,14 @@ fn a_corrupt_chunk_on_the_remote_is_refused_and_nothing_reaches_the_workspace() 
     let path = store.join(&other[..2]).join(&other[2..]);
     let bytes = std::fs::read(&path).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    for (name, changed) in [("short", bytes[..bytes.len() - 1].to_vec()), ("long", {
-        let mut b = bytes.clone();
-        b.push(0);
-        b
-    })] {
+    for (name, changed) in [
+        ("short", bytes[..bytes.len() - 1].to_vec()),
+        ("long", {
+            let mut b = bytes.clone();
+            b.push(0);
+            b
+        }),
+    ] {
         std::fs::write(&path, &changed).unwrap();
         let clone = clone_of(&p, name);
         let a = p.mlx_in(&clone, &["pull", "--json"]).code(3);
@@ -300,6 +303,28 @@ fn old_caches_and_remotes_with_whole_objects_keep_working() {
     p.mlx_in(&other, &["pull"]).success();
     assert_eq!(std::fs::read(other.join("big.bin")).unwrap(), v2);
     p.mlx_in(&other, &["cache", "verify"]).success();
+}
+
+#[test]
+fn many_big_files_pull_at_once_each_whole_and_checked() {
+    // More big files than are assembled at once: every one arrives, none is mixed up.
+    let p = chunked_project();
+    folder_remote(&p);
+    let files: Vec<Vec<u8>> = (0..9).map(|i| noise(BIG + i * 4099, 100 + 2 * i as u64)).collect();
+    for (i, body) in files.iter().enumerate() {
+        p.write(format!("big/{i}.bin"), body);
+    }
+    p.mlx(&["add", "big"]).success();
+    p.commit_all("big files");
+    p.mlx(&["push"]).success();
+    let clone = clone_of(&p, "clone");
+    let pull = json_in(&p, &clone, &["pull"]);
+    let total: usize = files.iter().map(Vec::len).sum();
+    assert_eq!(pull["fetch"]["downloaded_bytes"], total as u64, "{pull}");
+    for (i, body) in files.iter().enumerate() {
+        assert!(std::fs::read(clone.join(format!("big/{i}.bin"))).unwrap() == *body, "{i}");
+    }
+    p.mlx_in(&clone, &["cache", "verify"]).success();
 }
 
 #[test]
