@@ -291,6 +291,18 @@ fn plain_http_remotes_are_read_only_but_serve_pulls() {
     let clone = clone_of(&p, "clone");
     p.mlx_in(&clone, &["pull", "-r", "web"]).success();
     assert_eq!(std::fs::read_to_string(clone.join("data/sub/b.txt")).unwrap(), "bravo\n");
+    // It cannot list a stage's folder of results: `run --pull` from it is refused, and the
+    // stage does not run.
+    p.mlx_in(&clone, &["remote", "default", "web"]).success();
+    let toml = std::fs::read_to_string(clone.join("mlx.toml")).unwrap();
+    std::fs::write(
+        clone.join("mlx.toml"),
+        format!("{toml}\n[stages.count]\ncmd = \"ls data > count.txt\"\ndeps = [\"data\"]\nouts = [\"count.txt\"]\n"),
+    )
+    .unwrap();
+    let a = p.mlx_in(&clone, &["run", "--pull"]).code(2);
+    assert!(stderr(&a).contains("cannot list"), "{}", stderr(&a));
+    assert!(!clone.join("count.txt").exists());
 }
 
 #[test]
