@@ -48,9 +48,19 @@ pub fn upload(
     if listed && todo.is_empty() {
         return Ok(None);
     }
+    // Where each chunk starts in the file (read from the whole object when not stored apart).
+    let offsets: Vec<u64> = list
+        .chunks
+        .iter()
+        .scan(0u64, |at, (_, len)| {
+            let start = *at;
+            *at += u64::from(*len);
+            Some(start)
+        })
+        .collect();
     let moved = std::sync::Mutex::new(Moved::default());
     let failures = super::transfers::run_parallel(jobs, &todo, |&i| {
-        let data = cache.chunk_bytes(list, i)?;
+        let data = cache.chunk_bytes(list, i, offsets[i])?;
         let len = data.len() as u64;
         crate::fault::point("push.chunk");
         remote.put_object_bytes(&list.chunks[i].0, data)?;

@@ -186,14 +186,19 @@ impl Cache {
         self.commit(vec![staged], stat)
     }
 
-    /// The bytes of chunk `index` of `list`: its own object, or its range of the whole object.
-    /// Checked against the chunk's hash; a damaged chunk object is quarantined.
-    pub fn chunk_bytes(&self, list: &ChunkList, index: usize) -> Result<Vec<u8>, Error> {
+    /// The bytes of chunk `index` of `list`, which starts `offset` bytes into the file: its own
+    /// object, or its range of the whole object. Checked against the chunk's hash; a damaged
+    /// chunk object is quarantined.
+    pub fn chunk_bytes(
+        &self,
+        list: &ChunkList,
+        index: usize,
+        offset: u64,
+    ) -> Result<Vec<u8>, Error> {
         let (id, len) = list.chunks[index];
         if self.contains_whole(&id) {
             return self.read_verified(&id);
         }
-        let offset: u64 = list.chunks[..index].iter().map(|(_, l)| u64::from(*l)).sum();
         let path = self.object_path(&list.file);
         let mut buf = vec![0u8; len as usize];
         match std::fs::File::open(&path) {
