@@ -90,14 +90,27 @@ fn push_to(
     let mut covered_dirs: HashSet<ObjectId> = HashSet::new();
     for id in dir_ids.iter().filter(|id| dirs_there.contains_key(*id) && !opts.repair) {
         if let Some(files) = transfer::listing_files(project, id)? {
-            covered.extend(files);
-            covered.push(*id);
+            // One directory's files come sorted and distinct: kept as they are, not copied.
+            if covered_dirs.is_empty() {
+                covered = files;
+            } else {
+                covered.extend(files);
+            }
             covered_dirs.insert(*id);
         }
     }
-    covered.sort_unstable();
-    covered.dedup();
-    let is_covered = |id: &ObjectId| covered.binary_search(id).is_ok();
+    if covered_dirs.len() > 1 {
+        covered.sort_unstable();
+        covered.dedup();
+    }
+    // The listings themselves, unless one is also a file's content.
+    let mut covered_listings: Vec<ObjectId> =
+        covered_dirs.iter().filter(|id| covered.binary_search(id).is_err()).copied().collect();
+    covered_listings.sort_unstable();
+    let is_covered = |id: &ObjectId| {
+        covered.binary_search(id).is_ok() || covered_listings.binary_search(id).is_ok()
+    };
+    let covered_count = covered.len() + covered_listings.len();
     let rest_tracked: Vec<Tracked> = tracked
         .iter()
         .filter(|t| !(t.pointer.kind == Kind::Directory && covered_dirs.contains(&t.pointer.hash)))
@@ -125,7 +138,7 @@ fn push_to(
         commits_scanned: commits,
         ..PushReport::default()
     };
-    reporter.start("checking the remote", (needed.len() + covered.len()) as u64);
+    reporter.start("checking the remote", (needed.len() + covered_count) as u64);
     // Which tracked paths this clone cannot push in full (what the remote has is no loss).
     let rest: Vec<ObjectId> = needed.iter().map(|n| n.id).collect();
     let missing: HashSet<ObjectId> = cache.missing(&rest).into_iter().collect();
@@ -140,8 +153,8 @@ fn push_to(
     }
     report.missing_objects = missing.len() as u64;
     let local: Vec<Needed> = needed.into_iter().filter(|n| !missing.contains(&n.id)).collect();
-    report.objects = (local.len() + covered.len()) as u64;
-    report.already_there = covered.len() as u64;
+    report.objects = (local.len() + covered_count) as u64;
+    report.already_there = covered_count as u64;
     // Stage results whose outputs this push carries: published once the objects are there.
     let mut results = shared_cache::local_entries(&conn)?;
     if !results.is_empty() {
@@ -186,7 +199,11 @@ fn push_to(
     report.profiles_uploaded = push_profiles(
         remote,
         &conn,
-        local.iter().map(|n| n.id).chain(missing.iter().copied()).chain(covered.iter().copied()),
+        local
+            .iter()
+            .map(|n| n.id)
+            .chain(missing.iter().copied())
+            .chain(covered.iter().chain(&covered_listings).copied()),
         project,
     )?;
     if to_send.is_empty() && !opts.runs {
