@@ -162,7 +162,6 @@ fn walk_at(fd: &OwnedFd) -> io::Result<Option<Walked>> {
             _ => dirs.push((at, name.len())),
         }
     }
-    drop(entries);
     drop(buf);
     let subs = dirs
         .par_iter()

@@ -441,7 +441,7 @@ fn a_noop_push_counts_a_directory_from_its_listing_index_issue_19() {
     // alpha, bravo, charlie and the two listings.
     let json = p.json(&["push"]);
     assert_eq!((json["objects"].as_u64(), json["uploaded"].as_u64()), (Some(5), Some(5)));
-    let index = |dir: &str| p.path(&format!(".mlx/listing-index/{}", p.pointer_hash(dir)));
+    let index = |dir: &str| p.path(format!(".mlx/listing-index/{}", p.pointer_hash(dir)));
     assert!(index("data").is_file() && index("more").is_file());
     let noop = |why: &str| {
         let json = p.json(&["push"]);
