@@ -13,6 +13,7 @@
 //! | `cache.commit` | staged objects about to be published (each batch) |
 //! | `cache.publish` | one object about to be renamed under its hash |
 //! | `workspace.place` | a file made in the staging area, about to be renamed into place |
+//! | `workspace.name` | a file copied whole as an unnamed file, about to be given its name |
 //! | `file.write` | a small file (pointer, `mlx.lock`, `.gitignore`...) about to be renamed |
 //! | `add.pointer` | a path's objects stored, its pointer about to be written |
 //! | `checkout.remove` | a workspace file about to be deleted |

@@ -117,6 +117,9 @@ pub fn run(project: &Project, opts: &GcOptions, reporter: &dyn Reporter) -> Resu
     reporter.finish();
     if !removed.is_empty() {
         StatCache::forget_objects(&conn, &removed)?;
+        // The indexes of removed listings name files nothing keeps any more.
+        let cache = project.cache();
+        crate::store::listing_index::prune(&project.mlx_dir(), |id| cache.contains_whole(id))?;
     }
     if !opts.dry_run && !stale_profiles.is_empty() {
         crate::tracking::profiles::forget(&conn, &stale_profiles)?;

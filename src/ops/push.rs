@@ -2,7 +2,7 @@
 //! and the remote lacks; with `--runs`, also run records and the objects they reference. With
 //! `--repair`, also those the remote holds damaged: every copy it has is read back and hashed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
@@ -13,11 +13,11 @@ use crate::pipeline::shared_cache;
 use crate::progress::Reporter;
 use crate::project::Project;
 use crate::remote::Remote;
-use crate::store::manifest::Manifest;
 use crate::store::pointer::Kind;
 use crate::store::stat_cache::Rows;
 use crate::store::{ObjectId, StatCache};
 use crate::tracking::records;
+use crate::work_tree::tracked::Tracked;
 
 pub use super::transfer::TransferOptions as PushOptions;
 
@@ -68,57 +68,80 @@ fn push_to(
     remote.prepare_writes()?;
     let (tracked, commits) =
         transfer::tracked_in_scope(project, &opts.cwd, &opts.paths, &opts.scope)?;
-    // Listings read here are kept: those of directories the remote has are needed again below.
-    let mut listings_read: HashMap<ObjectId, Manifest> = HashMap::new();
+    let cache = project.cache();
+    // A directory's listing (manifest) goes up only after all its files, so one found on the
+    // remote stands for the whole directory: a push with nothing new asks one question per
+    // directory instead of one per file, looks at none of its objects here, and reads its files
+    // from the listing's index instead of decoding the listing.
+    let mut dir_ids: Vec<ObjectId> = tracked
+        .iter()
+        .filter(|t| t.pointer.kind == Kind::Directory)
+        .map(|t| t.pointer.hash)
+        .collect();
+    dir_ids.sort_unstable();
+    dir_ids.dedup();
+    dir_ids.retain(|id| cache.contains_whole(id));
+    // Both questions to the remote are answered by one listing when it is worth listing.
+    let mut listed = None;
+    let dirs_there = remote.present_with(&dir_ids, &mut listed)?;
+    // What the remote has for sure: those directories and their files, sorted. A repair trusts
+    // no listing: each file is looked at on its own.
+    let mut covered: Vec<ObjectId> = Vec::new();
+    let mut covered_dirs: HashSet<ObjectId> = HashSet::new();
+    for id in dir_ids.iter().filter(|id| dirs_there.contains_key(*id) && !opts.repair) {
+        if let Some(files) = transfer::listing_files(project, id)? {
+            // One directory's files come sorted and distinct: kept as they are, not copied.
+            if covered_dirs.is_empty() {
+                covered = files;
+            } else {
+                covered.extend(files);
+            }
+            covered_dirs.insert(*id);
+        }
+    }
+    if covered_dirs.len() > 1 {
+        covered.sort_unstable();
+        covered.dedup();
+    }
+    // The listings themselves, unless one is also a file's content.
+    let mut covered_listings: Vec<ObjectId> =
+        covered_dirs.iter().filter(|id| covered.binary_search(id).is_err()).copied().collect();
+    covered_listings.sort_unstable();
+    let is_covered = |id: &ObjectId| {
+        covered.binary_search(id).is_ok() || covered_listings.binary_search(id).is_ok()
+    };
+    let covered_count = covered.len() + covered_listings.len();
+    let rest_tracked: Vec<Tracked> = tracked
+        .iter()
+        .filter(|t| !(t.pointer.kind == Kind::Directory && covered_dirs.contains(&t.pointer.hash)))
+        .cloned()
+        .collect();
     let mut manifest = |id: &ObjectId| {
         let m = transfer::cached_manifest(project, id)?;
         if let Some(m) = &m {
-            listings_read.insert(*id, m.clone());
+            transfer::keep_listing_index(project, id, m);
         }
         Ok(m)
     };
-    let (mut needed, unknown) = transfer::objects_needed(&tracked, &mut manifest)?;
+    let (mut needed, unknown) = transfer::objects_needed(&rest_tracked, &mut manifest)?;
+    drop(rest_tracked);
     let conn = project.open_db()?;
     if opts.runs {
         let (more, _) = transfer::objects_needed(&transfer::run_artifacts(&conn)?, &mut manifest)?;
         let have: HashSet<ObjectId> = needed.iter().map(|n| n.id).collect();
         needed.extend(more.into_iter().filter(|n| !have.contains(&n.id)));
     }
+    needed.retain(|n| !is_covered(&n.id));
     let mut report = PushReport {
         remote: remote.name().to_owned(),
         url: remote.url().to_owned(),
         commits_scanned: commits,
         ..PushReport::default()
     };
-    // A directory's listing (manifest) goes up only after all its files, so one found on the
-    // remote stands for the whole directory: a push with nothing new asks one question per
-    // directory instead of one per file, and looks at none of its objects here either.
-    let mut dir_ids: Vec<ObjectId> = tracked
-        .iter()
-        .filter(|t| {
-            t.pointer.kind == Kind::Directory && listings_read.contains_key(&t.pointer.hash)
-        })
-        .map(|t| t.pointer.hash)
-        .collect();
-    dir_ids.sort_unstable();
-    dir_ids.dedup();
-    reporter.start("checking the remote", needed.len() as u64);
-    // Both questions below are answered by one listing when the remote is worth listing.
-    let mut listed = None;
-    let dirs_there = remote.present_with(&dir_ids, &mut listed)?;
-    let mut covered: HashSet<ObjectId> = HashSet::new();
-    // A repair trusts no listing: each file is looked at on its own.
-    for id in dirs_there.keys().filter(|_| !opts.repair) {
-        if let Some(m) = listings_read.get(id) {
-            covered.insert(*id);
-            covered.extend(m.file_hashes());
-        }
-    }
-    drop(listings_read);
+    reporter.start("checking the remote", (needed.len() + covered_count) as u64);
     // Which tracked paths this clone cannot push in full (what the remote has is no loss).
-    let rest: Vec<ObjectId> =
-        needed.iter().map(|n| n.id).filter(|id| !covered.contains(id)).collect();
-    let missing: HashSet<ObjectId> = project.cache().missing(&rest).into_iter().collect();
+    let rest: Vec<ObjectId> = needed.iter().map(|n| n.id).collect();
+    let missing: HashSet<ObjectId> = cache.missing(&rest).into_iter().collect();
     drop(rest);
     report.missing_locally = unknown;
     for t in &tracked {
@@ -130,15 +153,15 @@ fn push_to(
     }
     report.missing_objects = missing.len() as u64;
     let local: Vec<Needed> = needed.into_iter().filter(|n| !missing.contains(&n.id)).collect();
-    report.objects = local.len() as u64;
+    report.objects = (local.len() + covered_count) as u64;
+    report.already_there = covered_count as u64;
     // Stage results whose outputs this push carries: published once the objects are there.
     let mut results = shared_cache::local_entries(&conn)?;
     if !results.is_empty() {
         let carried: HashSet<ObjectId> = local.iter().map(|n| n.id).collect();
-        results.retain(|e| e.objects().all(|id| carried.contains(&id)));
+        results.retain(|e| e.objects().all(|id| carried.contains(&id) || is_covered(&id)));
     }
-    let ids: Vec<ObjectId> =
-        local.iter().map(|n| n.id).filter(|id| !covered.contains(id)).collect();
+    let ids: Vec<ObjectId> = local.iter().map(|n| n.id).collect();
     let present = remote.present_with(&ids, &mut listed)?;
     reporter.finish();
     // An object of the wrong size on the remote (a write cut short) is sent again; with
@@ -147,10 +170,6 @@ fn push_to(
     let mut listings = Vec::new();
     let mut to_verify = Vec::new();
     for n in &local {
-        if covered.contains(&n.id) {
-            report.already_there += 1;
-            continue;
-        }
         // Pointers and manifests record file sizes; a manifest's own size is looked up.
         let size = match n.size {
             Some(size) => size,
@@ -180,7 +199,11 @@ fn push_to(
     report.profiles_uploaded = push_profiles(
         remote,
         &conn,
-        local.iter().map(|n| n.id).chain(missing.iter().copied()),
+        local
+            .iter()
+            .map(|n| n.id)
+            .chain(missing.iter().copied())
+            .chain(covered.iter().chain(&covered_listings).copied()),
         project,
     )?;
     if to_send.is_empty() && !opts.runs {

@@ -12,7 +12,7 @@ use crate::project_path::RelPath;
 use crate::remote::{self, Remote};
 use crate::store::manifest::{EntryKind, Manifest};
 use crate::store::pointer::Kind;
-use crate::store::{self, ObjectId};
+use crate::store::{self, ObjectId, listing_index};
 use crate::work_tree::tracked::{self, Source, Tracked};
 
 pub use crate::remote::transfers::{Needed, run_parallel, transfers_error};
@@ -157,6 +157,27 @@ pub fn cached_manifest(project: &Project, id: &ObjectId) -> Result<Option<Manife
         Ok(m) => Ok(Some(m)),
         Err(super::Error::Store(store::Error::MissingObject { .. })) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// The distinct file objects (sorted) of the directory listing `id` this cache holds: from
+/// its listing index, else decoded from the manifest (and the index kept for next time).
+/// `None` when the cache lacks the manifest.
+pub fn listing_files(project: &Project, id: &ObjectId) -> Result<Option<Vec<ObjectId>>> {
+    if let Some(files) = listing_index::load(&project.mlx_dir(), id) {
+        return Ok(Some(files));
+    }
+    let Some(m) = cached_manifest(project, id)? else { return Ok(None) };
+    let files = listing_index::files_of(&m);
+    // A cache: failing to keep it costs the next push time, nothing else.
+    let _ = listing_index::save(&project.mlx_dir(), id, &files);
+    Ok(Some(files))
+}
+
+/// Keep the listing index of the manifest `m` (named `id`) unless one is kept already.
+pub fn keep_listing_index(project: &Project, id: &ObjectId, m: &Manifest) {
+    if !listing_index::is_kept(&project.mlx_dir(), id) {
+        let _ = listing_index::save(&project.mlx_dir(), id, &listing_index::files_of(m));
     }
 }
 

@@ -4,7 +4,9 @@
 //! Every placement makes a temp file (in the process's staging folder, see
 //! [`fs_util::temp_path`], or beside the destination) and renames it over the destination, so a
 //! crash never leaves a half-written file under a tracked name, nor a temp file in the work
-//! tree (except where the staging folder is on another mount).
+//! tree (except where the staging folder is on another mount). A copy to a name nothing holds
+//! is made as an unnamed file in its folder instead, named once whole: the same guarantee
+//! without the temp name and the rename.
 
 use std::io;
 use std::path::Path;
@@ -63,6 +65,59 @@ pub fn link_as(t: LinkType, object: &Path, dest: &Path, executable: bool) -> io:
         LinkType::Hardlink => std::fs::hard_link(object, dest),
         LinkType::Symlink => std::os::unix::fs::symlink(object, dest),
         LinkType::Copy => fs_util::copy_new(object, dest, executable).map(|_| ()),
+    }
+}
+
+/// Set once the kernel or filesystem refuses unnamed files (`O_TMPFILE`) or `/proc` is missing.
+static NO_UNNAMED: AtomicBool = AtomicBool::new(false);
+
+/// Copy `object` to `dest`, where nothing is expected, as an unnamed file (`O_TMPFILE`) in
+/// `dest`'s folder that is given its name only once whole (`linkat` through `/proc/self/fd`): a
+/// kill leaves nothing behind, as the temp file and rename of [`Linker::place`] ensure, for one
+/// directory entry made instead of a temp name, a rename and a removal. `Ok(false)` when this
+/// cannot be done here (no unnamed files on this filesystem or kernel, no `/proc`, or something
+/// at `dest` after all): the caller then places it the usual way.
+fn copy_unnamed(object: &Path, dest: &Path, executable: bool) -> io::Result<bool> {
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    use rustix::io::Errno;
+    use std::os::fd::AsRawFd;
+    if NO_UNNAMED.load(Ordering::Relaxed) {
+        return Ok(false);
+    }
+    let Some(folder) = dest.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(false);
+    };
+    let mode = Mode::from_raw_mode(if executable { 0o755 } else { 0o644 });
+    let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
+    let fd = match rustix::fs::open(folder, flags, mode) {
+        Ok(fd) => fd,
+        Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL | Errno::NOSYS) => {
+            NO_UNNAMED.store(true, Ordering::Relaxed);
+            return Ok(false);
+        }
+        // Whatever else is wrong, the usual way says it with the paths involved.
+        Err(_) => return Ok(false),
+    };
+    let mut to = std::fs::File::from(fd);
+    let mut from = fs::File::open(object)?;
+    io::copy(from.file_mut(), &mut to).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("failed to copy {} to {}: {e}", object.display(), dest.display()),
+        )
+    })?;
+    crate::fault::point("workspace.name");
+    let proc = format!("/proc/self/fd/{}", to.as_raw_fd());
+    match rustix::fs::linkat(CWD, proc.as_str(), CWD, dest, AtFlags::SYMLINK_FOLLOW) {
+        Ok(()) => Ok(true),
+        Err(Errno::EXIST) => Ok(false),
+        // The usual way reports a real failure with the paths involved.
+        Err(_) => {
+            if !Path::new("/proc/self/fd").is_dir() {
+                NO_UNNAMED.store(true, Ordering::Relaxed);
+            }
+            Ok(false)
+        }
     }
 }
 
@@ -157,6 +212,21 @@ impl Linker {
             }
             other => other,
         }
+    }
+
+    /// [`Linker::place`] where nothing is believed to be at `dest`: a copy is then made as an
+    /// unnamed file in `dest`'s folder and named once whole (see [`copy_unnamed`]), with no
+    /// temp name and no rename. Anything found at `dest` after all is replaced as `place` does.
+    pub fn place_new(&self, object: &Path, dest: &Path, executable: bool) -> io::Result<LinkType> {
+        let first = self
+            .types
+            .iter()
+            .copied()
+            .find(|t| !(self.is_refused(*t) || executable && t.shares_object()));
+        if matches!(first, Some(LinkType::Copy) | None) && copy_unnamed(object, dest, executable)? {
+            return Ok(LinkType::Copy);
+        }
+        self.place(object, dest, executable)
     }
 
     /// [`Linker::place`] through the temp file `tmp`. A rename that crosses mounts fails with

@@ -6,6 +6,7 @@ pub mod chunks;
 pub mod error;
 pub mod hash;
 pub mod link;
+pub mod listing_index;
 pub mod manifest;
 pub mod object_id;
 pub mod pointer;

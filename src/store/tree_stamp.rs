@@ -13,7 +13,8 @@
 //! Files modified within the clock's granularity of the walk make no record (racy, as in git).
 
 use std::io;
-use std::os::unix::fs::MetadataExt;
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -66,72 +67,148 @@ struct Walked {
     newest: i64,
 }
 
-/// One folder: its entries sorted by name, each with its kind and stat fields; sub-folders by
-/// their own digest (walked in parallel). `Ok(None)` when a `.mlxignore` is found.
+/// The stat fields of a file or symlink that go into the digest.
+struct Leaf {
+    kind: u8,
+    executable: bool,
+    size: u64,
+    mtime_ns: i64,
+    inode: u64,
+    dev: u64,
+}
+
+/// Threads for the walk: more than cores, since a `statx` of an inode not in memory waits for
+/// the disk and the others can go on meanwhile.
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads((cores * 4).clamp(8, 32))
+            .thread_name(|i| format!("mlx-walk-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Walk the tree at `dir` (see [`walk_at`]).
 fn walk(dir: &Path) -> io::Result<Option<Walked>> {
-    let mut files: Vec<(Vec<u8>, u8, std::fs::Metadata)> = Vec::new();
-    let mut dirs: Vec<(Vec<u8>, PathBuf)> = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name == ".git" || fs_util::is_temp_name(&name) {
-            continue;
-        }
-        if name == IGNORE_FILE {
-            return Ok(None);
-        }
-        let ft = entry.file_type()?;
-        if ft.is_dir() {
-            dirs.push((name.into_encoded_bytes(), entry.path()));
-            continue;
-        }
-        let kind = if ft.is_file() {
-            b'f'
-        } else if ft.is_symlink() {
-            b'l'
-        } else {
-            return Ok(None);
-        };
-        // Relative to the open folder: no path lookup from the root per file.
-        let meta = entry.metadata()?;
-        files.push((name.into_encoded_bytes(), kind, meta));
+    use rustix::fs::{Mode, OFlags};
+    let fd =
+        rustix::fs::open(dir, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
+    match pool() {
+        Some(pool) => pool.install(|| walk_at(&fd)),
+        None => walk_at(&fd),
     }
-    let subs =
-        dirs.par_iter().map(|(_, path)| walk(path)).collect::<io::Result<Option<Vec<Walked>>>>()?;
+}
+
+/// One open folder: its entries sorted by name, each with its kind and stat fields; sub-folders
+/// by their own digest (walked in parallel, each opened relative to this one). Names are read
+/// with `getdents64` into one buffer and every file is `statx`-ed relative to the folder: no
+/// path is looked up from the root and nothing is allocated per entry. `Ok(None)` when a
+/// `.mlxignore` is found or an entry is neither a file, a symlink nor a folder.
+fn walk_at(fd: &OwnedFd) -> io::Result<Option<Walked>> {
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir, StatxFlags};
+    let mask = StatxFlags::TYPE
+        | StatxFlags::MODE
+        | StatxFlags::INO
+        | StatxFlags::SIZE
+        | StatxFlags::MTIME;
+    // Names, each followed by a NUL (sub-folders are opened by them); entries point into it.
+    let mut names: Vec<u8> = Vec::with_capacity(32 * 1024);
+    let mut leaves: Vec<(usize, usize, Leaf)> = Vec::new();
+    let mut dirs: Vec<(usize, usize)> = Vec::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let mut entries = RawDir::new(fd, buf.spare_capacity_mut());
+    while let Some(entry) = entries.next() {
+        let entry = entry?;
+        let cname = entry.file_name();
+        let name = cname.to_bytes();
+        if name == b"." || name == b".." || name == b".git" {
+            continue;
+        }
+        if fs_util::is_temp_name(std::ffi::OsStr::from_bytes(name)) {
+            continue;
+        }
+        if name == IGNORE_FILE.as_bytes() {
+            return Ok(None);
+        }
+        let mut file_type = entry.file_type();
+        let mut leaf = None;
+        if file_type != FileType::Directory {
+            let st = rustix::fs::statx(fd, cname, AtFlags::SYMLINK_NOFOLLOW, mask)?;
+            let mode = u32::from(st.stx_mode);
+            file_type = FileType::from_raw_mode(mode);
+            leaf = Some(Leaf {
+                kind: match file_type {
+                    FileType::RegularFile => b'f',
+                    FileType::Symlink => b'l',
+                    FileType::Directory => b'd',
+                    _ => return Ok(None),
+                },
+                executable: mode & 0o111 != 0,
+                size: st.stx_size,
+                mtime_ns: st.stx_mtime.tv_sec.saturating_mul(1_000_000_000)
+                    + i64::from(st.stx_mtime.tv_nsec),
+                inode: st.stx_ino,
+                dev: rustix::fs::makedev(st.stx_dev_major, st.stx_dev_minor),
+            });
+        }
+        let at = names.len();
+        names.extend_from_slice(cname.to_bytes_with_nul());
+        match leaf {
+            Some(leaf) if leaf.kind != b'd' => leaves.push((at, name.len(), leaf)),
+            _ => dirs.push((at, name.len())),
+        }
+    }
+    drop(buf);
+    let subs = dirs
+        .par_iter()
+        .map(|&(at, len)| {
+            let name = std::ffi::CStr::from_bytes_with_nul(&names[at..=at + len])
+                .expect("one NUL, at the end");
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let sub = rustix::fs::openat(fd, name, flags, Mode::empty())?;
+            walk_at(&sub)
+        })
+        .collect::<io::Result<Option<Vec<Walked>>>>()?;
     let Some(subs) = subs else { return Ok(None) };
-    let mut entries: Vec<(&[u8], Entry)> = files
+    let name_of = |at: usize, len: usize| &names[at..at + len];
+    let mut sorted: Vec<(&[u8], Entry)> = leaves
         .iter()
-        .map(|(name, kind, meta)| (name.as_slice(), Entry::Leaf(*kind, meta)))
-        .chain(dirs.iter().zip(&subs).map(|((name, _), w)| (name.as_slice(), Entry::Dir(w))))
+        .map(|(at, len, leaf)| (name_of(*at, *len), Entry::Leaf(leaf)))
+        .chain(dirs.iter().zip(&subs).map(|(&(at, len), w)| (name_of(at, len), Entry::Dir(w))))
         .collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut h = blake3::Hasher::new();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // The bytes hashed: per entry its name's length and name, then its kind, execute bit and
+    // stat fields, or `d` and the sub-folder's digest.
+    let mut bytes = Vec::with_capacity(sorted.len() * 64 + names.len());
     let mut newest = i64::MIN;
-    for (name, entry) in &entries {
-        h.update(&(name.len() as u64).to_le_bytes());
-        h.update(name);
+    for (name, entry) in &sorted {
+        bytes.extend_from_slice(&(name.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(name);
         match entry {
-            Entry::Leaf(kind, meta) => {
-                let stamp = FileStamp::of(meta);
-                newest = newest.max(stamp.mtime_ns);
-                h.update(&[*kind, u8::from(fs_util::is_executable(meta))]);
-                h.update(&stamp.size.to_le_bytes());
-                h.update(&stamp.mtime_ns.to_le_bytes());
-                h.update(&stamp.inode.to_le_bytes());
-                h.update(&meta.dev().to_le_bytes());
+            Entry::Leaf(leaf) => {
+                newest = newest.max(leaf.mtime_ns);
+                bytes.extend_from_slice(&[leaf.kind, u8::from(leaf.executable)]);
+                bytes.extend_from_slice(&leaf.size.to_le_bytes());
+                bytes.extend_from_slice(&leaf.mtime_ns.to_le_bytes());
+                bytes.extend_from_slice(&leaf.inode.to_le_bytes());
+                bytes.extend_from_slice(&leaf.dev.to_le_bytes());
             }
             Entry::Dir(w) => {
                 newest = newest.max(w.newest);
-                h.update(b"d");
-                h.update(&w.digest);
+                bytes.push(b'd');
+                bytes.extend_from_slice(&w.digest);
             }
         }
     }
-    Ok(Some(Walked { digest: *h.finalize().as_bytes(), newest }))
+    Ok(Some(Walked { digest: *blake3::hash(&bytes).as_bytes(), newest }))
 }
 
 enum Entry<'a> {
-    Leaf(u8, &'a std::fs::Metadata),
+    Leaf(&'a Leaf),
     Dir(&'a Walked),
 }
 
@@ -220,6 +297,73 @@ mod tests {
 
     fn stamp(dir: &Path) -> [u8; 32] {
         walk(dir).unwrap().unwrap().digest
+    }
+
+    /// The digest as a plain walk with `std::fs` computes it (sorted names, each entry's
+    /// length-prefixed name, kind, execute bit and stat fields, or a folder's own digest).
+    fn plain(dir: &Path) -> [u8; 32] {
+        use std::os::unix::fs::MetadataExt;
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(Result::unwrap).collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        let mut h = blake3::Hasher::new();
+        for e in entries {
+            let name = e.file_name().into_encoded_bytes();
+            h.update(&(name.len() as u64).to_le_bytes());
+            h.update(&name);
+            let meta = e.metadata().unwrap();
+            if meta.is_dir() {
+                h.update(b"d");
+                h.update(&plain(&e.path()));
+                continue;
+            }
+            let stamp = FileStamp::of(&meta);
+            let kind = if meta.is_file() { b'f' } else { b'l' };
+            h.update(&[kind, u8::from(fs_util::is_executable(&meta))]);
+            h.update(&stamp.size.to_le_bytes());
+            h.update(&stamp.mtime_ns.to_le_bytes());
+            h.update(&stamp.inode.to_le_bytes());
+            h.update(&meta.dev().to_le_bytes());
+        }
+        *h.finalize().as_bytes()
+    }
+
+    #[test]
+    fn the_walk_digests_what_a_plain_walk_does() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        for d in ["a/b/c", "a/e", "empty", "z"] {
+            std::fs::create_dir_all(tmp.path().join(d)).unwrap();
+        }
+        for (i, f) in ["x", "a/y", "a/b/c/z", "a/e/w", "z/0", "z/1", "z/10"].iter().enumerate() {
+            std::fs::write(tmp.path().join(f), vec![b'x'; i * 100]).unwrap();
+        }
+        let run = tmp.path().join("z/1");
+        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::symlink("../x", tmp.path().join("a/link")).unwrap();
+        std::os::unix::fs::symlink("a", tmp.path().join("dirlink")).unwrap();
+        assert_eq!(stamp(tmp.path()), plain(tmp.path()));
+        // A folder of many entries takes several reads of the folder.
+        let many = tmp.path().join("many");
+        std::fs::create_dir(&many).unwrap();
+        for i in 0..3000 {
+            std::fs::write(many.join(format!("file-with-a-long-name-{i:05}")), b"").unwrap();
+        }
+        assert_eq!(stamp(tmp.path()), plain(tmp.path()));
+    }
+
+    #[test]
+    fn a_socket_or_fifo_gives_no_stamp() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tmp.path().join("d")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            tmp.path().join("d/fifo"),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o644),
+            0,
+        )
+        .unwrap();
+        assert!(walk(tmp.path()).unwrap().is_none());
     }
 
     #[test]

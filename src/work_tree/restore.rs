@@ -51,6 +51,8 @@ enum Action {
         path: ProjectPath,
         hash: ObjectId,
         executable: bool,
+        /// Nothing was at `path` when the plan was made.
+        fresh: bool,
     },
     Symlink {
         path: ProjectPath,
@@ -224,6 +226,18 @@ pub fn plan(
         have.iter().map(|e| (e.path.as_bytes(), e)).collect();
     // Folders already checked (by one path below each): what exists of them resolves inside.
     let mut checked: HashSet<Option<RelPath>> = HashSet::new();
+    // Which objects the cache lacks, asked once for all (a folder read per shard holding many
+    // of them, not a stat per file).
+    let to_place: Vec<ObjectId> = wanted
+        .iter()
+        .filter(|w| !have_by_path.get(w.path.as_bytes()).is_some_and(|h| h.kind == w.kind))
+        .filter_map(|w| match w.kind {
+            EntryKind::File { hash, .. } => Some(hash),
+            _ => None,
+        })
+        .collect();
+    let lacking: HashSet<ObjectId> = cache.missing(&to_place).into_iter().collect();
+    drop(to_place);
     for w in &wanted {
         if have_by_path.get(w.path.as_bytes()).is_some_and(|h| h.kind == w.kind) {
             continue;
@@ -237,10 +251,12 @@ pub fn plan(
         }
         match &w.kind {
             EntryKind::File { hash, executable, .. } => {
-                if cache.contains(hash) {
-                    actions.push(Action::Place { path, hash: *hash, executable: *executable });
-                } else {
+                if lacking.contains(hash) {
                     missing.push(*hash);
+                } else {
+                    let fresh = !have_by_path.contains_key(w.path.as_bytes());
+                    let executable = *executable;
+                    actions.push(Action::Place { path, hash: *hash, executable, fresh });
                 }
             }
             EntryKind::Symlink { target } => {
@@ -280,7 +296,9 @@ pub fn apply(
             Action::MakeDir(p) => {
                 work_tree.create_dir_all(&p)?;
             }
-            Action::Place { path, hash, executable } => places.push((path, hash, executable)),
+            Action::Place { path, hash, executable, fresh } => {
+                places.push((path, hash, executable, fresh));
+            }
             Action::Symlink { path, target } => links.push((path, target)),
         }
     }
@@ -288,7 +306,7 @@ pub fn apply(
     // only creates files in folders checked here.
     let mut parents: Vec<RelPath> = places
         .iter()
-        .map(|(p, _, _)| p)
+        .map(|(p, _, _, _)| p)
         .chain(links.iter().map(|(p, _)| p))
         .filter_map(RelPath::parent)
         .collect();
@@ -305,7 +323,7 @@ pub fn apply(
     let cache = project.cache();
     let outcomes: Vec<Placed> = places
         .par_iter()
-        .map(|(path, hash, executable)| {
+        .map(|(path, hash, executable, fresh)| {
             let dest = root.join(path.as_path());
             let res = (|| -> Result<Placed> {
                 // Stored only as chunks: put together straight into its place.
@@ -320,7 +338,12 @@ pub fn apply(
                     Err(e) => return Err(e.into()),
                 };
                 let linker = project.linker_for(size);
-                let used = linker.place(&cache.object_path(hash), &dest, *executable)?;
+                let object = cache.object_path(hash);
+                let used = if *fresh {
+                    linker.place_new(&object, &dest, *executable)?
+                } else {
+                    linker.place(&object, &dest, *executable)?
+                };
                 if used != LinkType::Symlink {
                     stat.record(path, FileStamp::of(&fs::symlink_metadata(&dest)?), *hash);
                 }

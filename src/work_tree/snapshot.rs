@@ -223,7 +223,8 @@ fn ingest(
                     if cache.contains(&id) {
                         return Ok((id, None));
                     }
-                    cache.stage_bytes(id, &data)?
+                    // Just asked: no need to ask the cache again (as `finish_staged` does).
+                    return Ok((id, Some(cache.stage_bytes(id, &data)?)));
                 } else {
                     let staged = cache.stage_copy(&abs)?;
                     unchanged(&abs)?;

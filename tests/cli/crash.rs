@@ -536,6 +536,41 @@ fn killed_checkout_leaves_its_temp_file_under_mlx_tmp_and_the_next_command_remov
     assert_eq!(leftovers(&p), Vec::<PathBuf>::new());
 }
 
+/// A copy to a name nothing holds is made as an unnamed file and named once whole: a kill just
+/// before it is named leaves neither a temp file nor a part of a file anywhere (where the
+/// filesystem has no unnamed files, the checkout never reaches that step and just succeeds).
+#[test]
+fn killed_checkout_into_an_empty_tree_leaves_only_whole_files_issue_19() {
+    let p = TestProject::initialized();
+    let files: Vec<(String, Vec<u8>)> = (0..24)
+        .map(|i| (format!("data/f{i:02}.bin"), crate::support::noise(20_000 + i * 1000, i as u64)))
+        .collect();
+    for (rel, bytes) in &files {
+        p.write(rel, bytes);
+    }
+    p.mlx(&["add", "-q", "data"]).success();
+    p.remove("data");
+    let out = mlx_env(&p, &["checkout"], &[("MLX_FAULT", "workspace.name:6")]);
+    if out.status.success() {
+        assert_eq!(files_under(&p.path("data")).len(), files.len());
+    } else {
+        assert_eq!(out.status.signal(), Some(9), "{}", text(&out));
+        let there = files_under(&p.path("data"));
+        assert!(there.len() < files.len(), "killed before the last file: {}", there.len());
+        for (rel, bytes) in &files {
+            if let Some(found) = there.get(Path::new(rel.strip_prefix("data/").unwrap())) {
+                assert_eq!(found, bytes, "{rel} is whole or absent");
+            }
+        }
+        assert_eq!(work_tree_temps(&p), Vec::<PathBuf>::new());
+    }
+    p.mlx(&["checkout"]).success();
+    for (rel, bytes) in &files {
+        assert_eq!(&p.read(rel), bytes, "{rel}");
+    }
+    assert_eq!(leftovers(&p), Vec::<PathBuf>::new());
+}
+
 #[test]
 fn temp_files_of_dead_processes_are_not_user_files_checkout_removes_them_and_doctor_reports_them() {
     let (p, _) = tracked_project();

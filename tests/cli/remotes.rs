@@ -420,3 +420,58 @@ fn a_noop_push_trusts_the_remote_listing_and_repair_restores_what_it_lost_issue_
     assert_eq!(json["uploaded"], 1, "{json}");
     assert!(remote_path(&store, &hash_hex(b"bravo\n")).is_file());
 }
+
+/// A no-op push reads the files of a directory whose listing the remote has from the listing's
+/// index, not from the listing itself: the counts stay exact (files shared between directories
+/// and with a file pointer count once), a damaged or deleted index is made again, a listing the
+/// remote lost is sent again, and gc drops the index of a listing it removes.
+#[test]
+fn a_noop_push_counts_a_directory_from_its_listing_index_issue_19() {
+    let p = TestProject::initialized();
+    p.write("data/a.txt", "alpha\n");
+    p.write("data/a-again.txt", "alpha\n");
+    p.write("data/sub/b.txt", "bravo\n");
+    p.write("more/a.txt", "alpha\n");
+    p.write("more/c.txt", "charlie\n");
+    p.write("model.bin", "bravo\n");
+    p.mlx(&["add", "data", "more", "model.bin"]).success();
+    let store = p.temp_dir().join("store");
+    p.mlx(&["remote", "add", "store", store.to_str().unwrap(), "--default"]).success();
+    p.commit_all("data");
+    // alpha, bravo, charlie and the two listings.
+    let json = p.json(&["push"]);
+    assert_eq!((json["objects"].as_u64(), json["uploaded"].as_u64()), (Some(5), Some(5)));
+    let index = |dir: &str| p.path(format!(".mlx/listing-index/{}", p.pointer_hash(dir)));
+    assert!(index("data").is_file() && index("more").is_file());
+    let noop = |why: &str| {
+        let json = p.json(&["push"]);
+        assert_eq!(json["uploaded"], 0, "{why}: {json}");
+        assert_eq!(json["objects"], 5, "{why}: {json}");
+        assert_eq!(json["already_there"], 5, "{why}: {json}");
+    };
+    noop("from the indexes");
+    // A damaged index is not trusted: the listing is read and the index made again.
+    let good = std::fs::read(index("data")).unwrap();
+    let mut bad = good.clone();
+    let last = bad.len() - 40;
+    bad[last] ^= 0xff;
+    std::fs::write(index("data"), &bad).unwrap();
+    std::fs::remove_file(index("more")).unwrap();
+    noop("indexes damaged or gone");
+    assert_eq!(std::fs::read(index("data")).unwrap(), good);
+    assert!(index("more").is_file());
+    // The remote loses a listing: the next plain push sends it again (its files were there).
+    std::fs::remove_file(remote_path(&store, &p.pointer_hash("more"))).unwrap();
+    let json = p.json(&["push"]);
+    assert_eq!((json["uploaded"].as_u64(), json["already_there"].as_u64()), (Some(1), Some(4)));
+    assert!(remote_path(&store, &p.pointer_hash("more")).is_file());
+    noop("the listing is back");
+    // gc removes an old listing and its index with it.
+    let old = index("more");
+    p.write("more/c.txt", "charlie v2\n");
+    p.mlx(&["add", "more"]).success();
+    p.commit_all("more v2");
+    p.mlx(&["gc", "-q"]).success();
+    assert!(!old.exists());
+    assert!(index("data").is_file());
+}
