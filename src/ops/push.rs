@@ -153,6 +153,15 @@ fn push_to(
     }
     report.missing_objects = missing.len() as u64;
     let local: Vec<Needed> = needed.into_iter().filter(|n| !missing.contains(&n.id)).collect();
+    // Directory listings (a tracked directory's, or a run artifact's: no size recorded) always
+    // travel whole: they are read from remotes as one object.
+    let mut whole_only: Vec<ObjectId> = local
+        .iter()
+        .filter(|n| n.size.is_none())
+        .map(|n| n.id)
+        .chain(dir_ids.iter().copied())
+        .collect();
+    whole_only.sort_unstable();
     report.objects = (local.len() + covered_count) as u64;
     report.already_there = covered_count as u64;
     // Stage results whose outputs this push carries: published once the objects are there.
@@ -220,10 +229,10 @@ fn push_to(
     let chunked_there = AtomicU64::new(0);
     let send = |(id, size): &(ObjectId, u64)| {
         // A big file stored as chunks (or held whole, and split now): only the chunks the
-        // remote lacks, then its list. Directory listings always travel whole.
+        // remote lacks, then its list.
         let list = match project.cache().read_list(id)? {
             Some(list) => Some(list),
-            None if dir_ids.binary_search(id).is_err() => {
+            None if whole_only.binary_search(id).is_err() => {
                 project.cache().list_whole_object(id, *size, &stat)?
             }
             None => None,

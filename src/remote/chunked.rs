@@ -110,7 +110,6 @@ pub fn download(
         .thread_name(|i| format!("mlx-chunks-{i}"))
         .build()
         .map_err(std::io::Error::other)?;
-    let _turn = Turn::take();
     let (tmp, file) = cache.temp_file()?;
     let fail = |e: Error| {
         let _ = std::fs::remove_file(&tmp);
@@ -136,36 +135,6 @@ pub fn download(
     }
     crate::fault::point("fetch.assemble");
     Ok(Some((cache.stage_verified(*id, tmp), list, moved)))
-}
-
-/// Big files assembled at once by one process: each holds [`BUFFERS`] windows and its own
-/// readers, and many at once would only share the same disk.
-const ASSEMBLING: usize = 4;
-
-/// A turn among the [`ASSEMBLING`] files assembled at once, given back when dropped.
-struct Turn;
-
-static TURNS: (std::sync::Mutex<usize>, std::sync::Condvar) =
-    (std::sync::Mutex::new(0), std::sync::Condvar::new());
-
-impl Turn {
-    fn take() -> Turn {
-        let (count, freed) = &TURNS;
-        let mut n = count.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        while *n >= ASSEMBLING {
-            n = freed.wait(n).unwrap_or_else(std::sync::PoisonError::into_inner);
-        }
-        *n += 1;
-        Turn
-    }
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        let (count, freed) = &TURNS;
-        *count.lock().unwrap_or_else(std::sync::PoisonError::into_inner) -= 1;
-        freed.notify_one();
-    }
 }
 
 /// Bytes assembled at a time: whole chunks adding up to at least this much.

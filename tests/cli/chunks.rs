@@ -307,10 +307,11 @@ fn old_caches_and_remotes_with_whole_objects_keep_working() {
 
 #[test]
 fn many_big_files_pull_at_once_each_whole_and_checked() {
-    // More big files than are assembled at once: every one arrives, none is mixed up.
+    // Many big files fetched at once (each assembled by its own threads, while the transfer
+    // threads take other downloads): every one arrives, none is mixed up.
     let p = chunked_project();
     folder_remote(&p);
-    let files: Vec<Vec<u8>> = (0..9).map(|i| noise(BIG + i * 4099, 100 + 2 * i as u64)).collect();
+    let files: Vec<Vec<u8>> = (0..16).map(|i| noise(BIG + i * 4099, 100 + 2 * i as u64)).collect();
     for (i, body) in files.iter().enumerate() {
         p.write(format!("big/{i}.bin"), body);
     }
@@ -325,6 +326,28 @@ fn many_big_files_pull_at_once_each_whole_and_checked() {
         assert!(std::fs::read(clone.join(format!("big/{i}.bin"))).unwrap() == *body, "{i}");
     }
     p.mlx_in(&clone, &["cache", "verify"]).success();
+}
+
+#[test]
+fn a_directory_listing_above_the_threshold_travels_whole() {
+    // 12,000 files make a listing (manifest) of more than 1 MiB, the threshold here: it is
+    // read from remotes as one object, so it is never split, whatever the cache type.
+    let p = chunked_project();
+    let store = folder_remote(&p);
+    p.write(".mlx/config.local.toml", "[cache]\ntype = [\"hardlink\"]\n");
+    for i in 0..12_000 {
+        p.write(format!("many/f{:03}/{i:05}.txt", i % 100), format!("file {i}\n"));
+    }
+    p.mlx(&["add", "many"]).success();
+    p.commit_all("many files");
+    let listing = p.pointer_hash("many");
+    p.mlx(&["push"]).success();
+    assert!(objects_in(&store).contains(&listing), "the listing is on the remote whole");
+    assert!(lists_in(&store).is_empty(), "{:?}", lists_in(&store));
+    let clone = clone_of(&p, "clone");
+    p.mlx_in(&clone, &["pull"]).success();
+    assert_eq!(std::fs::read_to_string(clone.join("many/f007/00007.txt")).unwrap(), "file 7\n");
+    p.mlx_in(&clone, &["status", "--check"]).success();
 }
 
 #[test]
