@@ -311,16 +311,13 @@ fn damaged_chunk(
     list: &ChunkList,
     pool: &rayon::ThreadPool,
 ) -> Option<Error> {
-    let mut lengths: std::collections::HashMap<ObjectId, u32> = Default::default();
-    for (id, len) in &list.chunks {
-        lengths.entry(*id).or_insert(*len);
-    }
-    let distinct = list.distinct();
+    let mut seen = std::collections::HashSet::new();
+    let distinct: Vec<(ObjectId, u32)> =
+        list.chunks.iter().filter(|(id, _)| seen.insert(*id)).copied().collect();
     let mut errors: Vec<(ObjectId, Error)> = pool.install(|| {
         distinct
             .par_iter()
-            .filter_map(|chunk| {
-                let len = lengths[chunk];
+            .filter_map(|&(ref chunk, len)| {
                 if cache.find_chunk(chunk, len).is_some() {
                     return None;
                 }

@@ -176,18 +176,22 @@ impl Linker {
         self.refused[t.index()].store(true, Ordering::Relaxed);
     }
 
+    /// The first configured type not refused here that can place this file (an executable file
+    /// cannot share the object).
+    fn first_usable(&self, executable: bool) -> Option<LinkType> {
+        self.types
+            .iter()
+            .copied()
+            .find(|t| !(self.is_refused(*t) || executable && t.shares_object()))
+    }
+
     /// Replace whatever is at `dest` with the object at `object` (an absolute path).
     /// Hardlinks and symlinks are skipped for executable files: an object is shared read-only
     /// and cannot carry a per-file mode. Returns the type used.
     pub fn place(&self, object: &Path, dest: &Path, executable: bool) -> io::Result<LinkType> {
         // Where nothing is in the way, a hard or symbolic link is made at its name directly: it
         // appears whole or not at all, so the temp file and rename below are not needed.
-        let first = self
-            .types
-            .iter()
-            .copied()
-            .find(|t| !(self.is_refused(*t) || executable && t.shares_object()));
-        if let Some(t @ (LinkType::Hardlink | LinkType::Symlink)) = first {
+        if let Some(t @ (LinkType::Hardlink | LinkType::Symlink)) = self.first_usable(executable) {
             match link_as(t, object, dest, executable) {
                 Ok(()) => {
                     crate::fault::point("workspace.place");
@@ -218,12 +222,9 @@ impl Linker {
     /// unnamed file in `dest`'s folder and named once whole (see [`copy_unnamed`]), with no
     /// temp name and no rename. Anything found at `dest` after all is replaced as `place` does.
     pub fn place_new(&self, object: &Path, dest: &Path, executable: bool) -> io::Result<LinkType> {
-        let first = self
-            .types
-            .iter()
-            .copied()
-            .find(|t| !(self.is_refused(*t) || executable && t.shares_object()));
-        if matches!(first, Some(LinkType::Copy) | None) && copy_unnamed(object, dest, executable)? {
+        if matches!(self.first_usable(executable), Some(LinkType::Copy) | None)
+            && copy_unnamed(object, dest, executable)?
+        {
             return Ok(LinkType::Copy);
         }
         self.place(object, dest, executable)
