@@ -106,6 +106,9 @@ pub enum Error {
     /// An attestation, or a key, that cannot be made or read (`mlx attest`, `mlx verify`).
     #[error(transparent)]
     Provenance(#[from] crate::provenance::Error),
+    /// The file watcher (`mlx watch`).
+    #[error(transparent)]
+    Watch(#[from] crate::watch::Error),
 }
 
 impl From<crate::remote::url::UrlError> for Error {
@@ -155,6 +158,7 @@ impl Error {
             Error::Unavailable { .. } => false,
             Error::Models(e) => e.is_input_error(),
             Error::Provenance(e) => e.is_input_error(),
+            Error::Watch(e) => e.is_input_error(),
             Error::Lock(_) | Error::Io(_) | Error::Transfers { .. } => false,
         }
     }
@@ -164,6 +168,9 @@ impl Error {
             Error::Pipeline(e) => e.hint(),
             Error::Models(e) => e.hint(),
             Error::Provenance(e) => e.hint(),
+            Error::Watch(crate::watch::Error::Unsafe { .. }) => Some(
+                "remove it (mlx makes .mlx/watch itself), then start the watcher again".into(),
+            ),
             Error::Apply(e) => e.hint(),
             Error::Plots(e) => e.hint(),
             Error::Registry(e) => e.hint(),

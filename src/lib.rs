@@ -35,4 +35,5 @@ pub mod store;
 pub mod text;
 pub mod tracking;
 pub mod ui;
+pub mod watch;
 pub mod work_tree;

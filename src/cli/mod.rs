@@ -43,6 +43,7 @@ mod ui;
 mod unprotect;
 mod update;
 mod verify;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -117,6 +118,8 @@ pub enum Command {
     Ui(ui::UiArgs),
     Serve(serve::ServeArgs),
     Doctor(doctor::DoctorArgs),
+    #[command(subcommand)]
+    Watch(watch::WatchCommand),
     Completions(completions::CompletionsArgs),
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -210,6 +213,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Ui(args) => ui::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Watch(cmd) => watch::run(&ctx, cmd),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Import(cmd) => import::run(&ctx, cmd),
         Command::Man(args) => man::run(&ctx, args),

@@ -207,7 +207,7 @@ fn add_one(
         // lock: the shard folders' mtimes from here on vouch for that.
         let shards = tree_stamp::shard_stamps(project.cache().dir());
         let totals = (pointer.files, pointer.size);
-        tree_stamp::save(&project.mlx_dir(), &dir, stamp, pointer.hash, totals, &shards)?;
+        tree_stamp::save(&project.mlx_dir(), &dir, stamp, pointer.hash, totals, &shards, None)?;
     }
     let previous = pointer::Pointer::read(root, target).ok();
     // The same content keeps the MD5 an import from DVC recorded (fetch reads DVC remotes by it).

@@ -60,10 +60,11 @@ pub fn run(
     let mut stat: Option<StatCache> = None;
     let mut steps = Vec::new();
     let mut conflicts = Vec::new();
+    let watched = status::ask_watcher(project, &all);
     for t in &all {
         project.work_tree().writable(&t.target)?;
         // A directory its tree stamp proves unchanged and complete needs nothing.
-        let taken = match status::quick(project, t) {
+        let taken = match status::quick(project, t, watched.as_ref()) {
             status::Quick::Clean(s) => {
                 steps.push(Step::Done(PathResult {
                     path: s.path,

@@ -50,5 +50,6 @@ pub mod transfer;
 pub mod unprotect;
 pub mod update;
 pub mod verify;
+pub mod watch;
 
 pub use crate::error::{Error, Result};

@@ -52,8 +52,10 @@ pub fn run(
     // stages need it): on a large unchanged tree that read is most of the cost.
     let mut stat: Option<StatCache> = None;
     let mut paths = Vec::with_capacity(all.len());
+    // A running watcher (`mlx watch`) can say a tree is unchanged without a walk.
+    let watched = compare::ask_watcher(project, &all);
     for t in &all {
-        match compare::quick(project, t) {
+        match compare::quick(project, t, watched.as_ref()) {
             compare::Quick::Clean(status) => paths.push(status),
             compare::Quick::Unknown(taken) => {
                 let stat = match &mut stat {

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use super::ObjectId;
 use super::workspace::IGNORE_FILE;
 use crate::fs_util::{self, FileStamp};
+use crate::watch::Token;
 
 /// The digest of a walked tree, and whether any entry was modified too recently to trust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,26 +41,37 @@ pub struct Record {
     pub files: u64,
     pub size: u64,
     pub shards: Vec<i64>,
+    /// The watcher's token taken before the walk that gave `digest` (see [`crate::watch`]):
+    /// while the watcher says nothing changed since, the tree still has this digest.
+    pub watch: Option<Token>,
 }
 
 /// Walk `dir` and return its stamp; `None` when a `.mlxignore` applies to it or the walk meets
 /// something the full comparison must explain (an unreadable folder, a socket...).
 pub fn take(dir: &Path, root: &Path) -> Option<TreeStamp> {
-    // `.mlxignore` files above the tree apply to it too (the walk reads every parent's).
+    if ignored_above(dir, root) {
+        return None;
+    }
+    let started = SystemTime::now();
+    let walked = walk(dir).ok()??;
+    let newest = FileStamp { size: 0, mtime_ns: walked.newest, inode: 0 };
+    Some(TreeStamp { digest: walked.digest, racy: newest.is_racy(started) })
+}
+
+/// Whether a `.mlxignore` in a folder above `dir` (up to the work tree's `root`) applies to it:
+/// such a tree is never stamped (the walk reads every parent's).
+pub fn ignored_above(dir: &Path, root: &Path) -> bool {
     let mut up = dir.parent();
     while let Some(d) = up {
         if std::fs::symlink_metadata(d.join(IGNORE_FILE)).is_ok() {
-            return None;
+            return true;
         }
         if d == root {
             break;
         }
         up = d.parent();
     }
-    let started = SystemTime::now();
-    let walked = walk(dir).ok()??;
-    let newest = FileStamp { size: 0, mtime_ns: walked.newest, inode: 0 };
-    Some(TreeStamp { digest: walked.digest, racy: newest.is_racy(started) })
+    false
 }
 
 struct Walked {
@@ -244,10 +256,12 @@ pub fn load(mlx_dir: &Path, dir: &Path) -> Option<Record> {
     let files = totals.next()?.parse().ok()?;
     let size = totals.next()?.parse().ok()?;
     let shards = lines.next()?.split(' ').map(str::parse).collect::<Result<Vec<i64>, _>>().ok()?;
-    (shards.len() == 256).then_some(Record { digest, manifest, files, size, shards })
+    let watch = lines.next().and_then(|l| Token::from_word(l.strip_prefix("watch ")?));
+    (shards.len() == 256).then_some(Record { digest, manifest, files, size, shards, watch })
 }
 
-/// Keep a record for the tree at `dir`; a racy stamp keeps none (and removes an older one).
+/// Keep a record for the tree at `dir`, with the watcher's token taken before the walk that
+/// gave `stamp` if one answered; a racy stamp keeps none (and removes an older one).
 pub fn save(
     mlx_dir: &Path,
     dir: &Path,
@@ -255,6 +269,7 @@ pub fn save(
     manifest: ObjectId,
     totals: (u64, u64),
     shards: &[i64],
+    watch: Option<&Token>,
 ) -> io::Result<()> {
     let path = record_path(mlx_dir, dir);
     let Some(dir_text) = dir.to_str().filter(|_| !stamp.racy) else {
@@ -264,7 +279,7 @@ pub fn save(
         fs_err::create_dir_all(parent)?;
     }
     let shards: Vec<String> = shards.iter().map(ToString::to_string).collect();
-    let text = format!(
+    let mut text = format!(
         "{MAGIC}\n{dir_text}\n{}\n{}\n{} {}\n{}\n",
         blake3::Hash::from(stamp.digest).to_hex(),
         manifest.to_hex(),
@@ -272,6 +287,9 @@ pub fn save(
         totals.1,
         shards.join(" ")
     );
+    if let Some(token) = watch {
+        text.push_str(&format!("watch {}\n", token.to_word()));
+    }
     fs_util::write_atomic(&path, text.as_bytes())
 }
 
@@ -284,11 +302,27 @@ pub fn proves(
     totals: (u64, u64),
     shards: &[i64],
 ) -> bool {
-    !stamp.racy
-        && record.digest == stamp.digest
-        && record.manifest == manifest
-        && (record.files, record.size) == totals
-        && record.shards == shards
+    !stamp.racy && record.digest == stamp.digest && still_holds(record, manifest, totals, shards)
+}
+
+/// Whether `record` proves a tree with its digest is the manifest `manifest` with these totals,
+/// every object of it in a cache whose shard folders have `shards` as mtimes: what [`proves`]
+/// asks once the tree is known to have the record's digest (the watcher saw no change).
+pub fn still_holds(
+    record: &Record,
+    manifest: ObjectId,
+    totals: (u64, u64),
+    shards: &[i64],
+) -> bool {
+    record.manifest == manifest && (record.files, record.size) == totals && record.shards == shards
+}
+
+/// The record at `dir` made to carry the watcher's `token` (taken before a walk that found the
+/// record's digest), so that the next question can spare the walk.
+pub fn renew(mlx_dir: &Path, dir: &Path, record: &Record, token: &Token) -> io::Result<()> {
+    let stamp = TreeStamp { digest: record.digest, racy: false };
+    let totals = (record.files, record.size);
+    save(mlx_dir, dir, stamp, record.manifest, totals, &record.shards, Some(token))
 }
 
 #[cfg(test)]
@@ -409,14 +443,20 @@ mod tests {
         let s = TreeStamp { digest: [7; 32], racy: false };
         let id = super::super::hash_bytes(b"m");
         let shards: Vec<i64> = (0..256).collect();
-        save(tmp.path(), &dir, s, id, (3, 12), &shards).unwrap();
+        save(tmp.path(), &dir, s, id, (3, 12), &shards, None).unwrap();
         let r = load(tmp.path(), &dir).unwrap();
         assert!(proves(&r, &s, id, (3, 12), &shards));
         let mut other = shards.clone();
         other[9] += 1;
         assert!(!proves(&r, &s, id, (3, 12), &other));
         assert!(!proves(&r, &s, id, (3, 13), &shards));
-        save(tmp.path(), &dir, TreeStamp { racy: true, ..s }, id, (3, 12), &shards).unwrap();
+        assert_eq!(r.watch, None);
+        let token = Token { instance: "ab12".into(), seq: 9 };
+        renew(tmp.path(), &dir, &r, &token).unwrap();
+        let renewed = load(tmp.path(), &dir).unwrap();
+        assert_eq!(renewed.watch, Some(token));
+        assert!(proves(&renewed, &s, id, (3, 12), &shards));
+        save(tmp.path(), &dir, TreeStamp { racy: true, ..s }, id, (3, 12), &shards, None).unwrap();
         assert!(load(tmp.path(), &dir).is_none());
     }
 }

@@ -3,7 +3,8 @@
 //! pointer tells the truth about its size, and which cache objects an edit through a hardlink
 //! damaged. `mlx status` reports it; restoring builds on it.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -17,6 +18,7 @@ use crate::store::pointer::Kind;
 use crate::store::tree_stamp::{self, TreeStamp};
 use crate::store::workspace::{self, Found, PathState};
 use crate::store::{self, ObjectId, StatCache};
+use crate::watch::{self, Token};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -180,36 +182,106 @@ pub fn compare(
 pub enum Quick {
     /// The record proves the directory unchanged, with every object in the cache.
     Clean(PathStatus),
-    /// Not proven: what was taken (the tree stamp and the cache's shard mtimes, both before
-    /// the full comparison) so that [`remember`] can keep a record once it is found clean.
-    Unknown(Option<(TreeStamp, Vec<i64>)>),
+    /// Not proven: what was taken before the full comparison, so that [`remember`] can keep a
+    /// record once it is found clean.
+    Unknown(Option<Taken>),
+}
+
+/// What [`quick`] took before a full comparison: the tree stamp, the cache's shard mtimes and
+/// the watcher's token (asked before the walk).
+pub struct Taken {
+    stamp: TreeStamp,
+    shards: Vec<i64>,
+    watch: Option<Token>,
+}
+
+/// The watcher's answers for the tracked directories (see [`crate::watch`]): whether each may
+/// have changed since its record's token, and the token for the records kept now.
+pub struct Watched {
+    token: Option<Token>,
+    unchanged: HashSet<PathBuf>,
+}
+
+/// Ask the project's watcher, if one runs, about every tracked directory of `all`; `None` when
+/// none runs or it cannot answer (then every tree is walked).
+pub fn ask_watcher(project: &Project, all: &[tracked::Tracked]) -> Option<Watched> {
+    let mlx_dir = project.mlx_dir();
+    let dirs: Vec<(PathBuf, Option<Token>)> = all
+        .iter()
+        .filter(|t| t.pointer.kind == Kind::Directory)
+        .map(|t| {
+            let dir = project.root().join(t.target.as_path());
+            let since = tree_stamp::load(&mlx_dir, &dir).and_then(|r| r.watch);
+            (dir, since)
+        })
+        .collect();
+    if dirs.is_empty() {
+        return None;
+    }
+    let mut client = watch::connect(&mlx_dir)?;
+    let answers = match client.query(project.root(), dirs.clone()) {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::debug!("the watcher did not answer: {e}");
+            return None;
+        }
+    };
+    let unchanged = dirs
+        .into_iter()
+        .zip(answers.changed)
+        .filter(|(_, changed)| !changed)
+        .map(|((dir, _), _)| dir)
+        .collect();
+    Some(Watched { token: answers.token, unchanged })
 }
 
 /// A tracked directory's status from its tree stamp alone, when a record proves it unchanged
-/// and complete (see [`store::tree_stamp`]): no file's hash and no object is looked at.
-pub fn quick(project: &Project, t: &tracked::Tracked) -> Quick {
+/// and complete (see [`store::tree_stamp`]): no file's hash and no object is looked at. When
+/// the watcher says nothing changed since the record's walk, not even the tree is walked.
+pub fn quick(project: &Project, t: &tracked::Tracked, watched: Option<&Watched>) -> Quick {
     let p = &t.pointer;
     let dir = project.root().join(t.target.as_path());
     if p.kind != Kind::Directory || !std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
         return Quick::Unknown(None);
     }
+    let mlx_dir = project.mlx_dir();
+    let totals = (p.files, p.size);
     let shards = tree_stamp::shard_stamps(project.cache().dir());
+    let record = tree_stamp::load(&mlx_dir, &dir);
+    let clean = || {
+        Quick::Clean(PathStatus {
+            path: t.target.to_string(),
+            kind: Kind::Directory,
+            state: State::Unchanged,
+            changes: Vec::new(),
+            missing_objects: 0,
+            manifest_in_cache: true,
+            damaged_objects: Vec::new(),
+        })
+    };
+    if let (Some(w), Some(r)) = (watched, &record) {
+        if w.unchanged.contains(&dir)
+            && !tree_stamp::ignored_above(&dir, project.root())
+            && tree_stamp::still_holds(r, p.hash, totals, &shards)
+        {
+            return clean();
+        }
+    }
+    let token = watched.and_then(|w| w.token.clone());
     let Some(stamp) = tree_stamp::take(&dir, project.root()) else {
         return Quick::Unknown(None);
     };
-    match tree_stamp::load(&project.mlx_dir(), &dir) {
-        Some(r) if tree_stamp::proves(&r, &stamp, p.hash, (p.files, p.size), &shards) => {
-            Quick::Clean(PathStatus {
-                path: t.target.to_string(),
-                kind: Kind::Directory,
-                state: State::Unchanged,
-                changes: Vec::new(),
-                missing_objects: 0,
-                manifest_in_cache: true,
-                damaged_objects: Vec::new(),
-            })
+    match record {
+        Some(r) if tree_stamp::proves(&r, &stamp, p.hash, totals, &shards) => {
+            // The walk was made after the token was handed out: the record holds from it on.
+            if let Some(token) = token.filter(|tk| r.watch.as_ref() != Some(tk)) {
+                if let Err(e) = tree_stamp::renew(&mlx_dir, &dir, &r, &token) {
+                    tracing::debug!("cannot keep the watcher's token for {}: {e}", dir.display());
+                }
+            }
+            clean()
         }
-        _ => Quick::Unknown(Some((stamp, shards))),
+        _ => Quick::Unknown(Some(Taken { stamp, shards, watch: token })),
     }
 }
 
@@ -218,16 +290,17 @@ pub fn quick(project: &Project, t: &tracked::Tracked) -> Quick {
 pub fn remember(
     project: &Project,
     t: &tracked::Tracked,
-    taken: Option<(TreeStamp, Vec<i64>)>,
+    taken: Option<Taken>,
     status: &PathStatus,
 ) -> Result<()> {
-    let Some((stamp, shards)) = taken else { return Ok(()) };
+    let Some(Taken { stamp, shards, watch }) = taken else { return Ok(()) };
     if t.pointer.kind != Kind::Directory || !status.is_clean() || !status.manifest_in_cache {
         return Ok(());
     }
     let dir = project.root().join(t.target.as_path());
     let p = &t.pointer;
-    tree_stamp::save(&project.mlx_dir(), &dir, stamp, p.hash, (p.files, p.size), &shards)?;
+    let totals = (p.files, p.size);
+    tree_stamp::save(&project.mlx_dir(), &dir, stamp, p.hash, totals, &shards, watch.as_ref())?;
     Ok(())
 }
 

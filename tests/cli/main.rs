@@ -65,3 +65,4 @@ mod test_servers;
 mod tour;
 mod ui;
 mod untrusted_inputs;
+mod watch;
