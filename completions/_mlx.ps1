@@ -65,6 +65,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Browse experiments, metric curves, logs, artifacts and the pipeline in a local web app')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve MLflow''s tracking API (and the web app) for code run outside `mlx run`')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the project and its setup: git, config, cache, link types, database, remotes')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Watch the tracked folders so that `mlx status` need not stat every file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static shell completion script (commands and flags)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Bring in what another tool made: a DVC project, MLflow''s runs')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages for every command into a folder')
@@ -1384,6 +1385,88 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mlx;watch' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start the watcher in the background (nothing happens when one runs)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the watcher in the foreground until it is stopped (Ctrl-C, or `mlx watch stop`)')
+            [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop the watcher')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show whether a watcher runs, what it watches and how many walks it saved')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;watch;start' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;watch;run' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Leave the terminal''s session first (how `mlx watch start` runs it)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;watch;stop' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;watch;status' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mlx;watch;help' {
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start the watcher in the background (nothing happens when one runs)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the watcher in the foreground until it is stopped (Ctrl-C, or `mlx watch stop`)')
+            [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop the watcher')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show whether a watcher runs, what it watches and how many walks it saved')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mlx;watch;help;start' {
+            break
+        }
+        'mlx;watch;help;run' {
+            break
+        }
+        'mlx;watch;help;stop' {
+            break
+        }
+        'mlx;watch;help;status' {
+            break
+        }
+        'mlx;watch;help;help' {
+            break
+        }
         'mlx;completions' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if mlx was started in DIR')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data asked for and problems: no status, progress or account of success')
@@ -1495,6 +1578,7 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Browse experiments, metric curves, logs, artifacts and the pipeline in a local web app')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve MLflow''s tracking API (and the web app) for code run outside `mlx run`')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the project and its setup: git, config, cache, link types, database, remotes')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Watch the tracked folders so that `mlx status` need not stat every file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a static shell completion script (commands and flags)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Bring in what another tool made: a DVC project, MLflow''s runs')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages for every command into a folder')
@@ -1768,6 +1852,25 @@ Register-ArgumentCompleter -Native -CommandName 'mlx' -ScriptBlock {
             break
         }
         'mlx;help;doctor' {
+            break
+        }
+        'mlx;help;watch' {
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start the watcher in the background (nothing happens when one runs)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the watcher in the foreground until it is stopped (Ctrl-C, or `mlx watch stop`)')
+            [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop the watcher')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show whether a watcher runs, what it watches and how many walks it saved')
+            break
+        }
+        'mlx;help;watch;start' {
+            break
+        }
+        'mlx;help;watch;run' {
+            break
+        }
+        'mlx;help;watch;stop' {
+            break
+        }
+        'mlx;help;watch;status' {
             break
         }
         'mlx;help;completions' {

@@ -133,6 +133,9 @@ _mlx() {
             mlx,verify)
                 cmd="mlx__subcmd__verify"
                 ;;
+            mlx,watch)
+                cmd="mlx__subcmd__watch"
+                ;;
             mlx__subcmd__cache,help)
                 cmd="mlx__subcmd__cache__subcmd__help"
                 ;;
@@ -397,6 +400,9 @@ _mlx() {
             mlx__subcmd__help,verify)
                 cmd="mlx__subcmd__help__subcmd__verify"
                 ;;
+            mlx__subcmd__help,watch)
+                cmd="mlx__subcmd__help__subcmd__watch"
+                ;;
             mlx__subcmd__help__subcmd__cache,stats)
                 cmd="mlx__subcmd__help__subcmd__cache__subcmd__stats"
                 ;;
@@ -525,6 +531,18 @@ _mlx() {
                 ;;
             mlx__subcmd__help__subcmd__remote,remove)
                 cmd="mlx__subcmd__help__subcmd__remote__subcmd__remove"
+                ;;
+            mlx__subcmd__help__subcmd__watch,run)
+                cmd="mlx__subcmd__help__subcmd__watch__subcmd__run"
+                ;;
+            mlx__subcmd__help__subcmd__watch,start)
+                cmd="mlx__subcmd__help__subcmd__watch__subcmd__start"
+                ;;
+            mlx__subcmd__help__subcmd__watch,status)
+                cmd="mlx__subcmd__help__subcmd__watch__subcmd__status"
+                ;;
+            mlx__subcmd__help__subcmd__watch,stop)
+                cmd="mlx__subcmd__help__subcmd__watch__subcmd__stop"
                 ;;
             mlx__subcmd__import,dvc)
                 cmd="mlx__subcmd__import__subcmd__dvc"
@@ -712,6 +730,36 @@ _mlx() {
             mlx__subcmd__remote__subcmd__help,remove)
                 cmd="mlx__subcmd__remote__subcmd__help__subcmd__remove"
                 ;;
+            mlx__subcmd__watch,help)
+                cmd="mlx__subcmd__watch__subcmd__help"
+                ;;
+            mlx__subcmd__watch,run)
+                cmd="mlx__subcmd__watch__subcmd__run"
+                ;;
+            mlx__subcmd__watch,start)
+                cmd="mlx__subcmd__watch__subcmd__start"
+                ;;
+            mlx__subcmd__watch,status)
+                cmd="mlx__subcmd__watch__subcmd__status"
+                ;;
+            mlx__subcmd__watch,stop)
+                cmd="mlx__subcmd__watch__subcmd__stop"
+                ;;
+            mlx__subcmd__watch__subcmd__help,help)
+                cmd="mlx__subcmd__watch__subcmd__help__subcmd__help"
+                ;;
+            mlx__subcmd__watch__subcmd__help,run)
+                cmd="mlx__subcmd__watch__subcmd__help__subcmd__run"
+                ;;
+            mlx__subcmd__watch__subcmd__help,start)
+                cmd="mlx__subcmd__watch__subcmd__help__subcmd__start"
+                ;;
+            mlx__subcmd__watch__subcmd__help,status)
+                cmd="mlx__subcmd__watch__subcmd__help__subcmd__status"
+                ;;
+            mlx__subcmd__watch__subcmd__help,stop)
+                cmd="mlx__subcmd__watch__subcmd__help__subcmd__stop"
+                ;;
             *)
                 ;;
         esac
@@ -719,7 +767,7 @@ _mlx() {
 
     case "${cmd}" in
         mlx)
-            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag lineage attest verify diff ls rm unprotect gc push fetch pull get update remote run log exp data metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
+            opts="-C -q -v -h -V --quiet --verbose --help --version init add status checkout dag lineage attest verify diff ls rm unprotect gc push fetch pull get update remote run log exp data metrics params model report plots sql cache install-hooks hook ui serve doctor watch completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1957,7 +2005,7 @@ _mlx() {
             return 0
             ;;
         mlx__subcmd__help)
-            opts="init add status checkout dag lineage attest verify diff ls rm unprotect gc push fetch pull get update remote run log exp data metrics params model report plots sql cache install-hooks hook ui serve doctor completions import man help"
+            opts="init add status checkout dag lineage attest verify diff ls rm unprotect gc push fetch pull get update remote run log exp data metrics params model report plots sql cache install-hooks hook ui serve doctor watch completions import man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3107,6 +3155,76 @@ _mlx() {
         mlx__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__watch)
+            opts="start run stop status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__watch__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__watch__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__watch__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__help__subcmd__watch__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4737,6 +4855,180 @@ _mlx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__watch)
+            opts="-C -q -v -h --quiet --verbose --help start run stop status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__watch__subcmd__help)
+            opts="start run stop status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__watch__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__watch__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__watch__subcmd__help__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__watch__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__watch__subcmd__help__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__watch__subcmd__run)
+            opts="-C -q -v -h --detach --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__watch__subcmd__start)
+            opts="-C -q -v -h --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__watch__subcmd__status)
+            opts="-C -q -v -h --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mlx__subcmd__watch__subcmd__stop)
+            opts="-C -q -v -h --json --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -85,6 +85,8 @@ pub struct CoreConfig {
     pub lock_timeout: Option<u64>,
     /// The remote used when a command names none (`mlx remote add --default`).
     pub remote: Option<String>,
+    /// `mlx status` starts the file watcher (`mlx watch start`) when none runs.
+    pub watch: Option<bool>,
 }
 
 /// One `[remotes.NAME]` table. Keys left out are looked up in the environment and the standard
@@ -335,6 +337,9 @@ impl Config {
     pub fn merged_with(mut self, other: Config) -> Config {
         if other.core.lock_timeout.is_some() {
             self.core.lock_timeout = other.core.lock_timeout;
+        }
+        if other.core.watch.is_some() {
+            self.core.watch = other.core.watch;
         }
         if other.core.remote.is_some() {
             self.core.remote = other.core.remote;

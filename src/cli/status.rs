@@ -38,6 +38,9 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
         return remote_status(ctx, args, remote);
     }
     let targets = tracked::resolve_args(project, ctx.cwd(), &args.paths)?;
+    if project.config().core.watch == Some(true) {
+        super::watch::ensure_running(ctx);
+    }
     let report =
         status::run(project, &StatusOptions { targets }, ctx.reporter(args.format.json).as_ref())?;
     let out = ctx.output();

@@ -13,7 +13,8 @@ use super::output::FormatArgs;
 /// walk when nothing did: on a million files, the difference between a second and a few
 /// milliseconds. Without a watcher, or when it cannot answer, every tree is walked as before.
 /// It does not see writes through a shared mmap or changes made from another machine on a
-/// network filesystem.
+/// network filesystem. With `[core] watch = true` (mlx.toml or .mlx/config.local.toml), `mlx
+/// status` starts it when none runs.
 #[derive(clap::Subcommand)]
 #[command(
     after_help = "Examples:\n  mlx watch start\n  mlx status\n  mlx watch status\n  mlx watch stop"
@@ -52,6 +53,24 @@ pub struct StopArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     format: FormatArgs,
+}
+
+/// With `[core] watch = true`: start the watcher when none runs (its first answers are
+/// "changed", so the command calling this walks as it would have). A watcher that cannot be
+/// started is a warning, never a failure of the command.
+pub fn ensure_running(ctx: &Context) {
+    let Ok(project) = ctx.project() else { return };
+    let out = ctx.output();
+    let started = std::env::current_exe()
+        .map_err(|e| anyhow::anyhow!("cannot find the mlx program: {e}"))
+        .and_then(|program| Ok(watch::start(project, &StartOptions { program })?));
+    match started {
+        Ok(report) if !report.already_running => {
+            out.status(&format!("started the watcher ([core] watch = true; pid {})", report.pid));
+        }
+        Ok(_) => {}
+        Err(e) => out.warn(&format!("[core] watch = true, but the watcher did not start: {e:#}")),
+    }
 }
 
 pub fn run(ctx: &Context, cmd: &WatchCommand) -> anyhow::Result<ExitStatus> {

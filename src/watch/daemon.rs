@@ -524,6 +524,19 @@ impl State {
         if w.top && (gone || mlx_gone) {
             return Some(Ended::TreeGone);
         }
+        let new_dir = mask.contains(ReadFlags::ISDIR)
+            && mask.intersects(ReadFlags::CREATE | ReadFlags::MOVED_TO);
+        let above = name.is_some_and(|n| w.above.contains_key(n));
+        if !gone && !new_dir && !above {
+            // The common case (a file written, made or removed): mark its trees, nothing more.
+            let clock = self.clock;
+            for t in &w.trees {
+                if let Some(r) = self.roots.get_mut(t) {
+                    r.dirty = clock;
+                }
+            }
+            return None;
+        }
         let path = w.path.clone();
         let trees: Vec<PathBuf> = w.trees.iter().cloned().collect();
         // Above tracked folders, only an entry on the way to one matters: one renamed, removed
@@ -551,18 +564,17 @@ impl State {
                 r.dirty = clock;
             }
         }
-        let new_dir = mask.contains(ReadFlags::ISDIR)
-            && mask.intersects(ReadFlags::CREATE | ReadFlags::MOVED_TO);
         if let (Some(n), true) = (name, new_dir) {
             for t in &trees {
-                if self.roots.get(t).is_some_and(|r| r.problem.is_none()) {
-                    if let Err(e) = self.watch_tree(ino, &path.join(n), t) {
-                        self.unregister(ino, t);
-                        let problem = describe(&e);
-                        tracing::warn!("cannot watch {}: {problem}", t.display());
-                        self.roots
-                            .insert(t.clone(), Root { dirty: self.clock, problem: Some(problem) });
-                    }
+                if self.roots.get(t).is_none_or(|r| r.problem.is_some()) {
+                    continue;
+                }
+                if let Err(e) = self.watch_tree(ino, &path.join(n), t) {
+                    self.unregister(ino, t);
+                    let problem = describe(&e);
+                    tracing::warn!("cannot watch {}: {problem}", t.display());
+                    self.roots
+                        .insert(t.clone(), Root { dirty: self.clock, problem: Some(problem) });
                 }
             }
         }

@@ -259,13 +259,12 @@ pub fn quick(project: &Project, t: &tracked::Tracked, watched: Option<&Watched>)
             damaged_objects: Vec::new(),
         })
     };
-    if let (Some(w), Some(r)) = (watched, &record) {
-        if w.unchanged.contains(&dir)
-            && !tree_stamp::ignored_above(&dir, project.root())
-            && tree_stamp::still_holds(r, p.hash, totals, &shards)
-        {
-            return clean();
-        }
+    let unchanged = watched.is_some_and(|w| w.unchanged.contains(&dir));
+    if let Some(r) = record.as_ref().filter(|_| unchanged)
+        && !tree_stamp::ignored_above(&dir, project.root())
+        && tree_stamp::still_holds(r, p.hash, totals, &shards)
+    {
+        return clean();
     }
     let token = watched.and_then(|w| w.token.clone());
     let Some(stamp) = tree_stamp::take(&dir, project.root()) else {
@@ -274,10 +273,10 @@ pub fn quick(project: &Project, t: &tracked::Tracked, watched: Option<&Watched>)
     match record {
         Some(r) if tree_stamp::proves(&r, &stamp, p.hash, totals, &shards) => {
             // The walk was made after the token was handed out: the record holds from it on.
-            if let Some(token) = token.filter(|tk| r.watch.as_ref() != Some(tk)) {
-                if let Err(e) = tree_stamp::renew(&mlx_dir, &dir, &r, &token) {
-                    tracing::debug!("cannot keep the watcher's token for {}: {e}", dir.display());
-                }
+            if let Some(token) = token.filter(|tk| r.watch.as_ref() != Some(tk))
+                && let Err(e) = tree_stamp::renew(&mlx_dir, &dir, &r, &token)
+            {
+                tracing::debug!("cannot keep the watcher's token for {}: {e}", dir.display());
             }
             clean()
         }

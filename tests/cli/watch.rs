@@ -288,3 +288,36 @@ fn copy_tree(from: &Path, to: &Path) {
     let ok = std::process::Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
     assert!(ok.success());
 }
+
+#[test]
+fn checkout_asks_the_watcher_and_restores_what_changed() {
+    let p = project();
+    p.write("other/z.txt", "z\n");
+    let w = Watcher::start(&p);
+    settle(&p, &w, "other");
+    settle(&p, &w, "data");
+    p.write("data/a/1.txt", "edited\n");
+    let before = w.unchanged_answers();
+    p.mlx(&["checkout", "--force"]).success();
+    // `other` was answered unchanged (no walk); `data` was found changed and restored.
+    assert_eq!(w.unchanged_answers(), before + 1);
+    assert_eq!(p.read_string("data/a/1.txt"), "a1\n");
+    assert_eq!(changes(&p), Vec::<String>::new());
+}
+
+#[test]
+fn core_watch_makes_status_start_the_watcher_once() {
+    let p = project();
+    std::fs::write(p.path(".mlx/config.local.toml"), "[core]\nwatch = true\n").unwrap();
+    let a = p.mlx(&["status"]).success();
+    assert!(stderr(&a).contains("started the watcher ([core] watch = true; pid"), "{}", stderr(&a));
+    let info = p.json(&["watch", "status"]);
+    assert_eq!(info["running"], true, "{info}");
+    let w = Watcher { p: &p, pid: u32::try_from(info["pid"].as_u64().unwrap()).unwrap() };
+    // Running already: nothing said, and the next status is answered by it.
+    let a = p.mlx(&["status"]).success();
+    assert!(!stderr(&a).contains("started the watcher"), "{}", stderr(&a));
+    assert!(w.unchanged_answers() >= 1, "{}", w.info());
+    p.write("data/b/1.txt", "edited\n");
+    assert_eq!(changes(&p), ["modified data/b/1.txt"]);
+}
