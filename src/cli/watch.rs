@@ -28,6 +28,9 @@ pub enum WatchCommand {
 
 /// Start the watcher in the background (nothing happens when one runs)
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx watch start\n  mlx watch start --json   # its pid, and whether one ran already"
+)]
 pub struct StartArgs {
     #[command(flatten)]
     format: FormatArgs,
@@ -35,6 +38,9 @@ pub struct StartArgs {
 
 /// Run the watcher in the foreground until it is stopped (Ctrl-C, or `mlx watch stop`)
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx watch run      # in a terminal, or as a user service\n  mlx -v watch run   # log what it does"
+)]
 pub struct RunArgs {
     /// Leave the terminal's session first (how `mlx watch start` runs it)
     #[arg(long, hide = true)]
@@ -43,6 +49,7 @@ pub struct RunArgs {
 
 /// Stop the watcher
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  mlx watch stop")]
 pub struct StopArgs {
     #[command(flatten)]
     format: FormatArgs,
@@ -50,6 +57,9 @@ pub struct StopArgs {
 
 /// Show whether a watcher runs, what it watches and how many walks it saved
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mlx watch status\n  mlx watch status --json | jq .unchanged_answers"
+)]
 pub struct StatusArgs {
     #[command(flatten)]
     format: FormatArgs,

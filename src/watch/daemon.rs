@@ -404,7 +404,8 @@ impl State {
         let result = self.set_up(ino, top, dir);
         if let Err(e) = result {
             self.unregister(ino, dir);
-            if e.kind() == io::ErrorKind::NotFound {
+            // Not there (or not a folder) yet: asked again next time.
+            if e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(20) {
                 return;
             }
             let problem = describe(&e);

@@ -321,3 +321,21 @@ fn core_watch_makes_status_start_the_watcher_once() {
     p.write("data/b/1.txt", "edited\n");
     assert_eq!(changes(&p), ["modified data/b/1.txt"]);
 }
+
+#[test]
+fn a_tracked_folder_missing_when_first_asked_about_is_watched_once_back() {
+    let p = project();
+    std::fs::rename(p.path("data"), p.path("aside")).unwrap();
+    let w = Watcher::start(&p);
+    assert_eq!(changes(&p), ["missing data"]);
+    std::fs::write(p.path("data"), "a file where the folder was\n").unwrap();
+    p.mlx(&["status"]).success();
+    p.remove("data");
+    std::fs::rename(p.path("aside"), p.path("data")).unwrap();
+    assert_eq!(changes(&p), Vec::<String>::new());
+    let before = w.unchanged_answers();
+    assert_eq!(changes(&p), Vec::<String>::new());
+    assert!(w.unchanged_answers() > before, "{}", w.info());
+    p.write("data/a/3.txt", "A3\n");
+    assert_eq!(changes(&p), ["modified data/a/3.txt"]);
+}
