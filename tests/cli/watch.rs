@@ -339,3 +339,38 @@ fn a_tracked_folder_missing_when_first_asked_about_is_watched_once_back() {
     p.write("data/a/3.txt", "A3\n");
     assert_eq!(changes(&p), ["modified data/a/3.txt"]);
 }
+
+#[test]
+fn doctor_reports_the_watcher_only_where_it_is_used() {
+    let p = project();
+    let watcher_checks = |json: &serde_json::Value| -> Vec<serde_json::Value> {
+        let checks = json["checks"].as_array().unwrap();
+        checks.iter().filter(|c| c["section"] == "watcher").cloned().collect()
+    };
+    let doctor = || -> serde_json::Value {
+        let out = p.mlx_cmd().args(["doctor", "--json", "--no-remotes"]).output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(watcher_checks(&doctor()), Vec::<serde_json::Value>::new());
+
+    let w = Watcher::start(&p);
+    settle(&p, &w, "data");
+    let checks = watcher_checks(&doctor());
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert_eq!(checks[0]["status"], "ok");
+    let detail = checks[0]["detail"].as_str().unwrap();
+    assert!(detail.starts_with(&format!("pid {}, ", w.pid)), "{detail}");
+    let info = w.info();
+    let saved = info["unchanged_answers"].as_u64().unwrap();
+    assert!(saved >= 1);
+    let walks = if saved == 1 { "walk" } else { "walks" };
+    assert!(detail.ends_with(&format!(", {saved} {walks} saved")), "{detail}");
+    drop(w);
+
+    std::fs::remove_dir_all(p.path(".mlx/watch")).unwrap();
+    std::os::unix::fs::symlink(p.outside(), p.path(".mlx/watch")).unwrap();
+    let checks = watcher_checks(&doctor());
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert_eq!(checks[0]["status"], "fail");
+    assert!(checks[0]["hint"].as_str().unwrap().contains("remove .mlx/watch"));
+}

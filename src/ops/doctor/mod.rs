@@ -12,7 +12,7 @@
 //!
 //! This module holds the report and the checklist plumbing; each section is checked by its own
 //! submodule, which adds its checks and facts to the report: `git`, `project`, `config`, `cache`
-//! (with `link_types`), `database` and `remotes`.
+//! (with `link_types`), `database`, `watcher` and `remotes`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -30,6 +30,7 @@ mod git;
 mod link_types;
 mod project;
 mod remotes;
+mod watcher;
 
 pub struct DoctorOptions {
     /// Where doctor starts looking for the project (canonical).
@@ -62,7 +63,7 @@ impl Status {
 /// One line of the checklist.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
-    /// `mlx`, `git`, `project`, `config`, `cache`, `database` or `remotes`.
+    /// `mlx`, `git`, `project`, `config`, `cache`, `database`, `watcher` or `remotes`.
     pub section: &'static str,
     /// What was checked (for remotes, the remote's name).
     pub name: String,
@@ -246,6 +247,7 @@ pub fn run(opts: &DoctorOptions) -> DoctorReport {
         let config = config::check(&mut r, &root);
         cache::check(&mut r, &root, &config);
         database::check(&mut r, &root);
+        watcher::check(&mut r, &root, &config);
         remotes::check(&mut r, &root, &config, opts);
     }
     r.ok = r.count(Status::Fail) == 0;
