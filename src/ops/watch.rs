@@ -59,7 +59,7 @@ pub fn start(project: &Project, opts: &StartOptions) -> Result<StartReport> {
             if let Some(pid) = watch::running_pid(&mlx_dir)? {
                 return Ok(StartReport { pid, already_running: true, log });
             }
-            let tail = std::fs::read_to_string(&log).unwrap_or_default();
+            let tail = watch::read_log(&mlx_dir);
             let last = tail.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
             return Err(
                 watch::Error::NotStarted { why: format!("it exited ({status}): {last}") }.into()

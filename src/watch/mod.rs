@@ -227,6 +227,17 @@ pub fn open_log(mlx_dir: &Path) -> Result<std::fs::File> {
     Ok(std::fs::File::from(fd))
 }
 
+/// What `.mlx/watch/log` holds (empty when it cannot be read, or is not a plain file).
+pub fn read_log(mlx_dir: &Path) -> String {
+    use rustix::fs::{Mode, OFlags};
+    let Ok(dir) = open_dir(mlx_dir, false) else { return String::new() };
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let Ok(fd) = rustix::fs::openat(&dir, LOG, flags, Mode::empty()) else { return String::new() };
+    let mut text = String::new();
+    let _ = std::io::Read::read_to_string(&mut std::fs::File::from(fd), &mut text);
+    text
+}
+
 /// A path naming `name` in the folder open at `dir` that stays short whatever the folder's own
 /// path (a socket's path is limited to 108 bytes).
 fn in_dir(dir: &OwnedFd, name: &str) -> PathBuf {
