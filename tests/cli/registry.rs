@@ -380,7 +380,8 @@ fn git_daemon(r: &TestProject) -> (ChildServer, String) {
         log: &log,
         port: 0,
         port_taken: "Address already in use",
-        grace: Duration::ZERO,
+        // `git daemon` runs `git-daemon` as its child and stops it on SIGTERM, not on SIGKILL.
+        grace: Duration::from_secs(5),
     };
     let daemon = ChildServer::launch(launch, |port| {
         let mut cmd = Command::new("git");
