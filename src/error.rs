@@ -168,9 +168,7 @@ impl Error {
             Error::Pipeline(e) => e.hint(),
             Error::Models(e) => e.hint(),
             Error::Provenance(e) => e.hint(),
-            Error::Watch(crate::watch::Error::Unsafe { .. }) => Some(
-                "remove it (mlx makes .mlx/watch itself), then start the watcher again".into(),
-            ),
+            Error::Watch(e) => e.hint(),
             Error::Apply(e) => e.hint(),
             Error::Plots(e) => e.hint(),
             Error::Registry(e) => e.hint(),

@@ -341,6 +341,7 @@ fn damaged_chunk(
     errors.sort_by_key(|(id, _)| *id);
     errors.into_iter().next().map(|(_, e)| e)
 }
+
 /// The cache's chunk list of `id`, when it stores `id` as chunks (or keeps one beside the
 /// whole object).
 pub fn local_list(cache: &Cache, id: &ObjectId) -> Result<Option<ChunkList>> {

@@ -143,21 +143,13 @@ pub fn serve(
     )
     .map_err(|e| what(LOCK)(e.into()))?;
     if rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
-        let pid = std::fs::read_to_string(super::in_dir(&dir, LOCK))
-            .ok()
-            .and_then(|t| t.trim().parse().ok())
-            .unwrap_or(0);
-        return Err(Error::AlreadyRunning { pid });
+        return Err(Error::AlreadyRunning { pid: super::holder_pid(lock) });
     }
     let pid = std::process::id();
     rustix::fs::ftruncate(&lock, 0).map_err(|e| what(LOCK)(e.into()))?;
     rustix::io::write(&lock, format!("{pid}\n").as_bytes()).map_err(|e| what(LOCK)(e.into()))?;
 
-    let root_meta = std::fs::metadata(root).map_err(Error::io(root.display().to_string()))?;
-    let root_id = {
-        use std::os::unix::fs::MetadataExt;
-        (root_meta.dev(), root_meta.ino())
-    };
+    let root_id = super::root_id(root).map_err(Error::io(root.display().to_string()))?;
     let ino = inotify::init(inotify::CreateFlags::CLOEXEC)
         .map_err(|e| Error::io("cannot start inotify")(e.into()))?;
     let mut state = State {

@@ -69,6 +69,12 @@ impl Error {
     pub fn is_input_error(&self) -> bool {
         matches!(self, Error::Unsafe { .. })
     }
+
+    pub fn hint(&self) -> Option<String> {
+        matches!(self, Error::Unsafe { .. }).then(|| {
+            "remove .mlx/watch (mlx makes it itself), then start the watcher again".to_owned()
+        })
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -208,9 +214,14 @@ pub fn running_pid(mlx_dir: &Path) -> Result<Option<u32>> {
     if rustix::fs::flock(&lock, FlockOperation::NonBlockingLockShared).is_ok() {
         return Ok(None);
     }
+    Ok(Some(holder_pid(lock)))
+}
+
+/// The pid the watcher holding `lock` wrote into it (0 when it cannot be read).
+fn holder_pid(lock: OwnedFd) -> u32 {
     let mut text = String::new();
     let _ = std::io::Read::read_to_string(&mut std::fs::File::from(lock), &mut text);
-    Ok(Some(text.trim().parse().unwrap_or(0)))
+    text.trim().parse().unwrap_or(0)
 }
 
 /// `.mlx/watch/log`, emptied: the output of a watcher started in the background.

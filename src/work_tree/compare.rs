@@ -206,19 +206,17 @@ pub struct Watched {
 /// none runs or it cannot answer (then every tree is walked).
 pub fn ask_watcher(project: &Project, all: &[tracked::Tracked]) -> Option<Watched> {
     let mlx_dir = project.mlx_dir();
-    let dirs: Vec<(PathBuf, Option<Token>)> = all
-        .iter()
-        .filter(|t| t.pointer.kind == Kind::Directory)
+    let mut dirs = all.iter().filter(|t| t.pointer.kind == Kind::Directory).peekable();
+    dirs.peek()?;
+    // Only with a watcher to ask are the records read for their tokens.
+    let mut client = watch::connect(&mlx_dir)?;
+    let dirs: Vec<(PathBuf, Option<Token>)> = dirs
         .map(|t| {
             let dir = project.root().join(t.target.as_path());
             let since = tree_stamp::load(&mlx_dir, &dir).and_then(|r| r.watch);
             (dir, since)
         })
         .collect();
-    if dirs.is_empty() {
-        return None;
-    }
-    let mut client = watch::connect(&mlx_dir)?;
     let answers = match client.query(project.root(), dirs.clone()) {
         Ok(a) => a,
         Err(e) => {

@@ -15,13 +15,8 @@ pub(super) fn check(r: &mut DoctorReport, root: &Path, config: &Config) {
     let running = match watch::running_pid(&mlx_dir) {
         Ok(pid) => pid,
         Err(e @ watch::Error::Unsafe { .. }) => {
-            r.push_hinted(
-                "watcher",
-                "folder",
-                Status::Fail,
-                e.to_string(),
-                "remove .mlx/watch (mlx makes it itself), then: mlx watch start",
-            );
+            let hint = e.hint().unwrap_or_default();
+            r.push_hinted("watcher", "folder", Status::Fail, e.to_string(), hint);
             return;
         }
         Err(e) => {
